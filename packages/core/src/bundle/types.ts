@@ -1,0 +1,48 @@
+/**
+ * The evidence bundle, format facto.bundle.v1: one JSON document that proves a set of events offline,
+ * trusting nothing but keys. docs/spec.md, "Evidence bundle".
+ */
+import type { ContentDisclosure } from '../record/content.js';
+import type { FactoRecord } from '../record/record.js';
+
+export const BUNDLE_FORMAT = 'facto.bundle.v1';
+
+export interface BundleEvent {
+  readonly leaf_index: number;
+  readonly record: FactoRecord;
+  /** Record hash, lowercase hex. */
+  readonly hash: string;
+  /** Ed25519 signature over the hash by the agent's key, lowercase hex. */
+  readonly signature: string;
+  /** RFC 9162 inclusion proof against the bundle's checkpoint, lowercase hex hashes. */
+  readonly inclusion_proof: readonly string[];
+  /** Content values that may still be shown, each checkable against its commitment. */
+  readonly disclosures: readonly ContentDisclosure[];
+}
+
+export interface BundleKey {
+  readonly agent_id: string;
+  readonly key_id: string;
+  /** Raw 32-byte Ed25519 public key, lowercase hex. */
+  readonly public_key: string;
+}
+
+export interface BundleChain {
+  readonly agent_id: string;
+  readonly chain_id: string;
+  /** A C2SP signed note by the log key stating the range of the chain this bundle covers. */
+  readonly statement: string;
+}
+
+export interface EvidenceBundle {
+  readonly format: typeof BUNDLE_FORMAT;
+  /** The log's C2SP verifier key (name+keyid+base64), for information: verification uses the caller's trusted keys. */
+  readonly log_key: string;
+  /** The C2SP signed checkpoint all inclusion proofs refer to. */
+  readonly checkpoint: string;
+  readonly keys: readonly BundleKey[];
+  readonly events: readonly BundleEvent[];
+  readonly chains: readonly BundleChain[];
+  /** What was asked for (agent, chain, time range), for the reader. */
+  readonly query?: Readonly<Record<string, string>>;
+}

@@ -1,0 +1,109 @@
+import { describe, expect, it } from 'vitest';
+import { generateKeyPair } from '../crypto/index.js';
+import { encodeVerifierKey } from '../note/index.js';
+import { bundleFixture } from '../test-helpers/bundle-fixture.js';
+import { verifyBundle } from './verify-bundle.js';
+import type { EvidenceBundle } from './types.js';
+
+type Mutable<T> = { -readonly [K in keyof T]: T[K] extends object ? Mutable<T[K]> : T[K] };
+
+function clone(bundle: EvidenceBundle): Mutable<EvidenceBundle> {
+  return JSON.parse(JSON.stringify(bundle));
+}
+
+describe('verifyBundle', async () => {
+  const fixture = await bundleFixture({ 'session-1': 4, 'session-2': 2 });
+  const trustedKeys = { log: fixture.logKey, agents: fixture.agentKeys };
+
+  it('accepts an untouched bundle, offline, with keys alone', () => {
+    const report = verifyBundle(fixture.bundle, { trustedKeys });
+    expect(report.errors).toEqual([]);
+    expect(report.ok).toBe(true);
+    expect(report.events.every((event) => event.hash && event.signature && event.inclusion && event.key === 'trusted')).toBe(true);
+    expect(report.chains.map((chain) => chain.ok)).toEqual([true, true]);
+    expect(report.events[0]!.disclosures.every((disclosure) => disclosure.ok)).toBe(true);
+  });
+
+  it('names an altered record field', () => {
+    const bundle = clone(fixture.bundle);
+    (bundle.events[1]!.record as { name: string }).name = 'chat gpt-4o (edited)';
+    const report = verifyBundle(bundle as EvidenceBundle, { trustedKeys });
+    expect(report.ok).toBe(false);
+    expect(report.events[1]!.hash).toBe(false);
+    expect(report.events[1]!.errors.join()).toMatch(/record altered/);
+    expect(report.events[0]!.ok).toBe(true);
+  });
+
+  it('catches an event removed from the end of a chain as surely as from the middle', () => {
+    const tail = clone(fixture.bundle);
+    tail.events.splice(3, 1);
+    const tailReport = verifyBundle(tail as EvidenceBundle, { trustedKeys });
+    expect(tailReport.ok).toBe(false);
+    expect(tailReport.chains[0]!.errors.join()).toMatch(/removed from the end/);
+
+    const middle = clone(fixture.bundle);
+    middle.events.splice(1, 1);
+    const middleReport = verifyBundle(middle as EvidenceBundle, { trustedKeys });
+    expect(middleReport.ok).toBe(false);
+    expect(middleReport.chains[0]!.errors.join()).toMatch(/events 1\.\.1 are missing/);
+  });
+
+  it('rejects a bundle whose chain statement was dropped or edited', () => {
+    const dropped = clone(fixture.bundle);
+    dropped.chains.splice(0, 1);
+    expect(verifyBundle(dropped as EvidenceBundle, { trustedKeys }).chains[0]!.errors.join()).toMatch(/no chain statement/);
+    const edited = clone(fixture.bundle);
+    edited.chains[0]!.statement = edited.chains[0]!.statement.replace('range 0 3 4', 'range 0 2 3');
+    expect(verifyBundle(edited as EvidenceBundle, { trustedKeys }).ok).toBe(false);
+  });
+
+  it('detects every single-character change to a proof, signature or the checkpoint', () => {
+    const targets: [string, (bundle: Mutable<EvidenceBundle>) => { get(): string; set(value: string): void }][] = [
+      ['proof', (bundle) => ({ get: () => bundle.events[0]!.inclusion_proof[0]!, set: (value) => void (bundle.events[0]!.inclusion_proof[0] = value) })],
+      ['signature', (bundle) => ({ get: () => bundle.events[2]!.signature, set: (value) => void (bundle.events[2]!.signature = value) })],
+      ['hash', (bundle) => ({ get: () => bundle.events[2]!.hash, set: (value) => void (bundle.events[2]!.hash = value) })],
+      ['checkpoint', (bundle) => ({ get: () => bundle.checkpoint, set: (value) => void (bundle.checkpoint = value) })],
+    ];
+    for (const [name, target] of targets) {
+      const length = target(clone(fixture.bundle)).get().length;
+      for (let index = 0; index < length; index++) {
+        const bundle = clone(fixture.bundle);
+        const field = target(bundle);
+        const text = field.get();
+        const replacement = text[index] === 'a' ? 'b' : 'a';
+        field.set(text.slice(0, index) + replacement + text.slice(index + 1));
+        expect(verifyBundle(bundle as EvidenceBundle, { trustedKeys }).ok, `${name}[${index}]`).toBe(false);
+      }
+    }
+  });
+
+  it('trusts no key it was not given', () => {
+    const report = verifyBundle(fixture.bundle, { trustedKeys: { log: fixture.logKey } });
+    expect(report.ok).toBe(false);
+    expect(report.events[0]!.errors.join()).toMatch(/no trusted key/);
+    const withBundleKeys = verifyBundle(fixture.bundle, { trustedKeys: { log: fixture.logKey }, trustBundleKeys: true });
+    expect(withBundleKeys.ok).toBe(true);
+    expect(withBundleKeys.events[0]!.key).toBe('bundle');
+
+    const stranger = generateKeyPair();
+    const wrongAgent = verifyBundle(fixture.bundle, { trustedKeys: { log: fixture.logKey, agents: { 'agent-1': [stranger.publicKey] } } });
+    expect(wrongAgent.ok).toBe(false);
+    expect(wrongAgent.events[0]!.key).toBe('untrusted');
+
+    const wrongLog = verifyBundle(fixture.bundle, { trustedKeys: { log: encodeVerifierKey('facto.test/log', stranger.publicKey), agents: fixture.agentKeys } });
+    expect(wrongLog.ok).toBe(false);
+    expect(wrongLog.checkpoint.ok).toBe(false);
+  });
+
+  it('flags a disclosure that does not match its commitment', () => {
+    const bundle = clone(fixture.bundle);
+    (bundle.events[0]!.disclosures[0] as { value: unknown }).value = { s: 'something else' };
+    const report = verifyBundle(bundle as EvidenceBundle, { trustedKeys });
+    expect(report.ok).toBe(false);
+    expect(report.events[0]!.disclosures.some((disclosure) => !disclosure.ok)).toBe(true);
+  });
+
+  it('refuses what is not a bundle', () => {
+    expect(verifyBundle({} as EvidenceBundle, { trustedKeys }).errors).toEqual(['not a facto.bundle.v1 document']);
+  });
+});

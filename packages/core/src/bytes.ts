@@ -1,0 +1,85 @@
+/**
+ * Byte helpers shared by every module: strict hex and base64 codecs, UTF-8, concatenation and
+ * constant-shape comparison. Strict means a decoder rejects anything it would not itself produce
+ * (uppercase hex, missing padding, stray characters), so one value never has two accepted spellings.
+ */
+import { FactoError } from './errors.js';
+
+const encoder = new TextEncoder();
+const HEX_PATTERN = /^(?:[0-9a-f]{2})*$/;
+const BASE64_PATTERN = /^(?:[A-Za-z0-9+/]{4})*(?:[A-Za-z0-9+/]{2}==|[A-Za-z0-9+/]{3}=)?$/;
+const HEX_DIGITS = Array.from({ length: 256 }, (_, index) => index.toString(16).padStart(2, '0'));
+
+export function assertBytes(value: unknown, name: string, length?: number): asserts value is Uint8Array {
+  if (!(value instanceof Uint8Array)) throw new TypeError(`${name} must be a Uint8Array`);
+  if (length !== undefined && value.length !== length) {
+    throw new RangeError(`${name} must be ${length} bytes, got ${value.length}`);
+  }
+}
+
+export function toHex(bytes: Uint8Array): string {
+  let out = '';
+  for (let index = 0; index < bytes.length; index++) out += HEX_DIGITS[bytes[index]!];
+  return out;
+}
+
+/** Decodes lowercase hex. `length`, when given, is the expected number of bytes. */
+export function fromHex(hex: string, name = 'hex', length?: number): Uint8Array {
+  if (typeof hex !== 'string' || !HEX_PATTERN.test(hex)) {
+    throw new FactoError('invalid_argument', `${name} must be lowercase hex with an even number of digits`);
+  }
+  const bytes = new Uint8Array(hex.length / 2);
+  for (let index = 0; index < bytes.length; index++) {
+    bytes[index] = Number.parseInt(hex.slice(index * 2, index * 2 + 2), 16);
+  }
+  if (length !== undefined && bytes.length !== length) {
+    throw new FactoError('invalid_argument', `${name} must be ${length} bytes (${length * 2} hex digits), got ${bytes.length}`);
+  }
+  return bytes;
+}
+
+export function toBase64(bytes: Uint8Array): string {
+  let binary = '';
+  for (let index = 0; index < bytes.length; index += 0x8000) {
+    binary += String.fromCharCode(...bytes.subarray(index, index + 0x8000));
+  }
+  return btoa(binary);
+}
+
+/** Decodes standard, padded base64 (RFC 4648 section 4). */
+export function fromBase64(text: string, name = 'base64', length?: number): Uint8Array {
+  if (typeof text !== 'string' || !BASE64_PATTERN.test(text)) {
+    throw new FactoError('invalid_argument', `${name} must be standard padded base64`);
+  }
+  const binary = atob(text);
+  const bytes = new Uint8Array(binary.length);
+  for (let index = 0; index < binary.length; index++) bytes[index] = binary.charCodeAt(index);
+  if (length !== undefined && bytes.length !== length) {
+    throw new FactoError('invalid_argument', `${name} must decode to ${length} bytes, got ${bytes.length}`);
+  }
+  return bytes;
+}
+
+export function utf8(text: string): Uint8Array {
+  return encoder.encode(text);
+}
+
+export function concatBytes(...parts: Uint8Array[]): Uint8Array {
+  let total = 0;
+  for (const part of parts) total += part.length;
+  const out = new Uint8Array(total);
+  let offset = 0;
+  for (const part of parts) {
+    out.set(part, offset);
+    offset += part.length;
+  }
+  return out;
+}
+
+/** Compares without an early exit, so timing does not reveal where two hashes first differ. */
+export function equalBytes(left: Uint8Array, right: Uint8Array): boolean {
+  if (left.length !== right.length) return false;
+  let difference = 0;
+  for (let index = 0; index < left.length; index++) difference |= left[index]! ^ right[index]!;
+  return difference === 0;
+}

@@ -1,0 +1,69 @@
+/**
+ * @facto/core: the facto.v1 signed record, RFC 8785 canonical JSON, SHA3-256 and Ed25519 (node:crypto
+ * fast path, @noble portable path), hash chains, the RFC 9162 Merkle log, C2SP checkpoints and
+ * evidence bundles. No Node built-ins on the default path: runs in Node, Bun, Deno, browsers, edge.
+ */
+export { FactoError, type FactoErrorCode } from './errors.js';
+export { assertBytes, concatBytes, equalBytes, fromBase64, fromHex, toBase64, toHex, utf8 } from './bytes.js';
+export { canonicalize, canonicalBytes } from './canonicalize.js';
+
+export {
+  createNobleBackend,
+  createNodeBackend,
+  generateKeyPair,
+  getCryptoBackend,
+  getPublicKey,
+  keyId,
+  parsePrivateKey,
+  parsePublicKey,
+  privateKeyToPem,
+  publicKeyToPem,
+  sha256,
+  sha3_256,
+  sign,
+  useCryptoBackend,
+  verify,
+  type CryptoBackend,
+  type CryptoBackendChoice,
+  type CryptoBackendName,
+  type Ed25519KeyPair,
+} from './crypto/index.js';
+
+export type { AttributePairs, CommittedValue, SpanEventFields, SpanFields, SpanLinkFields, TypedValue } from './record/types.js';
+export { ACTION_ATTR, ATTR, DEFAULT_CONTENT_KEYS, DOMAIN, FORMAT, TRANSPORT_KEYS, ZERO_HASH_HEX } from './record/constants.js';
+export { assertTypedValue, normalizeAttributeValue, toTypedValue, wellFormed } from './record/typed-value.js';
+export { checkDisclosure, commitContent, deriveKeySalt, disclose, generateSalt, SALT_LENGTH, type ContentDisclosure } from './record/content.js';
+export { createRecord, encodeRecord, hashRecord, type ChainFields, type FactoRecord, type RecordAttributes } from './record/record.js';
+export { sealSpan, type ContentCapture, type FactoAttributeValue, type SealedSpan, type SealOptions } from './record/seal.js';
+export { isSealed, openSpan, verifyRecordSignature, type OpenedSpan } from './record/open.js';
+
+export { chainKey, verifyChains, type ChainEntry, type ChainGap, type ChainReport } from './chain/verify-chains.js';
+
+export {
+  consistencyProof,
+  consistencyProofFromLeafHashes,
+  emptyRoot,
+  hashChildren,
+  hashLeaf,
+  inclusionProof,
+  inclusionProofFromLeafHashes,
+  MemoryNodeStore,
+  MerkleTree,
+  rootAt,
+  rootFromInclusionProof,
+  rootFromLeafHashes,
+  verifyConsistency,
+  verifyInclusion,
+  type AppendResult,
+  type HashFunction,
+  type MerkleOptions,
+  type NodeId,
+  type NodeReader,
+  type StoredNode,
+} from './merkle/index.js';
+
+export * from './note/index.js';
+
+export { BUNDLE_FORMAT, type BundleChain, type BundleEvent, type BundleKey, type EvidenceBundle } from './bundle/types.js';
+export { formatChainStatement, parseChainStatement, type ChainStatement } from './bundle/chain-statement.js';
+export { verifyBundle, type BundleReport, type ChainVerdict, type EventVerdict, type KeyTrust, type TrustedKeys, type VerifyBundleOptions } from './bundle/verify-bundle.js';
