@@ -1,0 +1,169 @@
+/**
+ * The one-line setup. createFacto builds a tracer provider whose every span is signed, chained and
+ * exported to the collector, without touching global state (several agents can run side by side in
+ * one process, each with its own id, key and chain); registerFacto does the same and installs it as
+ * the global provider. Both return the recording helpers record(), step() and traced().
+ */
+import { AsyncLocalStorage } from 'node:async_hooks';
+import { context, propagation, SpanStatusCode, trace, type Context, type Span, type Tracer } from '@opentelemetry/api';
+import { AsyncLocalStorageContextManager } from '@opentelemetry/context-async-hooks';
+import { W3CTraceContextPropagator } from '@opentelemetry/core';
+import { OTLPTraceExporter as JsonExporter } from '@opentelemetry/exporter-trace-otlp-http';
+import { OTLPTraceExporter as ProtobufExporter } from '@opentelemetry/exporter-trace-otlp-proto';
+import { resourceFromAttributes } from '@opentelemetry/resources';
+import { BasicTracerProvider, type ReadableSpan, type SpanExporter } from '@opentelemetry/sdk-trace-base';
+import { ACTION_ATTR, ATTR, getPublicKey, toHex } from '@facto/core';
+import { resolveEnvironment, type FactoEnvironmentOptions } from './config.js';
+import type { FlushReport } from './export-queue.js';
+import { createFileHeadStore } from './file-head-store.js';
+import { toJsonText } from './json-value.js';
+import { metaAttributes, type RecordMeta } from './meta.js';
+import { FactoSpanProcessor, type FactoSpanProcessorOptions } from './processor.js';
+
+export interface FactoOptions extends FactoEnvironmentOptions {
+  /** service.name of the resource. Default: the agent id. */
+  readonly serviceName?: string;
+  /** Persist the chain head in this file so the chain continues across restarts. */
+  readonly headFile?: string;
+  /** Replaces the OTLP exporter (tests, custom pipelines). */
+  readonly exporter?: SpanExporter;
+  readonly maxQueueSize?: number;
+  readonly maxExportBatchSize?: number;
+  readonly scheduledDelayMillis?: number;
+  readonly retryDelayMillis?: number;
+  readonly flushTimeoutMillis?: number;
+  readonly exportTimeoutMillis?: number;
+}
+
+export interface StepContext {
+  /** The id of the event this step produces. */
+  readonly factoId: string;
+  readonly span: Span;
+  /** Records this as the step's output instead of the function's return value. */
+  setOutput(value: unknown): void;
+}
+
+export interface Facto {
+  readonly agentId: string;
+  readonly chainId: string;
+  readonly keyId: string;
+  /** Hex of the raw public key: register it with the collector (`--keys`) for strict trust. */
+  readonly publicKey: string;
+  readonly provider: BasicTracerProvider;
+  readonly processor: FactoSpanProcessor;
+  readonly tracer: Tracer;
+  /** Records one finished action and returns its facto_id. */
+  record(actionType: string, input: unknown, output: unknown, meta?: RecordMeta): string;
+  /** Runs `fn` as one recorded action: its output, error and duration. Nested steps become child spans. */
+  step<T>(actionType: string, input: unknown, fn: (step: StepContext) => T | Promise<T>): Promise<T>;
+  /** Wraps a function so that every call is a step. */
+  traced<A extends unknown[], R>(actionType: string, fn: (...args: A) => R | Promise<R>): (...args: A) => Promise<R>;
+  flush(): Promise<FlushReport>;
+  shutdown(): Promise<FlushReport>;
+}
+
+function createExporter(options: FactoOptions, url: string, protocol: string, headers: Record<string, string>): SpanExporter {
+  if (options.exporter) return options.exporter;
+  const config = { url, headers, timeoutMillis: options.exportTimeoutMillis ?? 10_000 };
+  return protocol === 'http/json' ? new JsonExporter(config) : new ProtobufExporter(config);
+}
+
+export function createFacto(options: FactoOptions = {}): Facto {
+  const resolved = resolveEnvironment(options);
+  const processorOptions: FactoSpanProcessorOptions = {
+    agentId: resolved.agentId,
+    privateKey: resolved.privateKey,
+    chainId: resolved.chainId,
+    exporter: createExporter(options, resolved.url, resolved.protocol, resolved.headers),
+    capture: resolved.capture,
+    headStore: options.headFile ? createFileHeadStore(options.headFile) : undefined,
+    maxQueueSize: options.maxQueueSize,
+    maxExportBatchSize: options.maxExportBatchSize,
+    scheduledDelayMillis: options.scheduledDelayMillis,
+    retryDelayMillis: options.retryDelayMillis,
+    flushTimeoutMillis: options.flushTimeoutMillis,
+  };
+  const processor = new FactoSpanProcessor(processorOptions);
+  const provider = new BasicTracerProvider({
+    resource: resourceFromAttributes({ 'service.name': options.serviceName ?? resolved.agentId }),
+    spanProcessors: [processor],
+  });
+  const tracer = provider.getTracer('@facto/otel');
+  // Each instance tracks its own active step, so nesting works without a global context manager.
+  const activeStep = new AsyncLocalStorage<Context>();
+
+  const factoIdOf = (span: Span) => {
+    const value = (span as unknown as ReadableSpan).attributes?.[ATTR.id];
+    return typeof value === 'string' ? value : '';
+  };
+
+  const step = async <T>(actionType: string, input: unknown, fn: (step: StepContext) => T | Promise<T>): Promise<T> => {
+    const parent = activeStep.getStore() ?? context.active();
+    const span = tracer.startSpan(actionType, { attributes: { [ACTION_ATTR.actionType]: actionType, [ACTION_ATTR.input]: toJsonText(input) } }, parent);
+    const active = trace.setSpan(parent, span);
+    let output: { value: unknown } | undefined;
+    const stepContext: StepContext = { factoId: factoIdOf(span), span, setOutput: (value) => (output = { value }) };
+    try {
+      const result = await activeStep.run(active, () => context.with(active, () => fn(stepContext)));
+      span.setAttribute(ACTION_ATTR.output, toJsonText(output ? output.value : result));
+      return result;
+    } catch (error) {
+      const message = error instanceof Error ? error.message : String(error);
+      span.recordException(error instanceof Error ? error : message);
+      span.setStatus({ code: SpanStatusCode.ERROR, message });
+      span.setAttribute(ACTION_ATTR.error, message);
+      throw error;
+    } finally {
+      span.end();
+    }
+  };
+
+  return {
+    agentId: resolved.agentId,
+    chainId: processor.chainId,
+    keyId: processor.keyId,
+    publicKey: toHex(getPublicKey(resolved.privateKey)),
+    provider,
+    processor,
+    tracer,
+    record(actionType, input, output, meta) {
+      try {
+        const parent = activeStep.getStore() ?? context.active();
+        const span = tracer.startSpan(
+          actionType,
+          {
+            attributes: {
+              ...metaAttributes(meta),
+              [ACTION_ATTR.actionType]: actionType,
+              [ACTION_ATTR.input]: toJsonText(input),
+              [ACTION_ATTR.output]: toJsonText(output),
+            },
+          },
+          parent,
+        );
+        const factoId = factoIdOf(span);
+        span.end();
+        return factoId;
+      } catch {
+        return '';
+      }
+    },
+    step,
+    traced: (actionType, fn) => (...args) => step(actionType, args, () => fn(...args)),
+    flush: () => processor.flush(),
+    shutdown: async () => {
+      const report = await processor.close();
+      await provider.shutdown().catch(() => undefined);
+      return report;
+    },
+  };
+}
+
+/** createFacto, then installs the provider, an async context manager and W3C propagation globally. */
+export function registerFacto(options: FactoOptions = {}): Facto {
+  const facto = createFacto(options);
+  context.setGlobalContextManager(new AsyncLocalStorageContextManager().enable());
+  propagation.setGlobalPropagator(new W3CTraceContextPropagator());
+  trace.setGlobalTracerProvider(facto.provider);
+  return facto;
+}

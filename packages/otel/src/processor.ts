@@ -1,0 +1,188 @@
+/**
+ * FactoSpanProcessor signs and chains every span that ends through it, then exports it through its
+ * own bounded queue. Signing happens in `onEnding`, the sdk-trace-base 2.x hook that runs after the
+ * end time is set and while attributes are still writable, so the facto.* attributes travel with the
+ * span to any exporter. Any OpenTelemetry span qualifies, including spans from other
+ * instrumentations. Failures are logged through the OpenTelemetry diag logger and never reach the
+ * agent: a span that cannot be sealed goes out unsigned, marked with `facto.seal_error`.
+ */
+import { diag, type Context } from '@opentelemetry/api';
+import type { ReadableSpan, Span, SpanExporter, SpanProcessor } from '@opentelemetry/sdk-trace-base';
+import {
+  ATTR,
+  DEFAULT_CONTENT_KEYS,
+  keyId as computeKeyId,
+  getPublicKey,
+  normalizeAttributeValue,
+  sealSpan,
+  toHex,
+  wellFormed,
+  type ContentCapture,
+} from '@facto/core';
+import { ChainHead, type ChainHeadStore } from './chain-head.js';
+import { ExportQueue, type FlushReport, type QueueStats } from './export-queue.js';
+import { spanFields } from './span-fields.js';
+
+export interface FactoSpanProcessorOptions {
+  readonly agentId: string;
+  /** Raw 32-byte Ed25519 seed. (createFacto/registerFacto also take PEM, base64 or a key file.) */
+  readonly privateKey: Uint8Array;
+  /** Default: a fresh random id per processor instance. Use one per conversation for session chains. */
+  readonly chainId?: string;
+  /** Where spans go: normally the official OTLP exporter (createFacto builds it). */
+  readonly exporter: SpanExporter;
+  readonly capture?: ContentCapture;
+  readonly contentKeys?: Iterable<string>;
+  /** Persists the chain head so the chain continues across restarts (Node: createFileHeadStore). */
+  readonly headStore?: ChainHeadStore;
+  readonly maxQueueSize?: number;
+  readonly maxExportBatchSize?: number;
+  readonly scheduledDelayMillis?: number;
+  readonly retryDelayMillis?: number;
+  /** How long forceFlush and shutdown wait for delivery. Default 30 s. */
+  readonly flushTimeoutMillis?: number;
+}
+
+export interface ProcessorStats extends QueueStats {
+  readonly signed: number;
+  readonly sealFailures: number;
+  readonly nextSeq: number;
+}
+
+const SEAL_ERROR = 'facto.seal_error';
+
+function randomFactoId(): string {
+  return `ft-${globalThis.crypto.randomUUID()}`;
+}
+
+export class FactoSpanProcessor implements SpanProcessor {
+  readonly agentId: string;
+  readonly chainId: string;
+  readonly keyId: string;
+  readonly publicKey: string;
+  readonly #privateKey: Uint8Array;
+  readonly #capture: ContentCapture;
+  readonly #contentKeys: ReadonlySet<string>;
+  readonly #head: ChainHead;
+  readonly #queue: ExportQueue;
+  readonly #flushTimeout: number;
+  #signed = 0;
+  #sealFailures = 0;
+  #shutdown: Promise<FlushReport> | undefined;
+
+  constructor(options: FactoSpanProcessorOptions) {
+    this.agentId = options.agentId;
+    this.chainId = options.chainId ?? `chain-${globalThis.crypto.randomUUID()}`;
+    this.#privateKey = options.privateKey;
+    const publicKey = getPublicKey(options.privateKey);
+    this.keyId = computeKeyId(publicKey);
+    this.publicKey = toHex(publicKey);
+    this.#capture = options.capture ?? 'full';
+    this.#contentKeys = new Set(options.contentKeys ?? DEFAULT_CONTENT_KEYS);
+    this.#head = new ChainHead(this.agentId, this.chainId, options.headStore);
+    this.#flushTimeout = options.flushTimeoutMillis ?? 30_000;
+    this.#queue = new ExportQueue({
+      exporter: options.exporter,
+      maxQueueSize: options.maxQueueSize,
+      maxExportBatchSize: options.maxExportBatchSize,
+      scheduledDelayMillis: options.scheduledDelayMillis,
+      retryDelayMillis: options.retryDelayMillis,
+      onDrop: (spans) => this.#head.recordDropped(spans.filter(isSealed).length),
+      onError: (message) => diag.warn(`facto: ${message}`),
+    });
+  }
+
+  get stats(): ProcessorStats {
+    return { ...this.#queue.stats, signed: this.#signed, sealFailures: this.#sealFailures, nextSeq: this.#head.state.nextSeq };
+  }
+
+  onStart(span: Span, _parentContext: Context): void {
+    // The id exists from the start, so code inside a step can refer to the event it is producing.
+    if (span.attributes[ATTR.id] === undefined) span.setAttribute(ATTR.id, randomFactoId());
+  }
+
+  onEnding(span: Span): void {
+    try {
+      this.#seal(span);
+    } catch (error) {
+      this.#sealFailures++;
+      const message = error instanceof Error ? error.message : String(error);
+      diag.error(`facto: span "${span.name}" was not signed: ${message}`);
+      writeAttribute(span, SEAL_ERROR, message);
+    }
+  }
+
+  onEnd(span: ReadableSpan): void {
+    this.#queue.enqueue(span);
+  }
+
+  forceFlush(): Promise<void> {
+    return this.flush().then(() => undefined);
+  }
+
+  /** Like forceFlush, but says how many spans went out and how many could not. */
+  flush(timeoutMillis = this.#flushTimeout): Promise<FlushReport> {
+    return this.#queue.flush(timeoutMillis);
+  }
+
+  shutdown(): Promise<void> {
+    return this.close().then(() => undefined);
+  }
+
+  /** Delivers what it can, declares the rest dropped, persists the chain head. Idempotent. */
+  close(timeoutMillis = this.#flushTimeout): Promise<FlushReport> {
+    this.#shutdown ??= this.#queue.shutdown(timeoutMillis).finally(() => this.#head.close());
+    return this.#shutdown;
+  }
+
+  #seal(span: Span): void {
+    normalizeSpan(span);
+    const factoId = typeof span.attributes[ATTR.id] === 'string' ? (span.attributes[ATTR.id] as string) : randomFactoId();
+    const head = this.#head.state;
+    const sealed = sealSpan({
+      span: spanFields(span),
+      chain: { factoId, agentId: this.agentId, chainId: this.chainId, seq: head.nextSeq, prevHash: head.prevHash, keyId: this.keyId, dropped: head.dropped },
+      privateKey: this.#privateKey,
+      publicKey: this.publicKey,
+      contentKeys: this.#contentKeys,
+      capture: this.#capture,
+    });
+    const hashHex = toHex(sealed.hash);
+    this.#head.advance(hashHex);
+    this.#signed++;
+    for (const key of sealed.removeKeys) delete (span.attributes as Record<string, unknown>)[key];
+    for (const [key, value] of Object.entries(sealed.attributes)) writeAttribute(span, key, value);
+  }
+}
+
+const sealedMarker = ATTR.signature;
+
+function isSealed(span: ReadableSpan): boolean {
+  return span.attributes[sealedMarker] !== undefined;
+}
+
+/**
+ * Writes straight into the span's attribute map. setAttribute would apply the SDK's attribute count
+ * and length limits, which could drop or truncate the proof itself; the proof is not user data and
+ * must arrive whole.
+ */
+function writeAttribute(span: Span, key: string, value: unknown): void {
+  (span.attributes as Record<string, unknown>)[key] = value;
+}
+
+/** Rewrites values the two OTLP encodings cannot carry alike (docs/spec.md, "Normalisation"). */
+function normalizeSpan(span: Span): void {
+  const name = wellFormed(span.name);
+  if (name !== span.name) span.updateName(name);
+  normalizeAttributes(span.attributes as Record<string, unknown>);
+  for (const event of span.events) if (event.attributes) normalizeAttributes(event.attributes as Record<string, unknown>);
+  for (const link of span.links) if (link.attributes) normalizeAttributes(link.attributes as Record<string, unknown>);
+}
+
+function normalizeAttributes(attributes: Record<string, unknown>): void {
+  for (const key of Object.keys(attributes)) {
+    const value = attributes[key];
+    const normal = normalizeAttributeValue(value);
+    if (normal !== value) attributes[key] = normal;
+  }
+}
