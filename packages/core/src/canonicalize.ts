@@ -9,8 +9,8 @@
 import { utf8 } from './bytes.js';
 import { FactoError } from './errors.js';
 
-/** Any surrogate code unit; most strings have none, so this cheap test guards the exact check. */
-const SURROGATE = /[\uD800-\uDFFF]/;
+/** What JSON.stringify would escape, or a surrogate; most strings hold none and are quoted as they are. */
+const NEEDS_CARE = /["\\\u0000-\u001F\uD800-\uDFFF]/;
 const LONE_SURROGATE = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/;
 const IDENTIFIER = /^[A-Za-z_$][A-Za-z0-9_$]*$/;
 
@@ -112,7 +112,8 @@ function serializeObject(object: object, ancestors: object[]): string {
 }
 
 function quote(text: string, what: string): string {
-  if (SURROGATE.test(text) && LONE_SURROGATE.test(text)) {
+  if (!NEEDS_CARE.test(text)) return `"${text}"`;
+  if (LONE_SURROGATE.test(text)) {
     throw new PathFailure(`${what} with a lone surrogate (RFC 8785 section 3.2.2.2 requires valid Unicode)`);
   }
   return JSON.stringify(text);

@@ -48,9 +48,10 @@ function buildNodeBackend(nodeCrypto: NodeCrypto): CryptoBackend {
   const privateKeys = new BoundedCache<NodeKeyObject>(64);
   const publicKeys = new BoundedCache<NodeKeyObject>(1024);
 
-  const digest = (algorithm: string, data: Uint8Array): Uint8Array =>
-    // Copy out of the Buffer, which may be a view into Node's shared pool.
-    new Uint8Array(nodeCrypto.createHash(algorithm).update(data).digest());
+  // Copy out of the Buffer, which may be a view into Node's shared pool.
+  const digest = nodeCrypto.hash
+    ? (algorithm: string, data: Uint8Array): Uint8Array => new Uint8Array(nodeCrypto.hash!(algorithm, data, 'buffer'))
+    : (algorithm: string, data: Uint8Array): Uint8Array => new Uint8Array(nodeCrypto.createHash(algorithm).update(data).digest());
 
   function privateKeyObject(seed: Uint8Array): NodeKeyObject {
     const cacheKey = toHex(seed);

@@ -18,6 +18,8 @@ export interface NodeHash {
 
 export interface NodeCrypto {
   createHash(algorithm: string): NodeHash;
+  /** One-shot digest (Node >= 20.12): no Hash object per call, which matters for 32-byte inputs. */
+  hash?(algorithm: string, data: Uint8Array, outputEncoding: 'buffer'): Uint8Array;
   createPrivateKey(options: { key: Uint8Array; format: 'der'; type: 'pkcs8' }): NodeKeyObject;
   createPublicKey(options: { key: Uint8Array; format: 'der'; type: 'spki' } | NodeKeyObject): NodeKeyObject;
   sign(algorithm: null, data: Uint8Array, key: NodeKeyObject): Uint8Array;

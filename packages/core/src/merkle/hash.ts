@@ -4,8 +4,8 @@
  * for a node. The hash function is a parameter so the same tree code runs the published SHA-256
  * vectors in tests and Facto's SHA3-256 (portable or node:crypto-backed) in production.
  */
-import { sha3_256 } from '@noble/hashes/sha3.js';
 import { assertBytes } from '../bytes.js';
+import { sha3_256 } from '../crypto/index.js';
 
 /**
  * A hash function over bytes, such as sha3_256 or sha256 from @noble/hashes. It must return a new
@@ -14,7 +14,7 @@ import { assertBytes } from '../bytes.js';
 export type HashFunction = (data: Uint8Array) => Uint8Array;
 
 export interface MerkleOptions {
-  /** Defaults to SHA3-256, the hash Facto's log uses. */
+  /** Defaults to SHA3-256, the hash Facto's log uses, on the selected crypto backend (node:crypto when present). */
   readonly hash?: HashFunction;
 }
 

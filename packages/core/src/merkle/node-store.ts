@@ -19,10 +19,10 @@ export interface StoredNode extends NodeId {
  *
  * Contract: `getNodes(ids)` returns (or resolves to) exactly one hash per id, in the order of `ids`
  * (an id may repeat; each occurrence gets its hash). If any id is not stored it throws (or rejects)
- * rather than returning a partial or padded list. It must not keep or modify `ids`, and callers must
- * not modify the returned hashes' storage (return copies if that matters to the store). Facto calls
- * it at most once per proof, root or load, with O(log n) ids, so one database query per call is the
- * intended implementation.
+ * rather than returning a partial or padded list. It must not keep or modify `ids`. The returned
+ * arrays belong to the caller, who may hand them out (as proof hashes), so a store that caches must
+ * return copies. Facto calls it at most once per proof, root or load, with O(log n) ids, so one
+ * database query per call is the intended implementation.
  */
 export interface NodeReader {
   getNodes(ids: readonly NodeId[]): Uint8Array[] | Promise<Uint8Array[]>;

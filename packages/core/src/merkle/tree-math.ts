@@ -17,8 +17,6 @@ export interface LeafRange {
   readonly end: number;
 }
 
-const MAX_LEVEL = 53;
-
 /** A tree size or leaf index: an integer in [0, 2^53). */
 export function isTreeSize(value: unknown): value is number {
   return typeof value === 'number' && Number.isSafeInteger(value) && value >= 0;
@@ -37,8 +35,9 @@ export function perfectNodes(range: LeafRange): NodeId[] {
   const nodes: NodeId[] = [];
   let position = range.start;
   let remaining = range.end - range.start;
-  for (let level = MAX_LEVEL; level >= 0 && remaining > 0; level--) {
-    const width = 2 ** level;
+  if (remaining <= 0) return nodes;
+  let level = floorLog2(remaining);
+  for (let width = 2 ** level; remaining > 0; width /= 2, level--) {
     if (remaining >= width) {
       nodes.push({ level, index: position / width });
       position += width;
@@ -46,6 +45,13 @@ export function perfectNodes(range: LeafRange): NodeId[] {
     }
   }
   return nodes;
+}
+
+function floorLog2(n: number): number {
+  if (n < 2 ** 32) return 31 - Math.clz32(n);
+  let level = 32;
+  while (2 ** (level + 1) <= n) level++;
+  return level;
 }
 
 /**
