@@ -1,0 +1,101 @@
+/**
+ * Assembles a collector from its configuration: opens the store, restores the Merkle log, loads the
+ * key registry, mounts the routes, starts the checkpoint publisher and the forwarder, and listens.
+ * `close()` stops taking requests, lets in-flight ones finish, signs a final checkpoint, drains the
+ * forward queue and closes the store, in that order, so a clean shutdown loses nothing.
+ */
+import type { AddressInfo } from 'node:net';
+import { FactoError } from '@facto/core';
+import { apiRoutes } from './api/index.js';
+import type { CollectorConfig } from './config.js';
+import type { CollectorContext } from './context.js';
+import { createForwarder } from './forward/forwarder.js';
+import { ingestRoutes } from './http/ingest-route.js';
+import { opsRoutes } from './http/ops-routes.js';
+import { createHttpServer } from './http/server.js';
+import { startGapMonitor } from './ingest/gap-monitor.js';
+import { IngestService } from './ingest/ingest-service.js';
+import { KeyRegistry, readKeyFile } from './ingest/key-registry.js';
+import { startCheckpointPublisher } from './log/checkpoint-publisher.js';
+import { loadOrCreateLogKey } from './log/log-key.js';
+import { LogService } from './log/log-service.js';
+import { createLogger, type Logger } from './ops/logger.js';
+import { createMetrics, type Metrics } from './ops/metrics.js';
+import { createSqliteStore } from './store/sqlite/index.js';
+import type { Store } from './store/types.js';
+
+export interface StartOptions {
+  readonly logger?: Logger;
+  readonly metrics?: Metrics;
+  /** How long a span may wait for its chain predecessor before its gap is judged. Default 30 s. */
+  readonly gapGraceMillis?: number;
+  readonly gapIntervalMillis?: number;
+}
+
+export interface RunningCollector {
+  /** http://host:port */
+  readonly url: string;
+  readonly context: CollectorContext;
+  close(): Promise<void>;
+}
+
+function openStore(config: CollectorConfig): Store {
+  if (/^postgres(ql)?:\/\//.test(config.db)) {
+    throw new FactoError('invalid_argument', '--db: PostgreSQL storage is not available in this version yet; use a SQLite file path');
+  }
+  return createSqliteStore({ path: config.db });
+}
+
+export async function startCollector(config: CollectorConfig, options: StartOptions = {}): Promise<RunningCollector> {
+  const logger = options.logger ?? createLogger(config.logLevel);
+  const metrics = options.metrics ?? createMetrics();
+  const store = openStore(config);
+  await store.init();
+  try {
+    const key = loadOrCreateLogKey(config.logKey, config.origin);
+    if (key.created) logger.info('created a new log signing key', { path: config.logKey, verifierKey: key.verifierKey });
+    const log = await LogService.open(store, key);
+    const registry = new KeyRegistry(store, config.trust, logger);
+    await registry.load(config.keys ? readKeyFile(config.keys) : []);
+    if (config.trust === 'tofu') logger.warn('trust mode is TOFU: the first key each agent presents is pinned; use --trust strict with --keys in production');
+    const ingest = new IngestService({ store, log, registry, unsigned: config.unsigned, replayWindowSeconds: config.replayWindowSeconds, metrics, logger });
+    const forwarder = config.forward ? createForwarder({ url: config.forward, queueSize: config.forwardQueueSize, logger, metrics }) : undefined;
+    const context: CollectorContext = { config, store, log, registry, ingest, metrics, logger, forwarder, ready: false };
+    metrics.treeSize.set(log.treeSize);
+
+    const server = createHttpServer({ routes: [...ingestRoutes(context), ...apiRoutes(context), ...opsRoutes(context)], context });
+    await new Promise<void>((resolve, reject) => {
+      server.once('error', reject);
+      server.listen(config.port, config.host, () => {
+        server.off('error', reject);
+        resolve();
+      });
+    });
+    const publisher = startCheckpointPublisher({ log, intervalSeconds: config.checkpointInterval, logger, metrics });
+    const gapMonitor = startGapMonitor({ store, log, logger, metrics, graceMillis: options.gapGraceMillis, intervalMillis: options.gapIntervalMillis });
+    const address = server.address() as AddressInfo;
+    const host = address.family === 'IPv6' ? `[${address.address}]` : address.address;
+    const url = `http://${host}:${address.port}`;
+    context.ready = true;
+    logger.info('collector started', { url, db: config.db, trust: config.trust, treeSize: log.treeSize, origin: key.origin });
+
+    let closing: Promise<void> | undefined;
+    const close = () =>
+      (closing ??= (async () => {
+        context.ready = false;
+        await new Promise<void>((resolve) => {
+          server.close(() => resolve());
+          server.closeIdleConnections?.();
+        });
+        await gapMonitor.stop();
+        await publisher.stop();
+        await forwarder?.close(5_000);
+        await store.close();
+        logger.info('collector stopped', { treeSize: log.treeSize });
+      })());
+    return { url, context, close };
+  } catch (error) {
+    await store.close().catch(() => undefined);
+    throw error;
+  }
+}

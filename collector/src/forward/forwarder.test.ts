@@ -1,0 +1,150 @@
+import http from 'node:http';
+import { afterEach, describe, expect, it, vi } from 'vitest';
+import type { Forwarder } from '../context.js';
+import { createMetrics } from '../ops/metrics.js';
+import { closeServer, listen, recordingLogger, spanName, spanNamesOf, traceRequest } from '../test-helpers/http-test-context.js';
+import { createForwarder, type ForwarderOptions } from './forwarder.js';
+
+interface Received {
+  readonly headers: http.IncomingHttpHeaders;
+  readonly body: Buffer;
+}
+
+type Answer = (received: Received, request: http.IncomingMessage, response: http.ServerResponse) => void | Promise<void>;
+
+const servers: http.Server[] = [];
+const forwarders: Forwarder[] = [];
+afterEach(async () => {
+  await Promise.all(forwarders.splice(0).map((forwarder) => forwarder.close(0)));
+  await Promise.all(servers.splice(0).map(closeServer));
+});
+
+const ok: Answer = (_received, _request, response) => void response.writeHead(200, { 'content-type': 'application/x-protobuf' }).end();
+
+/** A downstream OTLP endpoint that records each request and answers as `answer` says (200 by default). */
+async function downstream(answer: Answer = ok) {
+  const received: Received[] = [];
+  const server = http.createServer((request, response) => {
+    const chunks: Buffer[] = [];
+    request.on('data', (chunk: Buffer) => chunks.push(chunk));
+    request.on('end', () => {
+      const entry = { headers: request.headers, body: Buffer.concat(chunks) };
+      received.push(entry);
+      void answer(entry, request, response);
+    });
+  });
+  servers.push(server);
+  return { url: `${await listen(server)}/v1/traces`, received };
+}
+
+function forwarderTo(url: string, options: Partial<ForwarderOptions> = {}) {
+  const metrics = createMetrics({ defaultMetrics: false });
+  const { logger, entries } = recordingLogger();
+  const forwarder = createForwarder({ url, queueSize: 10, logger, metrics, initialBackoffMillis: 5, ...options });
+  forwarders.push(forwarder);
+  return { forwarder, metrics, logEntries: entries };
+}
+
+const counterValue = async (counter: { get(): Promise<{ values: { value: number }[] }> }) => (await counter.get()).values[0]?.value ?? 0;
+
+const request = traceRequest([[2, 1], [1]]);
+const keepAll = [[[true, true], [true]], [[true]]];
+
+describe('forwarder', () => {
+  it('sends the exact bytes when every span is kept, with the encoding and extra headers', async () => {
+    const { url, received } = await downstream();
+    const { forwarder } = forwarderTo(url, { headers: { authorization: 'Bearer downstream' } });
+    forwarder.enqueue(request.protobuf, 'protobuf', keepAll);
+    forwarder.enqueue(request.json, 'json', keepAll);
+    await forwarder.close(5_000);
+    expect(received.map((entry) => entry.headers['content-type'])).toEqual(['application/x-protobuf', 'application/json']);
+    expect(received[0]!.headers.authorization).toBe('Bearer downstream');
+    expect(received[0]!.body.equals(Buffer.from(request.protobuf))).toBe(true);
+    expect(received[1]!.body.equals(Buffer.from(request.json))).toBe(true);
+  });
+
+  it('sends only the kept spans, and nothing when none is kept', async () => {
+    const { url, received } = await downstream();
+    const { forwarder } = forwarderTo(url);
+    forwarder.enqueue(request.protobuf, 'protobuf', [[[false, true], [false]], [[false]]]);
+    forwarder.enqueue(request.json, 'json', [[[false, false], [false]], [[false]]]);
+    expect(forwarder.depth).toBe(1);
+    await forwarder.close(5_000);
+    expect(received).toHaveLength(1);
+    expect(spanNamesOf(received[0]!.body, 'protobuf')).toEqual([[[spanName(0, 0, 1)]]]);
+  });
+
+  it('retries after 503 (honouring Retry-After) and after a network error, then succeeds', async () => {
+    let attempts = 0;
+    const { url, received } = await downstream((_received, incoming, response) => {
+      attempts++;
+      if (attempts === 1) response.writeHead(503, { 'retry-after': '0' }).end();
+      else if (attempts === 2) incoming.socket.destroy();
+      else response.writeHead(200).end();
+    });
+    const { forwarder, metrics } = forwarderTo(url);
+    forwarder.enqueue(request.protobuf, 'protobuf', keepAll);
+    await vi.waitFor(() => expect(forwarder.depth).toBe(0));
+    expect(received).toHaveLength(3);
+    expect(await counterValue(metrics.forwardFailures)).toBe(2);
+  });
+
+  it('gives up on other 4xx answers without retrying', async () => {
+    const { url, received } = await downstream((_received, _request, response) => void response.writeHead(400).end());
+    const { forwarder, metrics, logEntries } = forwarderTo(url);
+    forwarder.enqueue(request.json, 'json', keepAll);
+    await forwarder.close(5_000);
+    expect(received).toHaveLength(1);
+    expect(await counterValue(metrics.forwardFailures)).toBe(1);
+    expect(logEntries.find((entry) => entry.level === 'warn')).toMatchObject({ fields: { status: 400 } });
+  });
+
+  it('drops the newest request when the queue is full, counting it, and never waits', async () => {
+    let release!: () => void;
+    const gate = new Promise<void>((resolve) => (release = resolve));
+    const { url, received } = await downstream(async (entry, incoming, response) => {
+      await gate;
+      ok(entry, incoming, response);
+    });
+    const { forwarder, metrics, logEntries } = forwarderTo(url, { queueSize: 2 });
+    const bodies = [[[1]], [[2]], [[3]], [[4]]].map((layout) => traceRequest(layout).json);
+    for (const body of bodies) forwarder.enqueue(body, 'json', [[Array.from({ length: spanNamesOf(body, 'json')[0]![0]!.length }, () => true)]]);
+    expect(forwarder.depth).toBe(2);
+    expect(await counterValue(metrics.forwardDropped)).toBe(2);
+    expect(await counterValue(metrics.forwardQueueDepth)).toBe(2);
+    expect(logEntries.filter((entry) => entry.level === 'warn')).toEqual([expect.objectContaining({ fields: { dropped: 1, queueSize: 2 } })]);
+    release();
+    await forwarder.close(5_000);
+    expect(received.map((entry) => entry.body.toString())).toEqual(bodies.slice(0, 2).map((body) => Buffer.from(body).toString()));
+    expect(await counterValue(metrics.forwardQueueDepth)).toBe(0);
+  });
+
+  it('close() drains the queue', async () => {
+    const { url, received } = await downstream((entry, incoming, response) => void setTimeout(() => ok(entry, incoming, response), 10));
+    const { forwarder } = forwarderTo(url);
+    for (let index = 0; index < 3; index++) forwarder.enqueue(request.protobuf, 'protobuf', keepAll);
+    await forwarder.close(5_000);
+    expect([received.length, forwarder.depth]).toEqual([3, 0]);
+  });
+
+  it('close() stops at its timeout when the downstream hangs, and reports what it dropped', async () => {
+    const { url, received } = await downstream(() => {});
+    const { forwarder, logEntries } = forwarderTo(url);
+    for (let index = 0; index < 3; index++) forwarder.enqueue(request.protobuf, 'protobuf', keepAll);
+    await vi.waitFor(() => expect(received).toHaveLength(1));
+    const startedAt = Date.now();
+    await forwarder.close(100);
+    expect(Date.now() - startedAt).toBeLessThan(2_000);
+    expect(forwarder.depth).toBe(0);
+    expect(logEntries.find((entry) => entry.level === 'warn')).toMatchObject({ fields: { dropped: 3 } });
+    forwarder.enqueue(request.protobuf, 'protobuf', keepAll);
+    expect(forwarder.depth).toBe(0);
+  });
+
+  it('validates its options', () => {
+    const { logger } = recordingLogger();
+    const metrics = createMetrics({ defaultMetrics: false });
+    expect(() => createForwarder({ url: 'not a url', queueSize: 1, logger, metrics })).toThrow(TypeError);
+    expect(() => createForwarder({ url: 'http://127.0.0.1:1/v1/traces', queueSize: 0, logger, metrics })).toThrow(RangeError);
+  });
+});

@@ -1,0 +1,177 @@
+/**
+ * Sends accepted OTLP trace requests on to a downstream OTLP/HTTP endpoint, so the collector can be one
+ * stage of an existing telemetry pipeline. The ingest path only appends to a bounded in-memory queue;
+ * one worker delivers the queue in order and retries what OTLP/HTTP calls retryable (429, 502, 503,
+ * 504 and network errors) with exponential backoff. A full queue drops the newest request: the agent
+ * already has its 200, and the Merkle log, not the downstream copy, is the record of what happened.
+ */
+import { setTimeout as sleep } from 'node:timers/promises';
+import type { Forwarder } from '../context.js';
+import type { Logger } from '../ops/logger.js';
+import type { Metrics } from '../ops/metrics.js';
+import type { OtlpContentType } from '../otlp/decoded-trace-request.js';
+import { filterRequest, keepsAny, type SpanSelection } from './filter-request.js';
+
+export interface ForwarderOptions {
+  /** The downstream traces URL, e.g. http://otel-collector:4318/v1/traces. */
+  readonly url: string;
+  /** Requests held at most, the one being delivered included. */
+  readonly queueSize: number;
+  readonly logger: Logger;
+  readonly metrics: Metrics;
+  /** Sent with every request, e.g. the downstream's Authorization. */
+  readonly headers?: Readonly<Record<string, string>>;
+  /** The first retry delay, doubled per attempt up to maxBackoffMillis. Default 1 s. */
+  readonly initialBackoffMillis?: number;
+  /** Default 30 s. */
+  readonly maxBackoffMillis?: number;
+  /** A request still failing after this long is dropped, so one request cannot stall the queue forever. Default 5 min. */
+  readonly maxElapsedMillis?: number;
+  /** One attempt's limit, so a downstream that never answers counts as a network error. Default 10 s. */
+  readonly attemptTimeoutMillis?: number;
+}
+
+const RETRYABLE_STATUSES = new Set([429, 502, 503, 504]);
+const MEDIA_TYPES: Readonly<Record<OtlpContentType, string>> = { protobuf: 'application/x-protobuf', json: 'application/json' };
+// Under sustained overload every request is dropped; one warning per interval keeps the log readable.
+const DROP_WARNING_INTERVAL_MILLIS = 10_000;
+
+interface QueuedRequest {
+  readonly body: Uint8Array;
+  readonly contentType: OtlpContentType;
+  readonly keep: SpanSelection;
+}
+
+type Attempt = { readonly retry: false } | { readonly retry: true; readonly retryAfterMillis: number | undefined; readonly reason: string };
+
+export function createForwarder(options: ForwarderOptions): Forwarder {
+  if (!URL.canParse(options.url)) throw new TypeError(`forward URL is not a URL: ${JSON.stringify(options.url)}`);
+  if (!Number.isSafeInteger(options.queueSize) || options.queueSize < 1) throw new RangeError(`queueSize must be a positive integer, got ${options.queueSize}`);
+  return new QueueForwarder(options);
+}
+
+class QueueForwarder implements Forwarder {
+  readonly #options: ForwarderOptions;
+  readonly #queue: QueuedRequest[] = [];
+  /** Aborted when close() runs out of time: cancels the attempt or backoff under way. */
+  readonly #stop = new AbortController();
+  #worker: Promise<void> | undefined;
+  #closed = false;
+  #droppedSinceWarning = 0;
+  #lastDropWarningAt = Number.NEGATIVE_INFINITY;
+
+  constructor(options: ForwarderOptions) {
+    this.#options = options;
+  }
+
+  get depth(): number {
+    return this.#queue.length;
+  }
+
+  enqueue(body: Uint8Array, contentType: OtlpContentType, keep: SpanSelection): void {
+    if (!keepsAny(keep)) return;
+    if (this.#closed || this.#queue.length >= this.#options.queueSize) {
+      this.#drop();
+      return;
+    }
+    this.#queue.push({ body, contentType, keep });
+    this.#options.metrics.forwardQueueDepth.set(this.#queue.length);
+    this.#worker ??= this.#work();
+  }
+
+  async close(timeoutMillis: number): Promise<void> {
+    this.#closed = true;
+    const deadline = setTimeout(() => this.#stop.abort(), timeoutMillis);
+    await this.#worker;
+    clearTimeout(deadline);
+    if (this.#queue.length > 0) {
+      this.#options.logger.warn('forward queue not drained before shutdown; dropped the rest', { dropped: this.#queue.length });
+      this.#queue.length = 0;
+      this.#options.metrics.forwardQueueDepth.set(0);
+    }
+  }
+
+  #drop(): void {
+    const { metrics, logger, queueSize } = this.#options;
+    metrics.forwardDropped.inc();
+    this.#droppedSinceWarning++;
+    const now = Date.now();
+    if (now - this.#lastDropWarningAt < DROP_WARNING_INTERVAL_MILLIS) return;
+    logger.warn('forward queue full; dropped the newest requests', { dropped: this.#droppedSinceWarning, queueSize });
+    this.#droppedSinceWarning = 0;
+    this.#lastDropWarningAt = now;
+  }
+
+  async #work(): Promise<void> {
+    while (this.#queue.length > 0) {
+      await this.#deliver(this.#queue[0]!);
+      // Stopped mid-delivery: the request was not delivered, so it stays to be counted by close().
+      if (this.#stop.signal.aborted) break;
+      this.#queue.shift();
+      this.#options.metrics.forwardQueueDepth.set(this.#queue.length);
+    }
+    this.#worker = undefined;
+  }
+
+  async #deliver(request: QueuedRequest): Promise<void> {
+    const { logger, metrics, initialBackoffMillis = 1_000, maxBackoffMillis = 30_000, maxElapsedMillis = 300_000 } = this.#options;
+    let body: Uint8Array;
+    try {
+      body = filterRequest(request.body, request.contentType, request.keep);
+    } catch (error) {
+      logger.error('could not filter a request for forwarding; dropped it', { error: error instanceof Error ? error.message : String(error) });
+      return;
+    }
+    const startedAt = Date.now();
+    for (let attempt = 0; ; attempt++) {
+      const result = await this.#send(body, request.contentType);
+      if (!result.retry || this.#stop.signal.aborted) return;
+      metrics.forwardFailures.inc();
+      // Jitter keeps several collectors that failed together from retrying in lockstep.
+      const delayMillis = result.retryAfterMillis ?? Math.min(initialBackoffMillis * 2 ** attempt, maxBackoffMillis) * (0.8 + Math.random() * 0.4);
+      if (Date.now() - startedAt + delayMillis > maxElapsedMillis) {
+        logger.error('giving up forwarding a request', { attempts: attempt + 1, reason: result.reason });
+        return;
+      }
+      logger.debug('forwarding failed; will retry', { attempt: attempt + 1, reason: result.reason, delayMillis: Math.round(delayMillis) });
+      try {
+        await sleep(delayMillis, undefined, { signal: this.#stop.signal });
+      } catch {
+        return; // close() ran out of time
+      }
+    }
+  }
+
+  async #send(body: Uint8Array, contentType: OtlpContentType): Promise<Attempt> {
+    const { url, headers, attemptTimeoutMillis = 10_000, metrics, logger } = this.#options;
+    let status: number;
+    let retryAfter: string | null;
+    try {
+      const response = await fetch(url, {
+        method: 'POST',
+        headers: { ...headers, 'content-type': MEDIA_TYPES[contentType] },
+        body,
+        signal: AbortSignal.any([this.#stop.signal, AbortSignal.timeout(attemptTimeoutMillis)]),
+      });
+      status = response.status;
+      retryAfter = response.headers.get('retry-after');
+      // Reading the (small) OTLP answer to the end lets the connection be reused.
+      await response.arrayBuffer();
+    } catch (error) {
+      return { retry: true, retryAfterMillis: undefined, reason: error instanceof Error ? error.message : String(error) };
+    }
+    if (status >= 200 && status < 300) return { retry: false };
+    if (RETRYABLE_STATUSES.has(status)) return { retry: true, retryAfterMillis: retryAfterMillisOf(retryAfter), reason: `HTTP ${status}` };
+    metrics.forwardFailures.inc();
+    logger.warn('downstream refused a forwarded request; dropped it', { status });
+    return { retry: false };
+  }
+}
+
+/** Retry-After as delay-seconds or an HTTP date (RFC 9110, 10.2.3); undefined when absent or unreadable. */
+function retryAfterMillisOf(value: string | null): number | undefined {
+  if (value === null) return undefined;
+  if (/^\d+$/.test(value.trim())) return Number(value.trim()) * 1000;
+  const date = Date.parse(value);
+  return Number.isNaN(date) ? undefined : Math.max(0, date - Date.now());
+}

@@ -1,0 +1,153 @@
+import type http from 'node:http';
+import zlib from 'node:zlib';
+import { afterEach, describe, expect, it, vi } from 'vitest';
+import type { Forwarder } from '../context.js';
+import type { IngestOutcome } from '../ingest/ingest-service.js';
+import type { DecodedTraceRequest } from '../otlp/decoded-trace-request.js';
+import { exportTraceServiceResponseType } from '../otlp/proto-schema.js';
+import { StoreUnavailableError } from '../store/errors.js';
+import { closeServer, errorOf, fakeContext, listen, traceRequest, type FakeContextOptions } from '../test-helpers/http-test-context.js';
+import { ingestRoutes } from './ingest-route.js';
+import { createHttpServer } from './server.js';
+
+const servers: http.Server[] = [];
+afterEach(async () => {
+  await Promise.all(servers.splice(0).map(closeServer));
+});
+
+/** An outcome that rejects the spans named in `rejected` ("resource/scope/index") and forwards the rest. */
+function outcomeFor(request: DecodedTraceRequest, rejected: readonly string[] = [], errorMessage = ''): IngestOutcome {
+  const forward = request.resourceSpans.map((resource, r) => resource.scopeSpans.map((scope, s) => scope.spans.map((_, i) => !rejected.includes(`${r}/${s}/${i}`))));
+  const total = forward.flat(2).length;
+  return { accepted: total - rejected.length, duplicates: 0, rejected: rejected.length, unverified: 0, errorMessage, forward };
+}
+
+async function start(options: FakeContextOptions) {
+  const context = fakeContext(options);
+  const server = createHttpServer({ routes: ingestRoutes(context), context });
+  servers.push(server);
+  return { url: `${await listen(server)}/v1/traces`, context };
+}
+
+const decodeProtobufResponse = async (response: Response) =>
+  exportTraceServiceResponseType.toObject(exportTraceServiceResponseType.decode(new Uint8Array(await response.arrayBuffer())), { longs: String });
+
+const request = traceRequest([[2, 1], [1]]);
+
+describe('POST /v1/traces', () => {
+  it('answers protobuf with protobuf, partial_success naming the rejected spans', async () => {
+    const ingest = vi.fn(async (decoded: DecodedTraceRequest) => outcomeFor(decoded, ['0/0/1'], '1 rejected: bad_signature'));
+    const { url } = await start({ ingest });
+    const response = await fetch(url, { method: 'POST', headers: { 'content-type': 'application/x-protobuf' }, body: request.protobuf });
+    expect([response.status, response.headers.get('content-type')]).toEqual([200, 'application/x-protobuf']);
+    expect(await decodeProtobufResponse(response)).toEqual({ partialSuccess: { rejectedSpans: '1', errorMessage: '1 rejected: bad_signature' } });
+    expect(ingest.mock.calls[0]![0].resourceSpans.map((resource) => resource.scopeSpans.map((scope) => scope.spans.length))).toEqual([[2, 1], [1]]);
+  });
+
+  it('answers JSON with JSON, and a full success with the empty message', async () => {
+    const { url } = await start({ ingest: async (decoded) => outcomeFor(decoded, ['1/0/0'], '1 rejected: unsigned span') });
+    const partial = await fetch(url, { method: 'POST', headers: { 'content-type': 'application/json; charset=utf-8' }, body: request.json });
+    expect([partial.status, partial.headers.get('content-type')]).toEqual([200, 'application/json']);
+    expect(await partial.json()).toEqual({ partialSuccess: { rejectedSpans: '1', errorMessage: '1 rejected: unsigned span' } });
+
+    const { url: fullUrl } = await start({ ingest: async (decoded) => outcomeFor(decoded) });
+    expect(await (await fetch(fullUrl, { method: 'POST', headers: { 'content-type': 'application/json' }, body: request.json })).json()).toEqual({});
+    const full = await fetch(fullUrl, { method: 'POST', headers: { 'content-type': 'application/x-protobuf' }, body: request.protobuf });
+    expect((await full.arrayBuffer()).byteLength).toBe(0);
+  });
+
+  it('reads gzip-compressed bodies', async () => {
+    const { url } = await start({ ingest: async (decoded) => outcomeFor(decoded) });
+    const response = await fetch(url, { method: 'POST', headers: { 'content-type': 'application/x-protobuf', 'content-encoding': 'gzip' }, body: zlib.gzipSync(request.protobuf) });
+    expect(response.status).toBe(200);
+  });
+
+  it('answers 415 to other content types, naming the accepted ones', async () => {
+    const ingest = vi.fn();
+    const { url } = await start({ ingest });
+    const headerSets: Record<string, string>[] = [{ 'content-type': 'text/plain' }, { 'content-type': 'application/protobuf' }, {}];
+    for (const headers of headerSets) {
+      const response = await fetch(url, { method: 'POST', headers, body: new Uint8Array(request.protobuf) });
+      expect(response.status).toBe(415);
+      expect(await errorOf(response)).toMatch(/send application\/x-protobuf or application\/json$/);
+    }
+    expect(ingest).not.toHaveBeenCalled();
+  });
+
+  it('answers 400 with the decoder reason to malformed bodies, and stores nothing', async () => {
+    const ingest = vi.fn();
+    const { url } = await start({ ingest });
+    const protobuf = await fetch(url, { method: 'POST', headers: { 'content-type': 'application/x-protobuf' }, body: request.protobuf.subarray(0, 40) });
+    expect(protobuf.status).toBe(400);
+    expect(await errorOf(protobuf)).toMatch(/^malformed protobuf body/);
+    const json = await fetch(url, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{"resourceSpans": [' });
+    expect(json.status).toBe(400);
+    expect(await errorOf(json)).toMatch(/^body is not valid JSON/);
+    const badField = await fetch(url, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{"resourceSpans":[{"scopeSpans":[{"spans":[{"traceId":"zz"}]}]}]}' });
+    expect(await errorOf(badField)).toMatch(/^resourceSpans\[0\]\.scopeSpans\[0\]\.spans\[0\]\.traceId: /);
+    expect(ingest).not.toHaveBeenCalled();
+  });
+
+  it('takes an empty body as a request without spans', async () => {
+    const ingest = vi.fn();
+    const { url } = await start({ ingest });
+    const json = await fetch(url, { method: 'POST', headers: { 'content-type': 'application/json' } });
+    expect([json.status, await json.json()]).toEqual([200, {}]);
+    const protobuf = await fetch(url, { method: 'POST', headers: { 'content-type': 'application/x-protobuf' } });
+    expect([protobuf.status, (await protobuf.arrayBuffer()).byteLength]).toEqual([200, 0]);
+    expect(ingest).not.toHaveBeenCalled();
+  });
+
+  it('answers 503 with Retry-After when the store is down', async () => {
+    const { url } = await start({ ingest: () => Promise.reject(new StoreUnavailableError('disk full')) });
+    const response = await fetch(url, { method: 'POST', headers: { 'content-type': 'application/x-protobuf' }, body: request.protobuf });
+    expect([response.status, response.headers.get('retry-after')]).toEqual([503, '5']);
+  });
+
+  it('counts spans by encoding and requests by status', async () => {
+    const { url, context } = await start({ ingest: async (decoded) => outcomeFor(decoded) });
+    await fetch(url, { method: 'POST', headers: { 'content-type': 'application/x-protobuf' }, body: request.protobuf });
+    await fetch(url, { method: 'POST', headers: { 'content-type': 'application/json' }, body: request.json });
+    await fetch(url, { method: 'POST', headers: { 'content-type': 'text/plain' }, body: 'x' });
+    const byLabel = async (metric: { get(): Promise<{ values: { labels: Record<string, string | number>; value: number }[] }> }, label: string) =>
+      Object.fromEntries((await metric.get()).values.map((value) => [value.labels[label], value.value]));
+    expect(await byLabel(context.metrics.spansReceived, 'encoding')).toEqual({ protobuf: 4, json: 4 });
+    expect(await byLabel(context.metrics.requests, 'status')).toEqual({ '200': 2, '415': 1 });
+  });
+});
+
+describe('forwarding from POST /v1/traces', () => {
+  function recordingForwarder(enqueue: Forwarder['enqueue'] = () => {}): Forwarder & { calls: Parameters<Forwarder['enqueue']>[] } {
+    const calls: Parameters<Forwarder['enqueue']>[] = [];
+    return { calls, depth: 0, close: async () => {}, enqueue: (...args) => (calls.push(args), enqueue(...args)) };
+  }
+
+  it('queues the body as received with the spans to keep, after ingest', async () => {
+    const forwarder = recordingForwarder();
+    const { url } = await start({ ingest: async (decoded) => outcomeFor(decoded, ['0/0/0']), forwarder });
+    await fetch(url, { method: 'POST', headers: { 'content-type': 'application/x-protobuf', 'content-encoding': 'gzip' }, body: zlib.gzipSync(request.protobuf) });
+    expect(forwarder.calls).toHaveLength(1);
+    const [body, contentType, keep] = forwarder.calls[0]!;
+    expect(Buffer.from(body).equals(Buffer.from(request.protobuf))).toBe(true);
+    expect([contentType, keep]).toEqual(['protobuf', [[[false, true], [true]], [[true]]]]);
+  });
+
+  it('queues nothing when no span goes on, or when ingest failed', async () => {
+    const forwarder = recordingForwarder();
+    const everything = ['0/0/0', '0/0/1', '0/1/0', '1/0/0'];
+    const { url } = await start({ ingest: async (decoded) => outcomeFor(decoded, everything), forwarder });
+    expect((await fetch(url, { method: 'POST', headers: { 'content-type': 'application/json' }, body: request.json })).status).toBe(200);
+    const { url: failing } = await start({ ingest: () => Promise.reject(new StoreUnavailableError('down')), forwarder });
+    expect((await fetch(failing, { method: 'POST', headers: { 'content-type': 'application/json' }, body: request.json })).status).toBe(503);
+    expect(forwarder.calls).toHaveLength(0);
+  });
+
+  it('still answers 200 when the forwarder throws', async () => {
+    const forwarder = recordingForwarder(() => {
+      throw new Error('broken forwarder');
+    });
+    const { url, context } = await start({ ingest: async (decoded) => outcomeFor(decoded), forwarder });
+    expect((await fetch(url, { method: 'POST', headers: { 'content-type': 'application/json' }, body: request.json })).status).toBe(200);
+    expect(context.logEntries.some((entry) => entry.level === 'error' && entry.message === 'could not queue a request for forwarding')).toBe(true);
+  });
+});

@@ -1,0 +1,63 @@
+/**
+ * POST /v1/traces, the OTLP/HTTP trace receiver. It decodes the body in the encoding its Content-Type
+ * names, hands the spans to the ingest service and answers in that same encoding, as OTLP/HTTP
+ * requires, with an ExportTraceServiceResponse whose partial_success counts the rejected spans. The
+ * 200 comes only after the ingest service committed; forwarding downstream is queued after that and
+ * never delays it.
+ */
+import type { CollectorContext } from '../context.js';
+import type { IngestOutcome } from '../ingest/ingest-service.js';
+import { decodeTraceRequest } from '../otlp/decode-trace-request.js';
+import type { DecodedTraceRequest, OtlpContentType } from '../otlp/decoded-trace-request.js';
+import { encodeExportTraceServiceResponse } from '../otlp/encode-response.js';
+import { HttpError, type HttpRequest, type HttpResponse, type Route } from './types.js';
+
+const CONTENT_TYPES = new Map<string, OtlpContentType>([
+  ['application/x-protobuf', 'protobuf'],
+  ['application/json', 'json'],
+]);
+const MEDIA_TYPES: Readonly<Record<OtlpContentType, string>> = { protobuf: 'application/x-protobuf', json: 'application/json' };
+
+export function ingestRoutes(context: CollectorContext): Route[] {
+  return [{ method: 'POST', path: '/v1/traces', access: 'ingest', handler: (request) => exportTraces(context, request) }];
+}
+
+async function exportTraces(context: CollectorContext, request: HttpRequest): Promise<HttpResponse> {
+  const contentType = contentTypeOf(request.headers['content-type']);
+  // OTLP/HTTP reads an empty body as a request without spans (the empty protobuf message).
+  const decoded: DecodedTraceRequest = request.body.length === 0 ? { resourceSpans: [] } : decodeTraceRequest(request.body, contentType);
+  const spanCount = decoded.resourceSpans.reduce((total, resource) => total + resource.scopeSpans.reduce((sum, scope) => sum + scope.spans.length, 0), 0);
+  context.metrics.spansReceived.inc({ encoding: contentType }, spanCount);
+  // Nothing to verify or store: spare the ingest service an empty durable commit.
+  if (spanCount === 0) return exportResponse(contentType, 0, '');
+  const outcome = await context.ingest.ingest(decoded);
+  forward(context, request.body, contentType, outcome.forward);
+  return exportResponse(contentType, outcome.rejected, outcome.errorMessage);
+}
+
+function contentTypeOf(header: string | undefined): OtlpContentType {
+  const mediaType = (header ?? '').split(';')[0]!.trim().toLowerCase();
+  const contentType = CONTENT_TYPES.get(mediaType);
+  if (contentType !== undefined) return contentType;
+  const given = header === undefined ? 'no Content-Type' : `Content-Type ${JSON.stringify(mediaType)}`;
+  throw new HttpError(415, `unsupported ${given}; send ${[...CONTENT_TYPES.keys()].join(' or ')}`);
+}
+
+function exportResponse(contentType: OtlpContentType, rejectedSpans: number, errorMessage: string): HttpResponse {
+  return {
+    status: 200,
+    headers: { 'content-type': MEDIA_TYPES[contentType] },
+    body: encodeExportTraceServiceResponse({ rejectedSpans, errorMessage }, contentType),
+  };
+}
+
+function forward(context: CollectorContext, body: Uint8Array, contentType: OtlpContentType, keep: IngestOutcome['forward']): void {
+  const { forwarder } = context;
+  if (forwarder === undefined || !keep.some((scopes) => scopes.some((spans) => spans.includes(true)))) return;
+  try {
+    forwarder.enqueue(body, contentType, keep);
+  } catch (error) {
+    // The spans are committed: failing the request now would only make the agent send them again.
+    context.logger.error('could not queue a request for forwarding', { error: error instanceof Error ? error.message : String(error) });
+  }
+}

@@ -1,0 +1,59 @@
+import type http from 'node:http';
+import { afterEach, describe, expect, it } from 'vitest';
+import type { Forwarder } from '../context.js';
+import { StoreUnavailableError } from '../store/errors.js';
+import { closeServer, fakeContext, listen, type FakeContextOptions } from '../test-helpers/http-test-context.js';
+import { opsRoutes } from './ops-routes.js';
+import { createHttpServer } from './server.js';
+
+const servers: http.Server[] = [];
+afterEach(async () => {
+  await Promise.all(servers.splice(0).map(closeServer));
+});
+
+async function start(options: FakeContextOptions = {}) {
+  const context = fakeContext(options);
+  const server = createHttpServer({ routes: opsRoutes(context), context });
+  servers.push(server);
+  return { url: await listen(server), context };
+}
+
+const metricValue = (text: string, name: string) => Number(new RegExp(`^${name} (\\S+)$`, 'm').exec(text)?.[1]);
+
+describe('ops routes', () => {
+  it('answers /healthz while serving and /readyz only when ready', async () => {
+    const { url, context } = await start();
+    expect([(await fetch(`${url}/healthz`)).status, await (await fetch(`${url}/healthz`)).json()]).toEqual([200, { status: 'ok' }]);
+    expect((await fetch(`${url}/readyz`)).status).toBe(200);
+    context.ready = false;
+    expect((await fetch(`${url}/readyz`)).status).toBe(503);
+    expect((await fetch(`${url}/healthz`)).status).toBe(200);
+  });
+
+  it('renders Prometheus text with the checkpoint age and forward queue depth', async () => {
+    const forwarder: Forwarder = { depth: 7, enqueue: () => {}, close: async () => {} };
+    const createdAt = Date.now() - 42_000;
+    const { url } = await start({ forwarder, latestCheckpoint: async () => ({ treeSize: 3, rootHash: 'ab', note: 'note', createdAt }) });
+    const response = await fetch(`${url}/metrics`);
+    expect(response.headers.get('content-type')).toMatch(/^text\/plain; version=0\.0\.4/);
+    const text = await response.text();
+    expect(metricValue(text, 'facto_checkpoint_age_seconds')).toBeGreaterThanOrEqual(42);
+    expect(metricValue(text, 'facto_checkpoint_age_seconds')).toBeLessThan(60);
+    expect(metricValue(text, 'facto_forward_queue_depth')).toBe(7);
+  });
+
+  it('still renders metrics while the store is down', async () => {
+    const { url, context } = await start({ latestCheckpoint: () => Promise.reject(new StoreUnavailableError('database locked')) });
+    const response = await fetch(`${url}/metrics`);
+    expect(response.status).toBe(200);
+    expect(metricValue(await response.text(), 'facto_forward_queue_depth')).toBe(0);
+    expect(context.logEntries.some((entry) => entry.level === 'warn')).toBe(true);
+  });
+
+  it('guards /metrics with the query token', async () => {
+    const { url } = await start({ config: { queryToken: 'query-secret' } });
+    expect((await fetch(`${url}/metrics`)).status).toBe(401);
+    expect((await fetch(`${url}/metrics`, { headers: { authorization: 'Bearer query-secret' } })).status).toBe(200);
+    expect((await fetch(`${url}/healthz`)).status).toBe(200);
+  });
+});

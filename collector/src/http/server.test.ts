@@ -1,0 +1,242 @@
+import http from 'node:http';
+import zlib from 'node:zlib';
+import { FactoError } from '@facto/core';
+import { afterEach, describe, expect, it, vi } from 'vitest';
+import type { CollectorConfig } from '../config.js';
+import { StoreUnavailableError } from '../store/errors.js';
+import { closeServer, errorOf, fakeContext, listen, rawRequest } from '../test-helpers/http-test-context.js';
+import { createHttpServer } from './server.js';
+import { HttpError, json, type Handler, type HttpRequest, type Route } from './types.js';
+
+const servers: http.Server[] = [];
+afterEach(async () => {
+  await Promise.all(servers.splice(0).map(closeServer));
+});
+
+const echo: Handler = (request) => json(200, { params: request.params, length: request.body.length, text: Buffer.from(request.body).toString('utf8') });
+
+async function start(routes: Route[], config: Partial<CollectorConfig> = {}) {
+  const context = fakeContext({ config: { maxBodyBytes: 64 * 1024, ...config } });
+  const server = createHttpServer({ routes, context });
+  servers.push(server);
+  return { url: await listen(server), context };
+}
+
+describe('routing', () => {
+  const routes: Route[] = [
+    { method: 'GET', path: '/v1/items/{id}', access: 'public', handler: echo },
+    { method: 'GET', path: '/v1/items/latest', access: 'public', handler: () => json(200, { latest: true }) },
+    { method: 'POST', path: '/v1/items', access: 'public', handler: echo },
+  ];
+
+  it('decodes path parameters and prefers literal segments', async () => {
+    const { url } = await start(routes);
+    expect(await (await fetch(`${url}/v1/items/a%20b%2Fc`)).json()).toMatchObject({ params: { id: 'a b/c' } });
+    expect(await (await fetch(`${url}/v1/items/latest`)).json()).toEqual({ latest: true });
+  });
+
+  it('answers 404 for unknown paths, 405 with Allow for wrong methods, 400 for bad percent-encoding', async () => {
+    const { url } = await start(routes);
+    const missing = await fetch(`${url}/v2/nothing`);
+    expect(missing.status).toBe(404);
+    expect(await missing.json()).toEqual({ error: 'no such path: /v2/nothing' });
+    const wrongMethod = await fetch(`${url}/v1/items`, { method: 'DELETE' });
+    expect(wrongMethod.status).toBe(405);
+    expect(wrongMethod.headers.get('allow')).toBe('POST');
+    expect((await fetch(`${url}/v1/items/%E0%A4%A`)).status).toBe(400);
+  });
+
+  it('answers HEAD like GET, without a body', async () => {
+    const { url } = await start(routes);
+    const response = await fetch(`${url}/v1/items/latest`, { method: 'HEAD' });
+    expect(response.status).toBe(200);
+    expect(await response.text()).toBe('');
+  });
+});
+
+describe('response bodies', () => {
+  it('sends objects as JSON, strings as text, bytes as they are', async () => {
+    const { url } = await start([
+      { method: 'GET', path: '/object', access: 'public', handler: () => ({ status: 200, body: { a: 1 } }) },
+      { method: 'GET', path: '/text', access: 'public', handler: () => ({ status: 200, body: 'hello' }) },
+      { method: 'GET', path: '/note', access: 'public', handler: () => ({ status: 200, body: 'note', headers: { 'Content-Type': 'text/x-note' } }) },
+      { method: 'GET', path: '/bytes', access: 'public', handler: () => ({ status: 201, body: Uint8Array.of(0, 1, 255) }) },
+    ]);
+    const object = await fetch(`${url}/object`);
+    expect([object.headers.get('content-type'), await object.text()]).toEqual(['application/json', '{"a":1}']);
+    const text = await fetch(`${url}/text`);
+    expect([text.headers.get('content-type'), await text.text()]).toEqual(['text/plain; charset=utf-8', 'hello']);
+    expect((await fetch(`${url}/note`)).headers.get('content-type')).toBe('text/x-note');
+    const bytes = await fetch(`${url}/bytes`);
+    expect([bytes.status, [...new Uint8Array(await bytes.arrayBuffer())]]).toEqual([201, [0, 1, 255]]);
+  });
+});
+
+describe('request bodies', () => {
+  const limit = 1024;
+  const handler = vi.fn(echo);
+  const routes: Route[] = [{ method: 'POST', path: '/upload', access: 'public', handler }];
+  afterEach(() => handler.mockClear());
+
+  it('decompresses gzip and deflate', async () => {
+    const { url } = await start(routes, { maxBodyBytes: limit });
+    for (const [encoding, body] of [['gzip', zlib.gzipSync('zipped')], ['deflate', zlib.deflateSync('zipped')]] as const) {
+      const response = await fetch(`${url}/upload`, { method: 'POST', headers: { 'content-encoding': encoding }, body });
+      expect(await response.json()).toMatchObject({ text: 'zipped' });
+    }
+  });
+
+  it('answers 413 at once when Content-Length is over the limit', async () => {
+    const { url } = await start(routes, { maxBodyBytes: limit });
+    const response = await rawRequest(`${url}/upload`, { method: 'POST', headers: { 'content-length': String(limit + 1) } }, (request) => request.flushHeaders());
+    expect(response.status).toBe(413);
+    expect(response.headers.connection).toBe('close');
+    expect(handler).not.toHaveBeenCalled();
+  });
+
+  it('stops reading a chunked body at the limit with 413', async () => {
+    const { url } = await start(routes, { maxBodyBytes: limit });
+    let sent = 0;
+    let answered = false;
+    const response = await rawRequest(`${url}/upload`, { method: 'POST' }, (request) => {
+      request.on('response', () => (answered = true));
+      const writeMore = () => {
+        if (answered || request.destroyed || sent > 100 * limit) return;
+        request.write(Buffer.alloc(256, 1));
+        sent += 256;
+        setTimeout(writeMore, 2);
+      };
+      writeMore();
+    });
+    expect(response.status).toBe(413);
+    expect(JSON.parse(response.body).error).toMatch(/exceeds 1024 bytes/);
+    expect(sent).toBeLessThan(10 * limit);
+    expect(handler).not.toHaveBeenCalled();
+  });
+
+  it('answers 413 to a gzip bomb, whose compressed size is under the limit', async () => {
+    const { url } = await start(routes, { maxBodyBytes: 64 * 1024 });
+    const bomb = zlib.gzipSync(Buffer.alloc(16 * 1024 * 1024));
+    expect(bomb.length).toBeLessThan(64 * 1024);
+    const response = await fetch(`${url}/upload`, { method: 'POST', headers: { 'content-encoding': 'gzip' }, body: bomb });
+    expect(response.status).toBe(413);
+    expect(handler).not.toHaveBeenCalled();
+  });
+
+  it('answers 400 to a corrupt gzip stream and 415 to an unknown encoding', async () => {
+    const { url } = await start(routes, { maxBodyBytes: limit });
+    const corrupt = zlib.gzipSync('some text that will be cut short');
+    const truncated = await fetch(`${url}/upload`, { method: 'POST', headers: { 'content-encoding': 'gzip' }, body: corrupt.subarray(0, corrupt.length - 6) });
+    expect(truncated.status).toBe(400);
+    expect(await errorOf(truncated)).toMatch(/^corrupt gzip body/);
+    const garbage = await fetch(`${url}/upload`, { method: 'POST', headers: { 'content-encoding': 'gzip' }, body: 'not gzip at all' });
+    expect(garbage.status).toBe(400);
+    const unknown = await fetch(`${url}/upload`, { method: 'POST', headers: { 'content-encoding': 'br' }, body: 'x' });
+    expect(unknown.status).toBe(415);
+    expect(await errorOf(unknown)).toMatch(/gzip, deflate, identity/);
+    expect(handler).not.toHaveBeenCalled();
+  });
+
+  it('survives a client that aborts mid-body', async () => {
+    const { url, context } = await start(routes, { maxBodyBytes: limit });
+    await new Promise<void>((resolve) => {
+      const request = http.request(`${url}/upload`, { method: 'POST', headers: { 'content-length': '500' } });
+      request.on('error', () => resolve());
+      request.write('only part of it', () => setTimeout(() => request.destroy(), 20));
+    });
+    const response = await fetch(`${url}/upload`, { method: 'POST', body: 'next' });
+    expect(await response.json()).toMatchObject({ text: 'next' });
+    expect(handler).toHaveBeenCalledTimes(1);
+    expect(context.logEntries.filter((entry) => entry.level === 'error')).toEqual([]);
+  });
+});
+
+describe('bearer tokens', () => {
+  const routes: Route[] = [
+    { method: 'POST', path: '/ingest', access: 'ingest', handler: () => json(200, {}) },
+    { method: 'GET', path: '/query', access: 'query', handler: () => json(200, {}) },
+    { method: 'GET', path: '/public', access: 'public', handler: () => json(200, {}) },
+  ];
+
+  it('requires the token of the route class where one is configured', async () => {
+    const { url } = await start(routes, { ingestToken: 'ingest-secret' });
+    const missing = await fetch(`${url}/ingest`, { method: 'POST' });
+    expect([missing.status, missing.headers.get('www-authenticate')]).toEqual([401, 'Bearer']);
+    expect(await missing.json()).toEqual({ error: 'missing bearer token' });
+    for (const authorization of ['Bearer wrong', 'Bearer ingest-secretX', 'Basic aW5nZXN0LXNlY3JldA==']) {
+      expect((await fetch(`${url}/ingest`, { method: 'POST', headers: { authorization } })).status).toBe(401);
+    }
+    expect((await fetch(`${url}/ingest`, { method: 'POST', headers: { authorization: 'Bearer ingest-secret' } })).status).toBe(200);
+    expect((await fetch(`${url}/ingest`, { method: 'POST', headers: { authorization: 'bearer ingest-secret' } })).status).toBe(200);
+    // No query token configured: open. Public routes never ask.
+    expect((await fetch(`${url}/query`)).status).toBe(200);
+    expect((await fetch(`${url}/public`)).status).toBe(200);
+  });
+
+  it('keeps one class token from opening another class', async () => {
+    const { url } = await start(routes, { ingestToken: 'ingest-secret', queryToken: 'query-secret' });
+    const statuses = ['Bearer ingest-secret', 'Bearer query-secret'].map(async (authorization) => (await fetch(`${url}/query`, { headers: { authorization } })).status);
+    expect(await Promise.all(statuses)).toEqual([401, 200]);
+  });
+});
+
+describe('ingest concurrency', () => {
+  it('answers 503 with Retry-After beyond maxConcurrentIngest, without queueing', async () => {
+    let release!: () => void;
+    const gate = new Promise<void>((resolve) => (release = resolve));
+    let entered = 0;
+    const { url, context } = await start(
+      [
+        { method: 'POST', path: '/ingest', access: 'ingest', handler: async () => (entered++, await gate, json(200, {})) },
+        { method: 'GET', path: '/query', access: 'query', handler: () => json(200, {}) },
+      ],
+      { maxConcurrentIngest: 2 },
+    );
+    const held = [fetch(`${url}/ingest`, { method: 'POST' }), fetch(`${url}/ingest`, { method: 'POST' })];
+    await vi.waitFor(() => expect(entered).toBe(2));
+    const refused = await fetch(`${url}/ingest`, { method: 'POST' });
+    expect([refused.status, refused.headers.get('retry-after')]).toEqual([503, '1']);
+    expect((await fetch(`${url}/query`)).status).toBe(200);
+    release();
+    expect((await Promise.all(held)).map((response) => response.status)).toEqual([200, 200]);
+    expect((await fetch(`${url}/ingest`, { method: 'POST' })).status).toBe(200);
+    const counted = await context.metrics.requests.get();
+    expect(Object.fromEntries(counted.values.map((value) => [value.labels.status, value.value]))).toEqual({ '200': 3, '503': 1 });
+  });
+});
+
+describe('errors', () => {
+  const failWith = (error: unknown): Handler => () => Promise.reject(error);
+
+  it('maps thrown errors to statuses without leaking internals', async () => {
+    const { url, context } = await start([
+      { method: 'GET', path: '/http-error', access: 'public', handler: failWith(new HttpError(409, 'already there', { 'x-reason': 'conflict' })) },
+      { method: 'GET', path: '/invalid', access: 'public', handler: failWith(new FactoError('invalid_argument', 'resourceSpans[0]: bad')) },
+      { method: 'GET', path: '/store-down', access: 'public', handler: failWith(new StoreUnavailableError('SQLite store at /secret/facto.db: disk I/O error')) },
+      { method: 'GET', path: '/sync-throw', access: 'public', handler: () => JSON.parse('{') as never },
+      { method: 'GET', path: '/bug', access: 'public', handler: failWith(new Error('password=hunter2 in /srv/app')) },
+      { method: 'GET', path: '/not-an-error', access: 'public', handler: failWith('a thrown string') },
+      { method: 'GET', path: '/unserialisable', access: 'public', handler: () => json(200, { big: 1n }) },
+    ]);
+    const answer = async (path: string) => {
+      const response = await fetch(url + path);
+      return { status: response.status, body: await response.json(), retryAfter: response.headers.get('retry-after'), reason: response.headers.get('x-reason') };
+    };
+    expect(await answer('/http-error')).toEqual({ status: 409, body: { error: 'already there' }, retryAfter: null, reason: 'conflict' });
+    expect(await answer('/invalid')).toMatchObject({ status: 400, body: { error: 'resourceSpans[0]: bad' } });
+    expect(await answer('/store-down')).toMatchObject({ status: 503, retryAfter: '5', body: { error: 'storage is temporarily unavailable; retry later' } });
+    for (const path of ['/bug', '/not-an-error', '/unserialisable', '/sync-throw']) expect(await answer(path)).toMatchObject({ status: 500, body: { error: 'internal error' } });
+    const errors = context.logEntries.filter((entry) => entry.level === 'error');
+    expect(errors.map((entry) => entry.message)).toEqual(['store unavailable; answering 503', 'request failed', 'request failed', 'request failed', 'request failed']);
+    expect(String(errors[1]!.fields.error)).toMatch(/password=hunter2[\s\S]*server\.test\.ts/);
+    expect((await fetch(`${url}/invalid`)).status).toBe(400);
+  });
+
+  it('logs every request at debug level, without headers or bodies', async () => {
+    const { url, context } = await start([{ method: 'POST', path: '/upload', access: 'public', handler: echo }]);
+    await fetch(`${url}/upload?q=1`, { method: 'POST', headers: { authorization: 'Bearer secret' }, body: 'body-secret' });
+    const entry = context.logEntries.find((candidate) => candidate.message === 'http request')!;
+    expect(entry).toMatchObject({ level: 'debug', fields: { method: 'POST', path: '/upload', status: 200 } });
+    expect(Object.keys(entry.fields).sort()).toEqual(['durationMillis', 'method', 'path', 'status']);
+  });
+});

@@ -1,0 +1,51 @@
+/**
+ * The collector's HTTP seam: a handler gets the parsed request and returns a response value; the
+ * server (http/server.ts) does the socket work (bodies, gzip, limits, errors). Keeping handlers free
+ * of node:http makes them easy to test and to reuse behind another server.
+ */
+export interface HttpRequest {
+  readonly method: string;
+  readonly url: URL;
+  /** Lower-case header names. */
+  readonly headers: Readonly<Record<string, string | undefined>>;
+  /** Path parameters from the route pattern, decoded. */
+  readonly params: Readonly<Record<string, string>>;
+  /** The body, decompressed, within the size limit (empty for GET). */
+  readonly body: Uint8Array;
+  readonly remoteAddress: string;
+}
+
+export interface HttpResponse {
+  readonly status: number;
+  readonly headers?: Readonly<Record<string, string>>;
+  /** An object is sent as JSON; a string as text/plain unless a content-type header says otherwise. */
+  readonly body?: unknown;
+}
+
+export type Handler = (request: HttpRequest) => Promise<HttpResponse> | HttpResponse;
+
+export type Access = 'ingest' | 'query' | 'admin' | 'public';
+
+export interface Route {
+  readonly method: 'GET' | 'POST' | 'DELETE' | 'PUT';
+  /** A path with `{name}` segments, e.g. /v1/events/{facto_id}. */
+  readonly path: string;
+  readonly access: Access;
+  readonly handler: Handler;
+}
+
+/** Thrown by handlers for a client error; the server turns it into the status with a JSON reason. */
+export class HttpError extends Error {
+  readonly status: number;
+  readonly headers: Readonly<Record<string, string>>;
+  constructor(status: number, message: string, headers: Record<string, string> = {}) {
+    super(message);
+    this.name = 'HttpError';
+    this.status = status;
+    this.headers = headers;
+  }
+}
+
+export function json(status: number, body: unknown, headers: Record<string, string> = {}): HttpResponse {
+  return { status, body, headers: { 'content-type': 'application/json', ...headers } };
+}

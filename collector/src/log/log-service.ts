@@ -1,0 +1,122 @@
+/**
+ * The log: the sequencer that gives each accepted entry its Merkle leaf index, and the signer of its
+ * tree heads. It holds the tree's compact range in memory (O(log n) hashes) and reads persisted nodes
+ * only for proofs. Commits are serialised: one batch at a time is sequenced and written in one store
+ * transaction; if the write fails the in-memory tree is reloaded from the store, so nothing changes.
+ */
+import {
+  consistencyProof,
+  formatCheckpoint,
+  hashLeaf,
+  inclusionProof,
+  MerkleTree,
+  rootAt,
+  signCheckpoint,
+  signNote,
+  toHex,
+  type NoteSigner,
+} from '@facto/core';
+import type { Batch, Checkpoint, Store } from '../store/types.js';
+import type { LogKey } from './log-key.js';
+
+/** What a caller contributes to a batch, given the leaf index its first entry will get. */
+export type BatchContent = Omit<Batch, 'expectedTreeSize' | 'newTreeSize' | 'nodes'> & {
+  /** Leaf data (32-byte entry hashes) in leaf order: events first, then log entries. */
+  readonly leaves: readonly Uint8Array[];
+};
+
+/** Builds a batch inside the sequencer lane; may read the store (nothing else commits meanwhile). */
+export type BatchBuilder = (firstLeafIndex: number) => BatchContent | Promise<BatchContent>;
+
+export class LogService {
+  readonly key: LogKey;
+  readonly #store: Store;
+  #tree: MerkleTree;
+  #queue: Promise<unknown> = Promise.resolve();
+  readonly #signer: NoteSigner;
+
+  private constructor(store: Store, key: LogKey, tree: MerkleTree) {
+    this.#store = store;
+    this.key = key;
+    this.#tree = tree;
+    this.#signer = { name: key.origin, privateKey: key.privateKey };
+  }
+
+  /** Restores the tree from the store: reads the O(log n) compact range, recomputes nothing else. */
+  static async open(store: Store, key: LogKey): Promise<LogService> {
+    const size = await store.treeSize();
+    const tree = await MerkleTree.load(store, size);
+    return new LogService(store, key, tree);
+  }
+
+  get treeSize(): number {
+    return this.#tree.size;
+  }
+
+  root(): Uint8Array {
+    return this.#tree.root();
+  }
+
+  /** Runs `task` after every earlier one; the sequencer's single lane. */
+  serialize<T>(task: () => Promise<T>): Promise<T> {
+    const run = this.#queue.then(task, task);
+    this.#queue = run.catch(() => undefined);
+    return run;
+  }
+
+  /**
+   * Sequences and commits one batch. `build` runs inside the lane with the first leaf index, so the
+   * indices it assigns are final and the store state it reads cannot change before the commit.
+   * Resolves when the batch is durable.
+   */
+  commit(build: BatchBuilder): Promise<{ firstLeafIndex: number; treeSize: number }> {
+    return this.serialize(async () => {
+      const firstLeafIndex = this.#tree.size;
+      const { leaves, ...content } = await build(firstLeafIndex);
+      const { nodes } = this.#tree.append(leaves.map((leaf) => hashLeaf(leaf)));
+      try {
+        await this.#store.commitBatch({ ...content, expectedTreeSize: firstLeafIndex, newTreeSize: this.#tree.size, nodes });
+      } catch (error) {
+        // Nothing was written; put the in-memory tree back to what the store holds.
+        this.#tree = await MerkleTree.load(this.#store, await this.#store.treeSize());
+        throw error;
+      }
+      return { firstLeafIndex, treeSize: this.#tree.size };
+    });
+  }
+
+  inclusionProof(leafIndex: number, treeSize: number): Promise<Uint8Array[]> {
+    return inclusionProof(this.#store, leafIndex, treeSize);
+  }
+
+  consistencyProof(fromSize: number, toSize: number): Promise<Uint8Array[]> {
+    return consistencyProof(this.#store, fromSize, toSize);
+  }
+
+  rootAt(treeSize: number): Promise<Uint8Array> {
+    return treeSize === this.#tree.size ? Promise.resolve(this.#tree.root()) : rootAt(this.#store, treeSize);
+  }
+
+  /** Signs the current tree head and stores it, unless the latest checkpoint already covers it. */
+  checkpoint(): Promise<Checkpoint> {
+    return this.serialize(async () => {
+      const latest = await this.#store.latestCheckpoint();
+      if (latest && latest.treeSize === this.#tree.size) return latest;
+      const rootHash = this.#tree.root();
+      const note = signCheckpoint({ origin: this.key.origin, treeSize: this.#tree.size, rootHash }, this.#signer);
+      const checkpoint: Checkpoint = { treeSize: this.#tree.size, rootHash: toHex(rootHash), note, createdAt: Date.now() };
+      await this.#store.putCheckpoint(checkpoint);
+      return checkpoint;
+    });
+  }
+
+  /** Signs arbitrary note text with the log key (chain statements). */
+  signNote(text: string): string {
+    return signNote(text, [this.#signer]);
+  }
+
+  /** The body text of the current head, unsigned (for diagnostics). */
+  describeHead(): string {
+    return formatCheckpoint({ origin: this.key.origin, treeSize: this.#tree.size, rootHash: this.#tree.root() });
+  }
+}

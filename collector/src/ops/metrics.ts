@@ -1,0 +1,48 @@
+/**
+ * Prometheus metrics (prom-client, on a registry of our own so several collectors in one process do
+ * not collide). Names follow Prometheus conventions: facto_ prefix, _total for counters, base units.
+ */
+import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
+
+export interface Metrics {
+  readonly registry: Registry;
+  readonly spansReceived: Counter<'encoding'>;
+  readonly spansAccepted: Counter;
+  readonly spansRejected: Counter<'reason'>;
+  readonly spansDuplicate: Counter;
+  readonly spansUnverified: Counter;
+  readonly requests: Counter<'status'>;
+  readonly incidents: Counter<'kind'>;
+  readonly verifySeconds: Histogram;
+  readonly commitSeconds: Histogram;
+  readonly batchSpans: Histogram;
+  readonly treeSize: Gauge;
+  readonly checkpointAgeSeconds: Gauge;
+  readonly forwardQueueDepth: Gauge;
+  readonly forwardFailures: Counter;
+  readonly forwardDropped: Counter;
+}
+
+export function createMetrics(options: { defaultMetrics?: boolean } = {}): Metrics {
+  const registry = new Registry();
+  if (options.defaultMetrics ?? true) collectDefaultMetrics({ register: registry, prefix: 'facto_process_' });
+  const registers = [registry];
+  return {
+    registry,
+    spansReceived: new Counter({ name: 'facto_spans_received_total', help: 'Spans received over OTLP', labelNames: ['encoding'], registers }),
+    spansAccepted: new Counter({ name: 'facto_spans_accepted_total', help: 'Signed spans verified and appended to the log', registers }),
+    spansRejected: new Counter({ name: 'facto_spans_rejected_total', help: 'Spans rejected, by reason', labelNames: ['reason'], registers }),
+    spansDuplicate: new Counter({ name: 'facto_spans_duplicate_total', help: 'Spans already in the log (retries), acknowledged without a second copy', registers }),
+    spansUnverified: new Counter({ name: 'facto_spans_unverified_total', help: 'Unsigned spans stored as unverified or forwarded only', registers }),
+    requests: new Counter({ name: 'facto_ingest_requests_total', help: 'OTLP ingest requests by HTTP status', labelNames: ['status'], registers }),
+    incidents: new Counter({ name: 'facto_security_incidents_total', help: 'Security incidents recorded, by kind', labelNames: ['kind'], registers }),
+    verifySeconds: new Histogram({ name: 'facto_verify_seconds', help: 'Time to verify one request\'s spans (hash, signature)', buckets: [0.0005, 0.001, 0.005, 0.01, 0.05, 0.1, 0.5, 1, 5], registers }),
+    commitSeconds: new Histogram({ name: 'facto_commit_seconds', help: 'Time to sequence and durably commit one batch', buckets: [0.0005, 0.001, 0.005, 0.01, 0.05, 0.1, 0.5, 1, 5], registers }),
+    batchSpans: new Histogram({ name: 'facto_batch_spans', help: 'Spans per ingest request', buckets: [1, 5, 10, 50, 100, 500, 1000, 5000], registers }),
+    treeSize: new Gauge({ name: 'facto_log_tree_size', help: 'Leaves in the Merkle log', registers }),
+    checkpointAgeSeconds: new Gauge({ name: 'facto_checkpoint_age_seconds', help: 'Seconds since the latest signed checkpoint', registers }),
+    forwardQueueDepth: new Gauge({ name: 'facto_forward_queue_depth', help: 'Requests waiting to be forwarded downstream', registers }),
+    forwardFailures: new Counter({ name: 'facto_forward_failures_total', help: 'Failed forward attempts (retried)', registers }),
+    forwardDropped: new Counter({ name: 'facto_forward_dropped_total', help: 'Requests dropped because the forward queue was full', registers }),
+  };
+}

@@ -1,0 +1,426 @@
+/**
+ * The Store contract as one vitest suite that every driver's test file runs:
+ * `runStoreConformance('sqlite', { create, reopen })`. It tests what types.ts promises, never how a
+ * driver keeps it, so SQLite and PostgreSQL answer the same questions. Batches are built the way the
+ * sequencer builds them (a real MerkleTree from @facto/core supplies the nodes), so the suite also
+ * proves that roots and proofs computed from a store's nodes are the tree's own.
+ */
+import { createHash } from 'node:crypto';
+import { FactoError, fromHex, hashLeaf, MerkleTree, rootAt, type NodeId } from '@facto/core';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import type { AgentKey, Batch, Checkpoint, EventQuery, LogEntry, NewIncident, StoredEvent, Store, UnverifiedSpan } from './types.js';
+
+export interface StoreConformanceOptions {
+  /** A new, initialised, empty store, and a cleanup that closes it (if still open) and deletes its data. */
+  create: () => Promise<{ store: Store; cleanup: () => Promise<void> }>;
+  /** Closes `store` and opens the same data again, as a restarted process would. The suite closes the result. */
+  reopen?: (store: Store) => Promise<Store>;
+}
+
+export type EventDraft = Omit<StoredEvent, 'leafIndex'>;
+export type LogEntryDraft = Omit<LogEntry, 'leafIndex'>;
+
+export interface BatchParts {
+  events?: readonly EventDraft[];
+  logEntries?: readonly LogEntryDraft[];
+  linkUpdates?: Batch['linkUpdates'];
+  incidents?: readonly NewIncident[];
+  keys?: readonly AgentKey[];
+  unverified?: readonly UnverifiedSpan[];
+  /** Erasures by the position of the erasure entry in this batch's logEntries. */
+  erasures?: readonly { factoId: string; entry: number }[];
+}
+
+const hex = (label: string) => createHash('sha256').update(label).digest('hex');
+let nextSerial = 0;
+
+/**
+ * Builds batches as the sequencer would: leaves numbered from the current size, nodes from a real
+ * tree. Exported for drivers' own tests (a full disk, a crash) that need realistic batches too.
+ */
+export class LogBuilder {
+  #leafHashes: Uint8Array[] = [];
+
+  /** A valid-looking event; unique across every builder in the process, so two builders never collide by accident. */
+  event(overrides: Partial<EventDraft> = {}): EventDraft {
+    const serial = nextSerial++;
+    const { agentId = 'agent-a', chainId = 'chain-1', seq = serial } = overrides;
+    const hash = overrides.hash ?? hex(`event ${serial}`);
+    return {
+      factoId: `evt_${hash.slice(0, 26)}`, agentId, chainId, seq, hash,
+      prevHash: seq === 0 ? '0'.repeat(64) : hex(`previous of ${hash}`),
+      keyId: `${agentId}-key-1`, signature: hex(`signature ${hash}`).repeat(2), dropped: 0,
+      traceId: hex(`trace ${serial}`).slice(0, 32), spanId: hex(`span ${serial}`).slice(0, 16),
+      name: `chat gpt-4o · «${serial}» 💬`, actionType: 'chat',
+      startTimeUnixNano: '1767225600123456789', endTimeUnixNano: '1767225600987654321', receivedAt: 1_767_225_600_000 + serial,
+      recordJson: JSON.stringify({ agent_id: agentId, chain_id: chainId, seq, text: 'naïve ✓ "quoted"\n' }),
+      contextJson: JSON.stringify({ resource: [['service.name', { stringValue: 'agent' }]], scope: { name: 'facto', version: '0.1.0' } }),
+      disclosuresJson: JSON.stringify([{ key: 'gen_ai.prompt', value: `prompt ${serial}`, salt: hex(`salt ${serial}`).slice(0, 32) }]),
+      salt: hex(`span salt ${serial}`).slice(0, 32),
+      linkStatus: seq === 0 ? 'genesis' : 'linked',
+      erasedBy: null,
+      ...overrides,
+    };
+  }
+
+  logEntry(overrides: Partial<LogEntryDraft> = {}): LogEntryDraft {
+    const hash = hex(`entry ${nextSerial++}`);
+    return { kind: 'erasure', hash, entryJson: JSON.stringify({ erase: hash }), signature: hex(`collector ${hash}`).repeat(2), createdAt: 1_767_300_000_000, ...overrides };
+  }
+
+  /** The next batch, without advancing: call accept() once the store took it. */
+  batch(parts: BatchParts = {}): Batch {
+    const start = this.#leafHashes.length;
+    const events = (parts.events ?? []).map((event, position) => ({ ...event, leafIndex: start + position }));
+    const entryStart = start + events.length;
+    const logEntries = (parts.logEntries ?? []).map((entry, position) => ({ ...entry, leafIndex: entryStart + position }));
+    const { nodes } = this.#tree().append([...events, ...logEntries].map((leaf) => hashLeaf(fromHex(leaf.hash))));
+    const { linkUpdates = [], incidents = [], keys = [], unverified = [] } = parts;
+    const erasures = (parts.erasures ?? []).map(({ factoId, entry }) => ({ factoId, erasedBy: entryStart + entry }));
+    return { expectedTreeSize: start, newTreeSize: start + events.length + logEntries.length, events, logEntries, nodes, linkUpdates, incidents, keys, unverified, erasures };
+  }
+
+  accept(batch: Batch): void {
+    for (const leaf of [...batch.events, ...batch.logEntries]) this.#leafHashes.push(hashLeaf(fromHex(leaf.hash)));
+  }
+
+  async commit(store: Store, parts: BatchParts = {}): Promise<Batch> {
+    const batch = this.batch(parts);
+    await store.commitBatch(batch);
+    this.accept(batch);
+    return batch;
+  }
+
+  root(): Uint8Array {
+    return this.#tree().root();
+  }
+
+  /** Rebuilt from the accepted leaves each time, so a batch that was refused leaves no trace in the builder. */
+  #tree(): MerkleTree {
+    const tree = new MerkleTree();
+    tree.append(this.#leafHashes);
+    return tree;
+  }
+}
+
+function incident(overrides: Partial<NewIncident> = {}): NewIncident {
+  return { kind: 'bad_signature', agentId: 'agent-a', chainId: 'chain-1', seq: 3, factoId: 'evt_x', detail: 'signature does not verify', evidenceJson: '{"signature":"00"}', createdAt: 1_767_225_700_000, ...overrides };
+}
+
+function agentKey(overrides: Partial<AgentKey> = {}): AgentKey {
+  return { agentId: 'agent-a', keyId: 'agent-a-key-1', publicKey: hex('public key a'), notBefore: null, notAfter: null, revokedAt: null, source: 'config', createdAt: 1_767_000_000_000, ...overrides };
+}
+
+function unverifiedSpan(): UnverifiedSpan {
+  return { traceId: hex('unsigned trace').slice(0, 32), spanId: hex('unsigned span').slice(0, 16), name: 'unsigned span', spanJson: '{"name":"unsigned span"}', receivedAt: 1_767_225_800_000 };
+}
+
+function checkpoint(treeSize: number, overrides: Partial<Checkpoint> = {}): Checkpoint {
+  const rootHash = hex(`root ${treeSize}`);
+  return { treeSize, rootHash, note: `facto.example/log\n${treeSize}\n${Buffer.from(rootHash, 'hex').toString('base64')}\n\n— facto.example/log AAAA\n`, createdAt: 1_767_400_000_000 + treeSize, ...overrides };
+}
+
+/** Awaits a call that must be refused with a FactoError (of `code`, when given). */
+async function expectRefusal(promise: Promise<unknown>, code?: string): Promise<void> {
+  const error = await promise.then(() => expect.fail('expected the call to be refused'), (refusal: unknown) => refusal);
+  expect(FactoError.isInstance(error), `expected a FactoError, got ${String(error)}`).toBe(true);
+  if (code !== undefined) expect((error as FactoError).code).toBe(code);
+}
+
+/** Follows a cursor until an empty page; a cursor that does not advance fails instead of looping forever. */
+async function walkPages<T>(fetch: (cursor: number | undefined) => Promise<T[]>, cursorOf: (item: T) => number, pageSize: number): Promise<T[]> {
+  const all: T[] = [];
+  let cursor: number | undefined;
+  for (let pages = 0; pages < 1_000; pages++) {
+    const page = await fetch(cursor);
+    expect(page.length).toBeLessThanOrEqual(pageSize);
+    if (page.length === 0) return all;
+    all.push(...page);
+    cursor = cursorOf(page[page.length - 1]!);
+  }
+  return expect.fail('paging did not end after 1000 pages: the cursor does not advance');
+}
+
+const byKey = (left: AgentKey, right: AgentKey) => `${left.agentId}/${left.keyId}`.localeCompare(`${right.agentId}/${right.keyId}`);
+const withoutId = ({ id: _id, ...rest }: { id: number } & NewIncident) => rest;
+
+export function runStoreConformance(name: string, options: StoreConformanceOptions): void {
+  describe(`Store conformance: ${name}`, () => {
+    let store: Store;
+    let original: Store;
+    let cleanup: () => Promise<void>;
+    let log: LogBuilder;
+
+    beforeEach(async () => {
+      ({ store, cleanup } = await options.create());
+      original = store;
+      log = new LogBuilder();
+    });
+    afterEach(async () => {
+      if (store !== original) await store.close();
+      await cleanup();
+    });
+
+    /** Everything a refused batch could have touched, read back whole. */
+    async function snapshot() {
+      const [size, events, incidents, keys, unverified] = await Promise.all([store.treeSize(), store.queryEvents({ order: 'asc', limit: 10_000 }), store.listIncidents({ limit: 10_000 }), store.listKeys(), store.countUnverified()]);
+      return { size, events, incidents, keys: keys.sort(byKey), unverified };
+    }
+
+    /** Proves nothing of a refused batch landed: the snapshot is unchanged and none of its new entries or nodes exist. */
+    async function expectUntouched(batch: Batch, before: Awaited<ReturnType<typeof snapshot>>) {
+      expect(await snapshot()).toEqual(before);
+      for (const entry of batch.logEntries) expect(await store.getLogEntry(entry.leafIndex)).toBeNull();
+      // Nodes whose subtree reaches past the old size did not exist before this batch.
+      const fresh = batch.nodes.filter((node) => (node.index + 1) * 2 ** node.level > before.size);
+      for (const node of fresh) await expectRefusal(store.getNodes([{ level: node.level, index: node.index }]), 'proof');
+    }
+
+    it('starts empty, and init() again changes nothing', async () => {
+      await store.init();
+      expect(await store.treeSize()).toBe(0);
+      expect(await store.latestCheckpoint()).toBeNull();
+      expect(await store.getEvent('evt_none')).toBeNull();
+      expect(await store.getLogEntry(0)).toBeNull();
+      expect(await store.queryEvents({ order: 'asc', limit: 10 })).toEqual([]);
+      expect(await store.listChains()).toEqual([]);
+      expect(await store.listKeys()).toEqual([]);
+      expect(await store.listIncidents({ limit: 10 })).toEqual([]);
+      expect(await store.countUnverified()).toBe(0);
+      expect(Object.values(await store.countIncidents()).every((count) => count === 0)).toBe(true);
+      expect(await store.getNodes([])).toEqual([]);
+    });
+
+    it('round-trips every field of every entity in a batch', async () => {
+      const events = [
+        log.event({ seq: 0 }),
+        log.event({ seq: 2 ** 40, dropped: 7, salt: null, disclosuresJson: '[]', actionType: '', linkStatus: 'gap_declared' }),
+        log.event({ agentId: 'agent-b', chainId: 'chain-ü', seq: 5, linkStatus: 'pending', name: '' }),
+      ];
+      const incidents = [incident(), incident({ kind: 'malformed_record', agentId: null, chainId: null, seq: null, factoId: null, detail: 'not JSON: ✗' })];
+      const keys = [agentKey(), agentKey({ agentId: 'agent-b', keyId: 'agent-b-key-1', notBefore: 1, notAfter: 2 ** 50, revokedAt: 3, source: 'tofu' })];
+      const batch = await log.commit(store, { events, logEntries: [log.logEntry()], incidents, keys, unverified: [unverifiedSpan()] });
+
+      expect(await store.treeSize()).toBe(4);
+      for (const event of batch.events) expect(await store.getEvent(event.factoId)).toEqual(event);
+      expect(await store.getLogEntry(3)).toEqual(batch.logEntries[0]);
+      expect(await store.getLogEntry(0)).toBeNull();
+      expect(await store.getNodes(batch.nodes.map(({ level, index }): NodeId => ({ level, index })))).toEqual(batch.nodes.map((node) => node.hash));
+      expect(await rootAt(store, 4)).toEqual(log.root());
+      expect((await store.listKeys()).sort(byKey)).toEqual([...keys].sort(byKey));
+      const stored = await store.listIncidents({ limit: 10 });
+      expect(stored.map(withoutId)).toEqual([...incidents].reverse());
+      expect(stored.every((entry) => Number.isSafeInteger(entry.id))).toBe(true);
+      expect(stored[0]!.id).toBeGreaterThan(stored[1]!.id);
+      expect(await store.countUnverified()).toBe(1);
+    });
+
+    it('refuses a batch sequenced against another tree size (StoreConflictError) and writes nothing', async () => {
+      await log.commit(store, { events: [log.event(), log.event()] });
+      const before = await snapshot();
+      const behind = new LogBuilder();
+      const ahead = new LogBuilder();
+      ahead.accept(ahead.batch({ events: Array.from({ length: 5 }, () => ahead.event()) }));
+      for (const sequencer of [behind, ahead]) {
+        const batch = sequencer.batch({ events: [sequencer.event()], incidents: [incident()], keys: [agentKey({ keyId: 'other' })] });
+        await expectRefusal(store.commitBatch(batch), 'conflict');
+        await expectUntouched(batch, before);
+      }
+    });
+
+    it('refuses inconsistent sizes and leaf indices that are not contiguous from expectedTreeSize', async () => {
+      await log.commit(store, { events: [log.event()] });
+      const good = log.batch({ events: [log.event(), log.event()], logEntries: [log.logEntry()], unverified: [unverifiedSpan()] });
+      const [first, second] = good.events as [StoredEvent, StoredEvent];
+      const entry = good.logEntries[0]!;
+      const broken: Batch[] = [
+        { ...good, newTreeSize: good.newTreeSize + 1 },
+        { ...good, newTreeSize: good.newTreeSize - 1 },
+        { ...good, events: [first, { ...second, leafIndex: 5 }] },
+        { ...good, events: [first, { ...second, leafIndex: first.leafIndex }] },
+        { ...good, logEntries: [{ ...entry, leafIndex: first.leafIndex }] },
+        { ...good, events: [{ ...first, leafIndex: 0 }, second] },
+      ];
+      const before = await snapshot();
+      for (const batch of broken) {
+        await expectRefusal(store.commitBatch(batch));
+        await expectUntouched(good, before);
+      }
+      await store.commitBatch(good);
+      expect(await store.treeSize()).toBe(4);
+    });
+
+    it('rolls back everything when a batch fails part way (duplicate facto_id, replay, node rewrite)', async () => {
+      const committed = await log.commit(store, { events: [log.event(), log.event()], incidents: [incident()] });
+      const side = { incidents: [incident({ kind: 'fork' })], keys: [agentKey({ keyId: 'new-key' })], unverified: [unverifiedSpan()] };
+      const twin = log.event();
+      const duplicateInBatch = log.batch({ events: [twin, log.event(), { ...log.event(), factoId: twin.factoId }], ...side });
+      const replay = log.batch({ events: [log.event(), { ...log.event(), factoId: committed.events[0]!.factoId }], ...side });
+      const valid = log.batch({ events: [log.event(), log.event()], ...side });
+      const rewrite = { ...valid, nodes: [...valid.nodes, { level: 0, index: 0, hash: new Uint8Array(32).fill(7) }] };
+      const before = await snapshot();
+      for (const batch of [duplicateInBatch, replay, rewrite]) {
+        await expectRefusal(store.commitBatch(batch));
+        await expectUntouched(batch, before);
+        expect(await store.getNodes([{ level: 0, index: 0 }])).toEqual([committed.nodes[0]!.hash]);
+      }
+      await store.commitBatch(valid);
+      log.accept(valid);
+      expect(await rootAt(store, 4)).toEqual(log.root());
+    });
+
+    it('getNodes answers in the order asked, repeats included, and refuses a missing node', async () => {
+      const batches = [];
+      for (let round = 0; round < 6; round++) batches.push(await log.commit(store, { events: Array.from({ length: 50 }, () => log.event()) }));
+      const all = batches.flatMap((batch) => batch.nodes);
+      const wanted = [...all].reverse().concat(all.filter((_, position) => position % 3 === 0));
+      expect(await store.getNodes(wanted.map(({ level, index }) => ({ level, index })))).toEqual(wanted.map((node) => node.hash));
+      for (const missing of [{ level: 0, index: 300 }, { level: 9, index: 0 }, { level: 1, index: 150 }]) {
+        await expectRefusal(store.getNodes([{ level: 0, index: 0 }, missing]), 'proof');
+      }
+    });
+
+    it('queryEvents filters, orders both ways and pages with afterLeafIndex exactly once per event', async () => {
+      const events: EventDraft[] = [];
+      for (let position = 0; position < 30; position++) {
+        events.push(log.event({ agentId: `agent-${position % 2}`, chainId: `chain-${position % 3}`, seq: position, actionType: ['chat', 'execute_tool', ''][Math.floor(position / 5) % 3]!, receivedAt: 5_000 + Math.floor(position / 2) * 10 }));
+      }
+      for (let start = 0; start < 30; start += 10) await log.commit(store, { events: events.slice(start, start + 10) });
+      const stored = await store.queryEvents({ order: 'asc', limit: 100 });
+      expect(stored.map((event) => event.leafIndex)).toEqual(Array.from({ length: 30 }, (_, position) => position));
+      const filters: Omit<EventQuery, 'order' | 'limit'>[] = [{}, { agentId: 'agent-1' }, { agentId: 'agent-0', chainId: 'chain-2' }, { actionType: '' }, { actionType: 'execute_tool' }, { since: 5_030, until: 5_080 }, { agentId: 'agent-1', actionType: 'chat', since: 5_040 }, { chainId: 'chain-9' }];
+      for (const filter of filters) {
+        const expected = stored.filter((event) =>
+          (filter.agentId === undefined || event.agentId === filter.agentId) && (filter.chainId === undefined || event.chainId === filter.chainId) &&
+          (filter.actionType === undefined || event.actionType === filter.actionType) && (filter.since === undefined || event.receivedAt >= filter.since) &&
+          (filter.until === undefined || event.receivedAt <= filter.until));
+        for (const order of ['asc', 'desc'] as const) {
+          const inOrder = order === 'asc' ? expected : [...expected].reverse();
+          expect(await store.queryEvents({ ...filter, order, limit: 100 })).toEqual(inOrder);
+          const walked = await walkPages((afterLeafIndex) => store.queryEvents({ ...filter, order, limit: 4, afterLeafIndex }), (event) => event.leafIndex, 4);
+          expect(walked).toEqual(inOrder);
+        }
+      }
+      expect(await store.queryEvents({ order: 'asc', limit: 0 })).toEqual([]);
+    });
+
+    it('lists chains, chain events and events by hash, forks included', async () => {
+      const genesis = log.event({ seq: 0 });
+      const third = log.event({ seq: 2, linkStatus: 'pending' });
+      await log.commit(store, { events: [genesis, third, log.event({ agentId: 'agent-b', chainId: 'chain-9', seq: 0 })] });
+      const second = log.event({ seq: 1 });
+      const fork = log.event({ seq: 1, linkStatus: 'bad_link' });
+      const batch = await log.commit(store, { events: [second, fork] });
+      const chain = await store.listChain('agent-a', 'chain-1');
+      expect(chain.map((event) => event.seq)).toEqual([0, 1, 1, 2]);
+      expect(chain.map((event) => event.factoId).sort()).toEqual([genesis, second, fork, third].map((event) => event.factoId).sort());
+      expect((await store.getChainEvents('agent-a', 'chain-1', [1, 7])).map((event) => event.factoId).sort()).toEqual([second.factoId, fork.factoId].sort());
+      expect(await store.getChainEvents('agent-a', 'chain-1', [])).toEqual([]);
+      expect(await store.listChains('agent-a')).toEqual([{ agentId: 'agent-a', chainId: 'chain-1', count: 4, headSeq: 2, headHash: third.hash }]);
+      expect((await store.listChains()).map((chainSummary) => `${chainSummary.agentId}/${chainSummary.chainId}/${chainSummary.count}`).sort()).toEqual(['agent-a/chain-1/4', 'agent-b/chain-9/1']);
+      const found = await store.getEventsByHash([fork.hash, hex('unknown'), genesis.hash]);
+      expect(found.map((event) => event.factoId).sort()).toEqual([fork.factoId, genesis.factoId].sort());
+      expect(found.find((event) => event.factoId === fork.factoId)).toEqual(batch.events[1]);
+    });
+
+    it('erasure blanks disclosures and salt of exactly the named events and keeps everything else', async () => {
+      const first = await log.commit(store, { events: [log.event(), log.event(), log.event()] });
+      const [kept, erased, alsoErased] = first.events as [StoredEvent, StoredEvent, StoredEvent];
+      const laterInSameBatch = log.event();
+      const second = await log.commit(store, { events: [laterInSameBatch], logEntries: [log.logEntry()], erasures: [{ factoId: erased.factoId, entry: 0 }, { factoId: alsoErased.factoId, entry: 0 }, { factoId: laterInSameBatch.factoId, entry: 0 }] });
+      const entryIndex = second.logEntries[0]!.leafIndex;
+      expect(await store.getEvent(kept.factoId)).toEqual(kept);
+      for (const event of [erased, alsoErased, second.events[0]!]) {
+        expect(await store.getEvent(event.factoId)).toEqual({ ...event, disclosuresJson: '[]', salt: null, erasedBy: entryIndex });
+      }
+      expect(await store.getLogEntry(entryIndex)).toEqual(second.logEntries[0]);
+    });
+
+    it('applies link updates to earlier events only', async () => {
+      const first = await log.commit(store, { events: [log.event({ seq: 0 }), log.event({ seq: 2, linkStatus: 'pending' })] });
+      const [genesis, waiting] = first.events as [StoredEvent, StoredEvent];
+      await log.commit(store, { events: [log.event({ seq: 1 })], linkUpdates: [{ factoId: waiting.factoId, linkStatus: 'linked' }] });
+      expect(await store.getEvent(waiting.factoId)).toEqual({ ...waiting, linkStatus: 'linked' });
+      expect(await store.getEvent(genesis.factoId)).toEqual(genesis);
+    });
+
+    it('lists events still waiting for their predecessor, oldest first, until resolved', async () => {
+      const first = await log.commit(store, {
+        events: [
+          log.event({ seq: 0 }),
+          log.event({ seq: 3, linkStatus: 'pending', receivedAt: 2_000 }),
+          log.event({ seq: 5, linkStatus: 'pending', receivedAt: 1_000 }),
+          log.event({ seq: 7, linkStatus: 'pending', receivedAt: 9_000 }),
+        ],
+      });
+      const [, three, five] = first.events as [StoredEvent, StoredEvent, StoredEvent];
+      expect((await store.listPendingEvents(5_000, 10)).map((event) => event.seq)).toEqual([5, 3]);
+      expect((await store.listPendingEvents(5_000, 1)).map((event) => event.seq)).toEqual([5]);
+      await log.commit(store, { events: [log.event({ seq: 4 })], linkUpdates: [{ factoId: five.factoId, linkStatus: 'linked' }, { factoId: three.factoId, linkStatus: 'gap_undeclared' }] });
+      expect(await store.listPendingEvents(5_000, 10)).toEqual([]);
+      await expect(store.listPendingEvents(5_000, -1)).rejects.toThrow(/limit/);
+    });
+
+    it('upserts and revokes keys', async () => {
+      const key = agentKey();
+      await store.putKey(key);
+      await store.putKey(agentKey({ agentId: 'agent-b', keyId: 'agent-b-key-1' }));
+      const replaced = { ...key, publicKey: hex('rotated'), notAfter: 2_000_000_000_000, source: 'admin' as const };
+      await store.putKey(replaced);
+      expect(await store.listKeys('agent-a')).toEqual([replaced]);
+      expect(await store.revokeKey('agent-a', key.keyId, 1_800_000_000_000)).toBe(true);
+      expect(await store.listKeys('agent-a')).toEqual([{ ...replaced, revokedAt: 1_800_000_000_000 }]);
+      expect(await store.revokeKey('agent-a', 'no-such-key', 1)).toBe(false);
+      expect(await store.revokeKey('agent-c', key.keyId, 1)).toBe(false);
+      const learned = agentKey({ agentId: 'agent-b', keyId: 'agent-b-key-1', publicKey: hex('tofu b'), source: 'tofu' });
+      await log.commit(store, { events: [log.event()], keys: [learned] });
+      expect(await store.listKeys('agent-b')).toEqual([learned]);
+      expect((await store.listKeys()).length).toBe(2);
+    });
+
+    it('lists incidents newest first with filters and an afterId cursor, and counts them by kind', async () => {
+      const kinds = ['bad_signature', 'fork', 'bad_signature', 'unknown_key', 'replay', 'bad_signature', 'fork'] as const;
+      const all = kinds.map((kind, position) => incident({ kind, agentId: position % 2 === 0 ? 'agent-a' : 'agent-b', detail: `incident ${position}` }));
+      await log.commit(store, { events: [log.event()], incidents: all.slice(0, 3) });
+      await log.commit(store, { events: [log.event()], incidents: all.slice(3) });
+      const newestFirst = [...all].reverse();
+      const walked = await walkPages((afterId) => store.listIncidents({ limit: 3, afterId }), (entry) => entry.id, 3);
+      expect(walked.map(withoutId)).toEqual(newestFirst);
+      expect((await store.listIncidents({ kind: 'bad_signature', limit: 10 })).map(withoutId)).toEqual(newestFirst.filter((entry) => entry.kind === 'bad_signature'));
+      expect((await store.listIncidents({ agentId: 'agent-b', kind: 'fork', limit: 10 })).map(withoutId)).toEqual(newestFirst.filter((entry) => entry.agentId === 'agent-b' && entry.kind === 'fork'));
+      const counts = await store.countIncidents();
+      expect({ bad_signature: counts.bad_signature, fork: counts.fork, unknown_key: counts.unknown_key, replay: counts.replay }).toEqual({ bad_signature: 3, fork: 2, unknown_key: 1, replay: 1 });
+      expect(Object.values(counts).reduce((sum, count) => sum + count, 0)).toBe(7);
+    });
+
+    it('keeps checkpoints moving forward only (compare-and-swap), and repeats of the same one are accepted', async () => {
+      await store.putCheckpoint(checkpoint(5));
+      await store.putCheckpoint(checkpoint(5));
+      await expectRefusal(store.putCheckpoint(checkpoint(3)), 'conflict');
+      await expectRefusal(store.putCheckpoint(checkpoint(5, { rootHash: hex('split view') })), 'conflict');
+      await store.putCheckpoint(checkpoint(8));
+      expect(await store.latestCheckpoint()).toEqual(checkpoint(8));
+      expect(await store.getCheckpoint(5)).toEqual(checkpoint(5));
+      expect(await store.getCheckpoint(3)).toBeNull();
+      expect(await store.getCheckpoint(6)).toBeNull();
+    });
+
+    it.skipIf(options.reopen === undefined)('after reopening, sees everything committed', async () => {
+      const first = await log.commit(store, { events: [log.event(), log.event()], incidents: [incident()], keys: [agentKey()], unverified: [unverifiedSpan()] });
+      const second = await log.commit(store, { events: [log.event()], logEntries: [log.logEntry()], erasures: [{ factoId: first.events[0]!.factoId, entry: 0 }] });
+      await store.putCheckpoint(checkpoint(4, { rootHash: Buffer.from(log.root()).toString('hex') }));
+      store = await options.reopen!(store);
+      expect(await store.treeSize()).toBe(4);
+      expect(await store.getEvent(first.events[1]!.factoId)).toEqual(first.events[1]);
+      expect((await store.getEvent(first.events[0]!.factoId))?.erasedBy).toBe(second.logEntries[0]!.leafIndex);
+      expect(await store.getLogEntry(3)).toEqual(second.logEntries[0]);
+      expect(await rootAt(store, 4)).toEqual(log.root());
+      expect((await store.latestCheckpoint())?.treeSize).toBe(4);
+      expect(await store.listKeys()).toEqual([agentKey()]);
+      expect((await store.listIncidents({ limit: 10 })).map(withoutId)).toEqual([incident()]);
+      expect(await store.countUnverified()).toBe(1);
+      await log.commit(store, { events: [log.event()] });
+      expect(await store.treeSize()).toBe(5);
+    });
+  });
+}

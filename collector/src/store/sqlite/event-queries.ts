@@ -1,0 +1,112 @@
+/**
+ * Reads of stored events. Lists of values (hashes, seqs) travel as one JSON array parameter read
+ * with json_each, so one prepared statement serves any list length and SQLite's limit on bound
+ * parameters never applies. queryEvents builds its SQL from the filters present (so each shape can
+ * use its index) and keeps each shape's prepared statement.
+ */
+import { FactoError } from '@facto/core';
+import type Database from 'better-sqlite3';
+import type { ChainSummary, EventQuery, StoredEvent } from '../types.js';
+import { EVENT_COLUMNS, eventFromRow, type EventRow } from './rows.js';
+
+export interface EventReader {
+  getEvent(factoId: string): StoredEvent | null;
+  getEventsByHash(hashes: readonly string[]): StoredEvent[];
+  getChainEvents(agentId: string, chainId: string, seqs: readonly number[]): StoredEvent[];
+  listChain(agentId: string, chainId: string): StoredEvent[];
+  listChains(agentId?: string): ChainSummary[];
+  queryEvents(query: EventQuery): StoredEvent[];
+  listPendingEvents(receivedBefore: number, limit: number): StoredEvent[];
+}
+
+interface ChainSummaryRow {
+  agent_id: string;
+  chain_id: string;
+  count: number;
+  head_seq: number;
+  head_hash: string;
+}
+
+// The head of a forked chain has several events at the highest seq; the first one logged is reported.
+const chainSummarySql = (where: string) => `
+  SELECT chains.agent_id, chains.chain_id, chains.count, chains.head_seq,
+    (SELECT head.hash FROM events AS head
+      WHERE head.agent_id = chains.agent_id AND head.chain_id = chains.chain_id AND head.seq = chains.head_seq
+      ORDER BY head.leaf_index LIMIT 1) AS head_hash
+  FROM (SELECT agent_id, chain_id, count(*) AS count, max(seq) AS head_seq FROM events ${where} GROUP BY agent_id, chain_id) AS chains
+  ORDER BY chains.agent_id, chains.chain_id`;
+
+function checkLimit(limit: unknown): asserts limit is number {
+  // SQLite reads a negative LIMIT as "no limit", so a bad value must not reach it.
+  if (typeof limit !== 'number' || !Number.isSafeInteger(limit) || limit < 0) {
+    throw new FactoError('invalid_argument', `Event query limit must be a non-negative integer, got ${String(limit)}`);
+  }
+}
+
+export function createEventReader(database: Database.Database): EventReader {
+  const byFactoId = database.prepare<[string], EventRow>(`SELECT ${EVENT_COLUMNS} FROM events WHERE facto_id = ?`);
+  const byHashes = database.prepare<[string], EventRow>(
+    `SELECT ${EVENT_COLUMNS} FROM events WHERE hash IN (SELECT value FROM json_each(?)) ORDER BY leaf_index`,
+  );
+  const byChainSeqs = database.prepare<[string, string, string], EventRow>(
+    `SELECT ${EVENT_COLUMNS} FROM events WHERE agent_id = ? AND chain_id = ? AND seq IN (SELECT value FROM json_each(?)) ORDER BY seq, leaf_index`,
+  );
+  const byChain = database.prepare<[string, string], EventRow>(
+    `SELECT ${EVENT_COLUMNS} FROM events WHERE agent_id = ? AND chain_id = ? ORDER BY seq, leaf_index`,
+  );
+  const pending = database.prepare<[number, number], EventRow>(
+    `SELECT ${EVENT_COLUMNS} FROM events WHERE link_status = 'pending' AND received_at < ? ORDER BY received_at LIMIT ?`,
+  );
+  const allChains = database.prepare<[], ChainSummaryRow>(chainSummarySql(''));
+  const agentChains = database.prepare<[string], ChainSummaryRow>(chainSummarySql('WHERE agent_id = ?'));
+  const queryStatements = new Map<string, Database.Statement<unknown[], EventRow>>();
+
+  function queryStatement(query: EventQuery): { statement: Database.Statement<unknown[], EventRow>; parameters: unknown[] } {
+    const conditions: string[] = [];
+    const parameters: unknown[] = [];
+    const add = (condition: string, value: unknown) => {
+      conditions.push(condition);
+      parameters.push(value);
+    };
+    if (query.agentId !== undefined) add('agent_id = ?', query.agentId);
+    if (query.chainId !== undefined) add('chain_id = ?', query.chainId);
+    if (query.actionType !== undefined) add('action_type = ?', query.actionType);
+    if (query.since !== undefined) add('received_at >= ?', query.since);
+    if (query.until !== undefined) add('received_at <= ?', query.until);
+    // The cursor continues in the direction of the order: after 10 ascending is 11, descending 9.
+    if (query.afterLeafIndex !== undefined) add(query.order === 'desc' ? 'leaf_index < ?' : 'leaf_index > ?', query.afterLeafIndex);
+    parameters.push(query.limit);
+    const where = conditions.length > 0 ? `WHERE ${conditions.join(' AND ')}` : '';
+    const sql = `SELECT ${EVENT_COLUMNS} FROM events ${where} ORDER BY leaf_index ${query.order === 'desc' ? 'DESC' : 'ASC'} LIMIT ?`;
+    let statement = queryStatements.get(sql);
+    if (statement === undefined) {
+      statement = database.prepare<unknown[], EventRow>(sql);
+      queryStatements.set(sql, statement);
+    }
+    return { statement, parameters };
+  }
+
+  return {
+    getEvent: (factoId) => {
+      const row = byFactoId.get(factoId);
+      return row === undefined ? null : eventFromRow(row);
+    },
+    getEventsByHash: (hashes) => (hashes.length === 0 ? [] : byHashes.all(JSON.stringify(hashes)).map(eventFromRow)),
+    getChainEvents: (agentId, chainId, seqs) => (seqs.length === 0 ? [] : byChainSeqs.all(agentId, chainId, JSON.stringify(seqs)).map(eventFromRow)),
+    listChain: (agentId, chainId) => byChain.all(agentId, chainId).map(eventFromRow),
+    listPendingEvents: (receivedBefore, limit) => {
+      checkLimit(limit);
+      return pending.all(receivedBefore, limit).map(eventFromRow);
+    },
+    listChains: (agentId) => {
+      const rows = agentId === undefined ? allChains.all() : agentChains.all(agentId);
+      return rows.map((row) => ({ agentId: row.agent_id, chainId: row.chain_id, count: row.count, headSeq: row.head_seq, headHash: row.head_hash }));
+    },
+    queryEvents: (query) => {
+      if (query.order !== 'asc' && query.order !== 'desc') throw new FactoError('invalid_argument', `Event query order must be 'asc' or 'desc', got ${String(query.order)}`);
+      checkLimit(query.limit);
+      const { statement, parameters } = queryStatement(query);
+      return statement.all(...parameters).map(eventFromRow);
+    },
+  };
+}

@@ -1,0 +1,178 @@
+/**
+ * The SQLite schema as an ordered list of migrations. Each migration runs in its own IMMEDIATE
+ * transaction together with the row that records it in `schema_migrations`, so a crash leaves the
+ * database at one version or the next, never between, and two processes opening the same new file
+ * at once apply each step exactly once. A database whose recorded version is newer than this code
+ * knows is refused: an older collector must not write to a schema it does not understand.
+ *
+ * Storage choices:
+ * - Hashes, signatures and key material that the API carries as hex are stored as TEXT. The event
+ *   row already holds the canonical record (hundreds of bytes that repeat those hashes), so BLOBs
+ *   would save little; TEXT keeps rows readable to an auditor with the sqlite3 shell and round-trips
+ *   the API value exactly, with no hex conversion that could silently truncate malformed input.
+ * - Merkle node hashes are BLOB: they are bytes in the API, there are about two per leaf, and they
+ *   are read in bulk for every proof.
+ * - Enumerations (link status, incident kind, log entry kind) have no CHECK constraint: adding a
+ *   value would mean rebuilding the events table, and the TypeScript contract already bounds them.
+ * - Tables are STRICT so a value of the wrong type is an error rather than silently stored.
+ */
+import type Database from 'better-sqlite3';
+import { StoreUnavailableError } from '../errors.js';
+
+export interface Migration {
+  readonly version: number;
+  readonly description: string;
+  readonly apply: (database: Database.Database) => void;
+}
+
+const initialSchema = `
+CREATE TABLE events (
+  leaf_index INTEGER PRIMARY KEY,
+  facto_id TEXT NOT NULL UNIQUE,
+  agent_id TEXT NOT NULL,
+  chain_id TEXT NOT NULL,
+  seq INTEGER NOT NULL,
+  hash TEXT NOT NULL UNIQUE,
+  prev_hash TEXT NOT NULL,
+  key_id TEXT NOT NULL,
+  signature TEXT NOT NULL,
+  dropped INTEGER NOT NULL,
+  trace_id TEXT NOT NULL,
+  span_id TEXT NOT NULL,
+  name TEXT NOT NULL,
+  action_type TEXT NOT NULL,
+  start_time_unix_nano TEXT NOT NULL,
+  end_time_unix_nano TEXT NOT NULL,
+  received_at INTEGER NOT NULL,
+  record_json TEXT NOT NULL,
+  context_json TEXT NOT NULL,
+  disclosures_json TEXT NOT NULL,
+  salt TEXT,
+  link_status TEXT NOT NULL,
+  erased_by INTEGER REFERENCES log_entries (leaf_index)
+) STRICT;
+CREATE INDEX events_by_chain ON events (agent_id, chain_id, seq);
+-- leaf_index (the rowid) is every index's hidden last column, so these two return an agent's or a
+-- chain's events already in log order: a page of the newest 50 reads 50 rows instead of sorting all.
+CREATE INDEX events_by_agent ON events (agent_id);
+CREATE INDEX events_by_agent_chain ON events (agent_id, chain_id);
+CREATE INDEX events_by_received_at ON events (received_at);
+CREATE INDEX events_by_action_type ON events (action_type);
+
+CREATE TABLE log_entries (
+  leaf_index INTEGER PRIMARY KEY,
+  kind TEXT NOT NULL,
+  hash TEXT NOT NULL UNIQUE,
+  entry_json TEXT NOT NULL,
+  signature TEXT NOT NULL,
+  created_at INTEGER NOT NULL
+) STRICT;
+
+CREATE TABLE merkle_nodes (
+  level INTEGER NOT NULL,
+  idx INTEGER NOT NULL,
+  hash BLOB NOT NULL,
+  PRIMARY KEY (level, idx)
+) STRICT, WITHOUT ROWID;
+
+-- One row: the committed tree size, the value commitBatch compares and swaps.
+CREATE TABLE log_head (
+  singleton INTEGER PRIMARY KEY CHECK (singleton = 0),
+  tree_size INTEGER NOT NULL CHECK (tree_size >= 0)
+) STRICT;
+INSERT INTO log_head (singleton, tree_size) VALUES (0, 0);
+
+CREATE TABLE checkpoints (
+  tree_size INTEGER PRIMARY KEY,
+  root_hash TEXT NOT NULL,
+  note TEXT NOT NULL,
+  created_at INTEGER NOT NULL
+) STRICT;
+
+CREATE TABLE agent_keys (
+  agent_id TEXT NOT NULL,
+  key_id TEXT NOT NULL,
+  public_key TEXT NOT NULL,
+  not_before INTEGER,
+  not_after INTEGER,
+  revoked_at INTEGER,
+  source TEXT NOT NULL,
+  created_at INTEGER NOT NULL,
+  PRIMARY KEY (agent_id, key_id)
+) STRICT;
+
+-- AUTOINCREMENT so an incident id is never reused, even after the newest rows were deleted by hand:
+-- listIncidents pages with "ids below this one".
+CREATE TABLE incidents (
+  id INTEGER PRIMARY KEY AUTOINCREMENT,
+  kind TEXT NOT NULL,
+  agent_id TEXT,
+  chain_id TEXT,
+  seq INTEGER,
+  facto_id TEXT,
+  detail TEXT NOT NULL,
+  evidence_json TEXT NOT NULL,
+  created_at INTEGER NOT NULL
+) STRICT;
+CREATE INDEX incidents_by_kind ON incidents (kind, id);
+CREATE INDEX incidents_by_agent ON incidents (agent_id, id);
+
+CREATE TABLE unverified_spans (
+  id INTEGER PRIMARY KEY,
+  trace_id TEXT NOT NULL,
+  span_id TEXT NOT NULL,
+  name TEXT NOT NULL,
+  span_json TEXT NOT NULL,
+  received_at INTEGER NOT NULL
+) STRICT;
+`;
+
+export const migrations: readonly Migration[] = [
+  { version: 1, description: 'events, log entries, Merkle nodes, log head, checkpoints, keys, incidents, unverified spans', apply: (database) => database.exec(initialSchema) },
+  {
+    version: 2,
+    description: 'partial index of events waiting for their chain predecessor (the gap monitor reads it)',
+    apply: (database) => database.exec(`CREATE INDEX events_pending ON events (received_at) WHERE link_status = 'pending'`),
+  },
+];
+
+function assertOrdered(list: readonly Migration[]): void {
+  list.forEach((migration, position) => {
+    if (migration.version !== position + 1) {
+      throw new Error(`SQLite migrations must be numbered 1, 2, 3... in order; found version ${migration.version} at position ${position + 1}`);
+    }
+  });
+}
+
+function currentVersion(database: Database.Database): number {
+  const row = database.prepare('SELECT max(version) AS version FROM schema_migrations').get() as { version: number | null };
+  return row.version ?? 0;
+}
+
+/** Brings the schema up to the newest version in `list`. Safe to run on every start. */
+export function migrate(database: Database.Database, path: string, list: readonly Migration[] = migrations): void {
+  assertOrdered(list);
+  database.exec(`CREATE TABLE IF NOT EXISTS schema_migrations (
+    version INTEGER PRIMARY KEY,
+    description TEXT NOT NULL,
+    applied_at INTEGER NOT NULL
+  ) STRICT`);
+  const known = list.length;
+  const found = currentVersion(database);
+  if (found > known) {
+    throw new StoreUnavailableError(
+      `SQLite store at ${path} has schema version ${found}, but this collector knows versions up to ${known}: it was written by a newer Facto collector; upgrade this one or use another database file`,
+    );
+  }
+  for (const migration of list.slice(found)) {
+    const step = database.transaction(() => {
+      // Re-read inside the write lock: another process may have applied this step since we looked.
+      if (currentVersion(database) >= migration.version) return;
+      migration.apply(database);
+      database
+        .prepare('INSERT INTO schema_migrations (version, description, applied_at) VALUES (?, ?, ?)')
+        .run(migration.version, migration.description, Date.now());
+    });
+    step.immediate();
+  }
+}

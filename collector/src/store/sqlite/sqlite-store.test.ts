@@ -1,0 +1,177 @@
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { FactoError } from '@facto/core';
+import Database from 'better-sqlite3';
+import { afterEach, describe, expect, it, vi } from 'vitest';
+import { LogBuilder, runStoreConformance } from '../conformance.js';
+import { StoreConflictError, StoreUnavailableError } from '../errors.js';
+import type { Store } from '../types.js';
+import { openDatabase } from './open-database.js';
+import { createSqliteStore, createSqliteStoreWith } from './sqlite-store.js';
+
+// Pass-through spy: the pragma test inspects the very connection the store opened.
+vi.mock('./open-database.js', async (importOriginal) => {
+  const original = await importOriginal<typeof import('./open-database.js')>();
+  return { ...original, openDatabase: vi.fn(original.openDatabase) };
+});
+
+const folders: string[] = [];
+const stores: Store[] = [];
+
+function temporaryPath(): string {
+  const folder = mkdtempSync(join(tmpdir(), 'facto-sqlite-'));
+  folders.push(folder);
+  return join(folder, 'data', 'facto.db');
+}
+
+async function openStore(path: string): Promise<Store> {
+  const store = createSqliteStore({ path });
+  stores.push(store);
+  await store.init();
+  return store;
+}
+
+afterEach(async () => {
+  for (const store of stores.splice(0)) await store.close();
+  for (const folder of folders.splice(0)) rmSync(folder, { recursive: true, force: true });
+});
+
+const pathOf = new WeakMap<Store, string>();
+
+runStoreConformance('sqlite', {
+  async create() {
+    const path = temporaryPath();
+    const store = await openStore(path);
+    pathOf.set(store, path);
+    return { store, cleanup: async () => store.close() };
+  },
+  async reopen(store) {
+    await store.close();
+    return openStore(pathOf.get(store)!);
+  },
+});
+
+async function rejection(promise: Promise<unknown>): Promise<unknown> {
+  return promise.then(() => expect.fail('expected the call to be refused'), (error: unknown) => error);
+}
+
+describe('SQLite store', () => {
+  it('opens its connection in WAL mode with synchronous=FULL, foreign keys and a busy timeout, and creates the folder', async () => {
+    const path = temporaryPath();
+    await openStore(path);
+    const connection = vi.mocked(openDatabase).mock.results.at(-1)?.value as Database.Database;
+    expect(connection.name).toBe(path);
+    expect(connection.pragma('journal_mode', { simple: true })).toBe('wal');
+    expect(connection.pragma('synchronous', { simple: true })).toBe(2);
+    expect(connection.pragma('foreign_keys', { simple: true })).toBe(1);
+    expect(connection.pragma('busy_timeout', { simple: true })).toBe(5000);
+  });
+
+  it("accepts synchronous 'NORMAL' and refuses anything else", async () => {
+    const path = temporaryPath();
+    const store = createSqliteStore({ path, synchronous: 'NORMAL' });
+    stores.push(store);
+    await store.init();
+    const connection = vi.mocked(openDatabase).mock.results.at(-1)?.value as Database.Database;
+    expect(connection.pragma('synchronous', { simple: true })).toBe(1);
+    expect(() => createSqliteStore({ path, synchronous: 'OFF' as 'FULL' })).toThrow(/FULL' or 'NORMAL/);
+  });
+
+  it('answers StoreUnavailableError (with the SQLITE_FULL cause) on a full disk, keeps nothing partial and works once space returns', async () => {
+    const path = temporaryPath();
+    let connection: Database.Database | undefined;
+    const store = createSqliteStoreWith(path, () => (connection = openDatabase({ path, synchronous: 'FULL' })));
+    stores.push(store);
+    await store.init();
+    const log = new LogBuilder();
+    await log.commit(store, { events: [log.event()] });
+    // max_page_count caps the file just above its current size, as a full disk would.
+    const pages = connection!.pragma('page_count', { simple: true }) as number;
+    connection!.pragma(`max_page_count = ${pages + 2}`);
+    const large = log.batch({ events: Array.from({ length: 20 }, () => log.event({ recordJson: JSON.stringify({ padding: 'x'.repeat(20_000) }) })), incidents: [{ kind: 'fork', agentId: null, chainId: null, seq: null, factoId: null, detail: 'd', evidenceJson: '{}', createdAt: 1 }] });
+    const error = await rejection(store.commitBatch(large));
+    expect(error).toBeInstanceOf(StoreUnavailableError);
+    expect(String(((error as Error).cause as { code?: string }).code)).toMatch(/^SQLITE_FULL/);
+    expect(await store.treeSize()).toBe(1);
+    expect(await store.getEvent(large.events[0]!.factoId)).toBeNull();
+    expect(await store.listIncidents({ limit: 10 })).toEqual([]);
+    connection!.pragma('max_page_count = 1073741823');
+    await store.commitBatch(large);
+    expect(await store.treeSize()).toBe(21);
+  });
+
+  it('answers StoreUnavailableError when another connection holds the write lock past the busy timeout', async () => {
+    const path = temporaryPath();
+    const store = createSqliteStoreWith(path, () => {
+      const connection = openDatabase({ path, synchronous: 'FULL' });
+      connection.pragma('busy_timeout = 50');
+      return connection;
+    });
+    stores.push(store);
+    await store.init();
+    const other = new Database(path);
+    try {
+      other.exec('BEGIN IMMEDIATE');
+      const log = new LogBuilder();
+      const error = await rejection(log.commit(store, { events: [log.event()] }));
+      expect(error).toBeInstanceOf(StoreUnavailableError);
+      expect((error as Error).message).toMatch(/SQLITE_BUSY/);
+      other.exec('ROLLBACK');
+      await log.commit(store, { events: [log.event()] });
+      expect(await store.treeSize()).toBe(1);
+    } finally {
+      other.close();
+    }
+  });
+
+  it('refuses link updates and erasures that name no stored event, rolling the batch back', async () => {
+    const store = await openStore(temporaryPath());
+    const log = new LogBuilder();
+    for (const parts of [{ linkUpdates: [{ factoId: 'evt_missing', linkStatus: 'linked' as const }] }, { logEntries: [log.logEntry()], erasures: [{ factoId: 'evt_missing', entry: 0 }] }]) {
+      const error = await rejection(log.commit(store, { events: [log.event()], ...parts }));
+      expect(FactoError.isInstance(error) && error.code).toBe('invalid_argument');
+      expect(await store.treeSize()).toBe(0);
+    }
+  });
+
+  it('accepts a node sent again with the same hash, refuses it with another (StoreConflictError)', async () => {
+    const store = await openStore(temporaryPath());
+    const log = new LogBuilder();
+    const first = await log.commit(store, { events: [log.event()] });
+    const next = log.batch({ events: [log.event()] });
+    await store.commitBatch({ ...next, nodes: [...first.nodes, ...next.nodes] });
+    log.accept(next);
+    const third = log.batch({ events: [log.event()] });
+    const rewrite = { ...third, nodes: [...third.nodes, { level: 1, index: 0, hash: new Uint8Array(32) }] };
+    expect(await rejection(store.commitBatch(rewrite))).toBeInstanceOf(StoreConflictError);
+  });
+
+  it('keeps the earlier time when a key is revoked twice', async () => {
+    const store = await openStore(temporaryPath());
+    await store.putKey({ agentId: 'a', keyId: 'k', publicKey: '00'.repeat(32), notBefore: null, notAfter: null, revokedAt: null, source: 'admin', createdAt: 1 });
+    expect(await store.revokeKey('a', 'k', 500)).toBe(true);
+    expect(await store.revokeKey('a', 'k', 900)).toBe(true);
+    expect((await store.listKeys('a'))[0]?.revokedAt).toBe(500);
+  });
+
+  it('refuses negative limits instead of letting SQLite read them as "no limit"', async () => {
+    const store = await openStore(temporaryPath());
+    expect(FactoError.isInstance(await rejection(store.queryEvents({ order: 'asc', limit: -1 })))).toBe(true);
+    expect(FactoError.isInstance(await rejection(store.listIncidents({ limit: -1 })))).toBe(true);
+  });
+
+  it('answers StoreUnavailableError before init(), after close(), and when the folder cannot be created', async () => {
+    const path = temporaryPath();
+    const store = createSqliteStore({ path });
+    expect(await rejection(store.treeSize())).toBeInstanceOf(StoreUnavailableError);
+    await store.init();
+    await store.init();
+    await store.close();
+    await store.close();
+    expect(await rejection(store.treeSize())).toBeInstanceOf(StoreUnavailableError);
+    const blocker = join(folders.at(-1)!, 'a-file');
+    writeFileSync(blocker, 'not a folder');
+    expect(await rejection(createSqliteStore({ path: join(blocker, 'facto.db') }).init())).toBeInstanceOf(StoreUnavailableError);
+  });
+});

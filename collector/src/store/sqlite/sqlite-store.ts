@@ -1,0 +1,157 @@
+/**
+ * The embedded store: one SQLite file in WAL mode, opened by init() and closed by close(). The
+ * contract's methods are async, but better-sqlite3 is synchronous and fast; each call runs to the end
+ * inside its promise, which also means a commit is never interleaved with a read on this connection.
+ * Every failure leaves through toStoreError, so the HTTP layer sees StoreUnavailableError (503),
+ * StoreConflictError or an invalid_argument FactoError rather than SQLite's own codes.
+ */
+import { FactoError, type NodeId } from '@facto/core';
+import type Database from 'better-sqlite3';
+import { StoreUnavailableError } from '../errors.js';
+import type { AgentKey, Batch, Checkpoint, EventQuery, Store } from '../types.js';
+import { createBatchCommitter } from './commit-batch.js';
+import { createEventReader, type EventReader } from './event-queries.js';
+import { checkLogHead, createLogReader, type LogReader } from './log-queries.js';
+import { migrate } from './migrations.js';
+import { openDatabase, type SynchronousMode } from './open-database.js';
+import { createRegistryReader, type IncidentQuery, type RegistryReader } from './registry-queries.js';
+import { toStoreError } from './sqlite-errors.js';
+
+export interface SqliteStoreOptions {
+  /** The database file; its folder is created if missing. */
+  readonly path: string;
+  /** 'FULL' (default) fsyncs every commit, so an acknowledged span survives power loss; 'NORMAL' only survives a process crash. */
+  readonly synchronous?: SynchronousMode;
+}
+
+interface OpenStore {
+  readonly database: Database.Database;
+  readonly commit: (batch: Batch) => void;
+  readonly log: LogReader;
+  readonly events: EventReader;
+  readonly registry: RegistryReader;
+}
+
+class SqliteStore implements Store {
+  #open: OpenStore | null = null;
+
+  constructor(
+    private readonly path: string,
+    private readonly openConnection: () => Database.Database,
+  ) {}
+
+  async init(): Promise<void> {
+    if (this.#open !== null) return;
+    let database: Database.Database | undefined;
+    try {
+      database = this.openConnection();
+      migrate(database, this.path);
+      checkLogHead(database, this.path);
+      this.#open = {
+        database,
+        commit: createBatchCommitter(database),
+        log: createLogReader(database),
+        events: createEventReader(database),
+        registry: createRegistryReader(database),
+      };
+    } catch (error) {
+      database?.close();
+      throw toStoreError(error, 'opening the database', this.path);
+    }
+  }
+
+  async close(): Promise<void> {
+    const open = this.#open;
+    this.#open = null;
+    open?.database.close();
+  }
+
+  #use<T>(operation: string, work: (open: OpenStore) => T): T {
+    if (this.#open === null) throw new StoreUnavailableError(`SQLite store at ${this.path} is not open: call init() first (or it was closed)`);
+    try {
+      return work(this.#open);
+    } catch (error) {
+      throw toStoreError(error, operation, this.path);
+    }
+  }
+
+  async treeSize() {
+    return this.#use('reading the tree size', (open) => open.log.treeSize());
+  }
+  async getNodes(ids: readonly NodeId[]) {
+    return this.#use('reading Merkle nodes', (open) => open.log.getNodes(ids));
+  }
+  async commitBatch(batch: Batch) {
+    this.#use('committing a batch', (open) => open.commit(batch));
+  }
+  async getEvent(factoId: string) {
+    return this.#use('reading an event', (open) => open.events.getEvent(factoId));
+  }
+  async getEventsByHash(hashes: readonly string[]) {
+    return this.#use('reading events by hash', (open) => open.events.getEventsByHash(hashes));
+  }
+  async getChainEvents(agentId: string, chainId: string, seqs: readonly number[]) {
+    return this.#use('reading chain events', (open) => open.events.getChainEvents(agentId, chainId, seqs));
+  }
+  async listChain(agentId: string, chainId: string) {
+    return this.#use('reading a chain', (open) => open.events.listChain(agentId, chainId));
+  }
+  async listChains(agentId?: string) {
+    return this.#use('listing chains', (open) => open.events.listChains(agentId));
+  }
+  async listPendingEvents(receivedBefore: number, limit: number) {
+    return this.#use('listing pending events', (open) => open.events.listPendingEvents(receivedBefore, limit));
+  }
+  async queryEvents(query: EventQuery) {
+    return this.#use('querying events', (open) => open.events.queryEvents(query));
+  }
+  async getLogEntry(leafIndex: number) {
+    return this.#use('reading a log entry', (open) => open.log.getLogEntry(leafIndex));
+  }
+  async listKeys(agentId?: string) {
+    return this.#use('listing keys', (open) => open.registry.listKeys(agentId));
+  }
+  async putKey(key: AgentKey) {
+    this.#use('storing a key', (open) => open.registry.putKey(key));
+  }
+  async revokeKey(agentId: string, keyId: string, revokedAt: number) {
+    return this.#use('revoking a key', (open) => open.registry.revokeKey(agentId, keyId, revokedAt));
+  }
+  async listIncidents(query: IncidentQuery) {
+    return this.#use('listing incidents', (open) => open.registry.listIncidents(query));
+  }
+  async countIncidents() {
+    return this.#use('counting incidents', (open) => open.registry.countIncidents());
+  }
+  async countUnverified() {
+    return this.#use('counting unverified spans', (open) => open.registry.countUnverified());
+  }
+  async putCheckpoint(checkpoint: Checkpoint) {
+    this.#use('storing a checkpoint', (open) => open.log.putCheckpoint(checkpoint));
+  }
+  async getCheckpoint(treeSize: number) {
+    return this.#use('reading a checkpoint', (open) => open.log.getCheckpoint(treeSize));
+  }
+  async latestCheckpoint() {
+    return this.#use('reading the latest checkpoint', (open) => open.log.latestCheckpoint());
+  }
+}
+
+/**
+ * Builds the store over a connection opener. createSqliteStore is the public door; tests use this one
+ * to tune the connection first (a low max_page_count stands in for a full disk).
+ */
+export function createSqliteStoreWith(path: string, openConnection: () => Database.Database): Store {
+  return new SqliteStore(path, openConnection);
+}
+
+export function createSqliteStore(options: SqliteStoreOptions): Store {
+  if (typeof options?.path !== 'string' || options.path === '') {
+    throw new FactoError('invalid_argument', 'SQLite store needs a path (a file name, or ":memory:")');
+  }
+  const synchronous = options.synchronous ?? 'FULL';
+  if (synchronous !== 'FULL' && synchronous !== 'NORMAL') {
+    throw new FactoError('invalid_argument', `SQLite synchronous must be 'FULL' or 'NORMAL', got ${String(synchronous)}`);
+  }
+  return createSqliteStoreWith(options.path, () => openDatabase({ path: options.path, synchronous }));
+}

@@ -1,0 +1,220 @@
+/**
+ * The collector's storage contract. Every driver (SQLite embedded, PostgreSQL at scale) implements
+ * `Store` and passes the shared conformance suite (`runStoreConformance` in ./conformance.ts).
+ *
+ * The log's write path is one call, `commitBatch`, which must be atomic and durable when it
+ * resolves: the spans, their Merkle leaves and nodes, the new tree size, link updates, incidents and
+ * key records of one OTLP request land together or not at all. Only after it resolves does the
+ * collector answer 200. A single sequencer (one process, or the holder of the leader lock) calls it,
+ * so drivers may assume no concurrent commitBatch; they must still refuse a batch whose
+ * `expectedTreeSize` is not the stored size (a compare-and-swap on the tree head), which catches a
+ * second sequencer or a retried commit.
+ */
+import type { NodeId } from '@facto/core';
+
+/** How a span's chain link stands, as far as this log knows. */
+export type LinkStatus =
+  | 'genesis' // seq 0, prev_hash all zeros
+  | 'linked' // predecessor present and prev_hash matches
+  | 'pending' // predecessor not (yet) received
+  | 'gap_declared' // predecessor missing, covered by the signer's dropped counter
+  | 'gap_undeclared' // predecessor still missing after the grace period and not declared: a deletion
+  | 'bad_link'; // predecessor present, prev_hash does not match
+
+export interface StoredEvent {
+  /** Merkle leaf index; events are numbered by the log. */
+  readonly leafIndex: number;
+  readonly factoId: string;
+  readonly agentId: string;
+  readonly chainId: string;
+  readonly seq: number;
+  /** Record hash, lowercase hex (also the Merkle leaf data). */
+  readonly hash: string;
+  readonly prevHash: string;
+  readonly keyId: string;
+  /** Ed25519 signature, lowercase hex. */
+  readonly signature: string;
+  readonly dropped: number;
+  readonly traceId: string;
+  readonly spanId: string;
+  readonly name: string;
+  /** facto.action_type, or the span name's GenAI operation, or ''. */
+  readonly actionType: string;
+  /** From the record. */
+  readonly startTimeUnixNano: string;
+  readonly endTimeUnixNano: string;
+  /** Milliseconds since the epoch when the collector committed it. */
+  readonly receivedAt: number;
+  /** The facto.v1 record as canonical JSON text (RFC 8785), exactly the bytes that were hashed after the domain prefix. */
+  readonly recordJson: string;
+  /** JSON: { resource: AttributePairs, scope: { name, version } } as received, not signed. */
+  readonly contextJson: string;
+  /** JSON array of ContentDisclosure ({ key, value, salt }); '[]' after erasure or when none travelled. */
+  readonly disclosuresJson: string;
+  /** Hex span salt as received, or null (none travelled, or erased). */
+  readonly salt: string | null;
+  readonly linkStatus: LinkStatus;
+  /** Leaf index of the erasure entry that removed its content, or null. */
+  readonly erasedBy: number | null;
+}
+
+export type IncidentKind =
+  | 'bad_signature'
+  | 'hash_mismatch'
+  | 'content_mismatch'
+  | 'unknown_key'
+  | 'revoked_key'
+  | 'key_not_valid'
+  | 'agent_mismatch'
+  | 'fork'
+  | 'replay'
+  | 'bad_link'
+  | 'undeclared_gap'
+  | 'malformed_record';
+
+export interface Incident {
+  readonly id: number;
+  readonly kind: IncidentKind;
+  readonly agentId: string | null;
+  readonly chainId: string | null;
+  readonly seq: number | null;
+  readonly factoId: string | null;
+  /** Human-readable reason. */
+  readonly detail: string;
+  /** JSON evidence (the offending record, signature, the conflicting hash...). */
+  readonly evidenceJson: string;
+  readonly createdAt: number;
+}
+
+export type NewIncident = Omit<Incident, 'id'>;
+
+/** A key the registry knows. Times are milliseconds since the epoch. */
+export interface AgentKey {
+  readonly agentId: string;
+  readonly keyId: string;
+  /** Raw 32-byte Ed25519 public key, lowercase hex. */
+  readonly publicKey: string;
+  readonly notBefore: number | null;
+  readonly notAfter: number | null;
+  readonly revokedAt: number | null;
+  readonly source: 'config' | 'admin' | 'tofu';
+  readonly createdAt: number;
+}
+
+/** A non-span log entry: an erasure, signed by the collector. */
+export interface LogEntry {
+  readonly leafIndex: number;
+  readonly kind: 'erasure';
+  /** Entry hash, lowercase hex (the Merkle leaf data). */
+  readonly hash: string;
+  /** Canonical JSON of the entry. */
+  readonly entryJson: string;
+  /** Collector's signature over the hash, hex. */
+  readonly signature: string;
+  readonly createdAt: number;
+}
+
+export interface UnverifiedSpan {
+  readonly traceId: string;
+  readonly spanId: string;
+  readonly name: string;
+  readonly spanJson: string;
+  readonly receivedAt: number;
+}
+
+export interface StoredNode {
+  readonly level: number;
+  readonly index: number;
+  /** 32 bytes. */
+  readonly hash: Uint8Array;
+}
+
+export interface Batch {
+  /** The tree size this batch was sequenced against; commit fails with StoreConflictError otherwise. */
+  readonly expectedTreeSize: number;
+  /** Tree size after the batch. Equals expectedTreeSize + events.length + logEntries.length. */
+  readonly newTreeSize: number;
+  /** Leaf indices are expectedTreeSize, expectedTreeSize + 1, ... across events and logEntries. */
+  readonly events: readonly StoredEvent[];
+  readonly logEntries: readonly LogEntry[];
+  /** Every Merkle node the append completed (level 0 included). */
+  readonly nodes: readonly StoredNode[];
+  /** Earlier events whose link status this batch resolves (their predecessor arrived). */
+  readonly linkUpdates: readonly { readonly factoId: string; readonly linkStatus: LinkStatus }[];
+  readonly incidents: readonly NewIncident[];
+  readonly keys: readonly AgentKey[];
+  readonly unverified: readonly UnverifiedSpan[];
+  /** Events whose content (disclosures and salt) this batch erases; erasedBy is the erasure entry's leaf index. */
+  readonly erasures: readonly { readonly factoId: string; readonly erasedBy: number }[];
+}
+
+export interface EventQuery {
+  readonly agentId?: string;
+  readonly chainId?: string;
+  readonly actionType?: string;
+  /** receivedAt bounds, milliseconds, inclusive. */
+  readonly since?: number;
+  readonly until?: number;
+  readonly order: 'asc' | 'desc';
+  readonly limit: number;
+  /** Opaque to callers: the leafIndex to continue after (exclusive). */
+  readonly afterLeafIndex?: number;
+}
+
+export interface ChainSummary {
+  readonly agentId: string;
+  readonly chainId: string;
+  readonly count: number;
+  readonly headSeq: number;
+  readonly headHash: string;
+}
+
+export interface Checkpoint {
+  readonly treeSize: number;
+  /** Root hash, lowercase hex. */
+  readonly rootHash: string;
+  /** The signed note text (C2SP tlog-checkpoint). */
+  readonly note: string;
+  readonly createdAt: number;
+}
+
+export interface Store {
+  /** Creates or migrates the schema. Idempotent. */
+  init(): Promise<void>;
+  close(): Promise<void>;
+
+  // The log
+  treeSize(): Promise<number>;
+  getNodes(ids: readonly NodeId[]): Promise<Uint8Array[]>;
+  commitBatch(batch: Batch): Promise<void>;
+
+  // Events
+  getEvent(factoId: string): Promise<StoredEvent | null>;
+  getEventsByHash(hashes: readonly string[]): Promise<StoredEvent[]>;
+  /** Events of one chain at the given seq values (several per seq where forked). */
+  getChainEvents(agentId: string, chainId: string, seqs: readonly number[]): Promise<StoredEvent[]>;
+  /** Every event of a chain, ascending seq. */
+  listChain(agentId: string, chainId: string): Promise<StoredEvent[]>;
+  listChains(agentId?: string): Promise<ChainSummary[]>;
+  queryEvents(query: EventQuery): Promise<StoredEvent[]>;
+  /** Events still waiting for their predecessor, received before the given time, oldest first. */
+  listPendingEvents(receivedBefore: number, limit: number): Promise<StoredEvent[]>;
+  getLogEntry(leafIndex: number): Promise<LogEntry | null>;
+
+  // Keys
+  listKeys(agentId?: string): Promise<AgentKey[]>;
+  putKey(key: AgentKey): Promise<void>;
+  revokeKey(agentId: string, keyId: string, revokedAt: number): Promise<boolean>;
+
+  // Incidents
+  listIncidents(query: { kind?: IncidentKind; agentId?: string; limit: number; afterId?: number }): Promise<Incident[]>;
+  countIncidents(): Promise<Record<string, number>>;
+
+  // Unsigned spans kept as unverified
+  countUnverified(): Promise<number>;
+
+  // Checkpoints (compare-and-swap head: a checkpoint never goes backwards)
+  putCheckpoint(checkpoint: Checkpoint): Promise<void>;
+  getCheckpoint(treeSize: number): Promise<Checkpoint | null>;
+  latestCheckpoint(): Promise<Checkpoint | null>;
+}

@@ -1,0 +1,75 @@
+#!/usr/bin/env node
+/**
+ * `npm start`: the embedded default, end to end. Starts the collector on SQLite under ./.facto/,
+ * runs a small demo agent (a refund assistant with a fake model) that records its steps through
+ * @facto/otel, then verifies the result the way an auditor would: an evidence bundle checked offline
+ * with nothing but keys, and the same bundle with one byte changed, which must fail. Keeps serving
+ * until Ctrl-C. Port: FACTO_PORT or 4318.
+ */
+import { chmodSync, mkdirSync, readFileSync, writeFileSync, existsSync } from 'node:fs';
+import { resolveConfig, startCollector } from '@facto/collector';
+import { generateKeyPair, privateKeyToPem, parsePrivateKey, getPublicKey, verifyBundle } from '@facto/core';
+import { createFacto } from '@facto/otel';
+import { runRefundAgent } from './demo-agent.mjs';
+
+const directory = './.facto';
+mkdirSync(directory, { recursive: true });
+const config = resolveConfig({ argv: process.argv.slice(2), env: process.env });
+
+const collector = await startCollector(config);
+console.log(`facto collector listening on ${collector.url}`);
+
+// The demo agent's key lives beside the database; a real agent's comes from `facto keygen`.
+const agentKeyFile = `${directory}/demo-agent.pem`;
+if (!existsSync(agentKeyFile)) {
+  writeFileSync(agentKeyFile, privateKeyToPem(generateKeyPair().privateKey), { mode: 0o600, flag: 'wx' });
+  chmodSync(agentKeyFile, 0o600);
+}
+const agentPublicKey = getPublicKey(parsePrivateKey(readFileSync(agentKeyFile, 'utf8').trim()));
+
+const facto = createFacto({ agentId: 'demo-refund-agent', endpoint: collector.url, keyFile: agentKeyFile, serviceName: 'facto-demo', scheduledDelayMillis: 50 });
+const outcome = await runRefundAgent(facto);
+const delivery = await facto.shutdown();
+
+const get = async (path) => {
+  const response = await fetch(collector.url + path);
+  if (!response.ok) throw new Error(`GET ${path}: ${response.status} ${await response.text()}`);
+  return response;
+};
+const log = await (await get('/v1/log')).json();
+const chain = await (await get(`/v1/chains/demo-refund-agent/${encodeURIComponent(facto.chainId)}`)).json();
+const bundle = await (await get(`/v1/export?agent_id=demo-refund-agent&chain_id=${encodeURIComponent(facto.chainId)}`)).json();
+const trustedKeys = { log: log.verifier_key, agents: { 'demo-refund-agent': [agentPublicKey] } };
+const verdict = verifyBundle(bundle, { trustedKeys });
+
+const tampered = structuredClone(bundle);
+const victim = tampered.events.find((event) => event.record.name === 'tool bank.refund') ?? tampered.events[0];
+victim.record.attributes['refund.amount_eur'] = { i: '4000' };
+const tamperVerdict = verifyBundle(tampered, { trustedKeys });
+
+console.log(`
+Demo agent: ${outcome}
+  spans signed and delivered: ${delivery.delivered} (undelivered: ${delivery.undelivered})
+  chain ${facto.chainId}: ${chain.length} events, intact: ${chain.intact}
+Log ${log.origin}
+  tree size ${log.tree_size}, root ${log.root_hash}
+  verifier key ${log.verifier_key}
+Evidence bundle (checked offline with only the log key and the agent key):
+  ${verdict.ok ? 'VERIFIED' : 'FAILED'}: ${verdict.events.filter((event) => event.ok).length}/${verdict.events.length} events, ${verdict.chains.filter((item) => item.ok).length}/${verdict.chains.length} chains
+The same bundle with the refund amount edited from 40 to 4000 EUR:
+  ${tamperVerdict.ok ? 'VERIFIED (this would be a bug)' : `REJECTED: ${tamperVerdict.events.flatMap((event) => event.errors)[0]}`}
+
+Try:
+  curl -s ${collector.url}/v1/events?limit=5 | head -c 600
+  curl -s ${collector.url}/v1/checkpoints/latest
+  curl -s ${collector.url}/metrics | grep facto_
+Ctrl-C to stop.`);
+
+if (!verdict.ok || tamperVerdict.ok) process.exitCode = 1;
+const stop = async () => {
+  await collector.close();
+  process.exit(process.exitCode ?? 0);
+};
+process.once('SIGINT', stop);
+process.once('SIGTERM', stop);
+if (process.env.FACTO_DEMO_EXIT === '1') await stop();

@@ -1,0 +1,88 @@
+/**
+ * The collector subcommand's own behaviour (one "listening" line, shutdown on SIGINT/SIGTERM or an
+ * abort, exit codes) against a stand-in startCollector. The real collector end to end, through the
+ * built `facto` bin, is tested in test/.
+ */
+import { afterEach, describe, expect, it, vi } from 'vitest';
+import { runMain } from './test-helpers/run-main.js';
+import { main } from './main.js';
+
+const collector = vi.hoisted(() => ({ close: vi.fn(async () => undefined), start: vi.fn() }));
+
+// The real resolveConfig and configHelp; only the server is replaced.
+vi.mock('@facto/collector', async (importOriginal) => ({
+  ...(await importOriginal<typeof import('@facto/collector')>()),
+  startCollector: collector.start,
+}));
+
+function startRunning(argv: string[], signal?: AbortSignal) {
+  let stdout = '';
+  let stderr = '';
+  const code = main(['collector', ...argv], { stdout: { write: (text: string) => (stdout += text) }, stderr: { write: (text: string) => (stderr += text) }, env: {}, signal });
+  return { code, output: () => ({ stdout, stderr }) };
+}
+
+/** Resolves once the command has printed its line, i.e. is running and waiting for a stop. */
+async function listening(running: ReturnType<typeof startRunning>): Promise<void> {
+  await vi.waitFor(() => expect(running.output().stdout).toContain('listening'));
+}
+
+describe('facto collector', () => {
+  afterEach(() => {
+    collector.start.mockReset();
+    collector.close.mockClear();
+  });
+
+  it('prints exactly one line when listening and closes gracefully on abort, exiting 0', async () => {
+    collector.start.mockResolvedValue({ url: 'http://127.0.0.1:4318', close: collector.close });
+    const abort = new AbortController();
+    const running = startRunning(['--port', '4318', '--checkpoint-interval', '2'], abort.signal);
+    await listening(running);
+    expect(running.output().stdout).toBe('facto collector listening on http://127.0.0.1:4318\n');
+    expect(collector.start.mock.calls[0]![0]).toMatchObject({ port: 4318, checkpointInterval: 2 });
+    expect(collector.close).not.toHaveBeenCalled();
+    abort.abort();
+    expect(await running.code).toBe(0);
+    expect(collector.close).toHaveBeenCalledOnce();
+  });
+
+  it.each(['SIGINT', 'SIGTERM'] as const)('closes on %s and removes its signal listeners', async (signal) => {
+    const before = { SIGINT: process.listenerCount('SIGINT'), SIGTERM: process.listenerCount('SIGTERM') };
+    collector.start.mockResolvedValue({ url: 'http://[::1]:4999', close: collector.close });
+    const running = startRunning(['--host', '::1', '--port', '4999']);
+    await listening(running);
+    process.emit(signal);
+    expect(await running.code).toBe(0);
+    expect(collector.close).toHaveBeenCalledOnce();
+    expect({ SIGINT: process.listenerCount('SIGINT'), SIGTERM: process.listenerCount('SIGTERM') }).toEqual(before);
+  });
+
+  it('rejects a bad flag before starting anything, naming it, with exit 2', async () => {
+    const result = await runMain(['collector', '--trust', 'always']);
+    expect(result.code).toBe(2);
+    expect(result.stderr).toContain('facto collector: --trust: expected one of strict, tofu');
+    expect(collector.start).not.toHaveBeenCalled();
+  });
+
+  it('refuses an exposed host without tokens', async () => {
+    const result = await runMain(['collector', '--host', '0.0.0.0']);
+    expect(result.code).toBe(2);
+    expect(result.stderr).toContain('refusing to listen on 0.0.0.0');
+  });
+
+  it('reports a start-up failure with exit 1 and leaves no listeners behind', async () => {
+    const before = process.listenerCount('SIGINT');
+    collector.start.mockRejectedValue(Object.assign(new Error('listen EADDRINUSE: address already in use 127.0.0.1:4318'), { code: 'EADDRINUSE' }));
+    const result = await runMain(['collector']);
+    expect(result).toMatchObject({ code: 1, stdout: '' });
+    expect(result.stderr).toContain('facto collector: listen EADDRINUSE');
+    expect(process.listenerCount('SIGINT')).toBe(before);
+  });
+
+  it('prints the configuration help', async () => {
+    const result = await runMain(['collector', '--help']);
+    expect(result.code).toBe(0);
+    expect(result.stdout).toContain('Usage: facto collector [options]');
+    expect(result.stdout).toContain('env FACTO_CHECKPOINT_INTERVAL');
+  });
+});

@@ -1,0 +1,87 @@
+/**
+ * The `facto` command's entry point: `main(argv, io)` dispatches to a subcommand and returns its exit
+ * code. Subcommands live in their own files and are loaded on demand, so `facto keygen` or a future
+ * `facto verify` never loads the collector's HTTP server and SQLite driver. To add one, write a
+ * Command in its own file and list it in COMMANDS with a one-line summary.
+ */
+import { readFileSync } from 'node:fs';
+import { FactoError } from '@facto/core';
+import { EXIT_FAILURE, EXIT_OK, EXIT_USAGE, type CliIo, type Command } from './cli-io.js';
+
+interface CommandEntry {
+  readonly summary: string;
+  load(): Promise<Command>;
+}
+
+// A Map, not an object literal, so `facto constructor` is an unknown command, not Object's prototype.
+const COMMANDS = new Map<string, CommandEntry>([
+  ['collector', { summary: 'Run the collector: receive, verify and log signed spans; serve proofs', load: async () => (await import('./collector-command.js')).collectorCommand }],
+  ['keygen', { summary: 'Generate an Ed25519 key pair for an agent', load: async () => (await import('./keygen-command.js')).keygenCommand }],
+]);
+
+function usage(): string {
+  const width = Math.max(...[...COMMANDS.keys()].map((name) => name.length));
+  return [
+    'Usage: facto <command> [options]',
+    '',
+    'Facto, the flight recorder for AI agents: signed, hash-chained OpenTelemetry spans in a Merkle log.',
+    '',
+    'Commands:',
+    ...[...COMMANDS].map(([name, entry]) => `  ${name.padEnd(width)}  ${entry.summary}`),
+    '',
+    'Run "facto <command> --help" for a command\'s options; "facto --version" for the version.',
+    '',
+  ].join('\n');
+}
+
+function version(): string {
+  // From the package manifest, next to both src/ (tests) and dist/ (the installed command).
+  const manifest = JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')) as { version: string };
+  return manifest.version;
+}
+
+/** Reports a failure in one line; stack traces are for bugs, and a user error is not one. */
+function report(name: string, error: unknown, io: CliIo): number {
+  const message = error instanceof Error ? error.message : String(error);
+  if (FactoError.isInstance(error) && error.code === 'invalid_argument') {
+    io.stderr.write(`facto ${name}: ${message}\nRun "facto ${name} --help" for usage.\n`);
+    return EXIT_USAGE;
+  }
+  io.stderr.write(`facto ${name}: ${message}\n`);
+  return EXIT_FAILURE;
+}
+
+const isHelpFlag = (argument: string | undefined) => argument === '--help' || argument === '-h';
+
+export async function main(argv: readonly string[], io: CliIo): Promise<number> {
+  const [first, ...args] = argv;
+  if (first === undefined) {
+    io.stderr.write(usage());
+    return EXIT_USAGE;
+  }
+  if (isHelpFlag(first) || (first === 'help' && args.length === 0)) {
+    io.stdout.write(usage());
+    return EXIT_OK;
+  }
+  if (first === '--version' || first === '-V' || first === 'version') {
+    io.stdout.write(`${version()}\n`);
+    return EXIT_OK;
+  }
+  const name = first === 'help' ? args[0]! : first;
+  const entry = COMMANDS.get(name);
+  if (!entry) {
+    // Only the part before any "=": a mistyped flag may carry a secret value.
+    io.stderr.write(`facto: unknown command "${name.split('=')[0]}"\n\n${usage()}`);
+    return EXIT_USAGE;
+  }
+  try {
+    const command = await entry.load();
+    if (first === 'help' || args.some(isHelpFlag)) {
+      io.stdout.write(command.usage());
+      return EXIT_OK;
+    }
+    return await command.run(args, io);
+  } catch (error) {
+    return report(name, error, io);
+  }
+}
