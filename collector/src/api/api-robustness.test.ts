@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createApiFixture, ingestSpans, TestAgent, type ApiFixture } from './api-fixture.js';
+import { createApiFixture, ingestSpans, TestAgent, type ApiFixture } from '../test-helpers/api-fixture.js';
 
 // Every route meets junk in every place a client controls: path segments, query values, bodies. The
 // fixture rethrows anything that is not an HttpError, so a raw TypeError or FactoError fails here.

@@ -1,6 +1,6 @@
 import { toHex } from '@facto/core';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
-import { createApiFixture, ingestSpans, TestAgent, type ApiFixture } from './api-fixture.js';
+import { createApiFixture, ingestSpans, TestAgent, type ApiFixture } from '../test-helpers/api-fixture.js';
 
 let fixture: ApiFixture;
 let alice: TestAgent;

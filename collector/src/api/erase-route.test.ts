@@ -1,6 +1,6 @@
 import { fromHex, hashLeaf, openCheckpoint, parseVerifierKey, verifyBundle, verifyConsistency, verifyInclusion, type EvidenceBundle } from '@facto/core';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
-import { createApiFixture, ingestSpans, TestAgent, type ApiFixture } from './api-fixture.js';
+import { createApiFixture, ingestSpans, TestAgent, type ApiFixture } from '../test-helpers/api-fixture.js';
 import { verifyErasureEntry } from './erasure-entry.js';
 
 let fixture: ApiFixture;

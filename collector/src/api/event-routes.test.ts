@@ -2,7 +2,7 @@ import Database from 'better-sqlite3';
 import { join } from 'node:path';
 import { hashRecord, toHex } from '@facto/core';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
-import { createApiFixture, ingestSpans, TestAgent, type ApiFixture } from './api-fixture.js';
+import { createApiFixture, ingestSpans, TestAgent, type ApiFixture } from '../test-helpers/api-fixture.js';
 
 let fixture: ApiFixture;
 let alice: TestAgent;

@@ -1,6 +1,6 @@
 import { generateKeyPair, signCheckpoint, verifyBundle, type EvidenceBundle } from '@facto/core';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
-import { createApiFixture, ingestSpans, TestAgent, type ApiFixture } from './api-fixture.js';
+import { createApiFixture, ingestSpans, TestAgent, type ApiFixture } from '../test-helpers/api-fixture.js';
 import { buildEvidenceBundle } from './evidence-bundle.js';
 
 let fixture: ApiFixture;

@@ -1,6 +1,6 @@
 import { toHex } from '@facto/core';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { createApiFixture, ingestSpans, TestAgent, type ApiFixture, type SealedTestSpan } from './api-fixture.js';
+import { createApiFixture, ingestSpans, TestAgent, type ApiFixture, type SealedTestSpan } from '../test-helpers/api-fixture.js';
 
 let fixture: ApiFixture;
 let alice: TestAgent;

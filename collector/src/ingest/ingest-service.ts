@@ -68,14 +68,15 @@ export class IngestService {
     const incidents: NewIncident[] = [];
     const stopCommit = metrics.commitSeconds.startTimer();
     try {
-      await log.commit(async (firstLeafIndex) => {
-        verdicts.length = 0;
-        incidents.length = 0;
-        return this.#decide(candidates, firstLeafIndex, verdicts, incidents);
-      });
-    } catch (error) {
-      await registry.rollback();
-      throw error;
+      await log.commit(
+        async (firstLeafIndex) => {
+          verdicts.length = 0;
+          incidents.length = 0;
+          return this.#decide(candidates, firstLeafIndex, verdicts, incidents);
+        },
+        // Still in the lane: the next batch must not see a key this failed batch pinned.
+        () => registry.rollback(),
+      );
     } finally {
       stopCommit();
     }

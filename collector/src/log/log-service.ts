@@ -67,18 +67,20 @@ export class LogService {
   /**
    * Sequences and commits one batch. `build` runs inside the lane with the first leaf index, so the
    * indices it assigns are final and the store state it reads cannot change before the commit.
-   * Resolves when the batch is durable.
+   * Resolves when the batch is durable. `onFailure` runs inside the lane when the commit fails.
    */
-  commit(build: BatchBuilder): Promise<{ firstLeafIndex: number; treeSize: number }> {
+  commit(build: BatchBuilder, onFailure?: () => Promise<void>): Promise<{ firstLeafIndex: number; treeSize: number }> {
     return this.serialize(async () => {
       const firstLeafIndex = this.#tree.size;
-      const { leaves, ...content } = await build(firstLeafIndex);
-      const { nodes } = this.#tree.append(leaves.map((leaf) => hashLeaf(leaf)));
       try {
+        const { leaves, ...content } = await build(firstLeafIndex);
+        const { nodes } = this.#tree.append(leaves.map((leaf) => hashLeaf(leaf)));
         await this.#store.commitBatch({ ...content, expectedTreeSize: firstLeafIndex, newTreeSize: this.#tree.size, nodes });
       } catch (error) {
-        // Nothing was written; put the in-memory tree back to what the store holds.
-        this.#tree = await MerkleTree.load(this.#store, await this.#store.treeSize());
+        // Nothing was written; put the in-memory tree back to what the store holds, and let the
+        // caller undo its own in-memory decisions before the next batch is sequenced.
+        if (this.#tree.size !== firstLeafIndex) this.#tree = await MerkleTree.load(this.#store, await this.#store.treeSize());
+        await onFailure?.();
         throw error;
       }
       return { firstLeafIndex, treeSize: this.#tree.size };

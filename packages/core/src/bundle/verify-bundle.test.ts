@@ -48,6 +48,14 @@ describe('verifyBundle', async () => {
     expect(middleReport.chains[0]!.errors.join()).toMatch(/events 1\.\.1 are missing/);
   });
 
+  it('catches a chain whose events were all removed while its statement stayed', () => {
+    const bundle = clone(fixture.bundle);
+    bundle.events = bundle.events.filter((event) => event.record.chain_id !== 'session-2');
+    const report = verifyBundle(bundle as EvidenceBundle, { trustedKeys });
+    expect(report.ok).toBe(false);
+    expect(report.chains.find((chain) => chain.chainId === 'session-2')!.errors.join()).toMatch(/holds none/);
+  });
+
   it('rejects a bundle whose chain statement was dropped or edited', () => {
     const dropped = clone(fixture.bundle);
     dropped.chains.splice(0, 1);
@@ -105,5 +113,43 @@ describe('verifyBundle', async () => {
 
   it('refuses what is not a bundle', () => {
     expect(verifyBundle({} as EvidenceBundle, { trustedKeys }).errors).toEqual(['not a facto.bundle.v1 document']);
+  });
+});
+
+describe('verifyBundle on hostile input', async () => {
+  const { default: fc } = await import('fast-check');
+  const fixture = await bundleFixture({ 'session-1': 3 });
+  const trustedKeys = { log: fixture.logKey, agents: fixture.agentKeys };
+
+  it('reports instead of throwing, whatever a field is replaced with, and never calls it verified', () => {
+    const paths: ((bundle: any, value: unknown) => void)[] = [
+      (bundle, value) => (bundle.events[0].record = value),
+      (bundle, value) => (bundle.events[0].record.attributes = value),
+      (bundle, value) => (bundle.events[0].record.attributes['gen_ai.input.messages'] = value),
+      (bundle, value) => (bundle.events[0].disclosures = value),
+      (bundle, value) => (bundle.events[0].disclosures[0] = value),
+      (bundle, value) => (bundle.events[0].inclusion_proof = value),
+      (bundle, value) => (bundle.events[0].inclusion_proof[0] = value),
+      (bundle, value) => (bundle.events[1] = value),
+      (bundle, value) => (bundle.events[0].hash = value),
+      (bundle, value) => (bundle.events[0].leaf_index = value),
+      (bundle, value) => (bundle.keys = value),
+      (bundle, value) => (bundle.chains[0] = value),
+      (bundle, value) => (bundle.chains[0].statement = value),
+      (bundle, value) => (bundle.checkpoint = value),
+      (bundle, value) => (bundle.events = value),
+    ];
+    fc.assert(
+      fc.property(fc.integer({ min: 0, max: paths.length - 1 }), fc.jsonValue(), (path, value) => {
+        const bundle = clone(fixture.bundle);
+        paths[path]!(bundle, value);
+        const report = verifyBundle(bundle as EvidenceBundle, { trustedKeys });
+        // Dropping disclosures is what erasure does, and the bundle's own keys are information only:
+        // integrity holds without either.
+        const harmless = (path === 3 || path === 10) && (value === null || (Array.isArray(value) && value.length === 0));
+        return report.ok === false || harmless || JSON.stringify(bundle) === JSON.stringify(fixture.bundle);
+      }),
+      { numRuns: 600 },
+    );
   });
 });

@@ -69,14 +69,46 @@ function toKeyBytes(key: string | Uint8Array): Uint8Array {
 
 function isRecord(value: unknown): value is FactoRecord {
   const record = value as FactoRecord;
-  return typeof value === 'object' && value !== null && record.format === FORMAT && typeof record.facto_id === 'string' && typeof record.agent_id === 'string' && typeof record.chain_id === 'string' && Number.isSafeInteger(record.seq) && typeof record.key_id === 'string' && typeof record.prev_hash === 'string';
+  return (
+    typeof value === 'object' &&
+    value !== null &&
+    record.format === FORMAT &&
+    typeof record.facto_id === 'string' &&
+    typeof record.agent_id === 'string' &&
+    typeof record.chain_id === 'string' &&
+    Number.isSafeInteger(record.seq) &&
+    Number.isSafeInteger(record.dropped) &&
+    typeof record.key_id === 'string' &&
+    typeof record.prev_hash === 'string' &&
+    typeof record.attributes === 'object' &&
+    record.attributes !== null
+  );
 }
 
+function malformed(reason: string): BundleReport {
+  return { ok: false, checkpoint: { ok: false }, events: [], chains: [], errors: [reason] };
+}
+
+/**
+ * Never throws on what it is given: a bundle is untrusted input, and a malformed one gets a report
+ * that says so (a wrong type of trustedKeys, the caller's own input, is a TypeError).
+ */
 export function verifyBundle(bundle: EvidenceBundle, options: VerifyBundleOptions): BundleReport {
+  if (typeof options?.trustedKeys !== 'object' || options.trustedKeys === null) throw new TypeError('verifyBundle: options.trustedKeys is required');
+  try {
+    return verifyWellFormedBundle(bundle, options);
+  } catch (error) {
+    return malformed(`malformed bundle: ${(error as Error).message}`);
+  }
+}
+
+function verifyWellFormedBundle(bundle: EvidenceBundle, options: VerifyBundleOptions): BundleReport {
   const errors: string[] = [];
   if (typeof bundle !== 'object' || bundle === null || bundle.format !== BUNDLE_FORMAT || !Array.isArray(bundle.events) || !Array.isArray(bundle.chains)) {
-    return { ok: false, checkpoint: { ok: false }, events: [], chains: [], errors: [`not a ${BUNDLE_FORMAT} document`] };
+    return malformed(`not a ${BUNDLE_FORMAT} document`);
   }
+  if (!Array.isArray(bundle.keys ?? [])) return malformed('keys must be an array');
+  if (typeof bundle.checkpoint !== 'string') return malformed('checkpoint must be a signed note (a string)');
   const logKeys: VerifierKey[] = [];
   for (const text of typeof options.trustedKeys.log === 'string' ? [options.trustedKeys.log] : options.trustedKeys.log) {
     try {
@@ -111,7 +143,13 @@ export function verifyBundle(bundle: EvidenceBundle, options: VerifyBundleOption
   }
 
   const seenLeaves = new Set<number>();
-  const events = bundle.events.map((event) => verifyEvent(event, { trusted, bundleKeys, trustBundleKeys: options.trustBundleKeys ?? false, treeSize, root, seenLeaves }));
+  const events = bundle.events.map((event) => {
+    try {
+      return verifyEvent(event, { trusted, bundleKeys, trustBundleKeys: options.trustBundleKeys ?? false, treeSize, root, seenLeaves });
+    } catch (error) {
+      return unreadableEvent(event, `malformed event: ${(error as Error).message}`);
+    }
+  });
   const chains = verifyBundleChains(bundle, events, logKeys, origin, treeSize);
   const ok = errors.length === 0 && checkpoint.ok && events.every((event) => event.ok) && chains.every((chain) => chain.ok);
   return { ok, checkpoint, events, chains, errors };
@@ -126,12 +164,17 @@ interface EventContext {
   readonly seenLeaves: Set<number>;
 }
 
+function unreadableEvent(event: unknown, reason: string): EventVerdict {
+  const leafIndex = typeof event === 'object' && event !== null && Number.isSafeInteger((event as BundleEvent).leaf_index) ? (event as BundleEvent).leaf_index : -1;
+  return { factoId: '', leafIndex, agentId: '', chainId: '', seq: -1, hash: false, signature: false, key: 'unknown', inclusion: false, disclosures: [], ok: false, errors: [reason] };
+}
+
 function verifyEvent(event: BundleEvent, context: EventContext): EventVerdict {
   const errors: string[] = [];
+  if (typeof event !== 'object' || event === null) return unreadableEvent(event, 'event is not an object');
   const record = event.record;
-  if (!isRecord(record)) {
-    return { factoId: '', leafIndex: event.leaf_index, agentId: '', chainId: '', seq: -1, hash: false, signature: false, key: 'unknown', inclusion: false, disclosures: [], ok: false, errors: ['record is not a facto.v1 record'] };
-  }
+  if (!isRecord(record)) return unreadableEvent(event, 'record is not a facto.v1 record');
+  if (!Array.isArray(event.inclusion_proof) || !Array.isArray(event.disclosures ?? [])) return unreadableEvent(event, 'inclusion_proof and disclosures must be arrays');
   let hash: Uint8Array | undefined;
   try {
     hash = hashRecord(record);
@@ -180,8 +223,8 @@ function verifyEvent(event: BundleEvent, context: EventContext): EventVerdict {
   }
 
   const disclosures = (event.disclosures ?? []).map((disclosure) => {
-    const committed = record.attributes[disclosure.key];
-    const ok = committed !== undefined && committed !== null && 'c' in committed && checkDisclosure(disclosure, committed.c);
+    const committed: unknown = typeof disclosure?.key === 'string' ? record.attributes[disclosure.key] : undefined;
+    const ok = typeof committed === 'object' && committed !== null && 'c' in committed && typeof committed.c === 'string' && checkDisclosure(disclosure, committed.c);
     if (!ok) errors.push(`disclosure "${disclosure.key}": does not match its commitment`);
     return { key: disclosure.key, ok };
   });
@@ -193,6 +236,7 @@ function verifyEvent(event: BundleEvent, context: EventContext): EventVerdict {
 function verifyBundleChains(bundle: EvidenceBundle, events: readonly EventVerdict[], logKeys: VerifierKey[], origin: string, treeSize: number): ChainVerdict[] {
   const statements = new Map<string, { statement: ChainStatement | null; errors: string[] }>();
   for (const chain of bundle.chains) {
+    if (typeof chain !== 'object' || chain === null) continue;
     const key = JSON.stringify([chain.agent_id, chain.chain_id]);
     const errors: string[] = [];
     let statement: ChainStatement | null = null;
@@ -210,6 +254,7 @@ function verifyBundleChains(bundle: EvidenceBundle, events: readonly EventVerdic
   const byChain = new Map<string, { agentId: string; chainId: string; entries: { seq: number; hash: string; prevHash: string; dropped: number }[] }>();
   bundle.events.forEach((event, index) => {
     if (!events[index]!.hash) return;
+    if (typeof event.hash !== 'string') return;
     const record = event.record;
     const key = JSON.stringify([record.agent_id, record.chain_id]);
     const chain = byChain.get(key) ?? { agentId: record.agent_id, chainId: record.chain_id, entries: [] };
@@ -240,6 +285,13 @@ function verifyBundleChains(bundle: EvidenceBundle, events: readonly EventVerdic
       if (head && head.hash !== statement.headHash) errors.push('the head event differs from the signed head');
     }
     verdicts.push({ agentId: chain.agentId, chainId: chain.chainId, statement, missing, ok: errors.length === 0, errors });
+  }
+  // A statement whose chain has no event left in the bundle: every one of them was removed.
+  for (const [key, { statement, errors }] of statements) {
+    if (byChain.has(key)) continue;
+    const [agentId, chainId] = JSON.parse(key) as [string, string];
+    const found = [...errors, statement ? `the statement covers ${statement.count} events of this chain, the bundle holds none` : 'chain statement without events'];
+    verdicts.push({ agentId, chainId, statement, missing: [], ok: false, errors: found });
   }
   return verdicts;
 }

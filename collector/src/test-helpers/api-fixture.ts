@@ -20,7 +20,7 @@ import { LogService } from '../log/log-service.js';
 import { silentLogger } from '../ops/logger.js';
 import { createMetrics } from '../ops/metrics.js';
 import { createSqliteStore } from '../store/sqlite/index.js';
-import { apiRoutes } from './index.js';
+import { apiRoutes } from '../api/index.js';
 
 export interface CallOptions {
   readonly body?: unknown;

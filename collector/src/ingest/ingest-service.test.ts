@@ -1,0 +1,79 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterEach, describe, expect, it } from 'vitest';
+import { DEFAULT_CONTENT_KEYS, generateKeyPair, keyId, sealSpan, toHex, toTypedValue, ZERO_HASH_HEX, type SpanFields } from '@facto/core';
+import { loadOrCreateLogKey } from '../log/log-key.js';
+import { LogService } from '../log/log-service.js';
+import { silentLogger } from '../ops/logger.js';
+import { createMetrics } from '../ops/metrics.js';
+import { StoreUnavailableError } from '../store/errors.js';
+import { createSqliteStore } from '../store/sqlite/index.js';
+import type { Store } from '../store/types.js';
+import { IngestService } from './ingest-service.js';
+import { KeyRegistry } from './key-registry.js';
+
+const directories: string[] = [];
+afterEach(() => directories.splice(0).forEach((directory) => rmSync(directory, { recursive: true, force: true })));
+
+function signedSpan(agentId: string, keys = generateKeyPair()): SpanFields {
+  const span: SpanFields = {
+    traceId: '4bf92f3577b34da6a3ce929d0e0e4736', spanId: '00f067aa0ba902b7', parentSpanId: '', name: 'step', kind: 1,
+    startTimeUnixNano: '1732280000000000000', endTimeUnixNano: '1732280000000000001', status: { code: 0, message: '' }, attributes: [], events: [], links: [],
+  };
+  const sealed = sealSpan({
+    span,
+    chain: { factoId: `ft-00000000-0000-4000-8000-${Math.floor(Math.random() * 1e12).toString(16).padStart(12, '0')}`, agentId, chainId: 'c', seq: 0, prevHash: ZERO_HASH_HEX, keyId: keyId(keys.publicKey), dropped: 0 },
+    privateKey: keys.privateKey,
+    publicKey: toHex(keys.publicKey),
+    contentKeys: new Set(DEFAULT_CONTENT_KEYS),
+    capture: 'full',
+  });
+  return { ...span, attributes: Object.entries(sealed.attributes).map(([key, value]) => [key, toTypedValue(value)] as const) };
+}
+
+function request(span: SpanFields) {
+  return { resourceSpans: [{ resource: { attributes: [] }, schemaUrl: '', scopeSpans: [{ scope: { name: 's', version: '' }, schemaUrl: '', spans: [span] }] }] };
+}
+
+describe('IngestService when the store fails', () => {
+  it('commits nothing, keeps the tree as stored, and forgets a TOFU pin made by the failed batch', async () => {
+    const directory = mkdtempSync(join(tmpdir(), 'facto-ingest-'));
+    directories.push(directory);
+    const store = createSqliteStore({ path: join(directory, 'facto.db') });
+    await store.init();
+    let failNext = true;
+    const flaky: Store = new Proxy(store, {
+      get(target, property, receiver) {
+        if (property === 'commitBatch') {
+          return async (...args: Parameters<Store['commitBatch']>) => {
+            if (failNext) {
+              failNext = false;
+              throw new StoreUnavailableError('disk full (injected)');
+            }
+            return target.commitBatch(...args);
+          };
+        }
+        const value = Reflect.get(target, property, receiver);
+        return typeof value === 'function' ? value.bind(target) : value;
+      },
+    });
+    const log = await LogService.open(flaky, loadOrCreateLogKey(join(directory, 'log.pem')));
+    const registry = new KeyRegistry(flaky, 'tofu', silentLogger);
+    await registry.load();
+    const ingest = new IngestService({ store: flaky, log, registry, unsigned: 'reject', replayWindowSeconds: 900, metrics: createMetrics({ defaultMetrics: false }), logger: silentLogger });
+
+    await expect(ingest.ingest(request(signedSpan('agent-x')))).rejects.toBeInstanceOf(StoreUnavailableError);
+    expect(await store.treeSize()).toBe(0);
+    expect(log.treeSize).toBe(0);
+    expect(await store.listKeys()).toEqual([]);
+
+    // The pin did not survive: another key for the same agent is now the first one seen.
+    const outcome = await ingest.ingest(request(signedSpan('agent-x')));
+    expect(outcome).toMatchObject({ accepted: 1, rejected: 0 });
+    expect(await store.treeSize()).toBe(1);
+    expect(log.treeSize).toBe(1);
+    expect((await store.listKeys()).map((key) => key.source)).toEqual(['tofu']);
+    await store.close();
+  });
+});
