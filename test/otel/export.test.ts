@@ -196,6 +196,31 @@ describe('FactoSpanProcessor behaviour', () => {
   });
 });
 
+describe('deferred signing', () => {
+  it('signs every delivered span in the export worker, and still declares drops', async () => {
+    const agent = facto({ signing: 'deferred', maxQueueSize: 10, maxExportBatchSize: 5 });
+    const seenAtEnd: (string | undefined)[] = [];
+    agent.provider.getTracer('probe');
+    sink.hold();
+    for (let index = 0; index < 30; index++) {
+      const span = agent.tracer.startSpan(`deferred-${index}`);
+      span.end();
+      seenAtEnd.push((span as unknown as { attributes: Record<string, string> }).attributes['facto.signature']);
+    }
+    expect(seenAtEnd.every((signature) => signature === undefined)).toBe(true);
+    expect(agent.processor.stats.dropped).toBe(20);
+    sink.release();
+    await agent.flush();
+    agent.record('after', 1, 1);
+    await agent.shutdown();
+    const { chains, failures, opened } = verifySpans(sink.acceptedSpans(), keys.publicKey);
+    expect(failures).toEqual([]);
+    expect(opened).toHaveLength(11);
+    expect(chains[0]!.gaps).toEqual([{ fromSeq: 10, toSeq: 29, declared: true }]);
+    expect(chains[0]!.intact).toBe(true);
+  });
+});
+
 describe('inside an existing OpenTelemetry setup', () => {
   it('signs every span that flows through FactoSpanProcessor, whoever created it', async () => {
     const exporter = new OTLPTraceExporter({ url: `${sink.url}/v1/traces` });

@@ -23,6 +23,8 @@ export interface ExportQueueOptions {
   readonly maxRetryDelayMillis?: number;
   /** Told about every span that will never be delivered. */
   readonly onDrop: (spans: readonly ReadableSpan[]) => void;
+  /** Runs on each batch just before it is handed to the exporter (deferred signing). */
+  readonly beforeExport?: (spans: readonly ReadableSpan[]) => void;
   readonly onError?: (message: string) => void;
 }
 
@@ -41,7 +43,7 @@ export interface QueueStats {
 }
 
 export class ExportQueue {
-  readonly #options: Required<Omit<ExportQueueOptions, 'onError'>> & Pick<ExportQueueOptions, 'onError'>;
+  readonly #options: Required<Omit<ExportQueueOptions, 'onError' | 'beforeExport'>> & Pick<ExportQueueOptions, 'onError' | 'beforeExport'>;
   #queue: ReadableSpan[] = [];
   #exporting = false;
   #timer: ReturnType<typeof setTimeout> | undefined;
@@ -58,6 +60,7 @@ export class ExportQueue {
       exporter: options.exporter,
       onDrop: options.onDrop,
       onError: options.onError,
+      beforeExport: options.beforeExport,
       maxQueueSize: options.maxQueueSize ?? 2048,
       maxExportBatchSize: options.maxExportBatchSize ?? 512,
       scheduledDelayMillis: options.scheduledDelayMillis ?? 1000,
@@ -78,8 +81,14 @@ export class ExportQueue {
       return false;
     }
     this.#queue.push(span);
-    if (this.#queue.length >= this.#options.maxExportBatchSize) this.#pump();
-    else this.#schedule(this.#options.scheduledDelayMillis);
+    if (this.#queue.length >= this.#options.maxExportBatchSize) {
+      // A full batch goes out on the next tick, never inside the agent's span.end() call.
+      if (!this.#inBackoff && !this.#exporting) {
+        clearTimeout(this.#timer);
+        this.#timer = undefined;
+        this.#schedule(0);
+      }
+    } else this.#schedule(this.#options.scheduledDelayMillis);
     return true;
   }
 
@@ -166,6 +175,7 @@ export class ExportQueue {
       this.#schedule(delay);
     };
     try {
+      this.#options.beforeExport?.(batch);
       // The export's own HTTP request must not be traced, or it would feed spans back into this queue.
       context.with(suppressTracing(context.active()), () => {
         this.#options.exporter.export(batch, (result) => done(result.code === ExportResultCode.SUCCESS, result.error?.message));

@@ -33,6 +33,8 @@ export interface FactoOptions extends FactoEnvironmentOptions {
   readonly retryDelayMillis?: number;
   readonly flushTimeoutMillis?: number;
   readonly exportTimeoutMillis?: number;
+  /** See FactoSpanProcessorOptions.signing. Default `inline`. */
+  readonly signing?: 'inline' | 'deferred';
 }
 
 export interface StepContext {
@@ -82,6 +84,7 @@ export function createFacto(options: FactoOptions = {}): Facto {
     scheduledDelayMillis: options.scheduledDelayMillis,
     retryDelayMillis: options.retryDelayMillis,
     flushTimeoutMillis: options.flushTimeoutMillis,
+    signing: options.signing,
   };
   const processor = new FactoSpanProcessor(processorOptions);
   const provider = new BasicTracerProvider({

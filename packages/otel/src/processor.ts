@@ -14,7 +14,9 @@ import {
   keyId as computeKeyId,
   getPublicKey,
   normalizeAttributeValue,
+  prepareSeal,
   sealSpan,
+  sign,
   toHex,
   wellFormed,
   type ContentCapture,
@@ -33,6 +35,14 @@ export interface FactoSpanProcessorOptions {
   readonly exporter: SpanExporter;
   readonly capture?: ContentCapture;
   readonly contentKeys?: Iterable<string>;
+  /**
+   * When the Ed25519 signature is computed. `inline` (default): in onEnding, with everything else.
+   * `deferred`: onEnding still builds the record, hashes it and links it into the chain (so the span's
+   * place in the chain is fixed when it ends); the signature over that hash is computed by the export
+   * worker just before the batch goes out, off the agent's call path. Other processors on the same
+   * provider then see the span without facto.signature.
+   */
+  readonly signing?: 'inline' | 'deferred';
   /** Persists the chain head so the chain continues across restarts (Node: createFileHeadStore). */
   readonly headStore?: ChainHeadStore;
   readonly maxQueueSize?: number;
@@ -66,6 +76,11 @@ export class FactoSpanProcessor implements SpanProcessor {
   readonly #head: ChainHead;
   readonly #queue: ExportQueue;
   readonly #flushTimeout: number;
+  readonly #signing: 'inline' | 'deferred';
+  /** Sealed spans (signed, or awaiting their deferred signature), for drop accounting. */
+  readonly #sealed = new WeakSet<object>();
+  /** Deferred mode: the hash each sealed span still needs signed. */
+  readonly #awaitingSignature = new WeakMap<object, Uint8Array>();
   #signed = 0;
   #sealFailures = 0;
   #shutdown: Promise<FlushReport> | undefined;
@@ -81,13 +96,15 @@ export class FactoSpanProcessor implements SpanProcessor {
     this.#contentKeys = new Set(options.contentKeys ?? DEFAULT_CONTENT_KEYS);
     this.#head = new ChainHead(this.agentId, this.chainId, options.headStore);
     this.#flushTimeout = options.flushTimeoutMillis ?? 30_000;
+    this.#signing = options.signing ?? 'inline';
     this.#queue = new ExportQueue({
       exporter: options.exporter,
       maxQueueSize: options.maxQueueSize,
       maxExportBatchSize: options.maxExportBatchSize,
       scheduledDelayMillis: options.scheduledDelayMillis,
       retryDelayMillis: options.retryDelayMillis,
-      onDrop: (spans) => this.#head.recordDropped(spans.filter(isSealed).length),
+      onDrop: (spans) => this.#head.recordDropped(spans.filter((span) => this.#sealed.has(span)).length),
+      beforeExport: (spans) => this.#signDeferred(spans),
       onError: (message) => diag.warn(`facto: ${message}`),
     });
   }
@@ -139,26 +156,32 @@ export class FactoSpanProcessor implements SpanProcessor {
     normalizeSpan(span);
     const factoId = typeof span.attributes[ATTR.id] === 'string' ? (span.attributes[ATTR.id] as string) : randomFactoId();
     const head = this.#head.state;
-    const sealed = sealSpan({
+    const options = {
       span: spanFields(span),
       chain: { factoId, agentId: this.agentId, chainId: this.chainId, seq: head.nextSeq, prevHash: head.prevHash, keyId: this.keyId, dropped: head.dropped },
       privateKey: this.#privateKey,
       publicKey: this.publicKey,
       contentKeys: this.#contentKeys,
       capture: this.#capture,
-    });
-    const hashHex = toHex(sealed.hash);
-    this.#head.advance(hashHex);
+    };
+    const sealed = this.#signing === 'inline' ? sealSpan(options) : prepareSeal(options);
+    this.#head.advance(toHex(sealed.hash));
+    this.#sealed.add(span);
     this.#signed++;
+    if (this.#signing === 'deferred') this.#awaitingSignature.set(span, sealed.hash);
     for (const key of sealed.removeKeys) delete (span.attributes as Record<string, unknown>)[key];
     for (const [key, value] of Object.entries(sealed.attributes)) writeAttribute(span, key, value);
   }
-}
 
-const sealedMarker = ATTR.signature;
-
-function isSealed(span: ReadableSpan): boolean {
-  return span.attributes[sealedMarker] !== undefined;
+  #signDeferred(spans: readonly ReadableSpan[]): void {
+    if (this.#signing !== 'deferred') return;
+    for (const span of spans) {
+      const hash = this.#awaitingSignature.get(span);
+      if (hash === undefined) continue;
+      this.#awaitingSignature.delete(span);
+      writeAttribute(span as Span, ATTR.signature, toHex(sign(hash, this.#privateKey)));
+    }
+  }
 }
 
 /**

@@ -53,13 +53,23 @@ function buildNodeBackend(nodeCrypto: NodeCrypto): CryptoBackend {
     ? (algorithm: string, data: Uint8Array): Uint8Array => new Uint8Array(nodeCrypto.hash!(algorithm, data, 'buffer'))
     : (algorithm: string, data: Uint8Array): Uint8Array => new Uint8Array(nodeCrypto.createHash(algorithm).update(data).digest());
 
+  // A signer uses one key for every span: remember the last one by reference (and its bytes, in case
+  // the caller reuses the array for another key), which saves the hex conversion on the hot path.
+  let lastSeed: Uint8Array | undefined;
+  let lastSeedBytes: Uint8Array | undefined;
+  let lastKeyObject: NodeKeyObject | undefined;
+
   function privateKeyObject(seed: Uint8Array): NodeKeyObject {
+    if (seed === lastSeed && equalBytes(seed, lastSeedBytes!)) return lastKeyObject!;
     const cacheKey = toHex(seed);
     let keyObject = privateKeys.get(cacheKey);
     if (keyObject === undefined) {
       keyObject = nodeCrypto.createPrivateKey({ key: wrapPkcs8Seed(seed), format: 'der', type: 'pkcs8' });
       privateKeys.set(cacheKey, keyObject);
     }
+    lastSeed = seed;
+    lastSeedBytes = seed.slice();
+    lastKeyObject = keyObject;
     return keyObject;
   }
 

@@ -180,3 +180,13 @@ describe('sealSpan and openSpan', () => {
 function toTypedForTest(value: unknown) {
   return toTypedValue(normalizeAttributeValue(value));
 }
+
+describe('generateSalt', () => {
+  it('never hands out the same salt twice, across pool refills', async () => {
+    const { generateSalt } = await import('./content.js');
+    const seen = new Set<string>();
+    for (let index = 0; index < 1000; index++) seen.add(toHex(generateSalt()));
+    expect(seen.size).toBe(1000);
+    expect([...seen].every((salt) => salt.length === 64 && salt !== '0'.repeat(64))).toBe(true);
+  });
+});

@@ -34,17 +34,33 @@ export interface SealOptions {
 /** Attribute values as OpenTelemetry accepts them. */
 export type FactoAttributeValue = string | number | string[];
 
-export interface SealedSpan {
+/** A span whose record and hash are final (and chained) but not yet signed. */
+export interface PreparedSeal {
   readonly record: FactoRecord;
   readonly hash: Uint8Array;
-  readonly signature: Uint8Array;
-  /** facto.* attributes to set on the span. */
+  /** facto.* attributes to set on the span, all but facto.signature. */
   readonly attributes: Readonly<Record<string, FactoAttributeValue>>;
   /** Content attributes to remove from the span before export (capture `hashes` or `none`). */
   readonly removeKeys: readonly string[];
 }
 
+export interface SealedSpan extends PreparedSeal {
+  readonly signature: Uint8Array;
+}
+
+/** Seals a span: prepareSeal, then the Ed25519 signature over the hash. */
 export function sealSpan(options: SealOptions): SealedSpan {
+  const prepared = prepareSeal(options);
+  const signature = sign(prepared.hash, options.privateKey);
+  return { ...prepared, signature, attributes: { ...prepared.attributes, [ATTR.signature]: toHex(signature) } };
+}
+
+/**
+ * Everything but the signature: commitments, record, hash, and the transport attributes. The hash is
+ * what the chain links to and what the signature covers, so once this has run the span's place in
+ * the chain is fixed; signing can follow later (the processor's deferred mode).
+ */
+export function prepareSeal(options: Omit<SealOptions, 'privateKey'>): PreparedSeal {
   const { span, chain, capture } = options;
   const content: [string, TypedValue][] = [];
   const kept = span.attributes.filter(([key, value]) => {
@@ -62,7 +78,6 @@ export function sealSpan(options: SealOptions): SealedSpan {
   }
   const record = createRecord({ ...span, attributes: kept }, chain, commitments);
   const hash = hashRecord(record);
-  const signature = sign(hash, options.privateKey);
 
   const attributes: Record<string, FactoAttributeValue> = {
     [ATTR.format]: FORMAT,
@@ -73,7 +88,6 @@ export function sealSpan(options: SealOptions): SealedSpan {
     [ATTR.prevHash]: chain.prevHash,
     [ATTR.keyId]: chain.keyId,
     [ATTR.hash]: toHex(hash),
-    [ATTR.signature]: toHex(signature),
   };
   if (options.publicKey !== undefined) attributes[ATTR.publicKey] = options.publicKey;
   if (chain.dropped > 0) attributes[ATTR.dropped] = chain.dropped;
@@ -83,5 +97,5 @@ export function sealSpan(options: SealOptions): SealedSpan {
     if (capture === 'full' && salt) attributes[ATTR.salt] = toHex(salt);
   }
   const removeKeys = capture === 'full' ? [] : span.attributes.filter(([key]) => options.contentKeys.has(key)).map(([key]) => key);
-  return { record, hash, signature, attributes, removeKeys };
+  return { record, hash, attributes, removeKeys };
 }
