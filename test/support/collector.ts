@@ -39,7 +39,7 @@ export async function startTestCollector(
     directory,
     config,
     get,
-    async json(path, headers) {
+    async json<T = any>(path: string, headers?: Record<string, string>): Promise<T> {
       const response = await get(path, headers);
       if (!response.ok) throw new Error(`GET ${path}: ${response.status} ${await response.text()}`);
       return response.json();

@@ -12,12 +12,13 @@ import { canonicalize, DEFAULT_CONTENT_KEYS, fromHex, openSpan, sealSpan, toHex,
 
 ed.hashes.sha512 = sha512;
 const vectors = JSON.parse(readFileSync(new URL('./records.json', import.meta.url), 'utf8'));
+const cases: [string, any][] = vectors.cases.map((item: { name: string }) => [item.name, item]);
 const privateKey = fromHex(vectors.key.private_key);
 
 afterAll(() => void useCryptoBackend('auto'));
 
 describe.each(['node', 'noble'] as const)('facto.v1 vectors on the %s backend', (backend) => {
-  it.each(vectors.cases.map((item: { name: string }) => [item.name, item]))('%s', (_name, item: any) => {
+  it.each(cases)('%s', (_name, item) => {
     useCryptoBackend(backend);
     const sealed = sealSpan({
       span: item.input.span as SpanFields,
@@ -40,7 +41,7 @@ describe.each(['node', 'noble'] as const)('facto.v1 vectors on the %s backend', 
 });
 
 describe('an independent derivation from docs/spec.md', () => {
-  it.each(vectors.cases.map((item: { name: string }) => [item.name, item]))('%s', (_name, item: any) => {
+  it.each(cases)('%s', (_name, item) => {
     const prefix = new TextEncoder().encode('facto.v1.record\u0000');
     const canonical = new TextEncoder().encode(item.expected.canonical);
     const hash = sha3_256(new Uint8Array([...prefix, ...canonical]));
