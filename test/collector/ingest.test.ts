@@ -99,6 +99,18 @@ describe('what the collector refuses', () => {
     expect((await incidents(instance)).map((incident) => incident.kind)).toEqual(['hash_mismatch']);
   });
 
+  it('keeps a record whose content value was swapped in transit, but not the swapped value', async () => {
+    const instance = await collector();
+    const agent = new TestAgent();
+    const swapped = withAttribute(agent.next('answer'), 'facto.output', { s: '{"approved":"yes, 4000 EUR"}' });
+    const response = await (await instance.post('/v1/traces', otlpJson([swapped]))).json();
+    expect(response.partialSuccess).toBeUndefined();
+    expect((await incidents(instance)).map((incident) => incident.kind)).toEqual(['content_mismatch']);
+    const event = await instance.json(`/v1/events/${swapped.factoId}`);
+    expect(event.disclosures.map((disclosure: { key: string }) => disclosure.key)).toEqual(['facto.input']);
+    expect(event.verification.ok).toBe(true);
+  });
+
   it('rejects a forged signature, an unregistered key under strict trust, and a second key for a pinned agent', async () => {
     const registered = new TestAgent('agent-strict');
     const keysFile = `${process.cwd()}/.facto-test-keys-${process.pid}.json`;
