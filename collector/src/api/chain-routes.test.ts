@@ -1,19 +1,13 @@
 import { toHex } from '@facto/core';
-import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
-import { createApiFixture, ingestSpans, TestAgent, type ApiFixture } from '../test-helpers/api-fixture.js';
+import { describe, expect, it, vi } from 'vitest';
+import { ingestSpans, TestAgent, useApiFixture, type ApiFixture } from '../test-helpers/api-fixture.js';
 
 let fixture: ApiFixture;
 let alice: TestAgent;
 
-beforeEach(async () => {
-  fixture = await createApiFixture();
-  alice = new TestAgent('alice');
-  await alice.register(fixture.context);
-});
-
-afterEach(async () => {
-  vi.useRealTimers();
-  await fixture.close();
+useApiFixture({ agents: ['alice'] }, (ready, [first]) => {
+  fixture = ready;
+  alice = first!;
 });
 
 describe('GET /v1/chains/{agent_id}/{chain_id}', () => {

@@ -1,6 +1,6 @@
 import { fromHex, hashLeaf, openCheckpoint, parseVerifierKey, verifyBundle, verifyConsistency, verifyInclusion, type EvidenceBundle } from '@facto/core';
-import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
-import { createApiFixture, ingestSpans, TestAgent, type ApiFixture } from '../test-helpers/api-fixture.js';
+import { describe, expect, it, vi } from 'vitest';
+import { ingestSpans, useApiFixture, type ApiFixture, type TestAgent } from '../test-helpers/api-fixture.js';
 import { verifyErasureEntry } from './erasure-entry.js';
 
 let fixture: ApiFixture;
@@ -8,19 +8,10 @@ let alice: TestAgent;
 let bob: TestAgent;
 const T0 = Date.parse('2025-06-01T10:00:00Z');
 
-beforeEach(async () => {
-  vi.useFakeTimers({ toFake: ['Date'] });
-  vi.setSystemTime(T0);
-  fixture = await createApiFixture();
-  alice = new TestAgent('alice');
-  bob = new TestAgent('bob');
-  await alice.register(fixture.context);
-  await bob.register(fixture.context);
-});
-
-afterEach(async () => {
-  vi.useRealTimers();
-  await fixture.close();
+useApiFixture({ agents: ['alice', 'bob'], now: T0 }, (ready, [first, second]) => {
+  fixture = ready;
+  alice = first!;
+  bob = second!;
 });
 
 const erase = (body: unknown) => fixture.call('POST', '/v1/admin/erase', { body });

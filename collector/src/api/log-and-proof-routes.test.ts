@@ -1,18 +1,13 @@
 import { fromHex, hashLeaf, openCheckpoint, parseVerifierKey, toHex, verifyConsistency, verifyInclusion } from '@facto/core';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { createApiFixture, ingestSpans, TestAgent, type ApiFixture } from '../test-helpers/api-fixture.js';
+import { describe, expect, it } from 'vitest';
+import { ingestSpans, useApiFixture, type ApiFixture, type TestAgent } from '../test-helpers/api-fixture.js';
 
 let fixture: ApiFixture;
 let alice: TestAgent;
 
-beforeEach(async () => {
-  fixture = await createApiFixture();
-  alice = new TestAgent('alice');
-  await alice.register(fixture.context);
-});
-
-afterEach(async () => {
-  await fixture.close();
+useApiFixture({ agents: ['alice'] }, (ready, [first]) => {
+  fixture = ready;
+  alice = first!;
 });
 
 async function ingestMany(count: number): Promise<string[]> {

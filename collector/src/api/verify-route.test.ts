@@ -1,18 +1,13 @@
 import { toHex } from '@facto/core';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { createApiFixture, ingestSpans, TestAgent, type ApiFixture, type SealedTestSpan } from '../test-helpers/api-fixture.js';
+import { describe, expect, it } from 'vitest';
+import { ingestSpans, TestAgent, useApiFixture, type ApiFixture, type SealedTestSpan } from '../test-helpers/api-fixture.js';
 
 let fixture: ApiFixture;
 let alice: TestAgent;
 
-beforeEach(async () => {
-  fixture = await createApiFixture();
-  alice = new TestAgent('alice');
-  await alice.register(fixture.context);
-});
-
-afterEach(async () => {
-  await fixture.close();
+useApiFixture({ agents: ['alice'] }, (ready, [first]) => {
+  fixture = ready;
+  alice = first!;
 });
 
 const verify = (body: unknown, headers?: Record<string, string>) => fixture.call('POST', '/v1/verify', { body, headers });

@@ -10,6 +10,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { DEFAULT_CONTENT_KEYS, generateKeyPair, keyId, sealSpan, toHex, toTypedValue, ZERO_HASH_HEX, type AttributePairs, type SealedSpan, type SpanFields } from '@facto/core';
+import { afterEach, beforeEach, vi } from 'vitest';
 import { DEFAULT_CONFIG } from '../config.js';
 import type { CollectorContext } from '../context.js';
 import { HttpError, type HttpResponse, type Route } from '../http/types.js';
@@ -158,5 +159,27 @@ export class TestAgent {
 export function ingestSpans(context: CollectorContext, spans: readonly SealedTestSpan[]): Promise<IngestOutcome> {
   return context.ingest.ingest({
     resourceSpans: [{ resource: { attributes: [['service.name', { s: 'api-test' }]] }, schemaUrl: '', scopeSpans: [{ scope: { name: 'facto-test', version: '1' }, schemaUrl: '', spans: spans.map((item) => item.span) }] }],
+  });
+}
+
+/**
+ * Registers the usual hooks: before each test a fresh fixture with the named agents registered
+ * (and Date faked to `now`, when given), handed to `ready`; after it, real timers and cleanup.
+ */
+export function useApiFixture(options: { agents: readonly string[]; now?: number }, ready: (fixture: ApiFixture, agents: TestAgent[]) => void): void {
+  let current: ApiFixture | undefined;
+  beforeEach(async () => {
+    if (options.now !== undefined) {
+      vi.useFakeTimers({ toFake: ['Date'] });
+      vi.setSystemTime(options.now);
+    }
+    current = await createApiFixture();
+    const agents = options.agents.map((name) => new TestAgent(name));
+    for (const agent of agents) await agent.register(current.context);
+    ready(current, agents);
+  });
+  afterEach(async () => {
+    vi.useRealTimers();
+    await current?.close();
   });
 }
