@@ -96,9 +96,9 @@ describe.each(['http/protobuf', 'http/json'] as const)('over %s', (protocol) => 
   });
 });
 
-describe('FactoSpanProcessor behaviour', () => {
+describe.each(['inline', 'deferred'] as const)('FactoSpanProcessor behaviour, signing %s', (signing) => {
   it('gives hundreds of overlapping spans strictly sequential seq values in signing order', async () => {
-    const agent = facto();
+    const agent = facto({ signing });
     const spans = Array.from({ length: 300 }, (_, index) => agent.tracer.startSpan(`op-${index}`));
     // End in a shuffled order, interleaved with awaits: the chain order is the order of ending.
     const order = spans.map((_, index) => index).sort(() => Math.random() - 0.5);
@@ -114,7 +114,7 @@ describe('FactoSpanProcessor behaviour', () => {
   });
 
   it('declares spans it had to drop when its queue was full, so the gap is not a deletion', async () => {
-    const agent = facto({ maxQueueSize: 20, maxExportBatchSize: 5 });
+    const agent = facto({ signing, maxQueueSize: 20, maxExportBatchSize: 5 });
     sink.hold();
     for (let index = 0; index < 100; index++) agent.record('burst', index, null);
     expect(agent.processor.stats.dropped).toBe(80);
@@ -131,7 +131,7 @@ describe('FactoSpanProcessor behaviour', () => {
 
   it('loses nothing through a 503 outage: it backs off, honours Retry-After and delivers once the collector recovers', async () => {
     sink.reply = (index) => (index < 3 ? { status: 503, headers: { 'retry-after': '1' } } : { status: 200 });
-    const agent = facto({ maxExportBatchSize: 10 });
+    const agent = facto({ signing, maxExportBatchSize: 10 });
     for (let index = 0; index < 25; index++) agent.record('during-outage', index, null);
     const report = await agent.flush();
     expect(report.undelivered).toBe(0);
@@ -143,7 +143,7 @@ describe('FactoSpanProcessor behaviour', () => {
   }, 60_000);
 
   it('delivers everything still queued on shutdown', async () => {
-    const agent = facto({ scheduledDelayMillis: 60_000 });
+    const agent = facto({ signing, scheduledDelayMillis: 60_000 });
     for (let index = 0; index < 7; index++) agent.record('queued', index, null);
     expect(sink.requests).toHaveLength(0);
     const report = await agent.shutdown();
@@ -153,7 +153,7 @@ describe('FactoSpanProcessor behaviour', () => {
 
   it('says what it could not deliver when the collector stays down', async () => {
     sink.reply = () => ({ status: 400 });
-    const agent = facto({ flushTimeoutMillis: 300 });
+    const agent = facto({ signing, flushTimeoutMillis: 300 });
     agent.record('lost', 1, null);
     const report = await agent.shutdown();
     expect(report.undelivered).toBe(1);
@@ -162,7 +162,7 @@ describe('FactoSpanProcessor behaviour', () => {
 
   it('works without node:crypto, on the portable path, and the fast path verifies it', async () => {
     useCryptoBackend('noble');
-    const agent = facto();
+    const agent = facto({ signing });
     agent.record('portable', 'in', 'out');
     await agent.shutdown();
     useCryptoBackend('node');
@@ -173,8 +173,8 @@ describe('FactoSpanProcessor behaviour', () => {
 
   it('runs several agents side by side, each with its own key and chain', async () => {
     const other = generateKeyPair();
-    const first = facto({ agentId: 'agent-a' });
-    const second = facto({ agentId: 'agent-b', privateKey: privateKeyToPem(other.privateKey) });
+    const first = facto({ signing, agentId: 'agent-a' });
+    const second = facto({ signing, agentId: 'agent-b', privateKey: privateKeyToPem(other.privateKey) });
     first.record('a', 1, 1);
     second.record('b', 1, 1);
     first.record('a', 2, 2);
@@ -189,7 +189,7 @@ describe('FactoSpanProcessor behaviour', () => {
 
   it('never throws into the agent: a failing step keeps its error, and a rejected export is only logged', async () => {
     sink.reply = () => ({ status: 500 });
-    const agent = facto({ flushTimeoutMillis: 200 });
+    const agent = facto({ signing, flushTimeoutMillis: 200 });
     await expect(agent.step('fails', null, () => Promise.reject(new Error('card declined')))).rejects.toThrow('card declined');
     expect(() => agent.record('circular', (() => { const loop: Record<string, unknown> = {}; loop.self = loop; return loop; })(), 10n)).not.toThrow();
     await agent.shutdown();
@@ -197,6 +197,17 @@ describe('FactoSpanProcessor behaviour', () => {
 });
 
 describe('deferred signing', () => {
+  it('keeps content out of the exported span when capture is "hashes", and the record still verifies', async () => {
+    const agent = facto({ signing: 'deferred', capture: 'hashes' });
+    agent.record('tool.call', { card: '4111 1111 1111 1111' }, { ok: true });
+    await agent.shutdown();
+    const body = Buffer.from(sink.requests[0]!.body).toString('latin1');
+    expect(body).not.toContain('4111 1111');
+    const { failures, opened } = verifySpans(sink.acceptedSpans(), keys.publicKey);
+    expect(failures).toEqual([]);
+    expect(opened[0]!.record.attributes['facto.input']).toEqual({ c: expect.stringMatching(/^[0-9a-f]{64}$/) });
+  });
+
   it('signs every delivered span in the export worker, and still declares drops', async () => {
     const agent = facto({ signing: 'deferred', maxQueueSize: 10, maxExportBatchSize: 5 });
     const seenAtEnd: (string | undefined)[] = [];
@@ -239,16 +250,16 @@ describe('inside an existing OpenTelemetry setup', () => {
     expect(chains[0]).toMatchObject({ agentId: 'existing-app', length: 2, intact: true });
   });
 
-  it('continues a chain across restarts when the head is persisted', async () => {
+  it.each(['inline', 'deferred'] as const)('continues a chain across restarts when the head is persisted (signing %s)', async (signing) => {
     const directory = mkdtempSync(join(tmpdir(), 'facto-head-'));
     const headFile = join(directory, 'head.json');
     try {
-      const before = facto({ chainId: 'long-lived', headFile });
+      const before = facto({ signing, chainId: 'long-lived', headFile });
       before.record('first-life', 1, 1);
       before.record('first-life', 2, 2);
       await before.shutdown();
       expect(statSync(headFile).mode & 0o777).toBe(0o600);
-      const after = facto({ chainId: 'long-lived', headFile });
+      const after = facto({ signing, chainId: 'long-lived', headFile });
       after.record('second-life', 3, 3);
       await after.shutdown();
       const { chains, failures } = verifySpans(sink.acceptedSpans(), keys.publicKey);

@@ -1,16 +1,20 @@
 /**
  * The signer's side of a chain: the next seq, the hash it must link to, and the running count of
- * signed spans dropped before delivery. Advancing is synchronous and strictly sequential, so spans
- * that end concurrently still get consecutive seq values in signing order.
+ * signed spans dropped before delivery. Taking a seq is synchronous and strictly sequential, so spans
+ * that end concurrently still get consecutive seq values in the order they ended.
+ *
+ * A seq is reserved when a span ends and linked when its record hash is known: at once when signing
+ * inline, later (in seq order) when sealing is deferred to the export worker. What is persisted is
+ * the last linked record, so a restart never reuses a seq whose record may have left the process.
  */
 import { ZERO_HASH_HEX } from '@facto/core';
 
 export interface ChainHeadState {
   readonly agentId: string;
   readonly chainId: string;
-  /** The seq the next signed span gets. */
+  /** The seq the next span gets. */
   readonly nextSeq: number;
-  /** The hash of the last signed span (64 zeros before the first). */
+  /** The hash of the last linked record (64 zeros before the first). */
   readonly prevHash: string;
   /** Signed spans of this chain dropped so far, in total. */
   readonly dropped: number;
@@ -19,38 +23,68 @@ export interface ChainHeadState {
 /** Where a chain head survives a restart (Node: a file; see file-head-store.ts). */
 export interface ChainHeadStore {
   load(agentId: string, chainId: string): ChainHeadState | undefined;
-  /** Called after every signature; must be cheap and must not throw into the caller. */
+  /** Called after every link; must be cheap and must not throw into the caller. */
   save(state: ChainHeadState): void;
   close(): void;
 }
 
 export class ChainHead {
-  #state: ChainHeadState;
+  readonly #agentId: string;
+  readonly #chainId: string;
   readonly #store: ChainHeadStore | undefined;
+  #nextSeq: number;
+  #linkedNext: number;
+  #prevHash: string;
+  #dropped: number;
 
   constructor(agentId: string, chainId: string, store?: ChainHeadStore) {
+    this.#agentId = agentId;
+    this.#chainId = chainId;
     this.#store = store;
-    this.#state = store?.load(agentId, chainId) ?? { agentId, chainId, nextSeq: 0, prevHash: ZERO_HASH_HEX, dropped: 0 };
+    const loaded = store?.load(agentId, chainId);
+    this.#nextSeq = this.#linkedNext = loaded?.nextSeq ?? 0;
+    this.#prevHash = loaded?.prevHash ?? ZERO_HASH_HEX;
+    this.#dropped = loaded?.dropped ?? 0;
   }
 
   get state(): ChainHeadState {
-    return this.#state;
+    return { agentId: this.#agentId, chainId: this.#chainId, nextSeq: this.#nextSeq, prevHash: this.#prevHash, dropped: this.#dropped };
   }
 
-  /** Records that the span at the current head was signed with hash `hash`. */
+  /** The hash the next record to be linked must name. */
+  get prevHash(): string {
+    return this.#prevHash;
+  }
+
+  /** Takes the next seq, with the drop total this record will declare. */
+  reserve(): { seq: number; dropped: number } {
+    return { seq: this.#nextSeq++, dropped: this.#dropped };
+  }
+
+  /** Records that the record at `seq` (the oldest reserved and not yet linked) hashes to `hash`. */
+  link(seq: number, hash: string): void {
+    this.#prevHash = hash;
+    this.#linkedNext = seq + 1;
+    this.#persist();
+  }
+
+  /** Reserves and links in one step (inline signing). */
   advance(hash: string): void {
-    this.#state = { ...this.#state, nextSeq: this.#state.nextSeq + 1, prevHash: hash };
-    this.#store?.save(this.#state);
+    this.link(this.reserve().seq, hash);
   }
 
-  /** Records signed spans that will never be delivered; the next span declares them. */
+  /** Records signed spans that will never be delivered; later records declare them. */
   recordDropped(count: number): void {
     if (count <= 0) return;
-    this.#state = { ...this.#state, dropped: this.#state.dropped + count };
-    this.#store?.save(this.#state);
+    this.#dropped += count;
+    this.#persist();
   }
 
   close(): void {
     this.#store?.close();
+  }
+
+  #persist(): void {
+    this.#store?.save({ agentId: this.#agentId, chainId: this.#chainId, nextSeq: this.#linkedNext, prevHash: this.#prevHash, dropped: this.#dropped });
   }
 }

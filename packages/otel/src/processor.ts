@@ -16,13 +16,15 @@ import {
   normalizeAttributeValue,
   prepareSeal,
   sealSpan,
-  sign,
   toHex,
   wellFormed,
   type ContentCapture,
+  type PreparedSeal,
+  type SpanFields,
 } from '@facto/core';
 import { ChainHead, type ChainHeadStore } from './chain-head.js';
 import { ExportQueue, type FlushReport, type QueueStats } from './export-queue.js';
+import { SealingLane, type PendingSeal } from './sealing-lane.js';
 import { spanFields } from './span-fields.js';
 
 export interface FactoSpanProcessorOptions {
@@ -36,11 +38,11 @@ export interface FactoSpanProcessorOptions {
   readonly capture?: ContentCapture;
   readonly contentKeys?: Iterable<string>;
   /**
-   * When the Ed25519 signature is computed. `inline` (default): in onEnding, with everything else.
-   * `deferred`: onEnding still builds the record, hashes it and links it into the chain (so the span's
-   * place in the chain is fixed when it ends); the signature over that hash is computed by the export
-   * worker just before the batch goes out, off the agent's call path. Other processors on the same
-   * provider then see the span without facto.signature.
+   * Where the record is built and signed. `inline` (default): in onEnding, so the span carries its
+   * proof as soon as it ends. `deferred`: onEnding snapshots the span's fields (final at that point),
+   * takes its seq and notes the drop total it declares; the export worker then builds, hashes, links
+   * and signs the records in seq order just before each batch goes out, off the agent's call path.
+   * The signed bytes are the same; other processors on the same provider see the span unsealed.
    */
   readonly signing?: 'inline' | 'deferred';
   /** Persists the chain head so the chain continues across restarts (Node: createFileHeadStore). */
@@ -77,10 +79,9 @@ export class FactoSpanProcessor implements SpanProcessor {
   readonly #queue: ExportQueue;
   readonly #flushTimeout: number;
   readonly #signing: 'inline' | 'deferred';
-  /** Sealed spans (signed, or awaiting their deferred signature), for drop accounting. */
+  /** Spans that hold (or, deferred, will hold) a seq, for drop accounting. */
   readonly #sealed = new WeakSet<object>();
-  /** Deferred mode: the hash each sealed span still needs signed. */
-  readonly #awaitingSignature = new WeakMap<object, Uint8Array>();
+  readonly #lane: SealingLane;
   #signed = 0;
   #sealFailures = 0;
   #shutdown: Promise<FlushReport> | undefined;
@@ -97,14 +98,15 @@ export class FactoSpanProcessor implements SpanProcessor {
     this.#head = new ChainHead(this.agentId, this.chainId, options.headStore);
     this.#flushTimeout = options.flushTimeoutMillis ?? 30_000;
     this.#signing = options.signing ?? 'inline';
+    this.#lane = new SealingLane(this.#head, (job, prevHash, signed) => this.#sealPending(job, prevHash, signed), (job, error) => this.#reportFailure(job.span as Span, error));
     this.#queue = new ExportQueue({
       exporter: options.exporter,
       maxQueueSize: options.maxQueueSize,
       maxExportBatchSize: options.maxExportBatchSize,
       scheduledDelayMillis: options.scheduledDelayMillis,
       retryDelayMillis: options.retryDelayMillis,
-      onDrop: (spans) => this.#head.recordDropped(spans.filter((span) => this.#sealed.has(span)).length),
-      beforeExport: (spans) => this.#signDeferred(spans),
+      onDrop: (spans) => this.#recordDropped(spans),
+      beforeExport: (spans) => this.#lane.drainThrough(spans),
       onError: (message) => diag.warn(`facto: ${message}`),
     });
   }
@@ -120,12 +122,10 @@ export class FactoSpanProcessor implements SpanProcessor {
 
   onEnding(span: Span): void {
     try {
-      this.#seal(span);
+      if (this.#signing === 'inline') this.#seal(span);
+      else this.#reserve(span);
     } catch (error) {
-      this.#sealFailures++;
-      const message = error instanceof Error ? error.message : String(error);
-      diag.error(`facto: span "${span.name}" was not signed: ${message}`);
-      writeAttribute(span, SEAL_ERROR, message);
+      this.#reportFailure(span, error);
     }
   }
 
@@ -148,40 +148,75 @@ export class FactoSpanProcessor implements SpanProcessor {
 
   /** Delivers what it can, declares the rest dropped, persists the chain head. Idempotent. */
   close(timeoutMillis = this.#flushTimeout): Promise<FlushReport> {
-    this.#shutdown ??= this.#queue.shutdown(timeoutMillis).finally(() => this.#head.close());
+    this.#shutdown ??= this.#queue.shutdown(timeoutMillis).finally(() => {
+      this.#lane.drainAll();
+      this.#head.close();
+    });
     return this.#shutdown;
   }
 
   #seal(span: Span): void {
     normalizeSpan(span);
-    const factoId = typeof span.attributes[ATTR.id] === 'string' ? (span.attributes[ATTR.id] as string) : randomFactoId();
     const head = this.#head.state;
-    const options = {
-      span: spanFields(span),
-      chain: { factoId, agentId: this.agentId, chainId: this.chainId, seq: head.nextSeq, prevHash: head.prevHash, keyId: this.keyId, dropped: head.dropped },
+    const sealed = sealSpan(this.#sealOptions(spanFields(span), factoIdOf(span), head.nextSeq, head.prevHash, head.dropped));
+    this.#head.advance(toHex(sealed.hash));
+    this.#sealed.add(span);
+    this.#signed++;
+    applySeal(span, sealed);
+  }
+
+  /** Deferred mode, in onEnding: everything the record needs is taken now; the lane seals it later. */
+  #reserve(span: Span): void {
+    normalizeSpan(span);
+    const fields = spanFields(span);
+    const { seq, dropped } = this.#head.reserve();
+    this.#sealed.add(span);
+    // Content that must not leave the process goes now, not when the record is built.
+    if (this.#capture !== 'full') for (const key of Object.keys(span.attributes)) if (this.#contentKeys.has(key)) delete (span.attributes as Record<string, unknown>)[key];
+    this.#lane.add({ span, fields, factoId: factoIdOf(span), seq, dropped });
+  }
+
+  #sealPending(job: PendingSeal, prevHash: string, signed: boolean): string {
+    const options = this.#sealOptions(job.fields, job.factoId, job.seq, prevHash, job.dropped);
+    const sealed = signed ? sealSpan(options) : prepareSeal(options);
+    if (signed) this.#signed++;
+    applySeal(job.span as Span, sealed);
+    return toHex(sealed.hash);
+  }
+
+  #sealOptions(fields: SpanFields, factoId: string, seq: number, prevHash: string, dropped: number) {
+    return {
+      span: fields,
+      chain: { factoId, agentId: this.agentId, chainId: this.chainId, seq, prevHash, keyId: this.keyId, dropped },
       privateKey: this.#privateKey,
       publicKey: this.publicKey,
       contentKeys: this.#contentKeys,
       capture: this.#capture,
     };
-    const sealed = this.#signing === 'inline' ? sealSpan(options) : prepareSeal(options);
-    this.#head.advance(toHex(sealed.hash));
-    this.#sealed.add(span);
-    this.#signed++;
-    if (this.#signing === 'deferred') this.#awaitingSignature.set(span, sealed.hash);
-    for (const key of sealed.removeKeys) delete (span.attributes as Record<string, unknown>)[key];
-    for (const [key, value] of Object.entries(sealed.attributes)) writeAttribute(span, key, value);
   }
 
-  #signDeferred(spans: readonly ReadableSpan[]): void {
-    if (this.#signing !== 'deferred') return;
-    for (const span of spans) {
-      const hash = this.#awaitingSignature.get(span);
-      if (hash === undefined) continue;
-      this.#awaitingSignature.delete(span);
-      writeAttribute(span as Span, ATTR.signature, toHex(sign(hash, this.#privateKey)));
-    }
+  #recordDropped(spans: readonly ReadableSpan[]): void {
+    const sealed = spans.filter((span) => this.#sealed.has(span));
+    for (const span of sealed) this.#lane.markUndeliverable(span);
+    this.#head.recordDropped(sealed.length);
   }
+
+  #reportFailure(span: Span, error: unknown): void {
+    this.#sealFailures++;
+    const message = error instanceof Error ? error.message : String(error);
+    diag.error(`facto: span "${span.name}" was not signed: ${message}`);
+    writeAttribute(span, SEAL_ERROR, message);
+  }
+}
+
+function factoIdOf(span: Span): string {
+  const value = span.attributes[ATTR.id];
+  return typeof value === 'string' ? value : randomFactoId();
+}
+
+function applySeal(span: Span, sealed: PreparedSeal): void {
+  for (const key of sealed.removeKeys) delete (span.attributes as Record<string, unknown>)[key];
+  for (const [key, value] of Object.entries(sealed.attributes)) writeAttribute(span, key, value);
 }
 
 /**
