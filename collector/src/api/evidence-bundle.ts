@@ -8,7 +8,7 @@
  * them (events can arrive out of seq order), so a chain's range in the bundle has no holes the log
  * does not have.
  */
-import { BUNDLE_FORMAT, chainKey, formatChainStatement, toHex, type BundleChain, type BundleEvent, type BundleKey, type ContentDisclosure, type EvidenceBundle, type FactoRecord } from '@facto/core';
+import { BUNDLE_FORMAT, chainKey, formatChainStatement, formatExportManifest, toHex, type BundleChain, type BundleEvent, type BundleKey, type ContentDisclosure, type EvidenceBundle, type FactoRecord } from '@facto/core';
 import type { CollectorContext } from '../context.js';
 import type { StoredEvent } from '../store/types.js';
 import { filtersToQuery, type EventFilters } from './event-filters.js';
@@ -116,6 +116,22 @@ export async function buildEvidenceBundle(context: CollectorContext, filters: Ev
       disclosures: JSON.parse(event.disclosuresJson) as ContentDisclosure[],
     });
   }
+  const query = filtersToQuery(filters);
+  const counts = new Map<string, { agentId: string; chainId: string; seqs: Set<number> }>();
+  for (const event of events) {
+    const key = JSON.stringify([event.agentId, event.chainId]);
+    const entry = counts.get(key) ?? { agentId: event.agentId, chainId: event.chainId, seqs: new Set<number>() };
+    counts.set(key, { ...entry, seqs: entry.seqs.add(event.seq) });
+  }
+  const manifest = context.log.signNote(
+    formatExportManifest({
+      origin: context.log.key.origin,
+      treeSize,
+      query,
+      events: events.length,
+      chains: [...counts.values()].map(({ agentId, chainId, seqs }) => ({ agentId, chainId, count: seqs.size })),
+    }),
+  );
   const bundle: EvidenceBundle = {
     format: BUNDLE_FORMAT,
     log_key: context.log.key.verifierKey,
@@ -123,7 +139,8 @@ export async function buildEvidenceBundle(context: CollectorContext, filters: Ev
     keys: await bundleKeys(context, events),
     events: bundleEvents,
     chains: await chainStatements(context, events, treeSize),
-    query: filtersToQuery(filters),
+    manifest,
+    query,
   };
   return { bundle, treeSize };
 }

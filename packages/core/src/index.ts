@@ -66,4 +66,5 @@ export * from './note/index.js';
 
 export { BUNDLE_FORMAT, type BundleChain, type BundleEvent, type BundleKey, type EvidenceBundle } from './bundle/types.js';
 export { formatChainStatement, parseChainStatement, type ChainStatement } from './bundle/chain-statement.js';
+export { formatExportManifest, parseExportManifest, type ExportManifest } from './bundle/export-manifest.js';
 export { verifyBundle, type BundleReport, type ChainVerdict, type EventVerdict, type KeyTrust, type TrustedKeys, type VerifyBundleOptions } from './bundle/verify-bundle.js';

@@ -43,6 +43,8 @@ export interface EvidenceBundle {
   readonly keys: readonly BundleKey[];
   readonly events: readonly BundleEvent[];
   readonly chains: readonly BundleChain[];
-  /** What was asked for (agent, chain, time range), for the reader. */
+  /** A C2SP signed note by the log key listing every chain and event count the export holds. */
+  readonly manifest: string;
+  /** What was asked for (agent, chain, time range); the manifest signs the same. */
   readonly query?: Readonly<Record<string, string>>;
 }

@@ -56,6 +56,24 @@ describe('verifyBundle', async () => {
     expect(report.chains.find((chain) => chain.chainId === 'session-2')!.errors.join()).toMatch(/holds none/);
   });
 
+  it('catches a whole chain removed together with its statement, through the signed manifest', () => {
+    const bundle = clone(fixture.bundle);
+    bundle.events = bundle.events.filter((event) => event.record.chain_id !== 'session-2');
+    bundle.chains = bundle.chains.filter((chain) => chain.chain_id !== 'session-2');
+    const report = verifyBundle(bundle as EvidenceBundle, { trustedKeys });
+    expect(report.ok).toBe(false);
+    expect(report.errors.join()).toMatch(/session-2 should hold 2 events, the bundle holds 0/);
+    expect(report.chains.every((chain) => chain.ok)).toBe(true);
+
+    const withoutManifest = clone(fixture.bundle);
+    delete (withoutManifest as { manifest?: string }).manifest;
+    expect(verifyBundle(withoutManifest as EvidenceBundle, { trustedKeys }).errors.join()).toMatch(/no export manifest/);
+
+    const otherQuery = clone(fixture.bundle);
+    otherQuery.query = { agent_id: 'agent-2' };
+    expect(verifyBundle(otherQuery as EvidenceBundle, { trustedKeys }).errors.join()).toMatch(/query differs/);
+  });
+
   it('rejects a bundle whose chain statement was dropped or edited', () => {
     const dropped = clone(fixture.bundle);
     dropped.chains.splice(0, 1);
@@ -71,6 +89,7 @@ describe('verifyBundle', async () => {
       ['signature', (bundle) => ({ get: () => bundle.events[2]!.signature, set: (value) => void (bundle.events[2]!.signature = value) })],
       ['hash', (bundle) => ({ get: () => bundle.events[2]!.hash, set: (value) => void (bundle.events[2]!.hash = value) })],
       ['checkpoint', (bundle) => ({ get: () => bundle.checkpoint, set: (value) => void (bundle.checkpoint = value) })],
+      ['manifest', (bundle) => ({ get: () => bundle.manifest, set: (value) => void (bundle.manifest = value) })],
     ];
     for (const [name, target] of targets) {
       const length = target(clone(fixture.bundle)).get().length;
@@ -138,6 +157,7 @@ describe('verifyBundle on hostile input', async () => {
       (bundle, value) => (bundle.chains[0].statement = value),
       (bundle, value) => (bundle.checkpoint = value),
       (bundle, value) => (bundle.events = value),
+      (bundle, value) => (bundle.manifest = value),
     ];
     fc.assert(
       fc.property(fc.integer({ min: 0, max: paths.length - 1 }), fc.jsonValue(), (path, value) => {

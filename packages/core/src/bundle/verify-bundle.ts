@@ -13,7 +13,9 @@ import { checkDisclosure } from '../record/content.js';
 import { FORMAT } from '../record/constants.js';
 import { verifyRecordSignature } from '../record/open.js';
 import { hashRecord, type FactoRecord } from '../record/record.js';
+import { canonicalize } from '../canonicalize.js';
 import { parseChainStatement, type ChainStatement } from './chain-statement.js';
+import { parseExportManifest, type ExportManifest } from './export-manifest.js';
 import { BUNDLE_FORMAT, type BundleEvent, type EvidenceBundle } from './types.js';
 
 export interface TrustedKeys {
@@ -151,6 +153,7 @@ function verifyWellFormedBundle(bundle: EvidenceBundle, options: VerifyBundleOpt
     }
   });
   const chains = verifyBundleChains(bundle, events, logKeys, origin, treeSize);
+  errors.push(...checkManifest(bundle, logKeys, origin, treeSize));
   const ok = errors.length === 0 && checkpoint.ok && events.every((event) => event.ok) && chains.every((chain) => chain.ok);
   return { ok, checkpoint, events, chains, errors };
 }
@@ -231,6 +234,38 @@ function verifyEvent(event: BundleEvent, context: EventContext): EventVerdict {
 
   const ok = hashOk && signatureOk && inclusion && errors.length === 0;
   return { factoId: record.facto_id, leafIndex: event.leaf_index, agentId: record.agent_id, chainId: record.chain_id, seq: record.seq, hash: hashOk, signature: signatureOk, key, inclusion, disclosures, ok, errors };
+}
+
+/** The manifest must be signed by the log and list exactly the chains, counts and events the bundle holds. */
+function checkManifest(bundle: EvidenceBundle, logKeys: VerifierKey[], origin: string, treeSize: number): string[] {
+  if (typeof bundle.manifest !== 'string') return ['no export manifest: a chain removed together with its statement could not be detected'];
+  let manifest: ExportManifest;
+  try {
+    manifest = parseExportManifest(openNote(bundle.manifest, logKeys).text);
+  } catch (error) {
+    return [`manifest: ${(error as Error).message}`];
+  }
+  const errors: string[] = [];
+  if (manifest.origin !== origin) errors.push('manifest: from another log');
+  if (manifest.treeSize !== treeSize) errors.push(`manifest: made at tree size ${manifest.treeSize}, the checkpoint is at ${treeSize}`);
+  if (canonicalize(manifest.query) !== canonicalize(bundle.query ?? {})) errors.push('manifest: the bundle\'s query differs from the signed one');
+  if (manifest.events !== bundle.events.length) errors.push(`manifest: lists ${manifest.events} events, the bundle holds ${bundle.events.length}`);
+  const held = new Map<string, Set<number>>();
+  for (const event of bundle.events) {
+    const record = event?.record;
+    if (!isRecord(record)) continue;
+    const key = JSON.stringify([record.agent_id, record.chain_id]);
+    held.set(key, (held.get(key) ?? new Set()).add(record.seq));
+  }
+  const listed = new Set<string>();
+  for (const chain of manifest.chains) {
+    const key = JSON.stringify([chain.agentId, chain.chainId]);
+    listed.add(key);
+    const count = held.get(key)?.size ?? 0;
+    if (count !== chain.count) errors.push(`manifest: chain ${chain.agentId}/${chain.chainId} should hold ${chain.count} events, the bundle holds ${count}`);
+  }
+  for (const key of held.keys()) if (!listed.has(key)) errors.push(`manifest: the bundle holds chain ${key} that the manifest does not list`);
+  return errors;
 }
 
 function verifyBundleChains(bundle: EvidenceBundle, events: readonly EventVerdict[], logKeys: VerifierKey[], origin: string, treeSize: number): ChainVerdict[] {

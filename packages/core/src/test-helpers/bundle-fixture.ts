@@ -4,6 +4,7 @@
  */
 import { toHex } from '../bytes.js';
 import { formatChainStatement } from '../bundle/chain-statement.js';
+import { formatExportManifest } from '../bundle/export-manifest.js';
 import { BUNDLE_FORMAT, type EvidenceBundle } from '../bundle/types.js';
 import { generateKeyPair, keyId } from '../crypto/index.js';
 import { hashLeaf, inclusionProof, MemoryNodeStore, MerkleTree } from '../merkle/index.js';
@@ -53,8 +54,27 @@ export async function bundleFixture(chains: Record<string, number> = { 'session-
     const text = formatChainStatement({ origin, agentId: 'agent-1', chainId, firstSeq: 0, lastSeq: last.record.seq, count: mine.length, headSeq: last.record.seq, headHash: last.hash, treeSize: tree.size });
     return { agent_id: 'agent-1', chain_id: chainId, statement: signNote(text, [signer]) };
   });
+  const manifest = signNote(
+    formatExportManifest({
+      origin,
+      treeSize: tree.size,
+      query: { agent_id: 'agent-1' },
+      events: withProofs.length,
+      chains: Object.entries(chains).map(([chainId, length]) => ({ agentId: 'agent-1', chainId, count: length })),
+    }),
+    [signer],
+  );
   return {
-    bundle: { format: BUNDLE_FORMAT, log_key: encodeVerifierKey(origin, log.publicKey), checkpoint, keys: [{ agent_id: 'agent-1', key_id: keyId(agent.publicKey), public_key: toHex(agent.publicKey) }], events: withProofs, chains: statements },
+    bundle: {
+      format: BUNDLE_FORMAT,
+      log_key: encodeVerifierKey(origin, log.publicKey),
+      checkpoint,
+      keys: [{ agent_id: 'agent-1', key_id: keyId(agent.publicKey), public_key: toHex(agent.publicKey) }],
+      events: withProofs,
+      chains: statements,
+      manifest,
+      query: { agent_id: 'agent-1' },
+    },
     logKey: encodeVerifierKey(origin, log.publicKey),
     agentKeys: { 'agent-1': [agent.publicKey] },
   };

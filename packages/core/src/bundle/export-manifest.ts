@@ -1,0 +1,70 @@
+/**
+ * The export manifest: the log's signed word on what one export contains, so that removing a whole
+ * chain from a bundle (its events and its chain statement together) is caught like any other
+ * removal. A C2SP signed note by the log key, body:
+ *
+ *   facto.v1 export-manifest
+ *   <origin>
+ *   tree <tree size of the bundle's checkpoint>
+ *   query <the export's query as RFC 8785 JSON>
+ *   events <number of events>
+ *   chain <["agent_id","chain_id",<number of distinct seq>] as JSON>     (one line per chain, sorted)
+ */
+import { canonicalize } from '../canonicalize.js';
+import { FactoError } from '../errors.js';
+
+export interface ExportManifest {
+  readonly origin: string;
+  readonly treeSize: number;
+  readonly query: Readonly<Record<string, string>>;
+  readonly events: number;
+  readonly chains: readonly { readonly agentId: string; readonly chainId: string; readonly count: number }[];
+}
+
+const HEADER = 'facto.v1 export-manifest';
+const NUMBER = /^(?:0|[1-9][0-9]*)$/;
+
+function fail(message: string): never {
+  throw new FactoError('bundle_format', `export manifest: ${message}`);
+}
+
+export function formatExportManifest(manifest: ExportManifest): string {
+  const chains = manifest.chains.map((chain) => `chain ${canonicalize([chain.agentId, chain.chainId, chain.count])}`).sort();
+  return [HEADER, manifest.origin, `tree ${manifest.treeSize}`, `query ${canonicalize(manifest.query)}`, `events ${manifest.events}`, ...chains, ''].join('\n');
+}
+
+function integer(text: string | undefined, what: string): number {
+  if (text === undefined || !NUMBER.test(text) || !Number.isSafeInteger(Number(text))) fail(`${what} must be a decimal integer`);
+  return Number(text);
+}
+
+export function parseExportManifest(body: string): ExportManifest {
+  const lines = body.split('\n');
+  if (lines[0] !== HEADER || lines[lines.length - 1] !== '' || lines.length < 6) fail('not a facto.v1 export manifest');
+  const [, origin, tree, query, events, ...rest] = lines;
+  rest.pop();
+  if (!tree!.startsWith('tree ') || !query!.startsWith('query ') || !events!.startsWith('events ')) fail('malformed header lines');
+  let parsedQuery: unknown;
+  try {
+    parsedQuery = JSON.parse(query!.slice('query '.length));
+  } catch {
+    fail('query must be JSON');
+  }
+  if (typeof parsedQuery !== 'object' || parsedQuery === null || Array.isArray(parsedQuery) || Object.values(parsedQuery).some((value) => typeof value !== 'string')) {
+    fail('query must be an object of strings');
+  }
+  const chains = rest.map((line) => {
+    if (!line.startsWith('chain ')) fail(`unexpected line "${line.slice(0, 40)}"`);
+    let entry: unknown;
+    try {
+      entry = JSON.parse(line.slice('chain '.length));
+    } catch {
+      fail('a chain line must be JSON');
+    }
+    if (!Array.isArray(entry) || entry.length !== 3 || typeof entry[0] !== 'string' || typeof entry[1] !== 'string' || !Number.isSafeInteger(entry[2]) || entry[2] < 0) {
+      fail('a chain line must be ["agent_id","chain_id",count]');
+    }
+    return { agentId: entry[0] as string, chainId: entry[1] as string, count: entry[2] as number };
+  });
+  return { origin: origin!, treeSize: integer(tree!.slice(5), 'tree size'), query: parsedQuery as Record<string, string>, events: integer(events!.slice(7), 'events'), chains };
+}
