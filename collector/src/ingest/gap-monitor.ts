@@ -42,7 +42,7 @@ export async function sweepGaps(options: GapMonitorOptions, now = Date.now()): P
     const incidents: NewIncident[] = [];
     for (const waiting of byChain.values()) {
       const { agentId, chainId } = waiting[0]!;
-      const [report] = verifyChains((await store.listChain(agentId, chainId)).map((event) => ({ ...event })));
+      const [report] = verifyChains(await store.listChain(agentId, chainId));
       for (const event of waiting) {
         const gap = report!.gaps.find((candidate) => candidate.toSeq === event.seq - 1);
         if (!gap) continue; // its predecessor is present after all (a fork sibling): ingest settles it

@@ -4,7 +4,7 @@
  * leaves, link updates, incidents, pinned keys, unverified spans. Only after the commit resolves does
  * the caller answer 200; if it fails, nothing was written and the caller answers 503.
  */
-import { ACTION_ATTR, canonicalize, fromHex, ZERO_HASH_HEX } from '@facto/core';
+import { ACTION_ATTR, ATTR, canonicalize, fromHex, toHex, ZERO_HASH_HEX } from '@facto/core';
 import type { UnsignedPolicy } from '../config.js';
 import type { LogService } from '../log/log-service.js';
 import type { Logger } from '../ops/logger.js';
@@ -118,15 +118,16 @@ export class IngestService {
       }
       const opened = candidate.opened!;
       const record = opened.record;
+      const signature = toHex(opened.signature);
       const signedAt = Number(BigInt(record.end_time_unix_nano) / 1_000_000n);
       const decision = registry.decide(record.agent_id, record.key_id, signedAt, candidate.presentedKey, now);
       if (decision.status !== 'trusted') {
-        incident(decision.status, candidate, decision.detail, { record, signature: Buffer.from(opened.signature).toString('hex') });
+        incident(decision.status, candidate, decision.detail, { record, signature });
         verdicts.push({ kind: 'reject', reason: decision.status });
         continue;
       }
       if (!candidate.signatureOk) {
-        incident('bad_signature', candidate, `signature does not verify under key ${record.key_id}`, { record, signature: Buffer.from(opened.signature).toString('hex') });
+        incident('bad_signature', candidate, `signature does not verify under key ${record.key_id}`, { record, signature });
         verdicts.push({ kind: 'reject', reason: 'bad_signature' });
         continue;
       }
@@ -146,7 +147,7 @@ export class IngestService {
       const atSeq = (seq: number) => neighbours.get(chain)?.get(seq) ?? [];
       const rival = atSeq(record.seq).find((event) => event.hash !== hash);
       if (rival) {
-        incident('fork', candidate, `seq ${record.seq} already holds a different record (${rival.factoId})`, { record, signature: Buffer.from(opened.signature).toString('hex'), existing: rival.hash });
+        incident('fork', candidate, `seq ${record.seq} already holds a different record (${rival.factoId})`, { record, signature, existing: rival.hash });
         verdicts.push({ kind: 'reject', reason: 'fork' });
         continue;
       }
@@ -161,7 +162,7 @@ export class IngestService {
       if (opened.contentMismatches.length > 0) {
         incident('content_mismatch', candidate, `content values differ from their signed commitments: ${opened.contentMismatches.join(', ')}`, { keys: opened.contentMismatches });
       }
-      const salt = candidate.span.attributes.find(([key]) => key === 'facto.salt')?.[1];
+      const salt = candidate.span.attributes.find(([key]) => key === ATTR.salt)?.[1];
       const event: StoredEvent = {
         leafIndex: firstLeafIndex + events.length,
         factoId: record.facto_id,
@@ -171,7 +172,7 @@ export class IngestService {
         hash,
         prevHash: record.prev_hash,
         keyId: record.key_id,
-        signature: Buffer.from(opened.signature).toString('hex'),
+        signature,
         dropped: record.dropped,
         traceId: record.trace_id,
         spanId: record.span_id,
