@@ -152,12 +152,28 @@ describe.each(['inline', 'deferred'] as const)('FactoSpanProcessor behaviour, si
   });
 
   it('says what it could not deliver when the collector stays down', async () => {
-    sink.reply = () => ({ status: 400 });
+    sink.reply = () => ({ status: 500 });
     const agent = facto({ signing, flushTimeoutMillis: 300 });
     agent.record('lost', 1, null);
     const report = await agent.shutdown();
-    expect(report.undelivered).toBe(1);
-    expect(report.dropped).toBe(1);
+    expect(report).toMatchObject({ delivered: 0, undelivered: 1, dropped: 1, refused: 0 });
+  });
+
+  it('owns facto.* attributes: an id or a drop count a caller sets is replaced, and the span still verifies', async () => {
+    const agent = facto({ signing });
+    const id = agent.record('tool.call', 1, 2, { 'facto.id': 'ft-00000000-0000-4000-8000-000000000000', 'facto.dropped': 5 });
+    const span = agent.tracer.startSpan('manual', { attributes: { 'facto.id': 'ft-chosen' } });
+    span.setAttribute('facto.id', 'ft-chosen-later');
+    span.setAttribute('facto.seq', 99);
+    span.end();
+    await agent.shutdown();
+    expect(id).toMatch(/^ft-[0-9a-f-]{36}$/);
+    expect(id).not.toBe('ft-00000000-0000-4000-8000-000000000000');
+    const { opened, failures, chains } = verifySpans(sink.acceptedSpans(), keys.publicKey);
+    expect(failures).toEqual([]);
+    expect(opened.map((item) => item.record.facto_id)).toEqual([id, expect.not.stringMatching(/chosen/)]);
+    expect(opened.map((item) => [item.record.seq, item.record.dropped])).toEqual([[0, 0], [1, 0]]);
+    expect(chains[0]).toMatchObject({ length: 2, intact: true });
   });
 
   it('works without node:crypto, on the portable path, and the fast path verifies it', async () => {

@@ -4,8 +4,10 @@
  * that end concurrently still get consecutive seq values in the order they ended.
  *
  * A seq is reserved when a span ends and linked when its record hash is known: at once when signing
- * inline, later (in seq order) when sealing is deferred to the export worker. What is persisted is
- * the last linked record, so a restart never reuses a seq whose record may have left the process.
+ * inline, later (in seq order) when sealing is deferred to the export worker. A seq whose record
+ * could not be sealed is skipped and counted as dropped, so the chain declares the loss in both
+ * modes. What is persisted is the last linked record, so a restart never reuses a seq whose record
+ * may have left the process.
  */
 import { ZERO_HASH_HEX } from '@facto/core';
 
@@ -56,9 +58,14 @@ export class ChainHead {
     return this.#prevHash;
   }
 
-  /** Takes the next seq, with the drop total this record will declare. */
-  reserve(): { seq: number; dropped: number } {
-    return { seq: this.#nextSeq++, dropped: this.#dropped };
+  /** Signed spans of this chain dropped so far: what the next record to be sealed declares. */
+  get dropped(): number {
+    return this.#dropped;
+  }
+
+  /** Takes the next seq. */
+  reserve(): number {
+    return this.#nextSeq++;
   }
 
   /** Records that the record at `seq` (the oldest reserved and not yet linked) hashes to `hash`. */
@@ -68,9 +75,15 @@ export class ChainHead {
     this.#persist();
   }
 
-  /** Reserves and links in one step (inline signing). */
-  advance(hash: string): void {
-    this.link(this.reserve().seq, hash);
+  /**
+   * The record at `seq` (the oldest reserved and not yet linked) will never exist: sealing it failed.
+   * Its seq is spent, so it counts as dropped and the next record declares the gap. `counted` says
+   * the drop was already recorded (the span had been dropped from the export queue before).
+   */
+  skip(seq: number, counted = false): void {
+    this.#linkedNext = seq + 1;
+    if (!counted) this.#dropped += 1;
+    this.#persist();
   }
 
   /** Records signed spans that will never be delivered; later records declare them. */

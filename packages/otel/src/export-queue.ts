@@ -1,14 +1,26 @@
 /**
  * Facto's own bounded export queue. Signed spans wait here and go out in batches, one request at a
  * time, through the official OTLP exporter (whose transport already retries 429/502/503/504 and
- * network errors, honouring Retry-After). When a request still fails, the batch stays at the head of
- * the queue and is retried after an exponential backoff, so a collector outage loses nothing while
- * the queue has room. Only when the queue is full is a span dropped, and the drop is reported to the
- * chain so the next signed span declares it. Nothing here blocks or throws into the agent.
+ * network errors, honouring Retry-After). What happens when a request still fails depends on why:
+ *
+ * - the collector is unreachable or failing (5xx, network): the batch stays at the head of the queue
+ *   and is retried after an exponential backoff, so an outage loses nothing while the queue has room;
+ * - the collector refuses every request (401, 403, 404, 405, 415: a wrong endpoint or token): the same
+ *   backoff, with one diag error per episode, since only the operator can fix it;
+ * - the collector refuses this batch (413, 400 and the other 4xx): the batch is halved and sent again,
+ *   so a batch that is merely too big goes out in parts and a span that can never be accepted ends
+ *   up alone; that span is dropped (and declared in the chain), so nothing blocks the spans behind it.
+ *
+ * Only when the queue is full, or a span is refused, or shutdown gives up, is a span dropped, and the
+ * drop is reported to the chain so the next signed span declares it. Nothing here blocks or throws
+ * into the agent.
  */
 import { context } from '@opentelemetry/api';
-import { ExportResultCode, suppressTracing } from '@opentelemetry/core';
+import { ExportResultCode, suppressTracing, type ExportResult } from '@opentelemetry/core';
 import type { ReadableSpan, SpanExporter } from '@opentelemetry/sdk-trace-base';
+
+/** Why a span will never be delivered. */
+export type DropReason = 'queue_full' | 'refused' | 'shutdown';
 
 export interface ExportQueueOptions {
   readonly exporter: SpanExporter;
@@ -22,114 +34,186 @@ export interface ExportQueueOptions {
   readonly retryDelayMillis?: number;
   readonly maxRetryDelayMillis?: number;
   /** Told about every span that will never be delivered. */
-  readonly onDrop: (spans: readonly ReadableSpan[]) => void;
+  readonly onDrop: (spans: readonly ReadableSpan[], reason: DropReason) => void;
   /** Runs on each batch just before it is handed to the exporter (deferred signing). */
   readonly beforeExport?: (spans: readonly ReadableSpan[]) => void;
-  readonly onError?: (message: string) => void;
+  /** Where the queue says what went wrong (the processor passes OpenTelemetry's diag logger). */
+  readonly report?: { warn(message: string): void; error(message: string): void };
 }
 
-/** The outcome of a flush: how many spans are still undelivered (0 means everything went out). */
+/**
+ * The outcome of a flush or shutdown. `delivered`, `dropped` and `refused` count what happened since
+ * the previous report, so no drop goes unreported; `undelivered` is what is still queued (after
+ * shutdown: what was given up, which `dropped` includes).
+ */
 export interface FlushReport {
   readonly delivered: number;
   readonly undelivered: number;
+  /** Spans dropped for any reason: a full queue, refused by the collector, given up at shutdown. */
   readonly dropped: number;
+  /** Of those, spans the collector refused permanently (a 4xx for the span alone). */
+  readonly refused: number;
 }
 
+/** Running totals since the queue was made. */
 export interface QueueStats {
   readonly queued: number;
   readonly delivered: number;
   readonly dropped: number;
+  readonly refused: number;
   readonly failedExports: number;
 }
 
+type Outcome =
+  | { readonly kind: 'delivered' }
+  /** The collector will not take this batch as it is: split it, or drop a lone span. */
+  | { readonly kind: 'refused'; readonly reason: string }
+  /** The collector refuses every request until someone fixes the endpoint or the token. */
+  | { readonly kind: 'misconfigured'; readonly reason: string }
+  | { readonly kind: 'transient'; readonly reason: string };
+
+// Statuses that say nothing about the batch: the URL, the credentials or the protocol are wrong.
+const MISCONFIGURED = new Set([401, 403, 404, 405, 407, 415]);
+// Deliveries in a row at a reduced batch size before it doubles again.
+const GROW_AFTER_SUCCESSES = 4;
+// 4xx statuses that mean "try again later" rather than "never".
+const TRANSIENT_CLIENT_ERRORS = new Set([408, 425, 429]);
+
+/** Reads the HTTP status the OTLP exporters put on their error (OTLPExporterError.code). */
+function classify(result: ExportResult): Outcome {
+  if (result.code === ExportResultCode.SUCCESS) return { kind: 'delivered' };
+  const error = result.error as (Error & { code?: unknown; data?: unknown }) | undefined;
+  const status = typeof error?.code === 'number' && error.code >= 100 && error.code <= 599 ? error.code : undefined;
+  const detail = typeof error?.data === 'string' && error.data.length > 0 ? `: ${error.data.slice(0, 200)}` : error?.message ? `: ${error.message}` : '';
+  const reason = status === undefined ? (error?.message ?? 'unknown error') : `HTTP ${status}${detail}`;
+  if (status === undefined || status >= 500 || TRANSIENT_CLIENT_ERRORS.has(status)) return { kind: 'transient', reason };
+  if (MISCONFIGURED.has(status)) return { kind: 'misconfigured', reason };
+  if (status >= 400) return { kind: 'refused', reason };
+  return { kind: 'transient', reason };
+}
+
 export class ExportQueue {
-  readonly #options: Required<Omit<ExportQueueOptions, 'onError' | 'beforeExport'>> & Pick<ExportQueueOptions, 'onError' | 'beforeExport'>;
+  readonly #exporter: SpanExporter;
+  readonly #maxQueueSize: number;
+  readonly #maxBatch: number;
+  readonly #scheduledDelay: number;
+  readonly #retryDelayStart: number;
+  readonly #maxRetryDelay: number;
+  readonly #onDrop: ExportQueueOptions['onDrop'];
+  readonly #beforeExport: ExportQueueOptions['beforeExport'];
+  readonly #report: NonNullable<ExportQueueOptions['report']>;
   #queue: ReadableSpan[] = [];
   #exporting = false;
   #timer: ReturnType<typeof setTimeout> | undefined;
   #retryDelay: number;
   #inBackoff = false;
+  /** Spans per request now: halved when the collector refuses a batch, doubled again after a few successes. */
+  #batchLimit: number;
+  #successesAtLimit = 0;
   #flushWaiters: (() => void)[] = [];
   #closed = false;
-  #delivered = 0;
-  #dropped = 0;
-  #failedExports = 0;
+  /** Drops since the queue last had room (one warning per episode, not one per span). */
+  #droppingSince: number | undefined;
+  #misconfigured = false;
+  readonly #totals = { delivered: 0, dropped: 0, refused: 0, failedExports: 0 };
+  #reported = { delivered: 0, dropped: 0, refused: 0 };
 
   constructor(options: ExportQueueOptions) {
-    this.#options = {
-      exporter: options.exporter,
-      onDrop: options.onDrop,
-      onError: options.onError,
-      beforeExport: options.beforeExport,
-      maxQueueSize: options.maxQueueSize ?? 2048,
-      maxExportBatchSize: options.maxExportBatchSize ?? 512,
-      scheduledDelayMillis: options.scheduledDelayMillis ?? 1000,
-      retryDelayMillis: options.retryDelayMillis ?? 1000,
-      maxRetryDelayMillis: options.maxRetryDelayMillis ?? 30_000,
-    };
-    this.#retryDelay = this.#options.retryDelayMillis;
+    this.#exporter = options.exporter;
+    this.#onDrop = options.onDrop;
+    this.#beforeExport = options.beforeExport;
+    this.#report = options.report ?? { warn: () => undefined, error: () => undefined };
+    this.#maxQueueSize = options.maxQueueSize ?? 2048;
+    this.#maxBatch = options.maxExportBatchSize ?? 512;
+    this.#scheduledDelay = options.scheduledDelayMillis ?? 1000;
+    this.#retryDelayStart = options.retryDelayMillis ?? 1000;
+    this.#maxRetryDelay = options.maxRetryDelayMillis ?? 30_000;
+    this.#retryDelay = this.#retryDelayStart;
+    this.#batchLimit = this.#maxBatch;
   }
 
   get stats(): QueueStats {
-    return { queued: this.#queue.length, delivered: this.#delivered, dropped: this.#dropped, failedExports: this.#failedExports };
+    return { queued: this.#queue.length, ...this.#totals };
   }
 
   /** Adds a span; false (and the span declared dropped) when the queue is full or closed. */
   enqueue(span: ReadableSpan): boolean {
-    if (this.#closed || this.#queue.length >= this.#options.maxQueueSize) {
-      this.#drop([span]);
+    if (this.#closed) {
+      this.#drop([span], 'shutdown');
       return false;
     }
+    if (this.#queue.length >= this.#maxQueueSize) {
+      if (this.#droppingSince === undefined) {
+        this.#droppingSince = this.#totals.dropped;
+        this.#report.warn(`the export queue is full (${this.#maxQueueSize} spans): new spans are dropped, and each drop is declared in the chain, until it has room again`);
+      }
+      this.#drop([span], 'queue_full');
+      return false;
+    }
+    if (this.#droppingSince !== undefined) {
+      this.#report.warn(`the export queue has room again; ${this.#totals.dropped - this.#droppingSince} spans were dropped while it was full`);
+      this.#droppingSince = undefined;
+    }
     this.#queue.push(span);
-    if (this.#queue.length >= this.#options.maxExportBatchSize) {
+    if (this.#queue.length >= this.#batchLimit) {
       // A full batch goes out on the next tick, never inside the agent's span.end() call.
       if (!this.#inBackoff && !this.#exporting) {
         clearTimeout(this.#timer);
         this.#timer = undefined;
         this.#schedule(0);
       }
-    } else this.#schedule(this.#options.scheduledDelayMillis);
+    } else this.#schedule(this.#scheduledDelay);
     return true;
   }
 
   /** Delivers everything queued now, waiting at most `timeoutMillis`. */
   async flush(timeoutMillis: number): Promise<FlushReport> {
-    const before = { delivered: this.#delivered, dropped: this.#dropped };
-    if (this.#queue.length > 0) {
-      await new Promise<void>((resolve) => {
-        const timeout = setTimeout(finish, timeoutMillis);
-        function finish() {
-          clearTimeout(timeout);
-          resolve();
-        }
-        this.#flushWaiters.push(finish);
-        // A flush cuts a pending backoff short: the caller is waiting, try now.
-        this.#inBackoff = false;
-        this.#pump();
-      });
-    }
-    return { delivered: this.#delivered - before.delivered, undelivered: this.#queue.length, dropped: this.#dropped - before.dropped };
+    await this.#deliverQueued(timeoutMillis);
+    return this.#takeReport(this.#queue.length);
   }
 
   /** Flushes, then gives up on whatever is left (declared dropped) and shuts the exporter down. */
   async shutdown(timeoutMillis: number): Promise<FlushReport> {
-    const report = await this.flush(timeoutMillis);
+    await this.#deliverQueued(timeoutMillis);
     this.#closed = true;
     clearTimeout(this.#timer);
     const left = this.#queue;
     this.#queue = [];
     if (left.length > 0) {
-      this.#drop(left);
-      this.#options.onError?.(`${left.length} signed spans could not be delivered before shutdown`);
+      this.#drop(left, 'shutdown');
+      this.#report.error(`${left.length} signed spans could not be delivered before shutdown; they are declared dropped`);
     }
-    await this.#options.exporter.shutdown().catch(() => undefined);
-    return { ...report, undelivered: left.length, dropped: report.dropped + left.length };
+    await this.#exporter.shutdown().catch(() => undefined);
+    return this.#takeReport(left.length);
   }
 
-  #drop(spans: readonly ReadableSpan[]): void {
-    this.#dropped += spans.length;
+  #deliverQueued(timeoutMillis: number): Promise<void> {
+    if (this.#queue.length === 0) return Promise.resolve();
+    return new Promise<void>((resolve) => {
+      const timeout = setTimeout(finish, timeoutMillis);
+      function finish() {
+        clearTimeout(timeout);
+        resolve();
+      }
+      this.#flushWaiters.push(finish);
+      // A flush cuts a pending backoff short: the caller is waiting, try now.
+      this.#inBackoff = false;
+      this.#pump();
+    });
+  }
+
+  #takeReport(undelivered: number): FlushReport {
+    const { delivered, dropped, refused } = this.#totals;
+    const report = { delivered: delivered - this.#reported.delivered, undelivered, dropped: dropped - this.#reported.dropped, refused: refused - this.#reported.refused };
+    this.#reported = { delivered, dropped, refused };
+    return report;
+  }
+
+  #drop(spans: readonly ReadableSpan[], reason: DropReason): void {
+    this.#totals.dropped += spans.length;
+    if (reason === 'refused') this.#totals.refused += spans.length;
     try {
-      this.#options.onDrop(spans);
+      this.#onDrop(spans, reason);
     } catch {
       // The drop counter must never break the agent.
     }
@@ -146,6 +230,13 @@ export class ExportQueue {
     this.#timer.unref?.();
   }
 
+  /** Next tick, replacing a slower timer; never inside the caller's stack. */
+  #scheduleNow(): void {
+    clearTimeout(this.#timer);
+    this.#timer = undefined;
+    this.#schedule(0);
+  }
+
   #pump(): void {
     if (this.#exporting || this.#inBackoff) return;
     if (this.#queue.length === 0) {
@@ -155,34 +246,73 @@ export class ExportQueue {
     clearTimeout(this.#timer);
     this.#timer = undefined;
     this.#exporting = true;
-    const batch = this.#queue.slice(0, this.#options.maxExportBatchSize);
-    const done = (succeeded: boolean, message?: string) => {
+    const batch = this.#queue.slice(0, this.#batchLimit);
+    let settled = false;
+    const done = (outcome: Outcome) => {
+      if (settled) return;
+      settled = true;
       this.#exporting = false;
-      if (succeeded) {
-        this.#queue.splice(0, batch.length);
-        this.#delivered += batch.length;
-        this.#retryDelay = this.#options.retryDelayMillis;
-        if (this.#queue.length >= this.#options.maxExportBatchSize || this.#flushWaiters.length > 0) this.#pump();
-        else if (this.#queue.length > 0) this.#schedule(this.#options.scheduledDelayMillis);
-        else this.#resolveFlushes();
-        return;
-      }
-      this.#failedExports++;
-      this.#options.onError?.(`export of ${batch.length} spans failed (${message ?? 'unknown error'}); retrying in ${this.#retryDelay} ms`);
-      this.#inBackoff = true;
-      const delay = this.#retryDelay;
-      this.#retryDelay = Math.min(this.#retryDelay * 2, this.#options.maxRetryDelayMillis);
-      this.#schedule(delay);
+      this.#settle(batch, outcome);
     };
     try {
-      this.#options.beforeExport?.(batch);
+      this.#beforeExport?.(batch);
       // The export's own HTTP request must not be traced, or it would feed spans back into this queue.
       context.with(suppressTracing(context.active()), () => {
-        this.#options.exporter.export(batch, (result) => done(result.code === ExportResultCode.SUCCESS, result.error?.message));
+        this.#exporter.export(batch, (result) => done(classify(result)));
       });
     } catch (error) {
-      done(false, error instanceof Error ? error.message : String(error));
+      done({ kind: 'transient', reason: error instanceof Error ? error.message : String(error) });
     }
+  }
+
+  #settle(batch: readonly ReadableSpan[], outcome: Outcome): void {
+    if (outcome.kind === 'delivered') {
+      this.#queue.splice(0, batch.length);
+      this.#totals.delivered += batch.length;
+      this.#retryDelay = this.#retryDelayStart;
+      this.#misconfigured = false;
+      // Grow back slowly: a batch that was too big once is likely too big again, and each probe that
+      // fails costs a request.
+      if (++this.#successesAtLimit >= GROW_AFTER_SUCCESSES && this.#batchLimit < this.#maxBatch) {
+        this.#batchLimit = Math.min(this.#maxBatch, this.#batchLimit * 2);
+        this.#successesAtLimit = 0;
+      }
+      this.#continue();
+      return;
+    }
+    this.#totals.failedExports++;
+    if (outcome.kind === 'refused') {
+      if (batch.length > 1) {
+        // Too big, or one bad span inside: halve and send again at once. Each half that goes through
+        // is delivered; a span that is refused even alone is found in log2(batch) requests.
+        this.#batchLimit = Math.ceil(batch.length / 2);
+        this.#successesAtLimit = 0;
+        this.#scheduleNow();
+        return;
+      }
+      this.#queue.splice(0, 1);
+      this.#drop(batch, 'refused');
+      this.#report.error(`the collector refused a span permanently (${outcome.reason}); it is dropped and declared in the chain`);
+      this.#continue();
+      return;
+    }
+    if (outcome.kind === 'misconfigured') {
+      if (!this.#misconfigured) this.#report.error(`the collector refuses every export (${outcome.reason}): check the endpoint and the token; retrying with backoff`);
+      this.#misconfigured = true;
+    } else {
+      this.#report.warn(`export of ${batch.length} spans failed (${outcome.reason}); retrying in ${this.#retryDelay} ms`);
+    }
+    this.#inBackoff = true;
+    const delay = this.#retryDelay;
+    this.#retryDelay = Math.min(this.#retryDelay * 2, this.#maxRetryDelay);
+    this.#schedule(delay);
+  }
+
+  /** After a batch left the queue: the next full batch at once, a partial one on schedule. */
+  #continue(): void {
+    if (this.#queue.length >= this.#batchLimit || (this.#queue.length > 0 && this.#flushWaiters.length > 0)) this.#scheduleNow();
+    else if (this.#queue.length > 0) this.#schedule(this.#scheduledDelay);
+    else this.#resolveFlushes();
   }
 
   #resolveFlushes(): void {

@@ -17,13 +17,14 @@ import {
   prepareSeal,
   sealSpan,
   toHex,
+  TRANSPORT_KEYS,
   wellFormed,
   type ContentCapture,
   type PreparedSeal,
   type SpanFields,
 } from '@facto/core';
 import { ChainHead, type ChainHeadStore } from './chain-head.js';
-import { ExportQueue, type FlushReport, type QueueStats } from './export-queue.js';
+import { ExportQueue, type DropReason, type FlushReport, type QueueStats } from './export-queue.js';
 import { SealingLane, type PendingSeal } from './sealing-lane.js';
 import { spanFields } from './span-fields.js';
 
@@ -81,6 +82,8 @@ export class FactoSpanProcessor implements SpanProcessor {
   readonly #signing: 'inline' | 'deferred';
   /** Spans that hold (or, deferred, will hold) a seq, for drop accounting. */
   readonly #sealed = new WeakSet<object>();
+  /** The facto_id this processor gave each span at its start; a caller cannot choose or change it. */
+  readonly #factoIds = new WeakMap<object, string>();
   readonly #lane: SealingLane;
   #signed = 0;
   #sealFailures = 0;
@@ -98,16 +101,23 @@ export class FactoSpanProcessor implements SpanProcessor {
     this.#head = new ChainHead(this.agentId, this.chainId, options.headStore);
     this.#flushTimeout = options.flushTimeoutMillis ?? 30_000;
     this.#signing = options.signing ?? 'inline';
-    this.#lane = new SealingLane(this.#head, (job, prevHash, signed) => this.#sealPending(job, prevHash, signed), (job, error) => this.#reportFailure(job.span as Span, error));
+    this.#lane = new SealingLane(
+      this.#head,
+      (job, prevHash, dropped, signed) => this.#sealPending(job, prevHash, dropped, signed),
+      (job, error) => {
+        this.#sealed.delete(job.span);
+        this.#reportFailure(job.span as Span, error);
+      },
+    );
     this.#queue = new ExportQueue({
       exporter: options.exporter,
       maxQueueSize: options.maxQueueSize,
       maxExportBatchSize: options.maxExportBatchSize,
       scheduledDelayMillis: options.scheduledDelayMillis,
       retryDelayMillis: options.retryDelayMillis,
-      onDrop: (spans) => this.#recordDropped(spans),
+      onDrop: (spans, reason) => this.#recordDropped(spans, reason),
       beforeExport: (spans) => this.#lane.drainThrough(spans),
-      onError: (message) => diag.warn(`facto: ${message}`),
+      report: { warn: (message) => diag.warn(`facto: ${message}`), error: (message) => diag.error(`facto: ${message}`) },
     });
   }
 
@@ -116,8 +126,12 @@ export class FactoSpanProcessor implements SpanProcessor {
   }
 
   onStart(span: Span, _parentContext: Context): void {
-    // The id exists from the start, so code inside a step can refer to the event it is producing.
-    if (span.attributes[ATTR.id] === undefined) span.setAttribute(ATTR.id, randomFactoId());
+    // The id exists from the start, so code inside a step can refer to the event it is producing. It
+    // is always ours: an id a caller chose could repeat one already in the log (the collector would
+    // refuse that span), and ids are how evidence is cited.
+    const factoId = randomFactoId();
+    this.#factoIds.set(span, factoId);
+    writeAttribute(span, ATTR.id, factoId);
   }
 
   onEnding(span: Span): void {
@@ -156,28 +170,49 @@ export class FactoSpanProcessor implements SpanProcessor {
   }
 
   #seal(span: Span): void {
-    normalizeSpan(span);
-    const head = this.#head.state;
-    const sealed = sealSpan(this.#sealOptions(spanFields(span), factoIdOf(span), head.nextSeq, head.prevHash, head.dropped));
-    this.#head.advance(toHex(sealed.hash));
+    const seq = this.#head.reserve();
+    let sealed: PreparedSeal;
+    try {
+      normalizeSpan(span);
+      sealed = sealSpan(this.#sealOptions(spanFields(span), this.#factoIdOf(span), seq, this.#head.prevHash, this.#head.dropped));
+    } catch (error) {
+      // Its seq is spent without a record: the next record declares it, as in deferred mode.
+      this.#head.skip(seq);
+      throw error;
+    }
+    this.#head.link(seq, toHex(sealed.hash));
     this.#sealed.add(span);
     this.#signed++;
     applySeal(span, sealed);
   }
 
-  /** Deferred mode, in onEnding: everything the record needs is taken now; the lane seals it later. */
+  /**
+   * Deferred mode, in onEnding: the seq is taken and everything the record needs is copied now; the
+   * lane seals it later. A span whose snapshot fails still holds its seq, so the lane declares it.
+   */
   #reserve(span: Span): void {
-    normalizeSpan(span);
-    const fields = spanFields(span);
-    const { seq, dropped } = this.#head.reserve();
-    this.#sealed.add(span);
+    const seq = this.#head.reserve();
+    const factoId = this.#factoIdOf(span);
+    try {
+      normalizeSpan(span);
+      this.#lane.add({ span, factoId, seq, fields: spanFields(span) });
+      this.#sealed.add(span);
+    } catch (failure) {
+      this.#lane.add({ span, factoId, seq, failure });
+    }
     // Content that must not leave the process goes now, not when the record is built.
-    if (this.#capture !== 'full') for (const key of Object.keys(span.attributes)) if (this.#contentKeys.has(key)) delete (span.attributes as Record<string, unknown>)[key];
-    this.#lane.add({ span, fields, factoId: factoIdOf(span), seq, dropped });
+    this.#withholdContent(span);
   }
 
-  #sealPending(job: PendingSeal, prevHash: string, signed: boolean): string {
-    const options = this.#sealOptions(job.fields, job.factoId, job.seq, prevHash, job.dropped);
+  /** Capture `hashes` or `none`: content values never leave the process, sealed or not. */
+  #withholdContent(span: Span): void {
+    if (this.#capture === 'full') return;
+    const attributes = span.attributes as Record<string, unknown>;
+    for (const key of Object.keys(attributes)) if (this.#contentKeys.has(key)) delete attributes[key];
+  }
+
+  #sealPending(job: PendingSeal & { readonly fields: SpanFields }, prevHash: string, dropped: number, signed: boolean): string {
+    const options = this.#sealOptions(job.fields, job.factoId, job.seq, prevHash, dropped);
     const sealed = signed ? sealSpan(options) : prepareSeal(options);
     if (signed) this.#signed++;
     applySeal(job.span as Span, sealed);
@@ -195,27 +230,37 @@ export class FactoSpanProcessor implements SpanProcessor {
     };
   }
 
-  #recordDropped(spans: readonly ReadableSpan[]): void {
+  #recordDropped(spans: readonly ReadableSpan[], _reason: DropReason): void {
     const sealed = spans.filter((span) => this.#sealed.has(span));
     for (const span of sealed) this.#lane.markUndeliverable(span);
     this.#head.recordDropped(sealed.length);
   }
 
+  /** A span that did not start here (ended through another provider's processor) gets its id now. */
+  #factoIdOf(span: Span): string {
+    let factoId = this.#factoIds.get(span);
+    if (factoId === undefined) {
+      factoId = randomFactoId();
+      this.#factoIds.set(span, factoId);
+    }
+    return factoId;
+  }
+
   #reportFailure(span: Span, error: unknown): void {
+    this.#withholdContent(span);
     this.#sealFailures++;
     const message = error instanceof Error ? error.message : String(error);
-    diag.error(`facto: span "${span.name}" was not signed: ${message}`);
+    diag.error(`facto: span "${span.name}" could not be sealed (${message}); it goes out unsigned, and the chain declares its seq dropped`);
     writeAttribute(span, SEAL_ERROR, message);
   }
 }
 
-function factoIdOf(span: Span): string {
-  const value = span.attributes[ATTR.id];
-  return typeof value === 'string' ? value : randomFactoId();
-}
-
 function applySeal(span: Span, sealed: PreparedSeal): void {
-  for (const key of sealed.removeKeys) delete (span.attributes as Record<string, unknown>)[key];
+  const attributes = span.attributes as Record<string, unknown>;
+  // Transport attributes are the proof's alone: one a caller set (facto.dropped, say) would travel
+  // beside the real proof and make the collector rebuild a different record.
+  for (const key of Object.keys(attributes)) if (TRANSPORT_KEYS.has(key)) delete attributes[key];
+  for (const key of sealed.removeKeys) delete attributes[key];
   for (const [key, value] of Object.entries(sealed.attributes)) writeAttribute(span, key, value);
 }
 

@@ -1,23 +1,23 @@
 /**
- * Deferred sealing. When a span ends, the processor only snapshots its fields (they are final then),
- * reserves its seq and notes the drop total it will declare; this lane builds, hashes, links and
- * signs the records later, on the export worker, strictly in seq order, because each record names
- * the hash of the one before. A span dropped from the export queue is still hashed (not signed) so the
- * next record's prev_hash is exactly what inline signing would have written.
+ * Deferred sealing. When a span ends, the processor only snapshots its fields (they are final then)
+ * and reserves its seq; this lane builds, hashes, links and signs the records later, on the export
+ * worker, strictly in seq order, because each record names the hash of the one before. Each record
+ * declares the drop total as it stands when it is sealed, so a loss found on the way (a span dropped
+ * from the queue, a record that could not be sealed) is declared by the very next record. A span
+ * dropped from the export queue is still hashed (not signed), so the next record links to it exactly
+ * as inline signing would have.
  */
 import type { SpanFields } from '@facto/core';
 import type { ChainHead } from './chain-head.js';
 
-export interface PendingSeal {
-  readonly span: object;
-  readonly fields: SpanFields;
-  readonly factoId: string;
-  readonly seq: number;
-  readonly dropped: number;
-}
+/** A reserved seq and what its record is built from: the span's snapshot, or why none could be taken. */
+export type PendingSeal = { readonly span: object; readonly factoId: string; readonly seq: number } & (
+  | { readonly fields: SpanFields }
+  | { readonly failure: unknown }
+);
 
-/** Seals one record after `prevHash`; signs it unless it will never be delivered. Returns the hash, hex. */
-export type SealFunction = (job: PendingSeal, prevHash: string, sign: boolean) => string;
+/** Seals one record after `prevHash`, declaring `dropped`; signs it unless it will never be delivered. Returns the hash, hex. */
+export type SealFunction = (job: PendingSeal & { readonly fields: SpanFields }, prevHash: string, dropped: number, sign: boolean) => string;
 
 export class SealingLane {
   readonly #head: ChainHead;
@@ -65,12 +65,14 @@ export class SealingLane {
   #sealNext(): void {
     const job = this.#jobs.shift()!;
     this.#bySpan.delete(job.span);
+    const undeliverable = this.#undeliverable.has(job.span);
     try {
-      const hash = this.#seal(job, this.#head.prevHash, !this.#undeliverable.has(job.span));
+      if ('failure' in job) throw job.failure;
+      const hash = this.#seal(job, this.#head.prevHash, this.#head.dropped, !undeliverable);
       this.#head.link(job.seq, hash);
     } catch (error) {
-      // Its seq is spent without a record: count it as dropped so later records declare the gap.
-      this.#head.recordDropped(1);
+      // Its seq is spent without a record: counted as dropped, so the next record declares the gap.
+      this.#head.skip(job.seq, undeliverable);
       this.#onFailure(job, error);
     }
   }

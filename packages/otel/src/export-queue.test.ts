@@ -1,0 +1,190 @@
+import { ExportResultCode, type ExportResult } from '@opentelemetry/core';
+import type { ReadableSpan, SpanExporter } from '@opentelemetry/sdk-trace-base';
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+import { ExportQueue, type DropReason, type ExportQueueOptions } from './export-queue.js';
+
+/** The error the official OTLP exporters hand back for an HTTP failure (OTLPExporterError: code = status). */
+function httpFailure(status: number, data = ''): ExportResult {
+  return { code: ExportResultCode.FAILED, error: Object.assign(new Error(`Status ${status}`), { code: status, data }) };
+}
+const delivered: ExportResult = { code: ExportResultCode.SUCCESS };
+
+/** A stand-in collector: decides each request from the span names in it, answers on a later microtask. */
+class MemoryExporter implements SpanExporter {
+  readonly requests: string[][] = [];
+  readonly accepted: string[] = [];
+  answer: (names: string[]) => ExportResult = () => delivered;
+
+  export(spans: ReadableSpan[], done: (result: ExportResult) => void): void {
+    const names = spans.map((span) => span.name);
+    this.requests.push(names);
+    const result = this.answer(names);
+    if (result.code === ExportResultCode.SUCCESS) this.accepted.push(...names);
+    queueMicrotask(() => done(result));
+  }
+
+  shutdown(): Promise<void> {
+    return Promise.resolve();
+  }
+}
+
+const span = (name: string) => ({ name }) as ReadableSpan;
+
+let exporter: MemoryExporter;
+let drops: { names: string[]; reason: DropReason }[];
+let messages: { level: 'warn' | 'error'; message: string }[];
+
+function queue(options: Partial<ExportQueueOptions> = {}): ExportQueue {
+  return new ExportQueue({
+    exporter,
+    scheduledDelayMillis: 100,
+    retryDelayMillis: 1000,
+    onDrop: (spans, reason) => drops.push({ names: spans.map((item) => item.name), reason }),
+    report: { warn: (message) => messages.push({ level: 'warn', message }), error: (message) => messages.push({ level: 'error', message }) },
+    ...options,
+  });
+}
+
+beforeEach(() => {
+  vi.useFakeTimers();
+  exporter = new MemoryExporter();
+  drops = [];
+  messages = [];
+});
+afterEach(() => {
+  vi.useRealTimers();
+});
+
+describe('ExportQueue', () => {
+  it('sends a full batch on the next tick and a partial one after the scheduled delay', async () => {
+    const subject = queue({ maxExportBatchSize: 3 });
+    for (const name of ['a', 'b', 'c', 'd']) subject.enqueue(span(name));
+    expect(exporter.requests).toEqual([]);
+    await vi.advanceTimersByTimeAsync(0);
+    expect(exporter.requests).toEqual([['a', 'b', 'c']]);
+    await vi.advanceTimersByTimeAsync(99);
+    expect(exporter.requests).toHaveLength(1);
+    await vi.advanceTimersByTimeAsync(1);
+    expect(exporter.requests).toEqual([['a', 'b', 'c'], ['d']]);
+    expect(subject.stats).toMatchObject({ queued: 0, delivered: 4, dropped: 0 });
+  });
+
+  it('splits a batch the collector finds too large (413) until the parts go through, losing nothing', async () => {
+    // The collector takes at most 2 spans per request.
+    exporter.answer = (names) => (names.length > 2 ? httpFailure(413) : delivered);
+    const subject = queue({ maxExportBatchSize: 8 });
+    const names = Array.from({ length: 8 }, (_, index) => `s${index}`);
+    for (const name of names) subject.enqueue(span(name));
+    const report = await flushed(subject);
+    expect(exporter.accepted).toEqual(names);
+    expect(exporter.requests.map((request) => request.length)).toEqual([8, 4, 2, 2, 2, 2]);
+    expect(report).toEqual({ delivered: 8, undelivered: 0, dropped: 0, refused: 0 });
+    expect(drops).toEqual([]);
+  });
+
+  it('drops and declares a span refused even alone, and delivers every span behind it', async () => {
+    exporter.answer = (names) => (names.includes('poison') ? httpFailure(413, 'request body exceeds 100 bytes') : delivered);
+    const subject = queue({ maxExportBatchSize: 8 });
+    const names = ['a', 'b', 'c', 'poison', 'd', 'e', 'f', 'g', 'h', 'i'];
+    for (const name of names) subject.enqueue(span(name));
+    const report = await flushed(subject);
+    expect(exporter.accepted).toEqual(names.filter((name) => name !== 'poison'));
+    expect(drops).toEqual([{ names: ['poison'], reason: 'refused' }]);
+    expect(report).toEqual({ delivered: 9, undelivered: 0, dropped: 1, refused: 1 });
+    expect(messages.filter((item) => item.level === 'error').map((item) => item.message)).toEqual([
+      'the collector refused a span permanently (HTTP 413: request body exceeds 100 bytes); it is dropped and declared in the chain',
+    ]);
+    // Finding one bad span among 8 costs log2(8) + 1 refused requests, not one per span.
+    expect(exporter.requests.filter((request) => request.includes('poison')).map((request) => request.length)).toEqual([8, 4, 2, 1]);
+  });
+
+  it('treats any other 4xx for the batch (400) the same way', async () => {
+    exporter.answer = (names) => (names.includes('bad') ? httpFailure(400) : delivered);
+    const subject = queue({ maxExportBatchSize: 4 });
+    for (const name of ['bad', 'ok']) subject.enqueue(span(name));
+    const report = await flushed(subject);
+    expect(exporter.accepted).toEqual(['ok']);
+    expect(report).toMatchObject({ dropped: 1, refused: 1 });
+  });
+
+  it('keeps spans through an outage (5xx, network) and retries with a doubling backoff', async () => {
+    let failing = true;
+    exporter.answer = () => (failing ? httpFailure(500) : delivered);
+    const subject = queue({ maxExportBatchSize: 2 });
+    subject.enqueue(span('a'));
+    subject.enqueue(span('b'));
+    await vi.advanceTimersByTimeAsync(0);
+    await vi.advanceTimersByTimeAsync(1000);
+    await vi.advanceTimersByTimeAsync(2000);
+    expect(exporter.requests).toHaveLength(3);
+    await vi.advanceTimersByTimeAsync(3999);
+    expect(exporter.requests).toHaveLength(3);
+    failing = false;
+    await vi.advanceTimersByTimeAsync(1);
+    expect(exporter.accepted).toEqual(['a', 'b']);
+    expect(drops).toEqual([]);
+    expect(subject.stats).toMatchObject({ delivered: 2, failedExports: 3 });
+  });
+
+  it('does not drop spans when the collector refuses every request (401): backs off and says so once', async () => {
+    exporter.answer = () => httpFailure(401, 'invalid bearer token');
+    const subject = queue({ maxExportBatchSize: 1 });
+    subject.enqueue(span('a'));
+    await vi.advanceTimersByTimeAsync(0);
+    await vi.advanceTimersByTimeAsync(1000 + 2000 + 4000);
+    expect(exporter.requests.length).toBe(4);
+    expect(drops).toEqual([]);
+    expect(subject.stats.queued).toBe(1);
+    expect(messages.filter((item) => item.level === 'error')).toEqual([
+      { level: 'error', message: 'the collector refuses every export (HTTP 401: invalid bearer token): check the endpoint and the token; retrying with backoff' },
+    ]);
+  });
+
+  it('warns once when it starts dropping a full queue, once when it recovers, and reports the drops', async () => {
+    exporter.answer = () => httpFailure(503);
+    const subject = queue({ maxQueueSize: 3, maxExportBatchSize: 10 });
+    for (let index = 0; index < 10; index++) subject.enqueue(span(`s${index}`));
+    expect(drops.map((drop) => drop.reason)).toEqual(Array(7).fill('queue_full'));
+    expect(messages).toEqual([{ level: 'warn', message: expect.stringMatching(/^the export queue is full \(3 spans\)/) }]);
+    exporter.answer = () => delivered;
+    const report = await flushed(subject);
+    expect(report).toEqual({ delivered: 3, undelivered: 0, dropped: 7, refused: 0 });
+    subject.enqueue(span('after'));
+    expect(messages.at(-1)).toEqual({ level: 'warn', message: 'the export queue has room again; 7 spans were dropped while it was full' });
+    // Each report covers what happened since the previous one.
+    expect(await flushed(subject)).toEqual({ delivered: 1, undelivered: 0, dropped: 0, refused: 0 });
+  });
+
+  it('gives up on what is left at shutdown, declares it dropped and counts it in the same report', async () => {
+    exporter.answer = (names) => (names.includes('stuck') ? httpFailure(503) : delivered);
+    const subject = queue({ maxExportBatchSize: 1 });
+    subject.enqueue(span('ok'));
+    await vi.advanceTimersByTimeAsync(0);
+    subject.enqueue(span('stuck'));
+    const shutdown = subject.shutdown(5000);
+    await vi.advanceTimersByTimeAsync(5000);
+    expect(await shutdown).toEqual({ delivered: 1, undelivered: 1, dropped: 1, refused: 0 });
+    expect(drops).toEqual([{ names: ['stuck'], reason: 'shutdown' }]);
+    expect(subject.enqueue(span('late'))).toBe(false);
+    expect(drops.at(-1)).toEqual({ names: ['late'], reason: 'shutdown' });
+  });
+
+  it('grows the batch back after a split, so one oversized batch does not slow every later one', async () => {
+    let limit = 2;
+    exporter.answer = (names) => (names.length > limit ? httpFailure(413) : delivered);
+    const subject = queue({ maxExportBatchSize: 8 });
+    for (let index = 0; index < 8; index++) subject.enqueue(span(`first${index}`));
+    await flushed(subject);
+    limit = 8;
+    exporter.requests.length = 0;
+    for (let index = 0; index < 24; index++) subject.enqueue(span(`second${index}`));
+    await flushed(subject);
+    expect(exporter.requests.map((request) => request.length)).toEqual([4, 4, 4, 4, 8]);
+  });
+});
+
+async function flushed(subject: ExportQueue) {
+  const flush = subject.flush(60_000);
+  await vi.runAllTimersAsync();
+  return flush;
+}
