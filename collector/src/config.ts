@@ -25,7 +25,9 @@ export interface CollectorConfig {
   readonly origin: string | undefined;
   /** Largest accepted request body, bytes, after decompression. */
   readonly maxBodyBytes: number;
-  /** Requests being processed at once before 503 + Retry-After. */
+  /** Seconds a client may take to send a whole request (headers and body) before 408. */
+  readonly readTimeout: number;
+  /** Requests being processed at once before 503 + Retry-After (reading a body does not count). */
   readonly maxConcurrentIngest: number;
   /** A duplicate arriving later than this after the original is a replay incident (earlier: a retry). */
   readonly replayWindowSeconds: number;
@@ -50,6 +52,7 @@ export const DEFAULT_CONFIG: CollectorConfig = {
   logKey: './.facto/log-key.pem',
   origin: undefined,
   maxBodyBytes: 16 * 1024 * 1024,
+  readTimeout: 30,
   maxConcurrentIngest: 8,
   replayWindowSeconds: 900,
   ingestToken: undefined,

@@ -29,9 +29,9 @@ export class TestAgent {
   }
 
   /** Seals the next span of the chain and returns it as a verifier would receive it. */
-  next(name = 'tool.call', extra: Record<string, unknown> = {}): SpanFields & { factoId: string; hash: string } {
+  next(name = 'tool.call', extra: Record<string, unknown> = {}, options: { factoId?: string; signWith?: Ed25519KeyPair } = {}): SpanFields & { factoId: string; hash: string } {
     spanCounter++;
-    const factoId = `ft-00000000-0000-4000-8000-${spanCounter.toString(16).padStart(12, '0')}`;
+    const factoId = options.factoId ?? `ft-00000000-0000-4000-8000-${spanCounter.toString(16).padStart(12, '0')}`;
     const span: SpanFields = {
       traceId: '4bf92f3577b34da6a3ce929d0e0e4736',
       spanId: spanCounter.toString(16).padStart(16, '0'),
@@ -48,7 +48,8 @@ export class TestAgent {
     const sealed = sealSpan({
       span,
       chain: { factoId, agentId: this.agentId, chainId: this.chainId, seq: this.seq, prevHash: this.prevHash, keyId: keyId(this.keys.publicKey), dropped: this.dropped },
-      privateKey: this.keys.privateKey,
+      // signWith: a forger's key, while key_id and facto.public_key still name this agent's key.
+      privateKey: (options.signWith ?? this.keys).privateKey,
       publicKey: this.publicKeyHex,
       contentKeys: new Set(DEFAULT_CONTENT_KEYS),
       capture: 'full',

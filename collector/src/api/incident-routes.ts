@@ -22,6 +22,7 @@ const KINDS: Record<IncidentKind, true> = {
   bad_link: true,
   undeclared_gap: true,
   malformed_record: true,
+  duplicate_id: true,
 };
 
 export function incidentRoutes(context: CollectorContext): Route[] {
@@ -53,6 +54,9 @@ function incidentToJson(incident: Incident) {
     detail: incident.detail,
     evidence: parseEvidence(incident.evidenceJson),
     detected_at: toRfc3339(incident.createdAt),
+    // A repeat of the same finding is counted here rather than listed again.
+    count: incident.count,
+    last_seen_at: toRfc3339(incident.lastSeenAt),
   };
 }
 

@@ -36,7 +36,7 @@ async function registerKey(context: CollectorContext, request: HttpRequest): Pro
   try {
     publicKey = parsePublicKey(requiredString(body, 'public_key', 'body'));
   } catch (error) {
-    if (error instanceof HttpError) throw error;
+    if (HttpError.isInstance(error)) throw error;
     throw badRequest(`body.public_key is not an Ed25519 public key (SPKI PEM, base64 or hex of 32 bytes): ${(error as Error).message}`);
   }
   const notBefore = optionalTimeField(body, 'not_before', 'body') ?? null;

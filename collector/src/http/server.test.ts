@@ -1,4 +1,5 @@
 import http from 'node:http';
+import net from 'node:net';
 import zlib from 'node:zlib';
 import { FactoError } from '@facto/core';
 import { afterEach, describe, expect, it, vi } from 'vitest';
@@ -19,7 +20,21 @@ async function start(routes: Route[], config: Partial<CollectorConfig> = {}) {
   const context = fakeContext({ config: { maxBodyBytes: 64 * 1024, ...config } });
   const server = createHttpServer({ routes, context });
   servers.push(server);
-  return { url: await listen(server), context };
+  return { url: await listen(server), context, server };
+}
+
+/** A client that sends a request's headers and the start of its body, then nothing: it ends with what the server last said. */
+function stallingClient(url: string, path: string, bodyStart: string, declaredLength: number): Promise<{ ended: Promise<string> }> {
+  const { port } = new URL(url);
+  return new Promise((resolve) => {
+    const socket = net.connect(Number(port), '127.0.0.1', () => {
+      socket.write(`POST ${path} HTTP/1.1\r\nHost: collector\r\nContent-Length: ${declaredLength}\r\n\r\n${bodyStart}`);
+      let received = '';
+      socket.on('data', (chunk) => (received += chunk.toString('latin1')));
+      socket.on('error', () => undefined);
+      resolve({ ended: new Promise((done) => socket.on('close', () => done(received))) });
+    });
+  });
 }
 
 describe('routing', () => {
@@ -86,12 +101,46 @@ describe('request bodies', () => {
     }
   });
 
-  it('answers 413 at once when Content-Length is over the limit', async () => {
+  it('answers 413 at once when Content-Length is over the limit, before the body is sent', async () => {
     const { url } = await start(routes, { maxBodyBytes: limit });
     const response = await rawRequest(`${url}/upload`, { method: 'POST', headers: { 'content-length': String(limit + 1) } }, (request) => request.flushHeaders());
     expect(response.status).toBe(413);
-    expect(response.headers.connection).toBe('close');
+    // Within the drain bound the rest of the body is read and discarded, and the connection kept.
+    expect(response.headers.connection).toBe('keep-alive');
+    const huge = await rawRequest(`${url}/upload`, { method: 'POST', headers: { 'content-length': String(100 * limit) } }, (request) => request.flushHeaders());
+    expect([huge.status, huge.headers.connection]).toEqual([413, 'close']);
     expect(handler).not.toHaveBeenCalled();
+  });
+
+  it('lets a client that writes its whole over-limit body read the 413 (no broken pipe), then serves it again', async () => {
+    // Bodies larger than the socket buffers: the client is still writing when the answer comes.
+    const { url } = await start(routes, { maxBodyBytes: 1024 * 1024 });
+    // node:http is the client the official OTLP exporters use; a reset socket is an 'error' there.
+    // With a Content-Length (end(body)) and chunked, as the exporters stream it (write(), then end()).
+    for (const size of [1024 * 1024 + 1, 3 * 1024 * 1024]) {
+      const sized = await rawRequest(`${url}/upload`, { method: 'POST' }, (request) => request.end(Buffer.alloc(size, 7)));
+      const chunked = await rawRequest(`${url}/upload`, { method: 'POST' }, (request) => {
+        request.write(Buffer.alloc(size, 7));
+        request.end();
+      });
+      for (const response of [sized, chunked]) {
+        expect(response.status).toBe(413);
+        expect(JSON.parse(response.body).error).toMatch(/exceeds 1048576 bytes/);
+      }
+    }
+    // The connection outlives the 413: the rest of the body was read, not left to reset the socket.
+    const agent = new http.Agent({ keepAlive: true, maxSockets: 1 });
+    try {
+      const first = await rawRequest(`${url}/upload`, { method: 'POST', agent }, (request) => request.end(Buffer.alloc(2 * 1024 * 1024, 1)));
+      let reused: boolean | undefined;
+      const second = await rawRequest(`${url}/upload`, { method: 'POST', agent }, (request) => {
+        request.on('socket', () => (reused = request.reusedSocket));
+        request.end('after');
+      });
+      expect([first.status, second.status, JSON.parse(second.body).text, reused]).toEqual([413, 200, 'after', true]);
+    } finally {
+      agent.destroy();
+    }
   });
 
   it('stops reading a chunked body at the limit with 413', async () => {
@@ -202,6 +251,32 @@ describe('ingest concurrency', () => {
     expect((await fetch(`${url}/ingest`, { method: 'POST' })).status).toBe(200);
     const counted = await context.metrics.requests.get();
     expect(Object.fromEntries(counted.values.map((value) => [value.labels.status, value.value]))).toEqual({ '200': 3, '503': 1 });
+  });
+});
+
+describe('slow clients', () => {
+  it('keeps serving while eight clients trickle their bodies: reading holds no ingest slot, and the read timeout ends them with 408', async () => {
+    const { url, server } = await start([{ method: 'POST', path: '/ingest', access: 'ingest', handler: (request) => json(200, { length: request.body.length }) }], { maxConcurrentIngest: 2, readTimeout: 1 });
+    let heads = 0;
+    server.on('request', () => heads++);
+    const stalled = await Promise.all(Array.from({ length: 8 }, () => stallingClient(url, '/ingest', 'partial', 1000)));
+    await vi.waitFor(() => expect(heads).toBe(8));
+    const genuine = await fetch(`${url}/ingest`, { method: 'POST', body: 'a genuine export' });
+    expect([genuine.status, await genuine.json()]).toEqual([200, { length: 16 }]);
+    const endings = await Promise.all(stalled.map((client) => client.ended));
+    for (const ending of endings) expect(ending).toMatch(/^HTTP\/1\.1 408 /);
+  });
+
+  it('bounds what bodies being read may buffer in memory, all together, and answers 503 beyond', async () => {
+    const { url, context } = await start([{ method: 'POST', path: '/ingest', access: 'ingest', handler: () => json(200, {}) }], { maxBodyBytes: 1024, readTimeout: 30 });
+    const buffered = async () => (await context.metrics.bodyBytesBuffered.get()).values[0]?.value;
+    // Four bodies of 1000 bytes, each one byte short: 4000 of the 4096 bytes the budget allows.
+    const held = await Promise.all(Array.from({ length: 4 }, () => stallingClient(url, '/ingest', 'x'.repeat(1000), 1001)));
+    await vi.waitFor(async () => expect(await buffered()).toBe(4000));
+    const refused = await rawRequest(`${url}/ingest`, { method: 'POST' }, (request) => request.end('y'.repeat(1000)));
+    expect([refused.status, refused.headers['retry-after']]).toEqual([503, '1']);
+    expect(await buffered()).toBe(4000);
+    expect(held).toHaveLength(4);
   });
 });
 

@@ -3,6 +3,7 @@
  * server (http/server.ts) does the socket work (bodies, gzip, limits, errors). Keeping handlers free
  * of node:http makes them easy to test and to reuse behind another server.
  */
+import { FactoError } from '@facto/core';
 export interface HttpRequest {
   readonly method: string;
   readonly url: URL;
@@ -34,15 +35,26 @@ export interface Route {
   readonly handler: Handler;
 }
 
-/** Thrown by handlers for a client error; the server turns it into the status with a JSON reason. */
-export class HttpError extends Error {
+const httpErrorMarker = Symbol.for('facto.http.error');
+
+/**
+ * Thrown by handlers for a client error; the server turns it into the status with a JSON reason. Its
+ * message is written for the client: it says what was wrong with the request, never what is inside
+ * the collector.
+ */
+export class HttpError extends FactoError {
+  readonly [httpErrorMarker] = true;
   readonly status: number;
   readonly headers: Readonly<Record<string, string>>;
   constructor(status: number, message: string, headers: Record<string, string> = {}) {
-    super(message);
+    super('invalid_argument', message);
     this.name = 'HttpError';
     this.status = status;
     this.headers = headers;
+  }
+
+  static override isInstance(error: unknown): error is HttpError {
+    return typeof error === 'object' && error !== null && (error as Record<symbol, unknown>)[httpErrorMarker] === true;
   }
 }
 

@@ -1,29 +1,66 @@
 /**
  * Phase one of ingest, outside the sequencer lane because it is the CPU-heavy part: for every span of
  * a request, rebuild the record, recompute the hash and verify the signature. Nothing here reads or
- * writes shared state, so requests can do it concurrently (and, at scale, on other replicas).
+ * writes shared state (the key lookup only chooses which key to try first), so requests can do it
+ * concurrently and, at scale, on other replicas.
  */
-import { ATTR, FactoError, fromHex, isSealed, toHex, keyId as computeKeyId, openSpan, verifyRecordSignature, type AttributePairs, type OpenedSpan, type SpanFields } from '@facto/core';
+import { ATTR, FactoError, fromHex, isSealed, toHex, keyId as computeKeyId, openSpan, verifyRecordSignature, type AttributePairs, type FactoRecord, type OpenedSpan, type SpanFields } from '@facto/core';
 import type { DecodedTraceRequest } from '../otlp/decoded-trace-request.js';
-import type { IncidentKind } from '../store/types.js';
-import type { KeyRegistry } from './key-registry.js';
 
-export interface Candidate {
+/** Where a span sat in its request and what came with it. */
+export interface Placement {
   /** [resource, scope, span] position in the request, for forwarding decisions. */
   readonly position: readonly [number, number, number];
   readonly span: SpanFields;
   readonly resource: AttributePairs;
   readonly scope: { readonly name: string; readonly version: string };
-  readonly sealed: boolean;
-  readonly opened?: OpenedSpan;
+}
+
+/** A span without facto.signature: the collector's unsigned-span policy decides it. */
+export interface UnsignedCandidate extends Placement {
+  readonly kind: 'unsigned';
+}
+
+/** A signed span whose record cannot be rebuilt, or does not hash to what the signer claimed. */
+export interface UnreadableCandidate extends Placement {
+  readonly kind: 'unreadable';
+  readonly reason: 'malformed_record' | 'hash_mismatch';
+  readonly detail: string;
+  /** The rebuilt record, when there is one (a hash mismatch), for the incident. */
+  readonly record?: FactoRecord;
+}
+
+/** A signed span whose record was rebuilt and hashes to its facto.hash. */
+export interface SignedCandidate extends Placement {
+  readonly kind: 'signed';
+  readonly opened: OpenedSpan;
+  readonly record: FactoRecord;
   /** Hex of the record hash recomputed from what arrived. */
-  readonly hash?: string;
+  readonly hash: string;
+  /** Hex of the signature. */
+  readonly signature: string;
   /** The public key facto.public_key carried, if it matches key_id. */
   readonly presentedKey?: string;
-  /** The signature verified under the key the registry holds for key_id, or else the presented key. */
-  readonly signatureOk: boolean;
-  /** Why the span is refused before any key decision, if it is. */
-  readonly failure?: { readonly kind: IncidentKind; readonly detail: string };
+  /** The public key (hex) the signature was verified under in this phase, if it verified. */
+  readonly verifiedWith?: string;
+}
+
+export type Candidate = UnsignedCandidate | UnreadableCandidate | SignedCandidate;
+
+/** Which key phase one should try first for a key id (the registry's, when it has one). */
+export type KeyLookup = (keyId: string) => string | undefined;
+
+export function examineRequest(request: DecodedTraceRequest, registeredKey: KeyLookup): Candidate[] {
+  const candidates: Candidate[] = [];
+  request.resourceSpans.forEach((resourceSpans, resourceIndex) => {
+    resourceSpans.scopeSpans.forEach((scopeSpans, scopeIndex) => {
+      scopeSpans.spans.forEach((span, spanIndex) => {
+        const placement: Placement = { position: [resourceIndex, scopeIndex, spanIndex], span, resource: resourceSpans.resource.attributes, scope: scopeSpans.scope };
+        candidates.push(examineSpan(placement, registeredKey));
+      });
+    });
+  });
+  return candidates;
 }
 
 function stringAttribute(span: SpanFields, key: string): string | undefined {
@@ -31,39 +68,41 @@ function stringAttribute(span: SpanFields, key: string): string | undefined {
   return undefined;
 }
 
-export function examineRequest(request: DecodedTraceRequest, registry: KeyRegistry): Candidate[] {
-  const candidates: Candidate[] = [];
-  request.resourceSpans.forEach((resourceSpans, resourceIndex) => {
-    resourceSpans.scopeSpans.forEach((scopeSpans, scopeIndex) => {
-      scopeSpans.spans.forEach((span, spanIndex) => {
-        const base = { position: [resourceIndex, scopeIndex, spanIndex] as const, span, resource: resourceSpans.resource.attributes, scope: scopeSpans.scope };
-        candidates.push(examineSpan(base, registry));
-      });
-    });
-  });
-  return candidates;
+/** facto.public_key, if it is a well-formed key whose id is the record's key_id. */
+function presentedKeyOf(span: SpanFields, keyId: string): string | undefined {
+  const presented = stringAttribute(span, ATTR.publicKey);
+  if (presented === undefined) return undefined;
+  try {
+    return computeKeyId(fromHex(presented, ATTR.publicKey, 32)) === keyId ? presented : undefined;
+  } catch {
+    return undefined;
+  }
 }
 
-function examineSpan(base: Pick<Candidate, 'position' | 'span' | 'resource' | 'scope'>, registry: KeyRegistry): Candidate {
-  if (!isSealed(base.span)) return { ...base, sealed: false, signatureOk: false };
+export function examineSpan(placement: Placement, registeredKey: KeyLookup): Candidate {
+  if (!isSealed(placement.span)) return { ...placement, kind: 'unsigned' };
   let opened: OpenedSpan;
   try {
-    opened = openSpan(base.span);
+    opened = openSpan(placement.span);
   } catch (error) {
     const detail = FactoError.isInstance(error) ? error.message : String(error);
-    return { ...base, sealed: true, signatureOk: false, failure: { kind: 'malformed_record', detail } };
+    return { ...placement, kind: 'unreadable', reason: 'malformed_record', detail };
   }
-  const hash = toHex(opened.hash);
   if (!opened.hashMatches) {
-    return { ...base, sealed: true, opened, hash, signatureOk: false, failure: { kind: 'hash_mismatch', detail: 'the span does not hash to its facto.hash: altered after signing' } };
+    return { ...placement, kind: 'unreadable', reason: 'hash_mismatch', detail: 'the span does not hash to its facto.hash: altered after signing', record: opened.record };
   }
-  let presentedKey = stringAttribute(base.span, ATTR.publicKey);
-  try {
-    if (presentedKey !== undefined && computeKeyId(fromHex(presentedKey, ATTR.publicKey, 32)) !== opened.record.key_id) presentedKey = undefined;
-  } catch {
-    presentedKey = undefined;
-  }
-  const verifyWith = registry.publicKeyFor(opened.record.key_id) ?? presentedKey;
-  const signatureOk = verifyWith !== undefined && verifyRecordSignature(opened.hash, opened.signature, fromHex(verifyWith, 'public key', 32));
-  return { ...base, sealed: true, opened, hash, presentedKey, signatureOk };
+  const record = opened.record;
+  const presentedKey = presentedKeyOf(placement.span, record.key_id);
+  const tryKey = registeredKey(record.key_id) ?? presentedKey;
+  const verified = tryKey !== undefined && verifyRecordSignature(opened.hash, opened.signature, fromHex(tryKey, 'public key', 32));
+  return {
+    ...placement,
+    kind: 'signed',
+    opened,
+    record,
+    hash: toHex(opened.hash),
+    signature: toHex(opened.signature),
+    presentedKey,
+    verifiedWith: verified ? tryKey : undefined,
+  };
 }

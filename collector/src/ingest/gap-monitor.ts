@@ -12,6 +12,7 @@ import type { LogService } from '../log/log-service.js';
 import type { Logger } from '../ops/logger.js';
 import type { Metrics } from '../ops/metrics.js';
 import type { LinkStatus, NewIncident, Store, StoredEvent } from '../store/types.js';
+import { newIncident } from './incident.js';
 
 export interface GapMonitorOptions {
   readonly store: Store;
@@ -53,16 +54,15 @@ export async function sweepGaps(options: GapMonitorOptions, now = Date.now()): P
         }
         undeclared++;
         linkUpdates.push({ factoId: event.factoId, linkStatus: 'gap_undeclared' });
-        incidents.push({
-          kind: 'undeclared_gap',
-          agentId,
-          chainId,
-          seq: event.seq,
-          factoId: event.factoId,
-          detail: `seq ${gap.fromSeq}..${gap.toSeq} missing before this record and not declared dropped by the signer`,
-          evidenceJson: JSON.stringify({ fromSeq: gap.fromSeq, toSeq: gap.toSeq, dropped: event.dropped }),
-          createdAt: now,
-        });
+        incidents.push(
+          newIncident(
+            'undeclared_gap',
+            { agentId, chainId, seq: event.seq, factoId: event.factoId },
+            `seq ${gap.fromSeq}..${gap.toSeq} missing before this record and not declared dropped by the signer`,
+            { fromSeq: gap.fromSeq, toSeq: gap.toSeq, dropped: event.dropped },
+            now,
+          ),
+        );
       }
     }
     return { events: [], logEntries: [], leaves: [], linkUpdates, incidents, keys: [], unverified: [], erasures: [] };

@@ -1,9 +1,10 @@
 /**
  * The agent key registry: agent_id -> Ed25519 public keys with validity windows and revocation, from
- * the --keys file and the admin API, kept in the store. Two trust modes. `strict`: a span under a key
- * the registry does not hold is rejected. `tofu` (trust on first use): the first key an agent
- * presents is pinned for that agent and recorded, loudly; any other key for it is then rejected until
- * an administrator registers it. Pinning per agent rather than per chain matters: per chain, anyone
+ * the --keys file and the admin API, kept in the store. Two trust modes, applied by the ingest
+ * decision (decide.ts). `strict`: a span under a key the registry does not hold is rejected. `tofu`
+ * (trust on first use): the first key an agent presents with a valid signature is pinned for that
+ * agent, in the same transaction as the span, and recorded loudly; any other key for it is then
+ * rejected until an administrator registers it. Pinning per agent rather than per chain matters: per chain, anyone
  * who knew an agent's name could open a new chain with a key of their own.
  */
 import { readFileSync } from 'node:fs';
@@ -11,10 +12,7 @@ import { FactoError, keyId as computeKeyId, parsePublicKey, toHex } from '@facto
 import type { TrustMode } from '../config.js';
 import type { Logger } from '../ops/logger.js';
 import type { AgentKey, Store } from '../store/types.js';
-
-export type KeyDecision =
-  | { readonly status: 'trusted'; readonly key: AgentKey; readonly pinned: boolean }
-  | { readonly status: 'unknown_key' | 'revoked_key' | 'key_not_valid' | 'agent_mismatch'; readonly detail: string };
+import type { KeyView } from './decide.js';
 
 interface KeyFileEntry {
   readonly publicKey: string;
@@ -102,33 +100,19 @@ export class KeyRegistry {
     return this.#byKeyId.get(keyId)?.publicKey;
   }
 
-  /**
-   * Decides whether a key may sign for an agent at `signedAt` (the span's end time, milliseconds).
-   * `presented` is the public key the span carried (facto.public_key), used only for TOFU pinning.
-   */
-  decide(agentId: string, keyId: string, signedAt: number, presented: string | undefined, now = Date.now()): KeyDecision {
-    const key = this.#byKeyId.get(keyId);
-    if (key) {
-      if (key.agentId !== agentId) return { status: 'agent_mismatch', detail: `key ${keyId} is registered to agent "${key.agentId}", not "${agentId}"` };
-      if (key.revokedAt !== null && key.revokedAt <= now) return { status: 'revoked_key', detail: `key ${keyId} of agent "${agentId}" was revoked at ${new Date(key.revokedAt).toISOString()}` };
-      if ((key.notBefore !== null && signedAt < key.notBefore) || (key.notAfter !== null && signedAt > key.notAfter)) {
-        return { status: 'key_not_valid', detail: `key ${keyId} of agent "${agentId}" is not valid at ${new Date(signedAt).toISOString()}` };
-      }
-      return { status: 'trusted', key, pinned: false };
-    }
-    if (this.mode === 'tofu' && !this.#agentsWithKeys.has(agentId) && presented !== undefined) {
-      const pinned: AgentKey = { agentId, keyId, publicKey: presented, notBefore: null, notAfter: null, revokedAt: null, source: 'tofu', createdAt: now };
-      this.#byKeyId.set(keyId, pinned);
-      this.#agentsWithKeys.add(agentId);
-      this.#logger.warn('TOFU: pinned the first key seen for an agent; register keys and use --trust strict in production', { agentId, keyId });
-      return { status: 'trusted', key: pinned, pinned: true };
-    }
-    const hint = this.mode === 'tofu' ? 'the agent already has a pinned key' : 'strict trust: register it with --keys or the admin API';
-    return { status: 'unknown_key', detail: `key ${keyId} is not registered for agent "${agentId}" (${hint})` };
+  /** A read-only view for the ingest decision (decide.ts), which decides trust and TOFU pins. */
+  view(): KeyView {
+    const byKeyId = this.#byKeyId;
+    const agentsWithKeys = this.#agentsWithKeys;
+    return { key: (keyId) => byKeyId.get(keyId), hasKeys: (agentId) => agentsWithKeys.has(agentId) };
   }
 
-  /** Forgets a pin that was never committed (its batch failed). */
-  async rollback(): Promise<void> {
-    await this.refresh();
+  /** Keys a committed batch pinned under TOFU: known from now on, and said loudly. */
+  applyPins(keys: readonly AgentKey[]): void {
+    for (const key of keys) {
+      this.#byKeyId.set(key.keyId, key);
+      this.#agentsWithKeys.add(key.agentId);
+      this.#logger.warn('TOFU: pinned the first key seen for an agent; register keys and use --trust strict in production', { agentId: key.agentId, keyId: key.keyId });
+    }
   }
 }

@@ -12,6 +12,7 @@ export interface Metrics {
   readonly spansDuplicate: Counter;
   readonly spansUnverified: Counter;
   readonly requests: Counter<'status'>;
+  readonly bodyBytesBuffered: Gauge;
   readonly incidents: Counter<'kind'>;
   readonly verifySeconds: Histogram;
   readonly commitSeconds: Histogram;
@@ -35,6 +36,7 @@ export function createMetrics(options: { defaultMetrics?: boolean } = {}): Metri
     spansDuplicate: new Counter({ name: 'facto_spans_duplicate_total', help: 'Spans already in the log (retries), acknowledged without a second copy', registers }),
     spansUnverified: new Counter({ name: 'facto_spans_unverified_total', help: 'Unsigned spans stored as unverified or forwarded only', registers }),
     requests: new Counter({ name: 'facto_ingest_requests_total', help: 'OTLP ingest requests by HTTP status', labelNames: ['status'], registers }),
+    bodyBytesBuffered: new Gauge({ name: 'facto_http_body_bytes_buffered', help: 'Bytes of request bodies being read, across connections (bounded at 4 x --max-body-bytes)', registers }),
     incidents: new Counter({ name: 'facto_security_incidents_total', help: 'Security incidents recorded, by kind', labelNames: ['kind'], registers }),
     verifySeconds: new Histogram({ name: 'facto_verify_seconds', help: 'Time to verify one request\'s spans (hash, signature)', buckets: [0.0005, 0.001, 0.005, 0.01, 0.05, 0.1, 0.5, 1, 5], registers }),
     commitSeconds: new Histogram({ name: 'facto_commit_seconds', help: 'Time to sequence and durably commit one batch', buckets: [0.0005, 0.001, 0.005, 0.01, 0.05, 0.1, 0.5, 1, 5], registers }),

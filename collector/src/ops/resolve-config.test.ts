@@ -58,13 +58,13 @@ describe('resolveConfig precedence', () => {
     const flags = [
       '--host=127.0.0.2', '--port', '0', '--db', 'postgres://user:pw@db:5432/facto', '--trust', 'strict', '--keys', 'keys.json',
       '--unsigned=store', '--forward', 'https://otel.example:4318/v1/traces', '--checkpoint-interval', '5', '--log-key', 'k.pem',
-      '--origin', 'facto.example.com/log', '--max-body-bytes', '1024', '--max-concurrent-ingest', '2', '--replay-window', '0',
+      '--origin', 'facto.example.com/log', '--max-body-bytes', '1024', '--read-timeout', '9', '--max-concurrent-ingest', '2', '--replay-window', '0',
       '--ingest-token', 'a', '--query-token', 'b', '--admin-token', 'c', '--forward-queue-size', '7', '--log-level', 'debug',
     ];
     const expected = {
       host: '127.0.0.2', port: 0, db: 'postgres://user:pw@db:5432/facto', trust: 'strict', keys: 'keys.json', unsigned: 'store',
       forward: 'https://otel.example:4318/v1/traces', checkpointInterval: 5, logKey: 'k.pem', origin: 'facto.example.com/log',
-      maxBodyBytes: 1024, maxConcurrentIngest: 2, replayWindowSeconds: 0, ingestToken: 'a', queryToken: 'b', adminToken: 'c',
+      maxBodyBytes: 1024, readTimeout: 9, maxConcurrentIngest: 2, replayWindowSeconds: 0, ingestToken: 'a', queryToken: 'b', adminToken: 'c',
       forwardQueueSize: 7, logLevel: 'debug',
     };
     expect(resolveConfig({ argv: flags, env: {} })).toEqual(expected);
@@ -217,7 +217,7 @@ describe('configHelp', () => {
   it('lists every flag with its environment variable, file key and default', () => {
     const help = configHelp();
     for (const flag of ['host', 'port', 'db', 'trust', 'keys', 'unsigned', 'forward', 'checkpoint-interval', 'log-key', 'origin', 'max-body-bytes',
-      'max-concurrent-ingest', 'replay-window', 'ingest-token', 'query-token', 'admin-token', 'forward-queue-size', 'log-level', 'allow-open', 'config']) {
+      'read-timeout', 'max-concurrent-ingest', 'replay-window', 'ingest-token', 'query-token', 'admin-token', 'forward-queue-size', 'log-level', 'allow-open', 'config']) {
       expect(help).toContain(`--${flag}`);
       expect(help).toContain(`env FACTO_${flag.toUpperCase().replaceAll('-', '_')}`);
     }
@@ -228,7 +228,7 @@ describe('configHelp', () => {
   it('matches the table in docs/collector.md, row by row', () => {
     const documentation = readFileSync(new URL('../../../docs/collector.md', import.meta.url), 'utf8');
     const rows = [...configHelp().matchAll(/^ {2}(--\S+.*)\n {6}(.+)\n {6}env (\S+), file key "(\S+)", default (.+)$/gm)];
-    expect(rows).toHaveLength(19);
+    expect(rows).toHaveLength(20);
     for (const [, usage, meaning, env, key, fallback] of rows) {
       const escape = (text: string) => text!.replaceAll('|', '\\|');
       const documented = fallback === 'none' ? 'none' : `\`${fallback}\``;

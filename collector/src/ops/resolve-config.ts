@@ -88,6 +88,7 @@ const OPTIONS: readonly OptionSpec[] = [
   { field: 'logKey', flag: 'log-key', placeholder: 'FILE', parser: pathParser, path: true, meaning: "The collector's own Ed25519 key (PKCS#8 PEM); created with mode 0600 if absent." },
   { field: 'origin', flag: 'origin', placeholder: 'NAME', parser: originParser, meaning: 'The log\'s origin line in checkpoints (no spaces, no "+"); default facto.local/<log key hash>.' },
   { field: 'maxBodyBytes', flag: 'max-body-bytes', placeholder: 'BYTES', parser: integer(1, 1024 ** 3), meaning: 'Largest request body accepted, after decompression (413 beyond).' },
+  { field: 'readTimeout', flag: 'read-timeout', placeholder: 'SECONDS', parser: integer(1, 3600), meaning: 'How long a client may take to send a request (headers and body); 408 and the connection closed beyond.' },
   { field: 'maxConcurrentIngest', flag: 'max-concurrent-ingest', placeholder: 'N', parser: integer(1, 10_000), meaning: 'Ingest requests processed at once before 503 + Retry-After.' },
   { field: 'replayWindowSeconds', flag: 'replay-window', placeholder: 'SECONDS', parser: integer(0, 365 * 86_400), meaning: 'A duplicate arriving later than this after the original is a replay incident, not a retry.' },
   { field: 'ingestToken', flag: 'ingest-token', placeholder: 'TOKEN', parser: tokenParser, secret: true, meaning: 'Bearer token required on POST /v1/traces.' },

@@ -93,8 +93,10 @@ export class LogBuilder {
   }
 }
 
+/** A new incident; its fingerprint follows kind, agent and detail unless given, so distinct fixtures stay distinct. */
 export function incident(overrides: Partial<NewIncident> = {}): NewIncident {
-  return { kind: 'bad_signature', agentId: 'agent-a', chainId: 'chain-1', seq: 3, factoId: 'evt_x', detail: 'signature does not verify', evidenceJson: '{"signature":"00"}', createdAt: 1_767_225_700_000, ...overrides };
+  const base = { kind: 'bad_signature', agentId: 'agent-a', chainId: 'chain-1', seq: 3, factoId: 'evt_x', detail: 'signature does not verify', evidenceJson: '{"signature":"00"}', createdAt: 1_767_225_700_000, ...overrides } as const;
+  return { ...base, fingerprint: overrides.fingerprint ?? hex(`incident ${base.kind} ${base.agentId} ${base.detail}`) };
 }
 
 export function agentKey(overrides: Partial<AgentKey> = {}): AgentKey {

@@ -9,7 +9,7 @@ import { FactoError, MerkleTree, rootAt, type NodeId } from '@facto/core';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { agentKey, checkpoint, hex, incident, LogBuilder, unverifiedSpan } from './conformance-fixtures.js';
 import type { EventDraft } from './conformance-fixtures.js';
-import type { AgentKey, Batch, EventQuery, NewIncident, StoredEvent, Store } from './types.js';
+import type { AgentKey, Batch, EventQuery, Incident, NewIncident, StoredEvent, Store } from './types.js';
 
 export { LogBuilder, type BatchParts, type EventDraft, type LogEntryDraft } from './conformance-fixtures.js';
 
@@ -42,7 +42,9 @@ async function walkPages<T>(fetch: (cursor: number | undefined) => Promise<T[]>,
 }
 
 const byKey = (left: AgentKey, right: AgentKey) => `${left.agentId}/${left.keyId}`.localeCompare(`${right.agentId}/${right.keyId}`);
-const withoutId = ({ id: _id, ...rest }: { id: number } & NewIncident) => rest;
+/** A stored incident seen once, as the NewIncident it was made from (minus the fingerprint, which is not read back). */
+const withoutId = ({ id: _id, count: _count, lastSeenAt: _lastSeenAt, ...rest }: Incident) => rest;
+const asStored = ({ fingerprint: _fingerprint, ...rest }: NewIncident) => rest;
 
 export function runStoreConformance(name: string, options: StoreConformanceOptions): void {
   describe(`Store conformance: ${name}`, () => {
@@ -109,7 +111,8 @@ export function runStoreConformance(name: string, options: StoreConformanceOptio
       expect(await rootAt(store, 4)).toEqual(log.root());
       expect((await store.listKeys()).sort(byKey)).toEqual([...keys].sort(byKey));
       const stored = await store.listIncidents({ limit: 10 });
-      expect(stored.map(withoutId)).toEqual([...incidents].reverse());
+      expect(stored.map(withoutId)).toEqual([...incidents].reverse().map(asStored));
+      expect(stored.map((entry) => [entry.count, entry.lastSeenAt])).toEqual([...incidents].reverse().map((entry) => [1, entry.createdAt]));
       expect(stored.every((entry) => Number.isSafeInteger(entry.id))).toBe(true);
       expect(stored[0]!.id).toBeGreaterThan(stored[1]!.id);
       expect(await store.countUnverified()).toBe(1);
@@ -283,7 +286,7 @@ export function runStoreConformance(name: string, options: StoreConformanceOptio
       const all = kinds.map((kind, position) => incident({ kind, agentId: position % 2 === 0 ? 'agent-a' : 'agent-b', detail: `incident ${position}` }));
       await log.commit(store, { events: [log.event()], incidents: all.slice(0, 3) });
       await log.commit(store, { events: [log.event()], incidents: all.slice(3) });
-      const newestFirst = [...all].reverse();
+      const newestFirst = [...all].reverse().map(asStored);
       const walked = await walkPages((afterId) => store.listIncidents({ limit: 3, afterId }), (entry) => entry.id, 3);
       expect(walked.map(withoutId)).toEqual(newestFirst);
       expect((await store.listIncidents({ kind: 'bad_signature', limit: 10 })).map(withoutId)).toEqual(newestFirst.filter((entry) => entry.kind === 'bad_signature'));
@@ -291,6 +294,27 @@ export function runStoreConformance(name: string, options: StoreConformanceOptio
       const counts = await store.countIncidents();
       expect({ bad_signature: counts.bad_signature, fork: counts.fork, unknown_key: counts.unknown_key, replay: counts.replay }).toEqual({ bad_signature: 3, fork: 2, unknown_key: 1, replay: 1 });
       expect(Object.values(counts).reduce((sum, count) => sum + count, 0)).toBe(7);
+    });
+
+    it('counts a repeated finding (same fingerprint) on its first incident instead of storing it again', async () => {
+      const first = incident({ createdAt: 1000, evidenceJson: '{"first":true}' });
+      const other = incident({ kind: 'fork', detail: 'another finding', createdAt: 1500 });
+      await log.commit(store, { events: [log.event()], incidents: [first, { ...first, createdAt: 2000, evidenceJson: '{"second":true}' }, other] });
+      await log.commit(store, { events: [log.event()], incidents: [{ ...first, createdAt: 3000, evidenceJson: '{"third":true}' }] });
+      const stored = await store.listIncidents({ limit: 10 });
+      expect(stored).toHaveLength(2);
+      const repeated = stored.find((entry) => entry.kind === 'bad_signature')!;
+      expect(repeated).toMatchObject({ count: 3, createdAt: 1000, lastSeenAt: 3000, evidenceJson: '{"first":true}' });
+      expect(stored.find((entry) => entry.kind === 'fork')).toMatchObject({ count: 1, lastSeenAt: 1500 });
+      expect(await store.countIncidents()).toMatchObject({ bad_signature: 3, fork: 1 });
+    });
+
+    it('finds events by facto_id, several at once', async () => {
+      const batch = await log.commit(store, { events: [log.event(), log.event(), log.event()] });
+      const [first, , third] = batch.events as [StoredEvent, StoredEvent, StoredEvent];
+      const found = await store.getEventsByFactoId([third.factoId, 'ft-unknown', first.factoId]);
+      expect(found.sort((left, right) => left.leafIndex - right.leafIndex)).toEqual([first, third]);
+      expect(await store.getEventsByFactoId([])).toEqual([]);
     });
 
     it('keeps checkpoints moving forward only (compare-and-swap), and repeats of the same one are accepted', async () => {
@@ -319,7 +343,7 @@ export function runStoreConformance(name: string, options: StoreConformanceOptio
       expect(await rootAt(store, 4)).toEqual(log.root());
       expect((await store.latestCheckpoint())?.treeSize).toBe(4);
       expect(await store.listKeys()).toEqual([agentKey()]);
-      expect((await store.listIncidents({ limit: 10 })).map(withoutId)).toEqual([incident()]);
+      expect((await store.listIncidents({ limit: 10 })).map(withoutId)).toEqual([asStored(incident())]);
       expect(await store.countUnverified()).toBe(1);
       await log.commit(store, { events: [log.event()] });
       expect(await store.treeSize()).toBe(5);

@@ -70,7 +70,8 @@ export type IncidentKind =
   | 'replay'
   | 'bad_link'
   | 'undeclared_gap'
-  | 'malformed_record';
+  | 'malformed_record'
+  | 'duplicate_id';
 
 export interface Incident {
   readonly id: number;
@@ -81,12 +82,23 @@ export interface Incident {
   readonly factoId: string | null;
   /** Human-readable reason. */
   readonly detail: string;
-  /** JSON evidence (the offending record, signature, the conflicting hash...). */
+  /** JSON evidence (the offending record, signature, the conflicting hash...), capped in size by ingest. */
   readonly evidenceJson: string;
+  /** When it was first seen. */
   readonly createdAt: number;
+  /** How many times the same finding was made (same fingerprint); the evidence is the first one's. */
+  readonly count: number;
+  /** When it was last seen. */
+  readonly lastSeenAt: number;
 }
 
-export type NewIncident = Omit<Incident, 'id'>;
+export interface NewIncident extends Omit<Incident, 'id' | 'count' | 'lastSeenAt'> {
+  /**
+   * Identifies the finding (kind, subject, reason): an incident whose fingerprint is already stored
+   * raises that incident's count and lastSeenAt instead of adding a row.
+   */
+  readonly fingerprint: string;
+}
 
 /** A key the registry knows. Times are milliseconds since the epoch. */
 export interface AgentKey {
@@ -191,6 +203,7 @@ export interface Store {
   // Events
   getEvent(factoId: string): Promise<StoredEvent | null>;
   getEventsByHash(hashes: readonly string[]): Promise<StoredEvent[]>;
+  getEventsByFactoId(factoIds: readonly string[]): Promise<StoredEvent[]>;
   /** Events of one chain at the given seq values (several per seq where forked). */
   getChainEvents(agentId: string, chainId: string, seqs: readonly number[]): Promise<StoredEvent[]>;
   /** Every event of a chain, ascending seq. */

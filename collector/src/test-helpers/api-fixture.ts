@@ -85,7 +85,7 @@ async function callRoute(routes: readonly Route[], method: string, target: strin
   try {
     return (await found.route.handler({ method, url, headers, params: found.params, body, remoteAddress: '127.0.0.1' })) as HttpResponse & { body: any };
   } catch (error) {
-    if (error instanceof HttpError) return { status: error.status, headers: { ...error.headers }, body: { error: error.message } };
+    if (HttpError.isInstance(error)) return { status: error.status, headers: { ...error.headers }, body: { error: error.message } };
     throw error;
   }
 }

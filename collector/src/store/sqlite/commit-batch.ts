@@ -13,6 +13,18 @@ import { eventToParameters, type KeyParameters, keyToParameters, UPSERT_KEY_SQL 
 
 const NODE_HASH_LENGTH = 32;
 
+interface IncidentParameters {
+  kind: string;
+  agent_id: string | null;
+  chain_id: string | null;
+  seq: number | null;
+  facto_id: string | null;
+  detail: string;
+  evidence_json: string;
+  created_at: number;
+  fingerprint: string;
+}
+
 function invalidBatch(reason: string): FactoError {
   return new FactoError('invalid_argument', `Batch refused: ${reason}`);
 }
@@ -68,8 +80,12 @@ export function createBatchCommitter(database: Database.Database): (batch: Batch
   const insertNode = database.prepare<[number, number, Uint8Array]>('INSERT INTO merkle_nodes (level, idx, hash) VALUES (?, ?, ?) ON CONFLICT (level, idx) DO NOTHING');
   const readNode = database.prepare<[number, number], { hash: Uint8Array }>('SELECT hash FROM merkle_nodes WHERE level = ? AND idx = ?');
   const updateLink = database.prepare<[string, string]>('UPDATE events SET link_status = ? WHERE facto_id = ?');
-  const insertIncident = database.prepare<[string, string | null, string | null, number | null, string | null, string, string, number]>(
-    'INSERT INTO incidents (kind, agent_id, chain_id, seq, facto_id, detail, evidence_json, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)',
+  // A finding already recorded (same fingerprint) is counted, not stored again: its evidence would
+  // repeat, and anyone who can reach ingest could otherwise grow the database at will.
+  const insertIncident = database.prepare<[IncidentParameters]>(
+    `INSERT INTO incidents (kind, agent_id, chain_id, seq, facto_id, detail, evidence_json, created_at, fingerprint, count, last_seen_at)
+      VALUES (@kind, @agent_id, @chain_id, @seq, @facto_id, @detail, @evidence_json, @created_at, @fingerprint, 1, @created_at)
+      ON CONFLICT (fingerprint) WHERE fingerprint IS NOT NULL DO UPDATE SET count = count + 1, last_seen_at = max(last_seen_at, excluded.last_seen_at)`,
   );
   const upsertKey = database.prepare<KeyParameters>(UPSERT_KEY_SQL);
   const insertUnverified = database.prepare<[string, string, string, string, number]>(
@@ -99,7 +115,17 @@ export function createBatchCommitter(database: Database.Database): (batch: Batch
       if (updateLink.run(update.linkStatus, update.factoId).changes === 0) throw invalidBatch(`link update names facto_id ${update.factoId}, which is not stored`);
     }
     for (const incident of batch.incidents) {
-      insertIncident.run(incident.kind, incident.agentId, incident.chainId, incident.seq, incident.factoId, incident.detail, incident.evidenceJson, incident.createdAt);
+      insertIncident.run({
+        kind: incident.kind,
+        agent_id: incident.agentId,
+        chain_id: incident.chainId,
+        seq: incident.seq,
+        facto_id: incident.factoId,
+        detail: incident.detail,
+        evidence_json: incident.evidenceJson,
+        created_at: incident.createdAt,
+        fingerprint: incident.fingerprint,
+      });
     }
     for (const key of batch.keys) upsertKey.run(...keyToParameters(key));
     for (const span of batch.unverified) insertUnverified.run(span.traceId, span.spanId, span.name, span.spanJson, span.receivedAt);

@@ -12,6 +12,7 @@ import { EVENT_COLUMNS, eventFromRow, type EventRow } from './rows.js';
 export interface EventReader {
   getEvent(factoId: string): StoredEvent | null;
   getEventsByHash(hashes: readonly string[]): StoredEvent[];
+  getEventsByFactoId(factoIds: readonly string[]): StoredEvent[];
   getChainEvents(agentId: string, chainId: string, seqs: readonly number[]): StoredEvent[];
   listChain(agentId: string, chainId: string): StoredEvent[];
   listChains(agentId?: string): ChainSummary[];
@@ -47,6 +48,9 @@ export function createEventReader(database: Database.Database): EventReader {
   const byFactoId = database.prepare<[string], EventRow>(`SELECT ${EVENT_COLUMNS} FROM events WHERE facto_id = ?`);
   const byHashes = database.prepare<[string], EventRow>(
     `SELECT ${EVENT_COLUMNS} FROM events WHERE hash IN (SELECT value FROM json_each(?)) ORDER BY leaf_index`,
+  );
+  const byFactoIds = database.prepare<[string], EventRow>(
+    `SELECT ${EVENT_COLUMNS} FROM events WHERE facto_id IN (SELECT value FROM json_each(?)) ORDER BY leaf_index`,
   );
   const byChainSeqs = database.prepare<[string, string, string], EventRow>(
     `SELECT ${EVENT_COLUMNS} FROM events WHERE agent_id = ? AND chain_id = ? AND seq IN (SELECT value FROM json_each(?)) ORDER BY seq, leaf_index`,
@@ -92,6 +96,7 @@ export function createEventReader(database: Database.Database): EventReader {
       return row === undefined ? null : eventFromRow(row);
     },
     getEventsByHash: (hashes) => (hashes.length === 0 ? [] : byHashes.all(JSON.stringify(hashes)).map(eventFromRow)),
+    getEventsByFactoId: (factoIds) => (factoIds.length === 0 ? [] : byFactoIds.all(JSON.stringify(factoIds)).map(eventFromRow)),
     getChainEvents: (agentId, chainId, seqs) => (seqs.length === 0 ? [] : byChainSeqs.all(agentId, chainId, JSON.stringify(seqs)).map(eventFromRow)),
     listChain: (agentId, chainId) => byChain.all(agentId, chainId).map(eventFromRow),
     listPendingEvents: (receivedBefore, limit) => {

@@ -134,6 +134,16 @@ export const migrations: readonly Migration[] = [
     description: 'partial index of events waiting for their chain predecessor (the gap monitor reads it)',
     apply: (database) => database.exec(`CREATE INDEX events_pending ON events (received_at) WHERE link_status = 'pending'`),
   },
+  {
+    version: 3,
+    description: 'incidents are counted by fingerprint instead of stored again (count, last_seen_at)',
+    apply: (database) =>
+      database.exec(`
+        ALTER TABLE incidents ADD COLUMN fingerprint TEXT;
+        ALTER TABLE incidents ADD COLUMN count INTEGER NOT NULL DEFAULT 1 CHECK (count >= 1);
+        ALTER TABLE incidents ADD COLUMN last_seen_at INTEGER;
+        CREATE UNIQUE INDEX incidents_by_fingerprint ON incidents (fingerprint) WHERE fingerprint IS NOT NULL;`),
+  },
 ];
 
 function assertOrdered(list: readonly Migration[]): void {

@@ -25,7 +25,7 @@ export interface RegistryReader {
 }
 
 const KEY_COLUMNS = 'agent_id, key_id, public_key, not_before, not_after, revoked_at, source, created_at';
-const INCIDENT_COLUMNS = 'id, kind, agent_id, chain_id, seq, facto_id, detail, evidence_json, created_at';
+const INCIDENT_COLUMNS = 'id, kind, agent_id, chain_id, seq, facto_id, detail, evidence_json, created_at, count, last_seen_at';
 
 export function createRegistryReader(database: Database.Database): RegistryReader {
   const allKeys = database.prepare<[], AgentKeyRow>(`SELECT ${KEY_COLUMNS} FROM agent_keys ORDER BY agent_id, key_id`);
@@ -35,7 +35,7 @@ export function createRegistryReader(database: Database.Database): RegistryReade
   const revoke = database.prepare<[number, number, string, string]>(
     'UPDATE agent_keys SET revoked_at = min(coalesce(revoked_at, ?), ?) WHERE agent_id = ? AND key_id = ?',
   );
-  const incidentsByKind = database.prepare<[], { kind: string; count: number }>('SELECT kind, count(*) AS count FROM incidents GROUP BY kind ORDER BY kind');
+  const incidentsByKind = database.prepare<[], { kind: string; count: number }>('SELECT kind, sum(count) AS count FROM incidents GROUP BY kind ORDER BY kind');
   const unverifiedCount = database.prepare<[], { count: number }>('SELECT count(*) AS count FROM unverified_spans');
   const incidentStatements = new Map<string, Database.Statement<unknown[], IncidentRow>>();
 

@@ -157,6 +157,8 @@ export interface IncidentRow {
   detail: string;
   evidence_json: string;
   created_at: number;
+  count: number;
+  last_seen_at: number | null;
 }
 
 export function incidentFromRow(row: IncidentRow): Incident {
@@ -170,6 +172,8 @@ export function incidentFromRow(row: IncidentRow): Incident {
     detail: row.detail,
     evidenceJson: row.evidence_json,
     createdAt: row.created_at,
+    count: row.count,
+    lastSeenAt: row.last_seen_at ?? row.created_at,
   };
 }
 

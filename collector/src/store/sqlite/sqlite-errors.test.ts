@@ -1,6 +1,6 @@
 import { FactoError } from '@facto/core';
 import { describe, expect, it } from 'vitest';
-import { StoreConflictError, StoreUnavailableError } from '../errors.js';
+import { StoreConflictError, StoreRefusedError, StoreUnavailableError } from '../errors.js';
 import { toStoreError } from './sqlite-errors.js';
 
 function sqliteError(code: string): Error {
@@ -20,9 +20,10 @@ describe('toStoreError', () => {
     },
   );
 
-  it.each(['SQLITE_CONSTRAINT_UNIQUE', 'SQLITE_CONSTRAINT_FOREIGNKEY', 'SQLITE_CONSTRAINT_DATATYPE', 'SQLITE_TOOBIG'])('turns %s into an invalid_argument FactoError', (code) => {
+  it.each(['SQLITE_CONSTRAINT_UNIQUE', 'SQLITE_CONSTRAINT_FOREIGNKEY', 'SQLITE_CONSTRAINT_DATATYPE', 'SQLITE_TOOBIG'])('turns %s into a StoreRefusedError (an invalid_argument FactoError)', (code) => {
     const mapped = toStoreError(sqliteError(code), 'committing a batch', 'x.db');
     expect(FactoError.isInstance(mapped) && mapped.code).toBe('invalid_argument');
+    expect(StoreRefusedError.isInstance(mapped)).toBe(true);
   });
 
   it('turns a file-system failure into StoreUnavailableError and passes everything else through', () => {

@@ -4,10 +4,11 @@
  * storage cannot take this right now" (disk full, I/O error, lock held too long, file unreadable or
  * corrupt) must arrive as one. A constraint violation means the batch itself broke an invariant of
  * the log (a facto_id or hash stored twice, an erasure pointing at no entry): retrying cannot help,
- * so it becomes an invalid_argument FactoError instead.
+ * and it is the caller's bug, not the client's, so it becomes a StoreRefusedError (a 500 with no
+ * details for the client; the details go to the operator's log).
  */
 import { FactoError } from '@facto/core';
-import { StoreUnavailableError } from '../errors.js';
+import { StoreRefusedError, StoreUnavailableError } from '../errors.js';
 
 /** Primary result codes (better-sqlite3 reports extended codes such as SQLITE_IOERR_WRITE) that mean the storage is unusable for now. */
 const UNAVAILABLE_CODES = ['SQLITE_FULL', 'SQLITE_IOERR', 'SQLITE_BUSY', 'SQLITE_LOCKED', 'SQLITE_CANTOPEN', 'SQLITE_READONLY', 'SQLITE_PROTOCOL', 'SQLITE_NOMEM'];
@@ -52,7 +53,7 @@ export function toStoreError(error: unknown, operation: string, path: string): u
     return new StoreUnavailableError(`SQLite store at ${path}: ${operation} failed (${code}: ${reason})`, { cause: error });
   }
   if (hasPrimaryCode(code, REFUSED_CODES)) {
-    return new FactoError('invalid_argument', `SQLite store at ${path}: ${operation} refused: ${reason} (${code})`, { cause: error });
+    return new StoreRefusedError(`SQLite store at ${path}: ${operation} refused: ${reason} (${code})`, { cause: error });
   }
   return error;
 }

@@ -89,7 +89,7 @@ describe('SQLite store', () => {
     // max_page_count caps the file just above its current size, as a full disk would.
     const pages = connection!.pragma('page_count', { simple: true }) as number;
     connection!.pragma(`max_page_count = ${pages + 2}`);
-    const large = log.batch({ events: Array.from({ length: 20 }, () => log.event({ recordJson: JSON.stringify({ padding: 'x'.repeat(20_000) }) })), incidents: [{ kind: 'fork', agentId: null, chainId: null, seq: null, factoId: null, detail: 'd', evidenceJson: '{}', createdAt: 1 }] });
+    const large = log.batch({ events: Array.from({ length: 20 }, () => log.event({ recordJson: JSON.stringify({ padding: 'x'.repeat(20_000) }) })), incidents: [{ kind: 'fork', agentId: null, chainId: null, seq: null, factoId: null, detail: 'd', evidenceJson: '{}', createdAt: 1, fingerprint: 'f' }] });
     const error = await rejection(store.commitBatch(large));
     expect(error).toBeInstanceOf(StoreUnavailableError);
     expect(String(((error as Error).cause as { code?: string }).code)).toMatch(/^SQLITE_FULL/);

@@ -90,6 +90,9 @@ class SqliteStore implements Store {
   async getEventsByHash(hashes: readonly string[]) {
     return this.#use('reading events by hash', (open) => open.events.getEventsByHash(hashes));
   }
+  async getEventsByFactoId(factoIds: readonly string[]) {
+    return this.#use('reading events by facto_id', (open) => open.events.getEventsByFactoId(factoIds));
+  }
   async getChainEvents(agentId: string, chainId: string, seqs: readonly number[]) {
     return this.#use('reading chain events', (open) => open.events.getChainEvents(agentId, chainId, seqs));
   }

@@ -1,0 +1,219 @@
+/**
+ * The collector's one HTTP dispatch, free of node:http (as Hono's app is): it matches a request to a
+ * route, checks the route class's bearer token, runs the handler with the ingest concurrency limit,
+ * and turns what the handler returns or throws into a response. The Node server (server.ts) is a thin
+ * adapter around it that reads bodies off sockets; tests call `request()` directly and so exercise
+ * the same routing, token checks and error mapping as production.
+ *
+ * Dispatch has two steps because the body comes in between: `route()` decides from the request head
+ * alone (so a request that will be refused is never read), `handle()` runs the matched route on the
+ * body once it has been read.
+ */
+import { createHash, timingSafeEqual } from 'node:crypto';
+import { FactoError } from '@facto/core';
+import type { CollectorConfig } from '../config.js';
+import type { CollectorContext } from '../context.js';
+import type { Logger } from '../ops/logger.js';
+import { StoreConflictError, StoreRefusedError, StoreUnavailableError } from '../store/errors.js';
+import { HttpError, json, type Access, type HttpResponse, type Route } from './types.js';
+
+/** A response ready for the socket: lower-case headers, the body as bytes. */
+export interface PreparedResponse {
+  readonly status: number;
+  readonly headers: Record<string, string>;
+  readonly body: Uint8Array;
+}
+
+/** What is known of a request before its body: method, target and headers (lower-case names). */
+export interface RequestHead {
+  readonly method: string;
+  /** The request target as sent (origin form: /path?query). */
+  readonly target: string;
+  readonly headers: Readonly<Record<string, string | undefined>>;
+  readonly remoteAddress: string;
+}
+
+/** A request that may go ahead: its route, path parameters and parsed URL. */
+export interface RouteMatch {
+  readonly head: RequestHead;
+  readonly route: Route;
+  readonly url: URL;
+  readonly params: Record<string, string>;
+}
+
+export interface App {
+  /** Routing and authorisation from the head alone: a match to read the body for, or the answer. */
+  route(head: RequestHead): RouteMatch | PreparedResponse;
+  /** Runs a matched route on its body. Never throws: every failure is a response. */
+  handle(match: RouteMatch, body: Uint8Array): Promise<PreparedResponse>;
+  /** Both steps at once: one request through the whole dispatch, for tests and other adapters. */
+  request(method: string, target: string, init?: { headers?: Record<string, string>; body?: Uint8Array | string }): Promise<PreparedResponse>;
+  /** Turns any failure into its response (the adapter's own failures, such as a body over the limit). */
+  fail(error: unknown): PreparedResponse;
+}
+
+interface CompiledRoute {
+  readonly route: Route;
+  readonly segments: readonly string[];
+}
+
+export function createApp(options: { readonly routes: readonly Route[]; readonly context: CollectorContext }): App {
+  const { context } = options;
+  const routes = compileRoutes(options.routes);
+  let ingestInFlight = 0;
+
+  const fail = (error: unknown) => prepare(errorResponse(error, context.logger));
+
+  const route = (head: RequestHead): RouteMatch | PreparedResponse => {
+    try {
+      const url = requestUrl(head.target);
+      if (url === undefined) throw new HttpError(400, 'the request target must be a path, such as /v1/traces');
+      const { route: found, params } = findRoute(routes, head.method, url.pathname);
+      authorize(found.access, head.headers.authorization, context.config);
+      return { head, route: found, url, params };
+    } catch (error) {
+      return fail(error);
+    }
+  };
+
+  const handle = async (match: RouteMatch, body: Uint8Array): Promise<PreparedResponse> => {
+    const { head, route: matched, url, params } = match;
+    // The slot is taken for the work only, never while a body is on the wire: a slow client must
+    // not keep a fast one out. At the limit the answer is immediate, as a queue would only hold memory.
+    const limited = matched.access === 'ingest';
+    if (limited && ingestInFlight >= context.config.maxConcurrentIngest) {
+      return fail(new HttpError(503, 'too many ingest requests in flight; retry later', { 'retry-after': '1' }));
+    }
+    if (limited) ingestInFlight++;
+    try {
+      return prepare(await matched.handler({ method: head.method, url, headers: head.headers, params, body, remoteAddress: head.remoteAddress }));
+    } catch (error) {
+      return fail(error);
+    } finally {
+      if (limited) ingestInFlight--;
+    }
+  };
+
+  return {
+    route,
+    handle,
+    fail,
+    async request(method, target, init = {}) {
+      const headers = Object.fromEntries(Object.entries(init.headers ?? {}).map(([name, value]) => [name.toLowerCase(), value]));
+      const matched = route({ method, target, headers, remoteAddress: '127.0.0.1' });
+      if (!('route' in matched)) return matched;
+      const body = typeof init.body === 'string' ? new TextEncoder().encode(init.body) : (init.body ?? new Uint8Array(0));
+      return handle(matched, body);
+    },
+  };
+}
+
+// Only origin-form targets (/path?query) are served; the host is a placeholder, as handlers read only
+// the path and the query.
+function requestUrl(target: string): URL | undefined {
+  if (!target.startsWith('/')) return undefined;
+  const text = `http://collector${target}`;
+  return URL.canParse(text) ? new URL(text) : undefined;
+}
+
+const isParameter = (segment: string) => segment.startsWith('{') && segment.endsWith('}');
+
+function compileRoutes(routes: readonly Route[]): CompiledRoute[] {
+  const compiled = routes.map((route) => ({ route, segments: route.path.split('/').slice(1) }));
+  // A literal segment wins over a parameter in the same place, so /v1/checkpoints/latest is not taken
+  // for a tree size. The sort is stable: otherwise the order given is kept.
+  return compiled.sort((first, second) => {
+    for (let index = 0; index < Math.min(first.segments.length, second.segments.length); index++) {
+      const difference = Number(isParameter(first.segments[index]!)) - Number(isParameter(second.segments[index]!));
+      if (difference !== 0) return difference;
+    }
+    return 0;
+  });
+}
+
+function findRoute(routes: readonly CompiledRoute[], method: string, pathname: string): { route: Route; params: Record<string, string> } {
+  const pathSegments = pathname.split('/').slice(1);
+  const allowed = new Set<string>();
+  for (const { route, segments } of routes) {
+    const params = matchSegments(segments, pathSegments);
+    if (params === undefined) continue;
+    // node:http leaves the body out of a HEAD answer by itself.
+    if (route.method === method || (method === 'HEAD' && route.method === 'GET')) return { route, params };
+    allowed.add(route.method);
+  }
+  if (allowed.size === 0) throw new HttpError(404, `no such path: ${pathname}`);
+  throw new HttpError(405, `method ${method} is not allowed on ${pathname}`, { allow: [...allowed].join(', ') });
+}
+
+function matchSegments(segments: readonly string[], pathSegments: readonly string[]): Record<string, string> | undefined {
+  if (segments.length !== pathSegments.length) return undefined;
+  const params: Record<string, string> = {};
+  for (const [index, segment] of segments.entries()) {
+    const actual = pathSegments[index]!;
+    if (!isParameter(segment)) {
+      if (segment !== actual) return undefined;
+      continue;
+    }
+    if (actual === '') return undefined;
+    try {
+      params[segment.slice(1, -1)] = decodeURIComponent(actual);
+    } catch {
+      throw new HttpError(400, `malformed percent-encoding in path segment ${JSON.stringify(actual)}`);
+    }
+  }
+  return params;
+}
+
+const TOKEN_SETTINGS = { ingest: 'ingestToken', query: 'queryToken', admin: 'adminToken' } as const;
+
+const digest = (text: string) => createHash('sha256').update(text, 'utf8').digest();
+
+function authorize(access: Access, authorization: string | undefined, config: CollectorConfig): void {
+  const expected = access === 'public' ? undefined : config[TOKEN_SETTINGS[access]];
+  if (expected === undefined) return;
+  const presented = /^Bearer +(\S+) *$/i.exec(authorization ?? '')?.[1];
+  // Comparing digests gives timingSafeEqual the equal lengths it needs and hides the token's length.
+  if (presented !== undefined && timingSafeEqual(digest(presented), digest(expected))) return;
+  throw new HttpError(401, presented === undefined ? 'missing bearer token' : 'invalid bearer token', { 'www-authenticate': 'Bearer' });
+}
+
+/**
+ * What a client is told. Only a client's own mistakes are described to it (an HttpError, or a
+ * FactoError about its input); a store's failures and bugs get a fixed sentence, and their details
+ * (file paths, SQL) go to the operator's log only.
+ */
+function errorResponse(error: unknown, logger: Logger): HttpResponse {
+  if (HttpError.isInstance(error)) return json(error.status, { error: error.message }, { ...error.headers });
+  if (StoreUnavailableError.isInstance(error)) {
+    logger.error('store unavailable; answering 503', { error: error.message });
+    return json(503, { error: 'storage is temporarily unavailable; retry later' }, { 'retry-after': '5' });
+  }
+  if (StoreRefusedError.isInstance(error) || StoreConflictError.isInstance(error)) {
+    logger.error('the store refused a write; answering 500', { error: error.message });
+    return json(500, { error: 'internal error' });
+  }
+  if (FactoError.isInstance(error) && (error.code === 'invalid_argument' || error.code === 'record_format')) {
+    return json(400, { error: error.message });
+  }
+  logger.error('request failed', { error: error instanceof Error ? error.stack : String(error) });
+  return json(500, { error: 'internal error' });
+}
+
+function prepare(response: HttpResponse): PreparedResponse {
+  const headers: Record<string, string> = {};
+  for (const [name, value] of Object.entries(response.headers ?? {})) headers[name.toLowerCase()] = value;
+  let body: Uint8Array;
+  if (response.body === undefined) body = new Uint8Array(0);
+  else if (response.body instanceof Uint8Array) {
+    body = response.body;
+    headers['content-type'] ??= 'application/octet-stream';
+  } else if (typeof response.body === 'string') {
+    body = Buffer.from(response.body, 'utf8');
+    headers['content-type'] ??= 'text/plain; charset=utf-8';
+  } else {
+    body = Buffer.from(JSON.stringify(response.body), 'utf8');
+    headers['content-type'] ??= 'application/json';
+  }
+  headers['content-length'] = String(body.byteLength);
+  return { status: response.status, headers, body };
+}
