@@ -1,7 +1,7 @@
 import { fromHex, hashLeaf, openCheckpoint, parseVerifierKey, verifyBundle, verifyConsistency, verifyInclusion, type EvidenceBundle } from '@facto/core';
 import { describe, expect, it, vi } from 'vitest';
 import { ingestSpans, useApiFixture, type ApiFixture, type TestAgent } from '../test-helpers/api-fixture.js';
-import { verifyErasureEntry } from './erasure-entry.js';
+import { verifyErasureEntry } from '@facto/core';
 
 let fixture: ApiFixture;
 let alice: TestAgent;

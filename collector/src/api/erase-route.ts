@@ -4,12 +4,11 @@
  * so every proof still verifies; what changes is one signed erasure entry appended to the log, in the
  * same durable commit that deletes the content, so content never disappears without a trace.
  */
-import { toHex } from '@facto/core';
+import { createErasureEntry, isFactoId, signErasureEntry, toHex } from '@facto/core';
 import type { CollectorContext } from '../context.js';
 import { json, type HttpRequest, type HttpResponse, type Route } from '../http/types.js';
 import type { StoredEvent } from '../store/types.js';
-import { createErasureEntry, signErasureEntry } from './erasure-entry.js';
-import { badRequest, isFactoId, notFound, readQuery } from './query-parameters.js';
+import { badRequest, notFound, readQuery } from './query-parameters.js';
 import { expectObject, optionalTimeField, readJsonBody, rejectUnknownFields, requiredIdentifier, requiredString, type JsonObject } from './request-body.js';
 
 /** The most events one erasure entry names; larger erasures are split by the caller. */

@@ -8,7 +8,21 @@
  * them (events can arrive out of seq order), so a chain's range in the bundle has no holes the log
  * does not have.
  */
-import { BUNDLE_FORMAT, chainKey, formatChainStatement, formatExportManifest, toHex, type BundleChain, type BundleEvent, type BundleKey, type ContentDisclosure, type EvidenceBundle, type FactoRecord } from '@facto/core';
+import {
+  BUNDLE_FORMAT,
+  chainKey,
+  formatChainStatement,
+  formatExportManifest,
+  toHex,
+  type BundleChain,
+  type BundleErasure,
+  type BundleEvent,
+  type BundleKey,
+  type ContentDisclosure,
+  type ErasureEntry,
+  type EvidenceBundle,
+  type FactoRecord,
+} from '@facto/core';
 import type { CollectorContext } from '../context.js';
 import type { StoredEvent } from '../store/types.js';
 import { filtersToQuery, type EventFilters } from './event-filters.js';
@@ -34,12 +48,15 @@ function byChain(events: readonly StoredEvent[]): Map<string, StoredEvent[]> {
   return chains;
 }
 
-/** Stored events of each chain with a seq between the chain's first and last selected, that the selection missed. */
-async function fillChainRanges(context: CollectorContext, selected: StoredEvent[], treeSize: number): Promise<StoredEvent[]> {
+/**
+ * Stored events of each chain that the selection missed: between the chain's first and last selected
+ * seq, and, when the export has no `since` (a chain from its start), from seq 0.
+ */
+async function fillChainRanges(context: CollectorContext, selected: StoredEvent[], treeSize: number, fromStart: boolean): Promise<StoredEvent[]> {
   const added: StoredEvent[] = [];
   for (const events of byChain(selected).values()) {
     const present = new Set(events.map((event) => event.seq));
-    const first = events[0]!.seq;
+    const first = fromStart ? 0 : events[0]!.seq;
     const last = events[events.length - 1]!.seq;
     // A long run of seqs the signer declared dropped is not stored anyway: not worth a lookup.
     if (last - first + 1 - present.size > MAX_FILL_LOOKUP) continue;
@@ -87,6 +104,19 @@ async function chainStatements(context: CollectorContext, events: readonly Store
   return statements;
 }
 
+/** The erasure entries that name events of the export, so a verifier can tell erased from withheld content. */
+async function erasureEntries(context: CollectorContext, events: readonly StoredEvent[], treeSize: number): Promise<BundleErasure[]> {
+  const leaves = [...new Set(events.flatMap((event) => (event.erasedBy !== null && event.erasedBy < treeSize ? [event.erasedBy] : [])))].sort((left, right) => left - right);
+  const erasures: BundleErasure[] = [];
+  for (const leafIndex of leaves) {
+    const entry = await context.store.getLogEntry(leafIndex);
+    if (entry === null || entry.kind !== 'erasure') continue;
+    const proof = await context.log.inclusionProof(leafIndex, treeSize);
+    erasures.push({ leaf_index: leafIndex, entry: JSON.parse(entry.entryJson) as ErasureEntry, hash: entry.hash, signature: entry.signature, inclusion_proof: proof.map(toHex) });
+  }
+  return erasures;
+}
+
 async function bundleKeys(context: CollectorContext, events: readonly StoredEvent[]): Promise<BundleKey[]> {
   const used = new Set(events.map((event) => event.keyId));
   const keys = await context.store.listKeys();
@@ -101,8 +131,9 @@ export async function buildEvidenceBundle(context: CollectorContext, filters: Ev
   const found = await context.store.queryEvents({ ...filters, order: 'asc', limit: maxEvents + 1 });
   if (found.length > maxEvents) throw tooMany(maxEvents);
   const selected = found.filter((event) => event.leafIndex < treeSize);
-  const events = [...selected, ...(await fillChainRanges(context, selected, treeSize))].sort((left, right) => left.leafIndex - right.leafIndex);
+  const events = [...selected, ...(await fillChainRanges(context, selected, treeSize, filters.since === undefined))].sort((left, right) => left.leafIndex - right.leafIndex);
   if (events.length > maxEvents) throw tooMany(maxEvents);
+  const erasures = await erasureEntries(context, events, treeSize);
 
   const bundleEvents: BundleEvent[] = [];
   for (const event of events) {
@@ -129,6 +160,7 @@ export async function buildEvidenceBundle(context: CollectorContext, filters: Ev
       treeSize,
       query,
       events: events.length,
+      erasures: erasures.length,
       chains: [...counts.values()].map(({ agentId, chainId, seqs }) => ({ agentId, chainId, count: seqs.size })),
     }),
   );
@@ -139,6 +171,7 @@ export async function buildEvidenceBundle(context: CollectorContext, filters: Ev
     keys: await bundleKeys(context, events),
     events: bundleEvents,
     chains: await chainStatements(context, events, treeSize),
+    ...(erasures.length > 0 ? { erasures } : {}),
     manifest,
     query,
   };

@@ -29,4 +29,3 @@ export function apiRoutes(context: CollectorContext): Route[] {
   ];
 }
 
-export { createErasureEntry, hashErasureEntry, signErasureEntry, verifyErasureEntry, type ErasureEntry, type ErasureVerdict, type SignedErasureEntry } from './erasure-entry.js';

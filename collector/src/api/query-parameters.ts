@@ -4,6 +4,7 @@
  * refused too, so a typo (`agent=` for `agent_id=`) is an error rather than a silently unfiltered
  * answer.
  */
+import { isFactoId } from '@facto/core';
 import { HttpError } from '../http/types.js';
 
 /** The longest agent, chain or action identifier the API takes (the record format allows 256). */
@@ -13,7 +14,6 @@ export const MAX_PAGE_SIZE = 1000;
 /** The largest time ECMAScript dates can hold, in milliseconds. */
 const MAX_TIME_MILLIS = 8.64e15;
 
-const FACTO_ID = /^ft-[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
 const DECIMAL = /^(?:0|[1-9][0-9]*)$/;
 const RFC3339 = /^(\d{4})-(\d{2})-(\d{2})[Tt](\d{2}):(\d{2}):(\d{2})(\.\d+)?([Zz]|[+-]\d{2}:\d{2})$/;
 
@@ -68,12 +68,8 @@ export function parseIdentifier(name: string, text: string): string {
 }
 
 export function parseFactoId(name: string, text: string): string {
-  if (!FACTO_ID.test(text)) throw badRequest(`${name} must be "ft-" and a lowercase UUID, got ${quote(text)}`);
+  if (!isFactoId(text)) throw badRequest(`${name} must be "ft-" and a lowercase UUID, got ${quote(text)}`);
   return text;
-}
-
-export function isFactoId(text: unknown): text is string {
-  return typeof text === 'string' && FACTO_ID.test(text);
 }
 
 /**

@@ -3,6 +3,7 @@
  * here, and small field readers turn a wrong shape into a 400 that names the field, so handlers
  * never meet a raw TypeError from a body they did not expect.
  */
+import { parseStrictJson } from '@facto/core';
 import { HttpError, type HttpRequest } from '../http/types.js';
 import { badRequest, parseIdentifier, parseInteger, parseTime } from './query-parameters.js';
 
@@ -35,7 +36,8 @@ export function readJsonBody(request: HttpRequest, options: { optional?: boolean
     throw badRequest('the request body is not valid UTF-8');
   }
   try {
-    return JSON.parse(text);
+    // Strict: a duplicate member name would let two readers see two different bodies.
+    return parseStrictJson(text);
   } catch (error) {
     throw badRequest(`the request body is not valid JSON: ${(error as Error).message}`);
   }

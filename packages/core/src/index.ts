@@ -6,6 +6,7 @@
 export { FactoError, type FactoErrorCode } from './errors.js';
 export { assertBytes, concatBytes, equalBytes, fromBase64, fromHex, toBase64, toHex, utf8 } from './bytes.js';
 export { canonicalize, canonicalBytes } from './canonicalize.js';
+export { parseStrictJson } from './strict-json.js';
 
 export {
   createNobleBackend,
@@ -33,11 +34,11 @@ export type { AttributePairs, CommittedValue, SpanEventFields, SpanFields, SpanL
 export { ACTION_ATTR, ATTR, DEFAULT_CONTENT_KEYS, DOMAIN, FORMAT, TRANSPORT_KEYS, ZERO_HASH_HEX } from './record/constants.js';
 export { assertTypedValue, normalizeAttributeValue, toTypedValue, wellFormed } from './record/typed-value.js';
 export { checkDisclosure, commitContent, deriveKeySalt, disclose, generateSalt, SALT_LENGTH, type ContentDisclosure } from './record/content.js';
-export { createRecord, encodeRecord, hashRecord, type ChainFields, type FactoRecord, type RecordAttributes } from './record/record.js';
+export { createRecord, encodeRecord, hashRecord, isFactoId, type ChainFields, type FactoRecord, type RecordAttributes } from './record/record.js';
 export { prepareSeal, sealSpan, type ContentCapture, type FactoAttributeValue, type PreparedSeal, type SealedSpan, type SealOptions } from './record/seal.js';
 export { isSealed, openSpan, verifyRecordSignature, type OpenedSpan } from './record/open.js';
 
-export { chainKey, verifyChains, type ChainEntry, type ChainGap, type ChainReport } from './chain/verify-chains.js';
+export { chainKey, verifyChains, type ChainEntry, type ChainGap, type ChainReport, type VerifyChainsOptions } from './chain/verify-chains.js';
 
 export {
   consistencyProof,
@@ -64,7 +65,29 @@ export {
 
 export * from './note/index.js';
 
-export { BUNDLE_FORMAT, type BundleChain, type BundleEvent, type BundleKey, type EvidenceBundle } from './bundle/types.js';
+export {
+  checkErasureEntry,
+  createErasureEntry,
+  ERASURE_FORMAT,
+  hashErasureEntry,
+  signErasureEntry,
+  verifyErasureEntry,
+  type ErasureEntry,
+  type ErasureVerdict,
+  type SignedErasureEntry,
+} from './erasure/erasure-entry.js';
+
+export { BUNDLE_FORMAT, type BundleChain, type BundleErasure, type BundleEvent, type BundleKey, type EvidenceBundle } from './bundle/types.js';
 export { formatChainStatement, parseChainStatement, type ChainStatement } from './bundle/chain-statement.js';
 export { formatExportManifest, parseExportManifest, type ExportManifest } from './bundle/export-manifest.js';
-export { verifyBundle, type BundleReport, type ChainVerdict, type EventVerdict, type KeyTrust, type TrustedKeys, type VerifyBundleOptions } from './bundle/verify-bundle.js';
+export {
+  parseEvidenceBundle,
+  verifyBundle,
+  type BundleReport,
+  type ChainVerdict,
+  type ContentStatus,
+  type EventVerdict,
+  type KeyTrust,
+  type TrustedKeys,
+  type VerifyBundleOptions,
+} from './bundle/verify-bundle.js';

@@ -37,7 +37,10 @@ export class ChainHead {
   #nextSeq: number;
   #linkedNext: number;
   #prevHash: string;
+  /** Signed records of this chain dropped so far, in total. */
   #dropped: number;
+  /** Dropped seqs not yet passed by linking (deferred mode drops a span before sealing it), ascending. */
+  #droppedAhead: number[] = [];
 
   constructor(agentId: string, chainId: string, store?: ChainHeadStore) {
     this.#agentId = agentId;
@@ -58,9 +61,13 @@ export class ChainHead {
     return this.#prevHash;
   }
 
-  /** Signed spans of this chain dropped so far: what the next record to be sealed declares. */
-  get dropped(): number {
-    return this.#dropped;
+  /**
+   * What the record at `seq` declares: the drops of records with a lower seq known so far (section 10
+   * of the spec: a record's counter belongs to the seqs before it). Called in seq order.
+   */
+  droppedBefore(seq: number): number {
+    while (this.#droppedAhead.length > 0 && this.#droppedAhead[0]! < seq) this.#droppedAhead.shift();
+    return this.#dropped - this.#droppedAhead.length;
   }
 
   /** Takes the next seq. */
@@ -86,10 +93,22 @@ export class ChainHead {
     this.#persist();
   }
 
-  /** Records signed spans that will never be delivered; later records declare them. */
-  recordDropped(count: number): void {
-    if (count <= 0) return;
-    this.#dropped += count;
+  /** Records that the signed spans holding these seqs will never be delivered; later records declare them. */
+  recordDropped(seqs: readonly number[]): void {
+    if (seqs.length === 0) return;
+    this.#dropped += seqs.length;
+    for (const seq of seqs) {
+      if (seq < this.#linkedNext) continue;
+      // Usually the newest: a binary search keeps the rare out-of-order insert cheap too.
+      let low = 0;
+      let high = this.#droppedAhead.length;
+      while (low < high) {
+        const middle = (low + high) >> 1;
+        if (this.#droppedAhead[middle]! < seq) low = middle + 1;
+        else high = middle;
+      }
+      this.#droppedAhead.splice(low, 0, seq);
+    }
     this.#persist();
   }
 

@@ -80,8 +80,8 @@ export class FactoSpanProcessor implements SpanProcessor {
   readonly #queue: ExportQueue;
   readonly #flushTimeout: number;
   readonly #signing: 'inline' | 'deferred';
-  /** Spans that hold (or, deferred, will hold) a seq, for drop accounting. */
-  readonly #sealed = new WeakSet<object>();
+  /** The seq each sealed span holds (or, deferred, will hold), for drop accounting. */
+  readonly #sealed = new WeakMap<object, number>();
   /** The facto_id this processor gave each span at its start; a caller cannot choose or change it. */
   readonly #factoIds = new WeakMap<object, string>();
   readonly #lane: SealingLane;
@@ -174,14 +174,14 @@ export class FactoSpanProcessor implements SpanProcessor {
     let sealed: PreparedSeal;
     try {
       normalizeSpan(span);
-      sealed = sealSpan(this.#sealOptions(spanFields(span), this.#factoIdOf(span), seq, this.#head.prevHash, this.#head.dropped));
+      sealed = sealSpan(this.#sealOptions(spanFields(span), this.#factoIdOf(span), seq, this.#head.prevHash, this.#head.droppedBefore(seq)));
     } catch (error) {
       // Its seq is spent without a record: the next record declares it, as in deferred mode.
       this.#head.skip(seq);
       throw error;
     }
     this.#head.link(seq, toHex(sealed.hash));
-    this.#sealed.add(span);
+    this.#sealed.set(span, seq);
     this.#signed++;
     applySeal(span, sealed);
   }
@@ -196,7 +196,7 @@ export class FactoSpanProcessor implements SpanProcessor {
     try {
       normalizeSpan(span);
       this.#lane.add({ span, factoId, seq, fields: spanFields(span) });
-      this.#sealed.add(span);
+      this.#sealed.set(span, seq);
     } catch (failure) {
       this.#lane.add({ span, factoId, seq, failure });
     }
@@ -231,9 +231,14 @@ export class FactoSpanProcessor implements SpanProcessor {
   }
 
   #recordDropped(spans: readonly ReadableSpan[], _reason: DropReason): void {
-    const sealed = spans.filter((span) => this.#sealed.has(span));
-    for (const span of sealed) this.#lane.markUndeliverable(span);
-    this.#head.recordDropped(sealed.length);
+    const seqs: number[] = [];
+    for (const span of spans) {
+      const seq = this.#sealed.get(span);
+      if (seq === undefined) continue;
+      this.#lane.markUndeliverable(span);
+      seqs.push(seq);
+    }
+    this.#head.recordDropped(seqs);
   }
 
   /** A span that did not start here (ended through another provider's processor) gets its id now. */

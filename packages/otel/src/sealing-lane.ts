@@ -68,7 +68,7 @@ export class SealingLane {
     const undeliverable = this.#undeliverable.has(job.span);
     try {
       if ('failure' in job) throw job.failure;
-      const hash = this.#seal(job, this.#head.prevHash, this.#head.dropped, !undeliverable);
+      const hash = this.#seal(job, this.#head.prevHash, this.#head.droppedBefore(job.seq), !undeliverable);
       this.#head.link(job.seq, hash);
     } catch (error) {
       // Its seq is spent without a record: counted as dropped, so the next record declares the gap.

@@ -12,6 +12,7 @@
  *   head <head seq> <head hash hex>
  *   tree <tree size>
  */
+import { canonicalize } from '../canonicalize.js';
 import { FactoError } from '../errors.js';
 
 export interface ChainStatement {
@@ -33,8 +34,8 @@ export function formatChainStatement(statement: ChainStatement): string {
   return [
     HEADER,
     statement.origin,
-    `agent ${JSON.stringify(statement.agentId)}`,
-    `chain ${JSON.stringify(statement.chainId)}`,
+    `agent ${canonicalize(statement.agentId)}`,
+    `chain ${canonicalize(statement.chainId)}`,
     `range ${statement.firstSeq} ${statement.lastSeq} ${statement.count}`,
     `head ${statement.headSeq} ${statement.headHash}`,
     `tree ${statement.treeSize}`,
@@ -74,7 +75,7 @@ export function parseChainStatement(body: string): ChainStatement {
   if (range.length !== 4 || range[0] !== 'range') fail('bad range line');
   if (head.length !== 3 || head[0] !== 'head' || !/^[0-9a-f]{64}$/.test(head[2]!)) fail('bad head line');
   if (tree.length !== 2 || tree[0] !== 'tree') fail('bad tree line');
-  return {
+  const statement = {
     origin: lines[1]!,
     agentId: jsonString(lines[2], 'agent '),
     chainId: jsonString(lines[3], 'chain '),
@@ -85,4 +86,7 @@ export function parseChainStatement(body: string): ChainStatement {
     headHash: head[2]!,
     treeSize: integer(tree[1], 'tree size'),
   };
+  // One spelling only: the ids as RFC 8785 strings (which is how JSON.stringify writes a well-formed string).
+  if (formatChainStatement(statement) !== body) fail('not in canonical form (agent and chain must be RFC 8785 JSON strings)');
+  return statement;
 }

@@ -8,6 +8,7 @@
  *   tree <tree size of the bundle's checkpoint>
  *   query <the export's query as RFC 8785 JSON>
  *   events <number of events>
+ *   erasures <number of erasure entries>
  *   chain <["agent_id","chain_id",<number of distinct seq>] as JSON>     (one line per chain, sorted)
  */
 import { canonicalize } from '../canonicalize.js';
@@ -18,6 +19,7 @@ export interface ExportManifest {
   readonly treeSize: number;
   readonly query: Readonly<Record<string, string>>;
   readonly events: number;
+  readonly erasures: number;
   readonly chains: readonly { readonly agentId: string; readonly chainId: string; readonly count: number }[];
 }
 
@@ -29,8 +31,8 @@ function fail(message: string): never {
 }
 
 export function formatExportManifest(manifest: ExportManifest): string {
-  const chains = manifest.chains.map((chain) => `chain ${canonicalize([chain.agentId, chain.chainId, chain.count])}`).sort();
-  return [HEADER, manifest.origin, `tree ${manifest.treeSize}`, `query ${canonicalize(manifest.query)}`, `events ${manifest.events}`, ...chains, ''].join('\n');
+  const chains = [...new Set(manifest.chains.map((chain) => `chain ${canonicalize([chain.agentId, chain.chainId, chain.count])}`))].sort();
+  return [HEADER, manifest.origin, `tree ${manifest.treeSize}`, `query ${canonicalize(manifest.query)}`, `events ${manifest.events}`, `erasures ${manifest.erasures}`, ...chains, ''].join('\n');
 }
 
 function integer(text: string | undefined, what: string): number {
@@ -40,10 +42,10 @@ function integer(text: string | undefined, what: string): number {
 
 export function parseExportManifest(body: string): ExportManifest {
   const lines = body.split('\n');
-  if (lines[0] !== HEADER || lines[lines.length - 1] !== '' || lines.length < 6) fail('not a facto.v1 export manifest');
-  const [, origin, tree, query, events, ...rest] = lines;
+  if (lines[0] !== HEADER || lines[lines.length - 1] !== '' || lines.length < 7) fail('not a facto.v1 export manifest');
+  const [, origin, tree, query, events, erasures, ...rest] = lines;
   rest.pop();
-  if (!tree!.startsWith('tree ') || !query!.startsWith('query ') || !events!.startsWith('events ')) fail('malformed header lines');
+  if (!tree!.startsWith('tree ') || !query!.startsWith('query ') || !events!.startsWith('events ') || !erasures!.startsWith('erasures ')) fail('malformed header lines');
   let parsedQuery: unknown;
   try {
     parsedQuery = JSON.parse(query!.slice('query '.length));
@@ -66,5 +68,8 @@ export function parseExportManifest(body: string): ExportManifest {
     }
     return { agentId: entry[0] as string, chainId: entry[1] as string, count: entry[2] as number };
   });
-  return { origin: origin!, treeSize: integer(tree!.slice(5), 'tree size'), query: parsedQuery as Record<string, string>, events: integer(events!.slice(7), 'events'), chains };
+  const manifest = { origin: origin!, treeSize: integer(tree!.slice(5), 'tree size'), query: parsedQuery as Record<string, string>, events: integer(events!.slice(7), 'events'), erasures: integer(erasures!.slice(9), 'erasures'), chains };
+  // One spelling only: RFC 8785 JSON, chain lines sorted and distinct (section 13).
+  if (formatExportManifest(manifest) !== body) fail('not in canonical form (JSON not RFC 8785, or chain lines not sorted and distinct)');
+  return manifest;
 }

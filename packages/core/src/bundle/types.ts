@@ -2,6 +2,7 @@
  * The evidence bundle, format facto.bundle.v1: one JSON document that proves a set of events offline,
  * trusting nothing but keys. docs/spec.md, "Evidence bundle".
  */
+import type { ErasureEntry } from '../erasure/erasure-entry.js';
 import type { ContentDisclosure } from '../record/content.js';
 import type { FactoRecord } from '../record/record.js';
 
@@ -34,6 +35,17 @@ export interface BundleChain {
   readonly statement: string;
 }
 
+/** An erasure entry (section 12) of the log, carried so a verifier can tell erased content from withheld content. */
+export interface BundleErasure {
+  readonly leaf_index: number;
+  readonly entry: ErasureEntry;
+  /** Erasure hash, lowercase hex (the leaf data). */
+  readonly hash: string;
+  /** Ed25519 signature over the hash by the log key, lowercase hex. */
+  readonly signature: string;
+  readonly inclusion_proof: readonly string[];
+}
+
 export interface EvidenceBundle {
   readonly format: typeof BUNDLE_FORMAT;
   /** The log's C2SP verifier key (name+keyid+base64), for information: verification uses the caller's trusted keys. */
@@ -43,6 +55,8 @@ export interface EvidenceBundle {
   readonly keys: readonly BundleKey[];
   readonly events: readonly BundleEvent[];
   readonly chains: readonly BundleChain[];
+  /** Every erasure entry of the log (within the checkpoint) that names an event of the bundle. */
+  readonly erasures?: readonly BundleErasure[];
   /** A C2SP signed note by the log key listing every chain and event count the export holds. */
   readonly manifest: string;
   /** What was asked for (agent, chain, time range); the manifest signs the same. */

@@ -1,8 +1,11 @@
 import { describe, expect, it } from 'vitest';
 import { generateKeyPair } from '../crypto/index.js';
 import { encodeVerifierKey } from '../note/index.js';
-import { bundleFixture } from '../test-helpers/bundle-fixture.js';
-import { verifyBundle } from './verify-bundle.js';
+import { toHex } from '../bytes.js';
+import { sign } from '../crypto/index.js';
+import { hashRecord } from '../record/record.js';
+import { bundleFixture, TestLog } from '../test-helpers/bundle-fixture.js';
+import { parseEvidenceBundle, verifyBundle } from './verify-bundle.js';
 import type { EvidenceBundle } from './types.js';
 
 type Mutable<T> = { -readonly [K in keyof T]: T[K] extends object ? Mutable<T[K]> : T[K] };
@@ -132,6 +135,120 @@ describe('verifyBundle', async () => {
 
   it('refuses what is not a bundle', () => {
     expect(verifyBundle({} as EvidenceBundle, { trustedKeys }).errors).toEqual(['not a facto.bundle.v1 document']);
+  });
+});
+
+describe('verifyBundle: what section 13 says a verifier must refuse', async () => {
+  const fixture = await bundleFixture({ 'session-1': 4 });
+  const trustedKeys = { log: fixture.logKey, agents: fixture.agentKeys };
+
+  it('a duplicated event (a replay), whether or not its leaf index was changed', () => {
+    const same = clone(fixture.bundle);
+    same.events.push(clone(fixture.bundle).events[1]!);
+    const report = verifyBundle(same as EvidenceBundle, { trustedKeys });
+    expect(report.ok).toBe(false);
+    expect(report.errors).toContain('events 1 and 4 are the same event (same hash): a bundle holds each event once');
+    const moved = clone(fixture.bundle);
+    moved.events.push({ ...clone(fixture.bundle).events[1]!, leaf_index: 4 });
+    expect(verifyBundle(moved as EvidenceBundle, { trustedKeys }).errors.join()).toMatch(/events 1 and 4 are the same event \(same hash\)/);
+  });
+
+  it('events reordered in the log (leaf indices swapped)', () => {
+    const bundle = clone(fixture.bundle);
+    [bundle.events[1]!.leaf_index, bundle.events[2]!.leaf_index] = [bundle.events[2]!.leaf_index, bundle.events[1]!.leaf_index];
+    const report = verifyBundle(bundle as EvidenceBundle, { trustedKeys });
+    expect(report.ok).toBe(false);
+    expect(report.events.filter((event) => !event.inclusion).map((event) => event.seq)).toEqual([1, 2]);
+  });
+
+  it('an event re-signed with another key', () => {
+    const bundle = clone(fixture.bundle);
+    const forger = generateKeyPair();
+    bundle.events[2]!.signature = toHex(sign(hashRecord(bundle.events[2]!.record), forger.privateKey));
+    const report = verifyBundle(bundle as EvidenceBundle, { trustedKeys });
+    expect(report.events[2]!.errors).toEqual(['signature: does not verify under the agent key']);
+  });
+
+  it('a record with a member section 4 does not define', () => {
+    const bundle = clone(fixture.bundle);
+    (bundle.events[0]!.record as unknown as Record<string, unknown>).approved_by = 'nobody';
+    expect(verifyBundle(bundle as EvidenceBundle, { trustedKeys }).events[0]!.errors).toEqual(['record is not a facto.v1 record (section 4: exactly its members, of their types)']);
+  });
+
+  it('bundle text with a duplicate member name, before any check', () => {
+    const text = JSON.stringify(fixture.bundle).replace('"format":"facto.bundle.v1"', '"format":"facto.bundle.v1","format":"facto.bundle.v1"');
+    expect(() => parseEvidenceBundle(text)).toThrow(/duplicate member name "format"/);
+    expect(verifyBundle(parseEvidenceBundle(JSON.stringify(fixture.bundle)), { trustedKeys }).ok).toBe(true);
+  });
+});
+
+describe('verifyBundle: gaps in a partial chain (section 10)', async () => {
+  // Seq 4 and 5 dropped by the signer (declared from seq 6 on); seq 8 signed but lost on the way.
+  const log = new TestLog();
+  for (let seq = 0; seq < 10; seq++) log.sign('c', { dropped: seq === 4 || seq === 5, logged: seq !== 8 });
+  const trustedKeys = { log: log.logKey, agents: { 'agent-1': [log.agent.publicKey] } };
+  const window = { agent_id: 'agent-1', since: '2026-11-30T00:00:00Z' };
+
+  it('fails the whole chain: the declared drop covers 4..5, not the loss of 8', async () => {
+    const report = verifyBundle(await log.export(), { trustedKeys });
+    expect(report.chains[0]!.errors).toEqual(['events 8..8 are missing and were not declared dropped']);
+  });
+
+  it('fails a window from seq 6: drops declared before the window cannot cover a gap inside it', async () => {
+    const report = verifyBundle(await log.export({ select: (record) => record.seq >= 6, query: window }), { trustedKeys });
+    expect(report.ok).toBe(false);
+    expect(report.chains[0]!.errors).toEqual(['events 8..8 are missing and were not declared dropped']);
+  });
+
+  it('accepts a window of an honest chain, whatever was dropped before it', async () => {
+    const honest = new TestLog();
+    for (let seq = 0; seq < 10; seq++) honest.sign('c', { dropped: seq === 4 || seq === 5 || seq === 8 });
+    const report = verifyBundle(await honest.export({ select: (record) => record.seq >= 6, query: window }), { trustedKeys: { log: honest.logKey, agents: { 'agent-1': [honest.agent.publicKey] } } });
+    expect(report.errors).toEqual([]);
+    expect(report.chains[0]).toMatchObject({ ok: true, missing: [] });
+  });
+});
+
+describe('verifyBundle: erased content (sections 12 and 13)', async () => {
+  const log = new TestLog();
+  for (let seq = 0; seq < 3; seq++) log.sign('c');
+  const erased = log.factoIds[1]!;
+  log.erase([erased]);
+  const bundle = await log.export();
+  const trustedKeys = { log: log.logKey, agents: { 'agent-1': [log.agent.publicKey] } };
+
+  it('tells erased content from disclosed content, through the erasure entry the bundle carries', () => {
+    const report = verifyBundle(bundle, { trustedKeys });
+    expect(report.errors).toEqual([]);
+    expect(report.ok).toBe(true);
+    expect(report.events[1]).toMatchObject({ factoId: erased, erasedBy: 3, content: [{ key: 'gen_ai.input.messages', status: 'erased' }, { key: 'gen_ai.output.messages', status: 'erased' }] });
+    expect(report.events[0]!.content.map((item) => item.status)).toEqual(['disclosed', 'disclosed']);
+  });
+
+  it('catches an erasure entry removed from the bundle (the content then reads as withheld), altered, or signed by another key', () => {
+    const removed = clone(bundle);
+    delete (removed as { erasures?: unknown }).erasures;
+    const removedReport = verifyBundle(removed as EvidenceBundle, { trustedKeys });
+    expect(removedReport.errors).toEqual(['manifest: lists 1 erasure entries, the bundle holds 0']);
+    expect(removedReport.events[1]!.content.map((item) => item.status)).toEqual(['withheld', 'withheld']);
+
+    const altered = clone(bundle);
+    (altered.erasures![0]!.entry as { reason: string }).reason = 'routine cleanup';
+    expect(verifyBundle(altered as EvidenceBundle, { trustedKeys }).errors).toEqual([
+      'erasure 0: hash: the entry does not hash to the stated hash (entry altered)',
+      'erasure 0: signature: not a valid log-key signature over the erasure hash',
+    ]);
+
+    const stranger = generateKeyPair();
+    const foreign = verifyBundle(bundle, { trustedKeys: { ...trustedKeys, log: [log.logKey, encodeVerifierKey('facto.test/log', stranger.publicKey)] } });
+    expect(foreign.ok).toBe(true);
+    expect(verifyBundle(bundle, { trustedKeys: { ...trustedKeys, log: encodeVerifierKey('facto.test/log', stranger.publicKey) } }).errors).toContain('erasure 0: not signed by a trusted log key');
+  });
+
+  it('catches content disclosed for an event an erasure entry names', () => {
+    const restored = clone(bundle);
+    restored.events[1]!.disclosures = clone(bundle).events[0]!.disclosures;
+    expect(verifyBundle(restored as EvidenceBundle, { trustedKeys }).events[1]!.errors).toContain('content: disclosed, yet named by the erasure entry at leaf 3');
   });
 });
 

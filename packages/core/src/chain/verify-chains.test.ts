@@ -32,6 +32,46 @@ describe('verifyChains', () => {
     expect(report!.intact).toBe(true);
   });
 
+  describe('declarations belong to the seqs before the record that carries them (spec section 10)', () => {
+    // seq 4-5 dropped by the signer (declared from seq 6 on), seq 8 lost on the way: a deletion.
+    const signed = chain(10, (seq) => (seq >= 6 ? 2 : 0));
+    const received = signed.filter((entry) => ![4, 5, 8].includes(entry.seq));
+
+    it('the whole chain: the declared drop covers 4-5, and 8 is undeclared', () => {
+      const [report] = verifyChains(received);
+      expect(report!.gaps).toEqual([
+        { fromSeq: 4, toSeq: 5, declared: true },
+        { fromSeq: 8, toSeq: 8, declared: false },
+      ]);
+    });
+
+    it('a partial view from seq 6: the drops declared before it cannot cover the gap at 8', () => {
+      const [report] = verifyChains(received.filter((entry) => entry.seq >= 6), { partial: true });
+      expect(report!.gaps).toEqual([{ fromSeq: 8, toSeq: 8, declared: false }]);
+      expect(report!.intact).toBe(false);
+      // As a whole chain, the same entries start with a gap before seq 6.
+      expect(verifyChains(received.filter((entry) => entry.seq >= 6))[0]!.gaps[0]).toEqual({ fromSeq: 0, toSeq: 5, declared: false });
+    });
+
+    it('a partial view of an honest chain stays intact, whatever was dropped before it', () => {
+      // 5-7 dropped (declared from seq 8); the view starts at seq 3, its records before that exist.
+      const honest = chain(11, (seq) => (seq >= 8 ? 3 : 0)).filter((entry) => entry.seq >= 3 && ![5, 6, 7].includes(entry.seq));
+      const [report] = verifyChains(honest, { partial: true });
+      expect(report).toMatchObject({ gaps: [{ fromSeq: 5, toSeq: 7, declared: true }], intact: true });
+      expect(report!.validLinks).toBe(honest.length - 2);
+    });
+
+    it('a deleted beginning does not use up a later declaration', () => {
+      // seq 0-1 deleted; seq 3 dropped by the signer and declared from seq 4.
+      const entries = chain(6, (seq) => (seq >= 4 ? 1 : 0)).filter((entry) => ![0, 1, 3].includes(entry.seq));
+      const [report] = verifyChains(entries);
+      expect(report!.gaps).toEqual([
+        { fromSeq: 0, toSeq: 1, declared: false },
+        { fromSeq: 3, toSeq: 3, declared: true },
+      ]);
+    });
+  });
+
   it('does not let one declaration cover two gaps', () => {
     const entries = chain(8, (seq) => (seq >= 3 ? 1 : 0)).filter((entry) => entry.seq !== 2 && entry.seq !== 5);
     const [report] = verifyChains(entries);

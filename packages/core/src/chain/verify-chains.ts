@@ -6,8 +6,15 @@
  *
  * Gaps are told apart by the `dropped` counter: a signer that had to drop signed spans raises it, so
  * a later record declares the loss. The counter is cumulative, so a declaration survives even when
- * the record that first carried it is itself lost. A missing run of m entries is "declared" while
- * the highest counter seen at or after it, minus what earlier gaps already used, covers m.
+ * the record that first carried it is lost. The walk (docs/spec.md section 10) keeps a count of drops
+ * already accounted for: a record's own counter counts drops that happened before it was signed, so
+ * at each record that count rises to at least its counter (those drops belong to lower seqs and
+ * cannot explain a gap after it); a missing run of m entries is declared when the highest counter
+ * after it exceeds the count by at least m.
+ *
+ * A partial view of a chain (an export from a point in time onwards) starts at its first record: the
+ * seqs before it are outside the view, not a gap, and the drops its first record declares are
+ * already accounted for, so they can never cover a gap inside the view.
  */
 import { ZERO_HASH_HEX } from '../record/constants.js';
 
@@ -52,7 +59,15 @@ export function chainKey(agentId: string, chainId: string): string {
   return JSON.stringify([agentId, chainId]);
 }
 
-export function verifyChains(entries: Iterable<ChainEntry>): ChainReport[] {
+export interface VerifyChainsOptions {
+  /**
+   * The entries are a partial view of each chain, from its first entry on (a time-window export):
+   * no gap is reported before the first entry. Default false: a chain starts at seq 0.
+   */
+  readonly partial?: boolean;
+}
+
+export function verifyChains(entries: Iterable<ChainEntry>, options: VerifyChainsOptions = {}): ChainReport[] {
   const chains = new Map<string, ChainEntry[]>();
   for (const entry of entries) {
     const key = chainKey(entry.agentId, entry.chainId);
@@ -60,10 +75,10 @@ export function verifyChains(entries: Iterable<ChainEntry>): ChainReport[] {
     if (list) list.push(entry);
     else chains.set(key, [entry]);
   }
-  return [...chains.values()].map(verifyOneChain);
+  return [...chains.values()].map((list) => verifyOneChain(list, options.partial ?? false));
 }
 
-function verifyOneChain(entries: ChainEntry[]): ChainReport {
+function verifyOneChain(entries: ChainEntry[], partial: boolean): ChainReport {
   const first = entries[0]!;
   const bySeq = new Map<number, ChainEntry[]>();
   for (const entry of entries) {
@@ -100,20 +115,23 @@ function verifyOneChain(entries: ChainEntry[]): ChainReport {
   const gaps: ChainGap[] = [];
   let validLinks = 0;
   let accounted = 0;
-  let previousSeq = -1;
+  // A partial view starts at its first entry, as if the one before it were present.
+  let previousSeq = partial && seqs.length > 0 ? seqs[0]! - 1 : -1;
   seqs.forEach((seq, index) => {
     const missing = seq - previousSeq - 1;
     if (missing > 0) {
       const declared = suffixDropped[index]! - accounted >= missing;
       if (declared) accounted += missing;
       gaps.push({ fromSeq: previousSeq + 1, toSeq: seq - 1, declared });
-    } else {
+    } else if (!(partial && index === 0)) {
       const expectedHashes = seq === 0 ? [ZERO_HASH_HEX] : distinctAt.get(previousSeq)!.map((entry) => entry.hash);
       for (const entry of distinctAt.get(seq)!) {
         if (expectedHashes.includes(entry.prevHash)) validLinks++;
         else badLinks.push({ seq, expected: expectedHashes[0]!, found: entry.prevHash });
       }
     }
+    // This record's counter counts drops before it was signed: lower seqs only.
+    for (const entry of distinctAt.get(seq)!) accounted = Math.max(accounted, entry.dropped);
     previousSeq = seq;
   });
 

@@ -49,6 +49,11 @@ export interface ChainFields {
 }
 
 const FACTO_ID = /^ft-[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
+
+/** `ft-` and a lowercase RFC 9562 UUID in 8-4-4-4-12 form (section 4). */
+export function isFactoId(value: unknown): value is string {
+  return typeof value === 'string' && FACTO_ID.test(value);
+}
 const HASH_HEX = /^[0-9a-f]{64}$/;
 const KEY_ID = /^[0-9a-f]{32}$/;
 const TRACE_ID = /^[0-9a-f]{32}$/;

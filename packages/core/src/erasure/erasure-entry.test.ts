@@ -1,5 +1,8 @@
-import { canonicalBytes, concatBytes, encodeVerifierKey, generateKeyPair, noteKeyId, sha3_256, toHex, utf8 } from '@facto/core';
 import { describe, expect, it } from 'vitest';
+import { concatBytes, toHex, utf8 } from '../bytes.js';
+import { canonicalBytes } from '../canonicalize.js';
+import { generateKeyPair, sha3_256 } from '../crypto/index.js';
+import { encodeVerifierKey, noteKeyId } from '../note/index.js';
 import { createErasureEntry, hashErasureEntry, signErasureEntry, verifyErasureEntry } from './erasure-entry.js';
 
 const logKey = generateKeyPair();
@@ -41,7 +44,9 @@ describe('erasure entries', () => {
     expect(foreign.errors).toEqual([expect.stringMatching(/^entry names log key /), 'signature: not a valid log-key signature over the erasure hash']);
 
     expect(verifyErasureEntry({ ...stored, signature: 'zz' }, verifierKey).errors).toEqual(['signature: not a valid log-key signature over the erasure hash']);
-    expect(verifyErasureEntry({ ...stored, entryJson: '{' }, verifierKey)).toEqual({ ok: false, entry: null, errors: ['entry is not JSON'] });
+    expect(verifyErasureEntry({ ...stored, entryJson: '{' }, verifierKey)).toEqual({ ok: false, entry: null, errors: [expect.stringMatching(/^entry is not JSON: /)] });
+    const twice = stored.entryJson.replace('{"erased_at_unix_ms"', '{"reason":"nothing to see","erased_at_unix_ms"');
+    expect(verifyErasureEntry({ ...stored, entryJson: twice }, verifierKey).errors).toEqual([expect.stringMatching(/duplicate member name "reason"/)]);
     expect(verifyErasureEntry({ ...stored, entryJson: '{"format":"facto.v1"}' }, verifierKey).errors).toEqual(['entry is not a facto.v1.erasure object']);
     const unsorted = stored.entryJson.replace(`"${ID_A}","${ID_B}"`, `"${ID_B}","${ID_A}"`);
     expect(verifyErasureEntry({ ...stored, entryJson: unsorted }, verifierKey).errors[0]).toBe('facto_ids must be sorted and without duplicates');
