@@ -55,6 +55,11 @@ export class GenAISpan {
     return this.#ended;
   }
 
+  /** Whether content is recorded: an integration can skip converting messages when it is not. */
+  get capturesContent(): boolean {
+    return this.settings.captureContent;
+  }
+
   /** Whether fail() has recorded an error on this span. */
   get failed(): boolean {
     return this.#failed;
