@@ -11,7 +11,7 @@
  * Anything that goes wrong in here is reported once through diag; the caller's call then runs, or
  * goes on, exactly as it would have without instrumentation.
  */
-import { context as contextApi, type Context } from '@opentelemetry/api';
+import { context as contextApi } from '@opentelemetry/api';
 import type { GenAIInstrumentation, InferenceSpan } from '@facto/genai';
 import { instrumentStream, isClientStream } from './instrumented-stream.js';
 import type { CallSettings, OperationMapping } from './operation.js';
@@ -56,7 +56,7 @@ export function instrumentCreate(original: Create, mapping: OperationMapping, se
     let invoked = false;
     let result: unknown;
     try {
-      result = contextApi.with(call.span.context as Context, () => {
+      result = contextApi.with(call.span.context, () => {
         invoked = true;
         return original.apply(this, sent);
       });
