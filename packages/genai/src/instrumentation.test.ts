@@ -45,7 +45,7 @@ describe('createGenAIInstrumentation', () => {
     expect(() => createGenAIInstrumentation({ name: 'x' }, { tracerProvider: {} as never })).toThrow(/getTracer/);
   });
 
-  it('nests tool and inference spans under an agent span, which names the agent on them from their start', async () => {
+  it('nests tool and inference spans under an agent span, which names the agent on the inference span from its start', async () => {
     const recording = recordingProvider();
     const genai = createGenAIInstrumentation({ name: '@facto/test' }, { tracerProvider: recording.provider });
     const answer = await genai.runAgent({ name: 'refund-agent', conversationId: 'thread-7' }, async () => {
