@@ -11,6 +11,8 @@ export default defineConfig({
     alias: [
       { find: /^@facto\/core$/, replacement: source('./packages/core/src/index.ts') },
       { find: /^@facto\/otel$/, replacement: source('./packages/otel/src/index.ts') },
+      { find: /^@facto\/genai$/, replacement: source('./packages/genai/src/index.ts') },
+      { find: /^@facto\/openai$/, replacement: source('./packages/openai/src/index.ts') },
       { find: /^@facto\/collector$/, replacement: source('./collector/src/index.ts') },
       { find: /^@facto\/cli$/, replacement: source('./packages/cli/src/index.ts') },
     ],

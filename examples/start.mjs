@@ -9,8 +9,9 @@
 import { chmodSync, mkdirSync, readFileSync, writeFileSync, existsSync } from 'node:fs';
 import { resolveConfig, startCollector } from '@facto/collector';
 import { generateKeyPair, privateKeyToPem, parsePrivateKey, getPublicKey, verifyBundle } from '@facto/core';
-import { createFacto } from '@facto/otel';
+import { createFacto, registerFacto } from '@facto/otel';
 import { runRefundAgent } from './demo-agent.mjs';
+import { runOpenAIAgent } from './openai-agent.mjs';
 
 const directory = './.facto';
 mkdirSync(directory, { recursive: true });
@@ -30,6 +31,14 @@ const agentPublicKey = getPublicKey(parsePrivateKey(readFileSync(agentKeyFile, '
 const facto = createFacto({ agentId: 'demo-refund-agent', endpoint: collector.url, keyFile: agentKeyFile, serviceName: 'facto-demo', scheduledDelayMillis: 50 });
 const outcome = await runRefundAgent(facto);
 const delivery = await facto.shutdown();
+
+// A second agent, on the openai client wrapped by @facto/openai (fake model, offline), with its own id and key.
+const openaiKeyFile = `${directory}/demo-openai-agent.pem`;
+if (!existsSync(openaiKeyFile)) writeFileSync(openaiKeyFile, privateKeyToPem(generateKeyPair().privateKey), { mode: 0o600, flag: 'wx' });
+const openaiFacto = registerFacto({ agentId: 'demo-openai-agent', endpoint: collector.url, keyFile: openaiKeyFile, serviceName: 'facto-demo-openai', scheduledDelayMillis: 50 });
+const openaiAnswer = await runOpenAIAgent();
+const openaiDelivery = await openaiFacto.shutdown();
+console.log(`OpenAI agent (wrapOpenAI): "${openaiAnswer}", ${openaiDelivery.delivered} spans signed and delivered`);
 
 const get = async (path) => {
   const response = await fetch(collector.url + path);

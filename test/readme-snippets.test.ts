@@ -9,6 +9,8 @@ import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { generateKeyPair, keyId, parsePublicKey, privateKeyToPem } from '@facto/core';
+import { startFakeOpenAI } from './support/fake-openai.js';
+import { chatCompletion } from './support/openai-fixtures.js';
 import { startOtlpSink, type OtlpSink } from './support/otlp-sink.js';
 import { verifySpans } from './support/verify-spans.js';
 
@@ -51,6 +53,35 @@ describe('README snippets', () => {
     expect(chains[0]).toMatchObject({ agentId: 'billing-agent', length: 2, intact: true });
   });
 
+  it('@facto/openai: the wrapped client records a signed chat span', async () => {
+    const keyFile = await writeAgentKey('openai-agent.pem');
+    const fake = await startFakeOpenAI();
+    fake.reply({ json: chatCompletion({ content: 'Order 1042 ships today.' }) });
+    try {
+      const stdout = await runSnippet('packages/openai', { FACTO_ENDPOINT: sink.url, FACTO_KEY_FILE: keyFile.path, OPENAI_BASE_URL: fake.url, OPENAI_API_KEY: 'sk-test' });
+      expect(stdout).toBe('Order 1042 ships today.\n');
+      expect(fake.requests.map((request) => request.body.model)).toEqual(['gpt-4o-mini']);
+    } finally {
+      await fake.close();
+    }
+    const spans = agentSpans('support-agent');
+    const { chains, failures } = verifySpans(spans, keyFile.publicKey);
+    expect(failures).toEqual([]);
+    expect(chains[0]).toMatchObject({ length: 1, intact: true });
+    expect(spans.map((span) => span.name)).toEqual(['chat gpt-4o-mini']);
+  });
+
+  it('@facto/genai: an agent run with a model call and a tool call, nested and signed', async () => {
+    const keyFile = await writeAgentKey('genai-agent.pem');
+    expect(await runSnippet('packages/genai', { FACTO_ENDPOINT: sink.url, FACTO_KEY_FILE: keyFile.path })).toBe('refunded 40 EUR\n');
+    const spans = agentSpans('refund-agent');
+    const { chains, failures } = verifySpans(spans, keyFile.publicKey);
+    expect(failures).toEqual([]);
+    expect(chains[0]).toMatchObject({ length: 3, intact: true });
+    const agent = spans.find((span) => span.name === 'invoke_agent refund-agent')!;
+    expect(spans.filter((span) => span.parentSpanId === agent.spanId).map((span) => span.name).sort()).toEqual(['chat gpt-4o', 'execute_tool refund']);
+  });
+
   it('@facto/core: seal, verify, prove inclusion', async () => {
     expect(await runSnippet('packages/core')).toBe('true true\n');
   });
@@ -71,6 +102,18 @@ describe('README snippets', () => {
     expect(stdout).not.toContain('PRIVATE KEY');
   });
 });
+
+async function writeAgentKey(name: string): Promise<{ path: string; publicKey: Uint8Array }> {
+  const keys = generateKeyPair();
+  const path = join(directory, name);
+  writeFileSync(path, privateKeyToPem(keys.privateKey), { mode: 0o600 });
+  return { path, publicKey: keys.publicKey };
+}
+
+/** The spans the sink accepted from one agent. */
+function agentSpans(agentId: string) {
+  return sink.acceptedSpans().filter((span) => span.attributes.some(([key, value]) => key === 'facto.agent_id' && value !== null && 's' in value && value.s === agentId));
+}
 
 async function runSnippet(packageDirectory: string, env: Record<string, string> = {}): Promise<string> {
   const script = join(root, packageDirectory, '.readme-snippet.mjs');

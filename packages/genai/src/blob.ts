@@ -1,0 +1,116 @@
+/**
+ * Inline media (base64 images, audio, files, `data:` URLs) becomes a blob part that names the bytes
+ * by size and SHA-256 instead of carrying them: a signed record stays small (a single image can be
+ * megabytes of base64, past collector and backend limits), and the hash still identifies exactly
+ * what the model was sent. SHA-256 runs synchronously: node:crypto where the runtime has it (found at
+ * run time, so this module loads in browsers and edge runtimes too), @noble/hashes otherwise.
+ */
+import { sha256 as nobleSha256 } from '@noble/hashes/sha2.js';
+import { bytesToHex } from '@noble/hashes/utils.js';
+import type { BlobPart, FilePart, Modality, UriPart } from './messages.js';
+
+interface NodeHash {
+  update(data: Uint8Array): NodeHash;
+  digest(encoding: 'hex'): string;
+}
+type CreateHash = (algorithm: string) => NodeHash;
+
+const nodeCreateHash: CreateHash | undefined = (() => {
+  const process = (globalThis as { process?: { getBuiltinModule?: (id: string) => unknown } }).process;
+  const crypto = process?.getBuiltinModule?.('node:crypto') as { createHash?: CreateHash } | undefined;
+  return crypto?.createHash;
+})();
+
+/** Lowercase hex SHA-256. `portable` forces the @noble path (tests compare the two). */
+export function sha256Hex(bytes: Uint8Array, backend: 'auto' | 'portable' = 'auto'): string {
+  if (backend === 'auto' && nodeCreateHash) return nodeCreateHash('sha256').update(bytes).digest('hex');
+  return bytesToHex(nobleSha256(bytes));
+}
+
+const encoder = new TextEncoder();
+
+/** Standard or URL-safe base64 to bytes; undefined when the text is not base64. */
+export function decodeBase64(text: string): Uint8Array | undefined {
+  const standard = text.replace(/[\s]/g, '').replace(/-/g, '+').replace(/_/g, '/');
+  let binary: string;
+  try {
+    binary = atob(standard);
+  } catch {
+    return undefined;
+  }
+  const bytes = new Uint8Array(binary.length);
+  for (let index = 0; index < binary.length; index++) bytes[index] = binary.charCodeAt(index);
+  return bytes;
+}
+
+export function modalityOf(mimeType: string | null | undefined): Modality | undefined {
+  if (!mimeType) return undefined;
+  const major = mimeType.split('/')[0]!.toLowerCase();
+  if (major === 'image' || major === 'audio' || major === 'video') return major;
+  return 'document';
+}
+
+export function blobFromBytes(bytes: Uint8Array, mimeType: string | null, modality: Modality | string | undefined = modalityOf(mimeType)): BlobPart {
+  const blob: BlobPart = { type: 'blob', mime_type: mimeType, size: bytes.byteLength, sha256: sha256Hex(bytes) };
+  return modality ? { ...blob, modality } : blob;
+}
+
+/** Base64 text that does not decode is hashed as the text it is, so it is still replaced, never kept. */
+export function blobFromBase64(base64: string, mimeType: string | null, modality?: Modality | string): BlobPart {
+  return blobFromBytes(decodeBase64(base64) ?? encoder.encode(base64), mimeType, modality ?? modalityOf(mimeType));
+}
+
+/** RFC 2397 `data:[<mediatype>][;base64],<data>`; undefined for anything else. */
+export function blobFromDataUrl(url: string, modality?: Modality | string): BlobPart | undefined {
+  if (!/^data:/i.test(url)) return undefined;
+  const comma = url.indexOf(',');
+  if (comma < 0) return undefined;
+  const [mimeType, ...parameters] = url.slice(5, comma).split(';');
+  const payload = url.slice(comma + 1);
+  const mime = mimeType ? mimeType.trim().toLowerCase() : null;
+  if (parameters.some((parameter) => parameter.trim().toLowerCase() === 'base64')) return blobFromBase64(payload, mime, modality);
+  let text: string;
+  try {
+    text = decodeURIComponent(payload);
+  } catch {
+    text = payload;
+  }
+  return blobFromBytes(encoder.encode(text), mime, modality ?? modalityOf(mime));
+}
+
+// Long runs of pure base64 in content are binary payloads (an image a tool returned, say): below
+// this length a string is more likely a token or an id, and is left alone.
+const LONG_BASE64_MIN_LENGTH = 1024;
+const BASE64_TEXT = /^[A-Za-z0-9+/]+={0,2}$/;
+
+export function looksLikeBase64Payload(text: string): boolean {
+  return text.length >= LONG_BASE64_MIN_LENGTH && text.length % 4 === 0 && BASE64_TEXT.test(text);
+}
+
+export interface MediaSource {
+  /** An http(s) URL (kept as a uri part) or a data: URL (made a blob). */
+  readonly url?: string;
+  /** Raw base64 bytes. */
+  readonly data?: string;
+  /** A file uploaded to the provider beforehand. */
+  readonly fileId?: string;
+  readonly mimeType?: string;
+  readonly modality?: Modality | string;
+}
+
+/** The part for one piece of media as a provider's request carries it. */
+export function mediaPart(source: MediaSource): BlobPart | UriPart | FilePart | undefined {
+  const modality = source.modality ?? modalityOf(source.mimeType);
+  if (typeof source.data === 'string') return blobFromBase64(source.data, source.mimeType ?? null, modality);
+  if (typeof source.url === 'string') {
+    const blob = blobFromDataUrl(source.url, modality);
+    if (blob) return blob;
+    return { type: 'uri', uri: source.url, ...optional(source.mimeType, modality) };
+  }
+  if (typeof source.fileId === 'string') return { type: 'file', file_id: source.fileId, ...optional(source.mimeType, modality) };
+  return undefined;
+}
+
+function optional(mimeType: string | undefined, modality: string | undefined): { mime_type?: string; modality?: string } {
+  return { ...(mimeType ? { mime_type: mimeType } : {}), ...(modality ? { modality } : {}) };
+}

@@ -1,0 +1,58 @@
+import fc from 'fast-check';
+import { describe, expect, it } from 'vitest';
+import { sha256Hex } from './blob.js';
+import { toCappedJson, truncationMarker } from './capped-json.js';
+
+const bytes = (text: string) => Buffer.byteLength(text, 'utf8');
+
+describe('toCappedJson', () => {
+  it('returns the JSON unchanged when it fits', () => {
+    const value = [{ role: 'user', parts: [{ type: 'text', content: 'hello' }] }];
+    expect(toCappedJson(value, 1024)).toBe(JSON.stringify(value));
+  });
+
+  it('cuts the long strings, keeps the shape, roles and part types, and stays under the cap', () => {
+    const value = [
+      { role: 'system', parts: [{ type: 'text', content: 'You are a refund assistant.' }] },
+      { role: 'user', parts: [{ type: 'text', content: 'x'.repeat(10_000) }] },
+      { role: 'assistant', parts: [{ type: 'tool_call', id: 'call_1', name: 'lookup_order', arguments: { order: 1042 } }] },
+    ];
+    const text = toCappedJson(value, 1000);
+    expect(bytes(text)).toBeLessThanOrEqual(1000);
+    const parsed = JSON.parse(text);
+    expect(parsed.map((message: { role: string }) => message.role)).toEqual(['system', 'user', 'assistant']);
+    expect(parsed[2].parts[0]).toEqual(value[2]!.parts[0]);
+    const cut: string = parsed[1].parts[0].content;
+    expect(cut).toMatch(/^x+…\[truncated \d+ characters\]$/);
+    const kept = cut.indexOf('…');
+    expect(cut.slice(kept)).toBe(truncationMarker(10_000 - kept));
+  });
+
+  it('counts bytes, not characters, and never splits a character', () => {
+    const value = { text: '😀'.repeat(2000) + 'é'.repeat(2000) };
+    const text = toCappedJson(value, 700);
+    expect(bytes(text)).toBeLessThanOrEqual(700);
+    const parsed = JSON.parse(text);
+    expect(parsed.text).toMatch(/^(😀)+…\[truncated \d+ characters\]$/u);
+  });
+
+  it('falls back to a marker naming the full JSON by size and SHA-256 when the structure alone is too big', () => {
+    const value = Array.from({ length: 500 }, (_, index) => ({ role: 'user', index }));
+    const text = toCappedJson(value, 256);
+    const full = JSON.stringify(value);
+    expect(JSON.parse(text)).toEqual({ truncated: true, original_bytes: bytes(full), sha256: sha256Hex(Buffer.from(full)) });
+    expect(bytes(text)).toBeLessThanOrEqual(256);
+  });
+
+  it('always yields parseable JSON within the cap', () => {
+    fc.assert(
+      fc.property(fc.jsonValue(), fc.integer({ min: 256, max: 4096 }), (value, cap) => {
+        const text = toCappedJson(value, cap);
+        expect(bytes(text)).toBeLessThanOrEqual(cap);
+        expect(() => JSON.parse(text)).not.toThrow();
+        if (bytes(JSON.stringify(value)) <= cap) expect(text).toBe(JSON.stringify(value));
+      }),
+      { numRuns: 300 },
+    );
+  });
+});

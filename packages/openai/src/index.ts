@@ -1,0 +1,1 @@
+export { wrapOpenAI, type WrapOpenAIOptions } from './wrap-openai.js';

@@ -1,0 +1,69 @@
+/**
+ * Everything an OpenAI wrapper test needs, started once per test file: a real collector, a fake
+ * OpenAI server, and the async context manager an application installs (registerFacto does), so
+ * spans nest through context.with() as they would there. Each test then makes its own recording
+ * agent and a wrapped client of the version under test that sends its spans there.
+ */
+import { context, trace } from '@opentelemetry/api';
+import { AsyncLocalStorageContextManager } from '@opentelemetry/context-async-hooks';
+import type OpenAI from 'openai';
+import { afterAll, afterEach, beforeAll, beforeEach, vi } from 'vitest';
+import { wrapOpenAI, type WrapOpenAIOptions } from '@facto/openai';
+import { startTestCollector, type TestCollector } from './collector.js';
+import { startFakeOpenAI, type FakeOpenAI } from './fake-openai.js';
+import { recordingAgent, type RecordingAgent } from './landed-spans.js';
+
+export type OpenAIClass = typeof OpenAI;
+
+/** One major version of the client, with the classes its results must still be instances of. */
+export interface ClientUnderTest {
+  readonly label: string;
+  readonly OpenAI: OpenAIClass;
+  readonly Stream: abstract new (...args: never[]) => unknown;
+  readonly APIPromise: abstract new (...args: never[]) => unknown;
+}
+
+export interface Testbed {
+  readonly collector: TestCollector;
+  readonly fake: FakeOpenAI;
+  /** A plain client of the version under test, pointed at the fake server. */
+  client(): OpenAI;
+  /** A recording agent and a wrapped client whose spans it signs. */
+  agent(options?: WrapOpenAIOptions & { capture?: 'full' | 'hashes' | 'none' }): { agent: RecordingAgent; client: OpenAI };
+}
+
+export function useOpenAITestbed(version: ClientUnderTest): Testbed {
+  let collector: TestCollector;
+  let fake: FakeOpenAI;
+  let manager: AsyncLocalStorageContextManager;
+  beforeAll(async () => {
+    manager = new AsyncLocalStorageContextManager().enable();
+    context.setGlobalContextManager(manager);
+    [collector, fake] = await Promise.all([startTestCollector(), startFakeOpenAI()]);
+  });
+  beforeEach(() => fake.reset());
+  afterEach(() => {
+    vi.restoreAllMocks();
+    trace.disable();
+  });
+  afterAll(async () => {
+    await Promise.all([collector?.stop(), fake?.close()]);
+    manager.disable();
+    context.disable();
+  });
+  const client = () => new version.OpenAI({ apiKey: 'sk-test', baseURL: fake.url, maxRetries: 0 });
+  return {
+    get collector() {
+      return collector;
+    },
+    get fake() {
+      return fake;
+    },
+    client,
+    agent(options = {}) {
+      const { capture, ...wrapOptions } = options;
+      const agent = recordingAgent(collector, capture ? { capture } : {});
+      return { agent, client: wrapOpenAI(client(), { tracerProvider: agent.facto.provider, ...wrapOptions }) };
+    },
+  };
+}
