@@ -8,10 +8,14 @@ import { sha3_256 } from '@noble/hashes/sha3.js';
 import { sha512 } from '@noble/hashes/sha2.js';
 import { readFileSync } from 'node:fs';
 import { afterAll, describe, expect, it } from 'vitest';
-import { canonicalize, DEFAULT_CONTENT_KEYS, fromHex, openSpan, sealSpan, toHex, useCryptoBackend, type SpanFields, type TypedValue } from '@facto/core';
+import { canonicalize, DEFAULT_CONTENT_KEYS, fromHex, openSpan, parseEvidenceBundle, sealSpan, toHex, useCryptoBackend, verify, verifyBundle, type EvidenceBundle, type SpanFields, type TypedValue } from '@facto/core';
+import { decodeTraceRequest } from '@facto/collector';
 
 ed.hashes.sha512 = sha512;
-const vectors = JSON.parse(readFileSync(new URL('./records.json', import.meta.url), 'utf8'));
+const read = (name: string) => JSON.parse(readFileSync(new URL(`./${name}`, import.meta.url), 'utf8'));
+const vectors = read('records.json');
+const signatures = read('signatures.json');
+const bundles = read('bundles.json');
 const cases: [string, any][] = vectors.cases.map((item: { name: string }) => [item.name, item]);
 const privateKey = fromHex(vectors.key.private_key);
 
@@ -37,6 +41,59 @@ describe.each(['node', 'noble'] as const)('facto.v1 vectors on the %s backend', 
     const opened = openSpan({ ...(item.input.span as SpanFields), attributes: item.expected.received_attributes as [string, TypedValue][] });
     expect(opened.hashMatches).toBe(true);
     expect(toHex(opened.hash)).toBe(item.expected.hash);
+  });
+});
+
+describe('the OTLP bodies a verifier receives (section 3.1)', () => {
+  it.each(cases.flatMap(([name, item]) => [[`${name}, OTLP/JSON`, 'json', item], [`${name}, OTLP/protobuf`, 'protobuf', item]] as const))('%s', (_name, encoding, item) => {
+    const body = encoding === 'json' ? new TextEncoder().encode(JSON.stringify(item.expected.otlp_json)) : fromHex(item.expected.otlp_protobuf_hex);
+    const [span] = decodeTraceRequest(body, encoding).resourceSpans[0]!.scopeSpans[0]!.spans;
+    expect(span!.attributes).toEqual(item.expected.received_attributes);
+    const opened = openSpan(span!);
+    expect(canonicalize(opened.record)).toBe(item.expected.canonical);
+    expect(toHex(opened.hash)).toBe(item.expected.hash);
+    expect(toHex(opened.signature)).toBe(item.expected.signature);
+  });
+});
+
+describe.each(['node', 'noble'] as const)('the section 9 signature vectors on the %s backend', (backend) => {
+  it.each(signatures.cases.map((item: { name: string }) => [item.name, item]))('%s', (_name, item) => {
+    useCryptoBackend(backend);
+    expect(verify(fromHex(item.signature), fromHex(signatures.message), fromHex(item.public_key))).toBe(item.valid);
+  });
+});
+
+describe('the section 13 bundle vectors', () => {
+  const trustedKeys = bundles.trusted_keys;
+  it('hold one valid case per positive verdict and one tampered copy per kind', () => {
+    expect(bundles.cases.filter((item: { ok: boolean }) => item.ok)).toHaveLength(2);
+    expect(bundles.cases.filter((item: { ok: boolean }) => !item.ok).length).toBeGreaterThanOrEqual(12);
+  });
+  it.each(bundles.cases.map((item: { name: string }) => [item.name, item]))('%s', (_name, item) => {
+    let bundle: EvidenceBundle | undefined;
+    try {
+      bundle = item.bundle_text === undefined ? (item.bundle as EvidenceBundle) : parseEvidenceBundle(item.bundle_text);
+    } catch {
+      bundle = undefined;
+    }
+    const report = bundle === undefined ? undefined : verifyBundle(bundle, { trustedKeys });
+    expect(report?.ok ?? false, JSON.stringify(report?.errors)).toBe(item.ok);
+    if (report === undefined) return;
+    // The failing checks are the ones the vector names.
+    const failed = new Set<string>();
+    if (!report.checkpoint.ok) failed.add('checkpoint');
+    for (const event of report.events) {
+      if (event.errors.some((error) => error.startsWith('record is not'))) failed.add('event:record');
+      else if (!event.hash) failed.add('event:hash');
+      else if (!event.signature) failed.add('event:signature');
+      else if (!event.inclusion) failed.add('event:inclusion');
+      if (event.disclosures.some((disclosure) => !disclosure.ok)) failed.add('event:disclosure');
+    }
+    if (report.chains.some((chain) => !chain.ok)) failed.add('chain');
+    if (report.errors.some((error) => error.startsWith('manifest'))) failed.add('manifest');
+    if (report.errors.some((error) => error.startsWith('events '))) failed.add('bundle');
+    if (report.checkpoint.ok) expect([...failed].sort()).toEqual([...item.fails].sort());
+    else expect(failed.has('checkpoint')).toBe(true);
   });
 });
 

@@ -1,0 +1,164 @@
+/**
+ * Evidence-bundle vectors (docs/spec.md section 13): a complete bundle made from a fixed log (agent
+ * key RFC 8032 TEST 1, log key RFC 8032 TEST 2), with a declared drop and an erased event, that
+ * MUST verify; and one tampered copy per kind of tampering, each of which MUST NOT. A partial
+ * (time-window) export of a chain that lost a record after an earlier declared drop covers the gap
+ * rule of section 10.
+ */
+import {
+  BUNDLE_FORMAT, createErasureEntry, encodeVerifierKey, formatChainStatement, formatExportManifest, fromHex, getPublicKey, hashLeaf, hashRecord,
+  inclusionProof, keyId, MemoryNodeStore, MerkleTree, noteKeyId, openSpan, sealSpan, sign, signCheckpoint, signErasureEntry, signNote, toHex, toTypedValue,
+  DEFAULT_CONTENT_KEYS, ZERO_HASH_HEX,
+} from '@facto/core';
+
+const LOG_PRIVATE_KEY = fromHex('4ccd089b28ff96da9db6c346ec114e0f5b8a319f35aba624da8cf6ed4fb8a6fb'); // RFC 8032 7.1 TEST 2
+const OTHER_PRIVATE_KEY = fromHex('c5aa8df43f9f837bedb7442f31dcb7b166d38535076f094b85ce3a2e0b4458f7'); // RFC 8032 7.1 TEST 3
+const ORIGIN = 'facto.vectors/log';
+const AGENT = 'agent-vectors';
+const SALT = fromHex('202122232425262728292a2b2c2d2e2f303132333435363738393a3b3c3d3e3f');
+
+/** A fixed log: the agent signs, the log appends, erases and exports. */
+class VectorLog {
+  #tree = new MerkleTree();
+  #store = new MemoryNodeStore();
+  #events = [];
+  #erasures = [];
+  #heads = new Map();
+  #serial = 0;
+
+  constructor(agentPrivateKey) {
+    this.agentPrivateKey = agentPrivateKey;
+    this.agentPublicKey = getPublicKey(agentPrivateKey);
+    this.logKey = encodeVerifierKey(ORIGIN, getPublicKey(LOG_PRIVATE_KEY));
+  }
+
+  sign(chainId, { logged = true, dropped = false } = {}) {
+    const head = this.#heads.get(chainId) ?? { seq: 0, prevHash: ZERO_HASH_HEX, dropped: 0 };
+    const serial = ++this.#serial;
+    const span = {
+      traceId: '4bf92f3577b34da6a3ce929d0e0e4736', spanId: serial.toString(16).padStart(16, '0'), parentSpanId: '', name: `step ${serial}`, kind: 1,
+      startTimeUnixNano: String(1732280000000000000n + BigInt(serial) * 1000000n), endTimeUnixNano: String(1732280000000500000n + BigInt(serial) * 1000000n),
+      status: { code: 0, message: '' }, events: [], links: [],
+      attributes: [['facto.action_type', toTypedValue('tool.call')], ['facto.input', toTypedValue(`{"step":${serial}}`)], ['facto.output', toTypedValue('{"ok":true}')]],
+    };
+    const chain = { factoId: `ft-00000000-0000-4000-8000-${serial.toString(16).padStart(12, '0')}`, agentId: AGENT, chainId, seq: head.seq, prevHash: head.prevHash, keyId: keyId(this.agentPublicKey), dropped: head.dropped };
+    const sealed = sealSpan({ span, chain, privateKey: this.agentPrivateKey, contentKeys: new Set(DEFAULT_CONTENT_KEYS), capture: 'full', salt: SALT });
+    this.#heads.set(chainId, { seq: head.seq + 1, prevHash: toHex(sealed.hash), dropped: head.dropped + (dropped ? 1 : 0) });
+    if (dropped || !logged) return;
+    const received = { ...span, attributes: [...span.attributes, ...Object.entries(sealed.attributes).map(([key, value]) => [key, toTypedValue(value)])] };
+    this.#append(sealed.hash);
+    this.#events.push({ leaf_index: this.#tree.size - 1, record: sealed.record, hash: toHex(sealed.hash), signature: toHex(sealed.signature), disclosures: openSpan(received).disclosures });
+  }
+
+  erase(seqs, chainId) {
+    const factoIds = this.#events.filter((event) => event.record.chain_id === chainId && seqs.includes(event.record.seq)).map((event) => event.record.facto_id);
+    const entry = createErasureEntry({ factoIds, reason: 'GDPR Art. 17 request #7', erasedAt: 1732290000000, logKeyId: toHex(noteKeyId(ORIGIN, getPublicKey(LOG_PRIVATE_KEY))) });
+    const signed = signErasureEntry(entry, LOG_PRIVATE_KEY);
+    this.#append(signed.hash);
+    this.#erasures.push({ leaf_index: this.#tree.size - 1, entry, hash: toHex(signed.hash), signature: toHex(signed.signature) });
+    this.#events = this.#events.map((event) => (factoIds.includes(event.record.facto_id) ? { ...event, disclosures: [] } : event));
+  }
+
+  async export({ select = () => true, query = { agent_id: AGENT } } = {}) {
+    const signer = { name: ORIGIN, privateKey: LOG_PRIVATE_KEY };
+    const treeSize = this.#tree.size;
+    const prove = async (leaf) => (await inclusionProof(this.#store, leaf, treeSize)).map(toHex);
+    const events = [];
+    for (const event of this.#events.filter((item) => select(item.record))) events.push({ ...event, inclusion_proof: await prove(event.leaf_index) });
+    const ids = new Set(events.map((event) => event.record.facto_id));
+    const erasures = [];
+    for (const erasure of this.#erasures.filter((item) => item.entry.facto_ids.some((id) => ids.has(id)))) erasures.push({ ...erasure, inclusion_proof: await prove(erasure.leaf_index) });
+    const chainIds = [...new Set(events.map((event) => event.record.chain_id))].sort();
+    const chains = chainIds.map((chainId) => {
+      const mine = events.filter((event) => event.record.chain_id === chainId);
+      const all = this.#events.filter((event) => event.record.chain_id === chainId);
+      const head = all[all.length - 1];
+      const text = formatChainStatement({ origin: ORIGIN, agentId: AGENT, chainId, firstSeq: mine[0].record.seq, lastSeq: mine[mine.length - 1].record.seq, count: mine.length, headSeq: head.record.seq, headHash: head.hash, treeSize });
+      return { agent_id: AGENT, chain_id: chainId, statement: signNote(text, [signer]) };
+    });
+    const manifest = signNote(formatExportManifest({ origin: ORIGIN, treeSize, query, events: events.length, erasures: erasures.length, chains: chainIds.map((chainId) => ({ agentId: AGENT, chainId, count: events.filter((event) => event.record.chain_id === chainId).length })) }), [signer]);
+    return {
+      format: BUNDLE_FORMAT,
+      log_key: this.logKey,
+      checkpoint: signCheckpoint({ origin: ORIGIN, treeSize, rootHash: this.#tree.root() }, signer),
+      keys: [{ agent_id: AGENT, key_id: keyId(this.agentPublicKey), public_key: toHex(this.agentPublicKey) }],
+      events,
+      chains,
+      ...(erasures.length > 0 ? { erasures } : {}),
+      manifest,
+      query,
+    };
+  }
+
+  #append(hash) {
+    this.#store.put(this.#tree.append([hashLeaf(hash)]).nodes);
+  }
+}
+
+const copy = (value) => JSON.parse(JSON.stringify(value));
+
+export async function generateBundles(agentPrivateKey) {
+  const log = new VectorLog(agentPrivateKey);
+  // chain-a: seq 0..5, seq 2 dropped by the signer (declared from seq 3); chain-b: seq 0..1.
+  for (let seq = 0; seq < 6; seq++) log.sign('chain-a', { dropped: seq === 2 });
+  log.sign('chain-b');
+  log.sign('chain-b');
+  log.erase([1], 'chain-a');
+  const valid = await log.export();
+  const indexOf = (chainId, seq) => valid.events.findIndex((event) => event.record.chain_id === chainId && event.record.seq === seq);
+
+  const tampered = [];
+  const add = (name, change, fails) => {
+    const bundle = copy(valid);
+    change(bundle);
+    tampered.push({ name, bundle, ok: false, fails });
+  };
+  add('an event removed from the middle of a chain', (bundle) => bundle.events.splice(indexOf('chain-a', 3), 1), ['chain', 'manifest']);
+  add('an event removed from the end of a chain', (bundle) => bundle.events.splice(indexOf('chain-a', 5), 1), ['chain', 'manifest']);
+  add('two events reordered in the log (leaf indices swapped)', (bundle) => {
+    const [first, second] = [bundle.events[indexOf('chain-a', 3)], bundle.events[indexOf('chain-a', 4)]];
+    [first.leaf_index, second.leaf_index] = [second.leaf_index, first.leaf_index];
+  }, ['event:inclusion']);
+  add('an event re-signed with another key', (bundle) => {
+    const event = bundle.events[indexOf('chain-a', 4)];
+    event.signature = toHex(sign(hashRecord(event.record), OTHER_PRIVATE_KEY));
+  }, ['event:signature']);
+  add('an event duplicated (a replay)', (bundle) => bundle.events.push(copy(bundle.events[indexOf('chain-b', 1)])), ['bundle', 'chain', 'manifest']);
+  add('a record field altered', (bundle) => (bundle.events[indexOf('chain-b', 0)].record.name = 'step edited'), ['event:hash', 'chain']);
+  add('a disclosure that does not open its commitment', (bundle) => (bundle.events[indexOf('chain-a', 0)].disclosures[0].value = { s: '{"step":999}' }), ['event:disclosure']);
+  add('a record with a member section 4 does not define', (bundle) => (bundle.events[indexOf('chain-a', 0)].record.approved_by = 'nobody'), ['event:record', 'chain', 'manifest']);
+  add('a checkpoint from another log (same origin, another key)', (bundle) => {
+    bundle.checkpoint = signCheckpoint({ origin: ORIGIN, treeSize: 11, rootHash: new Uint8Array(32) }, { name: ORIGIN, privateKey: OTHER_PRIVATE_KEY });
+  }, ['checkpoint']);
+  add('the erasure entry removed', (bundle) => delete bundle.erasures, ['manifest']);
+  add('a whole chain removed with its statement', (bundle) => {
+    bundle.events = bundle.events.filter((event) => event.record.chain_id !== 'chain-b');
+    bundle.chains = bundle.chains.filter((chain) => chain.chain_id !== 'chain-b');
+  }, ['manifest']);
+
+  // The same log seen through a time window: seq 4-5 dropped by the signer, seq 8 lost on the way.
+  const windowed = new VectorLog(agentPrivateKey);
+  for (let seq = 0; seq < 10; seq++) windowed.sign('chain-w', { dropped: seq === 4 || seq === 5, logged: seq !== 8 });
+  const window = { agent_id: AGENT, since: '2024-11-22T13:33:20.000Z' };
+  const hidden = await windowed.export({ select: (record) => record.seq >= 6, query: window });
+  tampered.push({ name: 'a time window (since=) over a chain that lost seq 8 after a drop declared before the window', bundle: hidden, ok: false, fails: ['chain'] });
+
+  const honest = new VectorLog(agentPrivateKey);
+  for (let seq = 0; seq < 10; seq++) honest.sign('chain-w', { dropped: seq === 4 || seq === 5 || seq === 8 });
+  const honestWindow = await honest.export({ select: (record) => record.seq >= 6, query: window });
+
+  const duplicateNames = JSON.stringify(valid).replace(`"format":"${BUNDLE_FORMAT}"`, `"format":"${BUNDLE_FORMAT}","format":"${BUNDLE_FORMAT}"`);
+  return {
+    description:
+      'facto.bundle.v1 vectors: see docs/spec.md section 13. Verify each bundle with the trusted keys below and nothing else (not the keys a bundle carries); ok is the verdict a verifier MUST reach, fails names the checks that fail (event:<check>, chain, checkpoint, manifest, bundle), for information. bundle_text cases must be read as JSON text, refusing duplicate member names.',
+    generator: 'test/vectors/generate.mjs',
+    checked_by: 'test/vectors/vectors.test.ts',
+    trusted_keys: { log: log.logKey, agents: { [AGENT]: [toHex(log.agentPublicKey)] } },
+    cases: [
+      { name: 'a complete export: two chains, a declared drop, an erased event', bundle: valid, ok: true, fails: [] },
+      { name: 'an honest time window (since=) after drops the signer declared', bundle: honestWindow, ok: true, fails: [] },
+      ...tampered,
+      { name: 'duplicate member names in the bundle text', bundle_text: duplicateNames, ok: false, fails: ['json'] },
+    ],
+  };
+}
