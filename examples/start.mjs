@@ -8,16 +8,26 @@
  */
 import { chmodSync, mkdirSync, readFileSync, writeFileSync, existsSync } from 'node:fs';
 import { resolveConfig, startCollector } from '@facto/collector';
-import { generateKeyPair, privateKeyToPem, parsePrivateKey, getPublicKey, verifyBundle } from '@facto/core';
+import { FactoError, generateKeyPair, privateKeyToPem, parsePrivateKey, getPublicKey, verifyBundle } from '@facto/core';
 import { createFacto, registerFacto } from '@facto/otel';
 import { runRefundAgent } from './demo-agent.mjs';
 import { runOpenAIAgent } from './openai-agent.mjs';
 
 const directory = './.facto';
 mkdirSync(directory, { recursive: true });
-const config = resolveConfig({ argv: process.argv.slice(2), env: process.env });
+// The demo's own output is for a person: the collector's JSON log lines (TOFU notices among them)
+// stay quiet unless something fails or FACTO_LOG_LEVEL asks for them.
+const config = resolveConfig({ argv: process.argv.slice(2), env: { FACTO_LOG_LEVEL: 'error', ...process.env } });
 
-const collector = await startCollector(config);
+let collector;
+try {
+  collector = await startCollector(config);
+} catch (error) {
+  // A taken port (an OTel Collector or Jaeger on 4318) or a bad setting: say so, without a stack trace.
+  if (!FactoError.isInstance(error)) throw error;
+  console.error(`npm start: ${error.message}\nFor example: FACTO_PORT=4319 npm start`);
+  process.exit(1);
+}
 console.log(`facto collector listening on ${collector.url}`);
 
 // The demo agent's key lives beside the database; a real agent's comes from `facto keygen`.
@@ -61,7 +71,7 @@ Demo agent: ${outcome}
   spans signed and delivered: ${delivery.delivered} (undelivered: ${delivery.undelivered})
   chain ${facto.chainId}: ${chain.length} events, intact: ${chain.intact}
 Log ${log.origin}
-  tree size ${log.tree_size}, root ${log.root_hash}
+  tree size ${log.tree_size}, root ${log.root_hash} (hex; checkpoints carry the same bytes in base64)
   verifier key ${log.verifier_key}
 Evidence bundle (checked offline with only the log key and the agent key):
   ${verdict.ok ? 'VERIFIED' : 'FAILED'}: ${verdict.events.filter((event) => event.ok).length}/${verdict.events.length} events, ${verdict.chains.filter((item) => item.ok).length}/${verdict.chains.length} chains
@@ -69,9 +79,10 @@ The same bundle with the refund amount edited from 40 to 4000 EUR:
   ${tamperVerdict.ok ? 'VERIFIED (this would be a bug)' : `REJECTED: ${tamperVerdict.events.flatMap((event) => event.errors)[0]}`}
 
 Try:
-  curl -s ${collector.url}/v1/events?limit=5 | head -c 600
-  curl -s ${collector.url}/v1/checkpoints/latest
-  curl -s ${collector.url}/metrics | grep facto_
+  curl -s '${collector.url}/v1/events?limit=5' | head -c 600
+  curl -s '${collector.url}/v1/chains/demo-refund-agent'
+  curl -s '${collector.url}/v1/checkpoints/latest'
+  curl -s '${collector.url}/metrics' | grep facto_
 Ctrl-C to stop.`);
 
 if (!verdict.ok || tamperVerdict.ok) process.exitCode = 1;

@@ -46,6 +46,22 @@ function openStore(config: CollectorConfig): Store {
   return createSqliteStore({ path: config.db });
 }
 
+/** What a user needs to hear when the port cannot be had, rather than a stack trace. */
+function listenError(error: Error, config: CollectorConfig): Error {
+  const code = (error as NodeJS.ErrnoException).code;
+  const where = `${config.host}:${config.port}`;
+  if (code === 'EADDRINUSE') {
+    return new FactoError(
+      'unavailable',
+      `cannot listen on ${where}: the port is already in use (an OpenTelemetry Collector or Jaeger often listens on 4318). Pick another with --port or FACTO_PORT (0 picks a free one), or stop the other process.`,
+      { cause: error },
+    );
+  }
+  if (code === 'EACCES') return new FactoError('unavailable', `cannot listen on ${where}: permission denied (ports below 1024 need privileges); pick another with --port or FACTO_PORT.`, { cause: error });
+  if (code === 'EADDRNOTAVAIL') return new FactoError('unavailable', `cannot listen on ${where}: this machine has no such address; check --host or FACTO_HOST.`, { cause: error });
+  return error;
+}
+
 export async function startCollector(config: CollectorConfig, options: StartOptions = {}): Promise<RunningCollector> {
   const logger = options.logger ?? createLogger(config.logLevel);
   const metrics = options.metrics ?? createMetrics();
@@ -65,9 +81,9 @@ export async function startCollector(config: CollectorConfig, options: StartOpti
 
     const server = createHttpServer({ routes: [...ingestRoutes(context), ...apiRoutes(context), ...opsRoutes(context)], context });
     await new Promise<void>((resolve, reject) => {
-      server.once('error', reject);
+      server.once('error', (error) => reject(listenError(error, config)));
       server.listen(config.port, config.host, () => {
-        server.off('error', reject);
+        server.removeAllListeners('error');
         resolve();
       });
     });

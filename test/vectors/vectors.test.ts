@@ -57,7 +57,8 @@ describe('the OTLP bodies a verifier receives (section 3.1)', () => {
 });
 
 describe.each(['node', 'noble'] as const)('the section 9 signature vectors on the %s backend', (backend) => {
-  it.each(signatures.cases.map((item: { name: string }) => [item.name, item]))('%s', (_name, item) => {
+  const signatureCases: [string, any][] = signatures.cases.map((item: { name: string }) => [item.name, item]);
+  it.each(signatureCases)('%s', (_name, item) => {
     useCryptoBackend(backend);
     expect(verify(fromHex(item.signature), fromHex(signatures.message), fromHex(item.public_key))).toBe(item.valid);
   });
@@ -69,7 +70,8 @@ describe('the section 13 bundle vectors', () => {
     expect(bundles.cases.filter((item: { ok: boolean }) => item.ok)).toHaveLength(2);
     expect(bundles.cases.filter((item: { ok: boolean }) => !item.ok).length).toBeGreaterThanOrEqual(12);
   });
-  it.each(bundles.cases.map((item: { name: string }) => [item.name, item]))('%s', (_name, item) => {
+  const bundleCases: [string, any][] = bundles.cases.map((item: { name: string }) => [item.name, item]);
+  it.each(bundleCases)('%s', (_name, item) => {
     let bundle: EvidenceBundle | undefined;
     try {
       bundle = item.bundle_text === undefined ? (item.bundle as EvidenceBundle) : parseEvidenceBundle(item.bundle_text);

@@ -87,5 +87,9 @@ describe('GET /v1/chains', () => {
     expect(bobs).toHaveLength(1);
     expect((await fixture.call('GET', '/v1/chains?agent_id=')).status).toBe(400);
     expect((await fixture.call('GET', '/v1/chains?agent=bob')).status).toBe(400);
+    // The path a user tries first lists the same chains.
+    expect((await fixture.call('GET', '/v1/chains/bob')).body.chains).toEqual(bobs);
+    expect((await fixture.call('GET', '/v1/chains/alice')).body.chains.map((chain: { chain_id: string }) => chain.chain_id)).toEqual(['a', 'b']);
+    expect((await fixture.call('GET', '/v1/chains/carol')).status).toBe(404);
   });
 });

@@ -16,6 +16,7 @@ export const CHAIN_INCIDENT_SCAN = 1000;
 export function chainRoutes(context: CollectorContext): Route[] {
   return [
     { method: 'GET', path: '/v1/chains', access: 'query', handler: (request) => listChains(context, request) },
+    { method: 'GET', path: '/v1/chains/{agent_id}', access: 'query', handler: (request) => listAgentChains(context, request) },
     { method: 'GET', path: '/v1/chains/{agent_id}/{chain_id}', access: 'query', handler: (request) => chainStatus(context, request) },
   ];
 }
@@ -23,6 +24,19 @@ export function chainRoutes(context: CollectorContext): Route[] {
 async function listChains(context: CollectorContext, request: HttpRequest): Promise<HttpResponse> {
   const query = readQuery(request.url, ['agent_id']);
   const agentId = query.has('agent_id') ? parseIdentifier('agent_id', query.get('agent_id')!) : undefined;
+  return chainList(context, agentId);
+}
+
+/** GET /v1/chains/{agent_id}: the same list as ?agent_id=, at the path a user tries first. */
+async function listAgentChains(context: CollectorContext, request: HttpRequest): Promise<HttpResponse> {
+  readQuery(request.url, []);
+  const agentId = parseIdentifier('agent_id', request.params.agent_id ?? '');
+  const response = await chainList(context, agentId);
+  if ((response.body as { chains: unknown[] }).chains.length === 0) throw notFound(`no chains stored for agent ${JSON.stringify(agentId)}`);
+  return response;
+}
+
+async function chainList(context: CollectorContext, agentId: string | undefined): Promise<HttpResponse> {
   const chains = await context.store.listChains(agentId);
   return json(200, {
     chains: chains.map((chain) => ({ agent_id: chain.agentId, chain_id: chain.chainId, count: chain.count, head: { seq: chain.headSeq, hash: chain.headHash } })),

@@ -34,6 +34,7 @@ describe('GET /v1/log and checkpoints', () => {
       hash: 'SHA3-256',
       tree_size: 5,
       root_hash: toHex(fixture.context.log.root()),
+      root_hash_base64: Buffer.from(fixture.context.log.root()).toString('base64'),
       leaf_hash: 'RFC 9162: H(0x00 || record_hash)',
     });
   });

@@ -3,7 +3,7 @@
  * checkpoints as C2SP signed-note text. These are public because a checkpoint is meant to be gossiped:
  * its only secret is the signature, and that proves rather than reveals.
  */
-import { toHex } from '@facto/core';
+import { toBase64, toHex } from '@facto/core';
 import type { CollectorContext } from '../context.js';
 import { json, type HttpRequest, type HttpResponse, type Route } from '../http/types.js';
 import type { Checkpoint } from '../store/types.js';
@@ -28,7 +28,9 @@ async function describeLog(context: CollectorContext, request: HttpRequest): Pro
     verifier_key: key.verifierKey,
     hash: 'SHA3-256',
     tree_size: treeSize,
+    // Hex, like every hash of this API; checkpoints carry the same 32 bytes in standard base64 (C2SP).
     root_hash: toHex(root),
+    root_hash_base64: toBase64(root),
     leaf_hash: 'RFC 9162: H(0x00 || record_hash)',
   });
 }
