@@ -5,7 +5,7 @@
  */
 import { statSync } from 'node:fs';
 import { afterEach, describe, expect, it } from 'vitest';
-import { generateKeyPair } from '@facto/core';
+import { generateKeyPair, verifyBundle, type EvidenceBundle } from '@facto/core';
 import { startTestCollector, type TestCollector } from '../support/collector.js';
 import { otlpJson, TestAgent, withAttribute } from '../support/signed-spans.js';
 
@@ -75,6 +75,39 @@ describe('trust on first use', () => {
     // And now the forger's own key is refused as a second key for the agent.
     const second = await (await instance.post('/v1/traces', otlpJson([impostor.next('again')]))).json();
     expect(second.partialSuccess.errorMessage).toMatch(/unknown_key/);
+  });
+});
+
+describe('a time-window export of a chain that lost a record after an earlier declared drop', () => {
+  it('fails in verifyBundle and in POST /v1/verify, as the whole chain does', async () => {
+    const instance = await collector();
+    const agent = new TestAgent('agent-window');
+    const early = [0, 1, 2, 3].map(() => agent.next('early'));
+    agent.next('dropped by the signer');
+    agent.next('dropped by the signer');
+    agent.dropped = 2;
+    const late = [agent.next('late'), agent.next('late')];
+    agent.next('lost on the way');
+    late.push(agent.next('late'));
+    expect((await instance.post('/v1/traces', otlpJson(early))).status).toBe(200);
+    const firstBatchAt = Date.parse((await instance.json(`/v1/events/${early[3]!.factoId}`)).received_at);
+    // The window must start after the first batch: wait for the collector's clock to move on.
+    while (Date.now() <= firstBatchAt) await new Promise((resolve) => setImmediate(resolve));
+    expect((await instance.post('/v1/traces', otlpJson(late))).status).toBe(200);
+    const since = (await instance.json(`/v1/events/${late[0]!.factoId}`)).received_at;
+
+    const log = await instance.json('/v1/log');
+    const trustedKeys = { log: log.verifier_key, agents: { 'agent-window': [agent.keys.publicKey] } };
+    const whole = (await instance.json('/v1/export?agent_id=agent-window')) as EvidenceBundle;
+    const window = (await instance.json(`/v1/export?agent_id=agent-window&since=${encodeURIComponent(since)}`)) as EvidenceBundle;
+    expect(window.events.map((event) => event.record.seq)).toEqual([6, 7, 9]);
+    for (const bundle of [whole, window]) {
+      const report = verifyBundle(bundle, { trustedKeys });
+      expect(report.ok).toBe(false);
+      expect(report.chains[0]!.errors).toEqual(['events 8..8 are missing and were not declared dropped']);
+      const served = await (await instance.post('/v1/verify', JSON.stringify(bundle))).json();
+      expect(served).toMatchObject({ type: 'bundle', ok: false });
+    }
   });
 });
 
