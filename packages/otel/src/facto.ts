@@ -33,7 +33,7 @@ export interface FactoOptions extends FactoEnvironmentOptions {
   readonly retryDelayMillis?: number;
   readonly flushTimeoutMillis?: number;
   readonly exportTimeoutMillis?: number;
-  /** See FactoSpanProcessorOptions.signing. Default `inline`. */
+  /** See FactoSpanProcessorOptions.signing. Default `deferred`. */
   readonly signing?: 'inline' | 'deferred';
 }
 

@@ -39,11 +39,12 @@ export interface FactoSpanProcessorOptions {
   readonly capture?: ContentCapture;
   readonly contentKeys?: Iterable<string>;
   /**
-   * Where the record is built and signed. `inline` (default): in onEnding, so the span carries its
-   * proof as soon as it ends. `deferred`: onEnding snapshots the span's fields (final at that point),
-   * takes its seq and notes the drop total it declares; the export worker then builds, hashes, links
-   * and signs the records in seq order just before each batch goes out, off the agent's call path.
-   * The signed bytes are the same; other processors on the same provider see the span unsealed.
+   * Where the record is built and signed. `deferred` (default): onEnding snapshots the span's fields
+   * (final at that point) and takes its seq; the export worker then builds, hashes, links and signs
+   * the records in seq order just before each batch goes out, off the agent's call path. `inline`:
+   * all of it in onEnding, so the span carries its proof as soon as it ends, at the cost of a
+   * signature (tens of microseconds) in the agent's call path; choose it only when another processor
+   * on the same provider must see the facto.* attributes.
    */
   readonly signing?: 'inline' | 'deferred';
   /** Persists the chain head so the chain continues across restarts (Node: createFileHeadStore). */
@@ -100,7 +101,7 @@ export class FactoSpanProcessor implements SpanProcessor {
     this.#contentKeys = new Set(options.contentKeys ?? DEFAULT_CONTENT_KEYS);
     this.#head = new ChainHead(this.agentId, this.chainId, options.headStore);
     this.#flushTimeout = options.flushTimeoutMillis ?? 30_000;
-    this.#signing = options.signing ?? 'inline';
+    this.#signing = options.signing ?? 'deferred';
     this.#lane = new SealingLane(
       this.#head,
       (job, prevHash, dropped, signed) => this.#sealPending(job, prevHash, dropped, signed),
