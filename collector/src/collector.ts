@@ -6,12 +6,10 @@
  */
 import type { AddressInfo } from 'node:net';
 import { FactoError } from '@facto/core';
-import { apiRoutes } from './api/index.js';
 import type { CollectorConfig } from './config.js';
 import type { CollectorContext } from './context.js';
 import { createForwarder } from './forward/forwarder.js';
-import { ingestRoutes } from './http/ingest-route.js';
-import { opsRoutes } from './http/ops-routes.js';
+import { collectorRoutes } from './http/routes.js';
 import { createHttpServer } from './http/server.js';
 import { startGapMonitor } from './ingest/gap-monitor.js';
 import { IngestService } from './ingest/ingest-service.js';
@@ -79,7 +77,7 @@ export async function startCollector(config: CollectorConfig, options: StartOpti
     const context: CollectorContext = { config, store, log, registry, ingest, metrics, logger, forwarder, ready: false };
     metrics.treeSize.set(log.treeSize);
 
-    const server = createHttpServer({ routes: [...ingestRoutes(context), ...apiRoutes(context), ...opsRoutes(context)], context });
+    const server = createHttpServer({ routes: collectorRoutes(context), context });
     await new Promise<void>((resolve, reject) => {
       server.once('error', (error) => reject(listenError(error, config)));
       server.listen(config.port, config.host, () => {

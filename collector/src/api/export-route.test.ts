@@ -35,7 +35,7 @@ describe('GET /v1/export', () => {
   it('exports a bundle that verifies offline, as an attachment named after its tree size', async () => {
     await seed();
     const response = await fixture.call('GET', '/v1/export');
-    expect(response.headers).toEqual({ 'content-type': 'application/json', 'content-disposition': 'attachment; filename="facto-bundle-10.json"' });
+    expect(response.headers).toEqual({ 'content-type': 'application/json', 'content-disposition': 'attachment; filename="facto-bundle-10.json"', 'content-length': String(Buffer.byteLength(JSON.stringify(response.body))) });
     const bundle = response.body as EvidenceBundle;
     expect(bundle.format).toBe('facto.bundle.v1');
     expect(bundle.log_key).toBe(fixture.context.log.key.verifierKey);

@@ -43,7 +43,7 @@ describe('GET /v1/log and checkpoints', () => {
     await ingestMany(3);
     const latest = await fixture.call('GET', '/v1/checkpoints/latest');
     expect(latest.status).toBe(200);
-    expect(latest.headers).toEqual({ 'content-type': 'text/plain; charset=utf-8' });
+    expect(latest.headers).toEqual({ 'content-type': 'text/plain; charset=utf-8', 'content-length': String(Buffer.byteLength(latest.body)) });
     const opened = await openNoteText(latest.body);
     expect(opened.treeSize).toBe(3);
     expect(toHex(opened.rootHash)).toBe(toHex(fixture.context.log.root()));

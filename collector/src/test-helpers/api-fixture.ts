@@ -1,9 +1,9 @@
 /**
  * Test support for the API: a real collector context without HTTP (a SQLite store in a temporary
  * folder, the Merkle log, the key registry in strict mode, the ingest service), agents that seal real
- * signed spans the way the SDK does, and a caller that routes a request to a handler as the server
- * would, answering an HttpError as the server answers it. Anything else a handler throws fails the
- * test, which is how the tests hold handlers to "never a raw error".
+ * signed spans the way the SDK does, and a caller that sends a request through the collector's own
+ * dispatch (routing, tokens, error mapping: createApp(...).request), as the server does. A handler
+ * that throws a raw error therefore answers 500 here as in production, which the tests check.
  */
 import { randomBytes, randomUUID } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
@@ -13,7 +13,9 @@ import { DEFAULT_CONTENT_KEYS, generateKeyPair, keyId, sealSpan, toHex, toTypedV
 import { afterEach, beforeEach, vi } from 'vitest';
 import { DEFAULT_CONFIG } from '../config.js';
 import type { CollectorContext } from '../context.js';
-import { HttpError, type HttpResponse, type Route } from '../http/types.js';
+import { createApp } from '../http/app.js';
+import { collectorRoutes } from '../http/routes.js';
+import type { HttpResponse, Route } from '../http/types.js';
 import { IngestService, type IngestOutcome } from '../ingest/ingest-service.js';
 import { KeyRegistry } from '../ingest/key-registry.js';
 import { loadOrCreateLogKey } from '../log/log-key.js';
@@ -21,7 +23,6 @@ import { LogService } from '../log/log-service.js';
 import { silentLogger } from '../ops/logger.js';
 import { createMetrics } from '../ops/metrics.js';
 import { createSqliteStore } from '../store/sqlite/index.js';
-import { apiRoutes } from '../api/index.js';
 
 export interface CallOptions {
   readonly body?: unknown;
@@ -31,8 +32,8 @@ export interface CallOptions {
 export interface ApiFixture {
   readonly context: CollectorContext;
   readonly routes: Route[];
-  /** Routes a request like the server does; an HttpError becomes its status and `{ error }`. */
-  call(method: string, target: string, options?: CallOptions): Promise<HttpResponse & { body: any }>;
+  /** Sends a request through the collector's dispatch; a JSON answer's body is parsed. */
+  call(method: string, target: string, options?: CallOptions): Promise<HttpResponse & { headers: Record<string, string>; body: any }>;
   close(): Promise<void>;
 }
 
@@ -47,47 +48,24 @@ export async function createApiFixture(): Promise<ApiFixture> {
   const ingest = new IngestService({ store, log, registry, unsigned: 'reject', replayWindowSeconds: 900, metrics, logger: silentLogger });
   const config = { ...DEFAULT_CONFIG, db: join(folder, 'facto.db'), logKey: join(folder, 'log-key.pem'), trust: 'strict' as const };
   const context: CollectorContext = { config, store, log, registry, ingest, metrics, logger: silentLogger, forwarder: undefined, ready: true };
-  const routes = apiRoutes(context);
+  const routes = collectorRoutes(context);
+  const app = createApp({ routes, context });
   return {
     context,
     routes,
-    call: (method, target, options = {}) => callRoute(routes, method, target, options),
+    call: async (method, target, options = {}) => {
+      const body = options.body === undefined ? undefined : options.body instanceof Uint8Array || typeof options.body === 'string' ? options.body : JSON.stringify(options.body);
+      const headers = options.body === undefined || options.body instanceof Uint8Array || typeof options.body === 'string' ? { ...options.headers } : { 'content-type': 'application/json', ...options.headers };
+      const response = await app.request(method, target, { headers, body });
+      const text = new TextDecoder().decode(response.body);
+      const isJson = (response.headers['content-type'] ?? '').startsWith('application/json');
+      return { status: response.status, headers: response.headers, body: isJson && text !== '' ? JSON.parse(text) : text };
+    },
     close: async () => {
       await store.close();
       rmSync(folder, { recursive: true, force: true });
     },
   };
-}
-
-function matchRoute(routes: readonly Route[], method: string, pathname: string): { route: Route; params: Record<string, string> } | undefined {
-  const actual = pathname.split('/').slice(1);
-  const candidates = routes.filter((route) => route.method === method && route.path.split('/').length - 1 === actual.length);
-  // Literal segments win over parameters, as in the server (/v1/checkpoints/latest is not a tree size).
-  const literalCount = (route: Route) => route.path.split('/').filter((segment) => !segment.startsWith('{')).length;
-  for (const route of candidates.sort((left, right) => literalCount(right) - literalCount(left))) {
-    const params: Record<string, string> = {};
-    const segments = route.path.split('/').slice(1);
-    const matches = segments.every((segment, index) => {
-      if (segment.startsWith('{')) return (params[segment.slice(1, -1)] = decodeURIComponent(actual[index]!)) !== '';
-      return segment === actual[index];
-    });
-    if (matches) return { route, params };
-  }
-  return undefined;
-}
-
-async function callRoute(routes: readonly Route[], method: string, target: string, options: CallOptions): Promise<HttpResponse & { body: any }> {
-  const url = new URL(`http://collector${target}`);
-  const found = matchRoute(routes, method, url.pathname);
-  if (found === undefined) throw new Error(`no route for ${method} ${url.pathname}`);
-  const body = options.body === undefined ? new Uint8Array(0) : options.body instanceof Uint8Array ? options.body : new TextEncoder().encode(typeof options.body === 'string' ? options.body : JSON.stringify(options.body));
-  const headers = options.body === undefined || options.body instanceof Uint8Array || typeof options.body === 'string' ? { ...options.headers } : { 'content-type': 'application/json', ...options.headers };
-  try {
-    return (await found.route.handler({ method, url, headers, params: found.params, body, remoteAddress: '127.0.0.1' })) as HttpResponse & { body: any };
-  } catch (error) {
-    if (HttpError.isInstance(error)) return { status: error.status, headers: { ...error.headers }, body: { error: error.message } };
-    throw error;
-  }
 }
 
 export interface SealOptions {
