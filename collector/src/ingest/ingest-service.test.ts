@@ -8,8 +8,7 @@ import { LogService } from '../log/log-service.js';
 import { silentLogger } from '../ops/logger.js';
 import { createMetrics } from '../ops/metrics.js';
 import { StoreUnavailableError } from '../store/errors.js';
-import { createSqliteStore } from '../store/sqlite/index.js';
-import type { Store } from '../store/types.js';
+import { MemoryStore } from '../store/memory/memory-store.js';
 import { IngestService } from './ingest-service.js';
 import { KeyRegistry } from './key-registry.js';
 
@@ -38,31 +37,16 @@ function request(span: SpanFields) {
 
 describe('IngestService when the store fails', () => {
   it('commits nothing, keeps the tree as stored, and forgets a TOFU pin made by the failed batch', async () => {
+    const store = new MemoryStore();
+    await store.init();
     const directory = mkdtempSync(join(tmpdir(), 'facto-ingest-'));
     directories.push(directory);
-    const store = createSqliteStore({ path: join(directory, 'facto.db') });
-    await store.init();
-    let failNext = true;
-    const flaky: Store = new Proxy(store, {
-      get(target, property, receiver) {
-        if (property === 'commitBatch') {
-          return async (...args: Parameters<Store['commitBatch']>) => {
-            if (failNext) {
-              failNext = false;
-              throw new StoreUnavailableError('disk full (injected)');
-            }
-            return target.commitBatch(...args);
-          };
-        }
-        const value = Reflect.get(target, property, receiver);
-        return typeof value === 'function' ? value.bind(target) : value;
-      },
-    });
-    const log = await LogService.open(flaky, loadOrCreateLogKey(join(directory, 'log.pem')));
-    const registry = new KeyRegistry(flaky, 'tofu', silentLogger);
+    const log = await LogService.open(store, loadOrCreateLogKey(join(directory, 'log.pem')));
+    const registry = new KeyRegistry(store, 'tofu', silentLogger);
     await registry.load();
-    const ingest = new IngestService({ store: flaky, log, registry, unsigned: 'reject', replayWindowSeconds: 900, metrics: createMetrics({ defaultMetrics: false }), logger: silentLogger });
+    const ingest = new IngestService({ store, log, registry, unsigned: 'reject', replayWindowSeconds: 900, metrics: createMetrics({ defaultMetrics: false }), logger: silentLogger });
 
+    store.faults.failNext('commitBatch');
     await expect(ingest.ingest(request(signedSpan('agent-x')))).rejects.toBeInstanceOf(StoreUnavailableError);
     expect(await store.treeSize()).toBe(0);
     expect(log.treeSize).toBe(0);
@@ -74,6 +58,26 @@ describe('IngestService when the store fails', () => {
     expect(await store.treeSize()).toBe(1);
     expect(log.treeSize).toBe(1);
     expect((await store.listKeys()).map((key) => key.source)).toEqual(['tofu']);
-    await store.close();
+  });
+
+  it('sequences one batch at a time: a request arriving during a slow commit is decided after it', async () => {
+    const store = new MemoryStore();
+    await store.init();
+    const directory = mkdtempSync(join(tmpdir(), 'facto-ingest-'));
+    directories.push(directory);
+    const log = await LogService.open(store, loadOrCreateLogKey(join(directory, 'log.pem')));
+    const registry = new KeyRegistry(store, 'tofu', silentLogger);
+    await registry.load();
+    const ingest = new IngestService({ store, log, registry, unsigned: 'reject', replayWindowSeconds: 900, metrics: createMetrics({ defaultMetrics: false }), logger: silentLogger });
+    const keys = generateKeyPair();
+    const pause = store.faults.pauseNext('commitBatch');
+    const first = ingest.ingest(request(signedSpan('agent-y', keys)));
+    await pause.reached;
+    // Same agent, another key: decided only after the first batch pinned its key, so it is refused.
+    const second = ingest.ingest(request(signedSpan('agent-y')));
+    pause.release();
+    expect(await first).toMatchObject({ accepted: 1 });
+    expect(await second).toMatchObject({ accepted: 0, rejected: 1 });
+    expect((await store.listKeys()).map((key) => key.publicKey)).toEqual([toHex(keys.publicKey)]);
   });
 });

@@ -17,7 +17,7 @@ export interface StoreConformanceOptions {
   /** A new, initialised, empty store, and a cleanup that closes it (if still open) and deletes its data. */
   create: () => Promise<{ store: Store; cleanup: () => Promise<void> }>;
   /** Closes `store` and opens the same data again, as a restarted process would. The suite closes the result. */
-  reopen?: (store: Store) => Promise<Store>;
+  reopen: (store: Store) => Promise<Store>;
 }
 
 /** Awaits a call that must be refused with a FactoError (of `code`, when given). */
@@ -317,6 +317,59 @@ export function runStoreConformance(name: string, options: StoreConformanceOptio
       expect(await store.getEventsByFactoId([])).toEqual([]);
     });
 
+    it('refuses link updates and erasures that name no stored event, and keeps nothing of the batch', async () => {
+      await log.commit(store, { events: [log.event()] });
+      const before = await snapshot();
+      for (const parts of [{ linkUpdates: [{ factoId: 'evt_missing', linkStatus: 'linked' as const }] }, { logEntries: [log.logEntry()], erasures: [{ factoId: 'evt_missing', entry: 0 }] }]) {
+        const batch = log.batch({ events: [log.event()], incidents: [incident({ detail: 'refused with its batch' })], ...parts });
+        await expectRefusal(store.commitBatch(batch), 'invalid_argument');
+        await expectUntouched(batch, before);
+      }
+    });
+
+    it('refuses a batch that stores a facto_id or a hash a second time, and keeps nothing of it', async () => {
+      const first = await log.commit(store, { events: [log.event()] });
+      const before = await snapshot();
+      const stored = first.events[0]!;
+      for (const overrides of [{ factoId: stored.factoId }, { hash: stored.hash }]) {
+        const batch = log.batch({ events: [log.event(overrides)] });
+        await expectRefusal(store.commitBatch(batch), 'invalid_argument');
+        await expectUntouched(batch, before);
+      }
+      const twice = log.event();
+      const inOneBatch = log.batch({ events: [twice, { ...log.event(), factoId: twice.factoId }] });
+      await expectRefusal(store.commitBatch(inOneBatch), 'invalid_argument');
+      await expectUntouched(inOneBatch, before);
+    });
+
+    it('accepts a node sent again with the same hash, and refuses it with another (StoreConflictError)', async () => {
+      const first = await log.commit(store, { events: [log.event()] });
+      const next = log.batch({ events: [log.event()] });
+      await store.commitBatch({ ...next, nodes: [...first.nodes, ...next.nodes] });
+      log.accept(next);
+      const before = await snapshot();
+      const third = log.batch({ events: [log.event()] });
+      const rewrite = { ...third, nodes: [...third.nodes, { level: 1, index: 0, hash: new Uint8Array(32) }] };
+      await expectRefusal(store.commitBatch(rewrite), 'conflict');
+      await expectUntouched(rewrite, before);
+    });
+
+    it('keeps the earlier time when a key is revoked twice, and says whether the key exists', async () => {
+      await store.putKey(agentKey({ agentId: 'a', keyId: 'k' }));
+      expect(await store.revokeKey('a', 'k', 500)).toBe(true);
+      expect(await store.revokeKey('a', 'k', 900)).toBe(true);
+      expect((await store.listKeys('a'))[0]?.revokedAt).toBe(500);
+      expect(await store.revokeKey('a', 'unknown', 500)).toBe(false);
+    });
+
+    it('refuses negative and fractional limits instead of reading them as "no limit"', async () => {
+      for (const limit of [-1, 1.5]) {
+        await expectRefusal(store.queryEvents({ order: 'asc', limit }), 'invalid_argument');
+        await expectRefusal(store.listIncidents({ limit }), 'invalid_argument');
+        await expectRefusal(store.listPendingEvents(Date.now(), limit), 'invalid_argument');
+      }
+    });
+
     it('keeps checkpoints moving forward only (compare-and-swap), and repeats of the same one are accepted', async () => {
       await store.putCheckpoint(checkpoint(5));
       await store.putCheckpoint(checkpoint(5));
@@ -329,13 +382,11 @@ export function runStoreConformance(name: string, options: StoreConformanceOptio
       expect(await store.getCheckpoint(6)).toBeNull();
     });
 
-    // Skipped only for a driver that passes no `reopen` (an in-memory fake has nothing to reopen);
-    // SQLite and PostgreSQL pass one, so for them it always runs.
-    it.skipIf(options.reopen === undefined)('after reopening, sees everything committed', async () => {
+    it('after reopening, sees everything committed', async () => {
       const first = await log.commit(store, { events: [log.event(), log.event()], incidents: [incident()], keys: [agentKey()], unverified: [unverifiedSpan()] });
       const second = await log.commit(store, { events: [log.event()], logEntries: [log.logEntry()], erasures: [{ factoId: first.events[0]!.factoId, entry: 0 }] });
       await store.putCheckpoint(checkpoint(4, { rootHash: Buffer.from(log.root()).toString('hex') }));
-      store = await options.reopen!(store);
+      store = await options.reopen(store);
       expect(await store.treeSize()).toBe(4);
       expect(await store.getEvent(first.events[1]!.factoId)).toEqual(first.events[1]);
       expect((await store.getEvent(first.events[0]!.factoId))?.erasedBy).toBe(second.logEntries[0]!.leafIndex);

@@ -8,6 +8,7 @@
  */
 import { closeSync, mkdirSync, openSync, readFileSync, writeSync, ftruncateSync } from 'node:fs';
 import { dirname } from 'node:path';
+import { diag } from '@opentelemetry/api';
 import { FactoError } from '@facto/core';
 import type { ChainHeadState, ChainHeadStore } from './chain-head.js';
 
@@ -50,6 +51,7 @@ export function createFileHeadStore(path: string): ChainHeadStore {
   let descriptor: number | undefined;
   let fileLength = 0;
   let textLength = 0;
+  let warned = false;
   return {
     load(agentId, chainId) {
       let content: Buffer;
@@ -78,8 +80,11 @@ export function createFileHeadStore(path: string): ChainHeadStore {
         writeSync(descriptor, padded, 0, padded.length, 0);
         fileLength = Math.max(fileLength, text.length);
         textLength = text.length;
-      } catch {
-        // A failed persistence must not break the agent; the chain still works in memory.
+      } catch (error) {
+        // A failed persistence must not break the agent; the chain still works in memory. Said once:
+        // a restart would then begin a new stretch of this chain at a seq the collector may hold.
+        if (!warned) diag.warn(`facto: cannot persist the chain head to ${path} (${(error as NodeJS.ErrnoException).code ?? (error as Error).message}); the chain goes on in memory`);
+        warned = true;
       }
     },
     close() {

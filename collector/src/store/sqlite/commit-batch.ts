@@ -5,13 +5,11 @@
  * state (no node rewritten, every updated event present), inside it. Any throw rolls the whole
  * transaction back, so a batch is stored completely or not at all.
  */
-import { FactoError } from '@facto/core';
 import type Database from 'better-sqlite3';
+import { checkBatchShape, invalidBatch } from '../batch-shape.js';
 import { StoreConflictError } from '../errors.js';
 import type { Batch, StoredNode } from '../types.js';
 import { eventToParameters, type KeyParameters, keyToParameters, UPSERT_KEY_SQL } from './rows.js';
-
-const NODE_HASH_LENGTH = 32;
 
 interface IncidentParameters {
   kind: string;
@@ -23,39 +21,6 @@ interface IncidentParameters {
   evidence_json: string;
   created_at: number;
   fingerprint: string;
-}
-
-function invalidBatch(reason: string): FactoError {
-  return new FactoError('invalid_argument', `Batch refused: ${reason}`);
-}
-
-function isSize(value: unknown): value is number {
-  return typeof value === 'number' && Number.isSafeInteger(value) && value >= 0;
-}
-
-/** Rules that need no stored state. Checked first so a malformed batch never takes the write lock. */
-export function checkBatchShape(batch: Batch): void {
-  if (!isSize(batch.expectedTreeSize)) throw invalidBatch(`expectedTreeSize must be a non-negative integer, got ${String(batch.expectedTreeSize)}`);
-  const appended = batch.events.length + batch.logEntries.length;
-  if (batch.newTreeSize !== batch.expectedTreeSize + appended) {
-    throw invalidBatch(
-      `newTreeSize is ${String(batch.newTreeSize)}, but expectedTreeSize ${batch.expectedTreeSize} plus ${batch.events.length} events and ${batch.logEntries.length} log entries is ${batch.expectedTreeSize + appended}`,
-    );
-  }
-  const indices = [...batch.events.map((event) => event.leafIndex), ...batch.logEntries.map((entry) => entry.leafIndex)];
-  indices.sort((left, right) => left - right);
-  indices.forEach((leafIndex, position) => {
-    const expected = batch.expectedTreeSize + position;
-    if (leafIndex !== expected) {
-      throw invalidBatch(`leaf indices of events and log entries must be exactly ${batch.expectedTreeSize}..${batch.newTreeSize - 1}; expected ${expected}, found ${String(leafIndex)}`);
-    }
-  });
-  for (const node of batch.nodes) {
-    if (!isSize(node.level) || !isSize(node.index)) throw invalidBatch(`node (${String(node.level)}, ${String(node.index)}) has a level or index that is not a non-negative integer`);
-    if (!(node.hash instanceof Uint8Array) || node.hash.length !== NODE_HASH_LENGTH) {
-      throw invalidBatch(`node (level ${node.level}, index ${node.index}) hash must be ${NODE_HASH_LENGTH} bytes`);
-    }
-  }
 }
 
 function sameBytes(left: Uint8Array, right: Uint8Array): boolean {

@@ -125,42 +125,6 @@ describe('SQLite store', () => {
     }
   });
 
-  it('refuses link updates and erasures that name no stored event, rolling the batch back', async () => {
-    const store = await openStore(temporaryPath());
-    const log = new LogBuilder();
-    for (const parts of [{ linkUpdates: [{ factoId: 'evt_missing', linkStatus: 'linked' as const }] }, { logEntries: [log.logEntry()], erasures: [{ factoId: 'evt_missing', entry: 0 }] }]) {
-      const error = await rejection(log.commit(store, { events: [log.event()], ...parts }));
-      expect(FactoError.isInstance(error) && error.code).toBe('invalid_argument');
-      expect(await store.treeSize()).toBe(0);
-    }
-  });
-
-  it('accepts a node sent again with the same hash, refuses it with another (StoreConflictError)', async () => {
-    const store = await openStore(temporaryPath());
-    const log = new LogBuilder();
-    const first = await log.commit(store, { events: [log.event()] });
-    const next = log.batch({ events: [log.event()] });
-    await store.commitBatch({ ...next, nodes: [...first.nodes, ...next.nodes] });
-    log.accept(next);
-    const third = log.batch({ events: [log.event()] });
-    const rewrite = { ...third, nodes: [...third.nodes, { level: 1, index: 0, hash: new Uint8Array(32) }] };
-    expect(await rejection(store.commitBatch(rewrite))).toBeInstanceOf(StoreConflictError);
-  });
-
-  it('keeps the earlier time when a key is revoked twice', async () => {
-    const store = await openStore(temporaryPath());
-    await store.putKey({ agentId: 'a', keyId: 'k', publicKey: '00'.repeat(32), notBefore: null, notAfter: null, revokedAt: null, source: 'admin', createdAt: 1 });
-    expect(await store.revokeKey('a', 'k', 500)).toBe(true);
-    expect(await store.revokeKey('a', 'k', 900)).toBe(true);
-    expect((await store.listKeys('a'))[0]?.revokedAt).toBe(500);
-  });
-
-  it('refuses negative limits instead of letting SQLite read them as "no limit"', async () => {
-    const store = await openStore(temporaryPath());
-    expect(FactoError.isInstance(await rejection(store.queryEvents({ order: 'asc', limit: -1 })))).toBe(true);
-    expect(FactoError.isInstance(await rejection(store.listIncidents({ limit: -1 })))).toBe(true);
-  });
-
   it('answers StoreUnavailableError before init(), after close(), and when the folder cannot be created', async () => {
     const path = temporaryPath();
     const store = createSqliteStore({ path });
