@@ -9,6 +9,7 @@ import type { KeyRegistry } from './ingest/key-registry.js';
 import type { LogService } from './log/log-service.js';
 import type { Logger } from './ops/logger.js';
 import type { Metrics } from './ops/metrics.js';
+import type { OtlpContentType, SpanSelection } from './otlp/decoded-trace-request.js';
 import type { Store } from './store/types.js';
 
 /** Sends accepted OTLP on to a downstream endpoint (forward/forwarder.ts). */
@@ -17,7 +18,7 @@ export interface Forwarder {
    * Queues the request for forwarding: `body` is the request as received (decompressed), `keep`
    * says per [resource][scope][span] which spans go on. Never waits for the network.
    */
-  enqueue(body: Uint8Array, contentType: 'protobuf' | 'json', keep: readonly (readonly (readonly boolean[])[])[]): void;
+  enqueue(body: Uint8Array, contentType: OtlpContentType, keep: SpanSelection): void;
   readonly depth: number;
   close(timeoutMillis: number): Promise<void>;
 }

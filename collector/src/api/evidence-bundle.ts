@@ -150,7 +150,7 @@ export async function buildEvidenceBundle(context: CollectorContext, filters: Ev
   const query = filtersToQuery(filters);
   const counts = new Map<string, { agentId: string; chainId: string; seqs: Set<number> }>();
   for (const event of events) {
-    const key = JSON.stringify([event.agentId, event.chainId]);
+    const key = chainKey(event.agentId, event.chainId);
     const entry = counts.get(key) ?? { agentId: event.agentId, chainId: event.chainId, seqs: new Set<number>() };
     counts.set(key, { ...entry, seqs: entry.seqs.add(event.seq) });
   }

@@ -1,7 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { decodeTraceRequest } from '../otlp/decode-trace-request.js';
 import { spanName, spanNamesOf, traceRequest } from '../test-helpers/http-test-context.js';
-import { filterRequest, keepsAny } from './filter-request.js';
+import { selectsAny } from '../otlp/decoded-trace-request.js';
+import { filterRequest } from './filter-request.js';
 
 const request = traceRequest([[2, 1], [1]]);
 
@@ -35,8 +36,8 @@ describe('filterRequest', () => {
   });
 
   it('tells whether anything is kept at all', () => {
-    expect(keepsAny([[[false, false], []], [[false]]])).toBe(false);
-    expect(keepsAny([[[false, true]]])).toBe(true);
-    expect(keepsAny([])).toBe(false);
+    expect(selectsAny([[[false, false], []], [[false]]])).toBe(false);
+    expect(selectsAny([[[false, true]]])).toBe(true);
+    expect(selectsAny([])).toBe(false);
   });
 });

@@ -3,19 +3,12 @@
  * downstream). When every span passes, the body goes on byte for byte; otherwise the request is
  * re-encoded in its own encoding without the others, and without scope and resource groups left empty.
  */
-import type { OtlpContentType } from '../otlp/decoded-trace-request.js';
+import type { OtlpContentType, SpanSelection } from '../otlp/decoded-trace-request.js';
 import { exportTraceServiceRequestType } from '../otlp/proto-schema.js';
-
-/** Per [resource][scope][span] of the request: whether the span goes on (IngestOutcome.forward). */
-export type SpanSelection = readonly (readonly (readonly boolean[])[])[];
 
 /** The shape shared by the protobufjs message and the parsed OTLP/JSON, as far as filtering needs it. */
 interface SpanGroups {
   resourceSpans?: { scopeSpans?: { spans?: unknown[] | null }[] | null }[] | null;
-}
-
-export function keepsAny(keep: SpanSelection): boolean {
-  return keep.some((scopes) => scopes.some((spans) => spans.includes(true)));
 }
 
 /**

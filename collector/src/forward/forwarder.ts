@@ -10,7 +10,8 @@ import type { Forwarder } from '../context.js';
 import type { Logger } from '../ops/logger.js';
 import type { Metrics } from '../ops/metrics.js';
 import type { OtlpContentType } from '../otlp/decoded-trace-request.js';
-import { filterRequest, keepsAny, type SpanSelection } from './filter-request.js';
+import { selectsAny, type SpanSelection } from '../otlp/decoded-trace-request.js';
+import { filterRequest } from './filter-request.js';
 
 export interface ForwarderOptions {
   /** The downstream traces URL, e.g. http://otel-collector:4318/v1/traces. */
@@ -69,7 +70,7 @@ class QueueForwarder implements Forwarder {
   }
 
   enqueue(body: Uint8Array, contentType: OtlpContentType, keep: SpanSelection): void {
-    if (!keepsAny(keep)) return;
+    if (!selectsAny(keep)) return;
     if (this.#closed || this.#queue.length >= this.#options.queueSize) {
       this.#drop();
       return;

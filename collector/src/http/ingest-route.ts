@@ -8,7 +8,7 @@
 import type { CollectorContext } from '../context.js';
 import type { IngestOutcome } from '../ingest/ingest-service.js';
 import { decodeTraceRequest } from '../otlp/decode-trace-request.js';
-import type { DecodedTraceRequest, OtlpContentType } from '../otlp/decoded-trace-request.js';
+import { selectsAny, type DecodedTraceRequest, type OtlpContentType } from '../otlp/decoded-trace-request.js';
 import { encodeExportTraceServiceResponse } from '../otlp/encode-response.js';
 import { HttpError, type HttpRequest, type HttpResponse, type Route } from './types.js';
 
@@ -53,7 +53,7 @@ function exportResponse(contentType: OtlpContentType, rejectedSpans: number, err
 
 function forward(context: CollectorContext, body: Uint8Array, contentType: OtlpContentType, keep: IngestOutcome['forward']): void {
   const { forwarder } = context;
-  if (forwarder === undefined || !keep.some((scopes) => scopes.some((spans) => spans.includes(true)))) return;
+  if (forwarder === undefined || !selectsAny(keep)) return;
   try {
     forwarder.enqueue(body, contentType, keep);
   } catch (error) {

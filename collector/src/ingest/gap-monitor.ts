@@ -7,7 +7,7 @@
  * through the sequencer lane, so it never races an ingest of the missing span; if the predecessor
  * does arrive later, ingest relinks the span as usual.
  */
-import { verifyChains } from '@facto/core';
+import { chainKey, verifyChains } from '@facto/core';
 import type { LogService } from '../log/log-service.js';
 import type { Logger } from '../ops/logger.js';
 import type { Metrics } from '../ops/metrics.js';
@@ -36,7 +36,7 @@ export async function sweepGaps(options: GapMonitorOptions, now = Date.now()): P
     const pending = await store.listPendingEvents(now - graceMillis, BATCH);
     const byChain = new Map<string, StoredEvent[]>();
     for (const event of pending) {
-      const key = JSON.stringify([event.agentId, event.chainId]);
+      const key = chainKey(event.agentId, event.chainId);
       byChain.set(key, [...(byChain.get(key) ?? []), event]);
     }
     const linkUpdates: { factoId: string; linkStatus: LinkStatus }[] = [];

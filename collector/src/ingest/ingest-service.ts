@@ -11,7 +11,7 @@ import type { UnsignedPolicy } from '../config.js';
 import type { LogService } from '../log/log-service.js';
 import type { Logger } from '../ops/logger.js';
 import type { Metrics } from '../ops/metrics.js';
-import type { DecodedTraceRequest } from '../otlp/decoded-trace-request.js';
+import type { DecodedTraceRequest, SpanSelection } from '../otlp/decoded-trace-request.js';
 import type { Store, StoredEvent } from '../store/types.js';
 import { examineRequest, type Candidate, type SignedCandidate } from './candidates.js';
 import { decideBatch, type IngestPlan, type RejectReason, type StoredState } from './decide.js';
@@ -25,7 +25,7 @@ export interface IngestOutcome {
   /** For OTLP partial_success: why spans were rejected, summarised. */
   readonly errorMessage: string;
   /** Per [resource][scope][span]: whether the span goes on to the downstream endpoint. */
-  readonly forward: readonly (readonly (readonly boolean[])[])[];
+  readonly forward: SpanSelection;
 }
 
 export interface IngestOptions {

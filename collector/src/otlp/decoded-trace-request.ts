@@ -22,3 +22,10 @@ export interface DecodedResourceSpans {
 export interface DecodedTraceRequest {
   readonly resourceSpans: readonly DecodedResourceSpans[];
 }
+
+/** Per [resource][scope][span] of a request: whether the span is chosen (for example, to go downstream). */
+export type SpanSelection = readonly (readonly (readonly boolean[])[])[];
+
+export function selectsAny(selection: SpanSelection): boolean {
+  return selection.some((scopes) => scopes.some((spans) => spans.includes(true)));
+}

@@ -5,7 +5,7 @@
  * SQLite, and it can be told to fail or to pause (`faults`), so ingest and log tests can try a disk
  * that fills or a commit that hangs without a database or a Proxy.
  */
-import { FactoError, type NodeId } from '@facto/core';
+import { chainKey, FactoError, type NodeId } from '@facto/core';
 import { checkBatchShape, invalidBatch } from '../batch-shape.js';
 import { StoreConflictError, StoreRefusedError, StoreUnavailableError } from '../errors.js';
 import type { AgentKey, Batch, ChainSummary, Checkpoint, EventQuery, Incident, IncidentKind, LogEntry, NewIncident, Store, StoredEvent, StoredNode } from '../types.js';
@@ -166,7 +166,7 @@ export class MemoryStore implements Store {
       const chains = new Map<string, { -readonly [K in keyof ChainSummary]: ChainSummary[K] } & { headLeaf: number }>();
       for (const event of data.events) {
         if (agentId !== undefined && event.agentId !== agentId) continue;
-        const key = JSON.stringify([event.agentId, event.chainId]);
+        const key = chainKey(event.agentId, event.chainId);
         const chain = chains.get(key);
         if (chain === undefined) chains.set(key, { agentId: event.agentId, chainId: event.chainId, count: 1, headSeq: event.seq, headHash: event.hash, headLeaf: event.leafIndex });
         else {

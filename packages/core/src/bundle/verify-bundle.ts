@@ -6,6 +6,7 @@
  */
 import { fromHex, toHex } from '../bytes.js';
 import { canonicalize } from '../canonicalize.js';
+import { chainKey } from '../chain/verify-chains.js';
 import { openCheckpoint, openNote, parseVerifierKey, type VerifierKey } from '../note/index.js';
 import { parseStrictJson } from '../strict-json.js';
 import { parseExportManifest, type ExportManifest } from './export-manifest.js';
@@ -166,12 +167,12 @@ function checkManifest(bundle: EvidenceBundle, logKeys: VerifierKey[], origin: s
   for (const event of bundle.events) {
     const record = event?.record;
     if (!isRecord(record)) continue;
-    const key = JSON.stringify([record.agent_id, record.chain_id]);
+    const key = chainKey(record.agent_id, record.chain_id);
     held.set(key, (held.get(key) ?? new Set()).add(record.seq));
   }
   const listed = new Set<string>();
   for (const chain of manifest.chains) {
-    const key = JSON.stringify([chain.agentId, chain.chainId]);
+    const key = chainKey(chain.agentId, chain.chainId);
     listed.add(key);
     const count = held.get(key)?.size ?? 0;
     if (count !== chain.count) errors.push(`manifest: chain ${chain.agentId}/${chain.chainId} should hold ${chain.count} events, the bundle holds ${count}`);
