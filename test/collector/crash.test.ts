@@ -65,7 +65,9 @@ describe('kill -9 during ingest', () => {
       ),
     );
     const exited = new Promise((resolve) => first.child.once('exit', resolve));
-    await new Promise((resolve) => setTimeout(resolve, 15));
+    // Killed the moment the first of them is acknowledged: the others are then still being read,
+    // sequenced or committed, whatever the machine's speed.
+    await Promise.race(inFlight);
     first.child.kill('SIGKILL');
     await Promise.all(inFlight);
     await exited;

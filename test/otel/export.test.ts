@@ -5,7 +5,7 @@
 import { mkdtempSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { context, SpanKind, SpanStatusCode, trace } from '@opentelemetry/api';
+import { context, diag, DiagLogLevel, SpanKind, SpanStatusCode, trace } from '@opentelemetry/api';
 import { OTLPTraceExporter } from '@opentelemetry/exporter-trace-otlp-proto';
 import { BasicTracerProvider } from '@opentelemetry/sdk-trace-base';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
@@ -101,7 +101,9 @@ describe.each(['inline', 'deferred'] as const)('FactoSpanProcessor behaviour, si
     const agent = facto({ signing });
     const spans = Array.from({ length: 300 }, (_, index) => agent.tracer.startSpan(`op-${index}`));
     // End in a shuffled order, interleaved with awaits: the chain order is the order of ending.
-    const order = spans.map((_, index) => index).sort(() => Math.random() - 0.5);
+    // A fixed pseudo-random order (an LCG), so a failure names the same case every run.
+    let state = 20261130;
+    const order = spans.map((_, index) => [index, (state = (state * 1103515245 + 12345) % 2 ** 31)] as const).sort((left, right) => left[1] - right[1]).map(([index]) => index);
     await Promise.all(order.map(async (index, position) => {
       if (position % 7 === 0) await new Promise((resolve) => setImmediate(resolve));
       spans[index]!.end();
@@ -129,8 +131,9 @@ describe.each(['inline', 'deferred'] as const)('FactoSpanProcessor behaviour, si
     expect(chains[0]!.intact).toBe(true);
   });
 
-  it('loses nothing through a 503 outage: it backs off, honours Retry-After and delivers once the collector recovers', async () => {
-    sink.reply = (index) => (index < 3 ? { status: 503, headers: { 'retry-after': '1' } } : { status: 200 });
+  it('loses nothing through a 503 outage: it backs off and delivers once the collector recovers', async () => {
+    // Retry-After 0: the transport's own wait is its business; the queue's backoff is timed with fake timers in export-queue.test.ts.
+    sink.reply = (index) => (index < 3 ? { status: 503, headers: { 'retry-after': '0' } } : { status: 200 });
     const agent = facto({ signing, maxExportBatchSize: 10 });
     for (let index = 0; index < 25; index++) agent.record('during-outage', index, null);
     const report = await agent.flush();
@@ -204,11 +207,20 @@ describe.each(['inline', 'deferred'] as const)('FactoSpanProcessor behaviour, si
   });
 
   it('never throws into the agent: a failing step keeps its error, and a rejected export is only logged', async () => {
-    sink.reply = () => ({ status: 500 });
-    const agent = facto({ signing, flushTimeoutMillis: 200 });
-    await expect(agent.step('fails', null, () => Promise.reject(new Error('card declined')))).rejects.toThrow('card declined');
-    expect(() => agent.record('circular', (() => { const loop: Record<string, unknown> = {}; loop.self = loop; return loop; })(), 10n)).not.toThrow();
-    await agent.shutdown();
+    const logged: string[] = [];
+    diag.setLogger({ error: (message) => logged.push(`error ${message}`), warn: (message) => logged.push(`warn ${message}`), info: () => undefined, debug: () => undefined, verbose: () => undefined }, { logLevel: DiagLogLevel.WARN, suppressOverrideMessage: true });
+    try {
+      sink.reply = () => ({ status: 500 });
+      const agent = facto({ signing, flushTimeoutMillis: 200 });
+      await expect(agent.step('fails', null, () => Promise.reject(new Error('card declined')))).rejects.toThrow('card declined');
+      expect(() => agent.record('circular', (() => { const loop: Record<string, unknown> = {}; loop.self = loop; return loop; })(), 10n)).not.toThrow();
+      const report = await agent.shutdown();
+      expect(report).toMatchObject({ delivered: 0, dropped: 2 });
+      expect(logged).toContain('error facto: 2 signed spans could not be delivered before shutdown; they are declared dropped');
+      expect(logged.some((line) => line.startsWith('warn facto: export of 2 spans failed (HTTP 500'))).toBe(true);
+    } finally {
+      diag.disable();
+    }
   });
 });
 

@@ -132,9 +132,9 @@ describe('forwarder', () => {
     const { forwarder, logEntries } = forwarderTo(url);
     for (let index = 0; index < 3; index++) forwarder.enqueue(request.protobuf, 'protobuf', keepAll);
     await vi.waitFor(() => expect(received).toHaveLength(1));
-    const startedAt = Date.now();
+    // With the downstream never answering, close() returning at all is the point (a close that
+    // waited for it would hang this test until vitest's timeout).
     await forwarder.close(100);
-    expect(Date.now() - startedAt).toBeLessThan(2_000);
     expect(forwarder.depth).toBe(0);
     expect(logEntries.find((entry) => entry.level === 'warn')).toMatchObject({ fields: { dropped: 3 } });
     forwarder.enqueue(request.protobuf, 'protobuf', keepAll);
