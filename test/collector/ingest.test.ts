@@ -142,9 +142,12 @@ describe('what the collector refuses', () => {
   it('treats a retried batch as idempotent, and a late replay as an incident', async () => {
     const instance = await collector({ replayWindowSeconds: 0 });
     const agent = new TestAgent();
-    const body = otlpJson([agent.next(), agent.next()]);
+    const spans = [agent.next(), agent.next()];
+    const body = otlpJson(spans);
     expect((await instance.post('/v1/traces', body)).status).toBe(200);
-    await new Promise((resolve) => setTimeout(resolve, 20));
+    // A replay is a copy received later than the window (0 s here): wait for the clock to move on.
+    const receivedAt = Date.parse((await instance.json(`/v1/events/${spans[0]!.factoId}`)).received_at);
+    while (Date.now() <= receivedAt) await new Promise((resolve) => setImmediate(resolve));
     const again = await instance.post('/v1/traces', body);
     expect(again.status).toBe(200);
     expect((await again.json()).partialSuccess).toBeUndefined();
