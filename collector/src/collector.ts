@@ -5,6 +5,7 @@
  * forward queue and closes the store, in that order, so a clean shutdown loses nothing.
  */
 import type { AddressInfo } from 'node:net';
+import { availableParallelism } from 'node:os';
 import { FactoError } from '@facto/core';
 import type { CollectorConfig } from './config.js';
 import type { CollectorContext } from './context.js';
@@ -12,6 +13,7 @@ import { createForwarder } from './forward/forwarder.js';
 import { collectorRoutes } from './http/routes.js';
 import { createHttpServer } from './http/server.js';
 import { startGapMonitor } from './ingest/gap-monitor.js';
+import { createExaminePool } from './ingest/examine-pool.js';
 import { IngestService } from './ingest/ingest-service.js';
 import { KeyRegistry, readKeyFile } from './ingest/key-registry.js';
 import { startCheckpointPublisher } from './log/checkpoint-publisher.js';
@@ -72,7 +74,8 @@ export async function startCollector(config: CollectorConfig, options: StartOpti
     const registry = new KeyRegistry(store, config.trust, logger);
     await registry.load(config.keys ? readKeyFile(config.keys) : []);
     if (config.trust === 'tofu') logger.warn('trust mode is TOFU: the first key each agent presents is pinned; use --trust strict with --keys in production');
-    const ingest = new IngestService({ store, log, registry, unsigned: config.unsigned, replayWindowSeconds: config.replayWindowSeconds, metrics, logger });
+    const pool = createExaminePool({ size: config.verifyWorkers ?? availableParallelism(), logger });
+    const ingest = new IngestService({ store, log, registry, unsigned: config.unsigned, replayWindowSeconds: config.replayWindowSeconds, metrics, logger, pool });
     const forwarder = config.forward ? createForwarder({ url: config.forward, queueSize: config.forwardQueueSize, logger, metrics }) : undefined;
     const context: CollectorContext = { config, store, log, registry, ingest, metrics, logger, forwarder, ready: false };
     metrics.treeSize.set(log.treeSize);
@@ -104,6 +107,7 @@ export async function startCollector(config: CollectorConfig, options: StartOpti
         await gapMonitor.stop();
         await publisher.stop();
         await forwarder?.close(5_000);
+        await pool.close();
         await store.close();
         logger.info('collector stopped', { treeSize: log.treeSize });
       })());

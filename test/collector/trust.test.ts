@@ -119,8 +119,10 @@ describe('a flood of malformed spans', () => {
     // 2,000 altered copies of the same span: each hashes differently from what it claims.
     const bodies = Array.from({ length: 2000 }, (_, index) => otlpJson([withAttribute(valid, 'note', { s: `altered ${index} ${'n'.repeat(4000)}` })]));
     const before = statSync(instance.config.db).size;
-    for (let index = 0; index < bodies.length; index += 50) {
-      const answers = await Promise.all(bodies.slice(index, index + 50).map((body) => instance.post('/v1/traces', body)));
+    // As many at once as the collector works on (--max-concurrent-ingest), so none is turned away.
+    const concurrency = instance.config.maxConcurrentIngest;
+    for (let index = 0; index < bodies.length; index += concurrency) {
+      const answers = await Promise.all(bodies.slice(index, index + concurrency).map((body) => instance.post('/v1/traces', body)));
       expect(answers.every((answer) => answer.status === 200)).toBe(true);
     }
     const incidents = (await instance.json('/v1/incidents?limit=100')).incidents;

@@ -19,7 +19,7 @@ afterEach(async () => {
 function outcomeFor(request: DecodedTraceRequest, rejected: readonly string[] = [], errorMessage = ''): IngestOutcome {
   const forward = request.resourceSpans.map((resource, r) => resource.scopeSpans.map((scope, s) => scope.spans.map((_, i) => !rejected.includes(`${r}/${s}/${i}`))));
   const total = forward.flat(2).length;
-  return { accepted: total - rejected.length, duplicates: 0, rejected: rejected.length, unverified: 0, errorMessage, forward };
+  return { received: total, accepted: total - rejected.length, duplicates: 0, rejected: rejected.length, unverified: 0, errorMessage, forward };
 }
 
 async function start(options: FakeContextOptions) {

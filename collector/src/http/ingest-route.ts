@@ -7,8 +7,7 @@
  */
 import type { CollectorContext } from '../context.js';
 import type { IngestOutcome } from '../ingest/ingest-service.js';
-import { decodeTraceRequest } from '../otlp/decode-trace-request.js';
-import { selectsAny, type DecodedTraceRequest, type OtlpContentType } from '../otlp/decoded-trace-request.js';
+import { selectsAny, type OtlpContentType } from '../otlp/decoded-trace-request.js';
 import { encodeExportTraceServiceResponse } from '../otlp/encode-response.js';
 import { HttpError, type HttpRequest, type HttpResponse, type Route } from './types.js';
 
@@ -24,13 +23,10 @@ export function ingestRoutes(context: CollectorContext): Route[] {
 
 async function exportTraces(context: CollectorContext, request: HttpRequest): Promise<HttpResponse> {
   const contentType = contentTypeOf(request.headers['content-type']);
-  // OTLP/HTTP reads an empty body as a request without spans (the empty protobuf message).
-  const decoded: DecodedTraceRequest = request.body.length === 0 ? { resourceSpans: [] } : decodeTraceRequest(request.body, contentType);
-  const spanCount = decoded.resourceSpans.reduce((total, resource) => total + resource.scopeSpans.reduce((sum, scope) => sum + scope.spans.length, 0), 0);
-  context.metrics.spansReceived.inc({ encoding: contentType }, spanCount);
-  // Nothing to verify or store: spare the ingest service an empty durable commit.
-  if (spanCount === 0) return exportResponse(contentType, 0, '');
-  const outcome = await context.ingest.ingest(decoded);
+  // OTLP/HTTP reads an empty body as a request without spans (the empty protobuf message); one
+  // without spans costs no durable commit.
+  const outcome = await context.ingest.ingestBody(request.body, contentType);
+  context.metrics.spansReceived.inc({ encoding: contentType }, outcome.received);
   forward(context, request.body, contentType, outcome.forward);
   return exportResponse(contentType, outcome.rejected, outcome.errorMessage);
 }

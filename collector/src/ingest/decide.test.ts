@@ -5,7 +5,7 @@
 import { describe, expect, it } from 'vitest';
 import { chainKey, DEFAULT_CONTENT_KEYS, generateKeyPair, keyId, sealSpan, toHex, toTypedValue, ZERO_HASH_HEX, type Ed25519KeyPair, type SpanFields } from '@facto/core';
 import type { AgentKey, StoredEvent } from '../store/types.js';
-import { examineSpan, type Candidate, type SignedCandidate } from './candidates.js';
+import { examineRequest, type ExaminedSpan, type SignedSpan } from './examine.js';
 import { decideBatch, type DecisionInput, type IngestPlan, type StoredState } from './decide.js';
 import { MAX_EVIDENCE_BYTES } from './incident.js';
 
@@ -64,12 +64,13 @@ function sealed(options: SpanOptions = {}): SpanFields {
   return { ...span, attributes: [...span.attributes, ...Object.entries(seal.attributes).map(([key, value]) => [key, toTypedValue(value)] as const)] };
 }
 
-function examine(span: SpanFields, registered: readonly AgentKey[] = []): Candidate {
-  return examineSpan({ position: [0, 0, 0], span, resource: [], scope: { name: 's', version: '' } }, (id) => registered.find((key) => key.keyId === id)?.publicKey);
+/** Phase one on a one-span request, as the examination workers run it. */
+function examine(span: SpanFields): ExaminedSpan {
+  return examineRequest({ resourceSpans: [{ resource: { attributes: [] }, schemaUrl: '', scopeSpans: [{ scope: { name: 's', version: '' }, schemaUrl: '', spans: [span] }] }] }).spans[0]!;
 }
 
-function signed(options: SpanOptions = {}, registered: readonly AgentKey[] = []): SignedCandidate {
-  const candidate = examine(sealed(options), registered);
+function signed(options: SpanOptions = {}): SignedSpan {
+  const candidate = examine(sealed(options));
   if (candidate.kind !== 'signed') throw new Error(`fixture did not examine as signed: ${candidate.kind}`);
   return candidate;
 }
@@ -91,7 +92,7 @@ function storedState(events: readonly StoredEvent[]): StoredState {
   return { byHash: new Map(events.map((event) => [event.hash, event])), byFactoId: new Map(events.map((event) => [event.factoId, event])), chains };
 }
 
-function decide(candidates: readonly Candidate[], overrides: Partial<DecisionInput> & { registered?: readonly AgentKey[] } = {}): IngestPlan {
+function decide(candidates: readonly ExaminedSpan[], overrides: Partial<DecisionInput> & { registered?: readonly AgentKey[] } = {}): IngestPlan {
   const registered = overrides.registered ?? [registeredKey(alice)];
   return decideBatch({
     candidates,
@@ -118,7 +119,7 @@ describe('decideBatch', () => {
       [10, 0, 'genesis'],
       [11, 1, 'linked'],
     ]);
-    expect(plan.events[0]).toMatchObject({ factoId: first.record.facto_id, hash: first.hash, signature: first.signature, actionType: 'tool.call', receivedAt: NOW, erasedBy: null, salt: null });
+    expect(plan.events[0]).toMatchObject({ factoId: first.factoId, hash: first.hash, signature: first.signature, actionType: 'tool.call', receivedAt: NOW, erasedBy: null, salt: null });
     expect(plan.incidents).toEqual([]);
     expect(plan.pins).toEqual([]);
   });
@@ -172,8 +173,8 @@ describe('decideBatch', () => {
     });
 
     it('refuses a signature that does not verify under the registered key', () => {
-      // Signed by mallory, claiming alice's key id: phase one tried alice's key, and it failed.
-      const forged = signed({ keys: mallory, claim: alice }, [registeredKey(alice)]);
+      // Signed by mallory, claiming alice's key (its id and facto.public_key): phase one tried it, and it failed.
+      const forged = signed({ keys: mallory, claim: alice });
       expect(forged.verifiedWith).toBeUndefined();
       const plan = decide([forged]);
       expect(kinds(plan)).toEqual(['rejected:bad_signature']);
@@ -181,8 +182,8 @@ describe('decideBatch', () => {
     });
 
     it('re-verifies under the key registered now when phase one verified under another', () => {
-      // Phase one knew no key and verified under the presented one (mallory's); since then the
-      // registry learned mallory's key id... registered with alice's public key.
+      // Phase one verified under the presented key (mallory's); the registry holds mallory's key id
+      // with alice's public key, which is what decides, so it is checked again.
       const candidate = signed({ keys: mallory });
       expect(candidate.verifiedWith).toBe(toHex(mallory.publicKey));
       const swapped = registeredKey(alice, { keyId: keyId(mallory.publicKey) });
@@ -238,7 +239,7 @@ describe('decideBatch', () => {
       const plan = decide([reused, innocent], { stored: storedState(stored) });
       expect(kinds(plan)).toEqual(['rejected:duplicate_id', 'accepted']);
       expect(plan.incidents).toEqual([expect.objectContaining({ kind: 'duplicate_id', factoId: 'ft-11111111-1111-4111-8111-111111111111' })]);
-      expect(plan.events.map((event) => event.factoId)).toEqual([innocent.record.facto_id]);
+      expect(plan.events.map((event) => event.factoId)).toEqual([innocent.factoId]);
     });
 
     it('refuses the second of two different records with the same facto_id in one request', () => {
@@ -252,7 +253,7 @@ describe('decideBatch', () => {
       expect(kinds(decide([rival], { stored: storedState(decide([first]).events) }))).toEqual(['rejected:fork']);
       const plan = decide([first, rival]);
       expect(kinds(plan)).toEqual(['accepted', 'rejected:fork']);
-      expect(plan.incidents[0]).toMatchObject({ kind: 'fork', seq: 0, detail: expect.stringContaining(first.record.facto_id) });
+      expect(plan.incidents[0]).toMatchObject({ kind: 'fork', seq: 0, detail: expect.stringContaining(first.factoId) });
     });
   });
 
@@ -281,7 +282,7 @@ describe('decideBatch', () => {
       expect(waiting[0]!.linkStatus).toBe('pending');
       const gapJudged = waiting.map((event) => ({ ...event, linkStatus: 'gap_undeclared' as const }));
       const plan = decide([second, genesis], { stored: storedState(gapJudged) });
-      expect(plan.linkUpdates).toEqual([{ factoId: third.record.facto_id, linkStatus: 'linked' }]);
+      expect(plan.linkUpdates).toEqual([{ factoId: third.factoId, linkStatus: 'linked' }]);
       expect(plan.events.map((event) => [event.seq, event.linkStatus])).toEqual([
         [1, 'linked'],
         [0, 'genesis'],

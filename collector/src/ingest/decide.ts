@@ -12,11 +12,11 @@
  * facto_id already used by another record is refused, a different record at a seq already taken is
  * a fork, and what remains is accepted with its chain link judged.
  */
-import { ACTION_ATTR, ATTR, canonicalize, chainKey, fromHex, verifyRecordSignature, ZERO_HASH_HEX, type FactoRecord } from '@facto/core';
+import { chainKey, fromHex, verifyRecordSignature, ZERO_HASH_HEX } from '@facto/core';
 import type { TrustMode, UnsignedPolicy } from '../config.js';
 import type { AgentKey, IncidentKind, LinkStatus, NewIncident, StoredEvent, UnverifiedSpan } from '../store/types.js';
-import type { Candidate, SignedCandidate, UnreadableCandidate } from './candidates.js';
-import { newIncident, NO_SUBJECT, type IncidentSubject } from './incident.js';
+import type { ExaminedSpan, SignedSpan, UnreadableSpan } from './examine.js';
+import { EvidenceJson, newIncident, type IncidentSubject } from './incident.js';
 
 /** Why a span was refused; each is also the `reason` label of facto_spans_rejected_total. */
 export type RejectReason =
@@ -53,7 +53,7 @@ export interface KeyView {
 }
 
 export interface DecisionInput {
-  readonly candidates: readonly Candidate[];
+  readonly candidates: readonly ExaminedSpan[];
   readonly stored: StoredState;
   readonly keys: KeyView;
   readonly trust: TrustMode;
@@ -77,16 +77,13 @@ export interface IngestPlan {
 
 type KeyVerdict = { readonly trusted: AgentKey; readonly pin: boolean } | { readonly refused: RejectReason & IncidentKind; readonly detail: string };
 
-function subjectOf(record: FactoRecord | undefined): IncidentSubject {
-  return record ? { agentId: record.agent_id, chainId: record.chain_id, seq: record.seq, factoId: record.facto_id } : NO_SUBJECT;
+function subjectOf(span: SignedSpan): IncidentSubject {
+  return { agentId: span.agentId, chainId: span.chainId, seq: span.seq, factoId: span.factoId };
 }
 
-function actionTypeOf(record: FactoRecord): string {
-  for (const key of [ACTION_ATTR.actionType, 'gen_ai.operation.name']) {
-    const value = record.attributes[key];
-    if (value && 's' in value) return value.s;
-  }
-  return '';
+/** { record, signature } as evidence, with the record's canonical text spliced in as it is. */
+function recordEvidence(span: SignedSpan, extra = ''): EvidenceJson {
+  return new EvidenceJson(`{"record":${span.recordJson},"signature":"${span.signature}"${extra}}`);
 }
 
 export function decideBatch(input: DecisionInput): IngestPlan {
@@ -102,129 +99,128 @@ export function decideBatch(input: DecisionInput): IngestPlan {
   const batchChains = new Map<string, Map<number, StoredEvent[]>>();
   const { stored, now } = input;
 
-  const incident = (kind: IncidentKind, record: FactoRecord | undefined, detail: string, evidence: unknown) => incidents.push(newIncident(kind, subjectOf(record), detail, evidence, now));
+  const incident = (kind: IncidentKind, subject: IncidentSubject, detail: string, evidence: unknown) => incidents.push(newIncident(kind, subject, detail, evidence, now));
   const eventsAt = (chain: string, seq: number): readonly StoredEvent[] => [...(stored.chains.get(chain)?.get(seq) ?? []), ...(batchChains.get(chain)?.get(seq) ?? [])];
 
-  const judgeKey = (candidate: SignedCandidate): KeyVerdict => {
-    const { record } = candidate;
-    const key = pins.get(record.key_id) ?? input.keys.key(record.key_id);
+  const judgeKey = (span: SignedSpan): KeyVerdict => {
+    const key = pins.get(span.keyId) ?? input.keys.key(span.keyId);
     if (key) {
-      const signedAt = Number(BigInt(record.end_time_unix_nano) / 1_000_000n);
-      if (key.agentId !== record.agent_id) return { refused: 'agent_mismatch', detail: `key ${record.key_id} is registered to agent "${key.agentId}", not "${record.agent_id}"` };
-      if (key.revokedAt !== null && key.revokedAt <= now) return { refused: 'revoked_key', detail: `key ${record.key_id} of agent "${record.agent_id}" was revoked at ${new Date(key.revokedAt).toISOString()}` };
+      const signedAt = Number(BigInt(span.endTimeUnixNano) / 1_000_000n);
+      if (key.agentId !== span.agentId) return { refused: 'agent_mismatch', detail: `key ${span.keyId} is registered to agent "${key.agentId}", not "${span.agentId}"` };
+      if (key.revokedAt !== null && key.revokedAt <= now) return { refused: 'revoked_key', detail: `key ${span.keyId} of agent "${span.agentId}" was revoked at ${new Date(key.revokedAt).toISOString()}` };
       if ((key.notBefore !== null && signedAt < key.notBefore) || (key.notAfter !== null && signedAt > key.notAfter)) {
-        return { refused: 'key_not_valid', detail: `key ${record.key_id} of agent "${record.agent_id}" is not valid at ${new Date(signedAt).toISOString()}` };
+        return { refused: 'key_not_valid', detail: `key ${span.keyId} of agent "${span.agentId}" is not valid at ${new Date(signedAt).toISOString()}` };
       }
       return { trusted: key, pin: false };
     }
-    const agentHasKey = input.keys.hasKeys(record.agent_id) || [...pins.values()].some((pinned) => pinned.agentId === record.agent_id);
-    if (input.trust === 'tofu' && !agentHasKey && candidate.presentedKey !== undefined) {
-      return { trusted: { agentId: record.agent_id, keyId: record.key_id, publicKey: candidate.presentedKey, notBefore: null, notAfter: null, revokedAt: null, source: 'tofu', createdAt: now }, pin: true };
+    const agentHasKey = input.keys.hasKeys(span.agentId) || [...pins.values()].some((pinned) => pinned.agentId === span.agentId);
+    if (input.trust === 'tofu' && !agentHasKey && span.presentedKey !== undefined) {
+      return { trusted: { agentId: span.agentId, keyId: span.keyId, publicKey: span.presentedKey, notBefore: null, notAfter: null, revokedAt: null, source: 'tofu', createdAt: now }, pin: true };
     }
     const hint = input.trust === 'tofu' ? 'the agent already has a pinned key' : 'strict trust: register it with --keys or the admin API';
-    return { refused: 'unknown_key', detail: `key ${record.key_id} is not registered for agent "${record.agent_id}" (${hint})` };
+    return { refused: 'unknown_key', detail: `key ${span.keyId} is not registered for agent "${span.agentId}" (${hint})` };
   };
 
-  const signatureHolds = (candidate: SignedCandidate, publicKey: string) =>
-    // Phase one tried the registry's key as it stood then; a key registered or pinned since is checked here.
-    candidate.verifiedWith === publicKey || verifyRecordSignature(candidate.opened.hash, candidate.opened.signature, fromHex(publicKey, 'public key', 32));
+  const signatureHolds = (span: SignedSpan, publicKey: string) =>
+    // Phase one verified under the key the span presented, if any; any other key is checked here.
+    span.verifiedWith === publicKey || verifyRecordSignature(fromHex(span.hash, 'hash', 32), fromHex(span.signature, 'signature', 64), fromHex(publicKey, 'public key', 32));
 
   const reject = (reason: RejectReason) => verdicts.push({ kind: 'rejected', reason });
 
-  const decideUnreadable = (candidate: UnreadableCandidate) => {
-    incident(candidate.reason, candidate.record, candidate.detail, { span: candidate.span });
-    reject(candidate.reason);
+  const decideUnreadable = (span: UnreadableSpan) => {
+    incident(span.reason, span.subject, span.detail, new EvidenceJson(span.evidenceJson));
+    reject(span.reason);
   };
 
-  const decideSigned = (candidate: SignedCandidate) => {
-    const { record, hash, signature } = candidate;
-    const keyVerdict = judgeKey(candidate);
+  const decideSigned = (span: SignedSpan) => {
+    const { hash } = span;
+    const subject = subjectOf(span);
+    const keyVerdict = judgeKey(span);
     if ('refused' in keyVerdict) {
-      incident(keyVerdict.refused, record, keyVerdict.detail, { record, signature });
+      incident(keyVerdict.refused, subject, keyVerdict.detail, recordEvidence(span));
       return reject(keyVerdict.refused);
     }
     // Before any pin: a span whose signature fails must not make its key the agent's.
-    if (!signatureHolds(candidate, keyVerdict.trusted.publicKey)) {
-      incident('bad_signature', record, `signature does not verify under key ${record.key_id}`, { record, signature });
+    if (!signatureHolds(span, keyVerdict.trusted.publicKey)) {
+      incident('bad_signature', subject, `signature does not verify under key ${span.keyId}`, recordEvidence(span));
       return reject('bad_signature');
     }
-    if (keyVerdict.pin) pins.set(record.key_id, keyVerdict.trusted);
+    if (keyVerdict.pin) pins.set(span.keyId, keyVerdict.trusted);
 
     const existing = stored.byHash.get(hash);
     if (existing || batchByHash.has(hash)) {
       if (existing && now - existing.receivedAt > input.replayWindowMillis) {
-        incident('replay', record, `record already in the log at leaf ${existing.leafIndex}, received again ${Math.round((now - existing.receivedAt) / 1000)} s later`, { leafIndex: existing.leafIndex });
+        incident('replay', subject, `record already in the log at leaf ${existing.leafIndex}, received again ${Math.round((now - existing.receivedAt) / 1000)} s later`, { leafIndex: existing.leafIndex });
       }
       return verdicts.push({ kind: 'duplicate' });
     }
-    const holder = stored.byFactoId.get(record.facto_id)?.hash ?? batchByFactoId.get(record.facto_id);
+    const holder = stored.byFactoId.get(span.factoId)?.hash ?? batchByFactoId.get(span.factoId);
     if (holder !== undefined) {
-      incident('duplicate_id', record, `facto_id ${record.facto_id} already names another record (${holder})`, { record, signature, existing: holder });
+      incident('duplicate_id', subject, `facto_id ${span.factoId} already names another record (${holder})`, recordEvidence(span, `,"existing":"${holder}"`));
       return reject('duplicate_id');
     }
 
-    const chain = chainKey(record.agent_id, record.chain_id);
-    const rival = eventsAt(chain, record.seq).find((event) => event.hash !== hash);
+    const chain = chainKey(span.agentId, span.chainId);
+    const rival = eventsAt(chain, span.seq).find((event) => event.hash !== hash);
     if (rival) {
-      incident('fork', record, `seq ${record.seq} already holds a different record (${rival.factoId})`, { record, signature, existing: rival.hash });
+      incident('fork', subject, `seq ${span.seq} already holds a different record (${rival.factoId})`, recordEvidence(span, `,"existing":"${rival.hash}"`));
       return reject('fork');
     }
 
     let linkStatus: LinkStatus;
-    const predecessors = record.seq === 0 ? [] : eventsAt(chain, record.seq - 1);
-    if (record.seq === 0) linkStatus = record.prev_hash === ZERO_HASH_HEX ? 'genesis' : 'bad_link';
+    const predecessors = span.seq === 0 ? [] : eventsAt(chain, span.seq - 1);
+    if (span.seq === 0) linkStatus = span.prevHash === ZERO_HASH_HEX ? 'genesis' : 'bad_link';
     else if (predecessors.length === 0) linkStatus = 'pending';
-    else linkStatus = predecessors.some((event) => event.hash === record.prev_hash) ? 'linked' : 'bad_link';
+    else linkStatus = predecessors.some((event) => event.hash === span.prevHash) ? 'linked' : 'bad_link';
     if (linkStatus === 'bad_link') {
-      incident('bad_link', record, `prev_hash does not match the record at seq ${record.seq - 1}`, { prevHash: record.prev_hash, predecessors: predecessors.map((event) => event.hash) });
+      incident('bad_link', subject, `prev_hash does not match the record at seq ${span.seq - 1}`, { prevHash: span.prevHash, predecessors: predecessors.map((event) => event.hash) });
     }
-    if (candidate.opened.contentMismatches.length > 0) {
-      incident('content_mismatch', record, `content values differ from their signed commitments: ${candidate.opened.contentMismatches.join(', ')}`, { keys: candidate.opened.contentMismatches });
+    if (span.contentMismatches.length > 0) {
+      incident('content_mismatch', subject, `content values differ from their signed commitments: ${span.contentMismatches.join(', ')}`, { keys: span.contentMismatches });
     }
 
-    const salt = candidate.span.attributes.find(([key]) => key === ATTR.salt)?.[1];
     const event = {
       leafIndex: input.firstLeafIndex + drafts.length,
-      factoId: record.facto_id,
-      agentId: record.agent_id,
-      chainId: record.chain_id,
-      seq: record.seq,
+      factoId: span.factoId,
+      agentId: span.agentId,
+      chainId: span.chainId,
+      seq: span.seq,
       hash,
-      prevHash: record.prev_hash,
-      keyId: record.key_id,
-      signature,
-      dropped: record.dropped,
-      traceId: record.trace_id,
-      spanId: record.span_id,
-      name: record.name,
-      actionType: actionTypeOf(record),
-      startTimeUnixNano: record.start_time_unix_nano,
-      endTimeUnixNano: record.end_time_unix_nano,
+      prevHash: span.prevHash,
+      keyId: span.keyId,
+      signature: span.signature,
+      dropped: span.dropped,
+      traceId: span.traceId,
+      spanId: span.spanId,
+      name: span.name,
+      actionType: span.actionType,
+      startTimeUnixNano: span.startTimeUnixNano,
+      endTimeUnixNano: span.endTimeUnixNano,
       receivedAt: now,
-      recordJson: canonicalize(record),
-      contextJson: JSON.stringify({ resource: candidate.resource, scope: candidate.scope }),
-      disclosuresJson: JSON.stringify(candidate.opened.disclosures),
-      salt: candidate.opened.disclosures.length > 0 && salt && 's' in salt ? salt.s : null,
+      recordJson: span.recordJson,
+      contextJson: span.contextJson,
+      disclosuresJson: span.disclosuresJson,
+      salt: span.salt,
       linkStatus,
       erasedBy: null,
     };
     drafts.push(event);
     batchByHash.add(hash);
-    batchByFactoId.set(record.facto_id, hash);
+    batchByFactoId.set(span.factoId, hash);
     const bySeq = batchChains.get(chain) ?? new Map<number, StoredEvent[]>();
-    bySeq.set(record.seq, [...(bySeq.get(record.seq) ?? []), event]);
+    bySeq.set(span.seq, [...(bySeq.get(span.seq) ?? []), event]);
     batchChains.set(chain, bySeq);
     verdicts.push({ kind: 'accepted', event });
 
     // A successor that arrived first waits as 'pending' (or was judged a gap); this record settles its link.
-    for (const successor of eventsAt(chain, record.seq + 1)) {
+    for (const successor of eventsAt(chain, span.seq + 1)) {
       const current = linkUpdates.get(successor.factoId) ?? successor.linkStatus;
       if (current !== 'pending' && current !== 'gap_declared' && current !== 'gap_undeclared') continue;
       const status: LinkStatus = successor.prevHash === hash ? 'linked' : 'bad_link';
       const draft = drafts.find((item) => item.factoId === successor.factoId);
       if (draft) draft.linkStatus = status;
       else linkUpdates.set(successor.factoId, status);
-      if (status === 'bad_link') incident('bad_link', record, `the record at seq ${record.seq + 1} does not link to this one`, { successor: successor.factoId });
+      if (status === 'bad_link') incident('bad_link', subject, `the record at seq ${span.seq + 1} does not link to this one`, { successor: successor.factoId });
     }
   };
 
@@ -232,10 +228,7 @@ export function decideBatch(input: DecisionInput): IngestPlan {
     if (candidate.kind === 'unsigned') {
       if (input.unsigned === 'reject') reject('unsigned');
       else {
-        if (input.unsigned === 'store') {
-          const { span, resource, scope } = candidate;
-          unverified.push({ traceId: span.traceId, spanId: span.spanId, name: span.name, spanJson: JSON.stringify({ span, resource, scope }), receivedAt: now });
-        }
+        if (input.unsigned === 'store') unverified.push({ traceId: candidate.traceId, spanId: candidate.spanId, name: candidate.name, spanJson: candidate.spanJson, receivedAt: now });
         verdicts.push({ kind: 'unverified', stored: input.unsigned === 'store' });
       }
     } else if (candidate.kind === 'unreadable') decideUnreadable(candidate);

@@ -19,8 +19,14 @@ export interface IncidentSubject {
 
 export const NO_SUBJECT: IncidentSubject = { agentId: null, chainId: null, seq: null, factoId: null };
 
+/** Evidence already serialised (a record's canonical text, say), so it is not parsed to be written again. */
+export class EvidenceJson {
+  constructor(readonly text: string) {}
+}
+
+/** Evidence as JSON text, capped: an object is serialised first; text is taken as the JSON it is. */
 export function capEvidence(evidence: unknown): string {
-  const text = JSON.stringify(evidence) ?? 'null';
+  const text = evidence instanceof EvidenceJson ? evidence.text : (JSON.stringify(evidence) ?? 'null');
   const bytes = utf8(text);
   if (bytes.length <= MAX_EVIDENCE_BYTES) return text;
   // A prefix by code units can end inside a surrogate pair; JSON.stringify escapes a lone one.

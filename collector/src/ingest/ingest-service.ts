@@ -1,5 +1,5 @@
 /**
- * Ingest: examine a request's spans (phase one, candidates.ts, outside the lane), then, inside the
+ * Ingest: examine a request's spans (phase one, examine.ts, on the worker pool), then, inside the
  * sequencer lane, read what the store holds about them, decide (decide.ts, a pure function) and
  * commit the plan in one durable batch: accepted events with their Merkle leaves, link updates,
  * incidents, pinned keys, unverified spans. Only after the commit resolves does the caller answer
@@ -11,13 +11,16 @@ import type { UnsignedPolicy } from '../config.js';
 import type { LogService } from '../log/log-service.js';
 import type { Logger } from '../ops/logger.js';
 import type { Metrics } from '../ops/metrics.js';
-import type { DecodedTraceRequest, SpanSelection } from '../otlp/decoded-trace-request.js';
+import type { DecodedTraceRequest, OtlpContentType, SpanSelection } from '../otlp/decoded-trace-request.js';
 import type { Store, StoredEvent } from '../store/types.js';
-import { examineRequest, type Candidate, type SignedCandidate } from './candidates.js';
 import { decideBatch, type IngestPlan, type RejectReason, type StoredState } from './decide.js';
+import { createExaminePool, type ExaminePool } from './examine-pool.js';
+import { examineRequest, type ExaminedRequest, type SignedSpan } from './examine.js';
 import type { KeyRegistry } from './key-registry.js';
 
 export interface IngestOutcome {
+  /** Spans the request held. */
+  readonly received: number;
   readonly accepted: number;
   readonly duplicates: number;
   readonly rejected: number;
@@ -36,6 +39,8 @@ export interface IngestOptions {
   readonly replayWindowSeconds: number;
   readonly metrics: Metrics;
   readonly logger: Logger;
+  /** Where request bodies are examined (worker threads); without one, in this thread. */
+  readonly pool?: ExaminePool;
 }
 
 /** How each reason reads in a partial_success message. */
@@ -54,23 +59,42 @@ const REASON_TEXT: Readonly<Record<RejectReason, string>> = {
 
 export class IngestService {
   readonly #options: IngestOptions;
+  readonly #pool: ExaminePool;
 
   constructor(options: IngestOptions) {
     this.#options = options;
+    this.#pool = options.pool ?? createExaminePool({ size: 0, logger: options.logger });
   }
 
-  async ingest(request: DecodedTraceRequest): Promise<IngestOutcome> {
-    const { metrics, registry, log, store, unsigned } = this.#options;
-    const stopVerify = metrics.verifySeconds.startTimer();
-    const candidates = examineRequest(request, (keyId) => registry.publicKeyFor(keyId));
+  /** An OTLP request body as received: examined on the pool, then sequenced and committed. */
+  async ingestBody(body: Uint8Array, contentType: OtlpContentType): Promise<IngestOutcome> {
+    const stopVerify = this.#options.metrics.verifySeconds.startTimer();
+    const examined = await this.#pool.examine(body, contentType);
     stopVerify();
+    return this.#sequence(examined);
+  }
+
+  /** A request already decoded (tests, in-process callers): examined in this thread. */
+  async ingest(request: DecodedTraceRequest): Promise<IngestOutcome> {
+    const stopVerify = this.#options.metrics.verifySeconds.startTimer();
+    const examined = examineRequest(request);
+    stopVerify();
+    return this.#sequence(examined);
+  }
+
+  async #sequence(examined: ExaminedRequest): Promise<IngestOutcome> {
+    const { metrics, registry, log, store, unsigned } = this.#options;
+    const candidates = examined.spans;
     metrics.batchSpans.observe(candidates.length);
+    const forward = examined.layout.map((scopes) => scopes.map((count) => new Array<boolean>(count).fill(false)));
+    // Nothing to verify or store: no empty durable commit.
+    if (candidates.length === 0) return { received: 0, accepted: 0, duplicates: 0, rejected: 0, unverified: 0, errorMessage: '', forward };
 
     let plan: IngestPlan | undefined;
     const stopCommit = metrics.commitSeconds.startTimer();
     try {
       await log.commit(async (firstLeafIndex) => {
-        const signed = candidates.filter((candidate): candidate is SignedCandidate => candidate.kind === 'signed');
+        const signed = candidates.filter((candidate): candidate is SignedSpan => candidate.kind === 'signed');
         plan = decideBatch({
           candidates,
           stored: await readStoredState(store, signed),
@@ -92,17 +116,16 @@ export class IngestService {
     registry.applyPins(committed.pins);
     metrics.treeSize.set(log.treeSize);
     for (const incident of committed.incidents) metrics.incidents.inc({ kind: incident.kind });
-    return this.#summarise(request, candidates, committed);
+    return this.#summarise(forward, candidates, committed);
   }
 
-  #summarise(request: DecodedTraceRequest, candidates: readonly Candidate[], plan: IngestPlan): IngestOutcome {
+  #summarise(forward: boolean[][][], candidates: ExaminedRequest['spans'], plan: IngestPlan): IngestOutcome {
     const { metrics } = this.#options;
     let accepted = 0;
     let duplicates = 0;
     let rejected = 0;
     let unverified = 0;
     const reasons = new Map<RejectReason, number>();
-    const forward = request.resourceSpans.map((resource) => resource.scopeSpans.map((scope) => scope.spans.map(() => false)));
     plan.verdicts.forEach((verdict, index) => {
       const [resource, scope, span] = candidates[index]!.position;
       if (verdict.kind === 'accepted') {
@@ -122,19 +145,19 @@ export class IngestService {
     metrics.spansDuplicate.inc(duplicates);
     metrics.spansUnverified.inc(unverified);
     const errorMessage = [...reasons].map(([reason, count]) => `${count} rejected: ${REASON_TEXT[reason]}`).join('; ');
-    return { accepted, duplicates, rejected, unverified, errorMessage, forward };
+    return { received: candidates.length, accepted, duplicates, rejected, unverified, errorMessage, forward };
   }
 }
 
 /** Everything the decision needs from the store: events with the same hash or id, and chain neighbours. */
-async function readStoredState(store: Store, signed: readonly SignedCandidate[]): Promise<StoredState> {
-  const byHash = new Map((await store.getEventsByHash(signed.map((candidate) => candidate.hash))).map((event) => [event.hash, event]));
-  const byFactoId = new Map((await store.getEventsByFactoId(signed.map((candidate) => candidate.record.facto_id))).map((event) => [event.factoId, event]));
+async function readStoredState(store: Store, signed: readonly SignedSpan[]): Promise<StoredState> {
+  const byHash = new Map((await store.getEventsByHash(signed.map((span) => span.hash))).map((event) => [event.hash, event]));
+  const byFactoId = new Map((await store.getEventsByFactoId(signed.map((span) => span.factoId))).map((event) => [event.factoId, event]));
   const wanted = new Map<string, { agentId: string; chainId: string; seqs: Set<number> }>();
-  for (const { record } of signed) {
-    const key = chainKey(record.agent_id, record.chain_id);
-    const entry = wanted.get(key) ?? { agentId: record.agent_id, chainId: record.chain_id, seqs: new Set<number>() };
-    for (const seq of [record.seq - 1, record.seq, record.seq + 1]) if (seq >= 0) entry.seqs.add(seq);
+  for (const span of signed) {
+    const key = chainKey(span.agentId, span.chainId);
+    const entry = wanted.get(key) ?? { agentId: span.agentId, chainId: span.chainId, seqs: new Set<number>() };
+    for (const seq of [span.seq - 1, span.seq, span.seq + 1]) if (seq >= 0) entry.seqs.add(seq);
     wanted.set(key, entry);
   }
   const chains = new Map<string, Map<number, StoredEvent[]>>();

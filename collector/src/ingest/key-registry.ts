@@ -95,7 +95,7 @@ export class KeyRegistry {
     this.#agentsWithKeys = new Set(keys.map((key) => key.agentId));
   }
 
-  /** The public key to check a signature against, if the registry knows this key id. */
+  /** The public key registered under this key id, if any. */
   publicKeyFor(keyId: string): string | undefined {
     return this.#byKeyId.get(keyId)?.publicKey;
   }

@@ -217,7 +217,7 @@ describe('configHelp', () => {
   it('lists every flag with its environment variable, file key and default', () => {
     const help = configHelp();
     for (const flag of ['host', 'port', 'db', 'trust', 'keys', 'unsigned', 'forward', 'checkpoint-interval', 'log-key', 'origin', 'max-body-bytes',
-      'read-timeout', 'max-concurrent-ingest', 'replay-window', 'ingest-token', 'query-token', 'admin-token', 'forward-queue-size', 'log-level', 'allow-open', 'config']) {
+      'read-timeout', 'max-concurrent-ingest', 'verify-workers', 'replay-window', 'ingest-token', 'query-token', 'admin-token', 'forward-queue-size', 'log-level', 'allow-open', 'config']) {
       expect(help).toContain(`--${flag}`);
       expect(help).toContain(`env FACTO_${flag.toUpperCase().replaceAll('-', '_')}`);
     }
@@ -228,7 +228,7 @@ describe('configHelp', () => {
   it('matches the table in docs/collector.md, row by row', () => {
     const documentation = readFileSync(new URL('../../../docs/collector.md', import.meta.url), 'utf8');
     const rows = [...configHelp().matchAll(/^ {2}(--\S+.*)\n {6}(.+)\n {6}env (\S+), file key "(\S+)", default (.+)$/gm)];
-    expect(rows).toHaveLength(20);
+    expect(rows).toHaveLength(21);
     for (const [, usage, meaning, env, key, fallback] of rows) {
       const escape = (text: string) => text!.replaceAll('|', '\\|');
       const documented = fallback === 'none' ? 'none' : `\`${fallback}\``;

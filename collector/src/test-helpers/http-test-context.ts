@@ -10,7 +10,8 @@ import type { CollectorContext, Forwarder } from '../context.js';
 import type { IngestOutcome, IngestService } from '../ingest/ingest-service.js';
 import type { Logger } from '../ops/logger.js';
 import { createMetrics } from '../ops/metrics.js';
-import type { DecodedTraceRequest } from '../otlp/decoded-trace-request.js';
+import { decodeTraceRequest } from '../otlp/decode-trace-request.js';
+import type { DecodedTraceRequest, OtlpContentType } from '../otlp/decoded-trace-request.js';
 import { exportTraceServiceRequestType } from '../otlp/proto-schema.js';
 import type { Checkpoint, Store } from '../store/types.js';
 
@@ -35,7 +36,16 @@ export interface FakeContextOptions {
 
 export function fakeContext(options: FakeContextOptions = {}): CollectorContext & { logEntries: LogEntry[] } {
   const { logger, entries } = recordingLogger();
-  const ingest = { ingest: options.ingest ?? (() => Promise.reject(new Error('this test does not ingest'))) } as unknown as IngestService;
+  // The real decoder, then the test's decision: what IngestService.ingestBody does around its lane.
+  const ingest = {
+    async ingestBody(body: Uint8Array, contentType: OtlpContentType): Promise<IngestOutcome> {
+      if (options.ingest === undefined) throw new Error('this test does not ingest');
+      const decoded = body.length === 0 ? { resourceSpans: [] } : decodeTraceRequest(body, contentType);
+      const received = decoded.resourceSpans.reduce((total, resource) => total + resource.scopeSpans.reduce((sum, scope) => sum + scope.spans.length, 0), 0);
+      if (received === 0) return { received, accepted: 0, duplicates: 0, rejected: 0, unverified: 0, errorMessage: '', forward: [] };
+      return options.ingest(decoded);
+    },
+  } as unknown as IngestService;
   const store = { latestCheckpoint: options.latestCheckpoint ?? (() => Promise.resolve(null)) } as unknown as Store;
   return {
     config: { ...DEFAULT_CONFIG, ...options.config },

@@ -34,7 +34,7 @@ export type { AttributePairs, CommittedValue, SpanEventFields, SpanFields, SpanL
 export { ACTION_ATTR, ATTR, DEFAULT_CONTENT_KEYS, DOMAIN, FORMAT, TRANSPORT_KEYS, ZERO_HASH_HEX } from './record/constants.js';
 export { assertTypedValue, normalizeAttributeValue, toTypedValue, wellFormed } from './record/typed-value.js';
 export { checkDisclosure, commitContent, deriveKeySalt, disclose, generateSalt, SALT_LENGTH, type ContentDisclosure } from './record/content.js';
-export { createRecord, encodeRecord, hashRecord, isFactoId, type ChainFields, type FactoRecord, type RecordAttributes } from './record/record.js';
+export { canonicalRecord, createRecord, encodeRecord, hashRecord, isFactoId, type ChainFields, type FactoRecord, type RecordAttributes } from './record/record.js';
 export { prepareSeal, sealSpan, type ContentCapture, type FactoAttributeValue, type PreparedSeal, type SealedSpan, type SealOptions } from './record/seal.js';
 export { isSealed, openSpan, verifyRecordSignature, type OpenedSpan } from './record/open.js';
 

@@ -9,13 +9,15 @@ import { verify } from '../crypto/index.js';
 import { FactoError } from '../errors.js';
 import { ATTR, FORMAT } from './constants.js';
 import { commitContent, deriveKeySalt, SALT_LENGTH, type ContentDisclosure } from './content.js';
-import { createRecord, hashRecord, type FactoRecord } from './record.js';
+import { canonicalRecord, createRecord, type FactoRecord } from './record.js';
 import type { SpanFields, TypedValue } from './types.js';
 
 export interface OpenedSpan {
   readonly record: FactoRecord;
   /** The hash recomputed from what arrived. */
   readonly hash: Uint8Array;
+  /** The record's RFC 8785 text: the bytes hashed after the domain prefix. */
+  readonly canonical: string;
   /** Whether it equals the facto.hash the signer claimed (false: altered in transit, or a broken signer). */
   readonly hashMatches: boolean;
   readonly signature: Uint8Array;
@@ -86,7 +88,7 @@ export function openSpan(span: SpanFields): OpenedSpan {
     },
     commitments,
   );
-  const hash = hashRecord(record);
+  const { text: canonical, hash } = canonicalRecord(record);
   const claimed = fromHex(stringAttribute(attributes, ATTR.hash)!, ATTR.hash, 32);
   const signature = fromHex(stringAttribute(attributes, ATTR.signature)!, ATTR.signature, 64);
 
@@ -103,7 +105,7 @@ export function openSpan(span: SpanFields): OpenedSpan {
       else contentMismatches.push(key);
     }
   }
-  return { record, hash, hashMatches: equalBytes(hash, claimed), signature, disclosures, contentMismatches };
+  return { record, hash, canonical, hashMatches: equalBytes(hash, claimed), signature, disclosures, contentMismatches };
 }
 
 export function verifyRecordSignature(hash: Uint8Array, signature: Uint8Array, publicKey: Uint8Array): boolean {

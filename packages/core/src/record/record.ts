@@ -3,7 +3,7 @@
  * built from a span's transport-neutral fields and the chain fields, with the facto.* transport
  * attributes left out and every content attribute replaced by its commitment. docs/spec.md, "Record".
  */
-import { canonicalBytes } from '../canonicalize.js';
+import { canonicalBytes, canonicalize } from '../canonicalize.js';
 import { concatBytes, utf8 } from '../bytes.js';
 import { sha3_256 } from '../crypto/index.js';
 import { FactoError } from '../errors.js';
@@ -169,4 +169,10 @@ export function encodeRecord(record: FactoRecord): Uint8Array {
 /** record hash = SHA3-256("facto.v1.record" 0x00 || JCS(record)). */
 export function hashRecord(record: FactoRecord): Uint8Array {
   return sha3_256(concatBytes(RECORD_PREFIX, encodeRecord(record)));
+}
+
+/** The record's canonical text and its hash, computed once (a verifier that stores the text needs both). */
+export function canonicalRecord(record: FactoRecord): { readonly text: string; readonly hash: Uint8Array } {
+  const text = canonicalize(record);
+  return { text, hash: sha3_256(concatBytes(RECORD_PREFIX, utf8(text))) };
 }

@@ -1,0 +1,181 @@
+/**
+ * Phase one of ingest, the CPU-heavy part: decode an OTLP request body and, for every span, rebuild
+ * the record, recompute the hash and verify the signature under the key the span presents. It reads
+ * no shared state, so it runs on worker threads (examine-pool.ts), as many at once as there are
+ * cores, and its result is plain data (strings and numbers) that crosses back to the sequencer lane
+ * cheaply: the canonical record text, the hashes in hex, everything the decision and the store need.
+ *
+ * The presented key (facto.public_key) is only used when its key id is the record's key_id, and a key
+ * id names one key, so a signature that verifies under it verifies under the registry's key of that
+ * id. A span that presents no key is verified later, in the lane, under the registry's key.
+ */
+import { ACTION_ATTR, ATTR, FactoError, fromHex, isSealed, keyId as computeKeyId, openSpan, toHex, verifyRecordSignature, type AttributePairs, type OpenedSpan, type SpanFields } from '@facto/core';
+import type { DecodedTraceRequest, OtlpContentType } from '../otlp/decoded-trace-request.js';
+import { decodeTraceRequest } from '../otlp/decode-trace-request.js';
+import type { IncidentSubject } from './incident.js';
+
+/** [resource, scope, span] position in the request. */
+export type Position = readonly [number, number, number];
+
+/** A span without facto.signature: the collector's unsigned-span policy decides it. */
+export interface UnsignedSpan {
+  readonly kind: 'unsigned';
+  readonly position: Position;
+  readonly traceId: string;
+  readonly spanId: string;
+  readonly name: string;
+  /** JSON of { span, resource, scope }, kept when the policy is `store`. */
+  readonly spanJson: string;
+}
+
+/** A signed span whose record cannot be rebuilt, or does not hash to what the signer claimed. */
+export interface UnreadableSpan {
+  readonly kind: 'unreadable';
+  readonly position: Position;
+  readonly reason: 'malformed_record' | 'hash_mismatch';
+  readonly detail: string;
+  readonly subject: IncidentSubject;
+  /** JSON of { span }: the incident's evidence. */
+  readonly evidenceJson: string;
+}
+
+/** A signed span whose record was rebuilt and hashes to its facto.hash, with what storing it needs. */
+export interface SignedSpan {
+  readonly kind: 'signed';
+  readonly position: Position;
+  readonly factoId: string;
+  readonly agentId: string;
+  readonly chainId: string;
+  readonly seq: number;
+  readonly prevHash: string;
+  readonly keyId: string;
+  readonly dropped: number;
+  readonly traceId: string;
+  readonly spanId: string;
+  readonly name: string;
+  /** facto.action_type, else gen_ai.operation.name, else ''. */
+  readonly actionType: string;
+  readonly startTimeUnixNano: string;
+  readonly endTimeUnixNano: string;
+  /** The record as RFC 8785 text: exactly the bytes hashed after the domain prefix. */
+  readonly recordJson: string;
+  /** Record hash and signature, lowercase hex. */
+  readonly hash: string;
+  readonly signature: string;
+  /** The public key facto.public_key carried, when its key id is the record's key_id. */
+  readonly presentedKey?: string;
+  /** The public key (hex) the signature verified under, if it did. */
+  readonly verifiedWith?: string;
+  /** JSON array of the content disclosures that travelled and match their commitments. */
+  readonly disclosuresJson: string;
+  /** Hex span salt, when content travelled with it. */
+  readonly salt: string | null;
+  /** Content keys whose value arrived but does not match its commitment. */
+  readonly contentMismatches: readonly string[];
+  /** JSON of { resource, scope }: the span's context as received (not signed). */
+  readonly contextJson: string;
+}
+
+export type ExaminedSpan = UnsignedSpan | UnreadableSpan | SignedSpan;
+
+export interface ExaminedRequest {
+  /** Spans per [resource][scope], in request order: the shape of a forward selection. */
+  readonly layout: readonly (readonly number[])[];
+  readonly spans: readonly ExaminedSpan[];
+}
+
+/** Decodes and examines one request. Throws OtlpDecodeError (a FactoError, 400) for a malformed body. */
+export function examineBody(body: Uint8Array, contentType: OtlpContentType): ExaminedRequest {
+  return examineRequest(body.length === 0 ? { resourceSpans: [] } : decodeTraceRequest(body, contentType));
+}
+
+export function examineRequest(request: DecodedTraceRequest): ExaminedRequest {
+  const spans: ExaminedSpan[] = [];
+  const layout = request.resourceSpans.map((resourceSpans, resourceIndex) =>
+    resourceSpans.scopeSpans.map((scopeSpans, scopeIndex) => {
+      const context = { resource: resourceSpans.resource.attributes, scope: scopeSpans.scope };
+      let contextJson: string | undefined;
+      scopeSpans.spans.forEach((span, spanIndex) => {
+        contextJson ??= JSON.stringify(context);
+        spans.push(examineSpan([resourceIndex, scopeIndex, spanIndex], span, context, contextJson));
+      });
+      return scopeSpans.spans.length;
+    }),
+  );
+  return { layout, spans };
+}
+
+function stringAttribute(span: SpanFields, key: string): string | undefined {
+  for (const [name, value] of span.attributes) if (name === key && value !== null && 's' in value) return value.s;
+  return undefined;
+}
+
+/** facto.public_key, if it is a well-formed key whose id is the record's key_id. */
+function presentedKeyOf(span: SpanFields, keyId: string): string | undefined {
+  const presented = stringAttribute(span, ATTR.publicKey);
+  if (presented === undefined) return undefined;
+  try {
+    return computeKeyId(fromHex(presented, ATTR.publicKey, 32)) === keyId ? presented : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+function examineSpan(position: Position, span: SpanFields, context: { resource: AttributePairs; scope: unknown }, contextJson: string): ExaminedSpan {
+  if (!isSealed(span)) return { kind: 'unsigned', position, traceId: span.traceId, spanId: span.spanId, name: span.name, spanJson: JSON.stringify({ span, ...context }) };
+  let opened: OpenedSpan;
+  try {
+    opened = openSpan(span);
+  } catch (error) {
+    const detail = FactoError.isInstance(error) ? error.message : String(error);
+    return { kind: 'unreadable', position, reason: 'malformed_record', detail, subject: { agentId: null, chainId: null, seq: null, factoId: null }, evidenceJson: JSON.stringify({ span }) };
+  }
+  const record = opened.record;
+  if (!opened.hashMatches) {
+    return {
+      kind: 'unreadable',
+      position,
+      reason: 'hash_mismatch',
+      detail: 'the span does not hash to its facto.hash: altered after signing',
+      subject: { agentId: record.agent_id, chainId: record.chain_id, seq: record.seq, factoId: record.facto_id },
+      evidenceJson: JSON.stringify({ span }),
+    };
+  }
+  const presentedKey = presentedKeyOf(span, record.key_id);
+  const verified = presentedKey !== undefined && verifyRecordSignature(opened.hash, opened.signature, fromHex(presentedKey, 'public key', 32));
+  const salt = stringAttribute(span, ATTR.salt);
+  return {
+    kind: 'signed',
+    position,
+    factoId: record.facto_id,
+    agentId: record.agent_id,
+    chainId: record.chain_id,
+    seq: record.seq,
+    prevHash: record.prev_hash,
+    keyId: record.key_id,
+    dropped: record.dropped,
+    traceId: record.trace_id,
+    spanId: record.span_id,
+    name: record.name,
+    actionType: actionTypeOf(record.attributes),
+    startTimeUnixNano: record.start_time_unix_nano,
+    endTimeUnixNano: record.end_time_unix_nano,
+    recordJson: opened.canonical,
+    hash: toHex(opened.hash),
+    signature: toHex(opened.signature),
+    presentedKey,
+    verifiedWith: verified ? presentedKey : undefined,
+    disclosuresJson: JSON.stringify(opened.disclosures),
+    salt: opened.disclosures.length > 0 && salt !== undefined ? salt : null,
+    contentMismatches: opened.contentMismatches,
+    contextJson,
+  };
+}
+
+function actionTypeOf(attributes: Readonly<Record<string, unknown>>): string {
+  for (const key of [ACTION_ATTR.actionType, 'gen_ai.operation.name']) {
+    const value = attributes[key] as { s?: unknown } | undefined;
+    if (value && typeof value.s === 'string') return value.s;
+  }
+  return '';
+}
