@@ -1,0 +1,2 @@
+export { factoMiddleware, type FactoMiddleware, type FactoMiddlewareOptions } from './middleware.js';
+export type { FactoInstrumentationOptions } from './options.js';
