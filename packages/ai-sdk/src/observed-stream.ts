@@ -29,13 +29,10 @@ export function observeStream<Part>(source: ReadableStream<Part>, watcher: Strea
   return new ReadableStream<Part>(
     {
       async pull(controller) {
-        let next: ReadableStreamReadResult<Part>;
-        try {
-          next = await reader.read();
-        } catch (error) {
+        const next = await reader.read().then(undefined, (error: unknown) => {
           end(signal?.aborted ? 'aborted' : 'failed', error);
           throw error;
-        }
+        });
         if (next.done) {
           end(signal?.aborted ? 'aborted' : 'completed');
           controller.close();
