@@ -51,6 +51,7 @@ export function factoMiddleware(options: FactoMiddlewareOptions = {}): FactoMidd
 
   const begin = (params: CallOptions, model: ModelIdentity, stream: boolean): Call => {
     const active = contextApi.active();
+    let span: InferenceSpan | undefined;
     try {
       const sdkSpan = recordInsideSdkTelemetry ? undefined : sdkTelemetrySpan(active, 'inference');
       if (sdkSpan) {
@@ -58,12 +59,13 @@ export function factoMiddleware(options: FactoMiddlewareOptions = {}): FactoMidd
         return { context: markInferenceActive(active) };
       }
       const modelId = stringOf(model.modelId);
-      const span = instrumentation.startInference({ operation: 'chat', provider: providerName ?? providerNameOf(model.provider), ...(modelId ? { model: modelId } : {}) }, active);
+      span = instrumentation.startInference({ operation: 'chat', provider: providerName ?? providerNameOf(model.provider), ...(modelId ? { model: modelId } : {}) }, active);
       if (!span) return { context: active };
       recordRequest(span, params, stream, instrumentation);
       return { span, context: span.context };
     } catch (error) {
       report('starting the model call', error);
+      span?.end();
       return { context: active };
     }
   };

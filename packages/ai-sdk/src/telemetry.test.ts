@@ -1,4 +1,6 @@
 import { SpanKind, SpanStatusCode, trace } from '@opentelemetry/api';
+import { generateText as generateText6 } from 'ai';
+import { MockLanguageModelV3 } from 'ai/test';
 import { generateText, simulateReadableStream, stepCountIs, streamText, tool, wrapLanguageModel } from 'ai7';
 import { MockLanguageModelV4 } from 'ai7/test';
 import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
@@ -6,7 +8,7 @@ import { z } from 'zod';
 import { factoMiddleware } from './middleware.js';
 import { factoTelemetry } from './telemetry.js';
 import { textResult, textStreamParts, toolCallResult, toolCallStreamParts } from './test-helpers/model-fixtures.js';
-import { recording, useAsyncContext, type Recording } from './test-helpers/recording.js';
+import { captureDiag, recording, useAsyncContext, type Recording } from './test-helpers/recording.js';
 import { factoTools } from './tools.js';
 
 let removeContext: () => void;
@@ -130,5 +132,16 @@ describe('factoTelemetry on ai 7', () => {
     for await (const part of result.fullStream) if (part.type === 'text-delta' && ++deltas === 2) abort.abort();
     expect(recorded.span('invoke_agent aborted-agent').attributes['error.type']).toBe('AbortError');
     expect(recorded.span('chat mock-model-id').attributes['facto.stream.outcome']).toBe('aborted');
+  });
+
+  it('says once, through diag, that it records nothing when given to ai 6, whose events carry no callId', async () => {
+    const diagnostics = captureDiag();
+    const { provider, spans } = recording();
+    const telemetry = factoTelemetry({ tracerProvider: provider });
+    for (let call = 0; call < 2; call++) {
+      await generateText6({ model: new MockLanguageModelV3({ doGenerate: textResult('ok') }), prompt: 'x', experimental_telemetry: { functionId: 'agent', integrations: [telemetry] } });
+    }
+    expect(spans()).toEqual([]);
+    expect(diagnostics.warnings).toEqual([expect.stringContaining('it records only on ai 7')]);
   });
 });

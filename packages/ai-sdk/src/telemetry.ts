@@ -14,7 +14,7 @@
  * not used: tools are recorded by `factoTools`. Runs are keyed by the SDK's `callId`; a run's state
  * is dropped when the run ends, fails or is aborted.
  */
-import { context as contextApi, type Context } from '@opentelemetry/api';
+import { context as contextApi, diag, type Context } from '@opentelemetry/api';
 import { createGenAIInstrumentation, type GenAISpan, type ToolSpan } from '@facto/genai';
 import { resolveOptions, type FactoInstrumentationOptions } from './options.js';
 import { providerNameOf } from './provider-name.js';
@@ -56,6 +56,9 @@ export function factoTelemetry(options: FactoInstrumentationOptions = {}): Facto
   const instrumentation = createGenAIInstrumentation({ name: '@facto/ai-sdk' }, instrumentationOptions);
   const report = instrumentation.report;
   const notice = deferralNotice();
+  const warnWithoutCallId = once(() =>
+    diag.warn('@facto/ai-sdk: factoTelemetry() got AI SDK events without a callId, as ai 6 sends them; it records only on ai 7. On ai 6, record tools with factoTools().'),
+  );
   const agents = new Map<string, GenAISpan>();
   /** Tool spans whose tool has run and whose result is still to come from onToolExecutionEnd. */
   const tools = new Map<string, ToolSpan>();
@@ -72,8 +75,12 @@ export function factoTelemetry(options: FactoInstrumentationOptions = {}): Facto
   return {
     onStart(event) {
       const callId = stringOf(event.callId);
+      if (!callId) {
+        warnWithoutCallId();
+        return;
+      }
       const functionId = stringOf(event.functionId);
-      if (!callId || !functionId || !AGENT_OPERATIONS.has(stringOf(event.operationId) ?? '')) return;
+      if (!functionId || !AGENT_OPERATIONS.has(stringOf(event.operationId) ?? '')) return;
       const agent = instrumentation.startAgent({ name: functionId, provider: providerNameOf(event.provider) });
       if (agent) agents.set(callId, agent);
     },
@@ -109,7 +116,7 @@ export function factoTelemetry(options: FactoInstrumentationOptions = {}): Facto
         throw error;
       };
       try {
-        return runInContext(withToolCall(span.context, toolCallId), execute, report).then(undefined, failed);
+        return Promise.resolve(runInContext(withToolCall(span.context, toolCallId), execute, report)).then(undefined, failed);
       } catch (error) {
         return failed(error);
       }
@@ -129,4 +136,13 @@ export function factoTelemetry(options: FactoInstrumentationOptions = {}): Facto
 
 function toolKey(callId: string | undefined, toolCallId: string | undefined): string {
   return `${callId ?? ''}\u0000${toolCallId ?? ''}`;
+}
+
+function once(action: () => void): () => void {
+  let done = false;
+  return () => {
+    if (done) return;
+    done = true;
+    action();
+  };
 }
