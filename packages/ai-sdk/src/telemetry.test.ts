@@ -53,6 +53,18 @@ describe('factoTelemetry on ai 7', () => {
     expect(span('GET /orders').parentSpanContext?.spanId).toBe(execution.spanContext().spanId);
   });
 
+  it('nests a sub-agent run inside the tool that started it', async () => {
+    const { model, telemetry, provider, span } = setup([toolCallResult('call-1', 'ask_specialist', { order: 1042 }), textResult('Done.')]);
+    const specialist = wrapLanguageModel({ model: new MockLanguageModelV4({ doGenerate: textResult('Refund approved.') }), middleware: factoMiddleware({ tracerProvider: provider }) });
+    const tools = {
+      ask_specialist: lookupOrder(async () => (await generateText({ model: specialist, prompt: 'Approve?', telemetry: { functionId: 'refund-specialist', integrations: [telemetry] } })).text),
+    };
+    await generateText({ model, tools, prompt: 'x', stopWhen: stepCountIs(3), telemetry: { functionId: 'support-agent', integrations: [telemetry] } });
+    const subAgent = span('invoke_agent refund-specialist');
+    expect(subAgent.parentSpanContext?.spanId).toBe(span('execute_tool ask_specialist').spanContext().spanId);
+    expect(span('execute_tool ask_specialist').parentSpanContext?.spanId).toBe(span('invoke_agent support-agent').spanContext().spanId);
+  });
+
   it('makes no agent span without a function id; model and tool spans are still recorded', async () => {
     const { model, telemetry, spans } = setup([toolCallResult('call-1', 'lookup_order', { order: 1 }), textResult('done')]);
     await generateText({ model, tools: { lookup_order: lookupOrder(async () => 'ok') }, prompt: 'x', stopWhen: stepCountIs(3), telemetry: { integrations: [telemetry] } });
