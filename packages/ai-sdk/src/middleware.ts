@@ -10,7 +10,7 @@
  * caller gets is the model's own; a failure inside the recording is reported once through diag.
  */
 import { context as contextApi, type Context } from '@opentelemetry/api';
-import { createGenAIInstrumentation, markInferenceActive, type GenAIInstrumentation, type InferenceSpan } from '@facto/genai';
+import { createGenAIInstrumentation, markInferenceActive, type FailureReporter, type InferenceSpan } from '@facto/genai';
 import type { CallOptions, GenerateResult, ModelIdentity, StreamResult, WrapGenerateOptions, WrapStreamOptions } from './language-model.js';
 import { recordResult } from './model-output.js';
 import { observeStream } from './observed-stream.js';
@@ -61,7 +61,7 @@ export function factoMiddleware(options: FactoMiddlewareOptions = {}): FactoMidd
       const modelId = stringOf(model.modelId);
       span = instrumentation.startInference({ operation: 'chat', provider: providerName ?? providerNameOf(model.provider), ...(modelId ? { model: modelId } : {}) }, active);
       if (!span) return { context: active };
-      recordRequest(span, params, stream, instrumentation);
+      recordRequest(span, params, stream, report);
       return { span, context: span.context };
     } catch (error) {
       report('starting the model call', error);
@@ -114,7 +114,7 @@ export function factoMiddleware(options: FactoMiddlewareOptions = {}): FactoMidd
   };
 }
 
-function recordRequest(span: InferenceSpan, params: CallOptions, stream: boolean, instrumentation: GenAIInstrumentation): void {
+function recordRequest(span: InferenceSpan, params: CallOptions, stream: boolean, report: FailureReporter): void {
   span.request({
     temperature: params.temperature,
     maxTokens: params.maxOutputTokens,
@@ -131,11 +131,11 @@ function recordRequest(span: InferenceSpan, params: CallOptions, stream: boolean
     const tools = toolDefinitions(params.tools);
     span.input({ ...(messages ? { messages } : {}), ...(tools ? { toolDefinitions: tools } : {}) });
   } catch (error) {
-    instrumentation.report('recording the prompt', error);
+    report('recording the prompt', error);
   }
 }
 
-function watch<Part>(stream: ReadableStream<Part>, span: InferenceSpan, signal: AbortSignal | undefined, report: (where: string, error: unknown) => void): ReadableStream<Part> {
+function watch<Part>(stream: ReadableStream<Part>, span: InferenceSpan, signal: AbortSignal | undefined, report: FailureReporter): ReadableStream<Part> {
   const recorder = new StreamRecorder(span);
   return observeStream(
     stream,
