@@ -12,6 +12,7 @@ import { FactoError, generateKeyPair, privateKeyToPem, parsePrivateKey, getPubli
 import { createFacto, registerFacto } from '@facto/otel';
 import { runRefundAgent } from './demo-agent.mjs';
 import { runOpenAIAgent } from './openai-agent.mjs';
+import { runAiSdkAgent } from './ai-sdk-agent.mjs';
 
 const directory = './.facto';
 mkdirSync(directory, { recursive: true });
@@ -49,6 +50,15 @@ const openaiFacto = registerFacto({ agentId: 'demo-openai-agent', endpoint: coll
 const openaiAnswer = await runOpenAIAgent();
 const openaiDelivery = await openaiFacto.shutdown();
 console.log(`OpenAI agent (wrapOpenAI): "${openaiAnswer}", ${openaiDelivery.delivered} spans signed and delivered`);
+
+// A third, on the Vercel AI SDK with @facto/ai-sdk's middleware and tools (mock model, offline). The
+// global provider is the OpenAI agent's (registered once per process), so this one is passed its own.
+const aiSdkKeyFile = `${directory}/demo-ai-sdk-agent.pem`;
+if (!existsSync(aiSdkKeyFile)) writeFileSync(aiSdkKeyFile, privateKeyToPem(generateKeyPair().privateKey), { mode: 0o600, flag: 'wx' });
+const aiSdkFacto = createFacto({ agentId: 'demo-ai-sdk-agent', endpoint: collector.url, keyFile: aiSdkKeyFile, serviceName: 'facto-demo-ai-sdk', scheduledDelayMillis: 50 });
+const aiSdkAnswer = await runAiSdkAgent({ tracerProvider: aiSdkFacto.provider });
+const aiSdkDelivery = await aiSdkFacto.shutdown();
+console.log(`AI SDK agent (factoMiddleware, factoTools): "${aiSdkAnswer}", ${aiSdkDelivery.delivered} spans signed and delivered`);
 
 const get = async (path) => {
   const response = await fetch(collector.url + path);

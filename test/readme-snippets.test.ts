@@ -10,7 +10,7 @@ import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { generateKeyPair, keyId, parsePublicKey, privateKeyToPem } from '@facto/core';
 import { startFakeOpenAI } from './support/fake-openai.js';
-import { chatCompletion } from './support/openai-fixtures.js';
+import { chatCompletion, responseObject } from './support/openai-fixtures.js';
 import { startOtlpSink, type OtlpSink } from './support/otlp-sink.js';
 import { verifySpans } from './support/verify-spans.js';
 
@@ -69,6 +69,27 @@ describe('README snippets', () => {
     expect(failures).toEqual([]);
     expect(chains[0]).toMatchObject({ length: 1, intact: true });
     expect(spans.map((span) => span.name)).toEqual(['chat gpt-4o-mini']);
+  });
+
+  it('@facto/ai-sdk: the middleware records a signed chat span for a generateText call', async () => {
+    const keyFile = await writeAgentKey('ai-sdk-agent.pem');
+    const fake = await startFakeOpenAI();
+    fake.reply({ json: responseObject({ id: 'resp_snippet', text: 'Order 1042 ships today.' }) });
+    try {
+      const stdout = await runSnippet('packages/ai-sdk', { FACTO_ENDPOINT: sink.url, FACTO_KEY_FILE: keyFile.path, OPENAI_BASE_URL: fake.url, OPENAI_API_KEY: 'sk-test' });
+      expect(stdout).toBe('Order 1042 ships today.\n');
+      expect(fake.requests.map((request) => `${request.path} ${request.body.model}`)).toEqual(['/v1/responses gpt-4o-mini']);
+    } finally {
+      await fake.close();
+    }
+    const spans = agentSpans('order-agent');
+    const { chains, failures } = verifySpans(spans, keyFile.publicKey);
+    expect(failures).toEqual([]);
+    expect(chains[0]).toMatchObject({ length: 1, intact: true });
+    expect(spans.map((span) => span.name)).toEqual(['chat gpt-4o-mini']);
+    const attributes = Object.fromEntries(spans[0]!.attributes.map(([key, value]) => [key, value]));
+    expect(attributes['gen_ai.provider.name']).toEqual({ s: 'openai' });
+    expect(attributes['gen_ai.response.id']).toEqual({ s: 'resp_snippet' });
   });
 
   it('@facto/genai: an agent run with a model call and a tool call, nested and signed', async () => {

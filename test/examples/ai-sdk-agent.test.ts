@@ -1,0 +1,50 @@
+/**
+ * examples/ai-sdk-agent.mjs, the agent `npm start` runs, into a real collector: one agent run, two
+ * streamed model calls and one tool run, nested as they happened, signed and verified, with the
+ * usage and the tool call the example's scripted model produced.
+ */
+import { context } from '@opentelemetry/api';
+import { AsyncLocalStorageContextManager } from '@opentelemetry/context-async-hooks';
+import type { TracerProvider } from '@opentelemetry/api';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startTestCollector, type TestCollector } from '../support/collector.js';
+import { content, only, recordingAgent } from '../support/landed-spans.js';
+
+type RunAiSdkAgent = (options?: { question?: string; tracerProvider?: TracerProvider }) => Promise<string>;
+
+let collector: TestCollector;
+let manager: AsyncLocalStorageContextManager;
+beforeAll(async () => {
+  manager = new AsyncLocalStorageContextManager().enable();
+  context.setGlobalContextManager(manager);
+  collector = await startTestCollector();
+});
+afterAll(async () => {
+  await collector.stop();
+  manager.disable();
+  context.disable();
+});
+
+describe('examples/ai-sdk-agent.mjs', () => {
+  it('answers from its tool and records the run, both model calls and the tool run, nested', async () => {
+    const examplePath = '../../examples/ai-sdk-agent.mjs';
+    const { runAiSdkAgent } = (await import(examplePath)) as { runAiSdkAgent: RunAiSdkAgent };
+    const agent = recordingAgent(collector);
+    const answer = await runAiSdkAgent({ tracerProvider: agent.facto.provider });
+    expect(answer).toBe('Order 1042 shipped with DHL; it arrives on 2026-12-03.');
+
+    const spans = await agent.landed();
+    const run = only(spans, 'invoke_agent order-support-agent');
+    const tool = only(spans, 'execute_tool lookup_order');
+    const chats = spans.filter((span) => span.name === 'chat order-model');
+    expect(chats).toHaveLength(2);
+    for (const span of [tool, ...chats]) expect(span.parentSpanId).toBe(run.spanId);
+    expect(chats.map((span) => span.attributes['gen_ai.response.finish_reasons'])).toEqual([['tool_call'], ['stop']]);
+    expect(chats.map((span) => span.attributes['gen_ai.usage.input_tokens'])).toEqual([58, 96]);
+    expect(chats.every((span) => span.attributes['gen_ai.agent.name'] === 'order-support-agent' && span.attributes['facto.stream.outcome'] === 'completed')).toBe(true);
+    expect(tool.attributes).toMatchObject({ 'gen_ai.tool.call.id': 'call_lookup_1042', 'gen_ai.tool.type': 'function' });
+    expect(content(tool, 'gen_ai.tool.call.arguments')).toEqual({ order: 1042 });
+    expect(content(tool, 'gen_ai.tool.call.result')).toEqual({ order: 1042, status: 'shipped', carrier: 'DHL', eta: '2026-12-03' });
+    expect(content(chats[1]!, 'gen_ai.output.messages')[0].parts).toEqual([{ type: 'text', content: answer }]);
+  });
+});
