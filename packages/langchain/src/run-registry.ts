@@ -65,8 +65,4 @@ export class RunRegistry {
     if (run) this.#runs.delete(runId);
     return run;
   }
-
-  get size(): number {
-    return this.#runs.size;
-  }
 }
