@@ -3,7 +3,8 @@ import { BaseCallbackHandler } from '@langchain/core/callbacks/base';
 import { AIMessage } from '@langchain/core/messages';
 import { fakeModel } from '@langchain/core/testing';
 import { tool } from '@langchain/core/tools';
-import { FakeStreamingLLM } from '@langchain/core/utils/testing';
+import { FakeListChatModel, FakeStreamingLLM } from '@langchain/core/utils/testing';
+import { END, MessagesAnnotation, START, StateGraph } from '@langchain/langgraph';
 import { createAgent } from 'langchain';
 import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
 import { z } from 'zod';
@@ -174,6 +175,30 @@ describe('FactoCallbackHandler on a createAgent run', () => {
     expect(span.attributes).toMatchObject({ 'gen_ai.operation.name': 'text_completion', 'gen_ai.provider.name': 'fake' });
     expect(recorded.content(span, 'gen_ai.input.messages')).toEqual([{ role: 'user', parts: [{ type: 'text', content: 'Where is order 1042?' }] }]);
     expect(recorded.content(span, 'gen_ai.output.messages')).toEqual([{ role: 'assistant', parts: [{ type: 'text', content: 'Shipped.' }], finish_reason: 'stop' }]);
+  });
+});
+
+describe('FactoCallbackHandler on streams', () => {
+  it('ends a model stream its caller left early when the run around it ends, as stopped', async () => {
+    const chat = new FakeListChatModel({ responses: ['Order 1042 has shipped.'] });
+    const graph = new StateGraph(MessagesAnnotation)
+      .addNode('peek', async () => {
+        // LangChain reports a chunk when the next one is asked for: read two, then leave.
+        let text = '';
+        for await (const chunk of await chat.stream('Where is order 1042?')) {
+          text += String(chunk.content);
+          if (text.length === 2) break;
+        }
+        return { messages: [new AIMessage(text)] };
+      })
+      .addEdge(START, 'peek')
+      .addEdge('peek', END)
+      .compile({ name: 'peeking-agent' });
+    const recorded = recording();
+    await graph.invoke({ messages: [] }, { callbacks: [new FactoCallbackHandler({ tracerProvider: recorded.provider })] });
+    expect(recorded.spans().map((span) => span.name)).toEqual(['chat', 'invoke_agent peeking-agent']);
+    expect(recorded.span('chat').attributes).toMatchObject({ 'gen_ai.request.stream': true, 'facto.stream.outcome': 'stopped' });
+    expect(recorded.span('chat').status.code).toBe(SpanStatusCode.UNSET);
   });
 });
 

@@ -79,6 +79,7 @@ export class FactoCallbackHandler extends BaseCallbackHandler {
 
   override handleChainEnd(_outputs: unknown, runId: string): void {
     this.#guard('recording a chain end', () => {
+      this.#closeAbandoned(runId);
       this.#runs.take(runId, 'chain');
       this.#runs.take(runId, 'agent')?.span?.end();
     });
@@ -86,6 +87,7 @@ export class FactoCallbackHandler extends BaseCallbackHandler {
 
   override handleChainError(error: unknown, runId: string): void {
     this.#guard('recording a chain error', () => {
+      this.#closeAbandoned(runId);
       this.#runs.take(runId, 'chain');
       const span = this.#runs.take(runId, 'agent')?.span;
       span?.fail(error);
@@ -113,6 +115,7 @@ export class FactoCallbackHandler extends BaseCallbackHandler {
 
   override handleLLMEnd(output: unknown, runId: string): void {
     this.#guard('recording a model result', () => {
+      this.#closeAbandoned(runId);
       const run = this.#runs.take(runId, 'model');
       if (!run?.span) return;
       modelRunEnded(run.parentRunId);
@@ -127,6 +130,7 @@ export class FactoCallbackHandler extends BaseCallbackHandler {
 
   override handleLLMError(error: unknown, runId: string): void {
     this.#guard('recording a model error', () => {
+      this.#closeAbandoned(runId);
       const run = this.#runs.take(runId, 'model');
       if (!run?.span) return;
       modelRunEnded(run.parentRunId);
@@ -145,6 +149,7 @@ export class FactoCallbackHandler extends BaseCallbackHandler {
 
   override handleToolEnd(output: unknown, runId: string): void {
     this.#guard('recording a tool result', () => {
+      this.#closeAbandoned(runId);
       const span = this.#runs.take(runId, 'tool')?.span;
       if (!span) return;
       try {
@@ -168,6 +173,7 @@ export class FactoCallbackHandler extends BaseCallbackHandler {
 
   override handleRetrieverEnd(documents: unknown, runId: string): void {
     this.#guard('recording retrieved documents', () => {
+      this.#closeAbandoned(runId);
       const span = this.#runs.take(runId, 'tool')?.span;
       if (!span) return;
       try {
@@ -208,10 +214,26 @@ export class FactoCallbackHandler extends BaseCallbackHandler {
 
   #endWithError(runId: string, error: unknown): void {
     this.#guard('recording a tool error', () => {
+      this.#closeAbandoned(runId);
       const span = this.#runs.take(runId, 'tool')?.span;
       span?.fail(error);
       span?.end();
     });
+  }
+
+  /**
+   * Ends what LangChain left open under a run that ended: a model stream its caller stopped reading
+   * gets no end callback of its own. Such a stream's span says `stopped`, as a stream left early does.
+   */
+  #closeAbandoned(runId: string): void {
+    for (const run of this.#runs.takeAbandoned(runId)) {
+      if (run.kind === 'chain' || !run.span) continue;
+      if (run.kind === 'model') {
+        modelRunEnded(run.parentRunId);
+        if (run.streamed) run.span.streamEnded('stopped');
+      }
+      run.span.end();
+    }
   }
 
   #guard(where: string, action: () => void): void {

@@ -39,6 +39,21 @@ describe('RunRegistry.place', () => {
     }
   });
 
+  it('hands over the runs still open under a run that ended, deepest first, and forgets them', () => {
+    const runs = new RunRegistry();
+    runs.add('node', { kind: 'chain' });
+    runs.add('finished', { kind: 'tool', parentRunId: 'node' });
+    runs.add('stream', { kind: 'model', parentRunId: 'node', streamed: true });
+    runs.add('inner', { kind: 'chain', parentRunId: 'stream' });
+    runs.take('finished', 'tool');
+    expect(runs.takeAbandoned('node')).toEqual([
+      { kind: 'chain', parentRunId: 'stream' },
+      { kind: 'model', parentRunId: 'node', streamed: true },
+    ]);
+    expect(runs.get('stream', 'model')).toBeUndefined();
+    expect(runs.takeAbandoned('node')).toEqual([]);
+  });
+
   it('returns an ended run once, and only as the kind it was', () => {
     const runs = new RunRegistry();
     runs.add('tool', { kind: 'tool' });

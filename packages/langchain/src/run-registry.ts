@@ -4,7 +4,9 @@
  * happens to be active when a callback runs: it nests under the span of its nearest recorded
  * ancestor run. A run with no ancestor this handler follows is the outermost one: its span starts in
  * the caller's active context (the handler runs inline, in the caller's async context), so an
- * agent invoked inside an application span nests under it. Runs leave the registry when they end.
+ * agent invoked inside an application span nests under it. Runs leave the registry when they end;
+ * runs still open under one that ended were abandoned (LangChain sends no end for a model stream its
+ * caller stopped reading) and leave with it.
  */
 import { context as contextApi, type Context } from '@opentelemetry/api';
 import type { GenAISpan, InferenceSpan, ToolSpan } from '@facto/genai';
@@ -29,6 +31,8 @@ export interface Placement {
 
 export class RunRegistry {
   readonly #runs = new Map<string, Run>();
+  /** Parent run id → its open child runs. */
+  readonly #children = new Map<string, Set<string>>();
 
   place(parentRunId: string | undefined): Placement {
     let context: Context | undefined;
@@ -52,6 +56,10 @@ export class RunRegistry {
 
   add(runId: string, run: Run): void {
     this.#runs.set(runId, run);
+    if (run.parentRunId === undefined) return;
+    const siblings = this.#children.get(run.parentRunId) ?? new Set<string>();
+    siblings.add(runId);
+    this.#children.set(run.parentRunId, siblings);
   }
 
   get<K extends RunKind>(runId: string, kind: K): Extract<Run, { kind: K }> | undefined {
@@ -62,7 +70,28 @@ export class RunRegistry {
   /** Removes a run that ended and returns it, if it is of this kind. */
   take<K extends RunKind>(runId: string, kind: K): Extract<Run, { kind: K }> | undefined {
     const run = this.get(runId, kind);
-    if (run) this.#runs.delete(runId);
+    if (run) this.#remove(runId, run);
     return run;
+  }
+
+  /** Removes and returns the runs still open under a run that ended, deepest first. */
+  takeAbandoned(runId: string): Run[] {
+    const abandoned: Run[] = [];
+    for (const childId of this.#children.get(runId) ?? []) {
+      abandoned.push(...this.takeAbandoned(childId));
+      const child = this.#runs.get(childId);
+      if (child) abandoned.push(child);
+      this.#runs.delete(childId);
+    }
+    this.#children.delete(runId);
+    return abandoned;
+  }
+
+  #remove(runId: string, run: Run): void {
+    this.#runs.delete(runId);
+    if (run.parentRunId === undefined) return;
+    const siblings = this.#children.get(run.parentRunId);
+    siblings?.delete(runId);
+    if (siblings?.size === 0) this.#children.delete(run.parentRunId);
   }
 }
