@@ -86,11 +86,11 @@ describe('README snippets', () => {
     } finally {
       await fake.close();
     }
-    const spans = agentSpans('support-agent');
+    const spans = agentSpans('order-agent');
     const { chains, failures } = verifySpans(spans, keyFile.publicKey);
     expect(failures).toEqual([]);
     expect(chains[0]).toMatchObject({ length: 4, intact: true });
-    const agent = spans.find((span) => span.name === 'invoke_agent support-agent')!;
+    const agent = spans.find((span) => span.name === 'invoke_agent order-agent')!;
     expect(spans.filter((span) => span.parentSpanId === agent.spanId).map((span) => span.name)).toEqual(['chat gpt-4o-mini', 'execute_tool lookup_order', 'chat gpt-4o-mini']);
   });
 
