@@ -14,6 +14,7 @@ export default defineConfig({
       { find: /^@facto\/genai$/, replacement: source('./packages/genai/src/index.ts') },
       { find: /^@facto\/openai$/, replacement: source('./packages/openai/src/index.ts') },
       { find: /^@facto\/ai-sdk$/, replacement: source('./packages/ai-sdk/src/index.ts') },
+      { find: /^@facto\/langchain$/, replacement: source('./packages/langchain/src/index.ts') },
       { find: /^@facto\/collector$/, replacement: source('./collector/src/index.ts') },
       { find: /^@facto\/cli$/, replacement: source('./packages/cli/src/index.ts') },
     ],

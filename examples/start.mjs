@@ -13,6 +13,7 @@ import { createFacto, registerFacto } from '@facto/otel';
 import { runRefundAgent } from './demo-agent.mjs';
 import { runOpenAIAgent } from './openai-agent.mjs';
 import { runAiSdkAgent } from './ai-sdk-agent.mjs';
+import { runLangChainAgent } from './langchain-agent.mjs';
 
 const directory = './.facto';
 mkdirSync(directory, { recursive: true });
@@ -59,6 +60,14 @@ const aiSdkFacto = createFacto({ agentId: 'demo-ai-sdk-agent', endpoint: collect
 const aiSdkAnswer = await runAiSdkAgent({ tracerProvider: aiSdkFacto.provider });
 const aiSdkDelivery = await aiSdkFacto.shutdown();
 console.log(`AI SDK agent (factoMiddleware, factoTools): "${aiSdkAnswer}", ${aiSdkDelivery.delivered} spans signed and delivered`);
+// A fourth, built with LangChain's createAgent and recorded by @facto/langchain's callback handler (fake model, offline).
+// The global provider is the OpenAI agent's, so this one gets its own provider passed in.
+const langchainKeyFile = `${directory}/demo-langchain-agent.pem`;
+if (!existsSync(langchainKeyFile)) writeFileSync(langchainKeyFile, privateKeyToPem(generateKeyPair().privateKey), { mode: 0o600, flag: 'wx' });
+const langchainFacto = createFacto({ agentId: 'demo-langchain-agent', endpoint: collector.url, keyFile: langchainKeyFile, serviceName: 'facto-demo-langchain', scheduledDelayMillis: 50 });
+const langchainAnswer = await runLangChainAgent({ tracerProvider: langchainFacto.provider });
+const langchainDelivery = await langchainFacto.shutdown();
+console.log(`LangChain agent (FactoCallbackHandler): "${langchainAnswer}", ${langchainDelivery.delivered} spans signed and delivered`);
 
 const get = async (path) => {
   const response = await fetch(collector.url + path);

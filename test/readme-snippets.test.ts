@@ -82,7 +82,7 @@ describe('README snippets', () => {
     } finally {
       await fake.close();
     }
-    const spans = agentSpans('order-agent');
+    const spans = agentSpans('sdk-order-agent');
     const { chains, failures } = verifySpans(spans, keyFile.publicKey);
     expect(failures).toEqual([]);
     expect(chains[0]).toMatchObject({ length: 1, intact: true });
@@ -90,6 +90,29 @@ describe('README snippets', () => {
     const attributes = Object.fromEntries(spans[0]!.attributes.map(([key, value]) => [key, value]));
     expect(attributes['gen_ai.provider.name']).toEqual({ s: 'openai' });
     expect(attributes['gen_ai.response.id']).toEqual({ s: 'resp_snippet' });
+  });
+
+  it('@facto/langchain: the one-line handler records the agent run, its model calls and its tool call, nested and signed', async () => {
+    const keyFile = await writeAgentKey('langchain-agent.pem');
+    const fake = await startFakeOpenAI();
+    fake.reply(
+      // Distinct ids: LangGraph's message list treats two messages with one id as one.
+      { json: chatCompletion({ id: 'chatcmpl-plan', content: null, toolCalls: [{ id: 'call_lookup_1042', name: 'lookup_order', arguments: '{"order":1042}' }] }) },
+      { json: chatCompletion({ id: 'chatcmpl-answer', content: 'Order 1042 shipped with DHL.' }) },
+    );
+    try {
+      const stdout = await runSnippet('packages/langchain', { FACTO_ENDPOINT: sink.url, FACTO_KEY_FILE: keyFile.path, OPENAI_BASE_URL: fake.url, OPENAI_API_KEY: 'sk-test' });
+      expect(stdout).toBe('Order 1042 shipped with DHL.\n');
+      expect(fake.requests.map((request) => request.body.model)).toEqual(['gpt-4o-mini', 'gpt-4o-mini']);
+    } finally {
+      await fake.close();
+    }
+    const spans = agentSpans('order-agent');
+    const { chains, failures } = verifySpans(spans, keyFile.publicKey);
+    expect(failures).toEqual([]);
+    expect(chains[0]).toMatchObject({ length: 4, intact: true });
+    const agent = spans.find((span) => span.name === 'invoke_agent order-agent')!;
+    expect(spans.filter((span) => span.parentSpanId === agent.spanId).map((span) => span.name)).toEqual(['chat gpt-4o-mini', 'execute_tool lookup_order', 'chat gpt-4o-mini']);
   });
 
   it('@facto/genai: an agent run with a model call and a tool call, nested and signed', async () => {

@@ -40,20 +40,30 @@ export function recordingAgent(collector: TestCollector, options: Partial<FactoO
     async landed() {
       const report = await facto.shutdown();
       expect(report.undelivered).toBe(0);
-      const { events } = await collector.json(`/v1/events?agent_id=${agentId}&order=asc&limit=1000`);
-      if (events.length > 0) {
-        const chain = await collector.json(`/v1/chains/${agentId}/${encodeURIComponent(facto.chainId)}`);
-        expect(chain).toMatchObject({ length: events.length, intact: true });
-      }
-      const landed: LandedSpan[] = [];
-      for (const event of events) {
-        const one = await collector.json(`/v1/events/${event.facto_id}`);
-        expect(one.verification).toMatchObject({ ok: true, signature: { ok: true }, merkle: { included: true } });
-        landed.push(toLanded(one.record, one.disclosures));
-      }
-      return landed;
+      return landedSpans(collector, agentId);
     },
   };
+}
+
+/**
+ * The spans an agent sent, as stored, oldest first: its one chain checked intact and every event
+ * verified. For an agent in another process, which delivered (or failed to) before it exited.
+ */
+export async function landedSpans(collector: TestCollector, agentId: string): Promise<LandedSpan[]> {
+  const { events } = await collector.json(`/v1/events?agent_id=${agentId}&order=asc&limit=1000`);
+  const chainIds = [...new Set(events.map((event: { chain_id: string }) => event.chain_id))];
+  expect(chainIds.length).toBeLessThanOrEqual(1);
+  if (events.length > 0) {
+    const chain = await collector.json(`/v1/chains/${agentId}/${encodeURIComponent(String(chainIds[0]))}`);
+    expect(chain).toMatchObject({ length: events.length, intact: true });
+  }
+  const landed: LandedSpan[] = [];
+  for (const event of events) {
+    const one = await collector.json(`/v1/events/${event.facto_id}`);
+    expect(one.verification).toMatchObject({ ok: true, signature: { ok: true }, merkle: { included: true } });
+    landed.push(toLanded(one.record, one.disclosures));
+  }
+  return landed;
 }
 
 function toLanded(record: FactoRecord, disclosures: { key: string; value: TypedValue }[]): LandedSpan {

@@ -27,7 +27,14 @@ export {
 export { blobFromBase64, blobFromBytes, blobFromDataUrl, mediaPart, modalityOf, type MediaSource } from './blob.js';
 export { toJsonSafe } from './json-safe.js';
 export { DEFAULT_MAX_CONTENT_BYTES, MIN_MAX_CONTENT_BYTES, toCappedJson } from './capped-json.js';
-export { INFERENCE_ACTIVE_KEY, isInferenceActive, markInferenceActive, type AgentScope } from './genai-context.js';
+export {
+  addInferenceActiveCheck,
+  INFERENCE_ACTIVE_KEY,
+  isInferenceActive,
+  markInferenceActive,
+  type AgentScope,
+  type InferenceActiveCheck,
+} from './genai-context.js';
 export { createFailureReporter, type FailureReporter } from './failure-reporter.js';
 export { errorTypeOf, GenAISpan } from './genai-span.js';
 export { InferenceSpan, type InferenceInput, type InferenceRequest, type InferenceResponse, type StreamOutcome, type TokenUsage } from './inference-span.js';

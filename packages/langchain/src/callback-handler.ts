@@ -1,0 +1,246 @@
+/**
+ * `FactoCallbackHandler`: one LangChain callback handler that records what an agent does as GenAI
+ * spans from `@facto/genai`, nested by LangChain's own run tree: the agent run (`invoke_agent`), each
+ * model call (`chat {model}`), each tool and retriever call (`execute_tool`). Which chain runs get a
+ * span is decided in chain-runs.ts, where each span goes in run-registry.ts.
+ *
+ * LangChain runs callback handlers from a background queue by default. This one asks to be awaited
+ * (`awaitHandlers`): each callback is a few attribute writes, and run inline it sees the run as it
+ * happens, with true start and end times, in the caller's OpenTelemetry context; by the time
+ * `invoke()` returns, every span of the run has ended. Every callback is guarded: a failure inside
+ * is reported once through OpenTelemetry's diag logger and the agent's run goes on untouched.
+ */
+import { BaseCallbackHandler } from '@langchain/core/callbacks/base';
+import type { TracerProvider } from '@opentelemetry/api';
+import { createGenAIInstrumentation, GEN_AI_OPERATIONS, type GenAIInstrumentation, type GenAIInstrumentationOptions, type InferenceSpan } from '@facto/genai';
+import { agentStartOf } from './chain-runs.js';
+import { flushRecording } from './flush.js';
+import { modelRunEnded, modelRunStarted } from './inference-in-progress.js';
+import { inferenceStart, recordChatInput, recordPromptInput, recordRequest, recordResult, type ModelOperation } from './model-runs.js';
+import { RunRegistry } from './run-registry.js';
+import { retrievedDocuments, retrieverStartOf, toolResult, toolStartOf } from './tool-runs.js';
+import { fieldsOf, type Fields } from './values.js';
+
+export interface FactoCallbackHandlerOptions extends GenAIInstrumentationOptions {
+  /**
+   * The name of the outermost run's `invoke_agent` span. Default: the agent's own name
+   * (`createAgent({ name })`), else the run's name (`LangGraph` for an unnamed graph).
+   */
+  readonly agentName?: string;
+}
+
+/** The stream events of LangChain's content-block protocol that carry model output. */
+const OUTPUT_EVENTS = new Set(['content-block-start', 'content-block-delta']);
+
+export class FactoCallbackHandler extends BaseCallbackHandler {
+  name = 'FactoCallbackHandler';
+  override awaitHandlers = true;
+  readonly #genai: GenAIInstrumentation;
+  readonly #runs = new RunRegistry();
+  readonly #agentName: string | undefined;
+  readonly #tracerProvider: TracerProvider | undefined;
+
+  constructor(options: FactoCallbackHandlerOptions = {}) {
+    super();
+    if (options === null || typeof options !== 'object') throw new TypeError('FactoCallbackHandler expects an options object');
+    const { agentName } = options;
+    if (agentName !== undefined && (typeof agentName !== 'string' || agentName === '')) throw new TypeError('agentName must be a non-empty string');
+    this.#genai = createGenAIInstrumentation({ name: '@facto/langchain' }, options);
+    this.#agentName = agentName;
+    this.#tracerProvider = options.tracerProvider;
+  }
+
+  /**
+   * Delivers what the handler recorded: waits for LangChain's background callback queue (other
+   * handlers, LangSmith), then flushes the tracer provider, so the spans are with the collector.
+   * Call it before the process exits, or hand it to `waitUntil` on serverless. Never rejects.
+   */
+  flush(): Promise<void> {
+    return flushRecording(this.#tracerProvider, this.#genai.report);
+  }
+
+  /** The handler follows runs by id: a copy must be the same handler, or runs started before it would be lost. */
+  override copy(): this {
+    return this;
+  }
+
+  // The real argument order of LangChain 1.x; its type declaration puts runType fourth and parentRunId eighth.
+  override handleChainStart(chain: unknown, _inputs: unknown, runId: string, parentRunId?: string, _tags?: string[], metadata?: Record<string, unknown>, _runType?: string, runName?: string): void {
+    this.#guard('recording a chain start', () => {
+      const place = this.#runs.place(parentRunId);
+      const start = agentStartOf({ serialized: chain, metadata: fieldsOf(metadata), runName, outermost: place.outermost, enclosingAgentName: place.agentName }, this.#agentName);
+      if (!start) {
+        this.#runs.add(runId, { kind: 'chain', parentRunId });
+        return;
+      }
+      this.#runs.add(runId, { kind: 'agent', parentRunId, span: this.#genai.startAgent(start, place.context), agentName: start.name });
+    });
+  }
+
+  override handleChainEnd(_outputs: unknown, runId: string): void {
+    this.#guard('recording a chain end', () => {
+      this.#closeAbandoned(runId);
+      this.#runs.take(runId, 'chain');
+      this.#runs.take(runId, 'agent')?.span?.end();
+    });
+  }
+
+  override handleChainError(error: unknown, runId: string): void {
+    this.#guard('recording a chain error', () => {
+      this.#closeAbandoned(runId);
+      this.#runs.take(runId, 'chain');
+      const span = this.#runs.take(runId, 'agent')?.span;
+      span?.fail(error);
+      span?.end();
+    });
+  }
+
+  override handleChatModelStart(llm: unknown, messages: unknown, runId: string, parentRunId?: string, extraParams?: Record<string, unknown>, _tags?: string[], metadata?: Record<string, unknown>): void {
+    this.#startModel(GEN_AI_OPERATIONS.chat, llm, runId, parentRunId, extraParams, metadata, (span) => recordChatInput(span, messages, extraParams));
+  }
+
+  override handleLLMStart(llm: unknown, prompts: string[], runId: string, parentRunId?: string, extraParams?: Record<string, unknown>, _tags?: string[], metadata?: Record<string, unknown>): void {
+    this.#startModel(GEN_AI_OPERATIONS.textCompletion, llm, runId, parentRunId, extraParams, metadata, (span) => recordPromptInput(span, prompts));
+  }
+
+  override handleLLMNewToken(_token: string, _indices: unknown, runId: string): void {
+    this.#guard('recording a streamed token', () => this.#streamed(runId));
+  }
+
+  override handleChatModelStreamEvent(event: unknown, runId: string): void {
+    this.#guard('recording a stream event', () => {
+      if (OUTPUT_EVENTS.has(fieldsOf(event).event as string)) this.#streamed(runId);
+    });
+  }
+
+  override handleLLMEnd(output: unknown, runId: string): void {
+    this.#guard('recording a model result', () => {
+      this.#closeAbandoned(runId);
+      const run = this.#runs.take(runId, 'model');
+      if (!run?.span) return;
+      modelRunEnded(run.parentRunId);
+      try {
+        recordResult(run.span, output);
+        if (run.streamed) run.span.streamEnded('completed');
+      } finally {
+        run.span.end();
+      }
+    });
+  }
+
+  override handleLLMError(error: unknown, runId: string): void {
+    this.#guard('recording a model error', () => {
+      this.#closeAbandoned(runId);
+      const run = this.#runs.take(runId, 'model');
+      if (!run?.span) return;
+      modelRunEnded(run.parentRunId);
+      run.span.fail(error);
+      if (run.streamed) run.span.streamEnded(/abort/i.test(String(fieldsOf(error).name)) ? 'aborted' : 'failed');
+      run.span.end();
+    });
+  }
+
+  override handleToolStart(tool: unknown, input: string, runId: string, parentRunId?: string, _tags?: string[], _metadata?: Record<string, unknown>, runName?: string, toolCallId?: string): void {
+    this.#guard('recording a tool start', () => {
+      const place = this.#runs.place(parentRunId);
+      this.#runs.add(runId, { kind: 'tool', parentRunId, span: this.#genai.startTool(toolStartOf(tool, input, runName, toolCallId), place.context) });
+    });
+  }
+
+  override handleToolEnd(output: unknown, runId: string): void {
+    this.#guard('recording a tool result', () => {
+      this.#closeAbandoned(runId);
+      const span = this.#runs.take(runId, 'tool')?.span;
+      if (!span) return;
+      try {
+        if (span.capturesContent) span.result(toolResult(output));
+      } finally {
+        span.end();
+      }
+    });
+  }
+
+  override handleToolError(error: unknown, runId: string): void {
+    this.#endWithError(runId, error);
+  }
+
+  override handleRetrieverStart(retriever: unknown, query: string, runId: string, parentRunId?: string, _tags?: string[], _metadata?: Record<string, unknown>, name?: string): void {
+    this.#guard('recording a retriever start', () => {
+      const place = this.#runs.place(parentRunId);
+      this.#runs.add(runId, { kind: 'tool', parentRunId, span: this.#genai.startTool(retrieverStartOf(retriever, query, name), place.context) });
+    });
+  }
+
+  override handleRetrieverEnd(documents: unknown, runId: string): void {
+    this.#guard('recording retrieved documents', () => {
+      this.#closeAbandoned(runId);
+      const span = this.#runs.take(runId, 'tool')?.span;
+      if (!span) return;
+      try {
+        if (span.capturesContent) span.result(retrievedDocuments(documents));
+      } finally {
+        span.end();
+      }
+    });
+  }
+
+  override handleRetrieverError(error: unknown, runId: string): void {
+    this.#endWithError(runId, error);
+  }
+
+  #startModel(operation: ModelOperation, llm: unknown, runId: string, parentRunId: string | undefined, extraParams: Fields | undefined, metadata: Fields | undefined, recordInput: (span: InferenceSpan) => void): void {
+    this.#guard('recording a model start', () => {
+      const place = this.#runs.place(parentRunId);
+      // Undefined when an inference span already stands for this call (a model that calls another).
+      const span = this.#genai.startInference(inferenceStart(operation, llm, extraParams, metadata), place.context);
+      this.#runs.add(runId, { kind: 'model', parentRunId, span, streamed: false });
+      if (!span) return;
+      modelRunStarted(parentRunId);
+      this.#guard('recording the model request', () => {
+        recordRequest(span, extraParams, metadata);
+        recordInput(span);
+      });
+    });
+  }
+
+  #streamed(runId: string): void {
+    const run = this.#runs.get(runId, 'model');
+    if (!run?.span) return;
+    run.span.firstChunk();
+    if (run.streamed) return;
+    run.streamed = true;
+    run.span.request({ stream: true });
+  }
+
+  #endWithError(runId: string, error: unknown): void {
+    this.#guard('recording a tool error', () => {
+      this.#closeAbandoned(runId);
+      const span = this.#runs.take(runId, 'tool')?.span;
+      span?.fail(error);
+      span?.end();
+    });
+  }
+
+  /**
+   * Ends what LangChain left open under a run that ended: a model stream its caller stopped reading
+   * gets no end callback of its own. Such a stream's span says `stopped`, as a stream left early does.
+   */
+  #closeAbandoned(runId: string): void {
+    for (const run of this.#runs.takeAbandoned(runId)) {
+      if (run.kind === 'chain' || !run.span) continue;
+      if (run.kind === 'model') {
+        modelRunEnded(run.parentRunId);
+        if (run.streamed) run.span.streamEnded('stopped');
+      }
+      run.span.end();
+    }
+  }
+
+  #guard(where: string, action: () => void): void {
+    try {
+      action();
+    } catch (error) {
+      this.#genai.report(where, error);
+    }
+  }
+}

@@ -1,0 +1,1 @@
+export { FactoCallbackHandler, type FactoCallbackHandlerOptions } from './callback-handler.js';
