@@ -5,6 +5,9 @@
  * declared in the chain (so the collector sees a declared gap, never a deletion), and the agent is
  * told what was lost.
  */
+import { execFile } from 'node:child_process';
+import { rmSync, writeFileSync } from 'node:fs';
+import { promisify } from 'node:util';
 import { diag, DiagLogLevel, type DiagLogger } from '@opentelemetry/api';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { generateKeyPair } from '@facto/core';
@@ -122,3 +125,38 @@ describe('a queue that overflows', () => {
     expect(chain).toMatchObject({ length: 5001 - dropped, intact: true, undeclared_gaps: 0 });
   }, 60_000);
 });
+
+describe('a process that ends on its own', () => {
+  it('delivers what it had queued, though the queue timers do not keep it alive', async () => {
+    const instance = await collector();
+    const script = new URL('./.ends-on-its-own.mjs', import.meta.url).pathname;
+    // No flush, no shutdown, an export delay of an hour: only the beforeExit delivery can send these.
+    writeFileSync(
+      script,
+      `import { createFacto } from '@facto/otel';
+const facto = createFacto({ agentId: 'natural-exit', endpoint: process.env.ENDPOINT, privateKey: process.env.KEY, scheduledDelayMillis: 3_600_000 });
+for (let index = 0; index < 3; index++) facto.record('step', index, index * 2);
+`,
+    );
+    try {
+      await promisify(execFile)(process.execPath, [script], { env: { ...process.env, ENDPOINT: instance.url, KEY: Buffer.from(keys.privateKey).toString('hex') } });
+    } finally {
+      rmSync(script, { force: true });
+    }
+    const events = (await instance.json('/v1/events?agent_id=natural-exit&order=asc')).events;
+    expect(events.map((event: { seq: number }) => event.seq)).toEqual([0, 1, 2]);
+  }, 60_000);
+});
+
+describe('an OpenTelemetry flush by someone else', () => {
+  it("delivers, and leaves the counts to the agent's own flush report", async () => {
+    const instance = await collector();
+    const facto = agent(instance, { scheduledDelayMillis: 3_600_000 });
+    facto.record('step', 1, 1);
+    facto.record('step', 2, 2);
+    await facto.provider.forceFlush();
+    expect((await instance.json('/v1/events?agent_id=delivery-agent')).events).toHaveLength(2);
+    expect(await facto.flush()).toEqual({ delivered: 2, undelivered: 0, dropped: 0, refused: 0 });
+  });
+});
+

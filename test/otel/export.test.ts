@@ -236,6 +236,18 @@ describe('deferred signing', () => {
     expect(opened[0]!.record.attributes['facto.input']).toEqual({ c: expect.stringMatching(/^[0-9a-f]{64}$/) });
   });
 
+  it("keeps the AI SDK's own telemetry content in the process under capture 'hashes' too", async () => {
+    const agent = facto({ capture: 'hashes' });
+    const span = agent.tracer.startSpan('ai.generateText', { attributes: { 'ai.prompt': '{"prompt":"card 4111 1111 1111 1111"}', 'ai.response.text': 'approved for 4111' } });
+    span.end();
+    await agent.shutdown();
+    const body = Buffer.from(sink.requests[0]!.body).toString('latin1');
+    expect(body).not.toContain('4111');
+    const { failures, opened } = verifySpans(sink.acceptedSpans(), keys.publicKey);
+    expect(failures).toEqual([]);
+    expect(opened[0]!.record.attributes['ai.prompt']).toEqual({ c: expect.stringMatching(/^[0-9a-f]{64}$/) });
+  });
+
   it('signs every delivered span in the export worker, and still declares drops', async () => {
     const agent = facto({ signing: 'deferred', maxQueueSize: 10, maxExportBatchSize: 5 });
     const seenAtEnd: (string | undefined)[] = [];

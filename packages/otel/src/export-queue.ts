@@ -172,6 +172,11 @@ export class ExportQueue {
     return this.#takeReport(this.#queue.length);
   }
 
+  /** Delivers everything queued now, waiting at most `timeoutMillis`, without taking a report. */
+  deliver(timeoutMillis: number): Promise<void> {
+    return this.#deliverQueued(timeoutMillis);
+  }
+
   /** Flushes, then gives up on whatever is left (declared dropped) and shuts the exporter down. */
   async shutdown(timeoutMillis: number): Promise<FlushReport> {
     await this.#deliverQueued(timeoutMillis);

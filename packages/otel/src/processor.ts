@@ -69,6 +69,22 @@ function randomFactoId(): string {
   return `ft-${globalThis.crypto.randomUUID()}`;
 }
 
+/** How long a process that ends on its own waits, at most, for its queued spans to go out. */
+const DELIVERY_AT_EXIT_MILLIS = 5_000;
+/** Processors not yet closed: what a process ending on its own still owes the collector. */
+const livingProcessors = new Set<FactoSpanProcessor>();
+let exitHookInstalled = false;
+
+/**
+ * Node's beforeExit comes when the event loop has nothing left to do; the queue's timers do not keep
+ * it alive (telemetry must not), so spans still queued would be lost when an agent simply returns.
+ * The hook delivers them, which gives the loop work until they are out (or the wait ends); a process
+ * that calls shutdown() or exits explicitly is unaffected.
+ */
+function deliverAtExit(): void {
+  for (const processor of livingProcessors) processor.deliverBeforeExit();
+}
+
 export class FactoSpanProcessor implements SpanProcessor {
   readonly agentId: string;
   readonly chainId: string;
@@ -120,6 +136,16 @@ export class FactoSpanProcessor implements SpanProcessor {
       beforeExport: (spans) => this.#lane.drainThrough(spans),
       report: { warn: (message) => diag.warn(`facto: ${message}`), error: (message) => diag.error(`facto: ${message}`) },
     });
+    livingProcessors.add(this);
+    if (!exitHookInstalled && typeof process !== 'undefined' && typeof process.once === 'function') {
+      exitHookInstalled = true;
+      process.on('beforeExit', deliverAtExit);
+    }
+  }
+
+  /** The beforeExit hook's part: deliver what is queued, if anything is. */
+  deliverBeforeExit(): void {
+    if (this.#queue.stats.queued > 0) void this.#queue.deliver(Math.min(this.#flushTimeout, DELIVERY_AT_EXIT_MILLIS));
   }
 
   get stats(): ProcessorStats {
@@ -148,8 +174,12 @@ export class FactoSpanProcessor implements SpanProcessor {
     this.#queue.enqueue(span);
   }
 
+  /**
+   * OpenTelemetry's flush (what provider.forceFlush() and an integration's flush call): delivers what
+   * is queued, and leaves the counts to the next flush() or close(), whose report they belong to.
+   */
   forceFlush(): Promise<void> {
-    return this.flush().then(() => undefined);
+    return this.#queue.deliver(this.#flushTimeout);
   }
 
   /** Like forceFlush, but says how many spans went out and how many could not. */
@@ -163,6 +193,7 @@ export class FactoSpanProcessor implements SpanProcessor {
 
   /** Delivers what it can, declares the rest dropped, persists the chain head. Idempotent. */
   close(timeoutMillis = this.#flushTimeout): Promise<FlushReport> {
+    livingProcessors.delete(this);
     this.#shutdown ??= this.#queue.shutdown(timeoutMillis).finally(() => {
       this.#lane.drainAll();
       this.#head.close();

@@ -45,8 +45,10 @@ export const ACTION_ATTR = {
 
 /**
  * Attributes whose values are content (prompts, completions, tool payloads): they enter the record
- * as salted commitments so they can be erased later without breaking any signature (GDPR Art. 17).
- * GenAI semantic-convention names, old and new, plus the record() input and output.
+ * as salted commitments so they can be erased later without breaking any signature (GDPR Art. 17),
+ * and capture `hashes` keeps their values in the process. GenAI semantic-convention names, old and
+ * new; the Vercel AI SDK's own telemetry attributes that carry content (ai 6 writes them when its
+ * telemetry is on, beside Facto's spans); and the record() input and output.
  */
 export const DEFAULT_CONTENT_KEYS: readonly string[] = [
   'gen_ai.input.messages',
@@ -57,6 +59,17 @@ export const DEFAULT_CONTENT_KEYS: readonly string[] = [
   'gen_ai.tool.definitions',
   'gen_ai.prompt',
   'gen_ai.completion',
+  'ai.prompt',
+  'ai.prompt.messages',
+  'ai.prompt.tools',
+  'ai.response.text',
+  'ai.response.object',
+  'ai.response.toolCalls',
+  'ai.response.reasoning',
+  'ai.toolCall.args',
+  'ai.toolCall.result',
+  'ai.value',
+  'ai.values',
   ACTION_ATTR.input,
   ACTION_ATTR.output,
 ];
