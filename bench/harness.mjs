@@ -1,10 +1,9 @@
 /**
- * A tiny benchmark harness shared by the packages' bench scripts: runs a function repeatedly for a
- * fixed time after a warm-up, five rounds, and reports the median rate. Figures are for comparison
- * within one run on one machine (ratios against a baseline measured alongside), never absolute.
+ * Timing helpers shared by the suites: run a function repeatedly for a fixed time after a warm-up, in
+ * rounds, and keep the median rate; percentiles of a latency sample; a row of the report.
  */
-export function measure(name, fn, { seconds = 0.6, rounds = 5, batch = 1 } = {}) {
-  const warmupEnd = performance.now() + 150;
+export function measure(fn, { seconds = 0.6, rounds = 5, batch = 1 } = {}) {
+  const warmupEnd = performance.now() + Math.min(150, seconds * 250);
   while (performance.now() < warmupEnd) fn();
   const rates = [];
   for (let round = 0; round < rounds; round++) {
@@ -18,23 +17,15 @@ export function measure(name, fn, { seconds = 0.6, rounds = 5, batch = 1 } = {})
     rates.push(count / ((performance.now() - start) / 1000));
   }
   rates.sort((left, right) => left - right);
-  const opsPerSecond = rates[Math.floor(rates.length / 2)];
-  return { name, opsPerSecond, microseconds: 1e6 / opsPerSecond };
+  return rates[Math.floor(rates.length / 2)];
 }
 
-export async function measureAsync(name, fn, { iterations = 200 } = {}) {
-  for (let index = 0; index < Math.min(20, iterations); index++) await fn(index);
-  const start = performance.now();
-  for (let index = 0; index < iterations; index++) await fn(index);
-  const seconds = (performance.now() - start) / 1000;
-  return { name, opsPerSecond: iterations / seconds, microseconds: (seconds * 1e6) / iterations };
+/** The p-th percentile (0..100) of a sample, nearest rank. */
+export function percentile(sample, p) {
+  if (sample.length === 0) return Number.NaN;
+  const sorted = [...sample].sort((left, right) => left - right);
+  return sorted[Math.min(sorted.length - 1, Math.max(0, Math.ceil((p / 100) * sorted.length) - 1))];
 }
 
-export function report(title, rows) {
-  console.log(`\n${title}`);
-  const width = Math.max(...rows.map((row) => row.name.length));
-  for (const row of rows) {
-    const ratio = row.ratio === undefined ? '' : `  ${row.ratio}`;
-    console.log(`  ${row.name.padEnd(width)}  ${Math.round(row.opsPerSecond).toLocaleString('en-US').padStart(12)} ops/s  ${row.microseconds.toFixed(2).padStart(10)} µs/op${ratio}`);
-  }
-}
+export const row = (name, value, unit, note) => ({ name, value, unit, ...(note ? { note } : {}) });
+export const ratio = (value, base) => `${(value / base).toFixed(2)}x ${base === 0 ? '' : ''}`.trim();

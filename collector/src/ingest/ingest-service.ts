@@ -13,7 +13,7 @@ import type { Logger } from '../ops/logger.js';
 import type { Metrics } from '../ops/metrics.js';
 import type { DecodedTraceRequest, OtlpContentType, SpanSelection } from '../otlp/decoded-trace-request.js';
 import type { Store, StoredEvent } from '../store/types.js';
-import { decideBatch, type IngestPlan, type RejectReason, type StoredState } from './decide.js';
+import { decideBatch, type IngestPlan, type RejectReason, type StoredState, type Verdict } from './decide.js';
 import { createExaminePool, type ExaminePool } from './examine-pool.js';
 import { examineRequest, type ExaminedRequest, type SignedSpan } from './examine.js';
 import type { KeyRegistry } from './key-registry.js';
@@ -43,6 +43,15 @@ export interface IngestOptions {
   readonly pool?: ExaminePool;
 }
 
+/** A group commit holds at most this many spans (unless one request alone holds more). */
+const MAX_GROUP_SPANS = 20_000;
+
+interface Waiting {
+  readonly examined: ExaminedRequest;
+  readonly resolve: (outcome: IngestOutcome) => void;
+  readonly reject: (error: unknown) => void;
+}
+
 /** How each reason reads in a partial_success message. */
 const REASON_TEXT: Readonly<Record<RejectReason, string>> = {
   unsigned: 'unsigned span (collector runs with --unsigned reject)',
@@ -60,6 +69,8 @@ const REASON_TEXT: Readonly<Record<RejectReason, string>> = {
 export class IngestService {
   readonly #options: IngestOptions;
   readonly #pool: ExaminePool;
+  readonly #waiting: Waiting[] = [];
+  #committing = false;
 
   constructor(options: IngestOptions) {
     this.#options = options;
@@ -82,14 +93,55 @@ export class IngestService {
     return this.#sequence(examined);
   }
 
-  async #sequence(examined: ExaminedRequest): Promise<IngestOutcome> {
-    const { metrics, registry, log, store, unsigned } = this.#options;
-    const candidates = examined.spans;
-    metrics.batchSpans.observe(candidates.length);
-    const forward = examined.layout.map((scopes) => scopes.map((count) => new Array<boolean>(count).fill(false)));
-    // Nothing to verify or store: no empty durable commit.
-    if (candidates.length === 0) return { received: 0, accepted: 0, duplicates: 0, rejected: 0, unverified: 0, errorMessage: '', forward };
+  /**
+   * Queues an examined request for the next group commit and resolves when the group is durable.
+   * Requests that arrive while a commit is in flight wait and go together in the next one: one
+   * decision over their spans in arrival order, one transaction, one fsync for all of them.
+   */
+  #sequence(examined: ExaminedRequest): Promise<IngestOutcome> {
+    this.#options.metrics.batchSpans.observe(examined.spans.length);
+    // Nothing to verify or store: no durable commit.
+    if (examined.spans.length === 0) return Promise.resolve(summarise(examined, [], this.#options.metrics));
+    return new Promise((resolve, reject) => {
+      this.#waiting.push({ examined, resolve, reject });
+      this.#commitNext();
+    });
+  }
 
+  #commitNext(): void {
+    if (this.#committing || this.#waiting.length === 0) return;
+    this.#committing = true;
+    const group: Waiting[] = [];
+    let spans = 0;
+    while (this.#waiting.length > 0 && (group.length === 0 || spans + this.#waiting[0]!.examined.spans.length <= MAX_GROUP_SPANS)) {
+      const next = this.#waiting.shift()!;
+      group.push(next);
+      spans += next.examined.spans.length;
+    }
+    this.#commitGroup(group.map((waiting) => waiting.examined))
+      .then(
+        (verdicts) => {
+          let offset = 0;
+          for (const waiting of group) {
+            const count = waiting.examined.spans.length;
+            waiting.resolve(summarise(waiting.examined, verdicts.slice(offset, offset + count), this.#options.metrics));
+            offset += count;
+          }
+        },
+        (error: unknown) => {
+          for (const waiting of group) waiting.reject(error);
+        },
+      )
+      .finally(() => {
+        this.#committing = false;
+        this.#commitNext();
+      });
+  }
+
+  /** Decides and commits the spans of several requests as one batch; resolves with their verdicts, in order. */
+  async #commitGroup(requests: readonly ExaminedRequest[]): Promise<readonly Verdict[]> {
+    const { metrics, registry, log, store, unsigned } = this.#options;
+    const candidates = requests.flatMap((request) => request.spans);
     let plan: IngestPlan | undefined;
     const stopCommit = metrics.commitSeconds.startTimer();
     try {
@@ -116,37 +168,39 @@ export class IngestService {
     registry.applyPins(committed.pins);
     metrics.treeSize.set(log.treeSize);
     for (const incident of committed.incidents) metrics.incidents.inc({ kind: incident.kind });
-    return this.#summarise(forward, candidates, committed);
+    return committed.verdicts;
   }
+}
 
-  #summarise(forward: boolean[][][], candidates: ExaminedRequest['spans'], plan: IngestPlan): IngestOutcome {
-    const { metrics } = this.#options;
-    let accepted = 0;
-    let duplicates = 0;
-    let rejected = 0;
-    let unverified = 0;
-    const reasons = new Map<RejectReason, number>();
-    plan.verdicts.forEach((verdict, index) => {
-      const [resource, scope, span] = candidates[index]!.position;
-      if (verdict.kind === 'accepted') {
-        accepted++;
-        forward[resource]![scope]![span] = true;
-      } else if (verdict.kind === 'duplicate') duplicates++;
-      else if (verdict.kind === 'unverified') {
-        unverified++;
-        forward[resource]![scope]![span] = true;
-      } else {
-        rejected++;
-        reasons.set(verdict.reason, (reasons.get(verdict.reason) ?? 0) + 1);
-        metrics.spansRejected.inc({ reason: verdict.reason });
-      }
-    });
-    metrics.spansAccepted.inc(accepted);
-    metrics.spansDuplicate.inc(duplicates);
-    metrics.spansUnverified.inc(unverified);
-    const errorMessage = [...reasons].map(([reason, count]) => `${count} rejected: ${REASON_TEXT[reason]}`).join('; ');
-    return { received: candidates.length, accepted, duplicates, rejected, unverified, errorMessage, forward };
-  }
+/** One request's outcome from its spans' verdicts: counts, the partial_success message, what goes downstream. */
+function summarise(request: ExaminedRequest, verdicts: readonly Verdict[], metrics: Metrics): IngestOutcome {
+  const forward = request.layout.map((scopes) => scopes.map((count) => new Array<boolean>(count).fill(false)));
+  const candidates = request.spans;
+  let accepted = 0;
+  let duplicates = 0;
+  let rejected = 0;
+  let unverified = 0;
+  const reasons = new Map<RejectReason, number>();
+  verdicts.forEach((verdict, index) => {
+    const [resource, scope, span] = candidates[index]!.position;
+    if (verdict.kind === 'accepted') {
+      accepted++;
+      forward[resource]![scope]![span] = true;
+    } else if (verdict.kind === 'duplicate') duplicates++;
+    else if (verdict.kind === 'unverified') {
+      unverified++;
+      forward[resource]![scope]![span] = true;
+    } else {
+      rejected++;
+      reasons.set(verdict.reason, (reasons.get(verdict.reason) ?? 0) + 1);
+      metrics.spansRejected.inc({ reason: verdict.reason });
+    }
+  });
+  metrics.spansAccepted.inc(accepted);
+  metrics.spansDuplicate.inc(duplicates);
+  metrics.spansUnverified.inc(unverified);
+  const errorMessage = [...reasons].map(([reason, count]) => `${count} rejected: ${REASON_TEXT[reason]}`).join('; ');
+  return { received: candidates.length, accepted, duplicates, rejected, unverified, errorMessage, forward };
 }
 
 /** Everything the decision needs from the store: events with the same hash or id, and chain neighbours. */

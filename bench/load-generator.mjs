@@ -1,0 +1,90 @@
+#!/usr/bin/env node
+/**
+ * The ingest benchmark's load generator, in its own process so its CPU is not the collector's: it
+ * signs a workload of realistic GenAI spans (many agents and chains) on all cores first, says
+ * `ready`, waits for `go` on stdin, then sends the pre-signed OTLP/protobuf requests over several
+ * connections for a fixed time (each connection sends whole chains, in seq order, as one agent's
+ * exporter would) and prints one JSON line: requests, acknowledged spans, answers by status, and the
+ * latency of each request.
+ *
+ *   node bench/load-generator.mjs URL CONNECTIONS SECONDS AGENTS CHAINS_PER_AGENT SPANS_PER_CHAIN SPANS_PER_REQUEST
+ */
+import http from 'node:http';
+import { availableParallelism } from 'node:os';
+import { createInterface } from 'node:readline';
+import { Worker } from 'node:worker_threads';
+
+const [url, connectionsText, secondsText, agentsText, chainsText, spansText, perRequestText] = process.argv.slice(2);
+const connections = Number(connectionsText);
+const seconds = Number(secondsText);
+const agents = Number(agentsText);
+const parameters = { chainsPerAgent: Number(chainsText), spansPerChain: Number(spansText), spansPerRequest: Number(perRequestText) };
+
+// Sign on every core: agents are split between workers.
+const workers = Math.max(1, Math.min(availableParallelism(), agents));
+const shares = await Promise.all(
+  Array.from({ length: workers }, (_, index) => {
+    const first = Math.floor((index * agents) / workers);
+    const count = Math.floor(((index + 1) * agents) / workers) - first;
+    return new Promise((resolve, reject) => {
+      const worker = new Worker(new URL('./workload-worker.mjs', import.meta.url), { workerData: { ...parameters, agents: count, firstAgent: first } });
+      worker.once('message', resolve);
+      worker.once('error', reject);
+    });
+  }),
+);
+// Chains in order; a request holds one chain's spans, so consecutive requests of a chain stay in order per connection.
+const chains = [];
+for (const share of shares) {
+  const perChain = Math.ceil(parameters.spansPerChain / parameters.spansPerRequest);
+  for (let index = 0; index < share.requests.length; index += perChain) chains.push(share.requests.slice(index, index + perChain));
+}
+const spansPerRequest = parameters.spansPerRequest;
+const agent = new http.Agent({ keepAlive: true, maxSockets: connections });
+const target = new URL('/v1/traces', url);
+
+function post(body) {
+  return new Promise((resolve) => {
+    const started = performance.now();
+    const request = http.request(target, { method: 'POST', agent, headers: { 'content-type': 'application/x-protobuf', 'content-length': body.length } }, (response) => {
+      response.resume();
+      response.on('end', () => resolve({ status: response.statusCode, millis: performance.now() - started }));
+    });
+    request.on('error', () => resolve({ status: 0, millis: performance.now() - started }));
+    request.end(body);
+  });
+}
+
+process.stdout.write('ready\n');
+await new Promise((resolve) => createInterface({ input: process.stdin }).once('line', resolve));
+
+const latencies = [];
+const statuses = {};
+let acknowledged = 0;
+let nextChain = 0;
+const started = performance.now();
+const deadline = started + seconds * 1000;
+await Promise.all(
+  Array.from({ length: connections }, async () => {
+    while (performance.now() < deadline && nextChain < chains.length) {
+      const chain = chains[nextChain++];
+      for (const body of chain) {
+        if (performance.now() >= deadline) return;
+        let answer = await post(body);
+        // A 503 or 429 is the collector asking to come back: do so, as an OTLP exporter would.
+        while ((answer.status === 503 || answer.status === 429) && performance.now() < deadline) {
+          statuses[answer.status] = (statuses[answer.status] ?? 0) + 1;
+          answer = await post(body);
+        }
+        statuses[answer.status] = (statuses[answer.status] ?? 0) + 1;
+        if (answer.status === 200) {
+          acknowledged += spansPerRequest;
+          latencies.push(answer.millis);
+        }
+      }
+    }
+  }),
+);
+const elapsed = (performance.now() - started) / 1000;
+agent.destroy();
+process.stdout.write(`${JSON.stringify({ seconds: elapsed, acknowledged, statuses, latencies, exhausted: nextChain >= chains.length })}\n`);

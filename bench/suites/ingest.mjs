@@ -1,0 +1,110 @@
+/**
+ * Collector ingest as a fleet of agents drives it: the real `facto collector` process (SQLite, WAL,
+ * synchronous=FULL, every signature verified, every chain checked, every request committed before
+ * its 200), fed by a load generator in another process sending pre-signed OTLP/protobuf requests of
+ * realistic GenAI spans over several connections and many chains for a fixed time. The baseline is
+ * the machine's own ceiling: Ed25519 verification under the facto.v1 rule on all cores at once,
+ * measured in the same run. Then the same collector under overload (four times as many connections
+ * as it works on at once): what it answers, its latency, its memory, and that every acknowledged span
+ * is stored.
+ */
+import { spawn } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { availableParallelism, tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { createInterface } from 'node:readline';
+import { Worker } from 'node:worker_threads';
+import { percentile, row } from '../harness.mjs';
+
+const root = new URL('../../', import.meta.url).pathname;
+
+async function verifyCeiling(seconds) {
+  const rates = await Promise.all(
+    Array.from({ length: availableParallelism() }, () => new Promise((resolve, reject) => {
+      const worker = new Worker(new URL('../verify-worker.mjs', import.meta.url), { workerData: { seconds } });
+      worker.once('message', resolve);
+      worker.once('error', reject);
+    })),
+  );
+  return rates.reduce((sum, rate) => sum + rate, 0);
+}
+
+/** Starts `facto collector` on a free port; resolves with its URL and pid once it says it listens. */
+function startCollector(directory, extraArgs) {
+  const child = spawn(process.execPath, [join(root, 'packages/cli/bin/facto.mjs'), 'collector', '--port', '0', '--db', join(directory, 'facto.db'), '--log-key', join(directory, 'log.pem'), '--checkpoint-interval', '3600', '--log-level', 'error', ...extraArgs], { stdio: ['ignore', 'pipe', 'inherit'] });
+  return new Promise((resolve, reject) => {
+    child.once('error', reject);
+    child.once('exit', (code) => reject(new Error(`facto collector exited with ${code}`)));
+    createInterface({ input: child.stdout }).on('line', (line) => {
+      const match = /listening on (\S+)/.exec(line);
+      if (match) resolve({ url: match[1], child });
+    });
+  });
+}
+
+/** CPU seconds (user + system, all threads) and peak resident memory of a process, from /proc. */
+function processUsage(pid) {
+  try {
+    const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1].split(' ');
+    const peak = /VmHWM:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
+    return { cpuSeconds: (Number(fields[11]) + Number(fields[12])) / 100, peakMiB: peak ? Number(peak[1]) / 1024 : Number.NaN };
+  } catch {
+    return { cpuSeconds: Number.NaN, peakMiB: Number.NaN };
+  }
+}
+
+/** Runs the load generator against `url`: signs first, then sends for `seconds`; resolves with its report. */
+async function load(url, { connections, seconds, agents, chainsPerAgent, spansPerChain, spansPerRequest }, onStart) {
+  const child = spawn(process.execPath, [join(root, 'bench/load-generator.mjs'), url, connections, seconds, agents, chainsPerAgent, spansPerChain, spansPerRequest], { stdio: ['pipe', 'pipe', 'inherit'] });
+  const lines = createInterface({ input: child.stdout });
+  const report = await new Promise((resolve, reject) => {
+    child.once('error', reject);
+    lines.on('line', (line) => {
+      if (line === 'ready') {
+        onStart();
+        child.stdin.write('go\n');
+      } else resolve(JSON.parse(line));
+    });
+  });
+  child.stdin.end();
+  return report;
+}
+
+async function treeSize(url) {
+  return (await (await fetch(`${url}/v1/log`)).json()).tree_size;
+}
+
+export async function run({ smoke }) {
+  const seconds = smoke ? 1 : 10;
+  const workload = smoke ? { agents: 2, chainsPerAgent: 2, spansPerChain: 40, spansPerRequest: 20 } : { agents: 16, chainsPerAgent: 8, spansPerChain: 1_200, spansPerRequest: 100 };
+  const ceiling = await verifyCeiling(smoke ? 0.2 : 3);
+  const rows = [row(`Ed25519 verify ceiling, ${availableParallelism()} cores (baseline)`, ceiling, 'verifies/s')];
+
+  for (const scenario of [
+    { name: 'steady', connections: 8, maxConcurrent: 8 },
+    { name: 'overload', connections: 32, maxConcurrent: 8 },
+  ]) {
+    const directory = mkdtempSync(join(tmpdir(), 'facto-bench-ingest-'));
+    const { url, child } = await startCollector(directory, ['--max-concurrent-ingest', String(scenario.maxConcurrent)]);
+    let before;
+    const report = await load(url, { ...workload, connections: scenario.connections, seconds }, () => (before = processUsage(child.pid)));
+    const after = processUsage(child.pid);
+    const stored = await treeSize(url);
+    child.kill('SIGTERM');
+    await new Promise((resolve) => child.once('exit', resolve));
+    rmSync(directory, { recursive: true, force: true });
+    const rate = report.acknowledged / report.seconds;
+    const cpu = after.cpuSeconds - before.cpuSeconds;
+    const prefix = `${scenario.name} (${scenario.connections} connections)`;
+    rows.push(
+      row(`${prefix}: spans acknowledged`, rate, 'spans/s', `${(rate / ceiling).toFixed(2)} of the verify ceiling${report.exhausted ? ' (workload ran out)' : ''}`),
+      row(`${prefix}: request latency p50`, percentile(report.latencies, 50), 'ms', `${workload.spansPerRequest} spans per request`),
+      row(`${prefix}: request latency p99`, percentile(report.latencies, 99), 'ms'),
+      row(`${prefix}: collector CPU`, cpu / report.seconds, 'cores', `${((cpu * 1e6) / Math.max(1, report.acknowledged)).toFixed(0)} µs per span`),
+      row(`${prefix}: collector peak memory`, after.peakMiB, 'MiB'),
+      row(`${prefix}: answers 503 (asked to retry)`, report.statuses['503'] ?? 0, 'requests', `of ${Object.values(report.statuses).reduce((sum, count) => sum + count, 0)}`),
+      row(`${prefix}: acknowledged but not stored`, Math.max(0, report.acknowledged - stored), 'spans', `tree size ${stored}`),
+    );
+  }
+  return { title: 'collector ingest: signed GenAI spans over OTLP/protobuf into SQLite (FULL), every signature verified', rows, workload, seconds };
+}
