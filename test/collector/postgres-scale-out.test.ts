@@ -7,11 +7,12 @@
  * key, that proofs verify against.
  */
 import { mkdtempSync, rmSync } from 'node:fs';
+import { createServer, type AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { fromHex, hashLeaf, MerkleTree, openCheckpoint, parseVerifierKey, verifyConsistency, verifyInclusion } from '@facto/core';
-import { postgresBinaries, startPostgresServer, type PostgresServer } from '../../collector/src/test-helpers/postgres-server.js';
+import { POSTGRES_PASSWORD, postgresBinaries, startPostgresServer, type PostgresServer } from '../../collector/src/test-helpers/postgres-server.js';
 import { createWorkload, startCollectorProcess, type CollectorProcess, type Workload } from '../support/collector-processes.js';
 import { otlpJson, TestAgent } from '../support/signed-spans.js';
 
@@ -128,7 +129,24 @@ describe.skipIf(missing !== undefined)(`several collector processes on one Postg
     for (const other of others) expect(await getJson(`${other.url}/v1/log`)).toMatchObject({ tree_size: size, root_hash: Buffer.from(root).toString('hex') });
     // Exactly one process led the whole time.
     expect(collectors.filter((collector) => collector.logs.some((line) => ELECTED.test(String(line.message))))).toHaveLength(1);
+    // The start-up line shows where the log is, with the password replaced; no line holds the password.
+    expect(collectors[0]!.logs.find((line) => line.message === 'collector started')?.db).toMatch(/^postgres:\/\/facto:\*\*\*@127\.0\.0\.1:\d+\/facto_scale_\d+$/);
+    for (const collector of collectors) expect(JSON.stringify(collector.logs)).not.toContain(POSTGRES_PASSWORD);
   }, 120_000);
+
+  it('a collector whose database is unreachable stops at start with a message that names the server, not the password', async () => {
+    const probe = createServer();
+    await new Promise<void>((resolve) => probe.listen(0, '127.0.0.1', resolve));
+    const closedPort = (probe.address() as AddressInfo).port;
+    await new Promise((resolve) => probe.close(resolve));
+    const db = `postgres://facto:${POSTGRES_PASSWORD}@127.0.0.1:${closedPort}/facto`;
+    const failure = await startCollectorProcess({ db, logKey: join(folder, 'unreachable.pem') }).then(
+      () => expect.fail('the collector started without its database'),
+      (error: Error) => error.message,
+    );
+    expect(failure).toContain(`PostgreSQL at facto@127.0.0.1:${closedPort}/facto is unreachable`);
+    expect(failure).not.toContain(POSTGRES_PASSWORD);
+  }, 60_000);
 
   it('a key pinned on first use by one process binds the others: a second key for the agent is rejected there', async () => {
     const [first, second] = await startCollectors(2);
