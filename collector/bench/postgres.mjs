@@ -128,7 +128,7 @@ async function run(name, db, count) {
       totals.commit += value('facto_commit_seconds_sum');
       totals.requests += value('facto_commit_seconds_count');
     }
-    result.breakdown = `verify ${((totals.verify / totals.requests) * 1000).toFixed(1)} ms, sequence+commit ${((totals.commit / totals.requests) * 1000).toFixed(1)} ms per request`;
+    result.breakdown = `examine (facto_verify_seconds) ${((totals.verify / totals.requests) * 1000).toFixed(1)} ms, sequence+commit (facto_commit_seconds) ${((totals.commit / totals.requests) * 1000).toFixed(1)} ms per request`;
     return result;
   } finally {
     await Promise.all(collectors.map((collector) => collector.stop()));
