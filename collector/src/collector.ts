@@ -2,7 +2,10 @@
  * Assembles a collector from its configuration: opens the store, restores the Merkle log, loads the
  * key registry, mounts the routes, starts the checkpoint publisher and the forwarder, and listens.
  * `close()` stops taking requests, lets in-flight ones finish, signs a final checkpoint, drains the
- * forward queue and closes the store, in that order, so a clean shutdown loses nothing.
+ * forward queue and closes the store, in that order, so a clean shutdown loses nothing. With a
+ * `postgres://` database several collector processes share one log (docs/scale-out.md): each one
+ * sequences its own requests under the store's cross-process lock, and the checkpoint publisher and
+ * the gap monitor run only in the process elected leader.
  */
 import type { AddressInfo } from 'node:net';
 import { availableParallelism } from 'node:os';
@@ -19,8 +22,11 @@ import { KeyRegistry, readKeyFile } from './ingest/key-registry.js';
 import { startCheckpointPublisher } from './log/checkpoint-publisher.js';
 import { loadOrCreateLogKey } from './log/log-key.js';
 import { LogService } from './log/log-service.js';
+import { followStoredHead } from './log/head-follower.js';
+import type { Duties } from './log/shared-sequencing.js';
 import { createLogger, type Logger } from './ops/logger.js';
 import { createMetrics, type Metrics } from './ops/metrics.js';
+import { createPostgresStore, isPostgresUrl, redactUrl } from './store/postgres/index.js';
 import { createSqliteStore } from './store/sqlite/index.js';
 import type { Store } from './store/types.js';
 
@@ -39,11 +45,9 @@ export interface RunningCollector {
   close(): Promise<void>;
 }
 
-function openStore(config: CollectorConfig): Store {
-  if (/^postgres(ql)?:\/\//.test(config.db)) {
-    throw new FactoError('invalid_argument', '--db: PostgreSQL storage is not available in this version yet; use a SQLite file path');
-  }
-  return createSqliteStore({ path: config.db });
+function openStore(config: CollectorConfig) {
+  if (isPostgresUrl(config.db)) return { store: createPostgresStore({ url: config.db }), shared: true as const, db: redactUrl(config.db) };
+  return { store: createSqliteStore({ path: config.db }), shared: false as const, db: config.db };
 }
 
 /** What a user needs to hear when the port cannot be had, rather than a stack trace. */
@@ -65,13 +69,14 @@ function listenError(error: Error, config: CollectorConfig): Error {
 export async function startCollector(config: CollectorConfig, options: StartOptions = {}): Promise<RunningCollector> {
   const logger = options.logger ?? createLogger(config.logLevel);
   const metrics = options.metrics ?? createMetrics();
-  const store = openStore(config);
+  const opened = openStore(config);
+  const { store, db } = opened;
   await store.init();
   try {
     const key = loadOrCreateLogKey(config.logKey, config.origin);
     if (key.created) logger.info('created a new log signing key', { path: config.logKey, verifierKey: key.verifierKey });
-    const log = await LogService.open(store, key);
     const registry = new KeyRegistry(store, config.trust, logger);
+    const log = await LogService.open(store, key, opened.shared ? { shared: opened.store, onKeysChanged: () => registry.refresh() } : {});
     await registry.load(config.keys ? readKeyFile(config.keys) : []);
     if (config.trust === 'tofu') logger.warn('trust mode is TOFU: the first key each agent presents is pinned; use --trust strict with --keys in production');
     const pool = createExaminePool({ size: config.verifyWorkers ?? availableParallelism(), logger });
@@ -88,13 +93,25 @@ export async function startCollector(config: CollectorConfig, options: StartOpti
         resolve();
       });
     });
-    const publisher = startCheckpointPublisher({ log, intervalSeconds: config.checkpointInterval, logger, metrics });
-    const gapMonitor = startGapMonitor({ store, log, logger, metrics, graceMillis: options.gapGraceMillis, intervalMillis: options.gapIntervalMillis });
+    const startDuties = (): Duties => {
+      // A shared log moves in other processes too: the leader follows the stored head, so the publisher sees it grow.
+      const follower = opened.shared ? followStoredHead({ log, intervalMillis: Math.min(config.checkpointInterval * 1000, 1_000), logger }) : undefined;
+      const publisher = startCheckpointPublisher({ log, intervalSeconds: config.checkpointInterval, logger, metrics });
+      const gapMonitor = startGapMonitor({ store, log, logger, metrics, graceMillis: options.gapGraceMillis, intervalMillis: options.gapIntervalMillis });
+      return {
+        async stop() {
+          follower?.stop();
+          await gapMonitor.stop();
+          await publisher.stop();
+        },
+      };
+    };
+    const duties = opened.shared ? opened.store.lead(startDuties, logger) : startDuties();
     const address = server.address() as AddressInfo;
     const host = address.family === 'IPv6' ? `[${address.address}]` : address.address;
     const url = `http://${host}:${address.port}`;
     context.ready = true;
-    logger.info('collector started', { url, db: config.db, trust: config.trust, treeSize: log.treeSize, origin: key.origin });
+    logger.info('collector started', { url, db, trust: config.trust, treeSize: log.treeSize, origin: key.origin });
 
     let closing: Promise<void> | undefined;
     const close = () =>
@@ -104,8 +121,7 @@ export async function startCollector(config: CollectorConfig, options: StartOpti
           server.close(() => resolve());
           server.closeIdleConnections?.();
         });
-        await gapMonitor.stop();
-        await publisher.stop();
+        await duties.stop();
         await forwarder?.close(5_000);
         await pool.close();
         await store.close();

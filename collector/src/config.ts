@@ -9,7 +9,7 @@ export type UnsignedPolicy = 'reject' | 'store' | 'forward';
 export interface CollectorConfig {
   readonly host: string;
   readonly port: number;
-  /** A SQLite file path, or a postgres:// URL (PostgreSQL is a later issue). */
+  /** A SQLite file path, or a postgres:// URL (several collector processes may share that database). */
   readonly db: string;
   readonly trust: TrustMode;
   /** The agent key registry file (JSON), or undefined. */

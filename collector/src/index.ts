@@ -11,5 +11,6 @@ export { createLogger, silentLogger, type Logger } from './ops/logger.js';
 export { createMetrics, type Metrics } from './ops/metrics.js';
 export { decodeTraceRequest } from './otlp/decode-trace-request.js';
 export { createSqliteStore } from './store/sqlite/index.js';
+export { createPostgresStore, type PostgresStoreOptions } from './store/postgres/index.js';
 export { MemoryStore, type MemoryStoreFaults, type StoreOperation } from './store/memory/memory-store.js';
 export type { Store, StoredEvent, Incident, IncidentKind, AgentKey, Checkpoint, LinkStatus } from './store/types.js';

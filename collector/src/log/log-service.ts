@@ -3,6 +3,9 @@
  * tree heads. It holds the tree's compact range in memory (O(log n) hashes) and reads persisted nodes
  * only for proofs. Commits are serialised: one batch at a time is sequenced and written in one store
  * transaction; if the write fails the in-memory tree is reloaded from the store, so nothing changes.
+ * When several processes share the store (log/shared-sequencing.ts), each commit and checkpoint also
+ * runs inside the store's cross-process sequencer lock, and first catches the in-memory tree (and,
+ * through `onKeysChanged`, the key registry) up with what other processes committed.
  */
 import {
   consistencyProof,
@@ -18,6 +21,7 @@ import {
 } from '@facto/core';
 import type { Batch, Checkpoint, Store } from '../store/types.js';
 import type { LogKey } from './log-key.js';
+import type { SharedSequencing } from './shared-sequencing.js';
 
 /** What a caller contributes to a batch, given the leaf index its first entry will get. */
 export type BatchContent = Omit<Batch, 'expectedTreeSize' | 'newTreeSize' | 'nodes'> & {
@@ -28,25 +32,41 @@ export type BatchContent = Omit<Batch, 'expectedTreeSize' | 'newTreeSize' | 'nod
 /** Builds a batch inside the sequencer lane; may read the store (nothing else commits meanwhile). */
 export type BatchBuilder = (firstLeafIndex: number) => BatchContent | Promise<BatchContent>;
 
+export interface LogServiceOptions {
+  /** Set when other collector processes share the store: commits and checkpoints take its lock. */
+  readonly shared?: SharedSequencing;
+  /** Runs inside the lock when another process changed the key registry since this one last looked. */
+  readonly onKeysChanged?: () => Promise<void>;
+}
+
+/** Commits a batch the way the current lane allows: directly, or inside the shared lock's transaction. */
+type CommitBatch = (batch: Batch) => Promise<void>;
+
 export class LogService {
   readonly key: LogKey;
   readonly #store: Store;
   #tree: MerkleTree;
   #queue: Promise<unknown> = Promise.resolve();
   readonly #signer: NoteSigner;
+  readonly #options: LogServiceOptions;
+  /** True when the in-memory tree may hold leaves that were never committed (a failed write whose reload failed too). */
+  #stale = false;
+  /** The key registry version this process last loaded (shared stores only). */
+  #keysVersion: number | undefined;
 
-  private constructor(store: Store, key: LogKey, tree: MerkleTree) {
+  private constructor(store: Store, key: LogKey, tree: MerkleTree, options: LogServiceOptions) {
     this.#store = store;
     this.key = key;
     this.#tree = tree;
     this.#signer = { name: key.origin, privateKey: key.privateKey };
+    this.#options = options;
   }
 
   /** Restores the tree from the store: reads the O(log n) compact range, recomputes nothing else. */
-  static async open(store: Store, key: LogKey): Promise<LogService> {
+  static async open(store: Store, key: LogKey, options: LogServiceOptions = {}): Promise<LogService> {
     const size = await store.treeSize();
     const tree = await MerkleTree.load(store, size);
-    return new LogService(store, key, tree);
+    return new LogService(store, key, tree, options);
   }
 
   get treeSize(): number {
@@ -71,20 +91,59 @@ export class LogService {
    */
   commit(build: BatchBuilder, onFailure?: () => Promise<void>): Promise<{ firstLeafIndex: number; treeSize: number }> {
     return this.serialize(async () => {
-      const firstLeafIndex = this.#tree.size;
+      let firstLeafIndex: number | undefined;
       try {
-        const { leaves, ...content } = await build(firstLeafIndex);
-        const { nodes } = this.#tree.append(leaves.map((leaf) => hashLeaf(leaf)));
-        await this.#store.commitBatch({ ...content, expectedTreeSize: firstLeafIndex, newTreeSize: this.#tree.size, nodes });
+        return await this.#section(async (commitBatch) => {
+          firstLeafIndex = this.#tree.size;
+          const { leaves, ...content } = await build(firstLeafIndex);
+          const { nodes } = this.#tree.append(leaves.map((leaf) => hashLeaf(leaf)));
+          await commitBatch({ ...content, expectedTreeSize: firstLeafIndex, newTreeSize: this.#tree.size, nodes });
+          return { firstLeafIndex, treeSize: this.#tree.size };
+        });
       } catch (error) {
-        // Nothing was written; put the in-memory tree back to what the store holds, and let the
-        // caller undo its own in-memory decisions before the next batch is sequenced.
-        if (this.#tree.size !== firstLeafIndex) this.#tree = await MerkleTree.load(this.#store, await this.#store.treeSize());
+        // Nothing was written; put the in-memory tree back to what the store holds (a shared store's
+        // next section does that under its lock), and let the caller undo its own in-memory
+        // decisions before the next batch is sequenced.
+        if (firstLeafIndex !== undefined && this.#tree.size !== firstLeafIndex) {
+          this.#stale = true;
+          if (this.#options.shared === undefined) await this.#reload(await this.#store.treeSize());
+        }
         await onFailure?.();
         throw error;
       }
-      return { firstLeafIndex, treeSize: this.#tree.size };
     });
+  }
+
+  /**
+   * Runs `work` as the sequencer: in this process alone, or inside the shared store's lock after
+   * catching up with what other processes committed (tree) and changed (key registry).
+   */
+  async #section<T>(work: (commitBatch: CommitBatch) => Promise<T>): Promise<T> {
+    const { shared, onKeysChanged } = this.#options;
+    if (shared === undefined) {
+      if (this.#stale) await this.#reload(await this.#store.treeSize());
+      return work((batch) => this.#store.commitBatch(batch));
+    }
+    return shared.withSequencerLock(async (section) => {
+      if (this.#stale || section.treeSize !== this.#tree.size) await this.#reload(section.treeSize);
+      if (section.keysVersion !== this.#keysVersion) {
+        await onKeysChanged?.();
+        this.#keysVersion = section.keysVersion;
+      }
+      return work(async (batch) => {
+        this.#keysVersion = await section.commitBatch(batch);
+      });
+    });
+  }
+
+  /** Brings the in-memory tree up to the stored head, which other processes sharing the store move too. */
+  catchUp(): Promise<number> {
+    return this.serialize(() => this.#section(async () => this.#tree.size));
+  }
+
+  async #reload(treeSize: number): Promise<void> {
+    this.#tree = await MerkleTree.load(this.#store, treeSize);
+    this.#stale = false;
   }
 
   inclusionProof(leafIndex: number, treeSize: number): Promise<Uint8Array[]> {
@@ -96,12 +155,12 @@ export class LogService {
   }
 
   rootAt(treeSize: number): Promise<Uint8Array> {
-    return treeSize === this.#tree.size ? Promise.resolve(this.#tree.root()) : rootAt(this.#store, treeSize);
+    return treeSize === this.#tree.size && !this.#stale ? Promise.resolve(this.#tree.root()) : rootAt(this.#store, treeSize);
   }
 
   /** Signs the current tree head and stores it, unless the latest checkpoint already covers it. */
   checkpoint(): Promise<Checkpoint> {
-    return this.serialize(async () => {
+    return this.serialize(() => this.#section(async () => {
       const latest = await this.#store.latestCheckpoint();
       if (latest && latest.treeSize === this.#tree.size) return latest;
       const rootHash = this.#tree.root();
@@ -109,7 +168,7 @@ export class LogService {
       const checkpoint: Checkpoint = { treeSize: this.#tree.size, rootHash: toHex(rootHash), note, createdAt: Date.now() };
       await this.#store.putCheckpoint(checkpoint);
       return checkpoint;
-    });
+    }));
   }
 
   /** Signs arbitrary note text with the log key (chain statements). */

@@ -1,0 +1,64 @@
+/**
+ * The connection pool and how the store names its server. A `postgres://` URL may carry a password;
+ * `describeTarget` is the only form of it that reaches a message or a log line. Numbers: bigint
+ * columns (leaf indices, seq, milliseconds) come back as JavaScript numbers rather than pg's default
+ * strings; every value the log stores stays below 2^53, and the conversion is per pool, so other pg
+ * users in the same process keep their defaults.
+ */
+import pg from 'pg';
+
+/** user@host:port/database, from a postgres:// URL, with the password left out. */
+export function describeTarget(url: string): string {
+  try {
+    const parsed = new URL(url);
+    const user = parsed.username ? `${decodeURIComponent(parsed.username)}@` : '';
+    const database = parsed.pathname.replace(/^\//, '') || '(default database)';
+    return `${user}${parsed.host || 'localhost'}/${decodeURIComponent(database)}`;
+  } catch {
+    return 'the PostgreSQL server named in --db (the URL does not parse)';
+  }
+}
+
+/** A postgres:// or postgresql:// URL with any password replaced, for logs that show the setting. */
+export function redactUrl(url: string): string {
+  try {
+    const parsed = new URL(url);
+    if (parsed.password !== '') parsed.password = '***';
+    return parsed.toString();
+  } catch {
+    return 'postgres://(unparsable URL)';
+  }
+}
+
+const INT8_OID = 20;
+
+const types = {
+  getTypeParser: ((oid: number, format?: string) => {
+    if (oid === INT8_OID && format !== 'binary') return (value: string) => Number(value);
+    return pg.types.getTypeParser(oid, format as 'text');
+  }) as typeof pg.types.getTypeParser,
+};
+
+export interface PoolOptions {
+  readonly url: string;
+  /** Connections per process. At least 2: the sequencer transaction holds one while reads use another. */
+  readonly maxConnections: number;
+  /** How long to wait for a connection (from the server or the pool) before the request gets a 503. */
+  readonly connectTimeoutMillis: number;
+}
+
+export function createPool(options: PoolOptions): pg.Pool {
+  const pool = new pg.Pool({
+    connectionString: options.url,
+    max: options.maxConnections,
+    connectionTimeoutMillis: options.connectTimeoutMillis,
+    idleTimeoutMillis: 30_000,
+    keepAlive: true,
+    types,
+    application_name: 'facto-collector',
+  });
+  // An idle connection the server closed (a restart, an administrator) is reported here; the pool
+  // drops it and the next query opens a new one. Without a listener Node would crash the process.
+  pool.on('error', () => undefined);
+  return pool;
+}

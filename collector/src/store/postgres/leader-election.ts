@@ -1,0 +1,101 @@
+/**
+ * One leader at a time among the collector processes sharing a database: the process whose own
+ * connection holds the session-level advisory lock LEADER_LOCK. The lock lives exactly as long as
+ * that connection, so when the leader dies (SIGKILL included) the server drops it and the next
+ * process to try takes over. Every process tries at an interval; the leader uses the same tick to
+ * check its connection, and steps down (stopping its duties) the moment the connection fails.
+ * Leadership is about not doing the same work twice; correctness never depends on it, since
+ * everything the duties write goes through the sequencer lock and the store's compare-and-swap.
+ */
+import pg from 'pg';
+import type { Duties } from '../../log/shared-sequencing.js';
+import type { Logger } from '../../ops/logger.js';
+import { LEADER_LOCK } from './lock-keys.js';
+
+export interface LeaderElectionOptions {
+  /** Connection settings for the dedicated connection (never a pooled one: the lock must outlive no query). */
+  readonly connection: pg.ClientConfig;
+  readonly target: string;
+  readonly intervalMillis: number;
+  readonly logger: Logger;
+  readonly start: () => Duties;
+}
+
+export function startLeaderElection(options: LeaderElectionOptions): { stop(): Promise<void> } {
+  const { logger, target } = options;
+  let client: pg.Client | undefined;
+  let duties: Duties | undefined;
+  let stopped = false;
+  let timer: NodeJS.Timeout | undefined;
+  let tick: Promise<void> = Promise.resolve();
+
+  async function stepDown(reason: string): Promise<void> {
+    const current = duties;
+    duties = undefined;
+    if (current === undefined) return;
+    logger.warn('no longer the leader: checkpoints and the gap sweep stop here until this process is elected again', { reason, db: target });
+    await current.stop();
+  }
+
+  function dropConnection(reason: string): Promise<void> {
+    const current = client;
+    client = undefined;
+    current?.end().catch(() => undefined);
+    return stepDown(reason);
+  }
+
+  async function connect(): Promise<pg.Client> {
+    const fresh = new pg.Client(options.connection);
+    // A failure of an idle connection arrives as an event; without a listener Node would crash.
+    fresh.on('error', (error) => {
+      if (client === fresh) void dropConnection(`connection failed: ${error.message}`);
+    });
+    fresh.on('end', () => {
+      if (client === fresh) void dropConnection('connection closed');
+    });
+    await fresh.connect();
+    return fresh;
+  }
+
+  async function attempt(): Promise<void> {
+    try {
+      if (duties !== undefined) {
+        await client!.query('SELECT 1');
+        return;
+      }
+      client ??= await connect();
+      const { rows } = await client.query<{ locked: boolean }>('SELECT pg_try_advisory_lock($1) AS locked', [LEADER_LOCK]);
+      if (rows[0]?.locked === true && !stopped) {
+        duties = options.start();
+        logger.info('became the leader: this process signs checkpoints and runs the gap sweep', { db: target, pid: process.pid });
+      }
+    } catch (error) {
+      await dropConnection(`leader check failed: ${error instanceof Error ? error.message : String(error)}`);
+    }
+  }
+
+  function schedule(delay: number): void {
+    timer = setTimeout(() => {
+      tick = attempt().finally(() => {
+        if (!stopped) schedule(options.intervalMillis);
+      });
+    }, delay);
+    timer.unref();
+  }
+
+  schedule(0);
+  return {
+    async stop() {
+      stopped = true;
+      clearTimeout(timer);
+      await tick;
+      const current = duties;
+      duties = undefined;
+      await current?.stop();
+      const connection = client;
+      client = undefined;
+      // Closing the connection releases the lock at once, so another process can take over.
+      await connection?.end().catch(() => undefined);
+    },
+  };
+}
