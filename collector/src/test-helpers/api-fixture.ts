@@ -83,11 +83,20 @@ async function callRoute(routes: readonly Route[], method: string, target: strin
   const body = options.body === undefined ? new Uint8Array(0) : options.body instanceof Uint8Array ? options.body : new TextEncoder().encode(typeof options.body === 'string' ? options.body : JSON.stringify(options.body));
   const headers = options.body === undefined || options.body instanceof Uint8Array || typeof options.body === 'string' ? { ...options.headers } : { 'content-type': 'application/json', ...options.headers };
   try {
-    return (await found.route.handler({ method, url, headers, params: found.params, body, remoteAddress: '127.0.0.1' })) as HttpResponse & { body: any };
+    const response = await found.route.handler({ method, url, headers, params: found.params, body, remoteAddress: '127.0.0.1' });
+    return (response.stream === undefined ? response : { ...response, body: await readStream(response) }) as HttpResponse & { body: any };
   } catch (error) {
     if (HttpError.isInstance(error)) return { status: error.status, headers: { ...error.headers }, body: { error: error.message } };
     throw error;
   }
+}
+
+/** A streamed answer read to its end, as a client would receive it: parsed when it is JSON. */
+async function readStream(response: HttpResponse): Promise<unknown> {
+  const chunks: Buffer[] = [];
+  for await (const chunk of response.stream!) chunks.push(Buffer.from(chunk));
+  const text = Buffer.concat(chunks).toString('utf8');
+  return response.headers?.['content-type']?.startsWith('application/json') ? JSON.parse(text) : text;
 }
 
 export interface SealOptions {
