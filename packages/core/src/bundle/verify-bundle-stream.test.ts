@@ -125,6 +125,26 @@ describe('verifyBundleStream gives verifyBundle reports', async () => {
     expect(report.ok).toBe(false);
   });
 
+  it('takes more agent keys once the query is read, and passes on what that callback throws', async () => {
+    const queries: unknown[] = [];
+    const report = await verifyBundleStream(source(text), {
+      trustedKeys: { log: fixture.logKey },
+      agentKeysFor: (query) => {
+        queries.push(query);
+        return { [(query as { agent_id: string }).agent_id]: Object.values(fixture.agentKeys)[0]! };
+      },
+    });
+    expect(queries).toEqual([fixture.bundle.query]);
+    expect(report).toMatchObject({ ok: true, failedEventCount: 0 });
+    const refusing = verifyBundleStream(source(text), {
+      trustedKeys: { log: fixture.logKey },
+      agentKeysFor: () => {
+        throw new RangeError('no agent to give the key to');
+      },
+    });
+    await expect(refusing).rejects.toThrow(RangeError);
+  });
+
   it('trusts the bundle keys only when told to, as verifyBundle does', async () => {
     const report = await verifyBundleStream(source(text), { trustedKeys: { log: fixture.logKey }, trustBundleKeys: true });
     expect(report.ok).toBe(verifyBundle(fixture.bundle, { trustedKeys: { log: fixture.logKey }, trustBundleKeys: true }).ok);

@@ -33,6 +33,12 @@ export interface VerifyBundleStreamOptions extends VerifyBundleOptions {
   readonly onProgress?: (bytesRead: number) => void;
   /** How many failed verdicts the report keeps (every verdict goes to onEvent). Default 1000. */
   readonly keepFailedEvents?: number;
+  /**
+   * More trusted agent keys, decided once the bundle's query has been read (for instance: keys the
+   * caller gave without naming an agent belong to the agent the signed query names). Added to
+   * trustedKeys.agents. What it throws is thrown, not reported.
+   */
+  readonly agentKeysFor?: (query: unknown) => Readonly<Record<string, readonly (string | Uint8Array)[]>>;
 }
 
 export interface StreamedBundleReport {
@@ -84,7 +90,7 @@ export async function verifyBundleStream(source: BundleSource, options: VerifyBu
   try {
     return await verifyStream(source, options, progress, opened);
   } catch (error) {
-    if (error instanceof SourceFailure) throw error.cause;
+    if (error instanceof PassedOn) throw error.cause;
     if (error instanceof BundleSyntaxError) return malformed(`malformed bundle: ${error.message}`, progress);
     return malformed(`malformed bundle: ${(error as Error).message}`, progress);
   } finally {
@@ -92,10 +98,10 @@ export async function verifyBundleStream(source: BundleSource, options: VerifyBu
   }
 }
 
-/** A failure of the source itself (an unreadable file), told apart from what the source holds. */
-class SourceFailure extends Error {
+/** A failure that is not the bundle's (the source could not be read, the caller's callback threw), passed on as it is. */
+class PassedOn extends Error {
   constructor(override readonly cause: unknown) {
-    super('the bundle could not be read');
+    super('passed on');
   }
 }
 
@@ -109,7 +115,7 @@ function reading(source: BundleSource, opened: (() => Promise<unknown>)[]): Asyn
         try {
           return await iterator.next();
         } catch (error) {
-          throw new SourceFailure(error);
+          throw new PassedOn(error);
         }
       },
     }),
@@ -153,6 +159,15 @@ async function verifyStream(source: BundleSource, options: VerifyBundleStreamOpt
 
   const trusted = new Map<string, Uint8Array[]>();
   for (const [agentId, keys] of Object.entries(options.trustedKeys.agents ?? {})) trusted.set(agentId, keys.map(toKeyBytes));
+  if (options.agentKeysFor !== undefined) {
+    let more: Readonly<Record<string, readonly (string | Uint8Array)[]>>;
+    try {
+      more = options.agentKeysFor(bundle.query);
+    } catch (error) {
+      throw new PassedOn(error);
+    }
+    for (const [agentId, keys] of Object.entries(more)) trusted.set(agentId, [...(trusted.get(agentId) ?? []), ...keys.map(toKeyBytes)]);
+  }
   const bundleKeys = new Map<string, { agentId: string; publicKey: Uint8Array }>();
   for (const key of bundle.keys ?? []) {
     try {
