@@ -115,10 +115,10 @@ export function renderExplanation(explanation: Explanation, json: boolean, style
   const mark = (ok: boolean | undefined) => (ok === undefined ? style.dim('?') : ok ? style.green('ok') : style.red('FAILED'));
   const lines: string[] = [];
   const row = (label: string, text: string) => lines.push(`  ${label.padEnd(12)} ${text}`);
-  const who = (item: Neighbour) => `${item.name}${item.actionType ? ` [${item.actionType}]` : ''}  ${style.dim(item.factoId)}`;
+  const who = (item: Neighbour) => `${item.name}${item.actionType && item.actionType !== item.name ? ` [${item.actionType}]` : ''}  ${style.dim(item.factoId)}`;
 
   lines.push(style.bold(`Event ${event.facto_id}`));
-  row('name', `${event.name}${event.action_type ? `  (action ${event.action_type})` : ''}`);
+  row('name', `${event.name}${event.action_type && event.action_type !== event.name ? `  (action ${event.action_type})` : ''}`);
   row('agent', `${event.agent_id}, chain ${event.chain_id}, seq ${event.seq}`);
   row('merkle leaf', String(event.leaf_index));
   row('span', `trace ${record.trace_id}, span ${record.span_id}${record.parent_span_id ? `, parent ${record.parent_span_id}` : ' (a root span)'}, kind ${KINDS[record.kind] ?? record.kind}`);

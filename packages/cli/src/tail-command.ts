@@ -87,7 +87,7 @@ export const tailCommand: Command = {
     let lastId = flags.after;
     let printed = 0;
     let failures = 0;
-    io.stderr.write(`facto tail: following ${client.endpoint} ${flags.since !== undefined ? `from ${query.get('since')}` : flags.after !== undefined ? `after leaf ${flags.after}` : 'from now'}; Ctrl-C to stop\n`);
+    let connected = false;
     try {
       while (!stop.signal.aborted && printed < limit) {
         const connection = new AbortController();
@@ -96,7 +96,10 @@ export const tailCommand: Command = {
         let silence = setTimeout(abort, SILENCE_MILLIS);
         try {
           const response = await client.request(`/v1/stream?${query}`, { headers: lastId === undefined ? {} : { 'last-event-id': lastId }, signal: connection.signal });
-          if (failures > 0) io.stderr.write(`facto tail: reconnected${lastId === undefined ? '' : `, continuing after ${lastId}`}\n`);
+          // Said once the collector has answered: from here on, nothing it commits is missed.
+          if (!connected) io.stderr.write(`facto tail: following ${client.endpoint} ${flags.since !== undefined ? `from ${query.get('since')}` : flags.after !== undefined ? `after leaf ${flags.after}` : 'from now'}; Ctrl-C to stop\n`);
+          else if (failures > 0) io.stderr.write(`facto tail: reconnected${lastId === undefined ? '' : `, continuing after ${lastId}`}\n`);
+          connected = true;
           failures = 0;
           for await (const message of readEventStream(response.body as unknown as AsyncIterable<Uint8Array>)) {
             clearTimeout(silence);
