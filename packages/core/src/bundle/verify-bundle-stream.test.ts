@@ -198,6 +198,9 @@ describe('verifyBundleStream reads JSON as parseStrictJson does', async () => {
     ['a lone surrogate escape in a member name', text.replace('"format"', '"\\ud800format"')],
     ['nesting beyond the limit inside an event', text.replace('"leaf_index":0,', `"deep":${'['.repeat(511)}${']'.repeat(511)},"leaf_index":0,`)],
     ['nesting just within the limit inside an event', text.replace('"leaf_index":0,', `"deep":${'['.repeat(509)}${']'.repeat(509)},"leaf_index":0,`)],
+    ['a duplicate member deep inside a record', text.replace('"kind":', '"status":{"code":0,"message":""},"kind":')],
+    ['a number of 401 digits in an event (beyond parseStrictJson\'s literal window)', text.replace('"leaf_index":0,', `"big":${'9'.repeat(401)},"leaf_index":0,`)],
+    ['a number of 400 digits in an event', text.replace('"leaf_index":0,', `"big":-${'9'.repeat(399)},"leaf_index":0,`)],
     ['not an object', '[1, 2, 3]'],
     ['nothing', ''],
   ])('%s', async (_name, variant) => {
