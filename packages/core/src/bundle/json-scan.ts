@@ -402,7 +402,13 @@ export async function* readBundleEvents(chunks: AsyncIterable<Uint8Array>): Asyn
     let batch: { event: unknown; bytesRead: number }[] = [];
     for (let index = 0; ; index++) {
       const where = `events[${index}]`;
-      const bytes = cursor.valueInChunk() ?? (await cursor.value(true, MAX_PIECE_BYTES, where))!;
+      let bytes = cursor.valueInChunk();
+      if (bytes === undefined) {
+        // The event runs into the next chunk: hand over what was read before waiting for more.
+        if (batch.length > 0) yield batch;
+        batch = [];
+        bytes = (await cursor.value(true, MAX_PIECE_BYTES, where))!;
+      }
       batch.push({ event: parseEvent(bytes, where), bytesRead: cursor.position });
       let separator = cursor.byteInChunk();
       if (separator === undefined) {

@@ -277,6 +277,32 @@ describe('verifyBundleStream on chains of every shape', () => {
     );
   });
 
+  it('hands each event over as soon as it is read, holding no more than a chunk of events', async () => {
+    const fixture = await bundleFixture({ c: 12 });
+    const bytes = encoder.encode(JSON.stringify(fixture.bundle));
+    let pulled = 0;
+    let pulledAtFirstEvent = -1;
+    const chunkSize = 700;
+    const counted = {
+      async *open(): AsyncIterable<Uint8Array> {
+        for (let offset = 0; offset < bytes.length; offset += chunkSize) {
+          pulled++;
+          yield bytes.subarray(offset, offset + chunkSize);
+        }
+      },
+    };
+    const report = await verifyBundleStream(counted, {
+      trustedKeys: { log: fixture.logKey, agents: fixture.agentKeys },
+      onEvent: (_verdict, index) => {
+        if (index === 0) pulledAtFirstEvent = pulled;
+      },
+    });
+    expect(report.ok).toBe(true);
+    const chunks = Math.ceil(bytes.length / chunkSize);
+    // The second pass had read only the first event's chunks when it was checked, not the bundle.
+    expect(pulledAtFirstEvent - chunks).toBeLessThan(5);
+  });
+
   it('keeps a bounded number of failed verdicts, and counts them all', async () => {
     const fixture = await bundleFixture({ c: 6 });
     const stranger = { log: encodeVerifierKey('facto.test/log', generateKeyPair().publicKey), agents: fixture.agentKeys };
