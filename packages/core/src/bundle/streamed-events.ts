@@ -129,7 +129,8 @@ export class StreamedEvents {
       this.leafHeld[row] = Held.Packed;
     } else if (leafIndex !== undefined) this.#other('leaf', row, leafIndex);
 
-    if (!isRecord(record)) return;
+    // A record that hashed to its stated hash passed isRecord in verifyEvent; others are checked here.
+    if (!verdict.hash && !isRecord(record)) return;
     if (FACTO_ID.test(record.facto_id)) {
       hexInto(this.factoId.bytes, row * 16, record.facto_id.slice(3).replaceAll('-', ''));
       this.factoIdHeld[row] = Held.Packed;
@@ -161,6 +162,9 @@ export class StreamedEvents {
   }
 
   #indexOf(index: Map<string, number>, list: ChainMember[], record: { agent_id: string; chain_id: string }): number {
+    // Events mostly come chain by chain: the chain added last is the likely one.
+    const last = list[list.length - 1];
+    if (last !== undefined && last.agentId === record.agent_id && last.chainId === record.chain_id) return list.length - 1;
     const key = chainKey(record.agent_id, record.chain_id);
     let found = index.get(key);
     if (found === undefined) {
