@@ -84,7 +84,9 @@ async function callRoute(routes: readonly Route[], method: string, target: strin
   const headers = options.body === undefined || options.body instanceof Uint8Array || typeof options.body === 'string' ? { ...options.headers } : { 'content-type': 'application/json', ...options.headers };
   try {
     const response = await found.route.handler({ method, url, headers, params: found.params, body, remoteAddress: '127.0.0.1' });
-    return (response.stream === undefined ? response : { ...response, body: await readStream(response) }) as HttpResponse & { body: any };
+    // An event stream does not end: it is handed back unread (its status and headers are the answer).
+    const endless = response.headers?.['content-type']?.startsWith('text/event-stream') === true;
+    return (response.stream === undefined || endless ? response : { ...response, body: await readStream(response) }) as HttpResponse & { body: any };
   } catch (error) {
     if (HttpError.isInstance(error)) return { status: error.status, headers: { ...error.headers }, body: { error: error.message } };
     throw error;
