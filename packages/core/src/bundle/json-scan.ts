@@ -1,35 +1,14 @@
 /**
  * Reads an evidence bundle's JSON text as a stream of bytes, without holding it whole: the top-level
  * object's members one by one, and the elements of its `events` array one at a time. Each piece is
- * delimited here (brackets counted outside strings) and then read by parseStrictJson, wrapped in as
- * many brackets as it is deep in the document, so what is accepted, refused (a duplicate member name
- * at any depth, bad escapes, nesting beyond the limit) and the values produced are exactly those of
- * parseStrictJson on the whole text. Only ASCII bytes delimit, and UTF-8 never uses them inside a
- * multi-byte character, so each piece decodes as it would within the whole.
+ * delimited here (brackets counted outside strings, json-bytes.ts) and parsed as parseStrictJson
+ * would parse it inside the whole text (json-pieces.ts), so what is accepted, refused and produced is
+ * exactly what parseStrictJson gives for the whole.
  */
-import { FactoError } from '../errors.js';
-import { parseStrictJson } from '../strict-json.js';
+import { BundleSyntaxError, parseEvent, parsePiece } from './json-pieces.js';
+import { CLOSE_BRACE, CLOSE_BRACKET, COLON, COMMA, endsEscaped, isSpace, OPEN_BRACE, OPEN_BRACKET, QUOTE, stringEnd, valueEnd } from './json-bytes.js';
 
-const QUOTE = 0x22;
-const BACKSLASH = 0x5c;
-const OPEN_BRACE = 0x7b;
-const CLOSE_BRACE = 0x7d;
-const OPEN_BRACKET = 0x5b;
-const CLOSE_BRACKET = 0x5d;
-const COMMA = 0x2c;
-const COLON = 0x3a;
-
-const isSpace = (byte: number) => byte === 0x20 || byte === 0x09 || byte === 0x0a || byte === 0x0d;
-
-// ignoreBOM: a U+FEFF inside the text is a character, as it is for a reader of the whole text.
-const decoder = new TextDecoder('utf-8', { ignoreBOM: true });
-
-export class BundleSyntaxError extends FactoError {
-  constructor(message: string) {
-    super('invalid_argument', message);
-    this.name = 'BundleSyntaxError';
-  }
-}
+export { BundleSyntaxError } from './json-pieces.js';
 
 /** A cursor over a stream of byte chunks, one byte at a time, reading a chunk only when it needs one. */
 class ByteCursor {
@@ -185,132 +164,6 @@ class ByteCursor {
     }
     return joined;
   }
-}
-
-/**
- * The index of the quote that ends a string whose text continues at `from` (the byte at `from` is
- * escaped when `escaped`), or -1 when the string runs past the chunk. A quote ends the string unless
- * an odd run of backslashes precedes it.
- */
-function stringEnd(chunk: Uint8Array, from: number, escaped: boolean): number {
-  const start = escaped ? from + 1 : from;
-  for (let search = start; ; ) {
-    const quote = chunk.indexOf(QUOTE, search);
-    if (quote === -1) return -1;
-    let backslashes = 0;
-    while (quote - backslashes - 1 >= start && chunk[quote - backslashes - 1] === BACKSLASH) backslashes++;
-    if (backslashes % 2 === 0) return quote;
-    search = quote + 1;
-  }
-}
-
-/** The index just after the JSON value starting at `from` if it ends inside the chunk, else -1 (delimiting only). */
-function valueEnd(chunk: Uint8Array, from: number): number {
-  const first = chunk[from]!;
-  if (first === QUOTE) {
-    const end = stringEnd(chunk, from + 1, false);
-    return end === -1 ? -1 : end + 1;
-  }
-  if (first !== OPEN_BRACE && first !== OPEN_BRACKET) {
-    for (let index = from; index < chunk.length; index++) {
-      const byte = chunk[index]!;
-      if (isSpace(byte) || byte === COMMA || byte === CLOSE_BRACKET || byte === CLOSE_BRACE) return index;
-    }
-    return -1;
-  }
-  let depth = 0;
-  for (let index = from; index < chunk.length; index++) {
-    const byte = chunk[index]!;
-    if (byte === QUOTE) {
-      const end = stringEnd(chunk, index + 1, false);
-      if (end === -1) return -1;
-      index = end;
-    } else if (byte === OPEN_BRACE || byte === OPEN_BRACKET) depth++;
-    else if (byte === CLOSE_BRACE || byte === CLOSE_BRACKET) {
-      depth--;
-      if (depth === 0) return index + 1;
-    }
-  }
-  return -1;
-}
-
-/** Whether the string text from `start` to the chunk's end leaves the next byte escaped (an odd run of trailing backslashes). */
-function endsEscaped(chunk: Uint8Array, start: number): boolean {
-  let backslashes = 0;
-  while (chunk.length - backslashes - 1 >= start && chunk[chunk.length - backslashes - 1] === BACKSLASH) backslashes++;
-  return backslashes % 2 === 1;
-}
-
-/** Parses a piece found at `depth` in the document exactly as parseStrictJson would have inside it. */
-function parsePiece(bytes: Uint8Array, depth: number, where: string): unknown {
-  const text = decoder.decode(bytes);
-  try {
-    let value = parseStrictJson('['.repeat(depth) + text + ']'.repeat(depth));
-    for (let level = 0; level < depth; level++) value = (value as unknown[])[0];
-    return value;
-  } catch (error) {
-    throw new BundleSyntaxError(`${where}: ${(error as Error).message}`);
-  }
-}
-
-/** parseStrictJson reads a literal in a 400-character window: a longer one is refused. */
-const LONGEST_LITERAL = 400;
-/** Deeper than this, the fast path leaves the verdict to parseStrictJson (whose limit is 512). */
-const FAST_DEPTH = 500;
-
-const isLiteralByte = (byte: number) => (byte >= 0x30 && byte <= 0x39) || byte === 0x2d || byte === 0x2b || byte === 0x2e || byte === 0x65 || byte === 0x45;
-
-/** Members (colons outside strings), the deepest bracket nesting and the longest literal of a piece's bytes. */
-function shapeOf(bytes: Uint8Array): { members: number; depth: number; literal: number } {
-  let members = 0;
-  let depth = 0;
-  let deepest = 0;
-  let run = 0;
-  let literal = 0;
-  for (let index = 0; index < bytes.length; index++) {
-    const byte = bytes[index]!;
-    if (isLiteralByte(byte)) {
-      literal = Math.max(literal, ++run);
-      continue;
-    }
-    run = 0;
-    if (byte === QUOTE) {
-      const end = stringEnd(bytes, index + 1, false);
-      if (end === -1) break;
-      index = end;
-    } else if (byte === COLON) members++;
-    else if (byte === OPEN_BRACE || byte === OPEN_BRACKET) deepest = Math.max(deepest, ++depth);
-    else if (byte === CLOSE_BRACE || byte === CLOSE_BRACKET) depth--;
-  }
-  return { members, depth: deepest, literal };
-}
-
-/** Own keys of every object in a parsed value. */
-function keyCount(value: unknown): number {
-  if (typeof value !== 'object' || value === null) return 0;
-  let count = 0;
-  if (Array.isArray(value)) for (const item of value) count += keyCount(item);
-  else for (const key of Object.keys(value)) count += 1 + keyCount((value as Record<string, unknown>)[key]);
-  return count;
-}
-
-/**
- * An event, parsed as parseStrictJson would parse it inside the bundle, faster: JSON.parse reads the
- * RFC 8259 grammar parseStrictJson checks, and a member count equal to the keys it produced means no
- * name was repeated. Whatever parseStrictJson refuses besides (a repeated name, nesting beyond its
- * limit, a literal too long) fails these checks, and parseStrictJson itself gives the verdict.
- */
-function parseEvent(bytes: Uint8Array, where: string): unknown {
-  const shape = shapeOf(bytes);
-  if (shape.depth <= FAST_DEPTH && shape.literal <= LONGEST_LITERAL) {
-    try {
-      const value: unknown = JSON.parse(decoder.decode(bytes));
-      if (keyCount(value) === shape.members) return value;
-    } catch {
-      // Not JSON: parseStrictJson says where and why.
-    }
-  }
-  return parsePiece(bytes, 2, where);
 }
 
 export interface BundleMembers {
