@@ -9,7 +9,7 @@ import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { publicKeyToPem } from '@facto/core';
-import { afterEach, expect, vi } from 'vitest';
+import { afterEach, expect } from 'vitest';
 import type { TestCollector } from '../support/collector.js';
 import { otlpJson, type TestAgent } from '../support/signed-spans.js';
 
@@ -121,9 +121,4 @@ export function publicKeyFile(directory: string, agent: TestAgent): string {
 
 export async function logKeyOf(collector: TestCollector): Promise<string> {
   return ((await collector.json('/v1/log')) as { verifier_key: string }).verifier_key;
-}
-
-/** Waits until the collector has committed `treeSize` leaves. */
-export async function committed(collector: TestCollector, treeSize: number): Promise<void> {
-  await vi.waitFor(async () => expect(((await collector.json('/v1/log')) as { tree_size: number }).tree_size).toBe(treeSize));
 }

@@ -58,6 +58,16 @@ describe('facto verify --endpoint', () => {
     expect(next.stdout).toMatch(/consistency  tree size 6 \(audit of .*\) to 8: proven/);
   });
 
+  it('accounts for erasure entries among the leaves, and still recomputes the signed root', async () => {
+    const erased = await collector.post('/v1/admin/erase', JSON.stringify({ facto_ids: [spans[3]!.factoId], reason: 'GDPR Art. 17 request 12' }));
+    expect(erased.status).toBe(200);
+    await collector.get('/v1/proofs/inclusion?leaf_index=6');
+    const result = await audit();
+    expect(result.code).toBe(0);
+    expect(result.stdout).toContain('leaves       7 of 7 accounted for (6 events, 1 erasure entry)');
+    expect(result.stdout).toContain('merkle root  recomputed from the leaves: matches the signed root');
+  });
+
   it('names both an edited row and a deleted row of the SQLite file', async () => {
     const database = new Database(collector.config.db);
     database.prepare('UPDATE events SET record_json = replace(record_json, ?, ?) WHERE facto_id = ?').run('"name":"tool.call"', '"name":"tool.refund"', spans[1]!.factoId);

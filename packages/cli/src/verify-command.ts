@@ -18,7 +18,7 @@ With BUNDLE: verifies an evidence bundle (from facto export) offline, trusting n
 given here: every record's hash and signature, every inclusion proof against the signed checkpoint,
 every chain against its signed statement (a removed, reordered, duplicated or re-signed event, a
 truncated chain, a checkpoint from another log, a removed erasure entry all fail), and the signed
-manifest. The file is read as a stream, never whole.
+manifest. BUNDLE is a file: it is read as a stream, twice, never whole.
 
 Without BUNDLE: audits a live collector as a monitor would. Opens its latest checkpoint with the log
 key; checks every event's hash, signature and content here; walks every chain; recomputes the Merkle

@@ -166,7 +166,7 @@ export async function auditCollector(client: CollectorClient, options: LiveAudit
     `  consistency  ${state === undefined ? `no earlier checkpoint to compare with${options.statePath === undefined ? ' (keep one with --state FILE)' : ''}` : `tree size ${state.tree_size} (audit of ${state.audited_at}) to ${treeSize}: ${consistent ? 'proven' : 'NOT proven'}`}`,
     `  events       ${counted(checked, 'event')} checked: ${checked - failed} verified, ${failed} failed (agent keys ${keys.source === 'pinned' ? 'given' : 'from the registry'})`,
     options.agent === undefined
-      ? `  leaves       ${count(leaves.events + leaves.erasures)} of ${count(treeSize)} accounted for (${leaves.events} events, ${leaves.erasures} erasure entries${leaves.missing > 0 ? `, ${leaves.missing} missing` : ''})`
+      ? `  leaves       ${count(leaves.events + leaves.erasures)} of ${count(treeSize)} accounted for (${counted(leaves.events, 'event')}, ${counted(leaves.erasures, 'erasure entry', 'erasure entries')}${leaves.missing > 0 ? `, ${leaves.missing} missing` : ''})`
       : `  inclusion    each event proven into the signed tree`,
     options.agent === undefined ? `  merkle root  ${rootMatches === undefined ? 'could not be recomputed' : rootMatches ? 'recomputed from the leaves: matches the signed root' : 'recomputed from the leaves: DIFFERS from the signed root'}` : undefined,
     `  chains       ${counted(chains.length, 'chain')} checked: ${intact} intact${chains.length > intact ? `, ${chains.length - intact} not` : ''}`,
