@@ -24,7 +24,8 @@ from its security incidents). Reconnects by itself, continuing after the last li
 
   --agent ID       Only this agent's events.
   --chain ID       Only this chain.
-  --action TYPE    Only this action type (chat, execute_tool, ...).
+  --action TYPE    Only events of this action type (chat, execute_tool, ...); incidents have none,
+                   so they still show unless --no-incidents.
   --since TIME     Start with the events received from this time (RFC 3339, ms since the epoch, or a
                    duration back from now: 90s, 15m, 2h, 7d). Default: from now on.
   --after LEAF     Start after the event at this Merkle leaf index (as a previous tail printed it).
