@@ -102,6 +102,7 @@ Try:
   curl -s '${collector.url}/v1/chains/demo-refund-agent'
   curl -s '${collector.url}/v1/checkpoints/latest'
   curl -s '${collector.url}/metrics' | grep facto_
+  node examples/tamper-demo.mjs   (edits a row of the database and deletes another: facto verify names both)
 Ctrl-C to stop.`);
 
 if (!verdict.ok || tamperVerdict.ok) process.exitCode = 1;

@@ -1,8 +1,12 @@
 /**
- * Builds an evidence bundle (docs/spec.md section 13): a checkpoint signed now, the selected events
- * with their inclusion proofs against it, the agent keys they were signed with, and one signed chain
- * statement per chain, which makes a bundle with the newest events of a chain removed fail to verify.
+ * Streams an evidence bundle (docs/spec.md section 13): a checkpoint signed now, the selected events
+ * with their inclusion proofs against it, the agent keys they were signed with, one signed chain
+ * statement per chain (which makes a bundle with the newest events of a chain removed fail to
+ * verify), the erasure entries naming its events, and the signed export manifest.
  *
+ * The bundle is written while it is read, a page of events at a time, so an export of any size holds
+ * one page in memory plus a few bits per seq of each chain (chain-tally.ts): the members that depend
+ * on every event (keys, statements, erasures, manifest) come after `events`, which JSON allows.
  * Events committed after the checkpoint are left out (no proof against it exists). Within each chain
  * the stored events between the first and last selected seq are added when a time window cut through
  * them (events can arrive out of seq order), so a chain's range in the bundle has no holes the log
@@ -16,164 +20,197 @@ import {
   toHex,
   type BundleChain,
   type BundleErasure,
-  type BundleEvent,
   type BundleKey,
-  type ContentDisclosure,
   type ErasureEntry,
-  type EvidenceBundle,
-  type FactoRecord,
 } from '@facto/core';
 import type { CollectorContext } from '../context.js';
-import type { StoredEvent } from '../store/types.js';
+import type { ChainSummary, StoredEvent } from '../store/types.js';
+import { ChainTallies, type ChainTally } from './chain-tally.js';
 import { filtersToQuery, type EventFilters } from './event-filters.js';
-import { badRequest } from './query-parameters.js';
 
-/** The most events one bundle holds; a larger export must be narrowed (by chain or time). */
-export const MAX_BUNDLE_EVENTS = 10_000;
+/** Events read from the store, and written out, at a time. */
+const DEFAULT_PAGE_SIZE = 500;
 /** The most missing seqs of one chain looked up to complete its range. */
 const MAX_FILL_LOOKUP = 100_000;
 
-function tooMany(maxEvents: number): Error {
-  return badRequest(`the export would hold more than ${maxEvents} events; narrow it with agent_id, chain_id, since or until`);
+export interface EvidenceBundleStream {
+  /** The tree size of the checkpoint every proof in the bundle refers to. */
+  readonly treeSize: number;
+  /** Stored events of the chains the export can touch: an upper bound on its events, for progress. */
+  readonly estimatedEvents: number;
+  /** The bundle's JSON text, UTF-8. */
+  readonly chunks: AsyncIterable<Uint8Array>;
 }
 
-/** Groups events by chain, each group sorted by seq. */
-function byChain(events: readonly StoredEvent[]): Map<string, StoredEvent[]> {
-  const chains = new Map<string, StoredEvent[]>();
-  for (const event of events) {
-    const key = chainKey(event.agentId, event.chainId);
-    chains.set(key, [...(chains.get(key) ?? []), event]);
-  }
-  for (const list of chains.values()) list.sort((left, right) => left.seq - right.seq || left.leafIndex - right.leafIndex);
-  return chains;
+export interface EvidenceBundleOptions {
+  readonly pageSize?: number;
 }
 
 /**
- * Stored events of each chain that the selection missed: between the chain's first and last selected
- * seq, and, when the export has no `since` (a chain from its start), from seq 0.
+ * Signs the checkpoint and reads the chain summaries first, so that what can fail early fails before
+ * a status line is sent; the events follow as the returned stream is read.
  */
-async function fillChainRanges(context: CollectorContext, selected: StoredEvent[], treeSize: number, fromStart: boolean): Promise<StoredEvent[]> {
-  const added: StoredEvent[] = [];
-  for (const events of byChain(selected).values()) {
-    const present = new Set(events.map((event) => event.seq));
-    const first = fromStart ? 0 : events[0]!.seq;
-    const last = events[events.length - 1]!.seq;
-    // A long run of seqs the signer declared dropped is not stored anyway: not worth a lookup.
-    if (last - first + 1 - present.size > MAX_FILL_LOOKUP) continue;
-    const missing: number[] = [];
-    for (let seq = first; seq <= last; seq++) if (!present.has(seq)) missing.push(seq);
-    if (missing.length === 0) continue;
-    const found = await context.store.getChainEvents(events[0]!.agentId, events[0]!.chainId, missing);
-    added.push(...found.filter((event) => event.leafIndex < treeSize));
-  }
-  return added;
-}
-
-/** The chain's head (highest seq) as of the checkpoint, ignoring anything committed after it. */
-async function headAt(context: CollectorContext, agentId: string, chainId: string, treeSize: number): Promise<{ seq: number; hash: string }> {
-  const [summary] = await context.store.listChains(agentId).then((chains) => chains.filter((chain) => chain.chainId === chainId));
-  if (summary !== undefined) {
-    const atHead = await context.store.getChainEvents(agentId, chainId, [summary.headSeq]);
-    const first = atHead.find((event) => event.leafIndex < treeSize);
-    if (first !== undefined) return { seq: first.seq, hash: first.hash };
-  }
-  // Rare: the chain grew between the checkpoint and now. Walk it once to find the head it had.
-  const before = (await context.store.listChain(agentId, chainId)).filter((event) => event.leafIndex < treeSize);
-  const head = before.reduce((best, event) => (event.seq > best.seq ? event : best), before[0]!);
-  return { seq: head.seq, hash: head.hash };
-}
-
-async function chainStatements(context: CollectorContext, events: readonly StoredEvent[], treeSize: number): Promise<BundleChain[]> {
-  const statements: BundleChain[] = [];
-  for (const chain of byChain(events).values()) {
-    const { agentId, chainId } = chain[0]!;
-    const head = await headAt(context, agentId, chainId, treeSize);
-    const text = formatChainStatement({
-      origin: context.log.key.origin,
-      agentId,
-      chainId,
-      firstSeq: chain[0]!.seq,
-      lastSeq: chain[chain.length - 1]!.seq,
-      count: new Set(chain.map((event) => event.seq)).size,
-      headSeq: head.seq,
-      headHash: head.hash,
-      treeSize,
-    });
-    statements.push({ agent_id: agentId, chain_id: chainId, statement: context.log.signNote(text) });
-  }
-  return statements;
-}
-
-/** The erasure entries that name events of the export, so a verifier can tell erased from withheld content. */
-async function erasureEntries(context: CollectorContext, events: readonly StoredEvent[], treeSize: number): Promise<BundleErasure[]> {
-  const leaves = [...new Set(events.flatMap((event) => (event.erasedBy !== null && event.erasedBy < treeSize ? [event.erasedBy] : [])))].sort((left, right) => left - right);
-  const erasures: BundleErasure[] = [];
-  for (const leafIndex of leaves) {
-    const entry = await context.store.getLogEntry(leafIndex);
-    if (entry === null || entry.kind !== 'erasure') continue;
-    const proof = await context.log.inclusionProof(leafIndex, treeSize);
-    erasures.push({ leaf_index: leafIndex, entry: JSON.parse(entry.entryJson) as ErasureEntry, hash: entry.hash, signature: entry.signature, inclusion_proof: proof.map(toHex) });
-  }
-  return erasures;
-}
-
-async function bundleKeys(context: CollectorContext, events: readonly StoredEvent[]): Promise<BundleKey[]> {
-  const used = new Set(events.map((event) => event.keyId));
-  const keys = await context.store.listKeys();
-  return keys.filter((key) => used.has(key.keyId)).map((key) => ({ agent_id: key.agentId, key_id: key.keyId, public_key: key.publicKey }));
-}
-
-/** The bundle and the tree size of the checkpoint it was built against. */
-export async function buildEvidenceBundle(context: CollectorContext, filters: EventFilters, maxEvents = MAX_BUNDLE_EVENTS): Promise<{ bundle: EvidenceBundle; treeSize: number }> {
+export async function openEvidenceBundle(context: CollectorContext, filters: EventFilters, options: EvidenceBundleOptions = {}): Promise<EvidenceBundleStream> {
   const checkpoint = await context.log.checkpoint();
-  const treeSize = checkpoint.treeSize;
-  // One more than the cap tells an export that fits from one that does not.
-  const found = await context.store.queryEvents({ ...filters, order: 'asc', limit: maxEvents + 1 });
-  if (found.length > maxEvents) throw tooMany(maxEvents);
-  const selected = found.filter((event) => event.leafIndex < treeSize);
-  const events = [...selected, ...(await fillChainRanges(context, selected, treeSize, filters.since === undefined))].sort((left, right) => left.leafIndex - right.leafIndex);
-  if (events.length > maxEvents) throw tooMany(maxEvents);
-  const erasures = await erasureEntries(context, events, treeSize);
+  const summaries = (await context.store.listChains(filters.agentId)).filter((summary) => filters.chainId === undefined || summary.chainId === filters.chainId);
+  const estimatedEvents = summaries.reduce((total, summary) => total + summary.count, 0);
+  const writer = new BundleWriter(context, filters, checkpoint.treeSize, new Map(summaries.map((summary) => [chainKey(summary.agentId, summary.chainId), summary])), options.pageSize ?? DEFAULT_PAGE_SIZE);
+  return { treeSize: checkpoint.treeSize, estimatedEvents, chunks: encode(writer.write(checkpoint.note)) };
+}
 
-  const bundleEvents: BundleEvent[] = [];
-  for (const event of events) {
-    const proof = await context.log.inclusionProof(event.leafIndex, treeSize);
-    bundleEvents.push({
-      leaf_index: event.leafIndex,
-      record: JSON.parse(event.recordJson) as FactoRecord,
-      hash: event.hash,
-      signature: event.signature,
-      inclusion_proof: proof.map(toHex),
-      disclosures: JSON.parse(event.disclosuresJson) as ContentDisclosure[],
-    });
+async function* encode(parts: AsyncIterable<string>): AsyncIterable<Uint8Array> {
+  for await (const part of parts) yield Buffer.from(part, 'utf8');
+}
+
+class BundleWriter {
+  readonly #tallies = new ChainTallies();
+  readonly #keyIds = new Set<string>();
+  readonly #erasureLeaves = new Set<number>();
+  #events = 0;
+
+  constructor(
+    readonly context: CollectorContext,
+    readonly filters: EventFilters,
+    readonly treeSize: number,
+    readonly summaries: ReadonlyMap<string, ChainSummary>,
+    readonly pageSize: number,
+  ) {}
+
+  async *write(checkpointNote: string): AsyncIterable<string> {
+    const { context, filters } = this;
+    const query = filtersToQuery(filters);
+    yield `{"format":${JSON.stringify(BUNDLE_FORMAT)},"log_key":${JSON.stringify(context.log.key.verifierKey)},"checkpoint":${JSON.stringify(checkpointNote)},"query":${JSON.stringify(query)},"events":[`;
+    for await (const page of this.#selected()) yield await this.#eventsText(page);
+    if (filters.since !== undefined || filters.until !== undefined) {
+      for (const tally of [...this.#tallies.values()]) for await (const page of this.#missingFrom(tally)) yield await this.#eventsText(page);
+    }
+    const keys = await this.#keys();
+    const chains = await this.#statements();
+    const erasures = await this.#erasures();
+    const manifest = context.log.signNote(
+      formatExportManifest({
+        origin: context.log.key.origin,
+        treeSize: this.treeSize,
+        query,
+        events: this.#events,
+        erasures: erasures.length,
+        chains: [...this.#tallies.values()].map((tally) => ({ agentId: tally.agentId, chainId: tally.chainId, count: tally.seqs.count })),
+      }),
+    );
+    yield `\n],"keys":${JSON.stringify(keys)},"chains":${JSON.stringify(chains)}${erasures.length > 0 ? `,"erasures":${JSON.stringify(erasures)}` : ''},"manifest":${JSON.stringify(manifest)}}\n`;
   }
-  const query = filtersToQuery(filters);
-  const counts = new Map<string, { agentId: string; chainId: string; seqs: Set<number> }>();
-  for (const event of events) {
-    const key = chainKey(event.agentId, event.chainId);
-    const entry = counts.get(key) ?? { agentId: event.agentId, chainId: event.chainId, seqs: new Set<number>() };
-    counts.set(key, { ...entry, seqs: entry.seqs.add(event.seq) });
+
+  /** The events matching the filters inside the checkpoint, in log order, a page at a time. */
+  async *#selected(): AsyncIterable<StoredEvent[]> {
+    const { agentId, chainId, since, until } = this.filters;
+    let afterLeafIndex: number | undefined;
+    for (;;) {
+      const page = await this.context.store.queryEvents({ agentId, chainId, since, until, order: 'asc', limit: this.pageSize, afterLeafIndex });
+      const inside = page.filter((event) => event.leafIndex < this.treeSize);
+      if (inside.length > 0) yield inside;
+      // Ascending: once one event is past the checkpoint, all later ones are.
+      if (page.length < this.pageSize || inside.length < page.length) return;
+      afterLeafIndex = page[page.length - 1]!.leafIndex;
+    }
   }
-  const manifest = context.log.signNote(
-    formatExportManifest({
-      origin: context.log.key.origin,
-      treeSize,
-      query,
-      events: events.length,
-      erasures: erasures.length,
-      chains: [...counts.values()].map(({ agentId, chainId, seqs }) => ({ agentId, chainId, count: seqs.size })),
-    }),
-  );
-  const bundle: EvidenceBundle = {
-    format: BUNDLE_FORMAT,
-    log_key: context.log.key.verifierKey,
-    checkpoint: checkpoint.note,
-    keys: await bundleKeys(context, events),
-    events: bundleEvents,
-    chains: await chainStatements(context, events, treeSize),
-    ...(erasures.length > 0 ? { erasures } : {}),
-    manifest,
-    query,
-  };
-  return { bundle, treeSize };
+
+  /** Stored events of the chain that the time window missed, between its first and last selected seq (from 0 without `since`). */
+  async *#missingFrom(tally: ChainTally): AsyncIterable<StoredEvent[]> {
+    const first = this.filters.since === undefined ? 0 : tally.firstSeq;
+    const last = tally.lastSeq;
+    // A long run of seqs the signer declared dropped is not stored anyway: not worth a lookup.
+    if (last - first + 1 - tally.seqs.count > MAX_FILL_LOOKUP) return;
+    let batch: number[] = [];
+    const lookUp = async () => {
+      const found = await this.context.store.getChainEvents(tally.agentId, tally.chainId, batch);
+      batch = [];
+      return found.filter((event) => event.leafIndex < this.treeSize);
+    };
+    for (let seq = first; seq <= last; seq++) {
+      if (tally.seqs.has(seq)) continue;
+      batch.push(seq);
+      if (batch.length === this.pageSize) yield await lookUp();
+    }
+    if (batch.length > 0) yield await lookUp();
+  }
+
+  async #eventsText(events: readonly StoredEvent[]): Promise<string> {
+    const lines: string[] = [];
+    for (const event of events) {
+      const proof = await this.context.log.inclusionProof(event.leafIndex, this.treeSize);
+      // Parsed and written again rather than spliced: what the store holds cannot break the bundle's JSON.
+      const line = JSON.stringify({
+        leaf_index: event.leafIndex,
+        record: JSON.parse(event.recordJson),
+        hash: event.hash,
+        signature: event.signature,
+        inclusion_proof: proof.map(toHex),
+        disclosures: JSON.parse(event.disclosuresJson),
+      });
+      // One event per line: a reader can count them as they arrive.
+      lines.push(`${this.#events === 0 ? '' : ','}\n${line}`);
+      this.#events++;
+      this.#tallies.add(event);
+      this.#keyIds.add(event.keyId);
+      if (event.erasedBy !== null && event.erasedBy < this.treeSize) this.#erasureLeaves.add(event.erasedBy);
+    }
+    return lines.join('');
+  }
+
+  async #keys(): Promise<BundleKey[]> {
+    const keys = await this.context.store.listKeys();
+    return keys.filter((key) => this.#keyIds.has(key.keyId)).map((key) => ({ agent_id: key.agentId, key_id: key.keyId, public_key: key.publicKey }));
+  }
+
+  async #statements(): Promise<BundleChain[]> {
+    const statements: BundleChain[] = [];
+    for (const tally of this.#tallies.values()) {
+      const head = await this.#headAt(tally);
+      const text = formatChainStatement({
+        origin: this.context.log.key.origin,
+        agentId: tally.agentId,
+        chainId: tally.chainId,
+        firstSeq: tally.firstSeq,
+        lastSeq: tally.lastSeq,
+        count: tally.seqs.count,
+        headSeq: head.seq,
+        headHash: head.hash,
+        treeSize: this.treeSize,
+      });
+      statements.push({ agent_id: tally.agentId, chain_id: tally.chainId, statement: this.context.log.signNote(text) });
+    }
+    return statements;
+  }
+
+  /** The chain's head (highest seq) as of the checkpoint, ignoring anything committed after it. */
+  async #headAt(tally: ChainTally): Promise<{ seq: number; hash: string }> {
+    const { store } = this.context;
+    const summary = this.summaries.get(chainKey(tally.agentId, tally.chainId));
+    if (summary !== undefined) {
+      const atHead = (await store.getChainEvents(tally.agentId, tally.chainId, [summary.headSeq])).find((event) => event.leafIndex < this.treeSize);
+      if (atHead !== undefined) return { seq: atHead.seq, hash: atHead.hash };
+    }
+    // Rare: the chain grew between the checkpoint and now. Walk its older events once, a page at a time.
+    let head: StoredEvent | undefined;
+    let afterLeafIndex = this.treeSize;
+    for (;;) {
+      const page = await store.queryEvents({ agentId: tally.agentId, chainId: tally.chainId, order: 'desc', limit: this.pageSize, afterLeafIndex });
+      for (const event of page) if (head === undefined || event.seq > head.seq) head = event;
+      if (page.length < this.pageSize) break;
+      afterLeafIndex = page[page.length - 1]!.leafIndex;
+    }
+    return { seq: head!.seq, hash: head!.hash };
+  }
+
+  /** The erasure entries that name events of the export, so a verifier can tell erased from withheld content. */
+  async #erasures(): Promise<BundleErasure[]> {
+    const erasures: BundleErasure[] = [];
+    for (const leafIndex of [...this.#erasureLeaves].sort((left, right) => left - right)) {
+      const entry = await this.context.store.getLogEntry(leafIndex);
+      if (entry === null || entry.kind !== 'erasure') continue;
+      const proof = await this.context.log.inclusionProof(leafIndex, this.treeSize);
+      erasures.push({ leaf_index: leafIndex, entry: JSON.parse(entry.entryJson) as ErasureEntry, hash: entry.hash, signature: entry.signature, inclusion_proof: proof.map(toHex) });
+    }
+    return erasures;
+  }
 }

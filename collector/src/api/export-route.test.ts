@@ -1,7 +1,7 @@
 import { generateKeyPair, signCheckpoint, verifyBundle, type EvidenceBundle } from '@facto/core';
 import { describe, expect, it, vi } from 'vitest';
 import { ingestSpans, useApiFixture, type ApiFixture, type TestAgent } from '../test-helpers/api-fixture.js';
-import { buildEvidenceBundle } from './evidence-bundle.js';
+import { openEvidenceBundle } from './evidence-bundle.js';
 
 let fixture: ApiFixture;
 let alice: TestAgent;
@@ -35,7 +35,7 @@ describe('GET /v1/export', () => {
   it('exports a bundle that verifies offline, as an attachment named after its tree size', async () => {
     await seed();
     const response = await fixture.call('GET', '/v1/export');
-    expect(response.headers).toEqual({ 'content-type': 'application/json', 'content-disposition': 'attachment; filename="facto-bundle-10.json"', 'content-length': String(Buffer.byteLength(JSON.stringify(response.body))) });
+    expect(response.headers).toEqual({ 'content-type': 'application/json', 'content-disposition': 'attachment; filename="facto-bundle-10.json"', 'facto-export-estimate': '10' });
     const bundle = response.body as EvidenceBundle;
     expect(bundle.format).toBe('facto.bundle.v1');
     expect(bundle.log_key).toBe(fixture.context.log.key.verifierKey);
@@ -76,10 +76,25 @@ describe('GET /v1/export', () => {
     expect(verifyBundle(bundle, trusted()).ok).toBe(true);
   });
 
-  it('asks to narrow an export beyond the cap', async () => {
+  it('reads the store a page at a time as the bundle is read, with no cap on its size', async () => {
     await seed();
-    await expect(buildEvidenceBundle(fixture.context, {}, 9)).rejects.toThrow(/more than 9 events; narrow it with agent_id, chain_id, since or until/);
-    expect((await buildEvidenceBundle(fixture.context, {}, 10)).bundle.events).toHaveLength(10);
+    const queryEvents = vi.spyOn(fixture.context.store, 'queryEvents');
+    const { chunks, estimatedEvents } = await openEvidenceBundle(fixture.context, {}, { pageSize: 3 });
+    expect(estimatedEvents).toBe(10);
+    const reader = chunks[Symbol.asyncIterator]();
+    const head = new TextDecoder().decode((await reader.next()).value);
+    expect(head).toMatch(/^\{"format":"facto.bundle.v1","log_key":.*"events":\[$/);
+    expect(queryEvents).not.toHaveBeenCalled();
+    const firstPage = new TextDecoder().decode((await reader.next()).value);
+    // One page read, one page written: the other seven events are still in the store only.
+    expect(queryEvents).toHaveBeenCalledTimes(1);
+    expect(firstPage.split('\n').filter((line) => line.startsWith('{"leaf_index"'))).toHaveLength(3);
+    let rest = '';
+    for (let next = await reader.next(); next.done !== true; next = await reader.next()) rest += new TextDecoder().decode(next.value);
+    const bundle = JSON.parse(head + firstPage + rest) as EvidenceBundle;
+    expect(bundle.events).toHaveLength(10);
+    expect(queryEvents).toHaveBeenCalledTimes(4);
+    expect(verifyBundle(bundle, trusted()).ok).toBe(true);
   });
 
   it.each([

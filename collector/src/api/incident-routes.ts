@@ -43,7 +43,8 @@ function parseEvidence(text: string): unknown {
   }
 }
 
-function incidentToJson(incident: Incident) {
+/** An incident as the API shows it (also on the event stream). */
+export function incidentToJson(incident: Incident) {
   return {
     id: incident.id,
     kind: incident.kind,

@@ -1,5 +1,5 @@
 /**
- * The collector's query, proof, verification, export and admin API (docs/api.md), composed from one
+ * The collector's query, event stream, proof, verification, export and admin API (docs/api.md), composed from one
  * file per concern. Handlers validate every input and throw HttpError for client errors; the server
  * (http/server.ts) turns those, and store failures, into status codes.
  */
@@ -13,6 +13,7 @@ import { incidentRoutes } from './incident-routes.js';
 import { keyRoutes } from './key-routes.js';
 import { logRoutes } from './log-routes.js';
 import { proofRoutes } from './proof-routes.js';
+import { streamRoutes } from './stream-route.js';
 import { verifyRoutes } from './verify-route.js';
 
 export function apiRoutes(context: CollectorContext): Route[] {
@@ -26,6 +27,7 @@ export function apiRoutes(context: CollectorContext): Route[] {
     ...incidentRoutes(context),
     ...keyRoutes(context),
     ...eraseRoutes(context),
+    ...streamRoutes(context),
   ];
 }
 

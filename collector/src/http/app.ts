@@ -17,11 +17,12 @@ import type { Logger } from '../ops/logger.js';
 import { StoreConflictError, StoreRefusedError, StoreUnavailableError } from '../store/errors.js';
 import { HttpError, json, type Access, type HttpResponse, type Route } from './types.js';
 
-/** A response ready for the socket: lower-case headers, the body as bytes. */
+/** A response ready for the socket: lower-case headers, the body as bytes, or a stream of them (then `body` is empty). */
 export interface PreparedResponse {
   readonly status: number;
   readonly headers: Record<string, string>;
   readonly body: Uint8Array;
+  readonly stream?: AsyncIterable<Uint8Array>;
 }
 
 /** What is known of a request before its body: method, target and headers (lower-case names). */
@@ -44,10 +45,10 @@ export interface RouteMatch {
 export interface App {
   /** Routing and authorisation from the head alone: a match to read the body for, or the answer. */
   route(head: RequestHead): RouteMatch | PreparedResponse;
-  /** Runs a matched route on its body. Never throws: every failure is a response. */
-  handle(match: RouteMatch, body: Uint8Array): Promise<PreparedResponse>;
+  /** Runs a matched route on its body; `signal` aborts when the client leaves. Never throws: every failure is a response. */
+  handle(match: RouteMatch, body: Uint8Array, signal?: AbortSignal): Promise<PreparedResponse>;
   /** Both steps at once: one request through the whole dispatch, for tests and other adapters. */
-  request(method: string, target: string, init?: { headers?: Record<string, string>; body?: Uint8Array | string }): Promise<PreparedResponse>;
+  request(method: string, target: string, init?: { headers?: Record<string, string>; body?: Uint8Array | string; signal?: AbortSignal }): Promise<PreparedResponse>;
   /** Turns any failure into its response (the adapter's own failures, such as a body over the limit). */
   fail(error: unknown): PreparedResponse;
 }
@@ -76,7 +77,7 @@ export function createApp(options: { readonly routes: readonly Route[]; readonly
     }
   };
 
-  const handle = async (match: RouteMatch, body: Uint8Array): Promise<PreparedResponse> => {
+  const handle = async (match: RouteMatch, body: Uint8Array, signal?: AbortSignal): Promise<PreparedResponse> => {
     const { head, route: matched, url, params } = match;
     // The slot is taken for the work only, never while a body is on the wire: a slow client must
     // not keep a fast one out. At the limit the answer is immediate, as a queue would only hold memory.
@@ -86,7 +87,7 @@ export function createApp(options: { readonly routes: readonly Route[]; readonly
     }
     if (limited) ingestInFlight++;
     try {
-      return prepare(await matched.handler({ method: head.method, url, headers: head.headers, params, body, remoteAddress: head.remoteAddress }));
+      return prepare(await matched.handler({ method: head.method, url, headers: head.headers, params, body, remoteAddress: head.remoteAddress, signal }));
     } catch (error) {
       return fail(error);
     } finally {
@@ -103,7 +104,7 @@ export function createApp(options: { readonly routes: readonly Route[]; readonly
       const matched = route({ method, target, headers, remoteAddress: '127.0.0.1' });
       if (!('route' in matched)) return matched;
       const body = typeof init.body === 'string' ? new TextEncoder().encode(init.body) : (init.body ?? new Uint8Array(0));
-      return handle(matched, body);
+      return handle(matched, body, init.signal);
     },
   };
 }
@@ -202,6 +203,11 @@ function errorResponse(error: unknown, logger: Logger): HttpResponse {
 function prepare(response: HttpResponse): PreparedResponse {
   const headers: Record<string, string> = {};
   for (const [name, value] of Object.entries(response.headers ?? {})) headers[name.toLowerCase()] = value;
+  if (response.stream !== undefined) {
+    // No content-length: node:http sends the stream chunked.
+    headers['content-type'] ??= 'application/octet-stream';
+    return { status: response.status, headers, body: new Uint8Array(0), stream: response.stream };
+  }
   let body: Uint8Array;
   if (response.body === undefined) body = new Uint8Array(0);
   else if (response.body instanceof Uint8Array) {

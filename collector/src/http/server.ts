@@ -9,6 +9,11 @@
  * Too-large bodies: the 413 is sent at once, and the rest of the body is read and discarded (up to a
  * bound) rather than the connection dropped, so a client still writing its request gets the answer
  * instead of a broken pipe, and can split its batch.
+ *
+ * Streamed answers (server-sent events, exports): the next chunk is pulled from the handler's stream
+ * only after the socket took the previous one (write() said so, or 'drain' came), so what one slow
+ * reader costs is the socket's buffer, never the whole answer. When the client leaves, the request's
+ * signal aborts and the stream is closed, which runs its cleanup.
  */
 import http from 'node:http';
 import type { Transform } from 'node:stream';
@@ -47,14 +52,19 @@ export function createHttpServer(options: HttpServerOptions): http.Server {
         remoteAddress: incoming.socket.remoteAddress ?? '',
       };
       const matched = app.route(head);
-      const answered = 'route' in matched ? respond(app, matched, incoming, context, budget) : Promise.resolve(matched);
+      // Aborted when the connection closes before the answer is complete (after it, aborting is a no-op).
+      const clientGone = new AbortController();
+      outgoing.once('close', () => clientGone.abort());
+      const answered = 'route' in matched ? respond(app, matched, incoming, context, budget, clientGone.signal) : Promise.resolve(matched);
       answered
         .then((response) => {
           if (response === undefined) return;
           const route = 'route' in matched ? matched.route : undefined;
           if (route?.access === 'ingest') context.metrics.requests.inc({ status: String(response.status) });
           context.logger.debug('http request', { method: head.method, path: pathOf(head.target), status: response.status, durationMillis: Math.round(performance.now() - startedAt) });
+          if (response.stream !== undefined) return sendStream(incoming, outgoing, response, response.stream, context);
           send(incoming, outgoing, response, context.config.maxBodyBytes);
+          return undefined;
         })
         .catch((error: unknown) => {
           context.logger.error('could not send a response', { error: error instanceof Error ? error.stack : String(error) });
@@ -68,7 +78,7 @@ export function createHttpServer(options: HttpServerOptions): http.Server {
 }
 
 /** Reads the body and runs the route; undefined when the client left and nobody is there to answer. */
-async function respond(app: App, matched: RouteMatch, incoming: http.IncomingMessage, context: CollectorContext, budget: ByteBudget): Promise<PreparedResponse | undefined> {
+async function respond(app: App, matched: RouteMatch, incoming: http.IncomingMessage, context: CollectorContext, budget: ByteBudget, signal: AbortSignal): Promise<PreparedResponse | undefined> {
   let read: BodyResult;
   try {
     read = await readBody(incoming, context.config.maxBodyBytes, budget);
@@ -80,7 +90,7 @@ async function respond(app: App, matched: RouteMatch, incoming: http.IncomingMes
     return undefined;
   }
   if (read.kind === 'refused') return app.fail(read.error);
-  return app.handle(matched, read.body);
+  return app.handle(matched, read.body, signal);
 }
 
 function pathOf(target: string): string {
@@ -104,6 +114,56 @@ function send(incoming: http.IncomingMessage, outgoing: http.ServerResponse, res
     }
   }
   outgoing.writeHead(response.status, headers).end(response.body);
+}
+
+/** Resolves when the socket wants more ('drain') or will take no more ('close'). */
+function writable(outgoing: http.ServerResponse): Promise<void> {
+  return new Promise((resolve) => {
+    if (outgoing.destroyed) return resolve();
+    const done = () => {
+      outgoing.off('drain', done);
+      outgoing.off('close', done);
+      resolve();
+    };
+    outgoing.on('drain', done);
+    outgoing.on('close', done);
+  });
+}
+
+/**
+ * Writes a streamed answer, pulling one chunk at a time and waiting for the socket between them. A
+ * failure after the headers went out cannot change the status, so it cuts the connection: the client
+ * sees an incomplete chunked body, never a complete-looking one.
+ */
+async function sendStream(incoming: http.IncomingMessage, outgoing: http.ServerResponse, response: PreparedResponse, stream: AsyncIterable<Uint8Array>, context: CollectorContext): Promise<void> {
+  const iterator = stream[Symbol.asyncIterator]();
+  let finished = false;
+  try {
+    if (outgoing.destroyed) return;
+    outgoing.writeHead(response.status, response.headers);
+    // Headers at once: an event stream may have nothing to say for a while.
+    outgoing.flushHeaders();
+    if (incoming.method === 'HEAD') {
+      outgoing.end();
+      return;
+    }
+    while (!outgoing.destroyed) {
+      const next = await iterator.next();
+      if (next.done === true) {
+        finished = true;
+        break;
+      }
+      if (outgoing.destroyed) break;
+      if (!outgoing.write(next.value)) await writable(outgoing);
+    }
+    if (finished && !outgoing.destroyed) outgoing.end();
+  } catch (error) {
+    context.logger.error('a streamed response failed midway; closing its connection', { path: pathOf(incoming.url ?? ''), error: error instanceof Error ? error.message : String(error) });
+    outgoing.destroy();
+  } finally {
+    // Runs the stream's own cleanup when it was left before its end (client gone, HEAD, failure).
+    if (!finished) await iterator.return?.().catch(() => undefined);
+  }
 }
 
 /** Bytes held by bodies being read, across all connections. */

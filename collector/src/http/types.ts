@@ -14,6 +14,11 @@ export interface HttpRequest {
   /** The body, decompressed, within the size limit (empty for GET). */
   readonly body: Uint8Array;
   readonly remoteAddress: string;
+  /**
+   * Aborted when the client goes away before the answer is complete. A handler whose response is a
+   * stream ends it on abort; optional, since tests and other adapters may have no connection.
+   */
+  readonly signal?: AbortSignal;
 }
 
 export interface HttpResponse {
@@ -21,6 +26,13 @@ export interface HttpResponse {
   readonly headers?: Readonly<Record<string, string>>;
   /** An object is sent as JSON; a string as text/plain unless a content-type header says otherwise. */
   readonly body?: unknown;
+  /**
+   * A body produced while it is sent (server-sent events, a large export), instead of `body`. The
+   * server pulls the next chunk only once the socket has taken the previous ones, so a slow reader
+   * holds the producer back rather than making the collector buffer. Headers go out before the
+   * first chunk: a failure midway can only cut the connection, so a handler checks what it can first.
+   */
+  readonly stream?: AsyncIterable<Uint8Array>;
 }
 
 export type Handler = (request: HttpRequest) => Promise<HttpResponse> | HttpResponse;

@@ -57,7 +57,11 @@ export async function createApiFixture(): Promise<ApiFixture> {
       const body = options.body === undefined ? undefined : options.body instanceof Uint8Array || typeof options.body === 'string' ? options.body : JSON.stringify(options.body);
       const headers = options.body === undefined || options.body instanceof Uint8Array || typeof options.body === 'string' ? { ...options.headers } : { 'content-type': 'application/json', ...options.headers };
       const response = await app.request(method, target, { headers, body });
-      const text = new TextDecoder().decode(response.body);
+      // An event stream does not end: it is handed back unread (its status and headers are the answer).
+      // Any other streamed answer is read to its end, as a client would receive it.
+      if (response.stream !== undefined && (response.headers['content-type'] ?? '').startsWith('text/event-stream')) return { ...response, body: '' };
+      const bytes = response.stream === undefined ? response.body : await readStream(response.stream);
+      const text = new TextDecoder().decode(bytes);
       const isJson = (response.headers['content-type'] ?? '').startsWith('application/json');
       return { status: response.status, headers: response.headers, body: isJson && text !== '' ? JSON.parse(text) : text };
     },
@@ -160,4 +164,10 @@ export function useApiFixture(options: { agents: readonly string[]; now?: number
     vi.useRealTimers();
     await current?.close();
   });
+}
+
+async function readStream(stream: AsyncIterable<Uint8Array>): Promise<Uint8Array> {
+  const chunks: Buffer[] = [];
+  for await (const chunk of stream) chunks.push(Buffer.from(chunk));
+  return Buffer.concat(chunks);
 }

@@ -70,11 +70,11 @@ describe('facto collector', () => {
     expect(result.stderr).toContain('refusing to listen on 0.0.0.0');
   });
 
-  it('reports a start-up failure with exit 1 and leaves no listeners behind', async () => {
+  it('reports a start-up failure with exit 3 and leaves no listeners behind', async () => {
     const before = process.listenerCount('SIGINT');
     collector.start.mockRejectedValue(Object.assign(new Error('listen EADDRINUSE: address already in use 127.0.0.1:4318'), { code: 'EADDRINUSE' }));
     const result = await runMain(['collector']);
-    expect(result).toMatchObject({ code: 1, stdout: '' });
+    expect(result).toMatchObject({ code: 3, stdout: '' });
     expect(result.stderr).toContain('facto collector: listen EADDRINUSE');
     expect(process.listenerCount('SIGINT')).toBe(before);
   });

@@ -6,28 +6,9 @@
  * that shutdown gets Node's default handling (the process ends at once), the usual escape hatch.
  */
 import { configHelp, resolveConfig, startCollector } from '@facto/collector';
-import { EXIT_OK, type CliIo, type Command } from './cli-io.js';
-
-const STOP_SIGNALS = ['SIGINT', 'SIGTERM'] as const;
-
-/** Resolves on the first stop signal; listening starts before the collector so none is missed. */
-function watchForStop(abortSignal: AbortSignal | undefined): { stopped: Promise<void>; dispose(): void } {
-  let dispose = () => {};
-  const stopped = new Promise<void>((resolve) => {
-    const stop = () => {
-      dispose();
-      resolve();
-    };
-    dispose = () => {
-      for (const name of STOP_SIGNALS) process.off(name, stop);
-      abortSignal?.removeEventListener('abort', stop);
-    };
-    for (const name of STOP_SIGNALS) process.once(name, stop);
-    if (abortSignal?.aborted) stop();
-    else abortSignal?.addEventListener('abort', stop, { once: true });
-  });
-  return { stopped, dispose: () => dispose() };
-}
+import { CliError } from './cli-error.js';
+import { EXIT_OK, EXIT_UNAVAILABLE, type CliIo, type Command } from './cli-io.js';
+import { watchForStop } from './stop-signal.js';
 
 export const collectorCommand: Command = {
   usage: () => configHelp(),
@@ -36,7 +17,9 @@ export const collectorCommand: Command = {
     const config = resolveConfig({ argv: args, env: io.env });
     const watch = watchForStop(io.signal);
     try {
-      const collector = await startCollector(config);
+      const collector = await startCollector(config).catch((error: unknown) => {
+        throw new CliError((error as Error).message, EXIT_UNAVAILABLE);
+      });
       io.stdout.write(`facto collector listening on ${collector.url.replace(/\/$/, '')}\n`);
       await watch.stopped;
       await collector.close();

@@ -52,7 +52,7 @@ describe('facto keygen', () => {
     await run(['keygen', '--out', out]);
     const before = readFileSync(out, 'utf8');
     const result = await run(['keygen', '--out', out]);
-    expect(result.code).toBe(1);
+    expect(result.code).toBe(6);
     expect(result.stderr).toContain(`refusing to overwrite ${out}: it already exists`);
     expect(result.stdout).toBe('');
     expect(readFileSync(out, 'utf8')).toBe(before);
@@ -62,7 +62,7 @@ describe('facto keygen', () => {
     const out = join(directory, 'orphan.pem');
     writeFileSync(`${out}.pub`, 'stale');
     const result = await run(['keygen', '--out', out]);
-    expect(result.code).toBe(1);
+    expect(result.code).toBe(6);
     expect(result.stderr).toContain(`refusing to overwrite ${out}.pub`);
     expect(existsSync(out)).toBe(false);
   });

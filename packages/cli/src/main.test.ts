@@ -12,6 +12,17 @@ describe('facto', () => {
     expect(result.stderr).toBe('');
   });
 
+  it.each(['collector', 'keygen', 'keys', 'tail', 'explain', 'export', 'verify'])('lists %s, which has --help', async (name) => {
+    expect((await run(['--help'])).stdout).toMatch(new RegExp(`\\n  ${name} +\\S`));
+    const help = await run([name, '--help']);
+    expect(help.code).toBe(0);
+    expect(help.stdout).toContain(`Usage: facto ${name}`);
+  });
+
+  it('documents the exit codes', async () => {
+    expect((await run(['--help'])).stdout).toContain('Exit codes: 0 ok, 1 not verified, 2 usage, 3 collector unreachable');
+  });
+
   it('prints usage to stderr and exits 2 without a command', async () => {
     const result = await run([]);
     expect(result.code).toBe(2);

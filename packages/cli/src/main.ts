@@ -6,7 +6,8 @@
  */
 import { readFileSync } from 'node:fs';
 import { FactoError } from '@facto/core';
-import { EXIT_FAILURE, EXIT_OK, EXIT_USAGE, type CliIo, type Command } from './cli-io.js';
+import { CliError } from './cli-error.js';
+import { EXIT_CONFLICT, EXIT_FILE, EXIT_INTERNAL, EXIT_OK, EXIT_USAGE, type CliIo, type Command } from './cli-io.js';
 
 interface CommandEntry {
   readonly summary: string;
@@ -17,6 +18,11 @@ interface CommandEntry {
 const COMMANDS = new Map<string, CommandEntry>([
   ['collector', { summary: 'Run the collector: receive, verify and log signed spans; serve proofs', load: async () => (await import('./collector-command.js')).collectorCommand }],
   ['keygen', { summary: 'Generate an Ed25519 key pair for an agent', load: async () => (await import('./keygen-command.js')).keygenCommand }],
+  ['keys', { summary: "Manage the collector's agent key registry: add, list, revoke", load: async () => (await import('./keys-command.js')).keysCommand }],
+  ['tail', { summary: 'Follow events as the collector commits them, one line each', load: async () => (await import('./tail-command.js')).tailCommand }],
+  ['explain', { summary: 'Everything about one event, its proofs checked here', load: async () => (await import('./explain-command.js')).explainCommand }],
+  ['export', { summary: 'Export an evidence bundle to a file', load: async () => (await import('./export-command.js')).exportCommand }],
+  ['verify', { summary: 'Verify a bundle offline, or audit a live collector', load: async () => (await import('./verify-command.js')).verifyCommand }],
 ]);
 
 function usage(): string {
@@ -30,6 +36,8 @@ function usage(): string {
     ...[...COMMANDS].map(([name, entry]) => `  ${name.padEnd(width)}  ${entry.summary}`),
     '',
     'Run "facto <command> --help" for a command\'s options; "facto --version" for the version.',
+    'Exit codes: 0 ok, 1 not verified, 2 usage, 3 collector unreachable or failing, 4 access refused,',
+    '5 not found, 6 would overwrite or conflicts, 7 file unreadable or unwritable, 70 a bug in facto.',
     '',
   ].join('\n');
 }
@@ -43,12 +51,25 @@ function version(): string {
 /** Reports a failure in one line; stack traces are for bugs, and a user error is not one. */
 function report(name: string, error: unknown, io: CliIo): number {
   const message = error instanceof Error ? error.message : String(error);
+  if (CliError.isInstance(error)) {
+    io.stderr.write(`facto ${name}: ${message}\n${error.exitCode === EXIT_USAGE ? `Run "facto ${name} --help" for usage.\n` : ''}`);
+    return error.exitCode;
+  }
   if (FactoError.isInstance(error) && error.code === 'invalid_argument') {
     io.stderr.write(`facto ${name}: ${message}\nRun "facto ${name} --help" for usage.\n`);
     return EXIT_USAGE;
   }
-  io.stderr.write(`facto ${name}: ${message}\n`);
-  return EXIT_FAILURE;
+  if (FactoError.isInstance(error) && error.code === 'conflict') {
+    io.stderr.write(`facto ${name}: ${message}\n`);
+    return EXIT_CONFLICT;
+  }
+  const errno = (error as NodeJS.ErrnoException)?.code;
+  if (typeof errno === 'string' && /^E[A-Z]+$/.test(errno) && (error as NodeJS.ErrnoException).path !== undefined) {
+    io.stderr.write(`facto ${name}: ${message}\n`);
+    return EXIT_FILE;
+  }
+  io.stderr.write(`facto ${name}: ${error instanceof Error && error.stack ? error.stack : message}\nThis is a bug in facto; please report it with the command you ran.\n`);
+  return EXIT_INTERNAL;
 }
 
 const isHelpFlag = (argument: string | undefined) => argument === '--help' || argument === '-h';

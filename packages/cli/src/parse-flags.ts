@@ -10,10 +10,31 @@ type FlagOptions = NonNullable<ParseArgsConfig['options']>;
 type StrictConfig<Options extends FlagOptions> = { args: string[]; options: Options; strict: true; allowPositionals: false };
 export type ParsedFlags<Options extends FlagOptions> = ReturnType<typeof parseArgs<StrictConfig<Options>>>['values'];
 
+function usageError(error: unknown): FactoError {
+  return new FactoError('invalid_argument', (error as Error).message.split('\n')[0]!);
+}
+
 export function parseFlags<const Options extends FlagOptions>(args: readonly string[], options: Options): ParsedFlags<Options> {
   try {
     return parseArgs({ args: [...args], options, strict: true, allowPositionals: false }).values;
   } catch (error) {
-    throw new FactoError('invalid_argument', (error as Error).message.split('\n')[0]!);
+    throw usageError(error);
   }
+}
+
+/** Flags and positional arguments, between `min` and `max` of the latter (`names` says what they are, for the error). */
+export function parseCommandLine<const Options extends FlagOptions>(
+  args: readonly string[],
+  options: Options,
+  positional: { readonly min: number; readonly max: number; readonly names: string },
+): { values: ParsedFlags<Options>; positionals: string[] } {
+  let parsed: { values: ParsedFlags<Options>; positionals: string[] };
+  try {
+    parsed = parseArgs({ args: [...args], options, strict: true, allowPositionals: true }) as unknown as typeof parsed;
+  } catch (error) {
+    throw usageError(error);
+  }
+  if (parsed.positionals.length < positional.min) throw new FactoError('invalid_argument', `expected ${positional.names}`);
+  if (parsed.positionals.length > positional.max) throw new FactoError('invalid_argument', `Unexpected argument '${parsed.positionals[positional.max]}'`);
+  return parsed;
 }

@@ -91,3 +91,9 @@ export {
   type TrustedKeys,
   type VerifyBundleOptions,
 } from './bundle/verify-bundle.js';
+export {
+  verifyBundleStream,
+  type BundleSource,
+  type StreamedBundleReport,
+  type VerifyBundleStreamOptions,
+} from './bundle/verify-bundle-stream.js';

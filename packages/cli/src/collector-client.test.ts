@@ -1,0 +1,86 @@
+/**
+ * The collector client's promise: every way a request can fail becomes one line that says what to
+ * do, with the exit code scripts rely on. A node:http server stands in for the collector's answers.
+ */
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { CliError } from './cli-error.js';
+import { CollectorClient, resolveConnection } from './collector-client.js';
+
+let server: http.Server;
+let url: string;
+let lastAuthorization: string | undefined;
+
+beforeAll(async () => {
+  server = http.createServer((request, response) => {
+    lastAuthorization = request.headers.authorization;
+    const answers: Record<string, [number, string]> = {
+      '/ok': [200, '{"fine":true}'],
+      '/denied': [401, '{"error":"missing bearer token"}'],
+      '/missing': [404, '{"error":"no event with facto_id ft-x"}'],
+      '/bad': [400, '{"error":"since must be an RFC 3339 time"}'],
+      '/conflict': [409, '{"error":"key k is already registered to agent \\"a\\""}'],
+      '/broken': [503, '{"error":"storage is temporarily unavailable; retry later"}'],
+      '/html': [200, '<html>a proxy</html>'],
+    };
+    const [status, body] = answers[request.url!] ?? [500, 'boom'];
+    response.writeHead(status, { 'content-type': 'application/json' }).end(body);
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+});
+afterAll(() => new Promise<void>((resolve) => server.close(() => resolve())));
+
+async function failure(path: string, client = new CollectorClient({ endpoint: url, token: undefined })): Promise<CliError> {
+  const error = await client.json(path).then(
+    () => undefined,
+    (caught: unknown) => caught,
+  );
+  if (!CliError.isInstance(error)) throw new Error(`expected a CliError, got ${String(error)}`);
+  return error;
+}
+
+describe('CollectorClient', () => {
+  it('sends the bearer token and reads JSON', async () => {
+    expect(await new CollectorClient({ endpoint: url, token: 's3cret' }).json('/ok')).toEqual({ fine: true });
+    expect(lastAuthorization).toBe('Bearer s3cret');
+  });
+
+  it.each([
+    ['/denied', 4, 'the collector refused access (401: missing bearer token): pass the right token with --token or FACTO_TOKEN'],
+    ['/missing', 5, 'no event with facto_id ft-x'],
+    ['/bad', 2, 'the collector refused the request: since must be an RFC 3339 time'],
+    ['/conflict', 6, 'key k is already registered to agent "a"'],
+    ['/broken', 3, 'the collector failed to answer GET /broken (503: storage is temporarily unavailable; retry later)'],
+    ['/html', 3, "the collector's answer to /html is not JSON: is"],
+  ])('turns %s into exit %i', async (path, code, message) => {
+    const error = await failure(path);
+    expect(error.exitCode).toBe(code);
+    expect(error.message).toContain(message);
+  });
+
+  it('says how to point it elsewhere when nothing listens', async () => {
+    // A port that was just free: nothing listens on it.
+    const spare = http.createServer();
+    await new Promise<void>((resolve) => spare.listen(0, '127.0.0.1', resolve));
+    const port = (spare.address() as AddressInfo).port;
+    await new Promise<void>((resolve) => spare.close(() => resolve()));
+    const error = await failure('/ok', new CollectorClient({ endpoint: `http://127.0.0.1:${port}`, token: undefined }));
+    expect(error.exitCode).toBe(3);
+    expect(error.message).toBe(`cannot reach the collector at http://127.0.0.1:${port} (ECONNREFUSED): is it running? Set --endpoint or FACTO_ENDPOINT`);
+  });
+});
+
+describe('resolveConnection', () => {
+  it('takes the flag, else FACTO_ENDPOINT and FACTO_TOKEN, else the default', () => {
+    expect(resolveConnection({}, {})).toEqual({ endpoint: 'http://127.0.0.1:4318', token: undefined });
+    expect(resolveConnection({}, { FACTO_ENDPOINT: 'https://facto.example/', FACTO_TOKEN: 't' })).toEqual({ endpoint: 'https://facto.example', token: 't' });
+    expect(resolveConnection({ endpoint: 'http://h:1', token: 'flag' }, { FACTO_ENDPOINT: 'http://other', FACTO_TOKEN: 't' })).toEqual({ endpoint: 'http://h:1', token: 'flag' });
+  });
+
+  it('refuses what is not an http URL, as a usage error', () => {
+    expect(() => resolveConnection({ endpoint: 'localhost:4318' }, {})).toThrow(/expected an http:\/\/ or https:\/\/ URL/);
+    expect(() => resolveConnection({ endpoint: 'not a url' }, {})).toThrow(/is not a URL/);
+  });
+});

@@ -1,0 +1,110 @@
+/**
+ * The collector's API as the commands use it: the endpoint and bearer token every command that talks
+ * to a collector takes (--endpoint, else FACTO_ENDPOINT, else http://127.0.0.1:4318; --token, else
+ * FACTO_TOKEN), and requests whose failures become CliErrors with the right exit code and a sentence
+ * that says what to do: an unreachable collector, a refused token, a 404, a 400 naming the parameter.
+ */
+import { CliError } from './cli-error.js';
+import { EXIT_CONFLICT, EXIT_DENIED, EXIT_NOT_FOUND, EXIT_UNAVAILABLE, EXIT_USAGE } from './cli-io.js';
+
+export const DEFAULT_ENDPOINT = 'http://127.0.0.1:4318';
+/** A request that has not been answered in this long is given up (streams excepted). */
+const ANSWER_TIMEOUT_MILLIS = 60_000;
+
+/** The flags every collector command takes, for parseFlags. */
+export const CONNECTION_FLAGS = { endpoint: { type: 'string' }, token: { type: 'string' } } as const;
+
+export const CONNECTION_USAGE = `  --endpoint URL   The collector (default: FACTO_ENDPOINT, else ${DEFAULT_ENDPOINT}).
+  --token TOKEN    Bearer token for the collector's API (default: FACTO_TOKEN).`;
+
+export interface Connection {
+  readonly endpoint: string;
+  readonly token: string | undefined;
+}
+
+export function resolveConnection(flags: { endpoint?: string; token?: string }, env: Record<string, string | undefined>): Connection {
+  const endpoint = flags.endpoint ?? (env.FACTO_ENDPOINT || DEFAULT_ENDPOINT);
+  let url: URL;
+  try {
+    url = new URL(endpoint);
+  } catch {
+    throw new CliError(`--endpoint: ${JSON.stringify(endpoint)} is not a URL; expected http://HOST:PORT`, EXIT_USAGE);
+  }
+  if (url.protocol !== 'http:' && url.protocol !== 'https:') throw new CliError(`--endpoint: expected an http:// or https:// URL, got ${JSON.stringify(endpoint)}`, EXIT_USAGE);
+  const token = flags.token ?? env.FACTO_TOKEN;
+  return { endpoint: endpoint.replace(/\/+$/, ''), token: token === undefined || token === '' ? undefined : token };
+}
+
+/** The `error` of a JSON error answer, or the start of whatever else was said. */
+async function reasonOf(response: Response): Promise<string> {
+  const text = await response.text().catch(() => '');
+  try {
+    const parsed = JSON.parse(text) as { error?: unknown };
+    if (typeof parsed.error === 'string') return parsed.error;
+  } catch {
+    // Not JSON: a proxy's page, say.
+  }
+  return text.slice(0, 200).trim() || response.statusText;
+}
+
+export class CollectorClient {
+  constructor(readonly connection: Connection) {}
+
+  get endpoint(): string {
+    return this.connection.endpoint;
+  }
+
+  /**
+   * Sends the request; any answer but 2xx becomes a CliError. The answer must start within the
+   * timeout; a streamed body may then take as long as it takes.
+   */
+  async request(path: string, init: RequestInit = {}): Promise<Response> {
+    const headers = new Headers(init.headers);
+    if (this.connection.token !== undefined) headers.set('authorization', `Bearer ${this.connection.token}`);
+    const timeout = new AbortController();
+    const timer = setTimeout(() => timeout.abort(new DOMException('no answer', 'TimeoutError')), ANSWER_TIMEOUT_MILLIS);
+    let response: Response;
+    try {
+      response = await fetch(this.endpoint + path, { ...init, headers, signal: init.signal ? AbortSignal.any([timeout.signal, init.signal]) : timeout.signal });
+    } catch (error) {
+      if (init.signal?.aborted) throw error;
+      throw this.unreachable(timeout.signal.aborted ? timeout.signal.reason : error);
+    } finally {
+      clearTimeout(timer);
+    }
+    if (response.ok) return response;
+    const reason = await reasonOf(response);
+    const what = `${init.method ?? 'GET'} ${path.split('?')[0]}`;
+    if (response.status === 401 || response.status === 403) {
+      throw new CliError(`the collector refused access (${response.status}: ${reason}): pass the right token with --token or FACTO_TOKEN`, EXIT_DENIED);
+    }
+    if (response.status === 404) throw new CliError(reason, EXIT_NOT_FOUND);
+    if (response.status === 409) throw new CliError(reason, EXIT_CONFLICT);
+    if (response.status === 400) throw new CliError(`the collector refused the request: ${reason}`, EXIT_USAGE);
+    throw new CliError(`the collector failed to answer ${what} (${response.status}: ${reason})`, EXIT_UNAVAILABLE);
+  }
+
+  async json<T>(path: string, init: RequestInit = {}): Promise<T> {
+    const response = await this.request(path, init);
+    try {
+      return (await response.json()) as T;
+    } catch {
+      throw new CliError(`the collector's answer to ${path.split('?')[0]} is not JSON: is ${this.endpoint} a Facto collector?`, EXIT_UNAVAILABLE);
+    }
+  }
+
+  async text(path: string): Promise<string> {
+    return (await this.request(path)).text();
+  }
+
+  postJson<T>(path: string, body: unknown): Promise<T> {
+    return this.json<T>(path, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
+  }
+
+  unreachable(error: unknown): CliError {
+    if (error instanceof DOMException && error.name === 'TimeoutError') return new CliError(`the collector at ${this.endpoint} did not answer within ${ANSWER_TIMEOUT_MILLIS / 1000} s`, EXIT_UNAVAILABLE);
+    const cause = (error as { cause?: { code?: string; message?: string } }).cause;
+    const detail = cause?.code ?? cause?.message ?? (error as Error).message;
+    return new CliError(`cannot reach the collector at ${this.endpoint} (${detail}): is it running? Set --endpoint or FACTO_ENDPOINT`, EXIT_UNAVAILABLE);
+  }
+}

@@ -1,0 +1,58 @@
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { encodeVerifierKey, generateKeyPair, keyId, privateKeyToPem, publicKeyToPem, toHex } from '@facto/core';
+import { afterAll, describe, expect, it } from 'vitest';
+import { agentKeysByAgent, readAgentKey, readLogKey } from './key-input.js';
+import { readTime } from './time-input.js';
+
+const directory = mkdtempSync(join(tmpdir(), 'facto-key-input-'));
+afterAll(() => rmSync(directory, { recursive: true, force: true }));
+const pair = generateKeyPair();
+const pubFile = join(directory, 'agent.pem.pub');
+writeFileSync(pubFile, publicKeyToPem(pair.publicKey));
+
+describe('--key', () => {
+  it('takes a PEM file or the hex string facto keygen prints, with or without AGENT=', () => {
+    for (const value of [pubFile, toHex(pair.publicKey)]) expect(readAgentKey(value)).toEqual({ agentId: undefined, publicKey: pair.publicKey, keyId: keyId(pair.publicKey) });
+    expect(readAgentKey(`support-bot=${pubFile}`).agentId).toBe('support-bot');
+  });
+
+  it('refuses a private key, a file that holds no key, and anything else, saying why', () => {
+    const privateFile = join(directory, 'agent.pem');
+    writeFileSync(privateFile, privateKeyToPem(pair.privateKey));
+    expect(() => readAgentKey(privateFile)).toThrow(/that is a private key; give the public key/);
+    const junk = join(directory, 'junk.txt');
+    writeFileSync(junk, 'hello');
+    expect(() => readAgentKey(junk)).toThrow(/not an Ed25519 public key/);
+    expect(() => readAgentKey('nothing-here')).toThrow(/neither a readable key file nor an Ed25519 public key/);
+    expect(() => readAgentKey(`=${toHex(pair.publicKey)}`)).toThrow(/the agent before "=" is empty/);
+  });
+
+  it('gives a key without an agent to the default agent, and refuses it when there is none', () => {
+    const keys = [readAgentKey(pubFile), readAgentKey(`other=${toHex(generateKeyPair().publicKey)}`)];
+    expect(Object.keys(agentKeysByAgent(keys, 'support-bot', ''))).toEqual(['support-bot', 'other']);
+    expect(() => agentKeysByAgent(keys, undefined, 'the bundle covers several agents')).toThrow(/as --key AGENT=KEY \(the bundle covers several agents\)/);
+  });
+});
+
+describe('--log-key', () => {
+  it('takes the verifier key or a file holding it, and refuses anything else', () => {
+    const key = encodeVerifierKey('facto.local/abcd', generateKeyPair().publicKey);
+    const file = join(directory, 'log.vkey');
+    writeFileSync(file, `${key}\n`);
+    expect(readLogKey(key)).toBe(key);
+    expect(readLogKey(file)).toBe(key);
+    expect(() => readLogKey('facto.local/abcd+1234+nope')).toThrow(/--log-key: not a C2SP verifier key/);
+  });
+});
+
+describe('times', () => {
+  it('turns a duration into the time that long ago, and passes anything else to the collector to judge', () => {
+    const now = Date.parse('2026-01-01T12:00:00Z');
+    expect(readTime('90s', now)).toBe('2026-01-01T11:58:30.000Z');
+    expect(readTime('2h', now)).toBe('2026-01-01T10:00:00.000Z');
+    expect(readTime('7d', now)).toBe('2025-12-25T12:00:00.000Z');
+    expect(readTime('2026-01-01T00:00:00Z', now)).toBe('2026-01-01T00:00:00Z');
+  });
+});

@@ -1,0 +1,79 @@
+/**
+ * Keys given on the command line. An agent key (--key) is a PEM file or the key string `facto keygen`
+ * prints (hex; base64 and PEM text work too), optionally prefixed with the agent it belongs to,
+ * `AGENT=KEY`; a key without an agent belongs to the agent the command is about. A log key
+ * (--log-key) is the collector's C2SP verifier key (`name+keyid+base64`, as GET /v1/log gives it), or
+ * a file holding it. Keys are trust: a malformed one stops the command rather than being skipped.
+ */
+import { existsSync, readFileSync, statSync } from 'node:fs';
+import { keyId, parsePublicKey, parseVerifierKey } from '@facto/core';
+import { CliError } from './cli-error.js';
+import { EXIT_FILE, EXIT_USAGE } from './cli-io.js';
+
+export interface AgentKeyArgument {
+  /** The agent named with AGENT=, if any. */
+  readonly agentId: string | undefined;
+  readonly publicKey: Uint8Array;
+  readonly keyId: string;
+}
+
+function readFile(path: string, flag: string): string {
+  try {
+    return readFileSync(path, 'utf8');
+  } catch (error) {
+    throw new CliError(`${flag} ${path}: cannot read it (${(error as NodeJS.ErrnoException).code ?? (error as Error).message})`, EXIT_FILE);
+  }
+}
+
+const isFile = (path: string) => existsSync(path) && statSync(path).isFile();
+
+/** The public key in `value` (a file or a key string), or undefined when it is neither. */
+function publicKeyFrom(value: string, flag: string): Uint8Array | undefined {
+  const text = isFile(value) ? readFile(value, flag) : value;
+  if (text.includes('PRIVATE KEY')) throw new CliError(`${flag} ${value}: that is a private key; give the public key (the .pub file facto keygen wrote)`, EXIT_USAGE);
+  try {
+    return parsePublicKey(text);
+  } catch (error) {
+    if (isFile(value)) throw new CliError(`${flag} ${value}: not an Ed25519 public key: ${(error as Error).message}`, EXIT_USAGE);
+    return undefined;
+  }
+}
+
+export function readAgentKey(value: string, flag = '--key'): AgentKeyArgument {
+  let agentId: string | undefined;
+  let publicKey = publicKeyFrom(value, flag);
+  if (publicKey === undefined && value.includes('=')) {
+    agentId = value.slice(0, value.indexOf('='));
+    publicKey = publicKeyFrom(value.slice(value.indexOf('=') + 1), flag);
+    if (agentId === '') throw new CliError(`${flag} ${value}: the agent before "=" is empty`, EXIT_USAGE);
+  }
+  if (publicKey === undefined) {
+    throw new CliError(`${flag} ${JSON.stringify(value)}: neither a readable key file nor an Ed25519 public key (PEM, or the 64 hex digits facto keygen prints), optionally as AGENT=KEY`, EXIT_USAGE);
+  }
+  return { agentId, publicKey, keyId: keyId(publicKey) };
+}
+
+/**
+ * The trusted keys by agent. Keys given without an agent go to `defaultAgent`; without one, they are
+ * refused, since a key must be trusted for one agent, not for any.
+ */
+export function agentKeysByAgent(keys: readonly AgentKeyArgument[], defaultAgent: string | undefined, why: string): Record<string, Uint8Array[]> {
+  const byAgent: Record<string, Uint8Array[]> = {};
+  for (const key of keys) {
+    const agentId = key.agentId ?? defaultAgent;
+    if (agentId === undefined) throw new CliError(`--key ${key.keyId}: say which agent it signs for, as --key AGENT=KEY (${why})`, EXIT_USAGE);
+    (byAgent[agentId] ??= []).push(key.publicKey);
+  }
+  return byAgent;
+}
+
+/** The log's verifier key from --log-key: the key itself or a file holding it. */
+export function readLogKey(value: string): string {
+  const text = (isFile(value) ? readFile(value, '--log-key') : value).trim();
+  try {
+    parseVerifierKey(text);
+  } catch (error) {
+    throw new CliError(`--log-key: not a C2SP verifier key (name+keyid+base64, as GET /v1/log gives it): ${(error as Error).message}`, EXIT_USAGE);
+  }
+  return text;
+}

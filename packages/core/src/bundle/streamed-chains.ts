@@ -1,0 +1,180 @@
+/**
+ * Chain verification over the packed facts a streaming verifier kept (streamed-events.ts): the same
+ * judgement as verifyBundleChains with verifyChains' walk (docs/spec.md sections 10 and 13.1, steps 3
+ * and 4), made on typed arrays so that a chain of a million events costs a sort of a million numbers
+ * rather than a million objects. verify-bundle-stream.test.ts holds the two to the same reports.
+ *
+ * One deliberate difference: verifyBundleChains takes a chain's lowest and highest seq with
+ * Math.min(...seqs), which exceeds the call stack beyond about 120,000 events and turns the whole
+ * report into "malformed bundle"; here they are read off the sorted seqs.
+ */
+import { chainKey, type ChainGap } from '../chain/verify-chains.js';
+import { openNote, type VerifierKey } from '../note/index.js';
+import { parseChainStatement, type ChainStatement } from './chain-statement.js';
+import { Held, type StreamedEvents } from './streamed-events.js';
+import type { BundleChain } from './types.js';
+import type { ChainVerdict } from './verify-bundle-chains.js';
+
+interface Checkpointed {
+  readonly origin: string;
+  readonly treeSize: number;
+}
+
+type Statements = Map<string, { statement: ChainStatement | null; errors: string[] }>;
+
+/** The chain statements, opened and checked against the checkpoint, by chain (as verifyBundleChains does). */
+export function openChainStatements(chains: readonly BundleChain[], logKeys: readonly VerifierKey[], checkpoint: Checkpointed): Statements {
+  const statements: Statements = new Map();
+  for (const chain of chains) {
+    if (typeof chain !== 'object' || chain === null) continue;
+    const key = chainKey(chain.agent_id, chain.chain_id);
+    const errors: string[] = [];
+    let statement: ChainStatement | null = null;
+    try {
+      statement = parseChainStatement(openNote(chain.statement, logKeys).text);
+      if (statement.agentId !== chain.agent_id || statement.chainId !== chain.chain_id) errors.push('statement names another chain');
+      if (statement.origin !== checkpoint.origin) errors.push('statement is from another log');
+      if (statement.treeSize !== checkpoint.treeSize) errors.push(`statement was made at tree size ${statement.treeSize}, the checkpoint is at ${checkpoint.treeSize}`);
+    } catch (error) {
+      errors.push(`statement: ${(error as Error).message}`);
+    }
+    if (statements.has(key)) errors.push('a second statement for the same chain');
+    statements.set(key, { statement, errors });
+  }
+  return statements;
+}
+
+/** Whether the packed hashes of two rows, or a row's prev_hash and another row's hash, are equal. */
+function prevLinksTo(table: StreamedEvents, row: number, predecessor: number | 'genesis'): boolean {
+  if (table.prevHashHeld[row] !== Held.Packed) return false;
+  const prev = table.prevHash.bytes;
+  if (predecessor === 'genesis') {
+    for (let index = 0; index < 32; index++) if (prev[row * 32 + index] !== 0) return false;
+    return true;
+  }
+  const hash = table.hash.bytes;
+  for (let index = 0; index < 32; index++) if (prev[row * 32 + index] !== hash[predecessor * 32 + index]) return false;
+  return true;
+}
+
+interface Walked {
+  readonly seqs: Float64Array;
+  readonly gaps: ChainGap[];
+  readonly forks: number[];
+  readonly replays: number[];
+  readonly badLinks: number[];
+  /** For each seq, in event order, the first row at that seq. */
+  readonly firstRow: Uint32Array;
+}
+
+/** verifyChains' walk over one chain's rows (in event order). */
+function walkChain(table: StreamedEvents, rows: Uint32Array, partial: boolean): Walked {
+  const sorted = rows.slice().sort((left, right) => table.seq[left]! - table.seq[right]! || left - right);
+  // Per distinct seq: its distinct records (first copy of each hash), kept as a range of `distinct`.
+  const seqs: number[] = [];
+  const starts: number[] = [];
+  const distinct: number[] = [];
+  const forks: number[] = [];
+  const replays: number[] = [];
+  for (let index = 0; index < sorted.length; ) {
+    const seq = table.seq[sorted[index]!]!;
+    let end = index;
+    while (end < sorted.length && table.seq[sorted[end]!] === seq) end++;
+    const start = distinct.length;
+    const copies: number[] = [];
+    for (let position = index; position < end; position++) {
+      const row = sorted[position]!;
+      let same = -1;
+      for (let other = start; other < distinct.length && same === -1; other++) if (table.hash.equal(distinct[other]!, row)) same = other - start;
+      if (same === -1) {
+        distinct.push(row);
+        copies.push(1);
+      } else copies[same]!++;
+    }
+    for (const count of copies) if (count > 1) replays.push(seq);
+    if (copies.length > 1) forks.push(seq);
+    seqs.push(seq);
+    starts.push(start);
+    index = end;
+  }
+  starts.push(distinct.length);
+  const groupRows = (group: number) => distinct.slice(starts[group], starts[group + 1]);
+  const groupOf = (seq: number) => {
+    let low = 0;
+    let high = seqs.length - 1;
+    while (low <= high) {
+      const middle = (low + high) >> 1;
+      if (seqs[middle] === seq) return middle;
+      if (seqs[middle]! < seq) low = middle + 1;
+      else high = middle - 1;
+    }
+    return -1;
+  };
+
+  const suffixDropped = new Float64Array(seqs.length);
+  let highest = 0;
+  for (let group = seqs.length - 1; group >= 0; group--) {
+    for (const row of groupRows(group)) highest = Math.max(highest, table.dropped[row]!);
+    suffixDropped[group] = highest;
+  }
+
+  const gaps: ChainGap[] = [];
+  const badLinks: number[] = [];
+  let accounted = 0;
+  let previousSeq = partial && seqs.length > 0 ? seqs[0]! - 1 : -1;
+  seqs.forEach((seq, group) => {
+    const missing = seq - previousSeq - 1;
+    if (missing > 0) {
+      const declared = suffixDropped[group]! - accounted >= missing;
+      if (declared) accounted += missing;
+      gaps.push({ fromSeq: previousSeq + 1, toSeq: seq - 1, declared });
+    } else if (!(partial && group === 0)) {
+      // verifyChains looks the predecessor up by its seq; only a negative seq can miss it (a record
+      // with one cannot be signed honestly), and then it fails as verifyChains does.
+      const predecessorGroup = seq === 0 ? -1 : groupOf(previousSeq);
+      if (seq !== 0 && predecessorGroup === -1) throw new TypeError("Cannot read properties of undefined (reading 'map')");
+      const predecessors = seq === 0 ? (['genesis'] as const) : groupRows(predecessorGroup);
+      for (const row of groupRows(group)) if (!predecessors.some((predecessor) => prevLinksTo(table, row, predecessor))) badLinks.push(seq);
+    }
+    for (const row of groupRows(group)) accounted = Math.max(accounted, table.dropped[row]!);
+    previousSeq = seq;
+  });
+  return { seqs: Float64Array.from(seqs), gaps, forks, replays, badLinks, firstRow: Uint32Array.from(starts.slice(0, -1), (start) => distinct[start]!) };
+}
+
+/** verifyBundleChains over the packed facts: one verdict per chain with hash-verified events, then one per statement left without events. */
+export function verifyStreamedChains(table: StreamedEvents, statements: Statements, partial: boolean): ChainVerdict[] {
+  const verdicts: ChainVerdict[] = [];
+  const rowsByChain = table.groupRows(table.chain, table.chains.length);
+  const withEvents = new Set<string>();
+  table.chains.forEach(({ agentId, chainId }, index) => {
+    const key = chainKey(agentId, chainId);
+    withEvents.add(key);
+    const found = statements.get(key);
+    const errors = [...(found?.errors ?? ['no chain statement: a removed tail could not be detected'])];
+    const statement = found?.statement ?? null;
+    const walked = walkChain(table, rowsByChain[index]!, partial);
+    const missing = walked.gaps.filter((gap) => !gap.declared);
+    if (walked.forks.length > 0) errors.push(`fork at seq ${walked.forks.join(', ')}`);
+    if (walked.replays.length > 0) errors.push(`replayed (duplicated) event at seq ${walked.replays.join(', ')}`);
+    if (walked.badLinks.length > 0) errors.push(`broken link at seq ${walked.badLinks.join(', ')}`);
+    for (const gap of missing) errors.push(`events ${gap.fromSeq}..${gap.toSeq} are missing and were not declared dropped`);
+    if (statement) {
+      const lowest = walked.seqs[0]!;
+      const highest = walked.seqs[walked.seqs.length - 1]!;
+      if (lowest !== statement.firstSeq) errors.push(`the statement's range starts at seq ${statement.firstSeq}, the bundle at ${lowest}`);
+      if (highest !== statement.lastSeq) errors.push(`the statement's range ends at seq ${statement.lastSeq}, the bundle at ${highest} (events removed from the end)`);
+      if (walked.seqs.length !== statement.count) errors.push(`the statement counts ${statement.count} events, the bundle holds ${walked.seqs.length}`);
+      const headGroup = walked.seqs.indexOf(statement.headSeq);
+      if (headGroup !== -1 && table.hashHex(walked.firstRow[headGroup]!) !== statement.headHash) errors.push('the head event differs from the signed head');
+    }
+    verdicts.push({ agentId, chainId, statement, missing, ok: errors.length === 0, errors });
+  });
+  for (const [key, { statement, errors }] of statements) {
+    if (withEvents.has(key)) continue;
+    const [agentId, chainId] = JSON.parse(key) as [string, string];
+    const found = [...errors, statement ? `the statement covers ${statement.count} events of this chain, the bundle holds none` : 'chain statement without events'];
+    verdicts.push({ agentId, chainId, statement, missing: [], ok: false, errors: found });
+  }
+  return verdicts;
+}
