@@ -9,6 +9,9 @@ const encoder = new TextEncoder();
 const HEX_PATTERN = /^(?:[0-9a-f]{2})*$/;
 const BASE64_PATTERN = /^(?:[A-Za-z0-9+/]{4})*(?:[A-Za-z0-9+/]{2}==|[A-Za-z0-9+/]{3}=)?$/;
 const HEX_DIGITS = Array.from({ length: 256 }, (_, index) => index.toString(16).padStart(2, '0'));
+/** The value of each lowercase hex digit, indexed by its character code. */
+const HEX_VALUES = new Uint8Array(128);
+for (let digit = 0; digit < 16; digit++) HEX_VALUES[digit.toString(16).charCodeAt(0)] = digit;
 
 export function assertBytes(value: unknown, name: string, length?: number): asserts value is Uint8Array {
   if (!(value instanceof Uint8Array)) throw new TypeError(`${name} must be a Uint8Array`);
@@ -30,7 +33,8 @@ export function fromHex(hex: string, name = 'hex', length?: number): Uint8Array 
   }
   const bytes = new Uint8Array(hex.length / 2);
   for (let index = 0; index < bytes.length; index++) {
-    bytes[index] = Number.parseInt(hex.slice(index * 2, index * 2 + 2), 16);
+    // The pattern above admits only 0-9 and a-f, so each digit's value is a table lookup.
+    bytes[index] = (HEX_VALUES[hex.charCodeAt(index * 2)]! << 4) | HEX_VALUES[hex.charCodeAt(index * 2 + 1)]!;
   }
   if (length !== undefined && bytes.length !== length) {
     throw new FactoError('invalid_argument', `${name} must be ${length} bytes (${length * 2} hex digits), got ${bytes.length}`);

@@ -3,10 +3,6 @@
  * judgement as verifyBundleChains with verifyChains' walk (docs/spec.md sections 10 and 13.1, steps 3
  * and 4), made on typed arrays so that a chain of a million events costs a sort of a million numbers
  * rather than a million objects. verify-bundle-stream.test.ts holds the two to the same reports.
- *
- * One deliberate difference: verifyBundleChains takes a chain's lowest and highest seq with
- * Math.min(...seqs), which exceeds the call stack beyond about 120,000 events and turns the whole
- * report into "malformed bundle"; here they are read off the sorted seqs.
  */
 import { chainKey, type ChainGap } from '../chain/verify-chains.js';
 import { openNote, type VerifierKey } from '../note/index.js';

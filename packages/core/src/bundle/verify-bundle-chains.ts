@@ -75,8 +75,13 @@ export function verifyBundleChains(bundle: EvidenceBundle, events: readonly Even
     for (const gap of missing) errors.push(`events ${gap.fromSeq}..${gap.toSeq} are missing and were not declared dropped`);
     if (statement) {
       const seqs = chain.entries.map((entry) => entry.seq);
-      const lowest = Math.min(...seqs);
-      const highest = Math.max(...seqs);
+      // A loop, not Math.min(...seqs): spreading a large chain as arguments overflows the stack.
+      let lowest = Infinity;
+      let highest = -Infinity;
+      for (const seq of seqs) {
+        if (seq < lowest) lowest = seq;
+        if (seq > highest) highest = seq;
+      }
       if (lowest !== statement.firstSeq) errors.push(`the statement's range starts at seq ${statement.firstSeq}, the bundle at ${lowest}`);
       if (highest !== statement.lastSeq) errors.push(`the statement's range ends at seq ${statement.lastSeq}, the bundle at ${highest} (events removed from the end)`);
       if (new Set(seqs).size !== statement.count) errors.push(`the statement counts ${statement.count} events, the bundle holds ${new Set(seqs).size}`);

@@ -178,7 +178,7 @@ async function verifyStream(source: BundleSource, options: VerifyBundleStreamOpt
   }
 
   const erasures = verifyBundleErasures(bundle.erasures, logKeys, treeSize, root);
-  errors.push(...erasures.errors);
+  for (const error of erasures.errors) errors.push(error);
   const context = { trusted, bundleKeys, trustBundleKeys: options.trustBundleKeys ?? false, treeSize, root, erasedBy: erasures.erasedBy };
   const keep = options.keepFailedEvents ?? 1000;
   const table = new StreamedEvents();
@@ -198,10 +198,10 @@ async function verifyStream(source: BundleSource, options: VerifyBundleStreamOpt
     }
     options.onProgress?.(bytesRead);
   }
-  errors.push(...table.duplicateErrors());
+  for (const error of table.duplicateErrors()) errors.push(error);
   const partial = typeof bundle.query === 'object' && bundle.query !== null && Object.hasOwn(bundle.query, 'since');
   const chains = verifyStreamedChains(table, openChainStatements(bundle.chains, logKeys, { origin, treeSize }), partial);
-  errors.push(...checkManifest(bundle, table, logKeys, origin, treeSize));
+  for (const error of checkManifest(bundle, table, logKeys, origin, treeSize)) errors.push(error);
   const ok = errors.length === 0 && checkpoint.ok && progress.failedEventCount === 0 && chains.every((chain) => chain.ok);
   const { eventCount, failedEventCount, failedEvents } = progress;
   return { ok, checkpoint, eventCount, failedEventCount, failedEvents, chains, errors };

@@ -110,7 +110,7 @@ function verifyWellFormedBundle(bundle: EvidenceBundle, options: VerifyBundleOpt
   }
 
   const erasures = verifyBundleErasures(bundle.erasures, logKeys, treeSize, root);
-  errors.push(...erasures.errors);
+  for (const error of erasures.errors) errors.push(error);
   const context = { trusted, bundleKeys, trustBundleKeys: options.trustBundleKeys ?? false, treeSize, root, erasedBy: erasures.erasedBy };
   const events = bundle.events.map((event) => {
     try {
@@ -119,9 +119,9 @@ function verifyWellFormedBundle(bundle: EvidenceBundle, options: VerifyBundleOpt
       return unreadableEvent(event, `malformed event: ${(error as Error).message}`);
     }
   });
-  errors.push(...duplicateErrors(bundle));
+  for (const error of duplicateErrors(bundle)) errors.push(error);
   const chains = verifyBundleChains(bundle, events, logKeys, { origin, treeSize });
-  errors.push(...checkManifest(bundle, logKeys, origin, treeSize));
+  for (const error of checkManifest(bundle, logKeys, origin, treeSize)) errors.push(error);
   const ok = errors.length === 0 && checkpoint.ok && events.every((event) => event.ok) && chains.every((chain) => chain.ok);
   return { ok, checkpoint, events, chains, errors };
 }
