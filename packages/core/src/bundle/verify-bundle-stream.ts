@@ -12,6 +12,7 @@
 import { fromHex, toHex } from '../bytes.js';
 import { canonicalize } from '../canonicalize.js';
 import { openCheckpoint, openNote, parseVerifierKey, type VerifierKey } from '../note/index.js';
+import { InclusionMemo } from '../merkle/index.js';
 import { parseExportManifest, type ExportManifest } from './export-manifest.js';
 import { BundleSyntaxError, readBundleEvents, readBundleMembers } from './json-scan.js';
 import { openChainStatements, verifyStreamedChains } from './streamed-chains.js';
@@ -179,7 +180,7 @@ async function verifyStream(source: BundleSource, options: VerifyBundleStreamOpt
 
   const erasures = verifyBundleErasures(bundle.erasures, logKeys, treeSize, root);
   for (const error of erasures.errors) errors.push(error);
-  const context = { trusted, bundleKeys, trustBundleKeys: options.trustBundleKeys ?? false, treeSize, root, erasedBy: erasures.erasedBy };
+  const context = { trusted, bundleKeys, trustBundleKeys: options.trustBundleKeys ?? false, treeSize, root, erasedBy: erasures.erasedBy, inclusionMemo: new InclusionMemo() };
   const keep = options.keepFailedEvents ?? 1000;
   const table = new StreamedEvents();
   for await (const batch of readBundleEvents(reading(source, opened))) for (const { event, bytesRead } of batch) {

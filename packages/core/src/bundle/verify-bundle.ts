@@ -8,6 +8,7 @@ import { fromHex, toHex } from '../bytes.js';
 import { canonicalize } from '../canonicalize.js';
 import { chainKey } from '../chain/verify-chains.js';
 import { openCheckpoint, openNote, parseVerifierKey, type VerifierKey } from '../note/index.js';
+import { InclusionMemo } from '../merkle/index.js';
 import { parseStrictJson } from '../strict-json.js';
 import { parseExportManifest, type ExportManifest } from './export-manifest.js';
 import { BUNDLE_FORMAT, type EvidenceBundle } from './types.js';
@@ -111,7 +112,7 @@ function verifyWellFormedBundle(bundle: EvidenceBundle, options: VerifyBundleOpt
 
   const erasures = verifyBundleErasures(bundle.erasures, logKeys, treeSize, root);
   for (const error of erasures.errors) errors.push(error);
-  const context = { trusted, bundleKeys, trustBundleKeys: options.trustBundleKeys ?? false, treeSize, root, erasedBy: erasures.erasedBy };
+  const context = { trusted, bundleKeys, trustBundleKeys: options.trustBundleKeys ?? false, treeSize, root, erasedBy: erasures.erasedBy, inclusionMemo: new InclusionMemo() };
   const events = bundle.events.map((event) => {
     try {
       return verifyEvent(event, context);

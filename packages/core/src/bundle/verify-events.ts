@@ -7,7 +7,7 @@
  */
 import { fromHex, toHex } from '../bytes.js';
 import { keyId as computeKeyId } from '../crypto/index.js';
-import { hashLeaf, verifyInclusion } from '../merkle/index.js';
+import { hashLeaf, type InclusionMemo, verifyInclusion } from '../merkle/index.js';
 import { checkDisclosure } from '../record/content.js';
 import { FORMAT } from '../record/constants.js';
 import { verifyRecordSignature } from '../record/open.js';
@@ -46,6 +46,8 @@ export interface EventContext {
   readonly root: Uint8Array | undefined;
   /** facto_id -> leaf index of a verified erasure entry naming it. */
   readonly erasedBy: ReadonlyMap<string, number>;
+  /** Node hashes shared by the proofs of the bundle's one tree (a memo: verdicts are the same without it). */
+  readonly inclusionMemo?: InclusionMemo;
 }
 
 /** The members of a facto.v1 record (section 4), no more and no fewer. */
@@ -113,7 +115,7 @@ export function verifyEvent(event: BundleEvent, context: EventContext): EventVer
     try {
       inclusion =
         Number.isSafeInteger(event.leaf_index) &&
-        verifyInclusion({ leafHash: hashLeaf(hash), index: event.leaf_index, treeSize: context.treeSize, proof: event.inclusion_proof.map((item) => fromHex(item, 'proof', 32)), root: context.root });
+        verifyInclusion({ leafHash: hashLeaf(hash), index: event.leaf_index, treeSize: context.treeSize, proof: event.inclusion_proof.map((item) => fromHex(item, 'proof', 32)), root: context.root }, { memo: context.inclusionMemo });
     } catch {
       inclusion = false;
     }

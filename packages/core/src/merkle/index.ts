@@ -6,4 +6,4 @@ export type { NodeId, NodeReader, StoredNode } from './node-store.js';
 export { type NodeStoreConformanceCase, nodeStoreConformanceCases, type NodeStoreUnderTest } from './node-store-conformance.js';
 export { consistencyProof, inclusionProof, rootAt } from './proofs.js';
 export { consistencyProofFromLeafHashes, inclusionProofFromLeafHashes, rootFromLeafHashes } from './reference.js';
-export { type ConsistencyCheck, type InclusionCheck, type InclusionProofInput, rootFromInclusionProof, verifyConsistency, verifyInclusion } from './verify.js';
+export { type ConsistencyCheck, type InclusionCheck, InclusionMemo, type InclusionOptions, type InclusionProofInput, rootFromInclusionProof, verifyConsistency, verifyInclusion } from './verify.js';

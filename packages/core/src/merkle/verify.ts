@@ -31,6 +31,32 @@ export interface ConsistencyCheck {
 
 type Outcome = { readonly root: Uint8Array } | { readonly problem: string };
 
+/**
+ * A memo of interior node hashes for checking many inclusion proofs of one tree, as a bundle verifier
+ * does: proofs of neighbouring leaves share every node above the level where their paths meet, so
+ * with the memo most steps of a proof are a comparison instead of a hash. It is a pure memo of
+ * H(0x01 || left || right), keyed by both inputs in full, so a proof judged with it gets the verdict
+ * it gets without; it keeps one entry per level (the last one computed there), which is all that
+ * proofs taken in leaf order need.
+ */
+export class InclusionMemo {
+  readonly #levels: { left: Uint8Array; right: Uint8Array; node: Uint8Array }[] = [];
+
+  childrenHash(hash: HashFunction, level: number, left: Uint8Array, right: Uint8Array): Uint8Array {
+    const known = this.#levels[level];
+    if (known !== undefined && equalBytes(known.left, left) && equalBytes(known.right, right)) return known.node;
+    const node = childrenHashWith(hash, left, right);
+    // Copies: the caller's arrays may be reused or changed after this call.
+    this.#levels[level] = { left: left.slice(), right: right.slice(), node };
+    return node;
+  }
+}
+
+export interface InclusionOptions extends MerkleOptions {
+  /** Shared across the proofs of one tree; see InclusionMemo. */
+  readonly memo?: InclusionMemo;
+}
+
 /** The root an inclusion proof leads to; throws FactoError('proof') when the proof cannot apply to this index and size. */
 export function rootFromInclusionProof(input: InclusionProofInput, options?: MerkleOptions): Uint8Array {
   assertInclusionInput(input);
@@ -40,10 +66,10 @@ export function rootFromInclusionProof(input: InclusionProofInput, options?: Mer
 }
 
 /** RFC 9162 section 2.1.3.2: does `proof` show the leaf `leafHash` at `index` in the tree of `treeSize` with `root`? */
-export function verifyInclusion(check: InclusionCheck, options?: MerkleOptions): boolean {
+export function verifyInclusion(check: InclusionCheck, options?: InclusionOptions): boolean {
   assertInclusionInput(check);
   assertBytes(check.root, 'root');
-  const outcome = inclusionRoot(resolveHash(options), check);
+  const outcome = inclusionRoot(resolveHash(options), check, options?.memo);
   return 'root' in outcome && equalBytes(outcome.root, check.root);
 }
 
@@ -96,7 +122,7 @@ export function verifyConsistency(check: ConsistencyCheck, options?: MerkleOptio
   return sn === 0 && equalBytes(fr, root1) && equalBytes(sr, root2);
 }
 
-function inclusionRoot(hash: HashFunction, input: InclusionProofInput): Outcome {
+function inclusionRoot(hash: HashFunction, input: InclusionProofInput, memo?: InclusionMemo): Outcome {
   const { leafHash, index, treeSize, proof } = input;
   if (!isTreeSize(index) || !isTreeSize(treeSize)) return { problem: 'index and treeSize must be integers in [0, 2^53)' };
   // Step 1.
@@ -109,20 +135,24 @@ function inclusionRoot(hash: HashFunction, input: InclusionProofInput): Outcome 
   let fn = index;
   let sn = treeSize - 1;
   let root = leafHash;
+  // The memo's slot: the proof's step, the same for every proof of the tree at this height.
+  let level = 0;
+  const combine = memo === undefined ? (left: Uint8Array, right: Uint8Array) => childrenHashWith(hash, left, right) : (left: Uint8Array, right: Uint8Array) => memo.childrenHash(hash, level, left, right);
   // Step 4.
   for (const node of proof) {
     if (sn === 0) return { problem: `the proof has more hashes than index ${index} in a tree of size ${treeSize} needs` };
     if (fn % 2 === 1 || fn === sn) {
-      root = childrenHashWith(hash, node, root);
+      root = combine(node, root);
       while (fn % 2 === 0 && fn !== 0) {
         fn /= 2;
         sn = Math.floor(sn / 2);
       }
     } else {
-      root = childrenHashWith(hash, root, node);
+      root = combine(root, node);
     }
     fn = Math.floor(fn / 2);
     sn = Math.floor(sn / 2);
+    level++;
   }
   // Step 5.
   if (sn !== 0) return { problem: `the proof has fewer hashes than index ${index} in a tree of size ${treeSize} needs` };
