@@ -16,6 +16,7 @@ export default defineConfig({
       { find: /^@facto\/ai-sdk$/, replacement: source('./packages/ai-sdk/src/index.ts') },
       { find: /^@facto\/langchain$/, replacement: source('./packages/langchain/src/index.ts') },
       { find: /^@facto\/collector$/, replacement: source('./collector/src/index.ts') },
+      { find: /^@facto\/collector\/sqlite-format$/, replacement: source('./collector/src/store/sqlite/sqlite-format.ts') },
       { find: /^@facto\/cli$/, replacement: source('./packages/cli/src/index.ts') },
     ],
   },

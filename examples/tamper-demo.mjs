@@ -15,6 +15,7 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { registerBodyFunctions } from '@facto/collector/sqlite-format';
 import Database from 'better-sqlite3';
 import { resolveConfig, silentLogger, startCollector } from '@facto/collector';
 import { generateKeyPair, privateKeyToPem, publicKeyToPem } from '@facto/core';
@@ -62,7 +63,8 @@ try {
   const modelCall = events.filter((event) => event.name.startsWith('chat')).at(-1);
   say(`3. Someone with access to ${database} edits one row and deletes another`);
   const sqlite = new Database(database);
-  sqlite.prepare('UPDATE events SET record_json = replace(record_json, ?, ?) WHERE facto_id = ?').run('"refund.amount_eur":{"i":"40"}', '"refund.amount_eur":{"i":"4000"}', refund.facto_id);
+  registerBodyFunctions(sqlite); // the event body is compressed: these SQL functions read and write its fields
+  sqlite.prepare("UPDATE events SET body = facto_body_set(body, 'record_json', replace(facto_body_get(body, 'record_json'), ?, ?)) WHERE facto_id = ?").run('"refund.amount_eur":{"i":"40"}', '"refund.amount_eur":{"i":"4000"}', refund.facto_id);
   sqlite.prepare('DELETE FROM events WHERE facto_id = ?').run(modelCall.facto_id);
   sqlite.close();
   console.log(`   edited ${refund.facto_id} (leaf ${refund.leaf_index}, seq ${refund.seq}): refund.amount_eur 40 -> 4000`);

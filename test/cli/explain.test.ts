@@ -8,6 +8,7 @@
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { registerBodyFunctions } from '@facto/collector/sqlite-format';
 import Database from 'better-sqlite3';
 import { generateKeyPair, keyId, publicKeyToPem } from '@facto/core';
 import { createFacto } from '@facto/otel';
@@ -111,7 +112,8 @@ describe('facto explain', () => {
 
   it('exits 1 for a record edited in the database, saying which check failed', async () => {
     const database = new Database(collector.config.db);
-    database.prepare('UPDATE events SET record_json = replace(record_json, ?, ?) WHERE facto_id = ?').run('"i":"40"', '"i":"4000"', byName.get('tool bank.refund')!.facto_id);
+    registerBodyFunctions(database);
+    database.prepare("UPDATE events SET body = facto_body_set(body, 'record_json', replace(facto_body_get(body, 'record_json'), ?, ?)) WHERE facto_id = ?").run('"i":"40"', '"i":"4000"', byName.get('tool bank.refund')!.facto_id);
     database.close();
     const result = await explain('tool bank.refund');
     expect(result.code).toBe(1);

@@ -7,6 +7,7 @@
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { registerBodyFunctions } from '@facto/collector/sqlite-format';
 import Database from 'better-sqlite3';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { startTestCollector, type TestCollector } from '../support/collector.js';
@@ -70,7 +71,8 @@ describe('facto verify --endpoint', () => {
 
   it('names both an edited row and a deleted row of the SQLite file', async () => {
     const database = new Database(collector.config.db);
-    database.prepare('UPDATE events SET record_json = replace(record_json, ?, ?) WHERE facto_id = ?').run('"name":"tool.call"', '"name":"tool.refund"', spans[1]!.factoId);
+    registerBodyFunctions(database);
+    database.prepare("UPDATE events SET body = facto_body_set(body, 'record_json', replace(facto_body_get(body, 'record_json'), ?, ?)) WHERE facto_id = ?").run('"name":"tool.call"', '"name":"tool.refund"', spans[1]!.factoId);
     database.prepare('DELETE FROM events WHERE facto_id = ?').run(spans[4]!.factoId);
     database.close();
     const result = await audit();
@@ -84,10 +86,11 @@ describe('facto verify --endpoint', () => {
 
   it('catches a stored hash changed to match an edited record, through the recomputed root', async () => {
     const database = new Database(collector.config.db);
-    const row = database.prepare('SELECT record_json FROM events WHERE facto_id = ?').get(spans[2]!.factoId) as { record_json: string };
-    const { canonicalize, hashRecord, toHex } = await import('@facto/core');
-    const edited = { ...JSON.parse(row.record_json), name: 'tool.refund' };
-    database.prepare('UPDATE events SET record_json = ?, hash = ? WHERE facto_id = ?').run(canonicalize(edited), toHex(hashRecord(edited)), spans[2]!.factoId);
+    registerBodyFunctions(database);
+    const recordJson = database.prepare("SELECT facto_body_get(body, 'record_json') FROM events WHERE facto_id = ?").pluck().get(spans[2]!.factoId) as string;
+    const { canonicalize, hashRecord } = await import('@facto/core');
+    const edited = { ...JSON.parse(recordJson), name: 'tool.refund' };
+    database.prepare("UPDATE events SET body = facto_body_set(body, 'record_json', ?), hash = ? WHERE facto_id = ?").run(canonicalize(edited), Buffer.from(hashRecord(edited)), spans[2]!.factoId);
     database.close();
     const result = await audit('--json');
     expect(result.code).toBe(1);

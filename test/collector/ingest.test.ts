@@ -5,6 +5,7 @@
  */
 import { gzipSync } from 'node:zlib';
 import { afterEach, describe, expect, it } from 'vitest';
+import { registerBodyFunctions } from '@facto/collector/sqlite-format';
 import Database from 'better-sqlite3';
 import { generateKeyPair, hashLeaf, fromHex, toHex, verifyBundle, verifyConsistency, verifyInclusion, openCheckpoint, parseVerifierKey, type EvidenceBundle } from '@facto/core';
 import { createFacto } from '@facto/otel';
@@ -203,8 +204,10 @@ describe('what the collector refuses', () => {
     const target = (await instance.json('/v1/events?order=asc')).events[1];
 
     const database = new Database(instance.config.db);
-    const row = database.prepare('SELECT record_json FROM events WHERE facto_id = ?').get(target.facto_id) as { record_json: string };
-    database.prepare('UPDATE events SET record_json = ? WHERE facto_id = ?').run(row.record_json.replace('"amount":{"i":"100"}', '"amount":{"i":"100000"}'), target.facto_id);
+    registerBodyFunctions(database);
+    database
+      .prepare("UPDATE events SET body = facto_body_set(body, 'record_json', replace(facto_body_get(body, 'record_json'), ?, ?)) WHERE facto_id = ?")
+      .run('"amount":{"i":"100"}', '"amount":{"i":"100000"}', target.facto_id);
     database.close();
 
     const verification = (await instance.json(`/v1/events/${target.facto_id}`)).verification;

@@ -2,6 +2,7 @@ import Database from 'better-sqlite3';
 import { join } from 'node:path';
 import { hashRecord, toHex } from '@facto/core';
 import { describe, expect, it, vi } from 'vitest';
+import { registerBodyFunctions } from '../store/sqlite/sqlite-format.js';
 import { ingestSpans, useApiFixture, type ApiFixture, type TestAgent } from '../test-helpers/api-fixture.js';
 
 let fixture: ApiFixture;
@@ -146,12 +147,11 @@ describe('GET /v1/events/{facto_id}', () => {
     await ingestSpans(fixture.context, [span]);
     const factoId = span.sealed.record.facto_id;
     const database = new Database(join(fixture.context.config.db));
-    const stored = database.prepare('SELECT record_json, disclosures_json FROM events WHERE facto_id = ?').get(factoId) as { record_json: string; disclosures_json: string };
-    database.prepare('UPDATE events SET record_json = ?, disclosures_json = ? WHERE facto_id = ?').run(
-      stored.record_json.replace('"step 0"', '"step 9"'),
-      stored.disclosures_json.replace('prompt of step 0', 'a different prompt'),
-      factoId,
-    );
+    registerBodyFunctions(database);
+    database
+      .prepare(`UPDATE events SET body = facto_body_set(facto_body_set(body, 'record_json', replace(facto_body_get(body, 'record_json'), ?, ?)),
+        'disclosures_json', replace(facto_body_get(body, 'disclosures_json'), ?, ?)) WHERE facto_id = ?`)
+      .run('"step 0"', '"step 9"', 'prompt of step 0', 'a different prompt', factoId);
     database.close();
     const { verification } = (await fixture.call('GET', `/v1/events/${factoId}`)).body;
     expect(verification.ok).toBe(false);

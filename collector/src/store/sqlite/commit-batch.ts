@@ -9,7 +9,11 @@ import type Database from 'better-sqlite3';
 import { checkBatchShape, invalidBatch } from '../batch-shape.js';
 import { StoreConflictError } from '../errors.js';
 import type { Batch, StoredNode } from '../types.js';
-import { eventToParameters, type KeyParameters, keyToParameters, UPSERT_KEY_SQL } from './rows.js';
+import { decodeEventBody, encodeEventBody } from './event-body.js';
+import { EVENT_COLUMNS, type EventParameters, eventToParameters, type KeyParameters, keyToParameters, UPSERT_KEY_SQL } from './rows.js';
+
+/** Distinct resource and scope texts whose row ids are remembered; a fleet has a handful, a flood of distinct ones is not kept. */
+const MAX_CACHED_CONTEXTS = 10_000;
 
 interface IncidentParameters {
   kind: string;
@@ -27,16 +31,26 @@ function sameBytes(left: Uint8Array, right: Uint8Array): boolean {
   return left.length === right.length && left.every((byte, position) => byte === right[position]);
 }
 
+export type BatchCommitter = (batch: Batch) => void;
+
 /** Prepares the statements once and returns the function that commits a batch. */
-export function createBatchCommitter(database: Database.Database): (batch: Batch) => void {
+export function createBatchCommitter(database: Database.Database): BatchCommitter {
   const readTreeSize = database.prepare<[], { tree_size: number }>('SELECT tree_size FROM log_head WHERE singleton = 0');
   const writeTreeSize = database.prepare<[number]>('UPDATE log_head SET tree_size = ? WHERE singleton = 0');
-  const insertEvent = database.prepare(`INSERT INTO events (leaf_index, facto_id, agent_id, chain_id, seq, hash, prev_hash, key_id,
-      signature, dropped, trace_id, span_id, name, action_type, start_time_unix_nano, end_time_unix_nano, received_at,
-      record_json, context_json, disclosures_json, salt, link_status, erased_by)
-    VALUES (@leaf_index, @facto_id, @agent_id, @chain_id, @seq, @hash, @prev_hash, @key_id, @signature, @dropped,
-      @trace_id, @span_id, @name, @action_type, @start_time_unix_nano, @end_time_unix_nano, @received_at, @record_json,
-      @context_json, @disclosures_json, @salt, @link_status, @erased_by)`);
+  const insertEvent = database.prepare<EventParameters>(`INSERT INTO events (${EVENT_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`);
+  const insertContext = database.prepare<[string]>('INSERT INTO contexts (context_json) VALUES (?) ON CONFLICT (context_json) DO NOTHING');
+  const readContextId = database.prepare<[string], { id: number }>('SELECT id FROM contexts WHERE context_json = ?');
+  // Context ids known to be committed. One added by a transaction that then rolls back is not.
+  const contextIds = new Map<string, number>();
+  let pendingContexts: [string, number][] = [];
+  const contextIdOf = (contextJson: string): number => {
+    const known = contextIds.get(contextJson);
+    if (known !== undefined) return known;
+    insertContext.run(contextJson);
+    const id = readContextId.get(contextJson)!.id;
+    pendingContexts.push([contextJson, id]);
+    return id;
+  };
   const insertLogEntry = database.prepare<[number, string, string, string, string, number]>(
     'INSERT INTO log_entries (leaf_index, kind, hash, entry_json, signature, created_at) VALUES (?, ?, ?, ?, ?, ?)',
   );
@@ -56,7 +70,15 @@ export function createBatchCommitter(database: Database.Database): (batch: Batch
   const insertUnverified = database.prepare<[string, string, string, string, number]>(
     'INSERT INTO unverified_spans (trace_id, span_id, name, span_json, received_at) VALUES (?, ?, ?, ?, ?)',
   );
-  const erase = database.prepare<[number, string]>("UPDATE events SET disclosures_json = '[]', salt = NULL, erased_by = ? WHERE facto_id = ?");
+  const readBody = database.prepare<[string], { body: Buffer }>('SELECT body FROM events WHERE facto_id = ?');
+  const erase = database.prepare<[Buffer, number, string]>('UPDATE events SET body = ?, erased_by = ? WHERE facto_id = ?');
+  // Erasing rewrites the body without the content; secure_delete (open-database.ts) zeroes the old cell.
+  const eraseContent = (factoId: string, erasedBy: number): boolean => {
+    const row = readBody.get(factoId);
+    if (row === undefined) return false;
+    const body = decodeEventBody(row.body);
+    return erase.run(encodeEventBody({ ...body, disclosuresJson: '[]', salt: null }), erasedBy, factoId).changes > 0;
+  };
 
   function insertNodeOnce(node: StoredNode): void {
     if (insertNode.run(node.level, node.index, node.hash).changes > 0) return;
@@ -66,14 +88,14 @@ export function createBatchCommitter(database: Database.Database): (batch: Batch
     }
   }
 
-  const commit = database.transaction((batch: Batch) => {
+  const commit = database.transaction((batch: Batch, bodies: readonly Buffer[]) => {
     const stored = readTreeSize.get()?.tree_size;
     if (stored !== batch.expectedTreeSize) {
       throw new StoreConflictError(
         `Tree size is ${String(stored)}, but the batch was sequenced against ${batch.expectedTreeSize}: another sequencer moved the log head, or this batch was already committed`,
       );
     }
-    for (const event of batch.events) insertEvent.run(eventToParameters(event));
+    batch.events.forEach((event, position) => insertEvent.run(...eventToParameters(event, contextIdOf(event.contextJson), bodies[position]!)));
     for (const entry of batch.logEntries) insertLogEntry.run(entry.leafIndex, entry.kind, entry.hash, entry.entryJson, entry.signature, entry.createdAt);
     for (const node of batch.nodes) insertNodeOnce(node);
     for (const update of batch.linkUpdates) {
@@ -96,13 +118,25 @@ export function createBatchCommitter(database: Database.Database): (batch: Batch
     for (const span of batch.unverified) insertUnverified.run(span.traceId, span.spanId, span.name, span.spanJson, span.receivedAt);
     // After the log entries: erased_by references the erasure entry, which may arrive in this same batch.
     for (const erasure of batch.erasures) {
-      if (erase.run(erasure.erasedBy, erasure.factoId).changes === 0) throw invalidBatch(`erasure names facto_id ${erasure.factoId}, which is not stored`);
+      if (!eraseContent(erasure.factoId, erasure.erasedBy)) throw invalidBatch(`erasure names facto_id ${erasure.factoId}, which is not stored`);
     }
     writeTreeSize.run(batch.newTreeSize);
   });
 
   return (batch) => {
     checkBatchShape(batch);
-    commit.immediate(batch);
+    // Compressed before the write lock is taken (event-body.ts): the transaction holds it only to write.
+    const bodies = batch.events.map((event) => encodeEventBody(event));
+    pendingContexts = [];
+    try {
+      commit.immediate(batch, bodies);
+    } catch (error) {
+      // Rolled back: the new context rows it added do not exist.
+      pendingContexts = [];
+      throw error;
+    }
+    if (contextIds.size + pendingContexts.length > MAX_CACHED_CONTEXTS) contextIds.clear();
+    for (const [json, id] of pendingContexts) contextIds.set(json, id);
+    pendingContexts = [];
   };
 }

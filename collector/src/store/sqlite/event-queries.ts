@@ -7,6 +7,7 @@
 import { FactoError } from '@facto/core';
 import type Database from 'better-sqlite3';
 import type { ChainSummary, EventQuery, StoredEvent } from '../types.js';
+import { isLowerHex } from './event-body.js';
 import { EVENT_COLUMNS, eventFromRow, type EventRow } from './rows.js';
 
 export interface EventReader {
@@ -31,7 +32,7 @@ interface ChainSummaryRow {
 // The head of a forked chain has several events at the highest seq; the first one logged is reported.
 const chainSummarySql = (where: string) => `
   SELECT chains.agent_id, chains.chain_id, chains.count, chains.head_seq,
-    (SELECT head.hash FROM events AS head
+    (SELECT lower(hex(head.hash)) FROM events AS head
       WHERE head.agent_id = chains.agent_id AND head.chain_id = chains.chain_id AND head.seq = chains.head_seq
       ORDER BY head.leaf_index LIMIT 1) AS head_hash
   FROM (SELECT agent_id, chain_id, count(*) AS count, max(seq) AS head_seq FROM events ${where} GROUP BY agent_id, chain_id) AS chains
@@ -47,7 +48,7 @@ function checkLimit(limit: unknown): asserts limit is number {
 export function createEventReader(database: Database.Database): EventReader {
   const byFactoId = database.prepare<[string], EventRow>(`SELECT ${EVENT_COLUMNS} FROM events WHERE facto_id = ?`);
   const byHashes = database.prepare<[string], EventRow>(
-    `SELECT ${EVENT_COLUMNS} FROM events WHERE hash IN (SELECT value FROM json_each(?)) ORDER BY leaf_index`,
+    `SELECT ${EVENT_COLUMNS} FROM events WHERE hash IN (SELECT unhex(value) FROM json_each(?)) ORDER BY leaf_index`,
   );
   const byFactoIds = database.prepare<[string], EventRow>(
     `SELECT ${EVENT_COLUMNS} FROM events WHERE facto_id IN (SELECT value FROM json_each(?)) ORDER BY leaf_index`,
@@ -64,6 +65,20 @@ export function createEventReader(database: Database.Database): EventReader {
   const allChains = database.prepare<[], ChainSummaryRow>(chainSummarySql(''));
   const agentChains = database.prepare<[string], ChainSummaryRow>(chainSummarySql('WHERE agent_id = ?'));
   const queryStatements = new Map<string, Database.Statement<unknown[], EventRow>>();
+  // Context rows never change once written, so their text is remembered by id (a fleet has a handful).
+  const readContext = database.prepare<[number], { context_json: string }>('SELECT context_json FROM contexts WHERE id = ?');
+  const contexts = new Map<number, string>();
+  const contextJson = (id: number): string => {
+    let json = contexts.get(id);
+    if (json === undefined) {
+      json = readContext.get(id)?.context_json;
+      if (json === undefined) throw new FactoError('invalid_argument', `stored event names span context ${id}, which is not stored`);
+      if (contexts.size >= 10_000) contexts.clear();
+      contexts.set(id, json);
+    }
+    return json;
+  };
+  const toEvent = (row: EventRow) => eventFromRow(row, contextJson);
 
   function queryStatement(query: EventQuery): { statement: Database.Statement<unknown[], EventRow>; parameters: unknown[] } {
     const conditions: string[] = [];
@@ -93,15 +108,19 @@ export function createEventReader(database: Database.Database): EventReader {
   return {
     getEvent: (factoId) => {
       const row = byFactoId.get(factoId);
-      return row === undefined ? null : eventFromRow(row);
+      return row === undefined ? null : toEvent(row);
     },
-    getEventsByHash: (hashes) => (hashes.length === 0 ? [] : byHashes.all(JSON.stringify(hashes)).map(eventFromRow)),
-    getEventsByFactoId: (factoIds) => (factoIds.length === 0 ? [] : byFactoIds.all(JSON.stringify(factoIds)).map(eventFromRow)),
-    getChainEvents: (agentId, chainId, seqs) => (seqs.length === 0 ? [] : byChainSeqs.all(agentId, chainId, JSON.stringify(seqs)).map(eventFromRow)),
-    listChain: (agentId, chainId) => byChain.all(agentId, chainId).map(eventFromRow),
+    getEventsByHash: (hashes) => {
+      // Hashes are stored as bytes: only lowercase hex can name one (unhex would also take uppercase).
+      const wanted = hashes.filter(isLowerHex);
+      return wanted.length === 0 ? [] : byHashes.all(JSON.stringify(wanted)).map(toEvent);
+    },
+    getEventsByFactoId: (factoIds) => (factoIds.length === 0 ? [] : byFactoIds.all(JSON.stringify(factoIds)).map(toEvent)),
+    getChainEvents: (agentId, chainId, seqs) => (seqs.length === 0 ? [] : byChainSeqs.all(agentId, chainId, JSON.stringify(seqs)).map(toEvent)),
+    listChain: (agentId, chainId) => byChain.all(agentId, chainId).map(toEvent),
     listPendingEvents: (receivedBefore, limit) => {
       checkLimit(limit);
-      return pending.all(receivedBefore, limit).map(eventFromRow);
+      return pending.all(receivedBefore, limit).map(toEvent);
     },
     listChains: (agentId) => {
       const rows = agentId === undefined ? allChains.all() : agentChains.all(agentId);
@@ -111,7 +130,7 @@ export function createEventReader(database: Database.Database): EventReader {
       if (query.order !== 'asc' && query.order !== 'desc') throw new FactoError('invalid_argument', `Event query order must be 'asc' or 'desc', got ${String(query.order)}`);
       checkLimit(query.limit);
       const { statement, parameters } = queryStatement(query);
-      return statement.all(...parameters).map(eventFromRow);
+      return statement.all(...parameters).map(toEvent);
     },
   };
 }

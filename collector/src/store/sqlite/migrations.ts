@@ -5,11 +5,13 @@
  * at once apply each step exactly once. A database whose recorded version is newer than this code
  * knows is refused: an older collector must not write to a schema it does not understand.
  *
- * Storage choices:
- * - Hashes, signatures and key material that the API carries as hex are stored as TEXT. The event
- *   row already holds the canonical record (hundreds of bytes that repeat those hashes), so BLOBs
- *   would save little; TEXT keeps rows readable to an auditor with the sqlite3 shell and round-trips
- *   the API value exactly, with no hex conversion that could silently truncate malformed input.
+ * Storage choices (the reasons for schema 4 are in docs/design.md, "Bytes on disk"):
+ * - Since schema 4, an event's bulky text (the canonical record, disclosures, salt, the span fields
+ *   only ever shown) is one compressed `body` (event-body.ts gives its layout, for readers of the
+ *   file); the columns hold what queries filter and sort on and what the ingest lanes read. Hashes
+ *   and signatures are BLOBs, written from the contract's lowercase hex, which is checked first so
+ *   nothing malformed is silently truncated. The resource and scope a span came with are stored once
+ *   in `contexts` and referenced.
  * - Merkle node hashes are BLOB: they are bytes in the API, there are about two per leaf, and they
  *   are read in bulk for every proof.
  * - Enumerations (link status, incident kind, log entry kind) have no CHECK constraint: adding a
@@ -18,6 +20,7 @@
  */
 import type Database from 'better-sqlite3';
 import { StoreUnavailableError } from '../errors.js';
+import { encodeEventBody, hexToBytes } from './event-body.js';
 
 export interface Migration {
   readonly version: number;
@@ -127,6 +130,94 @@ CREATE TABLE unverified_spans (
 ) STRICT;
 `;
 
+
+/** Schema 4's events table and its indexes (see the notes at the top). */
+const compactEventsSchema = `
+CREATE TABLE contexts (
+  id INTEGER PRIMARY KEY,
+  context_json TEXT NOT NULL UNIQUE
+) STRICT;
+CREATE TABLE events_compact (
+  leaf_index INTEGER PRIMARY KEY,
+  facto_id TEXT NOT NULL UNIQUE,
+  agent_id TEXT NOT NULL,
+  chain_id TEXT NOT NULL,
+  seq INTEGER NOT NULL,
+  hash BLOB NOT NULL UNIQUE,
+  prev_hash BLOB NOT NULL,
+  key_id TEXT NOT NULL,
+  signature BLOB NOT NULL,
+  dropped INTEGER NOT NULL,
+  action_type TEXT NOT NULL,
+  received_at INTEGER NOT NULL,
+  link_status TEXT NOT NULL,
+  erased_by INTEGER REFERENCES log_entries (leaf_index),
+  context_id INTEGER NOT NULL REFERENCES contexts (id),
+  body BLOB NOT NULL
+) STRICT;
+`;
+
+const compactEventsIndexes = `
+CREATE INDEX events_by_chain ON events (agent_id, chain_id, seq);
+CREATE INDEX events_by_agent ON events (agent_id);
+CREATE INDEX events_by_agent_chain ON events (agent_id, chain_id);
+CREATE INDEX events_by_received_at ON events (received_at);
+CREATE INDEX events_by_action_type ON events (action_type);
+CREATE INDEX events_pending ON events (received_at) WHERE link_status = 'pending';
+`;
+
+interface VersionThreeEvent {
+  leaf_index: number;
+  facto_id: string;
+  agent_id: string;
+  chain_id: string;
+  seq: number;
+  hash: string;
+  prev_hash: string;
+  key_id: string;
+  signature: string;
+  dropped: number;
+  trace_id: string;
+  span_id: string;
+  name: string;
+  action_type: string;
+  start_time_unix_nano: string;
+  end_time_unix_nano: string;
+  received_at: number;
+  record_json: string;
+  context_json: string;
+  disclosures_json: string;
+  salt: string | null;
+  link_status: string;
+  erased_by: number | null;
+}
+
+/** Rewrites every event row into schema 4's form, a page at a time (one transaction, like every migration). */
+function compactEvents(database: Database.Database): void {
+  database.exec(compactEventsSchema);
+  database.exec('INSERT INTO contexts (context_json) SELECT DISTINCT context_json FROM events ORDER BY context_json');
+  const page = database.prepare<[number], VersionThreeEvent>('SELECT * FROM events WHERE leaf_index > ? ORDER BY leaf_index LIMIT 1000');
+  const contextId = database.prepare<[string], { id: number }>('SELECT id FROM contexts WHERE context_json = ?');
+  const insert = database.prepare(`INSERT INTO events_compact (leaf_index, facto_id, agent_id, chain_id, seq, hash, prev_hash, key_id, signature,
+      dropped, action_type, received_at, link_status, erased_by, context_id, body) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`);
+  for (let after = -1; ; ) {
+    const rows = page.all(after);
+    if (rows.length === 0) break;
+    for (const row of rows) {
+      const body = encodeEventBody({
+        traceId: row.trace_id, spanId: row.span_id, name: row.name, startTimeUnixNano: row.start_time_unix_nano, endTimeUnixNano: row.end_time_unix_nano,
+        recordJson: row.record_json, disclosuresJson: row.disclosures_json, salt: row.salt,
+      });
+      insert.run(row.leaf_index, row.facto_id, row.agent_id, row.chain_id, row.seq, hexToBytes(row.hash, 'hash'), hexToBytes(row.prev_hash, 'prev_hash'), row.key_id,
+        hexToBytes(row.signature, 'signature'), row.dropped, row.action_type, row.received_at, row.link_status, row.erased_by, contextId.get(row.context_json)!.id, body);
+    }
+    after = rows[rows.length - 1]!.leaf_index;
+  }
+  database.exec('DROP TABLE events');
+  database.exec('ALTER TABLE events_compact RENAME TO events');
+  database.exec(compactEventsIndexes);
+}
+
 export const migrations: readonly Migration[] = [
   { version: 1, description: 'events, log entries, Merkle nodes, log head, checkpoints, keys, incidents, unverified spans', apply: (database) => database.exec(initialSchema) },
   {
@@ -143,6 +234,11 @@ export const migrations: readonly Migration[] = [
         ALTER TABLE incidents ADD COLUMN count INTEGER NOT NULL DEFAULT 1 CHECK (count >= 1);
         ALTER TABLE incidents ADD COLUMN last_seen_at INTEGER;
         CREATE UNIQUE INDEX incidents_by_fingerprint ON incidents (fingerprint) WHERE fingerprint IS NOT NULL;`),
+  },
+  {
+    version: 4,
+    description: 'compact events: one compressed body per event, hashes and signatures as bytes, span contexts stored once',
+    apply: compactEvents,
   },
 ];
 

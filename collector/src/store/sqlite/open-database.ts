@@ -32,6 +32,8 @@ export function openDatabase(options: OpenDatabaseOptions): Database.Database {
     }
     database.pragma(`synchronous = ${options.synchronous}`);
     database.pragma('foreign_keys = ON');
+    // Erasure rewrites an event's body without its content: zero the old cell rather than leave it in a free page.
+    database.pragma('secure_delete = ON');
     return database;
   } catch (error) {
     database.close();

@@ -3,10 +3,10 @@
  * beside the converters so a column added by a migration is added to the reads in one place.
  */
 import type { AgentKey, Checkpoint, Incident, IncidentKind, LinkStatus, LogEntry, StoredEvent } from '../types.js';
+import { decodeEventBody, type EventBody, hexToBytes } from './event-body.js';
 
 export const EVENT_COLUMNS = `leaf_index, facto_id, agent_id, chain_id, seq, hash, prev_hash, key_id, signature, dropped,
-  trace_id, span_id, name, action_type, start_time_unix_nano, end_time_unix_nano, received_at, record_json,
-  context_json, disclosures_json, salt, link_status, erased_by`;
+  action_type, received_at, link_status, erased_by, context_id, body`;
 
 export interface EventRow {
   leaf_index: number;
@@ -14,81 +14,61 @@ export interface EventRow {
   agent_id: string;
   chain_id: string;
   seq: number;
-  hash: string;
-  prev_hash: string;
+  hash: Buffer;
+  prev_hash: Buffer;
   key_id: string;
-  signature: string;
+  signature: Buffer;
   dropped: number;
-  trace_id: string;
-  span_id: string;
-  name: string;
   action_type: string;
-  start_time_unix_nano: string;
-  end_time_unix_nano: string;
   received_at: number;
-  record_json: string;
-  context_json: string;
-  disclosures_json: string;
-  salt: string | null;
   link_status: string;
   erased_by: number | null;
+  context_id: number;
+  body: Buffer;
 }
 
-export function eventFromRow(row: EventRow): StoredEvent {
-  return {
+/** The body's fields, read from the compressed body on first use. */
+const BODY_FIELDS = ['traceId', 'spanId', 'name', 'startTimeUnixNano', 'endTimeUnixNano', 'recordJson', 'disclosuresJson', 'salt'] as const;
+
+/**
+ * A stored event from its row. The columns are read at once; the body is inflated only when one of
+ * its fields is first read, so the ingest lanes, which read links and hashes, never pay for it. The
+ * body's fields are own enumerable getters, so spreading or comparing the event sees every field.
+ */
+export function eventFromRow(row: EventRow, contextJson: (id: number) => string): StoredEvent {
+  let body: EventBody | undefined;
+  const event = {
     leafIndex: row.leaf_index,
     factoId: row.facto_id,
     agentId: row.agent_id,
     chainId: row.chain_id,
     seq: row.seq,
-    hash: row.hash,
-    prevHash: row.prev_hash,
+    hash: row.hash.toString('hex'),
+    prevHash: row.prev_hash.toString('hex'),
     keyId: row.key_id,
-    signature: row.signature,
+    signature: row.signature.toString('hex'),
     dropped: row.dropped,
-    traceId: row.trace_id,
-    spanId: row.span_id,
-    name: row.name,
     actionType: row.action_type,
-    startTimeUnixNano: row.start_time_unix_nano,
-    endTimeUnixNano: row.end_time_unix_nano,
     receivedAt: row.received_at,
-    recordJson: row.record_json,
-    contextJson: row.context_json,
-    disclosuresJson: row.disclosures_json,
-    salt: row.salt,
+    contextJson: contextJson(row.context_id),
     linkStatus: row.link_status as LinkStatus,
     erasedBy: row.erased_by,
   };
+  for (const field of BODY_FIELDS) {
+    Object.defineProperty(event, field, { enumerable: true, get: () => (body ??= decodeEventBody(row.body))[field] });
+  }
+  return event as unknown as StoredEvent;
 }
 
-/** Named parameters for inserting an event (better-sqlite3 binds `@name`). */
-export function eventToParameters(event: StoredEvent): EventRow {
-  return {
-    leaf_index: event.leafIndex,
-    facto_id: event.factoId,
-    agent_id: event.agentId,
-    chain_id: event.chainId,
-    seq: event.seq,
-    hash: event.hash,
-    prev_hash: event.prevHash,
-    key_id: event.keyId,
-    signature: event.signature,
-    dropped: event.dropped,
-    trace_id: event.traceId,
-    span_id: event.spanId,
-    name: event.name,
-    action_type: event.actionType,
-    start_time_unix_nano: event.startTimeUnixNano,
-    end_time_unix_nano: event.endTimeUnixNano,
-    received_at: event.receivedAt,
-    record_json: event.recordJson,
-    context_json: event.contextJson,
-    disclosures_json: event.disclosuresJson,
-    salt: event.salt,
-    link_status: event.linkStatus,
-    erased_by: event.erasedBy,
-  };
+/** Positional parameters for inserting an event, in EVENT_COLUMNS order. */
+export type EventParameters = [number, string, string, string, number, Buffer, Buffer, string, Buffer, number, string, number, string, number | null, number, Buffer];
+
+export function eventToParameters(event: StoredEvent, contextId: number, body: Buffer): EventParameters {
+  return [
+    event.leafIndex, event.factoId, event.agentId, event.chainId, event.seq,
+    hexToBytes(event.hash, 'hash'), hexToBytes(event.prevHash, 'prev_hash'), event.keyId, hexToBytes(event.signature, 'signature'),
+    event.dropped, event.actionType, event.receivedAt, event.linkStatus, event.erasedBy, contextId, body,
+  ];
 }
 
 export interface LogEntryRow {

@@ -1,4 +1,5 @@
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { randomBytes } from 'node:crypto';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { FactoError } from '@facto/core';
@@ -86,10 +87,10 @@ describe('SQLite store', () => {
     await store.init();
     const log = new LogBuilder();
     await log.commit(store, { events: [log.event()] });
-    // max_page_count caps the file just above its current size, as a full disk would.
+    // max_page_count caps the file just above its current size, as a full disk would; random padding, since bodies are compressed.
     const pages = connection!.pragma('page_count', { simple: true }) as number;
     connection!.pragma(`max_page_count = ${pages + 2}`);
-    const large = log.batch({ events: Array.from({ length: 20 }, () => log.event({ recordJson: JSON.stringify({ padding: 'x'.repeat(20_000) }) })), incidents: [{ kind: 'fork', agentId: null, chainId: null, seq: null, factoId: null, detail: 'd', evidenceJson: '{}', createdAt: 1, fingerprint: 'f' }] });
+    const large = log.batch({ events: Array.from({ length: 20 }, () => log.event({ recordJson: JSON.stringify({ padding: randomBytes(15_000).toString('base64') }) })), incidents: [{ kind: 'fork', agentId: null, chainId: null, seq: null, factoId: null, detail: 'd', evidenceJson: '{}', createdAt: 1, fingerprint: 'f' }] });
     const error = await rejection(store.commitBatch(large));
     expect(error).toBeInstanceOf(StoreUnavailableError);
     expect(String(((error as Error).cause as { code?: string }).code)).toMatch(/^SQLITE_FULL/);
@@ -99,6 +100,34 @@ describe('SQLite store', () => {
     connection!.pragma('max_page_count = 1073741823');
     await store.commitBatch(large);
     expect(await store.treeSize()).toBe(21);
+  });
+
+  it('erases content from the file itself: the old body is not left in a free page', async () => {
+    const path = temporaryPath();
+    let connection: Database.Database | undefined;
+    const store = createSqliteStoreWith(path, () => (connection = openDatabase({ path, synchronous: 'FULL' })));
+    stores.push(store);
+    await store.init();
+    const log = new LogBuilder();
+    // Large enough to spill into overflow pages, which erasure frees: they must not keep it.
+    const secret = randomBytes(9_000).toString('base64');
+    const [event] = (await log.commit(store, { events: [log.event({ disclosuresJson: JSON.stringify([{ key: 'gen_ai.input.messages', value: { s: secret }, salt: 'ab' }]) })] })).events;
+    const stored = connection!.prepare('SELECT body FROM events WHERE facto_id = ?').pluck().get(event!.factoId) as Buffer;
+    // The body spans pages (with page headers between), so look for pieces of it.
+    const pieces = Array.from({ length: 20 }, (_, index) => stored.subarray(Math.floor((index * (stored.length - 64)) / 20), Math.floor((index * (stored.length - 64)) / 20) + 64));
+    const found = () => {
+      const file = readFileSync(path);
+      return pieces.filter((piece) => file.includes(piece)).length;
+    };
+    connection!.pragma('wal_checkpoint(TRUNCATE)');
+    expect(found()).toBeGreaterThanOrEqual(15);
+
+    await log.commit(store, { logEntries: [log.logEntry()], erasures: [{ factoId: event!.factoId, entry: 0 }] });
+    connection!.pragma('wal_checkpoint(TRUNCATE)');
+    const erased = await store.getEvent(event!.factoId);
+    expect({ disclosuresJson: erased!.disclosuresJson, salt: erased!.salt, erasedBy: erased!.erasedBy }).toEqual({ disclosuresJson: '[]', salt: null, erasedBy: 1 });
+    expect(erased!.recordJson).toBe(event!.recordJson);
+    expect(found()).toBe(0);
   });
 
   it('answers StoreUnavailableError when another connection holds the write lock past the busy timeout', async () => {

@@ -9,7 +9,7 @@ import { FactoError, type NodeId } from '@facto/core';
 import type Database from 'better-sqlite3';
 import { StoreUnavailableError } from '../errors.js';
 import type { AgentKey, Batch, Checkpoint, EventQuery, Store } from '../types.js';
-import { createBatchCommitter } from './commit-batch.js';
+import { type BatchCommitter, createBatchCommitter } from './commit-batch.js';
 import { createEventReader, type EventReader } from './event-queries.js';
 import { checkLogHead, createLogReader, type LogReader } from './log-queries.js';
 import { migrate } from './migrations.js';
@@ -26,7 +26,7 @@ export interface SqliteStoreOptions {
 
 interface OpenStore {
   readonly database: Database.Database;
-  readonly commit: (batch: Batch) => void;
+  readonly commit: BatchCommitter;
   readonly log: LogReader;
   readonly events: EventReader;
   readonly registry: RegistryReader;
