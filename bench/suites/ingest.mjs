@@ -9,11 +9,12 @@
  * is stored.
  */
 import { spawn } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { availableParallelism, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { Worker } from 'node:worker_threads';
+import { processUsage, startCollector } from '../collector-process.mjs';
 import { percentile, row } from '../harness.mjs';
 
 const root = new URL('../../', import.meta.url).pathname;
@@ -27,30 +28,6 @@ async function verifyCeiling(seconds) {
     })),
   );
   return rates.reduce((sum, rate) => sum + rate, 0);
-}
-
-/** Starts `facto collector` on a free port; resolves with its URL and pid once it says it listens. */
-function startCollector(directory, extraArgs) {
-  const child = spawn(process.execPath, [join(root, 'packages/cli/bin/facto.mjs'), 'collector', '--port', '0', '--db', join(directory, 'facto.db'), '--log-key', join(directory, 'log.pem'), '--checkpoint-interval', '3600', '--log-level', 'error', ...extraArgs], { stdio: ['ignore', 'pipe', 'inherit'] });
-  return new Promise((resolve, reject) => {
-    child.once('error', reject);
-    child.once('exit', (code) => reject(new Error(`facto collector exited with ${code}`)));
-    createInterface({ input: child.stdout }).on('line', (line) => {
-      const match = /listening on (\S+)/.exec(line);
-      if (match) resolve({ url: match[1], child });
-    });
-  });
-}
-
-/** CPU seconds (user + system, all threads) and peak resident memory of a process, from /proc. */
-function processUsage(pid) {
-  try {
-    const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1].split(' ');
-    const peak = /VmHWM:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
-    return { cpuSeconds: (Number(fields[11]) + Number(fields[12])) / 100, peakMiB: peak ? Number(peak[1]) / 1024 : Number.NaN };
-  } catch {
-    return { cpuSeconds: Number.NaN, peakMiB: Number.NaN };
-  }
 }
 
 /** Runs the load generator against `url`: signs first, then sends for `seconds`; resolves with its report. */
