@@ -9,9 +9,12 @@ import { createInterface } from 'node:readline';
 
 const root = new URL('../', import.meta.url).pathname;
 
-/** Starts `facto collector` on a free port; resolves with its URL and pid once it says it listens. */
-export function startCollector(directory, extraArgs) {
-  const child = spawn(process.execPath, [join(root, 'packages/cli/bin/facto.mjs'), 'collector', '--port', '0', '--db', join(directory, 'facto.db'), '--log-key', join(directory, 'log.pem'), '--checkpoint-interval', '3600', '--log-level', 'error', ...extraArgs], { stdio: ['ignore', 'pipe', 'inherit'] });
+/**
+ * Starts `facto collector` on a free port with its log key (and, unless `db` names another store, its
+ * SQLite file) in `directory`; resolves with its URL and process once it says it listens.
+ */
+export function startCollector(directory, extraArgs = [], { db = join(directory, 'facto.db') } = {}) {
+  const child = spawn(process.execPath, [join(root, 'packages/cli/bin/facto.mjs'), 'collector', '--port', '0', '--db', db, '--log-key', join(directory, 'log.pem'), '--checkpoint-interval', '3600', '--log-level', 'error', ...extraArgs], { stdio: ['ignore', 'pipe', 'inherit'] });
   return new Promise((resolve, reject) => {
     child.once('error', reject);
     child.once('exit', (code) => reject(new Error(`facto collector exited with ${code}`)));

@@ -48,7 +48,8 @@ function post(body) {
     const started = performance.now();
     const request = http.request(target, { method: 'POST', agent, headers: { 'content-type': 'application/x-protobuf', 'content-length': body.length } }, (response) => {
       response.resume();
-      response.on('end', () => resolve({ status: response.statusCode, millis: performance.now() - started }));
+      const retryAfter = Number(response.headers['retry-after']);
+      response.on('end', () => resolve({ status: response.statusCode, millis: performance.now() - started, retryAfterMillis: Number.isFinite(retryAfter) ? retryAfter * 1000 : 1000 }));
     });
     request.on('error', () => resolve({ status: 0, millis: performance.now() - started }));
     request.end(body);
@@ -71,9 +72,12 @@ await Promise.all(
       for (const body of chain) {
         if (performance.now() >= deadline) return;
         let answer = await post(body);
-        // A 503 or 429 is the collector asking to come back: do so, as an OTLP exporter would.
+        // A 503 or 429 is the collector asking to come back later: wait what its Retry-After says,
+        // then send again, as an OTLP exporter does.
         while ((answer.status === 503 || answer.status === 429) && performance.now() < deadline) {
           statuses[answer.status] = (statuses[answer.status] ?? 0) + 1;
+          await new Promise((resolve) => setTimeout(resolve, Math.min(answer.retryAfterMillis, Math.max(0, deadline - performance.now()))));
+          if (performance.now() >= deadline) return;
           answer = await post(body);
         }
         statuses[answer.status] = (statuses[answer.status] ?? 0) + 1;

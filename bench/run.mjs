@@ -18,9 +18,10 @@ const here = dirname(fileURLToPath(import.meta.url));
 const argv = process.argv.slice(2);
 const smoke = argv.includes('--smoke');
 const only = argv.find((argument) => argument.startsWith('--only='))?.slice('--only='.length).split(',');
-const output = argv.find((argument) => argument.startsWith('--out='))?.slice('--out='.length) ?? join(here, 'results', smoke ? 'smoke.json' : 'latest.json');
+// latest.json is a full run only, so the README's table never mixes runs; --only and --smoke write elsewhere.
+const output = argv.find((argument) => argument.startsWith('--out='))?.slice('--out='.length) ?? join(here, 'results', smoke ? 'smoke.json' : only ? 'partial.json' : 'latest.json');
 
-const SUITES = ['primitives', 'sdk', 'ingest', 'storage', 'proofs', 'bundle'];
+const SUITES = ['primitives', 'sdk', 'ingest', 'storage', 'proofs', 'bundle', 'postgres'];
 const results = {
   date: new Date().toISOString(),
   smoke,

@@ -1,8 +1,9 @@
 /**
- * npm run bench -w @facto/cli: `facto verify` on a generated bundle of one chain (FACTO_BENCH_EVENTS
- * events, default 20,000), run as a user runs it, in its own process: events per CPU-second, events
- * per second, and peak memory against the bundle's size. Ed25519 verification alone is measured
- * alongside, since one signature per event bounds the rate on any machine. Uses the built dist/.
+ * Bundle verification: `facto verify` on a generated evidence bundle of one chain (FACTO_BENCH_EVENTS
+ * events, default 20,000), run as a user runs it, in its own process: events per CPU-second (one
+ * core: the verifier is single-threaded), events per second, and peak memory against the bundle's
+ * size. The baseline in the same run is Ed25519 verification alone on one core, since one signature
+ * per event bounds the rate on any machine. Uses the built dist/.
  */
 import { spawn } from 'node:child_process';
 import { createHash, generateKeyPairSync, sign, verify } from 'node:crypto';
@@ -14,14 +15,12 @@ import {
   BUNDLE_FORMAT, DEFAULT_CONTENT_KEYS, encodeVerifierKey, formatChainStatement, formatExportManifest, generateKeyPair, hashLeaf,
   inclusionProof, keyId, MemoryNodeStore, MerkleTree, sealSpan, signCheckpoint, signNote, toHex, ZERO_HASH_HEX,
 } from '@facto/core';
+import { row } from '../harness.mjs';
 
-const events = Number(process.env.FACTO_BENCH_EVENTS ?? 20_000);
-const directory = mkdtempSync(join(tmpdir(), 'facto-bench-verify-'));
-const bundlePath = join(directory, 'bundle.json');
 const origin = 'facto.bench/log';
 
 /** A bundle of one chain, written as it is made (the records themselves are held, proofs are not). */
-async function writeBundle() {
+async function writeBundle(bundlePath, events) {
   const agent = generateKeyPair();
   const log = generateKeyPair();
   const tree = new MerkleTree();
@@ -58,9 +57,9 @@ async function writeBundle() {
 }
 
 /** Runs `facto verify` in its own process; its CPU time and peak memory come from a preload. */
-function runVerify(agentKey, logKey) {
-  const bin = fileURLToPath(new URL('../bin/facto.mjs', import.meta.url));
-  const preload = new URL('./report-usage.mjs', import.meta.url).href;
+function runVerify(bundlePath, agentKey, logKey) {
+  const bin = fileURLToPath(new URL('../../packages/cli/bin/facto.mjs', import.meta.url));
+  const preload = new URL('../report-usage.mjs', import.meta.url).href;
   const child = spawn(process.execPath, ['--import', preload, bin, 'verify', bundlePath, '--key', agentKey, '--log-key', logKey, '--json'], { stdio: ['ignore', 'pipe', 'pipe'] });
   let stdout = '';
   let stderr = '';
@@ -71,29 +70,38 @@ function runVerify(agentKey, logKey) {
 }
 
 /** Ed25519 verifications per CPU-second through node:crypto, the floor one signature per event sets. */
-function ed25519Rate() {
+function ed25519Rate(seconds) {
   const { publicKey, privateKey } = generateKeyPairSync('ed25519');
   const message = createHash('sha3-256').update('facto').digest();
   const signature = sign(null, message, privateKey);
   const before = process.cpuUsage();
   let count = 0;
-  for (const end = performance.now() + 1500; performance.now() < end; count++) verify(null, message, publicKey, signature);
+  for (const end = performance.now() + seconds * 1000; performance.now() < end; count++) verify(null, message, publicKey, signature);
   const used = process.cpuUsage(before);
   return count / ((used.user + used.system) / 1e6);
 }
 
-try {
-  const keys = await writeBundle();
-  const size = statSync(bundlePath).size;
-  const run = await runVerify(keys.agentKey, keys.logKey);
-  if (run.code !== 0 || run.report.events.verified !== events) throw new Error(`facto verify did not verify the bundle: exit ${run.code}`);
-  const perCpuSecond = events / (run.usage.cpuMicros / 1e6);
-  const signatures = ed25519Rate();
-  console.log(`\nfacto verify, one chain of ${events.toLocaleString('en-US')} events (${(size / 1e6).toFixed(1)} MB), in its own process`);
-  console.log(`  ${Math.round(perCpuSecond).toLocaleString('en-US').padStart(8)} events per CPU-second (${(run.usage.cpuMicros / 1e6).toFixed(1)} s of CPU)`);
-  console.log(`  ${Math.round(events / run.seconds).toLocaleString('en-US').padStart(8)} events per second of wall time`);
-  console.log(`  ${Math.round(run.usage.maxRssKilobytes / 1024).toLocaleString('en-US').padStart(8)} MB peak resident memory, for a ${(size / 1e6).toFixed(0)} MB bundle`);
-  console.log(`  ${Math.round(signatures).toLocaleString('en-US').padStart(8)} Ed25519 verifications per CPU-second on this machine (node:crypto): facto verify runs at ${((perCpuSecond / signatures) * 100).toFixed(0)}% of that`);
-} finally {
-  rmSync(directory, { recursive: true, force: true });
+export async function run({ smoke }) {
+  const events = smoke ? 200 : Number(process.env.FACTO_BENCH_EVENTS ?? 20_000);
+  const directory = mkdtempSync(join(tmpdir(), 'facto-bench-verify-'));
+  const bundlePath = join(directory, 'bundle.json');
+  try {
+    const keys = await writeBundle(bundlePath, events);
+    const size = statSync(bundlePath).size;
+    const verified = await runVerify(bundlePath, keys.agentKey, keys.logKey);
+    if (verified.code !== 0 || verified.report.events.verified !== events) throw new Error(`facto verify did not verify the bundle: exit ${verified.code}`);
+    const perCpuSecond = events / (verified.usage.cpuMicros / 1e6);
+    const signatures = ed25519Rate(smoke ? 0.2 : 1.5);
+    return {
+      title: `facto verify on a bundle of one chain, ${events.toLocaleString('en-US')} events (${(size / 1e6).toFixed(1)} MB), in its own process`,
+      rows: [
+        row('Ed25519 verify, one core (baseline)', signatures, 'verifies/s', 'node:crypto, CPU time'),
+        row('events verified per CPU-second', perCpuSecond, 'events/s', `${(perCpuSecond / signatures).toFixed(2)} of the baseline; goal 5,000 on one core`),
+        row('events verified per second of wall time', events / verified.seconds, 'events/s'),
+        row('peak resident memory', verified.usage.maxRssKilobytes / 1024, 'MiB', `for a ${(size / 2 ** 20).toFixed(0)} MiB bundle`),
+      ],
+    };
+  } finally {
+    rmSync(directory, { recursive: true, force: true });
+  }
 }
