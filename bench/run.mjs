@@ -8,8 +8,9 @@
  *   node bench/run.mjs                 all suites, full size (minutes; the 10M-leaf proof store is built once and cached)
  *   node bench/run.mjs --smoke         every suite at toy size: checks the harness, not the speed (CI runs this)
  *   node bench/run.mjs --only=ingest,proofs
+ *   node bench/run.mjs --print            the table of bench/results/latest.json, without running anything
  */
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { availableParallelism, cpus, totalmem } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -20,6 +21,11 @@ const smoke = argv.includes('--smoke');
 const only = argv.find((argument) => argument.startsWith('--only='))?.slice('--only='.length).split(',');
 // latest.json is a full run only, so the README's table never mixes runs; --only and --smoke write elsewhere.
 const output = argv.find((argument) => argument.startsWith('--out='))?.slice('--out='.length) ?? join(here, 'results', smoke ? 'smoke.json' : only ? 'partial.json' : 'latest.json');
+
+if (argv.includes('--print')) {
+  printTable(JSON.parse(readFileSync(join(here, 'results', 'latest.json'), 'utf8')));
+  process.exit(0);
+}
 
 const SUITES = ['primitives', 'sdk', 'ingest', 'storage', 'proofs', 'bundle', 'postgres'];
 const results = {
@@ -42,8 +48,8 @@ mkdirSync(dirname(output), { recursive: true });
 writeFileSync(output, `${JSON.stringify(results, null, 2)}\n`);
 process.stderr.write(`bench: wrote ${output}\n`);
 
-function printTable({ machine, suites }) {
-  const lines = [`Facto benchmarks on ${machine.cpus} cores (${machine.model}), Node ${machine.node}${smoke ? ', SMOKE SIZES: not figures' : ''}`, ''];
+function printTable({ machine, suites, date, smoke: smokeRun }) {
+  const lines = [`Facto benchmarks on ${machine.cpus} cores (${machine.model}), Node ${machine.node}, ${date.slice(0, 10)}${smokeRun ? ', SMOKE SIZES: not figures' : ''}`, ''];
   const rows = Object.entries(suites).flatMap(([suite, { title, rows }]) => [{ suite: `${suite}: ${title}` }, ...rows]);
   const width = Math.max(...rows.filter((row) => row.name).map((row) => row.name.length));
   for (const row of rows) {
