@@ -12,7 +12,9 @@
  *   chain <["agent_id","chain_id",<number of distinct seq>] as JSON>     (one line per chain, sorted)
  */
 import { canonicalize } from '../canonicalize.js';
+import { chainKey } from '../chain/verify-chains.js';
 import { FactoError } from '../errors.js';
+import { openNote, type VerifierKey } from '../note/index.js';
 
 export interface ExportManifest {
   readonly origin: string;
@@ -72,4 +74,44 @@ export function parseExportManifest(body: string): ExportManifest {
   // One spelling only: RFC 8785 JSON, chain lines sorted and distinct (section 13).
   if (formatExportManifest(manifest) !== body) fail('not in canonical form (JSON not RFC 8785, or chain lines not sorted and distinct)');
   return manifest;
+}
+
+/** What a bundle holds, as the manifest check needs it. */
+export interface BundleContents {
+  readonly manifest: unknown;
+  readonly query: unknown;
+  readonly events: number;
+  readonly erasures: number;
+  /** Distinct seqs held per chain, keyed by chainKey(agent_id, chain_id). */
+  readonly chains: ReadonlyMap<string, number>;
+}
+
+/**
+ * Section 13.1: the manifest must be signed by the log, made at the checkpoint's size, and list
+ * exactly the query, events, erasure entries and chains (with their counts) the bundle holds.
+ * Returns the problems found; shared by verifyBundle and verifyBundleStream.
+ */
+export function checkExportManifest(bundle: BundleContents, logKeys: readonly VerifierKey[], origin: string, treeSize: number): string[] {
+  if (typeof bundle.manifest !== 'string') return ['no export manifest: a chain removed together with its statement could not be detected'];
+  let manifest: ExportManifest;
+  try {
+    manifest = parseExportManifest(openNote(bundle.manifest, logKeys).text);
+  } catch (error) {
+    return [`manifest: ${(error as Error).message}`];
+  }
+  const errors: string[] = [];
+  if (manifest.origin !== origin) errors.push('manifest: from another log');
+  if (manifest.treeSize !== treeSize) errors.push(`manifest: made at tree size ${manifest.treeSize}, the checkpoint is at ${treeSize}`);
+  if (canonicalize(manifest.query) !== canonicalize(bundle.query ?? {})) errors.push("manifest: the bundle's query differs from the signed one");
+  if (manifest.events !== bundle.events) errors.push(`manifest: lists ${manifest.events} events, the bundle holds ${bundle.events}`);
+  if (manifest.erasures !== bundle.erasures) errors.push(`manifest: lists ${manifest.erasures} erasure entries, the bundle holds ${bundle.erasures}`);
+  const listed = new Set<string>();
+  for (const chain of manifest.chains) {
+    const key = chainKey(chain.agentId, chain.chainId);
+    listed.add(key);
+    const count = bundle.chains.get(key) ?? 0;
+    if (count !== chain.count) errors.push(`manifest: chain ${chain.agentId}/${chain.chainId} should hold ${chain.count} events, the bundle holds ${count}`);
+  }
+  for (const key of bundle.chains.keys()) if (!listed.has(key)) errors.push(`manifest: the bundle holds chain ${key} that the manifest does not list`);
+  return errors;
 }

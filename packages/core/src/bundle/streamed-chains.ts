@@ -5,40 +5,9 @@
  * rather than a million objects. verify-bundle-stream.test.ts holds the two to the same reports.
  */
 import { chainKey, type ChainGap } from '../chain/verify-chains.js';
-import { openNote, type VerifierKey } from '../note/index.js';
-import { parseChainStatement, type ChainStatement } from './chain-statement.js';
+import type { ChainStatement } from './chain-statement.js';
 import { Held, type StreamedEvents } from './streamed-events.js';
-import type { BundleChain } from './types.js';
-import type { ChainVerdict } from './verify-bundle-chains.js';
-
-interface Checkpointed {
-  readonly origin: string;
-  readonly treeSize: number;
-}
-
-type Statements = Map<string, { statement: ChainStatement | null; errors: string[] }>;
-
-/** The chain statements, opened and checked against the checkpoint, by chain (as verifyBundleChains does). */
-export function openChainStatements(chains: readonly BundleChain[], logKeys: readonly VerifierKey[], checkpoint: Checkpointed): Statements {
-  const statements: Statements = new Map();
-  for (const chain of chains) {
-    if (typeof chain !== 'object' || chain === null) continue;
-    const key = chainKey(chain.agent_id, chain.chain_id);
-    const errors: string[] = [];
-    let statement: ChainStatement | null = null;
-    try {
-      statement = parseChainStatement(openNote(chain.statement, logKeys).text);
-      if (statement.agentId !== chain.agent_id || statement.chainId !== chain.chain_id) errors.push('statement names another chain');
-      if (statement.origin !== checkpoint.origin) errors.push('statement is from another log');
-      if (statement.treeSize !== checkpoint.treeSize) errors.push(`statement was made at tree size ${statement.treeSize}, the checkpoint is at ${checkpoint.treeSize}`);
-    } catch (error) {
-      errors.push(`statement: ${(error as Error).message}`);
-    }
-    if (statements.has(key)) errors.push('a second statement for the same chain');
-    statements.set(key, { statement, errors });
-  }
-  return statements;
-}
+import type { ChainStatements, ChainVerdict } from './verify-bundle-chains.js';
 
 /** Whether the packed hashes of two rows, or a row's prev_hash and another row's hash, are equal. */
 function prevLinksTo(table: StreamedEvents, row: number, predecessor: number | 'genesis'): boolean {
@@ -139,7 +108,7 @@ function walkChain(table: StreamedEvents, rows: Uint32Array, partial: boolean): 
 }
 
 /** verifyBundleChains over the packed facts: one verdict per chain with hash-verified events, then one per statement left without events. */
-export function verifyStreamedChains(table: StreamedEvents, statements: Statements, partial: boolean): ChainVerdict[] {
+export function verifyStreamedChains(table: StreamedEvents, statements: ChainStatements, partial: boolean): ChainVerdict[] {
   const verdicts: ChainVerdict[] = [];
   const rowsByChain = table.groupRows(table.chain, table.chains.length);
   const withEvents = new Set<string>();

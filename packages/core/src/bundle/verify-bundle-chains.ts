@@ -7,7 +7,7 @@
 import { chainKey, verifyChains, type ChainGap } from '../chain/verify-chains.js';
 import { openNote, type VerifierKey } from '../note/index.js';
 import { parseChainStatement, type ChainStatement } from './chain-statement.js';
-import type { EvidenceBundle } from './types.js';
+import type { BundleChain, EvidenceBundle } from './types.js';
 import type { EventVerdict } from './verify-events.js';
 
 export interface ChainVerdict {
@@ -24,9 +24,12 @@ interface Checkpointed {
   readonly treeSize: number;
 }
 
-function openStatements(bundle: EvidenceBundle, logKeys: readonly VerifierKey[], checkpoint: Checkpointed) {
-  const statements = new Map<string, { statement: ChainStatement | null; errors: string[] }>();
-  for (const chain of bundle.chains) {
+export type ChainStatements = Map<string, { statement: ChainStatement | null; errors: string[] }>;
+
+/** The chain statements, opened with the log keys and checked against the checkpoint, by chain (shared with the streaming verifier). */
+export function openChainStatements(chains: readonly BundleChain[], logKeys: readonly VerifierKey[], checkpoint: Checkpointed): ChainStatements {
+  const statements: ChainStatements = new Map();
+  for (const chain of chains) {
     if (typeof chain !== 'object' || chain === null) continue;
     const key = chainKey(chain.agent_id, chain.chain_id);
     const errors: string[] = [];
@@ -46,7 +49,7 @@ function openStatements(bundle: EvidenceBundle, logKeys: readonly VerifierKey[],
 }
 
 export function verifyBundleChains(bundle: EvidenceBundle, events: readonly EventVerdict[], logKeys: readonly VerifierKey[], checkpoint: Checkpointed): ChainVerdict[] {
-  const statements = openStatements(bundle, logKeys, checkpoint);
+  const statements = openChainStatements(bundle.chains, logKeys, checkpoint);
   const partial = typeof bundle.query === 'object' && bundle.query !== null && Object.hasOwn(bundle.query, 'since');
 
   const byChain = new Map<string, { agentId: string; chainId: string; entries: { seq: number; hash: string; prevHash: string; dropped: number }[] }>();

@@ -9,17 +9,15 @@
  * The report is verifyBundle's, except that it carries the failed events only (every verdict goes to
  * `onEvent`). verify-bundle-stream.test.ts holds the two verifiers to the same reports.
  */
-import { fromHex, toHex } from '../bytes.js';
-import { canonicalize } from '../canonicalize.js';
-import { openCheckpoint, openNote, parseVerifierKey, type VerifierKey } from '../note/index.js';
-import { InclusionMemo } from '../merkle/index.js';
-import { parseExportManifest, type ExportManifest } from './export-manifest.js';
+import type { VerifierKey } from '../note/index.js';
+import { checkExportManifest } from './export-manifest.js';
 import { BundleSyntaxError, readBundleEvents, readBundleMembers } from './json-scan.js';
-import { openChainStatements, verifyStreamedChains } from './streamed-chains.js';
+import { verifyStreamedChains } from './streamed-chains.js';
+import { openChainStatements } from './verify-bundle-chains.js';
 import { StreamedEvents } from './streamed-events.js';
 import { BUNDLE_FORMAT, type BundleChain, type BundleKey } from './types.js';
 import type { BundleReport, ChainVerdict, VerifyBundleOptions } from './verify-bundle.js';
-import { verifyBundleErasures } from './verify-erasures.js';
+import { openBundle } from './open-bundle.js';
 import { unreadableEvent, verifyEvent, type EventVerdict } from './verify-events.js';
 
 export interface BundleSource {
@@ -74,10 +72,6 @@ class Progress {
 function malformed(reason: string, progress: Progress): StreamedBundleReport {
   const { eventCount, failedEventCount, failedEvents } = progress;
   return { ok: false, checkpoint: { ok: false }, eventCount, failedEventCount, failedEvents, chains: [], errors: [reason] };
-}
-
-function toKeyBytes(key: string | Uint8Array): Uint8Array {
-  return typeof key === 'string' ? fromHex(key, 'agent public key', 32) : key;
 }
 
 /**
@@ -136,51 +130,16 @@ async function verifyStream(source: BundleSource, options: VerifyBundleStreamOpt
   if (!read.isObject || bundle.format !== BUNDLE_FORMAT || read.events !== 'array' || !Array.isArray(bundle.chains)) return refuse(`not a ${BUNDLE_FORMAT} document`);
   if (!Array.isArray(bundle.keys ?? [])) return refuse('keys must be an array');
   if (typeof bundle.checkpoint !== 'string') return refuse('checkpoint must be a signed note (a string)');
-  const logKeys: VerifierKey[] = [];
-  for (const text of typeof options.trustedKeys.log === 'string' ? [options.trustedKeys.log] : options.trustedKeys.log) {
-    try {
-      logKeys.push(parseVerifierKey(text));
-    } catch (error) {
-      errors.push(`trusted log key unusable: ${(error as Error).message}`);
-    }
-  }
-
-  let treeSize = -1;
-  let root: Uint8Array | undefined;
-  let origin = '';
-  try {
-    const opened = openCheckpoint(bundle.checkpoint, logKeys);
-    treeSize = opened.checkpoint.treeSize;
-    root = opened.checkpoint.rootHash;
-    origin = opened.checkpoint.origin;
-  } catch (error) {
-    errors.push(`checkpoint: ${(error as Error).message}`);
-  }
-  const checkpoint = root ? { ok: true, origin, treeSize, rootHash: toHex(root) } : { ok: false };
-
-  const trusted = new Map<string, Uint8Array[]>();
-  for (const [agentId, keys] of Object.entries(options.trustedKeys.agents ?? {})) trusted.set(agentId, keys.map(toKeyBytes));
+  // The agent keys the bundle's own signed query names, asked for before anything is judged.
+  let more: Readonly<Record<string, readonly (string | Uint8Array)[]>> = {};
   if (options.agentKeysFor !== undefined) {
-    let more: Readonly<Record<string, readonly (string | Uint8Array)[]>>;
     try {
       more = options.agentKeysFor(bundle.query);
     } catch (error) {
       throw new PassedOn(error);
     }
-    for (const [agentId, keys] of Object.entries(more)) trusted.set(agentId, [...(trusted.get(agentId) ?? []), ...keys.map(toKeyBytes)]);
   }
-  const bundleKeys = new Map<string, { agentId: string; publicKey: Uint8Array }>();
-  for (const key of bundle.keys ?? []) {
-    try {
-      bundleKeys.set(key.key_id, { agentId: key.agent_id, publicKey: fromHex(key.public_key, 'public_key', 32) });
-    } catch {
-      errors.push(`bundle key ${key?.key_id}: malformed public key`);
-    }
-  }
-
-  const erasures = verifyBundleErasures(bundle.erasures, logKeys, treeSize, root);
-  for (const error of erasures.errors) errors.push(error);
-  const context = { trusted, bundleKeys, trustBundleKeys: options.trustBundleKeys ?? false, treeSize, root, erasedBy: erasures.erasedBy, inclusionMemo: new InclusionMemo() };
+  const { logKeys, origin, treeSize, checkpoint, context } = openBundle({ checkpoint: bundle.checkpoint, keys: bundle.keys, erasures: bundle.erasures }, options, errors, more);
   const keep = options.keepFailedEvents ?? 1000;
   const table = new StreamedEvents();
   for await (const batch of readBundleEvents(reading(source, opened))) for (const { event, bytesRead } of batch) {
@@ -208,30 +167,9 @@ async function verifyStream(source: BundleSource, options: VerifyBundleStreamOpt
   return { ok, checkpoint, eventCount, failedEventCount, failedEvents, chains, errors };
 }
 
-/** verifyBundle's manifest check, on the packed facts: signed by the log, listing exactly what the bundle holds. */
+/** verifyBundle's manifest check (export-manifest.ts), on the packed facts. */
 function checkManifest(bundle: Members, table: StreamedEvents, logKeys: VerifierKey[], origin: string, treeSize: number): string[] {
-  if (typeof bundle.manifest !== 'string') return ['no export manifest: a chain removed together with its statement could not be detected'];
-  let manifest: ExportManifest;
-  try {
-    manifest = parseExportManifest(openNote(bundle.manifest, logKeys).text);
-  } catch (error) {
-    return [`manifest: ${(error as Error).message}`];
-  }
-  const errors: string[] = [];
-  if (manifest.origin !== origin) errors.push('manifest: from another log');
-  if (manifest.treeSize !== treeSize) errors.push(`manifest: made at tree size ${manifest.treeSize}, the checkpoint is at ${treeSize}`);
-  if (canonicalize(manifest.query) !== canonicalize(bundle.query ?? {})) errors.push("manifest: the bundle's query differs from the signed one");
-  if (manifest.events !== table.count) errors.push(`manifest: lists ${manifest.events} events, the bundle holds ${table.count}`);
+  const chains = new Map(table.distinctSeqsPerRecordChain().map(({ key, count }) => [key, count]));
   const erasures = Array.isArray(bundle.erasures) ? bundle.erasures.length : 0;
-  if (manifest.erasures !== erasures) errors.push(`manifest: lists ${manifest.erasures} erasure entries, the bundle holds ${erasures}`);
-  const held = new Map(table.distinctSeqsPerRecordChain().map(({ key, count }) => [key, count]));
-  const listed = new Set<string>();
-  for (const chain of manifest.chains) {
-    const key = JSON.stringify([chain.agentId, chain.chainId]);
-    listed.add(key);
-    const count = held.get(key) ?? 0;
-    if (count !== chain.count) errors.push(`manifest: chain ${chain.agentId}/${chain.chainId} should hold ${chain.count} events, the bundle holds ${count}`);
-  }
-  for (const key of held.keys()) if (!listed.has(key)) errors.push(`manifest: the bundle holds chain ${key} that the manifest does not list`);
-  return errors;
+  return checkExportManifest({ manifest: bundle.manifest, query: bundle.query, events: table.count, erasures, chains }, logKeys, origin, treeSize);
 }

@@ -4,16 +4,13 @@
  * failed, per event, per chain and for the bundle as a whole, so an auditor can tell a forged
  * signature from a missing proof from a truncated chain from a replayed event.
  */
-import { fromHex, toHex } from '../bytes.js';
-import { canonicalize } from '../canonicalize.js';
 import { chainKey } from '../chain/verify-chains.js';
-import { openCheckpoint, openNote, parseVerifierKey, type VerifierKey } from '../note/index.js';
-import { InclusionMemo } from '../merkle/index.js';
+import type { VerifierKey } from '../note/index.js';
 import { parseStrictJson } from '../strict-json.js';
-import { parseExportManifest, type ExportManifest } from './export-manifest.js';
+import { checkExportManifest } from './export-manifest.js';
 import { BUNDLE_FORMAT, type EvidenceBundle } from './types.js';
 import { verifyBundleChains, type ChainVerdict } from './verify-bundle-chains.js';
-import { verifyBundleErasures } from './verify-erasures.js';
+import { openBundle } from './open-bundle.js';
 import { isRecord, unreadableEvent, verifyEvent, type EventVerdict } from './verify-events.js';
 
 export type { ChainVerdict } from './verify-bundle-chains.js';
@@ -39,10 +36,6 @@ export interface BundleReport {
   readonly chains: readonly ChainVerdict[];
   /** Problems of the bundle as a whole: keys, checkpoint, manifest, erasure entries, duplicated events. */
   readonly errors: readonly string[];
-}
-
-function toKeyBytes(key: string | Uint8Array): Uint8Array {
-  return typeof key === 'string' ? fromHex(key, 'agent public key', 32) : key;
 }
 
 function malformed(reason: string): BundleReport {
@@ -77,42 +70,7 @@ function verifyWellFormedBundle(bundle: EvidenceBundle, options: VerifyBundleOpt
   }
   if (!Array.isArray(bundle.keys ?? [])) return malformed('keys must be an array');
   if (typeof bundle.checkpoint !== 'string') return malformed('checkpoint must be a signed note (a string)');
-  const logKeys: VerifierKey[] = [];
-  for (const text of typeof options.trustedKeys.log === 'string' ? [options.trustedKeys.log] : options.trustedKeys.log) {
-    try {
-      logKeys.push(parseVerifierKey(text));
-    } catch (error) {
-      errors.push(`trusted log key unusable: ${(error as Error).message}`);
-    }
-  }
-
-  let treeSize = -1;
-  let root: Uint8Array | undefined;
-  let origin = '';
-  try {
-    const opened = openCheckpoint(bundle.checkpoint, logKeys);
-    treeSize = opened.checkpoint.treeSize;
-    root = opened.checkpoint.rootHash;
-    origin = opened.checkpoint.origin;
-  } catch (error) {
-    errors.push(`checkpoint: ${(error as Error).message}`);
-  }
-  const checkpoint = root ? { ok: true, origin, treeSize, rootHash: toHex(root) } : { ok: false };
-
-  const trusted = new Map<string, Uint8Array[]>();
-  for (const [agentId, keys] of Object.entries(options.trustedKeys.agents ?? {})) trusted.set(agentId, keys.map(toKeyBytes));
-  const bundleKeys = new Map<string, { agentId: string; publicKey: Uint8Array }>();
-  for (const key of bundle.keys ?? []) {
-    try {
-      bundleKeys.set(key.key_id, { agentId: key.agent_id, publicKey: fromHex(key.public_key, 'public_key', 32) });
-    } catch {
-      errors.push(`bundle key ${key?.key_id}: malformed public key`);
-    }
-  }
-
-  const erasures = verifyBundleErasures(bundle.erasures, logKeys, treeSize, root);
-  for (const error of erasures.errors) errors.push(error);
-  const context = { trusted, bundleKeys, trustBundleKeys: options.trustBundleKeys ?? false, treeSize, root, erasedBy: erasures.erasedBy, inclusionMemo: new InclusionMemo() };
+  const { logKeys, origin, treeSize, checkpoint, context } = openBundle(bundle, options, errors);
   const events = bundle.events.map((event) => {
     try {
       return verifyEvent(event, context);
@@ -148,22 +106,8 @@ function duplicateErrors(bundle: EvidenceBundle): string[] {
   return [...new Set(errors)];
 }
 
-/** The manifest must be signed by the log and list exactly the chains, counts, events and erasures the bundle holds. */
+/** The manifest check (export-manifest.ts) on a parsed bundle. */
 function checkManifest(bundle: EvidenceBundle, logKeys: VerifierKey[], origin: string, treeSize: number): string[] {
-  if (typeof bundle.manifest !== 'string') return ['no export manifest: a chain removed together with its statement could not be detected'];
-  let manifest: ExportManifest;
-  try {
-    manifest = parseExportManifest(openNote(bundle.manifest, logKeys).text);
-  } catch (error) {
-    return [`manifest: ${(error as Error).message}`];
-  }
-  const errors: string[] = [];
-  if (manifest.origin !== origin) errors.push('manifest: from another log');
-  if (manifest.treeSize !== treeSize) errors.push(`manifest: made at tree size ${manifest.treeSize}, the checkpoint is at ${treeSize}`);
-  if (canonicalize(manifest.query) !== canonicalize(bundle.query ?? {})) errors.push("manifest: the bundle's query differs from the signed one");
-  if (manifest.events !== bundle.events.length) errors.push(`manifest: lists ${manifest.events} events, the bundle holds ${bundle.events.length}`);
-  const erasures = Array.isArray(bundle.erasures) ? bundle.erasures.length : 0;
-  if (manifest.erasures !== erasures) errors.push(`manifest: lists ${manifest.erasures} erasure entries, the bundle holds ${erasures}`);
   const held = new Map<string, Set<number>>();
   for (const event of bundle.events) {
     const record = event?.record;
@@ -171,13 +115,7 @@ function checkManifest(bundle: EvidenceBundle, logKeys: VerifierKey[], origin: s
     const key = chainKey(record.agent_id, record.chain_id);
     held.set(key, (held.get(key) ?? new Set()).add(record.seq));
   }
-  const listed = new Set<string>();
-  for (const chain of manifest.chains) {
-    const key = chainKey(chain.agentId, chain.chainId);
-    listed.add(key);
-    const count = held.get(key)?.size ?? 0;
-    if (count !== chain.count) errors.push(`manifest: chain ${chain.agentId}/${chain.chainId} should hold ${chain.count} events, the bundle holds ${count}`);
-  }
-  for (const key of held.keys()) if (!listed.has(key)) errors.push(`manifest: the bundle holds chain ${key} that the manifest does not list`);
-  return errors;
+  const chains = new Map([...held].map(([key, seqs]) => [key, seqs.size]));
+  const erasures = Array.isArray(bundle.erasures) ? bundle.erasures.length : 0;
+  return checkExportManifest({ manifest: bundle.manifest, query: bundle.query, events: bundle.events.length, erasures, chains }, logKeys, origin, treeSize);
 }
