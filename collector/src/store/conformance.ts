@@ -5,10 +5,11 @@
  * sequencer builds them (a real MerkleTree from @facto/core supplies the nodes), so the suite also
  * proves that roots and proofs computed from a store's nodes are the tree's own.
  */
-import { FactoError, MerkleTree, rootAt, type NodeId } from '@facto/core';
+import { MerkleTree, rootAt, type NodeId } from '@facto/core';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { agentKey, checkpoint, hex, incident, LogBuilder, unverifiedSpan } from './conformance-fixtures.js';
 import type { EventDraft } from './conformance-fixtures.js';
+import { expectRefusal, walkPages } from './conformance-expect.js';
 import type { AgentKey, Batch, EventQuery, Incident, NewIncident, StoredEvent, Store } from './types.js';
 
 export { LogBuilder, type BatchParts, type EventDraft, type LogEntryDraft } from './conformance-fixtures.js';
@@ -18,27 +19,6 @@ export interface StoreConformanceOptions {
   create: () => Promise<{ store: Store; cleanup: () => Promise<void> }>;
   /** Closes `store` and opens the same data again, as a restarted process would. The suite closes the result. */
   reopen: (store: Store) => Promise<Store>;
-}
-
-/** Awaits a call that must be refused with a FactoError (of `code`, when given). */
-async function expectRefusal(promise: Promise<unknown>, code?: string): Promise<void> {
-  const error = await promise.then(() => expect.fail('expected the call to be refused'), (refusal: unknown) => refusal);
-  expect(FactoError.isInstance(error), `expected a FactoError, got ${String(error)}`).toBe(true);
-  if (code !== undefined) expect((error as FactoError).code).toBe(code);
-}
-
-/** Follows a cursor until an empty page; a cursor that does not advance fails instead of looping forever. */
-async function walkPages<T>(fetch: (cursor: number | undefined) => Promise<T[]>, cursorOf: (item: T) => number, pageSize: number): Promise<T[]> {
-  const all: T[] = [];
-  let cursor: number | undefined;
-  for (let pages = 0; pages < 1_000; pages++) {
-    const page = await fetch(cursor);
-    expect(page.length).toBeLessThanOrEqual(pageSize);
-    if (page.length === 0) return all;
-    all.push(...page);
-    cursor = cursorOf(page[page.length - 1]!);
-  }
-  return expect.fail('paging did not end after 1000 pages: the cursor does not advance');
 }
 
 const byKey = (left: AgentKey, right: AgentKey) => `${left.agentId}/${left.keyId}`.localeCompare(`${right.agentId}/${right.keyId}`);
