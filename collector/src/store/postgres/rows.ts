@@ -5,8 +5,10 @@
  * this module is the one place that converts: strictly, refusing anything that is not lowercase hex
  * rather than letting Buffer.from(..., 'hex') truncate it silently.
  */
-import type { AgentKey, Checkpoint, Incident, IncidentKind, LinkStatus, LogEntry, StoredEvent } from '../types.js';
+import type { Checkpoint, LinkStatus, LogEntry, StoredEvent } from '../types.js';
 import { StoreRefusedError } from '../errors.js';
+
+export { agentKeyFromRow, type AgentKeyRow, incidentFromRow, type IncidentRow, type KeyParameters, keyToParameters } from '../row-mapping.js';
 
 export const EVENT_COLUMNS = `leaf_index, facto_id, agent_id, chain_id, seq, hash, prev_hash, key_id, signature, dropped,
   trace_id, span_id, name, action_type, start_time_unix_nano, end_time_unix_nano, received_at, record_json,
@@ -128,70 +130,12 @@ export function logEntryFromRow(row: LogEntryRow): LogEntry {
 
 export const KEY_COLUMNS = 'agent_id, key_id, public_key, not_before, not_after, revoked_at, source, created_at';
 
-export interface AgentKeyRow {
-  agent_id: string;
-  key_id: string;
-  public_key: string;
-  not_before: number | null;
-  not_after: number | null;
-  revoked_at: number | null;
-  source: string;
-  created_at: number;
-}
-
 /** Insert or replace a key; shared by commitBatch (keys learned with a span) and putKey. */
 export const UPSERT_KEY_SQL = `INSERT INTO agent_keys (${KEY_COLUMNS}) VALUES ($1, $2, $3, $4, $5, $6, $7, $8)
   ON CONFLICT (agent_id, key_id) DO UPDATE SET public_key = excluded.public_key, not_before = excluded.not_before,
     not_after = excluded.not_after, revoked_at = excluded.revoked_at, source = excluded.source, created_at = excluded.created_at`;
 
-export function keyToParameters(key: AgentKey): unknown[] {
-  return [key.agentId, key.keyId, key.publicKey, key.notBefore, key.notAfter, key.revokedAt, key.source, key.createdAt];
-}
-
-export function agentKeyFromRow(row: AgentKeyRow): AgentKey {
-  return {
-    agentId: row.agent_id,
-    keyId: row.key_id,
-    publicKey: row.public_key,
-    notBefore: row.not_before,
-    notAfter: row.not_after,
-    revokedAt: row.revoked_at,
-    source: row.source as AgentKey['source'],
-    createdAt: row.created_at,
-  };
-}
-
 export const INCIDENT_COLUMNS = 'id, kind, agent_id, chain_id, seq, facto_id, detail, evidence_json, created_at, count, last_seen_at';
-
-export interface IncidentRow {
-  id: number;
-  kind: string;
-  agent_id: string | null;
-  chain_id: string | null;
-  seq: number | null;
-  facto_id: string | null;
-  detail: string;
-  evidence_json: string;
-  created_at: number;
-  count: number;
-  last_seen_at: number;
-}
-
-export function incidentFromRow(row: IncidentRow): Incident {
-  return {
-    id: row.id,
-    kind: row.kind as IncidentKind,
-    agentId: row.agent_id,
-    chainId: row.chain_id,
-    seq: row.seq,
-    factoId: row.facto_id,
-    detail: row.detail,
-    evidenceJson: row.evidence_json,
-    createdAt: row.created_at,
-    count: row.count,
-    lastSeenAt: row.last_seen_at,
-  };
-}
 
 export interface CheckpointRow {
   tree_size: number;

@@ -2,8 +2,10 @@
  * Rows as SQLite returns them, and their conversion to the contract's types. Column lists live here
  * beside the converters so a column added by a migration is added to the reads in one place.
  */
-import type { AgentKey, Checkpoint, Incident, IncidentKind, LinkStatus, LogEntry, StoredEvent } from '../types.js';
+import type { Checkpoint, LinkStatus, LogEntry, StoredEvent } from '../types.js';
 import { decodeEventBody, type EventBody, hexToBytes } from './event-body.js';
+
+export { agentKeyFromRow, type AgentKeyRow, incidentFromRow, type IncidentRow, type KeyParameters, keyToParameters } from '../row-mapping.js';
 
 export const EVENT_COLUMNS = `leaf_index, facto_id, agent_id, chain_id, seq, hash, prev_hash, key_id, signature, dropped,
   action_type, received_at, link_status, erased_by, context_id, body`;
@@ -91,71 +93,11 @@ export function logEntryFromRow(row: LogEntryRow): LogEntry {
   };
 }
 
-export interface AgentKeyRow {
-  agent_id: string;
-  key_id: string;
-  public_key: string;
-  not_before: number | null;
-  not_after: number | null;
-  revoked_at: number | null;
-  source: string;
-  created_at: number;
-}
-
 /** Insert or replace a key; shared by commitBatch (keys learned with a span) and putKey. */
 export const UPSERT_KEY_SQL = `INSERT INTO agent_keys
     (agent_id, key_id, public_key, not_before, not_after, revoked_at, source, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)
   ON CONFLICT (agent_id, key_id) DO UPDATE SET public_key = excluded.public_key, not_before = excluded.not_before,
     not_after = excluded.not_after, revoked_at = excluded.revoked_at, source = excluded.source, created_at = excluded.created_at`;
-
-export type KeyParameters = [string, string, string, number | null, number | null, number | null, string, number];
-
-export function keyToParameters(key: AgentKey): KeyParameters {
-  return [key.agentId, key.keyId, key.publicKey, key.notBefore, key.notAfter, key.revokedAt, key.source, key.createdAt];
-}
-
-export function agentKeyFromRow(row: AgentKeyRow): AgentKey {
-  return {
-    agentId: row.agent_id,
-    keyId: row.key_id,
-    publicKey: row.public_key,
-    notBefore: row.not_before,
-    notAfter: row.not_after,
-    revokedAt: row.revoked_at,
-    source: row.source as AgentKey['source'],
-    createdAt: row.created_at,
-  };
-}
-
-export interface IncidentRow {
-  id: number;
-  kind: string;
-  agent_id: string | null;
-  chain_id: string | null;
-  seq: number | null;
-  facto_id: string | null;
-  detail: string;
-  evidence_json: string;
-  created_at: number;
-  count: number;
-  last_seen_at: number | null;
-}
-
-export function incidentFromRow(row: IncidentRow): Incident {
-  return {
-    id: row.id,
-    kind: row.kind as IncidentKind,
-    agentId: row.agent_id,
-    chainId: row.chain_id,
-    seq: row.seq,
-    factoId: row.facto_id,
-    detail: row.detail,
-    evidenceJson: row.evidence_json,
-    createdAt: row.created_at,
-    count: row.count,
-    lastSeenAt: row.last_seen_at ?? row.created_at,
-  };
-}
 
 export interface CheckpointRow {
   tree_size: number;
