@@ -3,33 +3,20 @@
  * streamed model calls and one tool run, nested as they happened, signed and verified, with the
  * usage and the tool call the example's scripted model produced.
  */
-import { context } from '@opentelemetry/api';
-import { AsyncLocalStorageContextManager } from '@opentelemetry/context-async-hooks';
 import type { TracerProvider } from '@opentelemetry/api';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startTestCollector, type TestCollector } from '../support/collector.js';
+import { describe, expect, it } from 'vitest';
 import { content, only, recordingAgent } from '../support/landed-spans.js';
+import { useTracedCollector } from '../support/traced-collector.js';
 
 type RunAiSdkAgent = (options?: { question?: string; tracerProvider?: TracerProvider }) => Promise<string>;
 
-let collector: TestCollector;
-let manager: AsyncLocalStorageContextManager;
-beforeAll(async () => {
-  manager = new AsyncLocalStorageContextManager().enable();
-  context.setGlobalContextManager(manager);
-  collector = await startTestCollector();
-});
-afterAll(async () => {
-  await collector.stop();
-  manager.disable();
-  context.disable();
-});
+const traced = useTracedCollector();
 
 describe('examples/ai-sdk-agent.mjs', () => {
   it('answers from its tool and records the run, both model calls and the tool run, nested', async () => {
     const examplePath = '../../examples/ai-sdk-agent.mjs';
     const { runAiSdkAgent } = (await import(examplePath)) as { runAiSdkAgent: RunAiSdkAgent };
-    const agent = recordingAgent(collector);
+    const agent = recordingAgent(traced.collector);
     const answer = await runAiSdkAgent({ tracerProvider: agent.facto.provider });
     expect(answer).toBe('Order 1042 shipped with DHL; it arrives on 2026-12-03.');
 

@@ -3,33 +3,20 @@
  * model calls and one tool call, nested as they happened, signed and verified, with the usage and
  * tool call the example's fake model produced.
  */
-import { context } from '@opentelemetry/api';
-import { AsyncLocalStorageContextManager } from '@opentelemetry/context-async-hooks';
 import type { TracerProvider } from '@opentelemetry/api';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startTestCollector, type TestCollector } from '../support/collector.js';
+import { describe, expect, it } from 'vitest';
 import { content, only, recordingAgent } from '../support/landed-spans.js';
+import { useTracedCollector } from '../support/traced-collector.js';
 
 type RunOpenAIAgent = (options?: { question?: string; tracerProvider?: TracerProvider }) => Promise<string>;
 
-let collector: TestCollector;
-let manager: AsyncLocalStorageContextManager;
-beforeAll(async () => {
-  manager = new AsyncLocalStorageContextManager().enable();
-  context.setGlobalContextManager(manager);
-  collector = await startTestCollector();
-});
-afterAll(async () => {
-  await collector.stop();
-  manager.disable();
-  context.disable();
-});
+const traced = useTracedCollector();
 
 describe('examples/openai-agent.mjs', () => {
   it('answers from its tool and records the run, both model calls and the tool call, nested', async () => {
     const examplePath = '../../examples/openai-agent.mjs';
     const { runOpenAIAgent } = (await import(examplePath)) as { runOpenAIAgent: RunOpenAIAgent };
-    const agent = recordingAgent(collector);
+    const agent = recordingAgent(traced.collector);
     const answer = await runOpenAIAgent({ tracerProvider: agent.facto.provider });
     expect(answer).toBe('Order 1042 shipped with DHL; it arrives on 2026-12-03.');
 

@@ -6,15 +6,14 @@
  * per major version of `ai`: a version is the `ai` module and the mock model class of its
  * specification (`MockLanguageModelV3` from ai 6, `MockLanguageModelV4` from ai 7).
  */
-import { context, trace } from '@opentelemetry/api';
-import { AsyncLocalStorageContextManager } from '@opentelemetry/context-async-hooks';
-import { afterAll, afterEach, beforeAll, beforeEach, vi } from 'vitest';
+import { afterEach, vi } from 'vitest';
 import { factoMiddleware, factoTelemetry, factoTools, type FactoInstrumentationOptions, type FactoTelemetry } from '@facto/ai-sdk';
 import type * as AI from 'ai';
 import type { MockLanguageModelV3 } from 'ai/test';
-import { startTestCollector, type TestCollector } from './collector.js';
-import { startFakeOpenAI, type FakeOpenAI } from './fake-openai.js';
+import type { TestCollector } from './collector.js';
+import { type FakeOpenAI, useFakeOpenAI } from './fake-openai.js';
 import { recordingAgent, type RecordingAgent } from './landed-spans.js';
+import { useTracedCollector } from './traced-collector.js';
 
 /** One major version of `ai`. The suites are typed against ai 6; ai 7 keeps every call they make. */
 export interface AiUnderTest {
@@ -42,34 +41,19 @@ export interface AiSdkTestbed {
 }
 
 export function useAiSdkTestbed(): AiSdkTestbed {
-  let collector: TestCollector;
-  let fake: FakeOpenAI;
-  let manager: AsyncLocalStorageContextManager;
-  beforeAll(async () => {
-    manager = new AsyncLocalStorageContextManager().enable();
-    context.setGlobalContextManager(manager);
-    [collector, fake] = await Promise.all([startTestCollector(), startFakeOpenAI()]);
-  });
-  beforeEach(() => fake.reset());
-  afterEach(() => {
-    vi.restoreAllMocks();
-    trace.disable();
-  });
-  afterAll(async () => {
-    await Promise.all([collector?.stop(), fake?.close()]);
-    manager.disable();
-    context.disable();
-  });
+  const traced = useTracedCollector();
+  const served = useFakeOpenAI();
+  afterEach(() => vi.restoreAllMocks());
   return {
     get collector() {
-      return collector;
+      return traced.collector;
     },
     get fake() {
-      return fake;
+      return served.fake;
     },
     agent(options = {}) {
       const { capture, ...instrumentation } = options;
-      const agent = recordingAgent(collector, capture ? { capture } : {});
+      const agent = recordingAgent(traced.collector, capture ? { capture } : {});
       const settings = { tracerProvider: agent.facto.provider, ...instrumentation };
       return {
         agent,

@@ -9,6 +9,7 @@
  */
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { afterAll, beforeAll, beforeEach } from 'vitest';
 
 export type FakeReply =
   | { readonly json: unknown; readonly status?: number }
@@ -96,5 +97,23 @@ export async function startFakeOpenAI(): Promise<FakeOpenAI> {
         server.closeAllConnections();
         server.close(() => resolve());
       }),
+  };
+}
+
+/** A fake server for a whole test file: started before its tests, reset before each, closed after. */
+export function useFakeOpenAI(): { readonly fake: FakeOpenAI } {
+  let fake: FakeOpenAI | undefined;
+  beforeAll(async () => {
+    fake = await startFakeOpenAI();
+  });
+  beforeEach(() => fake?.reset());
+  afterAll(async () => {
+    await fake?.close();
+  });
+  return {
+    get fake() {
+      if (fake === undefined) throw new Error('the fake server starts in beforeAll: read it inside a test or hook');
+      return fake;
+    },
   };
 }

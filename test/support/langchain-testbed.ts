@@ -4,14 +4,12 @@
  * recording agent (its own key and chain) and a handler whose spans it signs, and reads back what
  * landed, verified. The tools are real LangChain tools; one of them always throws.
  */
-import { context, trace } from '@opentelemetry/api';
-import { AsyncLocalStorageContextManager } from '@opentelemetry/context-async-hooks';
 import { tool } from '@langchain/core/tools';
-import { afterAll, afterEach, beforeAll } from 'vitest';
 import { z } from 'zod';
 import { FactoCallbackHandler, type FactoCallbackHandlerOptions } from '@facto/langchain';
-import { startTestCollector, type TestCollector } from './collector.js';
+import type { TestCollector } from './collector.js';
 import { recordingAgent, type RecordingAgent } from './landed-spans.js';
+import { useTracedCollector } from './traced-collector.js';
 
 export interface LangChainTestbed {
   readonly collector: TestCollector;
@@ -20,26 +18,14 @@ export interface LangChainTestbed {
 }
 
 export function useLangChainTestbed(): LangChainTestbed {
-  let collector: TestCollector;
-  let manager: AsyncLocalStorageContextManager;
-  beforeAll(async () => {
-    manager = new AsyncLocalStorageContextManager().enable();
-    context.setGlobalContextManager(manager);
-    collector = await startTestCollector();
-  });
-  afterEach(() => trace.disable());
-  afterAll(async () => {
-    await collector?.stop();
-    manager.disable();
-    context.disable();
-  });
+  const traced = useTracedCollector();
   return {
     get collector() {
-      return collector;
+      return traced.collector;
     },
     recorder(options = {}) {
       const { capture, ...handlerOptions } = options;
-      const agent = recordingAgent(collector, capture ? { capture } : {});
+      const agent = recordingAgent(traced.collector, capture ? { capture } : {});
       return { agent, handler: new FactoCallbackHandler({ tracerProvider: agent.facto.provider, ...handlerOptions }) };
     },
   };

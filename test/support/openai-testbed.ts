@@ -4,14 +4,13 @@
  * spans nest through context.with() as they would there. Each test then makes its own recording
  * agent and a wrapped client of the version under test that sends its spans there.
  */
-import { context, trace } from '@opentelemetry/api';
-import { AsyncLocalStorageContextManager } from '@opentelemetry/context-async-hooks';
 import type OpenAI from 'openai';
-import { afterAll, afterEach, beforeAll, beforeEach, vi } from 'vitest';
+import { afterEach, vi } from 'vitest';
 import { wrapOpenAI, type WrapOpenAIOptions } from '@facto/openai';
-import { startTestCollector, type TestCollector } from './collector.js';
-import { startFakeOpenAI, type FakeOpenAI } from './fake-openai.js';
+import type { TestCollector } from './collector.js';
+import { type FakeOpenAI, useFakeOpenAI } from './fake-openai.js';
 import { recordingAgent, type RecordingAgent } from './landed-spans.js';
+import { useTracedCollector } from './traced-collector.js';
 
 export type OpenAIClass = typeof OpenAI;
 
@@ -33,36 +32,21 @@ export interface Testbed {
 }
 
 export function useOpenAITestbed(version: ClientUnderTest): Testbed {
-  let collector: TestCollector;
-  let fake: FakeOpenAI;
-  let manager: AsyncLocalStorageContextManager;
-  beforeAll(async () => {
-    manager = new AsyncLocalStorageContextManager().enable();
-    context.setGlobalContextManager(manager);
-    [collector, fake] = await Promise.all([startTestCollector(), startFakeOpenAI()]);
-  });
-  beforeEach(() => fake.reset());
-  afterEach(() => {
-    vi.restoreAllMocks();
-    trace.disable();
-  });
-  afterAll(async () => {
-    await Promise.all([collector?.stop(), fake?.close()]);
-    manager.disable();
-    context.disable();
-  });
-  const client = () => new version.OpenAI({ apiKey: 'sk-test', baseURL: fake.url, maxRetries: 0 });
+  const traced = useTracedCollector();
+  const served = useFakeOpenAI();
+  afterEach(() => vi.restoreAllMocks());
+  const client = () => new version.OpenAI({ apiKey: 'sk-test', baseURL: served.fake.url, maxRetries: 0 });
   return {
     get collector() {
-      return collector;
+      return traced.collector;
     },
     get fake() {
-      return fake;
+      return served.fake;
     },
     client,
     agent(options = {}) {
       const { capture, ...wrapOptions } = options;
-      const agent = recordingAgent(collector, capture ? { capture } : {});
+      const agent = recordingAgent(traced.collector, capture ? { capture } : {});
       return { agent, client: wrapOpenAI(client(), { tracerProvider: agent.facto.provider, ...wrapOptions }) };
     },
   };
