@@ -3,7 +3,7 @@
  * says about its CPU time and memory.
  */
 import { spawn } from 'node:child_process';
-import { readFileSync } from 'node:fs';
+import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 
@@ -34,6 +34,39 @@ export function processUsage(pid) {
   } catch {
     return { cpuSeconds: Number.NaN, peakMiB: Number.NaN };
   }
+}
+
+/** CPU seconds (user + system) of each thread of a process, by thread id, from /proc/PID/task. */
+export function threadUsage(pid) {
+  const threads = new Map();
+  try {
+    for (const tid of readdirSync(`/proc/${pid}/task`)) {
+      try {
+        const fields = readFileSync(`/proc/${pid}/task/${tid}/stat`, 'utf8').split(') ')[1].split(' ');
+        threads.set(Number(tid), (Number(fields[11]) + Number(fields[12])) / 100);
+      } catch {
+        // The thread ended between the listing and the read.
+      }
+    }
+  } catch {
+    // No /proc here: the caller reports no breakdown.
+  }
+  return threads;
+}
+
+/**
+ * Where a collector's CPU went between two threadUsage() snapshots: its main thread (HTTP, the
+ * sequencer lane, body compression, SQLite), its examination workers (taken as the `workers` busiest
+ * other threads: nothing else in the process comes near them under load) and the rest (V8's GC and
+ * compiler threads, libuv's pool).
+ */
+export function cpuByRole(pid, before, after, workers) {
+  const delta = [...after].map(([tid, seconds]) => [tid, seconds - (before.get(tid) ?? 0)]);
+  const main = delta.find(([tid]) => tid === pid)?.[1] ?? 0;
+  const others = delta.filter(([tid]) => tid !== pid).map(([, seconds]) => seconds).sort((left, right) => right - left);
+  const examination = others.slice(0, workers).reduce((sum, seconds) => sum + seconds, 0);
+  const rest = others.slice(workers).reduce((sum, seconds) => sum + seconds, 0);
+  return { main, examination, rest };
 }
 
 /** Stops the collector with SIGTERM (it drains and closes its store) and waits for it to exit. */

@@ -14,7 +14,7 @@ import { availableParallelism, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { Worker } from 'node:worker_threads';
-import { processUsage, startCollector } from '../collector-process.mjs';
+import { cpuByRole, processUsage, startCollector, threadUsage } from '../collector-process.mjs';
 import { percentile, row } from '../harness.mjs';
 
 const root = new URL('../../', import.meta.url).pathname;
@@ -47,6 +47,22 @@ async function load(url, { connections, seconds, agents, chainsPerAgent, spansPe
   return report;
 }
 
+/**
+ * Where the collector's CPU went, per acknowledged span, by thread role: what bounds the rate. The
+ * examination workers' share is set against what Ed25519 verification alone costs (one verify per
+ * span, at the ceiling's per-core rate).
+ */
+function cpuRows(prefix, byRole, acknowledged, ceiling) {
+  if (byRole.main === 0) return [];
+  const perSpan = (seconds) => (seconds * 1e6) / Math.max(1, acknowledged);
+  const verify = (1e6 * availableParallelism()) / ceiling;
+  return [
+    row(`${prefix}: CPU per span, examination workers`, perSpan(byRole.examination), 'µs', `decode, rebuild, hash, verify; Ed25519 alone is ${verify.toFixed(0)} µs`),
+    row(`${prefix}: CPU per span, main thread`, perSpan(byRole.main), 'µs', 'HTTP, sequencer, body compression, SQLite'),
+    row(`${prefix}: CPU per span, other threads`, perSpan(byRole.rest), 'µs', "V8's GC and compiler threads, libuv"),
+  ];
+}
+
 async function treeSize(url) {
   return (await (await fetch(`${url}/v1/log`)).json()).tree_size;
 }
@@ -64,8 +80,13 @@ export async function run({ smoke }) {
     const directory = mkdtempSync(join(tmpdir(), 'facto-bench-ingest-'));
     const { url, child } = await startCollector(directory, ['--max-concurrent-ingest', String(scenario.maxConcurrent)]);
     let before;
-    const report = await load(url, { ...workload, connections: scenario.connections, seconds }, () => (before = processUsage(child.pid)));
+    let threadsBefore;
+    const report = await load(url, { ...workload, connections: scenario.connections, seconds }, () => {
+      before = processUsage(child.pid);
+      threadsBefore = threadUsage(child.pid);
+    });
     const after = processUsage(child.pid);
+    const byRole = cpuByRole(child.pid, threadsBefore, threadUsage(child.pid), availableParallelism());
     const stored = await treeSize(url);
     child.kill('SIGTERM');
     await new Promise((resolve) => child.once('exit', resolve));
@@ -78,6 +99,7 @@ export async function run({ smoke }) {
       row(`${prefix}: request latency p50`, percentile(report.latencies, 50), 'ms', `${workload.spansPerRequest} spans per request`),
       row(`${prefix}: request latency p99`, percentile(report.latencies, 99), 'ms'),
       row(`${prefix}: collector CPU`, cpu / report.seconds, 'cores', `${((cpu * 1e6) / Math.max(1, report.acknowledged)).toFixed(0)} µs per span`),
+      ...(scenario.name === 'steady' ? cpuRows(prefix, byRole, report.acknowledged, ceiling) : []),
       row(`${prefix}: collector peak memory`, after.peakMiB, 'MiB'),
       row(`${prefix}: answers 503 (asked to retry)`, report.statuses['503'] ?? 0, 'requests', `of ${Object.values(report.statuses).reduce((sum, count) => sum + count, 0)}`),
       row(`${prefix}: acknowledged but not stored`, Math.max(0, report.acknowledged - stored), 'spans', `tree size ${stored}`),
