@@ -47,7 +47,7 @@ export interface RunningCollector {
 
 function openStore(config: CollectorConfig) {
   if (isPostgresUrl(config.db)) return { store: createPostgresStore({ url: config.db }), shared: true as const, db: redactUrl(config.db) };
-  return { store: createSqliteStore({ path: config.db }), shared: false as const, db: config.db };
+  return { store: createSqliteStore({ path: config.db }), shared: false as const, db: config.db, prepareBodies: true };
 }
 
 /** What a user needs to hear when the port cannot be had, rather than a stack trace. */
@@ -79,7 +79,8 @@ export async function startCollector(config: CollectorConfig, options: StartOpti
     const log = await LogService.open(store, key, opened.shared ? { shared: opened.store, onKeysChanged: () => registry.refresh() } : {});
     await registry.load(config.keys ? readKeyFile(config.keys) : []);
     if (config.trust === 'tofu') logger.warn('trust mode is TOFU: the first key each agent presents is pinned; use --trust strict with --keys in production');
-    const pool = createExaminePool({ size: config.verifyWorkers ?? availableParallelism(), logger });
+    // The SQLite store's bodies are compressed on the examination workers, off the sequencer thread.
+    const pool = createExaminePool({ size: config.verifyWorkers ?? availableParallelism(), logger, examine: { prepareBodies: 'prepareBodies' in opened && opened.prepareBodies } });
     const ingest = new IngestService({ store, log, registry, unsigned: config.unsigned, replayWindowSeconds: config.replayWindowSeconds, metrics, logger, pool });
     const forwarder = config.forward ? createForwarder({ url: config.forward, queueSize: config.forwardQueueSize, logger, metrics }) : undefined;
     const context: CollectorContext = { config, store, log, registry, ingest, metrics, logger, forwarder, ready: false };

@@ -30,9 +30,9 @@ describe('npm run bench --smoke', () => {
     expect(results.machine.cpus).toBeGreaterThan(0);
     expect(Object.keys(results.suites)).toEqual(['primitives', 'sdk', 'ingest', 'storage', 'proofs', 'bundle', 'postgres']);
     const names = (suite: string) => results.suites[suite]!.rows.map((row) => row.name.trim());
-    expect(names('ingest')).toEqual(expect.arrayContaining([expect.stringMatching(/verify ceiling/), 'steady (8 connections): spans acknowledged', 'overload (32 connections): request latency p99', 'overload (32 connections): acknowledged but not stored']));
+    expect(names('ingest')).toEqual(expect.arrayContaining([expect.stringMatching(/verify ceiling/), 'steady (8 connections): spans acknowledged', 'overload (32 connections): request latency p99', 'overload (32 connections): acknowledged but not stored', 'steady (8 connections): CPU per span, examination workers', 'steady (8 connections): CPU per span, main thread']));
     expect(names('storage')).toEqual(expect.arrayContaining(['OTLP/protobuf request bytes per span (baseline)', 'SQLite file per span', 'events']));
-    expect(names('proofs')).toEqual(['1k leaves: GET /v1/log p50 (baseline: one round trip)', '1k leaves: GET /v1/log p99', '1k leaves: inclusion proof p50', '1k leaves: inclusion proof p99', '1k leaves: consistency proof p50', '1k leaves: consistency proof p99']);
+    expect(names('proofs')).toEqual(['bare node:http server, constant answer: p50 (the machine)', 'bare node:http server, constant answer: p99', '1k leaves: GET /v1/log p50 (baseline: one round trip)', '1k leaves: GET /v1/log p99', '1k leaves: inclusion proof p50', '1k leaves: inclusion proof p99', '1k leaves: consistency proof p50', '1k leaves: consistency proof p99']);
     expect(names('bundle')).toEqual(['Ed25519 verify, one core (baseline)', 'events verified per CPU-second', 'events verified per second of wall time', 'peak resident memory']);
     const measured = Object.entries(results.suites).flatMap(([suite, { rows }]) => rows.filter((row) => row.name !== 'not run').map((row) => ({ suite, ...row })));
     for (const row of measured) expect(Number.isFinite(row.value) && (row.value as number) >= 0, `${row.suite}: ${row.name} = ${row.value}`).toBe(true);

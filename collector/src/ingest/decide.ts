@@ -14,7 +14,7 @@
  */
 import { chainKey, fromHex, verifyRecordSignature, ZERO_HASH_HEX } from '@facto/core';
 import type { TrustMode, UnsignedPolicy } from '../config.js';
-import type { AgentKey, IncidentKind, LinkStatus, NewIncident, StoredEvent, UnverifiedSpan } from '../store/types.js';
+import type { AgentKey, IncidentKind, LinkStatus, NewEvent, NewIncident, StoredEvent, UnverifiedSpan } from '../store/types.js';
 import type { ExaminedSpan, SignedSpan, UnreadableSpan } from './examine.js';
 import { EvidenceJson, newIncident, type IncidentSubject } from './incident.js';
 
@@ -67,7 +67,7 @@ export interface IngestPlan {
   /** One per candidate, in order. */
   readonly verdicts: readonly Verdict[];
   /** Accepted events with leaf indices firstLeafIndex, firstLeafIndex + 1, ... */
-  readonly events: readonly StoredEvent[];
+  readonly events: readonly NewEvent[];
   readonly linkUpdates: readonly { readonly factoId: string; readonly linkStatus: LinkStatus }[];
   readonly incidents: readonly NewIncident[];
   /** Keys pinned under TOFU by this batch; the registry learns them only once the batch is committed. */
@@ -88,7 +88,7 @@ function recordEvidence(span: SignedSpan, extra = ''): EvidenceJson {
 
 export function decideBatch(input: DecisionInput): IngestPlan {
   const verdicts: Verdict[] = [];
-  const drafts: { -readonly [K in keyof StoredEvent]: StoredEvent[K] }[] = [];
+  const drafts: { -readonly [K in keyof NewEvent]: NewEvent[K] }[] = [];
   const linkUpdates = new Map<string, LinkStatus>();
   const incidents: NewIncident[] = [];
   const pins = new Map<string, AgentKey>();
@@ -203,6 +203,7 @@ export function decideBatch(input: DecisionInput): IngestPlan {
       salt: span.salt,
       linkStatus,
       erasedBy: null,
+      ...(span.preparedBody === undefined ? {} : { preparedBody: span.preparedBody }),
     };
     drafts.push(event);
     batchByHash.add(hash);

@@ -1,11 +1,12 @@
 import { Worker } from 'node:worker_threads';
 import { afterEach, describe, expect, it } from 'vitest';
-import { FactoError } from '@facto/core';
+import { DEFAULT_CONTENT_KEYS, FactoError, generateKeyPair, keyId, sealSpan, toHex, toTypedValue, ZERO_HASH_HEX, type SpanFields, type TypedValue } from '@facto/core';
 import { HttpError } from '../http/types.js';
 import { silentLogger } from '../ops/logger.js';
 import { traceRequest } from '../test-helpers/http-test-context.js';
 import { createExaminePool, spawnExamineWorker as spawnDefault, type ExaminePool } from './examine-pool.js';
-import { examineBody } from './examine.js';
+import { decodeEventBody, encodeEventBody } from '../store/sqlite/event-body.js';
+import { examineBody, type SignedSpan } from './examine.js';
 
 const pools: ExaminePool[] = [];
 afterEach(async () => {
@@ -19,6 +20,42 @@ function pool(size: number): ExaminePool {
 }
 
 const request = traceRequest([[2, 1], [3]]);
+
+/** OTLP/JSON AnyValue of a typed value (the exporter's encoding). */
+function anyValue(value: TypedValue): unknown {
+  if (value === null) return {};
+  if ('s' in value) return { stringValue: value.s };
+  if ('i' in value) return { intValue: value.i };
+  if ('d' in value) return { doubleValue: value.d };
+  if ('b' in value) return { boolValue: value.b };
+  if ('a' in value) return { arrayValue: { values: value.a.map(anyValue) } };
+  throw new Error('not used here');
+}
+
+/** An OTLP/JSON request of one chain's sealed spans, content captured (so each has disclosures and a salt). */
+function signedRequest(count: number): Uint8Array {
+  const keys = generateKeyPair();
+  let prevHash = ZERO_HASH_HEX;
+  const spans = Array.from({ length: count }, (_, seq) => {
+    const span: SpanFields = {
+      traceId: '4bf92f3577b34da6a3ce929d0e0e4736', spanId: `00f067aa0ba902${seq.toString(16).padStart(2, '0')}`, parentSpanId: '', name: 'chat gpt-4o', kind: 3,
+      startTimeUnixNano: `17322800000000${seq}0000`, endTimeUnixNano: `17322800000000${seq}0001`, status: { code: 0, message: '' }, events: [], links: [],
+      attributes: [['gen_ai.operation.name', { s: 'chat' }], ['gen_ai.input.messages', { s: `[{"role":"user","parts":[{"type":"text","content":"question ${seq}"}]}]` }]],
+    };
+    const sealed = sealSpan({
+      span,
+      chain: { factoId: `ft-00000000-0000-4000-8000-${seq.toString(16).padStart(12, '0')}`, agentId: 'agent-p', chainId: 'c', seq, prevHash, keyId: keyId(keys.publicKey), dropped: 0 },
+      privateKey: keys.privateKey,
+      publicKey: toHex(keys.publicKey),
+      contentKeys: new Set(DEFAULT_CONTENT_KEYS),
+      capture: 'full',
+    });
+    prevHash = toHex(sealed.hash);
+    const attributes = [...span.attributes, ...Object.entries(sealed.attributes).map(([key, value]) => [key, toTypedValue(value)] as const)];
+    return { ...span, attributes: attributes.map(([key, value]) => ({ key, value: anyValue(value) })) };
+  });
+  return new TextEncoder().encode(JSON.stringify({ resourceSpans: [{ resource: { attributes: [] }, scopeSpans: [{ scope: { name: 's', version: '1' }, spans }] }] }));
+}
 
 describe('the examination pool', () => {
   it('examines on worker threads exactly as in this thread, for both encodings, many requests at once', async () => {
@@ -56,5 +93,28 @@ describe('the examination pool', () => {
     await workers.close();
     const refused = await workers.examine(request.json, 'json').catch((error: unknown) => error);
     expect(HttpError.isInstance(refused) && refused.status).toBe(503);
+  });
+
+  it("prepares each signed span's SQLite body on the worker, as the store would encode it, in one transferred buffer", async () => {
+    const body = signedRequest(3);
+    const preparing = createExaminePool({ size: 1, logger: silentLogger, examine: { prepareBodies: true } });
+    pools.push(preparing);
+    const result = await preparing.examine(body, 'json');
+    const signed = result.spans.filter((span): span is SignedSpan => span.kind === 'signed');
+    expect(signed).toHaveLength(3);
+    for (const span of signed) {
+      expect(JSON.parse(span.disclosuresJson)).toHaveLength(1);
+      expect(Buffer.from(span.preparedBody!).equals(encodeEventBody(span))).toBe(true);
+      expect(decodeEventBody(span.preparedBody!)).toEqual({
+        traceId: span.traceId, spanId: span.spanId, name: span.name, startTimeUnixNano: span.startTimeUnixNano, endTimeUnixNano: span.endTimeUnixNano,
+        recordJson: span.recordJson, disclosuresJson: span.disclosuresJson, salt: span.salt,
+      });
+    }
+    expect(new Set(signed.map((span) => span.preparedBody!.buffer)).size).toBe(1);
+    // Everything else is the examination without bodies, which is what a pool that does not prepare them answers.
+    const without = await pool(1).examine(body, 'json');
+    expect(without.spans.every((span) => !('preparedBody' in span))).toBe(true);
+    expect(result.spans.map((span) => ({ ...span, preparedBody: undefined }))).toEqual(without.spans.map((span) => ({ ...span, preparedBody: undefined })));
+    expect(examineBody(body, 'json', { prepareBodies: true }).spans.map((span) => span.kind === 'signed' && Buffer.from(span.preparedBody!).toString('hex'))).toEqual(signed.map((span) => Buffer.from(span.preparedBody!).toString('hex')));
   });
 });

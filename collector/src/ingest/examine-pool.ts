@@ -10,7 +10,7 @@ import { FactoError, type FactoErrorCode } from '@facto/core';
 import { HttpError } from '../http/types.js';
 import type { Logger } from '../ops/logger.js';
 import type { OtlpContentType } from '../otlp/decoded-trace-request.js';
-import { examineBody, type ExaminedRequest } from './examine.js';
+import { examineBody, type ExaminedRequest, type ExamineOptions } from './examine.js';
 
 export interface ExaminePool {
   examine(body: Uint8Array, contentType: OtlpContentType): Promise<ExaminedRequest>;
@@ -33,9 +33,10 @@ type Reply = { id: number; result: ExaminedRequest } | { id: number; error: { co
 // Tests run the collector from its TypeScript sources; a worker thread then needs the same hooks.
 const fromSources = import.meta.url.endsWith('.ts');
 
-export function spawnExamineWorker(): Worker {
-  if (!fromSources) return new Worker(new URL('./examine-worker.js', import.meta.url));
-  return new Worker(new URL('./examine-worker.ts', import.meta.url), { execArgv: ['--import', new URL('../test-helpers/register-typescript.mjs', import.meta.url).href] });
+export function spawnExamineWorker(options: ExamineOptions = {}): Worker {
+  const workerData: ExamineOptions = { prepareBodies: options.prepareBodies === true };
+  if (!fromSources) return new Worker(new URL('./examine-worker.js', import.meta.url), { workerData });
+  return new Worker(new URL('./examine-worker.ts', import.meta.url), { workerData, execArgv: ['--import', new URL('../test-helpers/register-typescript.mjs', import.meta.url).href] });
 }
 
 export interface ExaminePoolOptions {
@@ -44,13 +45,16 @@ export interface ExaminePoolOptions {
   readonly logger: Logger;
   /** Starts a worker (tests pass one that fails on cue). Default: examine-worker. */
   readonly spawn?: () => Worker;
+  /** Passed to every examination, in-thread or in a worker (the SQLite store has its bodies prepared). */
+  readonly examine?: ExamineOptions;
 }
 
 export function createExaminePool(options: ExaminePoolOptions): ExaminePool {
   const { size, logger } = options;
-  const startWorker = options.spawn ?? spawnExamineWorker;
+  const examineOptions = options.examine ?? {};
+  const startWorker = options.spawn ?? (() => spawnExamineWorker(examineOptions));
   if (size === 0) {
-    return { size, examine: async (body, contentType) => examineBody(body, contentType), close: async () => undefined };
+    return { size, examine: async (body, contentType) => examineBody(body, contentType, examineOptions), close: async () => undefined };
   }
   const workers: PooledWorker[] = [];
   let nextId = 0;

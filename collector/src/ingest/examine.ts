@@ -12,6 +12,7 @@
 import { ACTION_ATTR, ATTR, FactoError, fromHex, isSealed, keyId as computeKeyId, openSpan, toHex, verifyRecordSignature, type AttributePairs, type OpenedSpan, type SpanFields } from '@facto/core';
 import type { DecodedTraceRequest, OtlpContentType } from '../otlp/decoded-trace-request.js';
 import { decodeTraceRequest } from '../otlp/decode-trace-request.js';
+import { encodeEventBody } from '../store/sqlite/event-body.js';
 import type { IncidentSubject } from './incident.js';
 
 /** [resource, scope, span] position in the request. */
@@ -74,6 +75,21 @@ export interface SignedSpan {
   readonly contentMismatches: readonly string[];
   /** JSON of { resource, scope }: the span's context as received (not signed). */
   readonly contextJson: string;
+  /**
+   * The SQLite store's body for this event (event-body.ts: the record, disclosures, salt and shown
+   * span fields, compressed), when the store asked for it (ExamineOptions.prepareBodies).
+   */
+  readonly preparedBody?: Uint8Array;
+}
+
+/**
+ * What the store wants prepared here. Compressing an event's body costs about as much CPU as the
+ * rest of the sequencer's work for it; the sequencer lane is one thread for the whole collector, so
+ * what it does per span caps ingest whatever the number of cores. Done here, it spreads over them.
+ */
+export interface ExamineOptions {
+  /** Encode each signed span's SQLite body (preparedBody). */
+  readonly prepareBodies?: boolean;
 }
 
 export type ExaminedSpan = UnsignedSpan | UnreadableSpan | SignedSpan;
@@ -85,11 +101,11 @@ export interface ExaminedRequest {
 }
 
 /** Decodes and examines one request. Throws OtlpDecodeError (a FactoError, 400) for a malformed body. */
-export function examineBody(body: Uint8Array, contentType: OtlpContentType): ExaminedRequest {
-  return examineRequest(body.length === 0 ? { resourceSpans: [] } : decodeTraceRequest(body, contentType));
+export function examineBody(body: Uint8Array, contentType: OtlpContentType, options: ExamineOptions = {}): ExaminedRequest {
+  return examineRequest(body.length === 0 ? { resourceSpans: [] } : decodeTraceRequest(body, contentType), options);
 }
 
-export function examineRequest(request: DecodedTraceRequest): ExaminedRequest {
+export function examineRequest(request: DecodedTraceRequest, options: ExamineOptions = {}): ExaminedRequest {
   const spans: ExaminedSpan[] = [];
   const layout = request.resourceSpans.map((resourceSpans, resourceIndex) =>
     resourceSpans.scopeSpans.map((scopeSpans, scopeIndex) => {
@@ -97,12 +113,30 @@ export function examineRequest(request: DecodedTraceRequest): ExaminedRequest {
       let contextJson: string | undefined;
       scopeSpans.spans.forEach((span, spanIndex) => {
         contextJson ??= JSON.stringify(context);
-        spans.push(examineSpan([resourceIndex, scopeIndex, spanIndex], span, context, contextJson));
+        spans.push(examineSpan([resourceIndex, scopeIndex, spanIndex], span, context, contextJson, options.prepareBodies === true));
       });
       return scopeSpans.spans.length;
     }),
   );
   return { layout, spans };
+}
+
+/** The request with every prepared body moved into one ArrayBuffer, and that buffer (empty when none). */
+export function packPreparedBodies(result: ExaminedRequest): { result: ExaminedRequest; buffer: ArrayBuffer } {
+  let total = 0;
+  for (const span of result.spans) if (span.kind === 'signed' && span.preparedBody !== undefined) total += span.preparedBody.length;
+  const buffer = new ArrayBuffer(total);
+  if (total === 0) return { result, buffer };
+  const bytes = new Uint8Array(buffer);
+  let offset = 0;
+  const spans = result.spans.map((span): ExaminedSpan => {
+    if (span.kind !== 'signed' || span.preparedBody === undefined) return span;
+    bytes.set(span.preparedBody, offset);
+    const view = bytes.subarray(offset, offset + span.preparedBody.length);
+    offset += span.preparedBody.length;
+    return { ...span, preparedBody: view };
+  });
+  return { result: { layout: result.layout, spans }, buffer };
 }
 
 function stringAttribute(span: SpanFields, key: string): string | undefined {
@@ -121,7 +155,7 @@ function presentedKeyOf(span: SpanFields, keyId: string): string | undefined {
   }
 }
 
-function examineSpan(position: Position, span: SpanFields, context: { resource: AttributePairs; scope: unknown }, contextJson: string): ExaminedSpan {
+function examineSpan(position: Position, span: SpanFields, context: { resource: AttributePairs; scope: unknown }, contextJson: string, prepareBody: boolean): ExaminedSpan {
   if (!isSealed(span)) return { kind: 'unsigned', position, traceId: span.traceId, spanId: span.spanId, name: span.name, spanJson: JSON.stringify({ span, ...context }) };
   let opened: OpenedSpan;
   try {
@@ -144,7 +178,7 @@ function examineSpan(position: Position, span: SpanFields, context: { resource: 
   const presentedKey = presentedKeyOf(span, record.key_id);
   const verified = presentedKey !== undefined && verifyRecordSignature(opened.hash, opened.signature, fromHex(presentedKey, 'public key', 32));
   const salt = stringAttribute(span, ATTR.salt);
-  return {
+  const signed: SignedSpan = {
     kind: 'signed',
     position,
     factoId: record.facto_id,
@@ -170,6 +204,7 @@ function examineSpan(position: Position, span: SpanFields, context: { resource: 
     contentMismatches: opened.contentMismatches,
     contextJson,
   };
+  return prepareBody ? Object.assign(signed, { preparedBody: encodeEventBody(signed) }) : signed;
 }
 
 function actionTypeOf(attributes: Readonly<Record<string, unknown>>): string {

@@ -5,9 +5,9 @@
  */
 import { createHash } from 'node:crypto';
 import { fromHex, hashLeaf, MerkleTree } from '@facto/core';
-import type { AgentKey, Batch, Checkpoint, LogEntry, NewIncident, StoredEvent, Store, UnverifiedSpan } from './types.js';
+import type { AgentKey, Batch, Checkpoint, LogEntry, NewEvent, NewIncident, StoredEvent, Store, UnverifiedSpan } from './types.js';
 
-export type EventDraft = Omit<StoredEvent, 'leafIndex'>;
+export type EventDraft = Omit<NewEvent, 'leafIndex'>;
 export type LogEntryDraft = Omit<LogEntry, 'leafIndex'>;
 
 export interface BatchParts {

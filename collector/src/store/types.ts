@@ -141,13 +141,22 @@ export interface StoredNode {
   readonly hash: Uint8Array;
 }
 
+/** An event as a batch writes it. */
+export interface NewEvent extends StoredEvent {
+  /**
+   * events.body exactly as the SQLite store would encode it from this event's fields, prepared on an
+   * examination worker (ingest/examine.ts) so the sequencer thread does not compress. Other stores ignore it.
+   */
+  readonly preparedBody?: Uint8Array;
+}
+
 export interface Batch {
   /** The tree size this batch was sequenced against; commit fails with StoreConflictError otherwise. */
   readonly expectedTreeSize: number;
   /** Tree size after the batch. Equals expectedTreeSize + events.length + logEntries.length. */
   readonly newTreeSize: number;
   /** Leaf indices are expectedTreeSize, expectedTreeSize + 1, ... across events and logEntries. */
-  readonly events: readonly StoredEvent[];
+  readonly events: readonly NewEvent[];
   readonly logEntries: readonly LogEntry[];
   /** Every Merkle node the append completed (level 0 included). */
   readonly nodes: readonly StoredNode[];

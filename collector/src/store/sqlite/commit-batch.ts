@@ -88,7 +88,7 @@ export function createBatchCommitter(database: Database.Database): BatchCommitte
     }
   }
 
-  const commit = database.transaction((batch: Batch, bodies: readonly Buffer[]) => {
+  const commit = database.transaction((batch: Batch, bodies: readonly Uint8Array[]) => {
     const stored = readTreeSize.get()?.tree_size;
     if (stored !== batch.expectedTreeSize) {
       throw new StoreConflictError(
@@ -126,7 +126,8 @@ export function createBatchCommitter(database: Database.Database): BatchCommitte
   return (batch) => {
     checkBatchShape(batch);
     // Compressed before the write lock is taken (event-body.ts): the transaction holds it only to write.
-    const bodies = batch.events.map((event) => encodeEventBody(event));
+    // Ingest has them compressed already, on its examination workers (NewEvent.preparedBody).
+    const bodies = batch.events.map((event) => event.preparedBody ?? encodeEventBody(event));
     pendingContexts = [];
     try {
       commit.immediate(batch, bodies);

@@ -63,9 +63,9 @@ export function eventFromRow(row: EventRow, contextJson: (id: number) => string)
 }
 
 /** Positional parameters for inserting an event, in EVENT_COLUMNS order. */
-export type EventParameters = [number, string, string, string, number, Buffer, Buffer, string, Buffer, number, string, number, string, number | null, number, Buffer];
+export type EventParameters = [number, string, string, string, number, Buffer, Buffer, string, Buffer, number, string, number, string, number | null, number, Uint8Array];
 
-export function eventToParameters(event: StoredEvent, contextId: number, body: Buffer): EventParameters {
+export function eventToParameters(event: StoredEvent, contextId: number, body: Uint8Array): EventParameters {
   return [
     event.leafIndex, event.factoId, event.agentId, event.chainId, event.seq,
     hexToBytes(event.hash, 'hash'), hexToBytes(event.prevHash, 'prev_hash'), event.keyId, hexToBytes(event.signature, 'signature'),

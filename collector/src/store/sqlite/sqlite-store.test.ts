@@ -2,12 +2,14 @@ import { randomBytes } from 'node:crypto';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { deflateRawSync } from 'node:zlib';
 import { FactoError } from '@facto/core';
 import Database from 'better-sqlite3';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { LogBuilder, runStoreConformance } from '../conformance.js';
 import { StoreConflictError, StoreUnavailableError } from '../errors.js';
 import type { Store } from '../types.js';
+import { BODY_DICTIONARY_V1, BODY_FORMAT_V1, encodeEventBody } from './event-body.js';
 import { openDatabase } from './open-database.js';
 import { createSqliteStore, createSqliteStoreWith } from './sqlite-store.js';
 
@@ -100,6 +102,32 @@ describe('SQLite store', () => {
     connection!.pragma('max_page_count = 1073741823');
     await store.commitBatch(large);
     expect(await store.treeSize()).toBe(21);
+  });
+
+  it("stores a batch event's prepared body as given, and encodes the body itself when there is none", async () => {
+    const path = temporaryPath();
+    let connection: Database.Database | undefined;
+    const store = createSqliteStoreWith(path, () => (connection = openDatabase({ path, synchronous: 'FULL' })));
+    stores.push(store);
+    await store.init();
+    const log = new LogBuilder();
+    const [prepared, plain] = [log.event(), log.event()];
+    // A body in the documented layout (event-body.ts) made at another compression level than the
+    // store's own, so its bytes differ from what the store would make: the stored bytes tell which was written.
+    const fields = [prepared.traceId, prepared.spanId, prepared.name, prepared.startTimeUnixNano, prepared.endTimeUnixNano, prepared.recordJson, prepared.disclosuresJson, prepared.salt];
+    const parts = fields.map((field) => (field === null ? Buffer.alloc(0) : Buffer.from(field, 'utf8')));
+    const lengths = Buffer.alloc(32);
+    parts.forEach((part, index) => lengths.writeUInt32LE(fields[index] === null ? 0xffffffff : part.length, index * 4));
+    const ownLevel = encodeEventBody(prepared);
+    const preparedBody = Buffer.concat([Buffer.from([BODY_FORMAT_V1]), deflateRawSync(Buffer.concat([lengths, ...parts]), { level: 1, dictionary: BODY_DICTIONARY_V1 })]);
+    expect(preparedBody.equals(ownLevel)).toBe(false);
+
+    await log.commit(store, { events: [{ ...prepared, preparedBody: new Uint8Array(preparedBody) }, plain] });
+    const bodyOf = (factoId: string) => connection!.prepare('SELECT body FROM events WHERE facto_id = ?').pluck().get(factoId) as Buffer;
+    expect(bodyOf(prepared.factoId).equals(preparedBody)).toBe(true);
+    expect(bodyOf(plain.factoId).equals(encodeEventBody(plain))).toBe(true);
+    // Read back through the store, the prepared event is the event it described.
+    expect(await store.getEvent(prepared.factoId)).toMatchObject(prepared);
   });
 
   it('erases content from the file itself: the old body is not left in a free page', async () => {
