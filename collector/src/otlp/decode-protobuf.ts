@@ -64,65 +64,122 @@ export function decodeProtobufTraceRequest(body: Uint8Array): DecodedTraceReques
     const reason = error instanceof Error ? error.message : String(error);
     throw new OtlpDecodeError('', `malformed protobuf body (truncated, corrupt or not an ExportTraceServiceRequest): ${reason}`, { cause: error });
   }
+  try {
+    return { resourceSpans: request.resourceSpans.map((resourceSpans, resourceIndex) => within(`resourceSpans[${resourceIndex}]`, mapResourceSpans, resourceSpans)) };
+  } catch (error) {
+    if (error instanceof Misplaced) throw new OtlpDecodeError(error.segmentsInnermostFirst.reverse().join(''), error.problem);
+    throw error;
+  }
+}
+
+/**
+ * A problem found while mapping, without its place yet: each enclosing level adds its own path
+ * segment as the failure passes through (within()), so a request that maps cleanly builds no path
+ * strings at all. Mapping runs for every attribute of every span, and building a path such as
+ * `resourceSpans[0].scopeSpans[0].spans[57].attributes[12].value` for each was a fifth of ingest's
+ * garbage.
+ */
+class Misplaced {
+  readonly segmentsInnermostFirst: string[] = [];
+  constructor(readonly problem: string) {}
+}
+
+/** fn(value), with `segment` added to the place of any failure inside it (built only then). */
+function within<T, R>(segment: string, fn: (value: T) => R, value: T): R {
+  try {
+    return fn(value);
+  } catch (error) {
+    throw placed(error, segment);
+  }
+}
+
+/** The failure with `segment` added to its place; a rule from field-rules.ts (thrown at path '') becomes Misplaced. */
+function placed(error: unknown, segment: string): unknown {
+  if (error instanceof OtlpDecodeError && error.path === '') error = new Misplaced(error.message);
+  if (error instanceof Misplaced) error.segmentsInnermostFirst.push(segment);
+  return error;
+}
+
+function mapResourceSpans(resourceSpans: RequestMessage['resourceSpans'][number]) {
   return {
-    resourceSpans: request.resourceSpans.map((resourceSpans, resourceIndex) => {
-      const resourcePath = `resourceSpans[${resourceIndex}]`;
-      return {
-        resource: { attributes: mapAttributes(resourceSpans.resource?.attributes ?? [], `${resourcePath}.resource.attributes`) },
-        schemaUrl: resourceSpans.schemaUrl,
-        scopeSpans: resourceSpans.scopeSpans.map((scopeSpans, scopeIndex) => {
-          const scopePath = `${resourcePath}.scopeSpans[${scopeIndex}]`;
-          return {
-            scope: { name: scopeSpans.scope?.name ?? '', version: scopeSpans.scope?.version ?? '' },
-            schemaUrl: scopeSpans.schemaUrl,
-            spans: scopeSpans.spans.map((span, spanIndex) => mapSpan(span, `${scopePath}.spans[${spanIndex}]`)),
-          };
-        }),
-      };
+    resource: { attributes: within('.resource.attributes', mapAttributes, resourceSpans.resource?.attributes ?? []) },
+    schemaUrl: resourceSpans.schemaUrl,
+    scopeSpans: resourceSpans.scopeSpans.map((scopeSpans, scopeIndex) => {
+      try {
+        return {
+          scope: { name: scopeSpans.scope?.name ?? '', version: scopeSpans.scope?.version ?? '' },
+          schemaUrl: scopeSpans.schemaUrl,
+          spans: scopeSpans.spans.map((span, spanIndex) => within(`.spans[${spanIndex}]`, mapSpan, span)),
+        };
+      } catch (error) {
+        throw placed(error, `.scopeSpans[${scopeIndex}]`);
+      }
     }),
   };
 }
 
-function mapSpan(span: SpanMessage, path: string): SpanFields {
+function mapSpan(span: SpanMessage): SpanFields {
   return {
-    traceId: idHex(span.traceId, TRACE_ID_BYTES, `${path}.traceId`, false),
-    spanId: idHex(span.spanId, SPAN_ID_BYTES, `${path}.spanId`, false),
-    parentSpanId: idHex(span.parentSpanId, SPAN_ID_BYTES, `${path}.parentSpanId`, true),
+    traceId: within('.traceId', idHex, [span.traceId, TRACE_ID_BYTES, false] as const),
+    spanId: within('.spanId', idHex, [span.spanId, SPAN_ID_BYTES, false] as const),
+    parentSpanId: within('.parentSpanId', idHex, [span.parentSpanId, SPAN_ID_BYTES, true] as const),
     name: span.name,
-    kind: checkInt32(span.kind, `${path}.kind`),
+    kind: within('.kind', int32, span.kind),
     startTimeUnixNano: span.startTimeUnixNano.toString(),
     endTimeUnixNano: span.endTimeUnixNano.toString(),
-    status: { code: checkInt32(span.status?.code ?? 0, `${path}.status.code`), message: span.status?.message ?? '' },
-    attributes: mapAttributes(span.attributes, `${path}.attributes`),
-    events: span.events.map((event, index) => ({
-      name: event.name,
-      timeUnixNano: event.timeUnixNano.toString(),
-      attributes: mapAttributes(event.attributes, `${path}.events[${index}].attributes`),
-    })),
-    links: span.links.map((link, index) => ({
-      traceId: idHex(link.traceId, TRACE_ID_BYTES, `${path}.links[${index}].traceId`, false),
-      spanId: idHex(link.spanId, SPAN_ID_BYTES, `${path}.links[${index}].spanId`, false),
-      attributes: mapAttributes(link.attributes, `${path}.links[${index}].attributes`),
-    })),
+    status: { code: within('.status.code', int32, span.status?.code ?? 0), message: span.status?.message ?? '' },
+    attributes: within('.attributes', mapAttributes, span.attributes),
+    events: span.events.map((event, index) => {
+      try {
+        return { name: event.name, timeUnixNano: event.timeUnixNano.toString(), attributes: within('.attributes', mapAttributes, event.attributes) };
+      } catch (error) {
+        throw placed(error, `.events[${index}]`);
+      }
+    }),
+    links: span.links.map((link, index) => {
+      try {
+        return {
+          traceId: within('.traceId', idHex, [link.traceId, TRACE_ID_BYTES, false] as const),
+          spanId: within('.spanId', idHex, [link.spanId, SPAN_ID_BYTES, false] as const),
+          attributes: within('.attributes', mapAttributes, link.attributes),
+        };
+      } catch (error) {
+        throw placed(error, `.links[${index}]`);
+      }
+    }),
   };
 }
 
-function idHex(bytes: Bytes, byteLength: number, path: string, optional: boolean): string {
+const int32 = (value: number): number => checkInt32(value, '');
+
+function idHex([bytes, byteLength, optional]: readonly [Bytes, number, boolean]): string {
   const hex = Buffer.from(bytes).toString('hex');
-  return checkHexId(hex, byteLength, path, optional, () => `expected ${byteLength} bytes, got ${bytes.length}`);
+  return checkHexId(hex, byteLength, '', optional, () => `expected ${byteLength} bytes, got ${bytes.length}`);
 }
 
-function mapAttributes(pairs: readonly KeyValueMessage[], path: string, depth = 0): AttributePairs {
-  return pairs.map((pair, index) => [pair.key, mapAnyValue(pair.value, `${path}[${index}].value`, depth)] as const);
+function mapAttributes(pairs: readonly KeyValueMessage[], depth = 0): AttributePairs {
+  const mapped = new Array<readonly [string, TypedValue]>(pairs.length);
+  for (let index = 0; index < pairs.length; index++) {
+    const pair = pairs[index]!;
+    try {
+      mapped[index] = [pair.key, mapAnyValue(pair.value, depth)];
+    } catch (error) {
+      throw placed(error, `[${index}].value`);
+    }
+  }
+  return mapped;
 }
 
-function mapAnyValue(value: AnyValueMessage | null, path: string, depth: number): TypedValue {
+function mapAnyValue(value: AnyValueMessage | null, depth: number): TypedValue {
   if (value === null) return null;
   // protobufjs keeps every oneof member it meets; a conforming sender writes at most one.
-  const present = ANY_VALUE_FIELDS.filter((field) => Object.hasOwn(value, field));
-  if (present.length > 1) throw new OtlpDecodeError(path, `AnyValue has more than one value set (${present.join(', ')})`);
-  if (depth >= MAX_VALUE_DEPTH) throw new OtlpDecodeError(path, `values nest deeper than ${MAX_VALUE_DEPTH} levels`);
-  const name = present[0];
+  let name: (typeof ANY_VALUE_FIELDS)[number] | undefined;
+  for (const field of ANY_VALUE_FIELDS) {
+    if (!Object.hasOwn(value, field)) continue;
+    if (name !== undefined) throw new Misplaced(`AnyValue has more than one value set (${ANY_VALUE_FIELDS.filter((present) => Object.hasOwn(value, present)).join(', ')})`);
+    name = field;
+  }
+  if (depth >= MAX_VALUE_DEPTH) throw new Misplaced(`values nest deeper than ${MAX_VALUE_DEPTH} levels`);
   if (name === undefined) return null;
   switch (name) {
     case 'stringValue': return { s: value.stringValue! };
@@ -131,9 +188,19 @@ function mapAnyValue(value: AnyValueMessage | null, path: string, depth: number)
     // Non-finite doubles pass through as they are: the record builder rejects that span alone.
     case 'doubleValue': return { d: value.doubleValue! };
     case 'bytesValue': return { x: Buffer.from(value.bytesValue!).toString('hex') };
-    case 'arrayValue':
-      return { a: value.arrayValue!.values.map((item, index) => mapAnyValue(item, `${path}.arrayValue.values[${index}]`, depth + 1)) };
+    case 'arrayValue': {
+      const values = value.arrayValue!.values;
+      const items = new Array<TypedValue>(values.length);
+      for (let index = 0; index < values.length; index++) {
+        try {
+          items[index] = mapAnyValue(values[index]!, depth + 1);
+        } catch (error) {
+          throw placed(error, `.arrayValue.values[${index}]`);
+        }
+      }
+      return { a: items };
+    }
     case 'kvlistValue':
-      return { m: mapAttributes(value.kvlistValue!.values, `${path}.kvlistValue.values`, depth + 1) };
+      return { m: within('.kvlistValue.values', (pairs: readonly KeyValueMessage[]) => mapAttributes(pairs, depth + 1), value.kvlistValue!.values) };
   }
 }

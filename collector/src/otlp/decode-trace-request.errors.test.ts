@@ -56,6 +56,23 @@ const onlyAttribute = (body: Uint8Array, contentType: OtlpContentType) => firstS
 const jsonValue = (value: unknown) => jsonBody({ attributes: [{ key: 'k', value }] });
 
 describe('malformed OTLP protobuf', () => {
+  it('names the exact place of a problem however deep it is, in resources, scopes, spans, events, links and nested values', () => {
+    const ids = { traceId: Buffer.from(TRACE_ID, 'hex'), spanId: Buffer.from(SPAN_ID, 'hex') };
+    const encode = (request: Record<string, unknown>) => exportTraceServiceRequestType.encode(exportTraceServiceRequestType.fromObject(request)).finish();
+    const twoValues = { stringValue: 'a', boolValue: true };
+    // The problem sits in the last of several resources, scopes and spans, so a path built from the wrong indices shows.
+    const deep = (span: Record<string, unknown>, resource: Record<string, unknown> = {}) =>
+      encode({ resourceSpans: [{ scopeSpans: [{ spans: [ids] }] }, { resource, scopeSpans: [{ spans: [ids] }, { spans: [ids, ids, { ...ids, ...span }] }] }] });
+    const at = 'resourceSpans[1].scopeSpans[1].spans[2]';
+    expect(decodeError(deep({ events: [{ name: 'e' }, { name: 'e', attributes: [{ key: 'a', value: {} }, { key: 'b', value: twoValues }] }] }), 'protobuf').message)
+      .toBe(`${at}.events[1].attributes[1].value: AnyValue has more than one value set (stringValue, boolValue)`);
+    expect(decodeError(deep({ links: [{ ...ids }, { traceId: ids.traceId, spanId: Buffer.from('ab', 'hex') }] }), 'protobuf').message).toBe(`${at}.links[1].spanId: expected 8 bytes, got 1`);
+    expect(decodeError(deep({ attributes: [{ key: 'k', value: { arrayValue: { values: [{ intValue: 1 }, { kvlistValue: { values: [{ key: 'x', value: {} }, { key: 'y', value: twoValues }] } }] } } }] }), 'protobuf').message)
+      .toBe(`${at}.attributes[0].value.arrayValue.values[1].kvlistValue.values[1].value: AnyValue has more than one value set (stringValue, boolValue)`);
+    expect(decodeError(deep({}, { attributes: [{ key: 'r', value: twoValues }] }), 'protobuf').message).toBe('resourceSpans[1].resource.attributes[0].value: AnyValue has more than one value set (stringValue, boolValue)');
+    expect(decodeError(deep({}, { attributes: [{ key: 'r', value: twoValues }] }), 'protobuf').path).toBe('resourceSpans[1].resource.attributes[0].value');
+  });
+
   it('names the field and the problem', () => {
     expect(decodeError(protobufBody({ traceId: Buffer.from('abc') }), 'protobuf').message).toBe(`${SPAN_PATH}.traceId: expected 16 bytes, got 3`);
     expect(decodeError(protobufBody({ parentSpanId: Buffer.alloc(8) }), 'protobuf').message).toBe(`${SPAN_PATH}.parentSpanId: must not be all zeros (an invalid id in OTLP)`);
