@@ -57,7 +57,7 @@ function cpuRows(prefix, byRole, acknowledged, ceiling) {
   const perSpan = (seconds) => (seconds * 1e6) / Math.max(1, acknowledged);
   const verify = (1e6 * availableParallelism()) / ceiling;
   return [
-    row(`${prefix}: CPU per span, examination workers`, perSpan(byRole.examination), 'µs', `decode, rebuild, hash, verify; Ed25519 alone is ${verify.toFixed(0)} µs`),
+    row(`${prefix}: CPU per span, examination workers`, perSpan(byRole.examination), 'µs', `decode, rebuild, hash, verify, compress; Ed25519 alone is ${verify.toFixed(0)} µs`),
     row(`${prefix}: CPU per span, main thread`, perSpan(byRole.main), 'µs', 'HTTP, ingest decision, Merkle hashing, SQLite'),
     row(`${prefix}: CPU per span, other threads`, perSpan(byRole.rest), 'µs', "V8's GC and compiler threads, libuv"),
   ];
