@@ -144,15 +144,35 @@ function stringAttribute(span: SpanFields, key: string): string | undefined {
   return undefined;
 }
 
+/** A presented key's bytes and id, or null when it is not a well-formed key. */
+type PresentedKey = { readonly bytes: Uint8Array; readonly keyId: string } | null;
+
+// An agent presents the same key on every span; decoding it and hashing it for its id once per key,
+// rather than per span, is a hash and two hex conversions less on every span. Bounded like the
+// crypto backend's key caches: a flood of fresh keys only evicts.
+const MAX_PRESENTED_KEYS = 1024;
+const presentedKeys = new Map<string, PresentedKey>();
+
+function readPresentedKey(presented: string): PresentedKey {
+  let known = presentedKeys.get(presented);
+  if (known !== undefined) return known;
+  try {
+    const bytes = fromHex(presented, ATTR.publicKey, 32);
+    known = { bytes, keyId: computeKeyId(bytes) };
+  } catch {
+    known = null;
+  }
+  if (presentedKeys.size >= MAX_PRESENTED_KEYS) presentedKeys.delete(presentedKeys.keys().next().value!);
+  presentedKeys.set(presented, known);
+  return known;
+}
+
 /** facto.public_key, if it is a well-formed key whose id is the record's key_id. */
-function presentedKeyOf(span: SpanFields, keyId: string): string | undefined {
+function presentedKeyOf(span: SpanFields, keyId: string): { readonly hex: string; readonly bytes: Uint8Array } | undefined {
   const presented = stringAttribute(span, ATTR.publicKey);
   if (presented === undefined) return undefined;
-  try {
-    return computeKeyId(fromHex(presented, ATTR.publicKey, 32)) === keyId ? presented : undefined;
-  } catch {
-    return undefined;
-  }
+  const key = readPresentedKey(presented);
+  return key !== null && key.keyId === keyId ? { hex: presented, bytes: key.bytes } : undefined;
 }
 
 function examineSpan(position: Position, span: SpanFields, context: { resource: AttributePairs; scope: unknown }, contextJson: string, prepareBody: boolean): ExaminedSpan {
@@ -175,8 +195,9 @@ function examineSpan(position: Position, span: SpanFields, context: { resource: 
       evidenceJson: JSON.stringify({ span }),
     };
   }
-  const presentedKey = presentedKeyOf(span, record.key_id);
-  const verified = presentedKey !== undefined && verifyRecordSignature(opened.hash, opened.signature, fromHex(presentedKey, 'public key', 32));
+  const presented = presentedKeyOf(span, record.key_id);
+  const presentedKey = presented?.hex;
+  const verified = presented !== undefined && verifyRecordSignature(opened.hash, opened.signature, presented.bytes);
   const salt = stringAttribute(span, ATTR.salt);
   const signed: SignedSpan = {
     kind: 'signed',

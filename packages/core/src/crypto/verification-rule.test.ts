@@ -5,6 +5,7 @@
  */
 import * as nodeCrypto from 'node:crypto';
 import * as ed from '@noble/ed25519';
+import fc from 'fast-check';
 import { sha512 } from '@noble/hashes/sha2.js';
 import { describe, expect, it } from 'vitest';
 import { concatBytes, fromHex, toHex, utf8 } from '../bytes.js';
@@ -85,6 +86,21 @@ describe('rule (a): S < L', () => {
 
   it('treats L - 1 as canonical', () => {
     expect(hasCanonicalS(withS(L - 1n))).toBe(true);
+  });
+
+  it('agrees with S < L read as an integer, for any S and for S next to L in every byte', () => {
+    const asInteger = (signature: Uint8Array) => fromBytesLE(signature.subarray(32)) < L;
+    fc.assert(fc.property(fc.uint8Array({ minLength: 32, maxLength: 32 }), (s) => {
+      const signature = concatBytes(valid.subarray(0, 32), s);
+      return hasCanonicalS(signature) === asInteger(signature);
+    }));
+    // L plus or minus a power of 256 changes one byte of L (and may borrow or carry into the next).
+    for (let position = 0n; position < 32n; position++) {
+      for (const value of [L - 256n ** position, L + 256n ** position]) {
+        if (value < 0n || value >= 2n ** 256n) continue;
+        expect(hasCanonicalS(withS(value)), `L ${value < L ? '-' : '+'} 256^${position}`).toBe(value < L);
+      }
+    }
   });
 });
 

@@ -43,13 +43,26 @@ export const GROUP_ORDER = 2n ** 252n + 27742317777372353535851937790883648493n;
 // same few keys again and again, and a bound keeps a flood of fresh keys from growing memory.
 const publicKeyVerdicts = new BoundedCache<boolean>(1024);
 
-/** Rule (a), on a signature already known to be 64 bytes: S < L. */
+/** L as 32 little-endian bytes, as S is encoded. */
+const GROUP_ORDER_LE = (() => {
+  const bytes = new Uint8Array(KEY_LENGTH);
+  let rest = GROUP_ORDER;
+  for (let index = 0; index < KEY_LENGTH; index++, rest >>= 8n) bytes[index] = Number(rest & 0xffn);
+  return bytes;
+})();
+
+/**
+ * Rule (a), on a signature already known to be 64 bytes: S < L. Compared byte by byte from the most
+ * significant end, without BigInt: it runs on every verification, and building S as a BigInt made
+ * 64 of them.
+ */
 export function hasCanonicalS(signature: Uint8Array): boolean {
-  let scalar = 0n;
-  for (let index = SIGNATURE_LENGTH - 1; index >= KEY_LENGTH; index--) {
-    scalar = (scalar << 8n) | BigInt(signature[index]!);
+  for (let index = KEY_LENGTH - 1; index >= 0; index--) {
+    const byte = signature[KEY_LENGTH + index]!;
+    const bound = GROUP_ORDER_LE[index]!;
+    if (byte !== bound) return byte < bound;
   }
-  return scalar < GROUP_ORDER;
+  return false;
 }
 
 /** Rule (b): the public key is 32 bytes, canonical, on the curve, not small order, torsion-free. */
