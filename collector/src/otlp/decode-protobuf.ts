@@ -40,17 +40,36 @@ const utf8Decoder = new TextDecoder('utf-8', { fatal: true, ignoreBOM: true });
 
 /**
  * protobufjs's Buffer reader clips a string that runs past the end of the body, and its decoders
- * replace bad UTF-8 silently (differently for Buffer and Uint8Array). This reader bounds-checks through
- * bytes() and refuses invalid UTF-8, as proto3 requires of string fields.
+ * replace bad UTF-8 silently (differently for Buffer and Uint8Array). This reader bounds-checks and
+ * refuses invalid UTF-8, as proto3 requires of string fields. A string of ASCII bytes (attribute keys,
+ * ids, most values) is valid UTF-8 as it is and is read straight from the body; any other goes
+ * through the strict decoder.
  */
 class StrictReader extends protobuf.Reader {
+  readonly #text: Buffer;
+
+  constructor(view: Uint8Array) {
+    super(view);
+    this.#text = Buffer.from(view.buffer, view.byteOffset, view.byteLength);
+  }
+
   override string(): string {
-    try {
-      return utf8Decoder.decode(this.bytes());
-    } catch (error) {
-      if (error instanceof TypeError) throw new OtlpDecodeError('', 'malformed protobuf body: a string field is not valid UTF-8');
-      throw error;
+    const length = this.uint32();
+    const start = this.pos;
+    const end = start + length;
+    if (end > this.len) throw new RangeError(`index out of range: ${start} + ${length} > ${this.len}`);
+    this.pos = end;
+    const bytes = this.buf;
+    for (let index = start; index < end; index++) {
+      if (bytes[index]! < 0x80) continue;
+      try {
+        return utf8Decoder.decode(bytes.subarray(start, end));
+      } catch (error) {
+        if (error instanceof TypeError) throw new OtlpDecodeError('', 'malformed protobuf body: a string field is not valid UTF-8');
+        throw error;
+      }
     }
+    return this.#text.toString('latin1', start, end);
   }
 }
 

@@ -80,6 +80,19 @@ describe('malformed OTLP protobuf', () => {
       .toBe(`${SPAN_PATH}.attributes[0].value: AnyValue has more than one value set (stringValue, boolValue)`);
   });
 
+  it('reads every string exactly, ASCII or not, and refuses one that runs past the end', () => {
+    const texts = ['', 'plain ascii', 'caf\u00e9', '\u6f22\u5b57 and \u{1F600}', '\u007f\u0080', 'x'.repeat(300)];
+    const body = protobufBody({ name: texts.at(-2), attributes: texts.map((text, index) => ({ key: `k${index}\u00e9`, value: { stringValue: text } })) });
+    const span = firstSpan(body, 'protobuf');
+    expect(span.name).toBe('\u007f\u0080');
+    expect(span.attributes).toEqual(texts.map((text, index) => [`k${index}\u00e9`, { s: text }]));
+    // The name is the body's last field; its length byte, raised, claims more bytes than are left.
+    const named = Buffer.from(protobufBody({ name: 'tail' }));
+    expect(named.subarray(-5).toString('latin1')).toBe('\u0004tail');
+    named[named.length - 5] = 16;
+    expect(decodeError(named, 'protobuf').message).toMatch(/^malformed protobuf body .*: index out of range: \d+ \+ 16 > \d+$/);
+  });
+
   it('refuses truncated bodies, bad wire types and invalid UTF-8', () => {
     const body = protobufBody({ name: 'a span name' });
     expect(decodeError(body.subarray(0, body.length - 3), 'protobuf').message).toMatch(/^malformed protobuf body/);
