@@ -6,7 +6,7 @@ import { silentLogger } from '../ops/logger.js';
 import { traceRequest } from '../test-helpers/http-test-context.js';
 import { createExaminePool, spawnExamineWorker as spawnDefault, type ExaminePool } from './examine-pool.js';
 import { decodeEventBody, encodeEventBody } from '../store/sqlite/event-body.js';
-import { examineBody, type SignedSpan } from './examine.js';
+import { examineBody, presentedKeysRemembered, type SignedSpan } from './examine.js';
 
 const pools: ExaminePool[] = [];
 afterEach(async () => {
@@ -33,8 +33,7 @@ function anyValue(value: TypedValue): unknown {
 }
 
 /** An OTLP/JSON request of one chain's sealed spans, content captured (so each has disclosures and a salt). */
-function signedRequest(count: number): Uint8Array {
-  const keys = generateKeyPair();
+function signedRequest(count: number, keys = generateKeyPair()): Uint8Array {
   let prevHash = ZERO_HASH_HEX;
   const spans = Array.from({ length: count }, (_, seq) => {
     const span: SpanFields = {
@@ -116,5 +115,28 @@ describe('the examination pool', () => {
     expect(without.spans.every((span) => !('preparedBody' in span))).toBe(true);
     expect(result.spans.map((span) => ({ ...span, preparedBody: undefined }))).toEqual(without.spans.map((span) => ({ ...span, preparedBody: undefined })));
     expect(examineBody(body, 'json', { prepareBodies: true }).spans.map((span) => span.kind === 'signed' && Buffer.from(span.preparedBody!).toString('hex'))).toEqual(signed.map((span) => Buffer.from(span.preparedBody!).toString('hex')));
+  });
+
+  it('remembers only well-formed presented keys, and never more than its bound, whatever spans present', () => {
+    const keys = generateKeyPair();
+    const text = new TextDecoder().decode(signedRequest(1, keys));
+    const presenting = (presented: string) => new TextEncoder().encode(text.replace(toHex(keys.publicKey), presented));
+    const [honest] = examineBody(presenting(toHex(keys.publicKey)), 'json').spans;
+    expect(honest).toMatchObject({ kind: 'signed', presentedKey: toHex(keys.publicKey), verifiedWith: toHex(keys.publicKey) });
+    const remembered = presentedKeysRemembered();
+    // facto.public_key is not signed: a sender may put anything there. What is not a key is not
+    // remembered (a megabyte string each time would otherwise stay), and the span is examined as one
+    // presenting no key (the lane verifies it under the registry's key).
+    for (const presented of ['ab'.repeat(500_000), 'zz'.repeat(32), 'AB'.repeat(32), 'ab']) {
+      const [span] = examineBody(presenting(presented), 'json').spans;
+      expect(span).toMatchObject({ kind: 'signed', presentedKey: undefined, verifiedWith: undefined });
+    }
+    expect(presentedKeysRemembered()).toBe(remembered);
+    // Well-formed keys that are not this span's are remembered (and do not verify it), up to the bound.
+    for (let index = 0; index < 1_100; index++) {
+      const [span] = examineBody(presenting(toHex(generateKeyPair().publicKey)), 'json').spans;
+      expect(span).toMatchObject({ presentedKey: undefined, verifiedWith: undefined });
+    }
+    expect(presentedKeysRemembered()).toBe(1_024);
   });
 });

@@ -144,27 +144,39 @@ function stringAttribute(span: SpanFields, key: string): string | undefined {
   return undefined;
 }
 
-/** A presented key's bytes and id, or null when it is not a well-formed key. */
-type PresentedKey = { readonly bytes: Uint8Array; readonly keyId: string } | null;
+interface PresentedKey {
+  readonly bytes: Uint8Array;
+  readonly keyId: string;
+}
 
 // An agent presents the same key on every span; decoding it and hashing it for its id once per key,
-// rather than per span, is a hash and two hex conversions less on every span. Bounded like the
-// crypto backend's key caches: a flood of fresh keys only evicts.
+// rather than per span, is a hash and two hex conversions less on every span. Only well-formed keys
+// (64 hex digits) are remembered, and at most MAX_PRESENTED_KEYS of them: facto.public_key is not
+// signed, so anyone who can reach ingest chooses it, and a cache of whatever arrived would let them
+// fill memory. A flood of fresh keys only evicts.
 const MAX_PRESENTED_KEYS = 1024;
+const PUBLIC_KEY_HEX_LENGTH = 64;
 const presentedKeys = new Map<string, PresentedKey>();
 
-function readPresentedKey(presented: string): PresentedKey {
-  let known = presentedKeys.get(presented);
+function readPresentedKey(presented: string): PresentedKey | undefined {
+  if (presented.length !== PUBLIC_KEY_HEX_LENGTH) return undefined;
+  const known = presentedKeys.get(presented);
   if (known !== undefined) return known;
+  let bytes: Uint8Array;
   try {
-    const bytes = fromHex(presented, ATTR.publicKey, 32);
-    known = { bytes, keyId: computeKeyId(bytes) };
+    bytes = fromHex(presented, ATTR.publicKey, 32);
   } catch {
-    known = null;
+    return undefined;
   }
+  const key = { bytes, keyId: computeKeyId(bytes) };
   if (presentedKeys.size >= MAX_PRESENTED_KEYS) presentedKeys.delete(presentedKeys.keys().next().value!);
-  presentedKeys.set(presented, known);
-  return known;
+  presentedKeys.set(presented, key);
+  return key;
+}
+
+/** How many presented keys are remembered (for tests: the bound holds whatever arrives). */
+export function presentedKeysRemembered(): number {
+  return presentedKeys.size;
 }
 
 /** facto.public_key, if it is a well-formed key whose id is the record's key_id. */
@@ -172,7 +184,7 @@ function presentedKeyOf(span: SpanFields, keyId: string): { readonly hex: string
   const presented = stringAttribute(span, ATTR.publicKey);
   if (presented === undefined) return undefined;
   const key = readPresentedKey(presented);
-  return key !== null && key.keyId === keyId ? { hex: presented, bytes: key.bytes } : undefined;
+  return key !== undefined && key.keyId === keyId ? { hex: presented, bytes: key.bytes } : undefined;
 }
 
 function examineSpan(position: Position, span: SpanFields, context: { resource: AttributePairs; scope: unknown }, contextJson: string, prepareBody: boolean): ExaminedSpan {
