@@ -18,6 +18,19 @@ runStoreConformance('memory', {
   },
 });
 
+describe('MemoryStore', () => {
+  it("keeps the event, not a prepared body meant for the SQLite store", async () => {
+    const store = new MemoryStore();
+    await store.init();
+    const log = new LogBuilder();
+    const event = log.event();
+    await store.commitBatch(log.batch({ events: [{ ...event, preparedBody: Uint8Array.of(1, 2, 3) }] }));
+    const stored = await store.getEvent(event.factoId);
+    expect(stored).toMatchObject(event);
+    expect(stored).not.toHaveProperty('preparedBody');
+  });
+});
+
 describe('MemoryStore faults', () => {
   it('fails the next commits as a full disk would, keeping nothing, then works again', async () => {
     const store = new MemoryStore();

@@ -125,7 +125,8 @@ export class MemoryStore implements Store {
       for (const update of batch.linkUpdates) if (!ids.has(update.factoId)) throw invalidBatch(`link update names facto_id ${update.factoId}, which is not stored`);
       for (const erasure of batch.erasures) if (!ids.has(erasure.factoId)) throw invalidBatch(`erasure names facto_id ${erasure.factoId}, which is not stored`);
 
-      data.events.push(...batch.events.map((event) => ({ ...event })));
+      // A prepared body is the SQLite store's; this store keeps the event, not its encoding.
+      data.events.push(...batch.events.map(({ preparedBody: _prepared, ...event }) => ({ ...event })));
       for (const entry of batch.logEntries) data.logEntries.set(entry.leafIndex, { ...entry });
       for (const node of batch.nodes) data.nodes.set(nodeKey(node.level, node.index), Uint8Array.from(node.hash));
       const byId = new Map(data.events.map((event, position) => [event.factoId, position]));
