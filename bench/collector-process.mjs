@@ -56,7 +56,7 @@ export function threadUsage(pid) {
 
 /**
  * Where a collector's CPU went between two threadUsage() snapshots: its main thread (HTTP, the
- * sequencer lane, body compression, SQLite), its examination workers (taken as the `workers` busiest
+ * sequencer lane, SQLite), its examination workers (taken as the `workers` busiest
  * other threads: nothing else in the process comes near them under load) and the rest (V8's GC and
  * compiler threads, libuv's pool).
  */

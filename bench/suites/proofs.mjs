@@ -134,11 +134,18 @@ async function measureSize(size, requests, cacheDirectory, smoke) {
     // the first 3,000 rounds after start every kind of request has a p99 of 1.6 to 2.6 ms, including
     // GET /v1/log; after them, under 1.2 ms).
     const warmup = smoke ? 20 : WARMUP_ROUNDS;
+    // Each measured request asks for a leaf no request asked for before (the stride is prime to
+    // SAMPLED); the warm-up cycles through the sampled leaves left over, so none of its answers is
+    // one the measured requests repeat.
+    const measuredLeaves = Array.from({ length: requests }, (_, index) => leaves[(index * 7_919) % leaves.length]);
+    const measured = new Set(measuredLeaves);
+    const warmLeaves = leaves.filter((leaf) => !measured.has(leaf));
+    if (measured.size !== requests || warmLeaves.length === 0) throw new Error(`${requests} measured leaves need ${requests + 1} or more sampled leaves, distinct`);
     // The loop only asks and times; proofs are checked after it, so the client's own work (and its
     // garbage) does not sit inside the next measured request.
     for (let index = -warmup; index < requests; index++) {
       const round = await get(agent, `${url}/v1/log`);
-      const leaf = leaves[((index + warmup) * 7_919) % leaves.length];
+      const leaf = index < 0 ? warmLeaves[(index + warmup) % warmLeaves.length] : measuredLeaves[index];
       const answer = await get(agent, `${url}/v1/proofs/inclusion?leaf_index=${leaf}`);
       const from = 1 + (((index + warmup) * 104_729) % (size - 1));
       const proof = await get(agent, `${url}/v1/proofs/consistency?from=${from}&to=${size}`);
@@ -192,7 +199,7 @@ async function measureBareServer(requests, warmup) {
 
 export async function run({ smoke }) {
   const sizes = smoke ? [1_000] : [1_000_000, 10_000_000];
-  // With the warm-up, every request of a run asks for a different sampled leaf (the stride is prime to SAMPLED).
+  // Measured requests ask for distinct sampled leaves, and the warm-up for the others (measureSize).
   const requests = smoke ? 20 : SAMPLED - 200;
   const rows = [];
   const bare = await measureBareServer(requests, smoke ? 20 : WARMUP_ROUNDS);
