@@ -7,6 +7,9 @@ describe('hex', () => {
     const hex = toHex(every);
     expect(hex.slice(0, 8)).toBe('00010203');
     expect(hex.slice(-4)).toBe('feff');
+    expect(hex).toBe(Buffer.from(every).toString('hex'));
+    expect(toHex(every.subarray(250, 253))).toBe('fafbfc');
+    expect(toHex(new Uint8Array(0))).toBe('');
     expect(fromHex(hex)).toEqual(every);
     // Each digit position decoded on its own, against the platform's decoder.
     for (let value = 0; value < 256; value++) expect(fromHex(value.toString(16).padStart(2, '0'))[0]).toBe(value);

@@ -6,9 +6,13 @@
 import { FactoError } from './errors.js';
 
 const encoder = new TextEncoder();
+const asciiDecoder = new TextDecoder();
 const HEX_PATTERN = /^(?:[0-9a-f]{2})*$/;
 const BASE64_PATTERN = /^(?:[A-Za-z0-9+/]{4})*(?:[A-Za-z0-9+/]{2}==|[A-Za-z0-9+/]{3}=)?$/;
 const HEX_DIGITS = Array.from({ length: 256 }, (_, index) => index.toString(16).padStart(2, '0'));
+/** The character codes of each byte's two hex digits, high digit and low digit. */
+const HEX_HIGH = Uint8Array.from(HEX_DIGITS, (digits) => digits.charCodeAt(0));
+const HEX_LOW = Uint8Array.from(HEX_DIGITS, (digits) => digits.charCodeAt(1));
 /** The value of each lowercase hex digit, indexed by its character code. */
 const HEX_VALUES = new Uint8Array(128);
 for (let digit = 0; digit < 16; digit++) HEX_VALUES[digit.toString(16).charCodeAt(0)] = digit;
@@ -20,10 +24,19 @@ export function assertBytes(value: unknown, name: string, length?: number): asse
   }
 }
 
+/**
+ * Lowercase hex. The digits' character codes are written into one array and decoded once (ASCII is
+ * UTF-8): appending two-character strings made a string per byte, and proofs and ingest turn
+ * dozens of hashes into hex per request.
+ */
 export function toHex(bytes: Uint8Array): string {
-  let out = '';
-  for (let index = 0; index < bytes.length; index++) out += HEX_DIGITS[bytes[index]!];
-  return out;
+  const digits = new Uint8Array(bytes.length * 2);
+  for (let index = 0, position = 0; index < bytes.length; index++, position += 2) {
+    const byte = bytes[index]!;
+    digits[position] = HEX_HIGH[byte]!;
+    digits[position + 1] = HEX_LOW[byte]!;
+  }
+  return asciiDecoder.decode(digits);
 }
 
 /** Decodes lowercase hex. `length`, when given, is the expected number of bytes. */
