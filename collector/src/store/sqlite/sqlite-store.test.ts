@@ -55,6 +55,16 @@ runStoreConformance('sqlite', {
   },
 });
 
+/** An initialised store on a fresh file, and the connection it opened (for pragmas and raw reads). */
+async function storeWithConnection(): Promise<{ path: string; store: Store; connection: () => Database.Database }> {
+  const path = temporaryPath();
+  let opened: Database.Database | undefined;
+  const store = createSqliteStoreWith(path, () => (opened = openDatabase({ path, synchronous: 'FULL' })));
+  stores.push(store);
+  await store.init();
+  return { path, store, connection: () => opened! };
+}
+
 async function rejection(promise: Promise<unknown>): Promise<unknown> {
   return promise.then(() => expect.fail('expected the call to be refused'), (error: unknown) => error);
 }
@@ -82,16 +92,12 @@ describe('SQLite store', () => {
   });
 
   it('answers StoreUnavailableError (with the SQLITE_FULL cause) on a full disk, keeps nothing partial and works once space returns', async () => {
-    const path = temporaryPath();
-    let connection: Database.Database | undefined;
-    const store = createSqliteStoreWith(path, () => (connection = openDatabase({ path, synchronous: 'FULL' })));
-    stores.push(store);
-    await store.init();
+    const { store, connection } = await storeWithConnection();
     const log = new LogBuilder();
     await log.commit(store, { events: [log.event()] });
     // max_page_count caps the file just above its current size, as a full disk would; random padding, since bodies are compressed.
-    const pages = connection!.pragma('page_count', { simple: true }) as number;
-    connection!.pragma(`max_page_count = ${pages + 2}`);
+    const pages = connection().pragma('page_count', { simple: true }) as number;
+    connection().pragma(`max_page_count = ${pages + 2}`);
     const large = log.batch({ events: Array.from({ length: 20 }, () => log.event({ recordJson: JSON.stringify({ padding: randomBytes(15_000).toString('base64') }) })), incidents: [{ kind: 'fork', agentId: null, chainId: null, seq: null, factoId: null, detail: 'd', evidenceJson: '{}', createdAt: 1, fingerprint: 'f' }] });
     const error = await rejection(store.commitBatch(large));
     expect(error).toBeInstanceOf(StoreUnavailableError);
@@ -99,17 +105,13 @@ describe('SQLite store', () => {
     expect(await store.treeSize()).toBe(1);
     expect(await store.getEvent(large.events[0]!.factoId)).toBeNull();
     expect(await store.listIncidents({ limit: 10 })).toEqual([]);
-    connection!.pragma('max_page_count = 1073741823');
+    connection().pragma('max_page_count = 1073741823');
     await store.commitBatch(large);
     expect(await store.treeSize()).toBe(21);
   });
 
   it("stores a batch event's prepared body as given, and encodes the body itself when there is none", async () => {
-    const path = temporaryPath();
-    let connection: Database.Database | undefined;
-    const store = createSqliteStoreWith(path, () => (connection = openDatabase({ path, synchronous: 'FULL' })));
-    stores.push(store);
-    await store.init();
+    const { store, connection } = await storeWithConnection();
     const log = new LogBuilder();
     const [prepared, plain] = [log.event(), log.event()];
     // A body in the documented layout (event-body.ts) compressed otherwise than the store does it
@@ -123,7 +125,7 @@ describe('SQLite store', () => {
     expect(preparedBody.equals(ownLevel)).toBe(false);
 
     await log.commit(store, { events: [{ ...prepared, preparedBody: new Uint8Array(preparedBody) }, plain] });
-    const bodyOf = (factoId: string) => connection!.prepare('SELECT body FROM events WHERE facto_id = ?').pluck().get(factoId) as Buffer;
+    const bodyOf = (factoId: string) => connection().prepare('SELECT body FROM events WHERE facto_id = ?').pluck().get(factoId) as Buffer;
     expect(bodyOf(prepared.factoId).equals(preparedBody)).toBe(true);
     expect(bodyOf(plain.factoId).equals(encodeEventBody(plain))).toBe(true);
     // Read back through the store, the prepared event is the event it described.
@@ -131,27 +133,23 @@ describe('SQLite store', () => {
   });
 
   it('erases content from the file itself: the old body is not left in a free page', async () => {
-    const path = temporaryPath();
-    let connection: Database.Database | undefined;
-    const store = createSqliteStoreWith(path, () => (connection = openDatabase({ path, synchronous: 'FULL' })));
-    stores.push(store);
-    await store.init();
+    const { path, store, connection } = await storeWithConnection();
     const log = new LogBuilder();
     // Large enough to spill into overflow pages, which erasure frees: they must not keep it.
     const secret = randomBytes(9_000).toString('base64');
     const [event] = (await log.commit(store, { events: [log.event({ disclosuresJson: JSON.stringify([{ key: 'gen_ai.input.messages', value: { s: secret }, salt: 'ab' }]) })] })).events;
-    const stored = connection!.prepare('SELECT body FROM events WHERE facto_id = ?').pluck().get(event!.factoId) as Buffer;
+    const stored = connection().prepare('SELECT body FROM events WHERE facto_id = ?').pluck().get(event!.factoId) as Buffer;
     // The body spans pages (with page headers between), so look for pieces of it.
     const pieces = Array.from({ length: 20 }, (_, index) => stored.subarray(Math.floor((index * (stored.length - 64)) / 20), Math.floor((index * (stored.length - 64)) / 20) + 64));
     const found = () => {
       const file = readFileSync(path);
       return pieces.filter((piece) => file.includes(piece)).length;
     };
-    connection!.pragma('wal_checkpoint(TRUNCATE)');
+    connection().pragma('wal_checkpoint(TRUNCATE)');
     expect(found()).toBeGreaterThanOrEqual(15);
 
     await log.commit(store, { logEntries: [log.logEntry()], erasures: [{ factoId: event!.factoId, entry: 0 }] });
-    connection!.pragma('wal_checkpoint(TRUNCATE)');
+    connection().pragma('wal_checkpoint(TRUNCATE)');
     const erased = await store.getEvent(event!.factoId);
     expect({ disclosuresJson: erased!.disclosuresJson, salt: erased!.salt, erasedBy: erased!.erasedBy }).toEqual({ disclosuresJson: '[]', salt: null, erasedBy: 1 });
     expect(erased!.recordJson).toBe(event!.recordJson);
