@@ -35,16 +35,22 @@ function request(span: SpanFields) {
   return { resourceSpans: [{ resource: { attributes: [] }, schemaUrl: '', scopeSpans: [{ scope: { name: 's', version: '' }, schemaUrl: '', spans: [span] }] }] };
 }
 
+/** An IngestService (TOFU, unsigned spans refused) over a fresh MemoryStore and log. */
+async function ingestOnMemoryStore() {
+  const store = new MemoryStore();
+  await store.init();
+  const directory = mkdtempSync(join(tmpdir(), 'facto-ingest-'));
+  directories.push(directory);
+  const log = await LogService.open(store, loadOrCreateLogKey(join(directory, 'log.pem')));
+  const registry = new KeyRegistry(store, 'tofu', silentLogger);
+  await registry.load();
+  const ingest = new IngestService({ store, log, registry, unsigned: 'reject', replayWindowSeconds: 900, metrics: createMetrics({ defaultMetrics: false }), logger: silentLogger });
+  return { store, log, ingest };
+}
+
 describe('IngestService when the store fails', () => {
   it('commits nothing, keeps the tree as stored, and forgets a TOFU pin made by the failed batch', async () => {
-    const store = new MemoryStore();
-    await store.init();
-    const directory = mkdtempSync(join(tmpdir(), 'facto-ingest-'));
-    directories.push(directory);
-    const log = await LogService.open(store, loadOrCreateLogKey(join(directory, 'log.pem')));
-    const registry = new KeyRegistry(store, 'tofu', silentLogger);
-    await registry.load();
-    const ingest = new IngestService({ store, log, registry, unsigned: 'reject', replayWindowSeconds: 900, metrics: createMetrics({ defaultMetrics: false }), logger: silentLogger });
+    const { store, log, ingest } = await ingestOnMemoryStore();
 
     store.faults.failNext('commitBatch');
     await expect(ingest.ingest(request(signedSpan('agent-x')))).rejects.toBeInstanceOf(StoreUnavailableError);
@@ -61,14 +67,7 @@ describe('IngestService when the store fails', () => {
   });
 
   it('sequences one batch at a time: a request arriving during a slow commit is decided after it', async () => {
-    const store = new MemoryStore();
-    await store.init();
-    const directory = mkdtempSync(join(tmpdir(), 'facto-ingest-'));
-    directories.push(directory);
-    const log = await LogService.open(store, loadOrCreateLogKey(join(directory, 'log.pem')));
-    const registry = new KeyRegistry(store, 'tofu', silentLogger);
-    await registry.load();
-    const ingest = new IngestService({ store, log, registry, unsigned: 'reject', replayWindowSeconds: 900, metrics: createMetrics({ defaultMetrics: false }), logger: silentLogger });
+    const { store, log, ingest } = await ingestOnMemoryStore();
     const keys = generateKeyPair();
     const pause = store.faults.pauseNext('commitBatch');
     const first = ingest.ingest(request(signedSpan('agent-y', keys)));
