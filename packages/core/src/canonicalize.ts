@@ -111,6 +111,15 @@ function serializeObject(object: object, ancestors: object[]): string {
   return out + '}';
 }
 
+/**
+ * The JSON string literal of `text` as RFC 8785 writes it, or undefined when `text` holds a lone
+ * surrogate (which canonicalize refuses). For writers of known shapes (record-text.ts).
+ */
+export function canonicalString(text: string): string | undefined {
+  if (!NEEDS_CARE.test(text)) return `"${text}"`;
+  return LONE_SURROGATE.test(text) ? undefined : JSON.stringify(text);
+}
+
 function quote(text: string, what: string): string {
   if (!NEEDS_CARE.test(text)) return `"${text}"`;
   if (LONE_SURROGATE.test(text)) {

@@ -1,7 +1,7 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { toHex, utf8 } from '../bytes.js';
-import { sha256, sha3_256 } from './hash.js';
+import { concatBytes, toHex, utf8 } from '../bytes.js';
+import { sha256, sha3_256, sha3_256Of } from './hash.js';
 import { createNobleBackend } from './noble-backend.js';
 import { createNodeBackend } from './node-backend.js';
 
@@ -47,5 +47,33 @@ describe('digests', () => {
   it('throws TypeError for input that is not bytes', () => {
     expect(() => sha3_256('abc' as unknown as Uint8Array)).toThrow(TypeError);
     expect(() => sha256([1, 2] as unknown as Uint8Array)).toThrow(TypeError);
+  });
+});
+
+describe('sha3_256Of', () => {
+  // Strings of single UTF-16 code units, lone surrogates included (UTF-8 writes them as U+FFFD).
+  const anyText = fc.string({ unit: fc.integer({ min: 0, max: 0xffff }).map((unit) => String.fromCharCode(unit)), maxLength: 40 });
+  const part = fc.oneof(anyText, fc.uint8Array({ maxLength: 40 }));
+  const concatenated = (parts: readonly (Uint8Array | string)[]) => concatBytes(...parts.map((item) => (typeof item === 'string' ? utf8(item) : item)));
+
+  it('hashes the parts concatenated, strings as UTF-8, whatever came before', () => {
+    fc.assert(
+      fc.property(fc.array(part, { maxLength: 5 }), (parts) => {
+        expect(sha3_256Of(...parts)).toEqual(sha3_256(concatenated(parts)));
+      }),
+      { numRuns: 500 },
+    );
+  });
+
+  it('hashes messages beyond its kept buffer, and short ones correctly after them', () => {
+    const salt = new Uint8Array(32).fill(7);
+    for (const length of [5_000, 70_000, 300_000, 10]) {
+      const text = 'é'.repeat(length);
+      expect(sha3_256Of(salt, text)).toEqual(sha3_256(concatenated([salt, text])));
+    }
+  });
+
+  it('refuses a part that is neither bytes nor a string', () => {
+    expect(() => sha3_256Of([1, 2] as unknown as Uint8Array)).toThrow(/data/);
   });
 });

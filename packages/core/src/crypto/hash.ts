@@ -11,6 +11,37 @@ export function sha3_256(data: Uint8Array): Uint8Array {
   return getCryptoBackend().sha3_256(data);
 }
 
+// The domain-separated hashes of the format (docs/spec.md) hash a prefix, sometimes a salt, and a
+// text. Writing them into one buffer that is kept between calls, the text encoded in place, saves
+// encoding the text into an array of its own and copying everything into another: about a fifth of
+// opening a span, measured. Messages above SCRATCH_LIMIT get an array of their own rather than
+// growing the kept one for the process's life; the used part is zeroed after each hash, so content
+// does not linger in it.
+const SCRATCH_LIMIT = 64 * 1024;
+const encoder = new TextEncoder();
+let scratch = new Uint8Array(4096);
+
+/** SHA3-256 of the parts concatenated, each string as its UTF-8 bytes. */
+export function sha3_256Of(...parts: readonly (Uint8Array | string)[]): Uint8Array {
+  let bound = 0;
+  for (const part of parts) bound += typeof part === 'string' ? part.length * 3 : (assertBytes(part, 'data'), part.length);
+  if (bound > scratch.length && bound <= SCRATCH_LIMIT) scratch = new Uint8Array(Math.max(bound, scratch.length * 2));
+  const buffer = bound <= scratch.length ? scratch : new Uint8Array(bound);
+  let length = 0;
+  for (const part of parts) {
+    if (typeof part === 'string') length += encoder.encodeInto(part, buffer.subarray(length)).written;
+    else {
+      buffer.set(part, length);
+      length += part.length;
+    }
+  }
+  try {
+    return getCryptoBackend().sha3_256(buffer.subarray(0, length));
+  } finally {
+    buffer.fill(0, 0, length);
+  }
+}
+
 export function sha256(data: Uint8Array): Uint8Array {
   assertBytes(data, 'data');
   return getCryptoBackend().sha256(data);

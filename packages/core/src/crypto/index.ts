@@ -4,7 +4,7 @@
  */
 export type { CryptoBackend, CryptoBackendName } from './crypto-backend.js';
 export { generateKeyPair, getPublicKey, sign, verify, type Ed25519KeyPair } from './ed25519.js';
-export { sha256, sha3_256 } from './hash.js';
+export { sha256, sha3_256, sha3_256Of } from './hash.js';
 export { parsePrivateKey, parsePublicKey, privateKeyToPem, publicKeyToPem } from './key-format.js';
 export { keyId } from './key-id.js';
 export { createNobleBackend } from './noble-backend.js';

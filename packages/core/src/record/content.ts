@@ -5,9 +5,9 @@
  * guesses against the other commitments of the same span. Erasing the value and the span salt later
  * leaves every signature, chain link and Merkle proof intact.
  */
-import { canonicalBytes } from '../canonicalize.js';
+import { canonicalize } from '../canonicalize.js';
 import { concatBytes, equalBytes, fromHex, toHex, utf8 } from '../bytes.js';
-import { sha3_256 } from '../crypto/index.js';
+import { sha3_256Of } from '../crypto/index.js';
 import { DOMAIN } from './constants.js';
 import type { TypedValue } from './types.js';
 
@@ -36,12 +36,12 @@ export function generateSalt(): Uint8Array {
 
 /** keySalt = SHA3-256("facto.v1.content-salt" 0x00 || spanSalt || UTF-8(key)). */
 export function deriveKeySalt(spanSalt: Uint8Array, key: string): Uint8Array {
-  return sha3_256(concatBytes(SALT_PREFIX, spanSalt, utf8(key)));
+  return sha3_256Of(SALT_PREFIX, spanSalt, key);
 }
 
 /** commitment = SHA3-256("facto.v1.content" 0x00 || keySalt || JCS([key, typedValue])). */
 export function commitContent(key: string, value: TypedValue, keySalt: Uint8Array): Uint8Array {
-  return sha3_256(concatBytes(CONTENT_PREFIX, keySalt, canonicalBytes([key, value])));
+  return sha3_256Of(CONTENT_PREFIX, keySalt, canonicalize([key, value]));
 }
 
 /** A disclosure proves what a committed attribute held: anyone can check it against the record. */

@@ -3,11 +3,11 @@
  * built from a span's transport-neutral fields and the chain fields, with the facto.* transport
  * attributes left out and every content attribute replaced by its commitment. docs/spec.md, "Record".
  */
-import { canonicalBytes, canonicalize } from '../canonicalize.js';
 import { concatBytes, utf8 } from '../bytes.js';
-import { sha3_256 } from '../crypto/index.js';
+import { sha3_256Of } from '../crypto/index.js';
 import { FactoError } from '../errors.js';
 import { DOMAIN, FORMAT, TRANSPORT_KEYS } from './constants.js';
+import { recordText } from './record-text.js';
 import { assertTypedValue } from './typed-value.js';
 import type { AttributePairs, CommittedValue, SpanFields, TypedValue } from './types.js';
 
@@ -163,16 +163,16 @@ export function createRecord(span: SpanFields, chain: ChainFields, commitments: 
 
 /** The record's canonical bytes (RFC 8785). */
 export function encodeRecord(record: FactoRecord): Uint8Array {
-  return canonicalBytes(record);
+  return utf8(recordText(record));
 }
 
 /** record hash = SHA3-256("facto.v1.record" 0x00 || JCS(record)). */
 export function hashRecord(record: FactoRecord): Uint8Array {
-  return sha3_256(concatBytes(RECORD_PREFIX, encodeRecord(record)));
+  return sha3_256Of(RECORD_PREFIX, recordText(record));
 }
 
 /** The record's canonical text and its hash, computed once (a verifier that stores the text needs both). */
 export function canonicalRecord(record: FactoRecord): { readonly text: string; readonly hash: Uint8Array } {
-  const text = canonicalize(record);
-  return { text, hash: sha3_256(concatBytes(RECORD_PREFIX, utf8(text))) };
+  const text = recordText(record);
+  return { text, hash: sha3_256Of(RECORD_PREFIX, text) };
 }
