@@ -1,3 +1,4 @@
+import { randomBytes } from 'node:crypto';
 import { deflateRawSync, inflateRawSync } from 'node:zlib';
 import { describe, expect, it } from 'vitest';
 import { BODY_DICTIONARY_V1, decodeEventBody, encodeEventBody, type EventBody, hexToBytes } from './event-body.js';
@@ -19,6 +20,14 @@ describe('the SQLite event body', () => {
     const sparse = { ...body, name: '', disclosuresJson: '[]', salt: null };
     expect(decodeEventBody(encodeEventBody(sparse))).toEqual(sparse);
     expect(decodeEventBody(encodeEventBody({ ...body, salt: '' })).salt).toBe('');
+  });
+
+  it('gives back a body that compresses to many of zlib\'s output chunks', () => {
+    // Random hex barely compresses: about 40 KB out, which zlib writes in 2 KiB chunks.
+    const large = { ...body, disclosuresJson: JSON.stringify([{ key: 'gen_ai.input.messages', value: { s: randomBytes(40_000).toString('hex') }, salt: 'ab' }]) };
+    const stored = encodeEventBody(large);
+    expect(stored.length).toBeGreaterThan(3 * 2048);
+    expect(decodeEventBody(stored)).toEqual(large);
   });
 
   it('is the documented layout: a format byte, then raw DEFLATE with the dictionary of lengths and UTF-8 fields', () => {
