@@ -9,7 +9,9 @@
  * strings where the spec has strings, finite numbers where it has numbers, typed values and
  * commitments as attribute values. Anything else (another shape, a lone surrogate, a symbol key, a
  * nesting deeper than MAX_DEPTH) sends the record to canonicalize(), so the text, or the error, is
- * always exactly canonicalize()'s. The tests compare the two on generated records.
+ * always exactly canonicalize()'s. The tests compare the two on generated records. That holds for
+ * data, which is what records are (createRecord's output, JSON.parse's); a getter or proxy that
+ * answers differently each time it is read may be written as either read, here as in canonicalize.
  */
 import { canonicalize, canonicalString } from '../canonicalize.js';
 
