@@ -22,6 +22,7 @@ export {
   sha256,
   sha3_256,
   sign,
+  signOffThread,
   useCryptoBackend,
   verify,
   type CryptoBackend,

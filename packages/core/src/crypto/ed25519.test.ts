@@ -3,7 +3,8 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { fromHex, toHex } from '../bytes.js';
 import type { CryptoBackend } from './crypto-backend.js';
-import { generateKeyPair, getPublicKey, sign, verify } from './ed25519.js';
+import { generateKeyPair, getPublicKey, sign, signOffThread, verify } from './ed25519.js';
+import { useCryptoBackend } from './select-backend.js';
 import { createNobleBackend } from './noble-backend.js';
 import { createNodeBackend } from './node-backend.js';
 
@@ -142,4 +143,39 @@ describe('arguments', () => {
       expect(backend.verify(signature, message, new Uint8Array(32))).toBe(false);
     },
   );
+});
+
+describe('signOffThread', () => {
+  it('gives the RFC 8032 signatures on the node backend, which signs on the thread pool', async () => {
+    for (const vector of vectors) {
+      expect(toHex(await node.signOffThread!(fromHex(vector.message), fromHex(vector.secretKey))), vector.name).toBe(vector.signature);
+    }
+  });
+
+  it('gives what sign gives on whichever backend is selected, the noble one (which has no thread) included', async () => {
+    const { privateKey } = generateKeyPair();
+    const message = new Uint8Array(32).fill(9);
+    for (const backend of ['node', 'noble'] as const) {
+      useCryptoBackend(backend);
+      try {
+        expect(toHex(await signOffThread(message, privateKey)), backend).toBe(toHex(node.sign(message, privateKey)));
+      } finally {
+        useCryptoBackend('auto');
+      }
+    }
+    expect(noble.signOffThread).toBeUndefined();
+  });
+
+  it('rejects, rather than throws, where sign throws', async () => {
+    const wrongLength = new Uint8Array(31);
+    for (const backend of ['node', 'noble'] as const) {
+      useCryptoBackend(backend);
+      try {
+        const pending = signOffThread(new Uint8Array(32), wrongLength);
+        await expect(pending, backend).rejects.toThrow(RangeError);
+      } finally {
+        useCryptoBackend('auto');
+      }
+    }
+  });
 });

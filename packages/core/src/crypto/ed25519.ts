@@ -27,6 +27,22 @@ export function sign(message: Uint8Array, privateKey: Uint8Array): Uint8Array {
   return getCryptoBackend().sign(message, privateKey);
 }
 
+/**
+ * sign(), off the calling thread where the backend can: node:crypto signs on libuv's thread pool,
+ * so a caller that signs many messages at once (a batch about to be exported) keeps its own thread
+ * for other work; the noble backend signs here, synchronously, and resolves. The same deterministic
+ * signature either way. Rejects where sign would throw.
+ */
+export function signOffThread(message: Uint8Array, privateKey: Uint8Array): Promise<Uint8Array> {
+  const backend = getCryptoBackend();
+  if (backend.signOffThread !== undefined) return backend.signOffThread(message, privateKey);
+  try {
+    return Promise.resolve(backend.sign(message, privateKey));
+  } catch (error) {
+    return Promise.reject(error as Error);
+  }
+}
+
 /** True only under the rule documented in verification-rule.ts. */
 export function verify(signature: Uint8Array, message: Uint8Array, publicKey: Uint8Array): boolean {
   return getCryptoBackend().verify(signature, message, publicKey);

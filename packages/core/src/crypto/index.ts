@@ -3,7 +3,7 @@
  * import and export, and the backend switch. Everything else in this folder is internal.
  */
 export type { CryptoBackend, CryptoBackendName } from './crypto-backend.js';
-export { generateKeyPair, getPublicKey, sign, verify, type Ed25519KeyPair } from './ed25519.js';
+export { generateKeyPair, getPublicKey, sign, signOffThread, verify, type Ed25519KeyPair } from './ed25519.js';
 export { sha256, sha3_256, sha3_256Of } from './hash.js';
 export { parsePrivateKey, parsePublicKey, privateKeyToPem, publicKeyToPem } from './key-format.js';
 export { keyId } from './key-id.js';

@@ -97,6 +97,16 @@ function buildNodeBackend(nodeCrypto: NodeCrypto): CryptoBackend {
       assertBytes(privateKey, 'privateKey', KEY_LENGTH);
       return new Uint8Array(nodeCrypto.sign(null, message, privateKeyObject(privateKey)));
     },
+    signOffThread(message, privateKey) {
+      return new Promise((resolve, reject) => {
+        assertBytes(message, 'message');
+        assertBytes(privateKey, 'privateKey', KEY_LENGTH);
+        nodeCrypto.sign(null, message, privateKeyObject(privateKey), (error, signature) => {
+          if (error) reject(error);
+          else resolve(new Uint8Array(signature));
+        });
+      });
+    },
     verify(signature, message, publicKey) {
       assertBytes(signature, 'signature');
       assertBytes(message, 'message');

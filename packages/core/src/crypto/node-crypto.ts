@@ -23,6 +23,8 @@ export interface NodeCrypto {
   createPrivateKey(options: { key: Uint8Array; format: 'der'; type: 'pkcs8' }): NodeKeyObject;
   createPublicKey(options: { key: Uint8Array; format: 'der'; type: 'spki' } | NodeKeyObject): NodeKeyObject;
   sign(algorithm: null, data: Uint8Array, key: NodeKeyObject): Uint8Array;
+  /** With a callback, node:crypto signs on libuv's thread pool, off the calling thread. */
+  sign(algorithm: null, data: Uint8Array, key: NodeKeyObject, callback: (error: Error | null, signature: Uint8Array) => void): void;
   verify(algorithm: null, data: Uint8Array, key: NodeKeyObject, signature: Uint8Array): boolean;
 }
 
