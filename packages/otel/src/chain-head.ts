@@ -4,7 +4,7 @@
  * that end concurrently still get consecutive seq values in the order they ended.
  *
  * A seq is reserved when a span ends and linked when its record hash is known: at once when signing
- * inline, later (in seq order) when sealing is deferred to the export worker. A seq whose record
+ * inline, later (in seq order) when sealing is deferred to the export path. A seq whose record
  * could not be sealed is skipped and counted as dropped, so the chain declares the loss in both
  * modes. What is persisted is the last linked record, so a restart never reuses a seq whose record
  * may have left the process.

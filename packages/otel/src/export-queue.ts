@@ -35,8 +35,11 @@ export interface ExportQueueOptions {
   readonly maxRetryDelayMillis?: number;
   /** Told about every span that will never be delivered. */
   readonly onDrop: (spans: readonly ReadableSpan[], reason: DropReason) => void;
-  /** Runs on each batch just before it is handed to the exporter (deferred signing). */
-  readonly beforeExport?: (spans: readonly ReadableSpan[]) => void;
+  /**
+   * Runs on each batch just before it is handed to the exporter (deferred signing). When it returns a
+   * promise, the batch goes to the exporter once it settles; a rejection counts as a failed export.
+   */
+  readonly beforeExport?: (spans: readonly ReadableSpan[]) => void | Promise<void>;
   /** Where the queue says what went wrong (the processor passes OpenTelemetry's diag logger). */
   readonly report?: { warn(message: string): void; error(message: string): void };
 }
@@ -259,15 +262,26 @@ export class ExportQueue {
       this.#exporting = false;
       this.#settle(batch, outcome);
     };
+    const failed = (error: unknown) => done({ kind: 'transient', reason: error instanceof Error ? error.message : String(error) });
+    const send = () => {
+      try {
+        // The export's own HTTP request must not be traced, or it would feed spans back into this queue.
+        context.with(suppressTracing(context.active()), () => {
+          this.#exporter.export(batch, (result) => done(classify(result)));
+        });
+      } catch (error) {
+        failed(error);
+      }
+    };
+    let ready: void | Promise<void>;
     try {
-      this.#beforeExport?.(batch);
-      // The export's own HTTP request must not be traced, or it would feed spans back into this queue.
-      context.with(suppressTracing(context.active()), () => {
-        this.#exporter.export(batch, (result) => done(classify(result)));
-      });
+      ready = this.#beforeExport?.(batch);
     } catch (error) {
-      done({ kind: 'transient', reason: error instanceof Error ? error.message : String(error) });
+      failed(error);
+      return;
     }
+    if (ready === undefined) send();
+    else ready.then(send, failed);
   }
 
   #settle(batch: readonly ReadableSpan[], outcome: Outcome): void {

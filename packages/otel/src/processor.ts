@@ -16,6 +16,8 @@ import {
   normalizeAttributeValue,
   prepareSeal,
   sealSpan,
+  sign,
+  signOffThread,
   toHex,
   TRANSPORT_KEYS,
   wellFormed,
@@ -40,8 +42,9 @@ export interface FactoSpanProcessorOptions {
   readonly contentKeys?: Iterable<string>;
   /**
    * Where the record is built and signed. `deferred` (default): onEnding snapshots the span's fields
-   * (final at that point) and takes its seq; the export worker then builds, hashes, links and signs
-   * the records in seq order just before each batch goes out, off the agent's call path. `inline`:
+   * (final at that point) and takes its seq; just before each batch goes out, the export path builds,
+   * hashes and links its records in seq order and has them signed on libuv's thread pool, off the
+   * agent's call path and, for the signature, off its thread. `inline`:
    * all of it in onEnding, so the span carries its proof as soon as it ends, at the cost of a
    * signature (tens of microseconds) in the agent's call path; choose it only when another processor
    * on the same provider must see the facto.* attributes.
@@ -102,6 +105,10 @@ export class FactoSpanProcessor implements SpanProcessor {
   /** The facto_id this processor gave each span at its start; a caller cannot choose or change it. */
   readonly #factoIds = new WeakMap<object, string>();
   readonly #lane: SealingLane;
+  /** Records linked on the way to export whose signatures are being computed off the agent's thread. */
+  #unsigned: { readonly span: Span; readonly hash: Uint8Array }[] = [];
+  /** True while the export path drains the lane: signatures are then left to signOffThread. */
+  #signingOffThread = false;
   #signed = 0;
   #sealFailures = 0;
   #shutdown: Promise<FlushReport> | undefined;
@@ -133,7 +140,7 @@ export class FactoSpanProcessor implements SpanProcessor {
       scheduledDelayMillis: options.scheduledDelayMillis,
       retryDelayMillis: options.retryDelayMillis,
       onDrop: (spans, reason) => this.#recordDropped(spans, reason),
-      beforeExport: (spans) => this.#lane.drainThrough(spans),
+      beforeExport: (spans) => this.#sealForExport(spans),
       report: { warn: (message) => diag.warn(`facto: ${message}`), error: (message) => diag.error(`facto: ${message}`) },
     });
     livingProcessors.add(this);
@@ -243,8 +250,48 @@ export class FactoSpanProcessor implements SpanProcessor {
     for (const key of Object.keys(attributes)) if (this.#contentKeys.has(key)) delete attributes[key];
   }
 
+  /**
+   * Deferred mode, on the export path: links the batch's records in seq order here (each names the
+   * hash of the one before), then has their signatures computed off the agent's thread, on libuv's
+   * thread pool, while the batch waits. A signature costs about 35 µs here, half of deferred
+   * sealing's CPU; off the thread it costs the agent's thread about 4 µs (measured, batches of 64
+   * and more). A runtime without node:crypto signs in-thread, as before.
+   */
+  #sealForExport(spans: readonly ReadableSpan[]): Promise<void> | undefined {
+    this.#signingOffThread = true;
+    try {
+      this.#lane.drainThrough(spans);
+    } finally {
+      this.#signingOffThread = false;
+    }
+    if (this.#unsigned.length === 0) return undefined;
+    const jobs = this.#unsigned;
+    this.#unsigned = [];
+    const signatures = jobs.map((job) => signOffThread(job.hash, this.#privateKey).catch(() => undefined));
+    return Promise.all(signatures).then((signed) => jobs.forEach((job, index) => this.#finishSignature(job.span, job.hash, signed[index])));
+  }
+
+  #finishSignature(span: Span, hash: Uint8Array, signature: Uint8Array | undefined): void {
+    try {
+      // The thread pool failing is not a reason to lose the record: sign here instead. The key was
+      // checked when the processor was built, so this cannot fail for the key's sake.
+      writeAttribute(span, ATTR.signature, toHex(signature ?? sign(hash, this.#privateKey)));
+      this.#signed++;
+    } catch (error) {
+      // Already linked: the next record names this one's hash, and the collector, never receiving a
+      // signed record for it, reports the break in the chain rather than nothing.
+      this.#reportFailure(span, error);
+    }
+  }
+
   #sealPending(job: PendingSeal & { readonly fields: SpanFields }, prevHash: string, dropped: number, signed: boolean): string {
     const options = this.#sealOptions(job.fields, job.factoId, job.seq, prevHash, dropped);
+    if (signed && this.#signingOffThread) {
+      const prepared = prepareSeal(options);
+      applySeal(job.span as Span, prepared);
+      this.#unsigned.push({ span: job.span as Span, hash: prepared.hash });
+      return toHex(prepared.hash);
+    }
     const sealed = signed ? sealSpan(options) : prepareSeal(options);
     if (signed) this.#signed++;
     applySeal(job.span as Span, sealed);
