@@ -12,14 +12,16 @@ import { startOtlpSink, type OtlpSink } from '../support/otlp-sink.js';
 import { verifySpans } from '../support/verify-spans.js';
 
 // The processor's view of @facto/core, with its two ways to sign counted and breakable on cue.
-const signing = vi.hoisted(() => ({ offThread: 0, inThread: 0, failOffThread: false, failInThread: false }));
+const signing = vi.hoisted(() => ({ offThread: 0, inThread: 0, failOffThread: false, failInThread: false, inFlight: 0, mostInFlight: 0 }));
 vi.mock('@facto/core', async (importOriginal) => {
   const core = await importOriginal<typeof import('@facto/core')>();
   return {
     ...core,
     signOffThread: (message: Uint8Array, privateKey: Uint8Array) => {
       signing.offThread++;
-      return signing.failOffThread ? Promise.reject(new Error('the thread pool is gone')) : core.signOffThread(message, privateKey);
+      signing.mostInFlight = Math.max(signing.mostInFlight, ++signing.inFlight);
+      const signature = signing.failOffThread ? Promise.reject(new Error('the thread pool is gone')) : core.signOffThread(message, privateKey);
+      return signature.finally(() => signing.inFlight--);
     },
     sign: (message: Uint8Array, privateKey: Uint8Array) => {
       signing.inThread++;
@@ -34,7 +36,7 @@ let sink: OtlpSink;
 let agent: Facto | undefined;
 
 beforeEach(async () => {
-  Object.assign(signing, { offThread: 0, inThread: 0, failOffThread: false, failInThread: false });
+  Object.assign(signing, { offThread: 0, inThread: 0, failOffThread: false, failInThread: false, inFlight: 0, mostInFlight: 0 });
   sink = await startOtlpSink();
 });
 
@@ -63,6 +65,8 @@ describe('deferred sealing', () => {
     expect(chains).toEqual([expect.objectContaining({ length: 300, intact: true, gaps: [], badLinks: [] })]);
     expect(signing.offThread).toBe(300);
     expect(signing.inThread).toBe(0);
+    // Sixteen at a time: the thread pool is the agent's too, and a batch must not queue ahead of it.
+    expect(signing.mostInFlight).toBe(16);
     expect(facto.processor.stats.signed).toBe(300);
   });
 
