@@ -2,6 +2,7 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { canonicalize } from '../canonicalize.js';
 import { createRecord, type FactoRecord } from './record.js';
+import { spanFixture } from '../test-helpers/span-fixture.js';
 import { knownShapeText, recordText } from './record-text.js';
 import type { TypedValue } from './types.js';
 
@@ -66,25 +67,12 @@ function record(text: fc.Arbitrary<string>): fc.Arbitrary<FactoRecord> {
   });
 }
 
-const span = {
-  traceId: '4bf92f3577b34da6a3ce929d0e0e4736',
-  spanId: '00f067aa0ba902b7',
-  parentSpanId: '',
-  name: 'chat gpt-4o',
-  kind: 3,
-  startTimeUnixNano: '1732280000000000000',
-  endTimeUnixNano: '1732280000250000000',
-  status: { code: 0, message: '' },
-  attributes: [
-    ['gen_ai.operation.name', { s: 'chat' }],
-    ['gen_ai.request.temperature', { d: 0.2 }],
-    ['gen_ai.usage.input_tokens', { i: '420' }],
-    ['gen_ai.response.finish_reasons', { a: [{ s: 'stop' }] }],
-    ['gen_ai.input.messages', { s: '[{"role":"user"}]' }],
-  ] as [string, TypedValue][],
-  events: [{ name: 'gen_ai.choice', timeUnixNano: '1732280000200000000', attributes: [['index', { i: '0' }]] as [string, TypedValue][] }],
-  links: [{ traceId: '0af7651916cd43dd8448eb211c80319c', spanId: 'b7ad6b7169203331', attributes: [] }],
-};
+// The shared fixture, with an array value and a link added so that every part of the shape is written.
+const base = spanFixture();
+const span = spanFixture({
+  attributes: [...base.attributes, ['gen_ai.response.finish_reasons', { a: [{ s: 'stop' }] }]],
+  links: [{ traceId: '4bf92f3577b34da6a3ce929d0e0e4736', spanId: '00f067aa0ba902b7', attributes: [['why', { s: 'follows' }]] }],
+});
 const chain = { factoId: 'ft-0190a1b2-c3d4-4e5f-8a6b-7c8d9e0f1a2b', agentId: 'refund-agent', chainId: 'main', seq: 7, prevHash: 'ab'.repeat(32), keyId: 'cd'.repeat(16), dropped: 0 };
 const commitments = new Map([['gen_ai.input.messages', 'ef'.repeat(32)]]);
 const built = () => createRecord(span, chain, commitments) as unknown as Record<string, unknown>;
