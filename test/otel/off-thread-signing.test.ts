@@ -12,16 +12,18 @@ import { startOtlpSink, type OtlpSink } from '../support/otlp-sink.js';
 import { verifySpans } from '../support/verify-spans.js';
 
 // The processor's view of @facto/core, with its two ways to sign counted and breakable on cue.
-const signing = vi.hoisted(() => ({ offThread: 0, inThread: 0, failOffThread: false, failInThread: false, inFlight: 0, mostInFlight: 0 }));
+const signing = vi.hoisted(() => ({ offThread: 0, inThread: 0, failOffThread: false, throwOffThread: false, failInThread: false, delayMillis: 0, inFlight: 0, mostInFlight: 0 }));
 vi.mock('@facto/core', async (importOriginal) => {
   const core = await importOriginal<typeof import('@facto/core')>();
   return {
     ...core,
     signOffThread: (message: Uint8Array, privateKey: Uint8Array) => {
       signing.offThread++;
+      if (signing.throwOffThread) throw new Error('thrown before any promise');
       signing.mostInFlight = Math.max(signing.mostInFlight, ++signing.inFlight);
       const signature = signing.failOffThread ? Promise.reject(new Error('the thread pool is gone')) : core.signOffThread(message, privateKey);
-      return signature.finally(() => signing.inFlight--);
+      const delayed = signing.delayMillis === 0 ? signature : signature.then((value) => new Promise<Uint8Array>((resolve) => setTimeout(() => resolve(value), signing.delayMillis)));
+      return delayed.finally(() => signing.inFlight--);
     },
     sign: (message: Uint8Array, privateKey: Uint8Array) => {
       signing.inThread++;
@@ -36,7 +38,7 @@ let sink: OtlpSink;
 let agent: Facto | undefined;
 
 beforeEach(async () => {
-  Object.assign(signing, { offThread: 0, inThread: 0, failOffThread: false, failInThread: false, inFlight: 0, mostInFlight: 0 });
+  Object.assign(signing, { offThread: 0, inThread: 0, failOffThread: false, throwOffThread: false, failInThread: false, delayMillis: 0, inFlight: 0, mostInFlight: 0 });
   sink = await startOtlpSink();
 });
 
@@ -80,6 +82,28 @@ describe('deferred sealing', () => {
     expect(chains).toEqual([expect.objectContaining({ length: 50, intact: true })]);
     expect(signing.inThread).toBe(50);
     expect(facto.processor.stats).toMatchObject({ signed: 50, sealFailures: 0 });
+  });
+
+  it('signs in the agent\'s thread when the thread-pool path throws instead of rejecting', async () => {
+    signing.throwOffThread = true;
+    const facto = start('deferred');
+    record(facto, 20);
+    await facto.flush();
+    expect(verifySpans(sink.acceptedSpans(), keys.publicKey).failures).toEqual([]);
+    expect(sink.acceptedSpans()).toHaveLength(20);
+    expect(facto.processor.stats).toMatchObject({ signed: 20, sealFailures: 0 });
+  });
+
+  it('sends nothing after close() gave up on a batch whose signatures were still being computed', async () => {
+    signing.delayMillis = 300;
+    const facto = start('deferred');
+    record(facto, 5);
+    const report = await facto.processor.close(50);
+    // Declared dropped in the chain and the report: then it must not arrive.
+    expect(report.dropped).toBe(5);
+    await new Promise((resolve) => setTimeout(resolve, 500));
+    expect(sink.acceptedSpans()).toEqual([]);
+    expect(facto.processor.stats.delivered).toBe(0);
   });
 
   it('sends a record it cannot sign at all marked facto.seal_error, and the next record shows the break', async () => {

@@ -169,6 +169,41 @@ describe('ExportQueue', () => {
     expect(drops.at(-1)).toEqual({ names: ['late'], reason: 'shutdown' });
   });
 
+  it('exports a batch only once a beforeExport promise settles, and counts its rejection as a failed export', async () => {
+    const gates: { resolve: () => void; reject: (error: Error) => void }[] = [];
+    const beforeExport = () => new Promise<void>((resolve, reject) => gates.push({ resolve, reject }));
+    const subject = queue({ maxExportBatchSize: 2, retryDelayMillis: 10, beforeExport });
+    for (const name of ['a', 'b']) subject.enqueue(span(name));
+    await vi.advanceTimersByTimeAsync(0);
+    expect(gates).toHaveLength(1);
+    expect(exporter.requests).toEqual([]);
+    gates[0]!.reject(new Error('signatures failed'));
+    await vi.advanceTimersByTimeAsync(0);
+    expect(exporter.requests).toEqual([]);
+    expect(messages).toEqual([{ level: 'warn', message: 'export of 2 spans failed (signatures failed); retrying in 10 ms' }]);
+    await vi.advanceTimersByTimeAsync(10);
+    expect(gates).toHaveLength(2);
+    gates[1]!.resolve();
+    await vi.advanceTimersByTimeAsync(0);
+    expect(exporter.requests).toEqual([['a', 'b']]);
+    expect(subject.stats).toMatchObject({ queued: 0, delivered: 2, dropped: 0, failedExports: 1 });
+  });
+
+  it('never exports a batch whose beforeExport settles after shutdown: shutdown declared it dropped', async () => {
+    let release = () => {};
+    const subject = queue({ maxExportBatchSize: 2, beforeExport: () => new Promise<void>((resolve) => (release = resolve)) });
+    for (const name of ['a', 'b']) subject.enqueue(span(name));
+    await vi.advanceTimersByTimeAsync(0);
+    const shutdown = subject.shutdown(50);
+    await vi.advanceTimersByTimeAsync(50);
+    expect(await shutdown).toMatchObject({ delivered: 0, dropped: 2 });
+    expect(drops).toEqual([{ names: ['a', 'b'], reason: 'shutdown' }]);
+    release();
+    await vi.advanceTimersByTimeAsync(100);
+    expect(exporter.requests).toEqual([]);
+    expect(subject.stats).toMatchObject({ delivered: 0, dropped: 2 });
+  });
+
   it('grows the batch back after a split, so one oversized batch does not slow every later one', async () => {
     let limit = 2;
     exporter.answer = (names) => (names.length > limit ? httpFailure(413) : delivered);

@@ -264,6 +264,13 @@ export class ExportQueue {
     };
     const failed = (error: unknown) => done({ kind: 'transient', reason: error instanceof Error ? error.message : String(error) });
     const send = () => {
+      // Shut down while beforeExport ran (signatures still being computed): shutdown has declared this
+      // batch dropped, and a record the chain calls dropped must not then arrive.
+      if (this.#closed) {
+        settled = true;
+        this.#exporting = false;
+        return;
+      }
       try {
         // The export's own HTTP request must not be traced, or it would feed spans back into this queue.
         context.with(suppressTracing(context.active()), () => {

@@ -275,16 +275,28 @@ export class FactoSpanProcessor implements SpanProcessor {
     if (this.#unsigned.length === 0) return undefined;
     const jobs = this.#unsigned;
     this.#unsigned = [];
+    return this.#signAll(jobs);
+  }
+
+  /**
+   * Never rejects: these records are linked and leave the lane now, so a retry of the export would not
+   * sign them again; every one ends signed (off the thread or in it) or marked facto.seal_error.
+   */
+  async #signAll(jobs: readonly { readonly span: Span; readonly hash: Uint8Array }[]): Promise<void> {
     const signatures = new Array<Uint8Array | undefined>(jobs.length);
     let next = 0;
     const signInTurn = async (): Promise<void> => {
       while (next < jobs.length) {
         const index = next++;
-        signatures[index] = await signOffThread(jobs[index]!.hash, this.#privateKey).catch(() => undefined);
+        try {
+          signatures[index] = await signOffThread(jobs[index]!.hash, this.#privateKey);
+        } catch {
+          // Signed in the thread below.
+        }
       }
     };
-    const lanes = Array.from({ length: Math.min(SIGNATURES_IN_FLIGHT, jobs.length) }, signInTurn);
-    return Promise.all(lanes).then(() => jobs.forEach((job, index) => this.#finishSignature(job.span, job.hash, signatures[index])));
+    await Promise.all(Array.from({ length: Math.min(SIGNATURES_IN_FLIGHT, jobs.length) }, signInTurn));
+    jobs.forEach((job, index) => this.#finishSignature(job.span, job.hash, signatures[index]));
   }
 
   #finishSignature(span: Span, hash: Uint8Array, signature: Uint8Array | undefined): void {
@@ -350,8 +362,12 @@ export class FactoSpanProcessor implements SpanProcessor {
     this.#withholdContent(span);
     this.#sealFailures++;
     const message = error instanceof Error ? error.message : String(error);
-    diag.error(`facto: span "${span.name}" could not be sealed (${message}); it goes out unsigned, and the chain declares its seq dropped`);
     writeAttribute(span, SEAL_ERROR, message);
+    try {
+      diag.error(`facto: span "${span.name}" could not be sealed (${message}); it goes out unsigned, and the chain declares its seq dropped`);
+    } catch {
+      // A logger that throws must not take the span's marking, or the agent, with it.
+    }
   }
 }
 
