@@ -17,7 +17,6 @@ import {
   prepareSeal,
   sealSpan,
   sign,
-  signOffThread,
   toHex,
   TRANSPORT_KEYS,
   wellFormed,
@@ -27,6 +26,7 @@ import {
 } from '@facto/core';
 import { ChainHead, type ChainHeadStore } from './chain-head.js';
 import { ExportQueue, type DropReason, type FlushReport, type QueueStats } from './export-queue.js';
+import { signOnThreadPool } from './off-thread-signatures.js';
 import { SealingLane, type PendingSeal } from './sealing-lane.js';
 import { spanFields } from './span-fields.js';
 
@@ -67,14 +67,6 @@ export interface ProcessorStats extends QueueStats {
 }
 
 const SEAL_ERROR = 'facto.seal_error';
-
-/**
- * The thread pool is the agent's too (file system, DNS lookups, zlib): a batch of 512 signatures
- * queued at once would hold the agent's own work back by about 4 ms. Sixteen at a time (four per
- * thread of the default pool) bound that to about 0.15 ms, for about 2.5 µs more of the agent's
- * thread per signature than all at once (6.5 against 4, measured).
- */
-const SIGNATURES_IN_FLIGHT = 16;
 
 function randomFactoId(): string {
   return `ft-${globalThis.crypto.randomUUID()}`;
@@ -261,9 +253,8 @@ export class FactoSpanProcessor implements SpanProcessor {
   /**
    * Deferred mode, on the export path: links the batch's records in seq order here (each names the
    * hash of the one before), then has their signatures computed off the agent's thread, on libuv's
-   * thread pool, while the batch waits. A signature costs about 35 µs here, half of deferred
-   * sealing's CPU; off the thread it costs the agent's thread about 4 µs (measured, batches of 64
-   * and more). A runtime without node:crypto signs in-thread, as before.
+   * thread pool, while the batch waits (off-thread-signatures.ts). A runtime without node:crypto
+   * signs in-thread, as before.
    */
   #sealForExport(spans: readonly ReadableSpan[]): Promise<void> | undefined {
     this.#signingOffThread = true;
@@ -283,19 +274,7 @@ export class FactoSpanProcessor implements SpanProcessor {
    * sign them again; every one ends signed (off the thread or in it) or marked facto.seal_error.
    */
   async #signAll(jobs: readonly { readonly span: Span; readonly hash: Uint8Array }[]): Promise<void> {
-    const signatures = new Array<Uint8Array | undefined>(jobs.length);
-    let next = 0;
-    const signInTurn = async (): Promise<void> => {
-      while (next < jobs.length) {
-        const index = next++;
-        try {
-          signatures[index] = await signOffThread(jobs[index]!.hash, this.#privateKey);
-        } catch {
-          // Signed in the thread below.
-        }
-      }
-    };
-    await Promise.all(Array.from({ length: Math.min(SIGNATURES_IN_FLIGHT, jobs.length) }, signInTurn));
+    const signatures = await signOnThreadPool(jobs.map((job) => job.hash), this.#privateKey);
     jobs.forEach((job, index) => this.#finishSignature(job.span, job.hash, signatures[index]));
   }
 
