@@ -195,13 +195,41 @@ describe('ExportQueue', () => {
     for (const name of ['a', 'b']) subject.enqueue(span(name));
     await vi.advanceTimersByTimeAsync(0);
     const shutdown = subject.shutdown(50);
-    await vi.advanceTimersByTimeAsync(50);
+    // 50 ms for the queue, then 50 more for the export under way.
+    await vi.advanceTimersByTimeAsync(100);
     expect(await shutdown).toMatchObject({ delivered: 0, dropped: 2 });
     expect(drops).toEqual([{ names: ['a', 'b'], reason: 'shutdown' }]);
     release();
     await vi.advanceTimersByTimeAsync(100);
     expect(exporter.requests).toEqual([]);
     expect(subject.stats).toMatchObject({ delivered: 0, dropped: 2 });
+  });
+
+  it('lets an export under way at shutdown finish, and declares dropped only what it did not deliver', async () => {
+    const answers: ((result: ExportResult) => void)[] = [];
+    const slow: SpanExporter = { export: (_spans, done) => void answers.push(done), shutdown: () => Promise.resolve() };
+    for (const outcome of ['delivered', 'failed'] as const) {
+      drops = [];
+      answers.length = 0;
+      const subject = queue({ exporter: slow, maxExportBatchSize: 2 });
+      for (const name of ['a', 'b', 'c']) subject.enqueue(span(name));
+      await vi.advanceTimersByTimeAsync(0);
+      expect(answers).toHaveLength(1);
+      const shutdown = subject.shutdown(50);
+      await vi.advanceTimersByTimeAsync(70);
+      answers[0]!(outcome === 'delivered' ? delivered : httpFailure(503));
+      await vi.advanceTimersByTimeAsync(0);
+      const report = await shutdown;
+      // 'c' never started; the batch under way counts as what it turned out to be, and nothing else was sent.
+      expect(answers, outcome).toHaveLength(1);
+      if (outcome === 'delivered') {
+        expect(report).toMatchObject({ delivered: 2, dropped: 1 });
+        expect(drops).toEqual([{ names: ['c'], reason: 'shutdown' }]);
+      } else {
+        expect(report).toMatchObject({ delivered: 0, dropped: 3 });
+        expect(drops).toEqual([{ names: ['a', 'b', 'c'], reason: 'shutdown' }]);
+      }
+    }
   });
 
   it('grows the batch back after a split, so one oversized batch does not slow every later one', async () => {

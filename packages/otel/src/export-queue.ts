@@ -107,6 +107,9 @@ export class ExportQueue {
   readonly #report: NonNullable<ExportQueueOptions['report']>;
   #queue: ReadableSpan[] = [];
   #exporting = false;
+  /** Settles when the export under way ends (delivered, failed, or abandoned at shutdown). */
+  #exportUnderWay: Promise<void> | undefined;
+  #endExport: (() => void) | undefined;
   #timer: ReturnType<typeof setTimeout> | undefined;
   #retryDelay: number;
   #inBackoff = false;
@@ -114,6 +117,9 @@ export class ExportQueue {
   #batchLimit: number;
   #successesAtLimit = 0;
   #flushWaiters: (() => void)[] = [];
+  /** Shutting down: no export starts; one under way may still finish. */
+  #closing = false;
+  /** Shut down: nothing is sent any more. */
   #closed = false;
   /** Drops since the queue last had room (one warning per episode, not one per span). */
   #droppingSince: number | undefined;
@@ -183,6 +189,12 @@ export class ExportQueue {
   /** Flushes, then gives up on whatever is left (declared dropped) and shuts the exporter down. */
   async shutdown(timeoutMillis: number): Promise<FlushReport> {
     await this.#deliverQueued(timeoutMillis);
+    this.#closing = true;
+    clearTimeout(this.#timer);
+    // An export still under way decides its own batch. Declaring it dropped while the exporter may yet
+    // deliver it would declare records that arrive, and the gap rule would then excuse as many real
+    // losses. It gets up to timeoutMillis more; the OTLP exporters' own shutdown waited for it anyway.
+    if (this.#exportUnderWay !== undefined) await settledWithin(this.#exportUnderWay, timeoutMillis);
     this.#closed = true;
     clearTimeout(this.#timer);
     const left = this.#queue;
@@ -246,7 +258,8 @@ export class ExportQueue {
   }
 
   #pump(): void {
-    if (this.#exporting || this.#inBackoff) return;
+    // Once shut down, nothing more leaves: what is queued is declared dropped by shutdown().
+    if (this.#exporting || this.#inBackoff || this.#closing) return;
     if (this.#queue.length === 0) {
       this.#resolveFlushes();
       return;
@@ -254,21 +267,27 @@ export class ExportQueue {
     clearTimeout(this.#timer);
     this.#timer = undefined;
     this.#exporting = true;
+    this.#exportUnderWay = new Promise<void>((resolve) => (this.#endExport = resolve));
     const batch = this.#queue.slice(0, this.#batchLimit);
     let settled = false;
-    const done = (outcome: Outcome) => {
-      if (settled) return;
+    const end = () => {
       settled = true;
       this.#exporting = false;
+      this.#endExport?.();
+      this.#exportUnderWay = this.#endExport = undefined;
+    };
+    const done = (outcome: Outcome) => {
+      if (settled) return;
+      end();
       this.#settle(batch, outcome);
     };
     const failed = (error: unknown) => done({ kind: 'transient', reason: error instanceof Error ? error.message : String(error) });
     const send = () => {
-      // Shut down while beforeExport ran (signatures still being computed): shutdown has declared this
-      // batch dropped, and a record the chain calls dropped must not then arrive.
+      // Shut down while beforeExport ran (signatures still being computed) and past shutdown's wait for
+      // it: shutdown has declared this batch dropped, and a record the chain calls dropped must not
+      // then arrive.
       if (this.#closed) {
-        settled = true;
-        this.#exporting = false;
+        end();
         return;
       }
       try {
@@ -346,4 +365,15 @@ export class ExportQueue {
     this.#flushWaiters = [];
     for (const resolve of waiters) resolve();
   }
+}
+
+/** Resolves when `promise` settles or `millis` have passed, whichever is first. */
+function settledWithin(promise: Promise<void>, millis: number): Promise<void> {
+  return new Promise<void>((resolve) => {
+    const timer = setTimeout(resolve, millis);
+    void promise.then(() => {
+      clearTimeout(timer);
+      resolve();
+    });
+  });
 }

@@ -56,7 +56,10 @@ export interface FactoSpanProcessorOptions {
   readonly maxExportBatchSize?: number;
   readonly scheduledDelayMillis?: number;
   readonly retryDelayMillis?: number;
-  /** How long forceFlush and shutdown wait for delivery. Default 30 s. */
+  /**
+   * How long forceFlush and shutdown wait for delivery. Default 30 s. Shutdown then gives an export
+   * already under way up to as long again to finish, so what it delivers is not declared dropped.
+   */
   readonly flushTimeoutMillis?: number;
 }
 
