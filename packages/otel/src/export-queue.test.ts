@@ -232,6 +232,52 @@ describe('ExportQueue', () => {
     }
   });
 
+  it('counts a request still out after the extra wait by its answer, which the exporter\'s shutdown waits for', async () => {
+    for (const answer of [delivered, httpFailure(400)]) {
+      drops = [];
+      let reply: (result: ExportResult) => void = () => {};
+      // Like the OTLP exporters: shutdown() waits for the requests still out.
+      const slow: SpanExporter = {
+        export: (_spans, done) => void (reply = done),
+        shutdown: async () => {
+          await vi.advanceTimersByTimeAsync(0);
+          reply(answer);
+        },
+      };
+      const subject = queue({ exporter: slow, maxExportBatchSize: 2 });
+      for (const name of ['a', 'b', 'c']) subject.enqueue(span(name));
+      await vi.advanceTimersByTimeAsync(0);
+      const shutdown = subject.shutdown(50);
+      await vi.advanceTimersByTimeAsync(100);
+      const report = await shutdown;
+      if (answer === delivered) {
+        expect(report).toEqual({ delivered: 2, undelivered: 1, dropped: 1, refused: 0 });
+        expect(drops).toEqual([{ names: ['c'], reason: 'shutdown' }]);
+      } else {
+        // Refused: declared once, as refused, not split and sent again.
+        expect(report).toEqual({ delivered: 0, undelivered: 3, dropped: 3, refused: 2 });
+        expect(drops).toEqual([{ names: ['c'], reason: 'shutdown' }, { names: ['a', 'b'], reason: 'refused' }]);
+      }
+    }
+  });
+
+  it('declares a request that never answered dropped, ignores a late answer, and releases a flush waiting on it', async () => {
+    let reply: (result: ExportResult) => void = () => {};
+    const silent: SpanExporter = { export: (_spans, done) => void (reply = done), shutdown: () => Promise.resolve() };
+    const subject = queue({ exporter: silent, maxExportBatchSize: 2 });
+    for (const name of ['a', 'b']) subject.enqueue(span(name));
+    await vi.advanceTimersByTimeAsync(0);
+    let flushed = false;
+    void subject.flush(60_000).then(() => (flushed = true));
+    const shutdown = subject.shutdown(50);
+    await vi.advanceTimersByTimeAsync(100);
+    expect(await shutdown).toEqual({ delivered: 0, undelivered: 2, dropped: 2, refused: 0 });
+    expect(drops).toEqual([{ names: ['a', 'b'], reason: 'shutdown' }]);
+    expect(flushed).toBe(true);
+    reply(delivered);
+    expect(subject.stats).toMatchObject({ delivered: 0, dropped: 2 });
+  });
+
   it('grows the batch back after a split, so one oversized batch does not slow every later one', async () => {
     let limit = 2;
     exporter.answer = (names) => (names.length > limit ? httpFailure(413) : delivered);

@@ -107,9 +107,8 @@ export class ExportQueue {
   readonly #report: NonNullable<ExportQueueOptions['report']>;
   #queue: ReadableSpan[] = [];
   #exporting = false;
-  /** Settles when the export under way ends (delivered, failed, or abandoned at shutdown). */
-  #exportUnderWay: Promise<void> | undefined;
-  #endExport: (() => void) | undefined;
+  /** The export under way, if any; `ended` settles when it does (delivered, failed, or abandoned at shutdown). */
+  #current: ExportUnderWay | undefined;
   #timer: ReturnType<typeof setTimeout> | undefined;
   #retryDelay: number;
   #inBackoff = false;
@@ -186,25 +185,35 @@ export class ExportQueue {
     return this.#deliverQueued(timeoutMillis);
   }
 
-  /** Flushes, then gives up on whatever is left (declared dropped) and shuts the exporter down. */
+  /**
+   * Flushes, then gives up on whatever is left (declared dropped) and shuts the exporter down. Only
+   * what is not delivered is declared: a record declared dropped that then arrived would let the gap
+   * rule excuse as many real losses.
+   */
   async shutdown(timeoutMillis: number): Promise<FlushReport> {
     await this.#deliverQueued(timeoutMillis);
     this.#closing = true;
     clearTimeout(this.#timer);
-    // An export still under way decides its own batch. Declaring it dropped while the exporter may yet
-    // deliver it would declare records that arrive, and the gap rule would then excuse as many real
-    // losses. It gets up to timeoutMillis more; the OTLP exporters' own shutdown waited for it anyway.
-    if (this.#exportUnderWay !== undefined) await settledWithin(this.#exportUnderWay, timeoutMillis);
+    // An export still under way decides its own batch: it gets up to timeoutMillis more.
+    if (this.#current !== undefined) await settledWithin(this.#current.ended, timeoutMillis);
     this.#closed = true;
     clearTimeout(this.#timer);
-    const left = this.#queue;
+    // A request still out is the exporter's: the OTLP exporters' shutdown waits for it. Its batch is
+    // counted by its answer (done()), or declared dropped below if none came.
+    const outstanding = this.#current?.requested === true ? this.#current : undefined;
+    const left = this.#queue.slice(outstanding?.batch.length ?? 0);
     this.#queue = [];
-    if (left.length > 0) {
-      this.#drop(left, 'shutdown');
-      this.#report.error(`${left.length} signed spans could not be delivered before shutdown; they are declared dropped`);
-    }
+    if (left.length > 0) this.#drop(left, 'shutdown');
     await this.#exporter.shutdown().catch(() => undefined);
-    return this.#takeReport(left.length);
+    let undelivered = left.length;
+    if (outstanding !== undefined && !outstanding.settled) {
+      outstanding.settled = true;
+      this.#drop(outstanding.batch, 'shutdown');
+      undelivered += outstanding.batch.length;
+    } else if (outstanding !== undefined && !outstanding.delivered) undelivered += outstanding.batch.length;
+    if (undelivered > 0) this.#report.error(`${undelivered} signed spans could not be delivered before shutdown; they are declared dropped`);
+    this.#resolveFlushes();
+    return this.#takeReport(undelivered);
   }
 
   #deliverQueued(timeoutMillis: number): Promise<void> {
@@ -267,19 +276,30 @@ export class ExportQueue {
     clearTimeout(this.#timer);
     this.#timer = undefined;
     this.#exporting = true;
-    this.#exportUnderWay = new Promise<void>((resolve) => (this.#endExport = resolve));
     const batch = this.#queue.slice(0, this.#batchLimit);
-    let settled = false;
+    let ended = () => {};
+    const current: ExportUnderWay = { batch, requested: false, settled: false, delivered: false, ended: new Promise<void>((resolve) => (ended = resolve)) };
+    this.#current = current;
     const end = () => {
-      settled = true;
+      current.settled = true;
       this.#exporting = false;
-      this.#endExport?.();
-      this.#exportUnderWay = this.#endExport = undefined;
+      this.#current = undefined;
+      ended();
     };
     const done = (outcome: Outcome) => {
-      if (settled) return;
+      if (current.settled) return;
       end();
-      this.#settle(batch, outcome);
+      if (!this.#closed) {
+        this.#settle(batch, outcome);
+        return;
+      }
+      // Answered after shutdown took stock: only a request that was out gets here (shutdown left its
+      // batch to this answer). A batch whose request never went out was declared with the rest.
+      if (!current.requested) return;
+      if (outcome.kind === 'delivered') {
+        current.delivered = true;
+        this.#totals.delivered += batch.length;
+      } else this.#drop(batch, outcome.kind === 'refused' ? 'refused' : 'shutdown');
     };
     const failed = (error: unknown) => done({ kind: 'transient', reason: error instanceof Error ? error.message : String(error) });
     const send = () => {
@@ -293,6 +313,7 @@ export class ExportQueue {
       try {
         // The export's own HTTP request must not be traced, or it would feed spans back into this queue.
         context.with(suppressTracing(context.active()), () => {
+          current.requested = true;
           this.#exporter.export(batch, (result) => done(classify(result)));
         });
       } catch (error) {
@@ -365,6 +386,16 @@ export class ExportQueue {
     this.#flushWaiters = [];
     for (const resolve of waiters) resolve();
   }
+}
+
+interface ExportUnderWay {
+  readonly batch: readonly ReadableSpan[];
+  /** The batch was handed to the exporter (its request may be out). */
+  requested: boolean;
+  /** Its outcome is counted (or it was abandoned): a later answer is ignored. */
+  settled: boolean;
+  delivered: boolean;
+  readonly ended: Promise<void>;
 }
 
 /** Resolves when `promise` settles or `millis` have passed, whichever is first. */
