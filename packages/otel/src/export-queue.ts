@@ -16,8 +16,9 @@
  * into the agent.
  */
 import { context } from '@opentelemetry/api';
-import { ExportResultCode, suppressTracing, type ExportResult } from '@opentelemetry/core';
+import { suppressTracing } from '@opentelemetry/core';
 import type { ReadableSpan, SpanExporter } from '@opentelemetry/sdk-trace-base';
+import { classify, type Outcome } from './export-outcome.js';
 
 /** Why a span will never be delivered. */
 export type DropReason = 'queue_full' | 'refused' | 'shutdown';
@@ -67,33 +68,8 @@ export interface QueueStats {
   readonly failedExports: number;
 }
 
-type Outcome =
-  | { readonly kind: 'delivered' }
-  /** The collector will not take this batch as it is: split it, or drop a lone span. */
-  | { readonly kind: 'refused'; readonly reason: string }
-  /** The collector refuses every request until someone fixes the endpoint or the token. */
-  | { readonly kind: 'misconfigured'; readonly reason: string }
-  | { readonly kind: 'transient'; readonly reason: string };
-
-// Statuses that say nothing about the batch: the URL, the credentials or the protocol are wrong.
-const MISCONFIGURED = new Set([401, 403, 404, 405, 407, 415]);
 // Deliveries in a row at a reduced batch size before it doubles again.
 const GROW_AFTER_SUCCESSES = 4;
-// 4xx statuses that mean "try again later" rather than "never".
-const TRANSIENT_CLIENT_ERRORS = new Set([408, 425, 429]);
-
-/** Reads the HTTP status the OTLP exporters put on their error (OTLPExporterError.code). */
-function classify(result: ExportResult): Outcome {
-  if (result.code === ExportResultCode.SUCCESS) return { kind: 'delivered' };
-  const error = result.error as (Error & { code?: unknown; data?: unknown }) | undefined;
-  const status = typeof error?.code === 'number' && error.code >= 100 && error.code <= 599 ? error.code : undefined;
-  const detail = typeof error?.data === 'string' && error.data.length > 0 ? `: ${error.data.slice(0, 200)}` : error?.message ? `: ${error.message}` : '';
-  const reason = status === undefined ? (error?.message ?? 'unknown error') : `HTTP ${status}${detail}`;
-  if (status === undefined || status >= 500 || TRANSIENT_CLIENT_ERRORS.has(status)) return { kind: 'transient', reason };
-  if (MISCONFIGURED.has(status)) return { kind: 'misconfigured', reason };
-  if (status >= 400) return { kind: 'refused', reason };
-  return { kind: 'transient', reason };
-}
 
 export class ExportQueue {
   readonly #exporter: SpanExporter;
