@@ -8,6 +8,7 @@
 import type Database from 'better-sqlite3';
 import { checkBatchShape, invalidBatch } from '../batch-shape.js';
 import { StoreConflictError } from '../errors.js';
+import type { IncidentRow } from '../row-mapping.js';
 import type { Batch, StoredNode } from '../types.js';
 import { decodeEventBody, encodeEventBody } from './event-body.js';
 import { EVENT_COLUMNS, type EventParameters, eventToParameters, type KeyParameters, keyToParameters, UPSERT_KEY_SQL } from './rows.js';
@@ -15,17 +16,8 @@ import { EVENT_COLUMNS, type EventParameters, eventToParameters, type KeyParamet
 /** Distinct resource and scope texts whose row ids are remembered; a fleet has a handful, a flood of distinct ones is not kept. */
 const MAX_CACHED_CONTEXTS = 10_000;
 
-interface IncidentParameters {
-  kind: string;
-  agent_id: string | null;
-  chain_id: string | null;
-  seq: number | null;
-  facto_id: string | null;
-  detail: string;
-  evidence_json: string;
-  created_at: number;
-  fingerprint: string;
-}
+/** An incident row as inserted: the columns incidents are read from (row-mapping.ts), less those the insert fills. */
+type IncidentParameters = Omit<IncidentRow, 'id' | 'count' | 'last_seen_at'> & { fingerprint: string };
 
 function sameBytes(left: Uint8Array, right: Uint8Array): boolean {
   return left.length === right.length && left.every((byte, position) => byte === right[position]);
