@@ -15,6 +15,7 @@ import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { Worker } from 'node:worker_threads';
 import { cpuByRole, processUsage, startCollector, threadUsage } from '../collector-process.mjs';
+import { examinationStages } from '../examination-stages.mjs';
 import { percentile, row } from '../harness.mjs';
 
 const root = new URL('../../', import.meta.url).pathname;
@@ -71,7 +72,7 @@ export async function run({ smoke }) {
   const seconds = smoke ? 1 : 10;
   const workload = smoke ? { agents: 2, chainsPerAgent: 2, spansPerChain: 40, spansPerRequest: 20 } : { agents: 16, chainsPerAgent: 8, spansPerChain: 1_200, spansPerRequest: 100 };
   const ceiling = await verifyCeiling(smoke ? 0.2 : 3);
-  const rows = [row(`Ed25519 verify ceiling, ${availableParallelism()} cores (baseline)`, ceiling, 'verifies/s')];
+  const rows = [row(`Ed25519 verify ceiling, ${availableParallelism()} cores (baseline)`, ceiling, 'verifies/s'), ...examinationStages({ smoke })];
 
   for (const scenario of [
     { name: 'steady', connections: 8, maxConcurrent: 8 },
