@@ -159,6 +159,25 @@ describe.skipIf(missing !== undefined)(`several collector processes on one Postg
     expect((await fetch(`${second!.url}/v1/events/${forged.factoId}`)).status).toBe(404);
   }, 60_000);
 
+  it('a span whose agent id, chain id and name hold U+0000 is stored with the rest of its request and served back exactly', async () => {
+    const [collector] = await startCollectors(1);
+    const odd = new TestAgent('agent\u0000nul', 'chain\u0000\u0001');
+    const plain = new TestAgent('agent-plain', 'chain-1');
+    const spans = [odd.next('chat\u0000model'), plain.next(), odd.next('chat\u0001model')];
+    const response = await fetch(`${collector!.url}/v1/traces`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: otlpJson(spans) });
+    expect(response.status).toBe(200);
+    expect(await response.text()).not.toContain('rejected');
+    const events = await allEvents(collector!.url);
+    expect(events.map((event) => [event.facto_id, event.agent_id, event.chain_id, event.link_status])).toEqual([
+      [spans[0]!.factoId, 'agent\u0000nul', 'chain\u0000\u0001', 'genesis'],
+      [spans[1]!.factoId, 'agent-plain', 'chain-1', 'genesis'],
+      [spans[2]!.factoId, 'agent\u0000nul', 'chain\u0000\u0001', 'linked'],
+    ]);
+    const query = new URLSearchParams({ agent_id: 'agent\u0000nul', order: 'asc' });
+    const byAgent = await getJson<{ events: (EventJson & { name: string; action_type: string })[] }>(`${collector!.url}/v1/events?${query}`);
+    expect(byAgent.events.map((event) => [event.name, event.action_type])).toEqual([['chat\u0000model', 'chat\u0000model'], ['chat\u0001model', 'chat\u0001model']]);
+  }, 60_000);
+
   it('the leader killed with SIGKILL mid-run: another takes over, nothing acknowledged is lost, the log stays one consistent tree', async () => {
     const collectors = await startCollectors(3);
     const leader = await Promise.race(collectors.map((collector) => collector.waitForLog(ELECTED).then(() => collector)));

@@ -10,6 +10,7 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { agentKey, checkpoint, hex, incident, LogBuilder, unverifiedSpan } from './conformance-fixtures.js';
 import type { EventDraft } from './conformance-fixtures.js';
 import { expectRefusal, walkPages } from './conformance-expect.js';
+import { textConformance } from './conformance-text.js';
 import type { AgentKey, Batch, EventQuery, Incident, NewIncident, StoredEvent, Store } from './types.js';
 
 export { LogBuilder, type BatchParts, type EventDraft, type LogEntryDraft } from './conformance-fixtures.js';
@@ -42,6 +43,8 @@ export function runStoreConformance(name: string, options: StoreConformanceOptio
       if (store !== original) await store.close();
       await cleanup();
     });
+
+    textConformance(() => ({ store, log }));
 
     /** Everything a refused batch could have touched, read back whole. */
     async function snapshot() {

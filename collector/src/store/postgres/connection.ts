@@ -3,9 +3,12 @@
  * `describeTarget` is the only form of it that reaches a message or a log line. Numbers: bigint
  * columns (leaf indices, seq, milliseconds) come back as JavaScript numbers rather than pg's default
  * strings; every value the log stores stays below 2^53, and the conversion is per pool, so other pg
- * users in the same process keep their defaults.
+ * users in the same process keep their defaults. Text: every string parameter is escaped and every
+ * text value read back unescaped (text-escape.ts), here, for every query of the pool, so no statement
+ * written later can forget to.
  */
 import pg from 'pg';
+import { escapeParameters, unescapeText } from './text-escape.js';
 
 /** user@host:port/database, from a postgres:// URL, with the password left out. */
 export function describeTarget(url: string): string {
@@ -31,13 +34,31 @@ export function redactUrl(url: string): string {
 }
 
 const INT8_OID = 20;
+const TEXT_OID = 25;
+const VARCHAR_OID = 1043;
 
 const types = {
   getTypeParser: ((oid: number, format?: string) => {
     if (oid === INT8_OID && format !== 'binary') return (value: string) => Number(value);
+    if ((oid === TEXT_OID || oid === VARCHAR_OID) && format !== 'binary') return unescapeText;
     return pg.types.getTypeParser(oid, format as 'text');
   }) as typeof pg.types.getTypeParser,
 };
+
+/** A pg client whose queries send their string parameters escaped; the pool makes every connection one. */
+class TextEscapingClient extends pg.Client {
+  // pg.Client.query's overloads, all passed through: (text | config | submittable, values?, callback?).
+  override query(...args: unknown[]): never {
+    let [config, values] = args;
+    const callback = args[2];
+    if (typeof config === 'object' && config !== null && typeof (config as { submit?: unknown }).submit !== 'function') {
+      const { values: configValues } = config as { values?: unknown };
+      if (Array.isArray(configValues)) config = { ...config, values: escapeParameters(configValues) };
+    }
+    if (Array.isArray(values)) values = escapeParameters(values);
+    return (super.query as (...passed: unknown[]) => never)(config, values, callback);
+  }
+}
 
 export interface PoolOptions {
   readonly url: string;
@@ -55,6 +76,7 @@ export function createPool(options: PoolOptions): pg.Pool {
     idleTimeoutMillis: 30_000,
     keepAlive: true,
     types,
+    Client: TextEscapingClient,
     application_name: 'facto-collector',
   });
   // An idle connection the server closed (a restart, an administrator) is reported here; the pool

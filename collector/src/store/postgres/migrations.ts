@@ -128,8 +128,29 @@ CREATE TABLE unverified_spans (
 );
 `;
 
+/**
+ * Version 2: text is stored escaped (text-escape.ts), so U+0000 can be kept. A string without U+0000
+ * or U+0001 is its own escape, and U+0000 could not be stored before, so the only rows to rewrite are
+ * those holding U+0001: each becomes U+0001 U+0002. Every text column is rewritten except the JSON
+ * ones, whose writers (RFC 8785 and JSON.stringify) put every control character as a \u escape. One
+ * pass over each table, in the migration's transaction.
+ */
+const TEXT_COLUMNS: Readonly<Record<string, readonly string[]>> = {
+  log_entries: ['kind'],
+  events: ['facto_id', 'agent_id', 'chain_id', 'key_id', 'trace_id', 'span_id', 'name', 'action_type', 'start_time_unix_nano', 'end_time_unix_nano', 'salt', 'link_status'],
+  checkpoints: ['root_hash', 'note'],
+  agent_keys: ['agent_id', 'key_id', 'public_key', 'source'],
+  incidents: ['kind', 'agent_id', 'chain_id', 'facto_id', 'detail', 'fingerprint'],
+  unverified_spans: ['trace_id', 'span_id', 'name'],
+};
+const escapeStoredText = Object.entries(TEXT_COLUMNS)
+  .map(([table, columns]) => `UPDATE ${table} SET ${columns.map((column) => `${column} = replace(${column}, chr(1), chr(1) || chr(2))`).join(', ')}
+  WHERE ${columns.map((column) => `strpos(${column}, chr(1)) > 0`).join(' OR ')};`)
+  .join('\n');
+
 export const migrations: readonly Migration[] = [
   { version: 1, description: 'events, log entries, Merkle nodes, log head with key registry version, checkpoints, keys, incidents, unverified spans', sql: initialSchema },
+  { version: 2, description: 'text stored escaped so that U+0000 can be kept: U+0001 already stored becomes U+0001 U+0002', sql: escapeStoredText },
 ];
 
 /** Brings the schema up to the newest version in `list`, in one transaction. Safe to run on every start, from every process. */

@@ -4,12 +4,15 @@
  * errors for a server that is down, refused credentials and a newer schema (none with the password
  * in it), migrations raced by several processes, and the cross-process sequencer lock.
  */
+import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runStoreConformance } from '../conformance.js';
-import { LogBuilder } from '../conformance-fixtures.js';
+import { agentKey, incident, LogBuilder } from '../conformance-fixtures.js';
 import { StoreUnavailableError } from '../errors.js';
 import type { Store } from '../types.js';
 import { POSTGRES_PASSWORD, postgresBinaries, startPostgresServer, type PostgresServer } from '../../test-helpers/postgres-server.js';
+import { writeBatch } from './commit-batch.js';
+import { migrate, migrations } from './migrations.js';
 import { createPostgresStore } from './postgres-store.js';
 
 const binaries = postgresBinaries();
@@ -99,15 +102,45 @@ describe.skipIf(missing !== undefined)(`PostgreSQL store (${missing ?? 'a real s
       await server.query(`INSERT INTO schema_migrations (version, description, applied_at) VALUES (99, 'from the future', 0)`, name);
       const error = await rejection(createPostgresStore({ url }).init());
       expect(StoreUnavailableError.isInstance(error)).toBe(true);
-      expect(error.message).toMatch(/schema version 99, but this collector knows versions up to 1/);
+      expect(error.message).toMatch(/schema version 99, but this collector knows versions up to 2/);
     });
 
     it('applies each migration once when several processes start on a new database at once', async () => {
       const { name, url } = await freshDatabase();
       const stores = await Promise.all([open(url), open(url), open(url)]);
       const applied = await server.query('SELECT version FROM schema_migrations ORDER BY version', name);
-      expect(applied.rows).toEqual([{ version: 1 }]);
+      expect(applied.rows).toEqual([{ version: 1 }, { version: 2 }]);
       await Promise.all(stores.map((store) => store.close()));
+    });
+
+    it('reads rows a version-1 collector wrote with U+0001 in them exactly as they were written, once migrated', async () => {
+      const { url } = await freshDatabase();
+      // What the collector before version 2 left: the first schema, and text written as it was (bigint read as a number, as the store's pool does).
+      const bigintAsNumber = ((oid: number, format?: string) => (oid === 20 ? Number : pg.types.getTypeParser(oid, format as 'text'))) as typeof pg.types.getTypeParser;
+      const plain = new pg.Pool({ connectionString: url, max: 1, types: { getTypeParser: bigintAsNumber } });
+      const log = new LogBuilder();
+      const agentId = 'agent\u0001a\u0001\u0002';
+      const batch = log.batch({ events: [log.event({ agentId, chainId: 'chain\u0001', seq: 0, name: 'chat\u0001' })], incidents: [incident({ agentId, detail: 'fork\u0001' })], keys: [agentKey({ agentId })] });
+      try {
+        const client = await plain.connect();
+        try {
+          await migrate(client, 'test', migrations.slice(0, 1));
+          await client.query('BEGIN');
+          await writeBatch(client, batch);
+          await client.query('COMMIT');
+        } finally {
+          client.release();
+        }
+      } finally {
+        await plain.end();
+      }
+      const store = await open(url);
+      const [event] = batch.events;
+      expect(await store.getEvent(event!.factoId)).toEqual(event);
+      expect(await store.listChain(agentId, 'chain\u0001')).toEqual([event]);
+      expect(await store.listKeys(agentId)).toEqual(batch.keys);
+      expect((await store.listIncidents({ agentId, limit: 10 })).map((found) => found.detail)).toEqual(['fork\u0001']);
+      await store.close();
     });
 
     it('refuses a hash that is not lowercase hex instead of storing something else', async () => {
