@@ -176,6 +176,8 @@ describe.skipIf(missing !== undefined)(`several collector processes on one Postg
     const query = new URLSearchParams({ agent_id: 'agent\u0000nul', order: 'asc' });
     const byAgent = await getJson<{ events: (EventJson & { name: string; action_type: string })[] }>(`${collector!.url}/v1/events?${query}`);
     expect(byAgent.events.map((event) => [event.name, event.action_type])).toEqual([['chat\u0000model', 'chat\u0000model'], ['chat\u0001model', 'chat\u0001model']]);
+    const chain = await getJson(`${collector!.url}/v1/chains/${encodeURIComponent('agent\u0000nul')}/${encodeURIComponent('chain\u0000\u0001')}`);
+    expect(chain).toMatchObject({ length: 2, head: { seq: 1, hash: spans[2]!.hash }, bad_links: [], gaps: [], forks: [] });
   }, 60_000);
 
   it('the leader killed with SIGKILL mid-run: another takes over, nothing acknowledged is lost, the log stays one consistent tree', async () => {
