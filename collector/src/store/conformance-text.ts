@@ -4,7 +4,8 @@
  * exactly itself, whatever characters it holds. The spec allows any string of 1–256 UTF-16 code units
  * as an agent or chain id and any span name, so U+0000 (which PostgreSQL's text type cannot hold),
  * U+0001, U+0002 and backslashes are all valid, and a store that refused them would lose the request's
- * other spans with them.
+ * other spans with them. (A lone surrogate never reaches a store: OTLP's strings are strict UTF-8 and
+ * RFC 8785 refuses one, so such a record cannot be rebuilt and is rejected as malformed.)
  */
 import { expect, it } from 'vitest';
 import { agentKey, incident, type LogBuilder, unverifiedSpan } from './conformance-fixtures.js';

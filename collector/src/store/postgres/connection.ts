@@ -45,7 +45,14 @@ const types = {
   }) as typeof pg.types.getTypeParser,
 };
 
-/** A pg client whose queries send their string parameters escaped; the pool makes every connection one. */
+/**
+ * A pg client whose queries send their string parameters escaped; the pool makes every connection one.
+ * What it covers is what the store's statements use: strings and flat arrays of strings as
+ * parameters, text and varchar results. A nested array or an object with toPostgres() would go
+ * unescaped (and a U+0000 in it refused by the server, not stored altered); a text[] or name result
+ * would come back escaped; SQL string functions (length, LIKE) see the escaped form. No statement
+ * here uses any of them.
+ */
 class TextEscapingClient extends pg.Client {
   // pg.Client.query's overloads, all passed through: (text | config | submittable, values?, callback?).
   override query(...args: unknown[]): never {

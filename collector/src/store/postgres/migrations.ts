@@ -134,8 +134,15 @@ CREATE TABLE unverified_spans (
  * those holding U+0001: each becomes U+0001 U+0002. Every text column is rewritten except the JSON
  * ones, whose writers (RFC 8785 and JSON.stringify) put every control character as a \u escape. One
  * pass over each table, in the migration's transaction.
+ *
+ * PostgreSQL checks a unique constraint row by row during an UPDATE, so rewriting ('a\u0001', 'k')
+ * before ('a\u0001\u0002', 'k') would collide with the row not yet rewritten, and the migration,
+ * retried at every start, would never pass. agent_keys' primary key, whose ids version 1 took from
+ * any span (trust on first use), is therefore dropped for the rewrite and added back after it; the
+ * escape is injective, so that cannot fail. The other unique text columns hold checked forms that
+ * cannot contain U+0001 (facto_id is `ft-` and a UUID, an incident's fingerprint is hex).
  */
-const TEXT_COLUMNS: Readonly<Record<string, readonly string[]>> = {
+export const TEXT_COLUMNS: Readonly<Record<string, readonly string[]>> = {
   log_entries: ['kind'],
   events: ['facto_id', 'agent_id', 'chain_id', 'key_id', 'trace_id', 'span_id', 'name', 'action_type', 'start_time_unix_nano', 'end_time_unix_nano', 'salt', 'link_status'],
   checkpoints: ['root_hash', 'note'],
@@ -143,10 +150,12 @@ const TEXT_COLUMNS: Readonly<Record<string, readonly string[]>> = {
   incidents: ['kind', 'agent_id', 'chain_id', 'facto_id', 'detail', 'fingerprint'],
   unverified_spans: ['trace_id', 'span_id', 'name'],
 };
-const escapeStoredText = Object.entries(TEXT_COLUMNS)
-  .map(([table, columns]) => `UPDATE ${table} SET ${columns.map((column) => `${column} = replace(${column}, chr(1), chr(1) || chr(2))`).join(', ')}
-  WHERE ${columns.map((column) => `strpos(${column}, chr(1)) > 0`).join(' OR ')};`)
-  .join('\n');
+const escapeStoredText = [
+  'ALTER TABLE agent_keys DROP CONSTRAINT agent_keys_pkey;',
+  ...Object.entries(TEXT_COLUMNS).map(([table, columns]) => `UPDATE ${table} SET ${columns.map((column) => `${column} = replace(${column}, chr(1), chr(1) || chr(2))`).join(', ')}
+  WHERE ${columns.map((column) => `strpos(${column}, chr(1)) > 0`).join(' OR ')};`),
+  'ALTER TABLE agent_keys ADD PRIMARY KEY (agent_id, key_id);',
+].join('\n');
 
 export const migrations: readonly Migration[] = [
   { version: 1, description: 'events, log entries, Merkle nodes, log head with key registry version, checkpoints, keys, incidents, unverified spans', sql: initialSchema },

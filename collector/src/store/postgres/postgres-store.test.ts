@@ -7,12 +7,13 @@
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runStoreConformance } from '../conformance.js';
-import { agentKey, incident, LogBuilder } from '../conformance-fixtures.js';
+import { agentKey, incident, LogBuilder, unverifiedSpan } from '../conformance-fixtures.js';
 import { StoreUnavailableError } from '../errors.js';
-import type { Store } from '../types.js';
+import type { AgentKey, IncidentKind, LinkStatus, LogEntry, Store } from '../types.js';
 import { POSTGRES_PASSWORD, postgresBinaries, startPostgresServer, type PostgresServer } from '../../test-helpers/postgres-server.js';
 import { writeBatch } from './commit-batch.js';
-import { migrate, migrations } from './migrations.js';
+import { migrate, migrations, TEXT_COLUMNS } from './migrations.js';
+import { escapeText } from './text-escape.js';
 import { createPostgresStore } from './postgres-store.js';
 
 const binaries = postgresBinaries();
@@ -113,20 +114,37 @@ describe.skipIf(missing !== undefined)(`PostgreSQL store (${missing ?? 'a real s
       await Promise.all(stores.map((store) => store.close()));
     });
 
-    it('reads rows a version-1 collector wrote with U+0001 in them exactly as they were written, once migrated', async () => {
-      const { url } = await freshDatabase();
+    it('rewrites the U+0001 a version-1 collector stored in every text column, so each value reads back as it was written', async () => {
+      const { name, url } = await freshDatabase();
+      // U+0001 U+0002 would read back as U+0001 if the migration missed it.
+      const odd = (text: string) => `${text}\u0001\u0002`;
+      const log = new LogBuilder();
+      const event = log.event({
+        seq: 0, factoId: odd('evt'), agentId: odd('agent'), chainId: odd('chain'), keyId: odd('key'), traceId: odd('trace'), spanId: odd('span'), name: odd('chat'),
+        actionType: odd('act'), startTimeUnixNano: odd('1'), endTimeUnixNano: odd('2'), salt: odd('salt'), linkStatus: odd('genesis') as LinkStatus,
+      });
+      const batch = log.batch({
+        events: [event],
+        logEntries: [log.logEntry({ kind: odd('erasure') as LogEntry['kind'] })],
+        incidents: [incident({ kind: odd('fork') as IncidentKind, agentId: odd('agent'), chainId: odd('chain'), factoId: odd('evt'), detail: odd('detail'), fingerprint: odd('print') })],
+        keys: [
+          // Rewriting the first gives the second's ids while the second is not yet rewritten.
+          agentKey({ agentId: 'agent\u0001', keyId: 'k', publicKey: odd('public'), source: odd('tofu') as AgentKey['source'] }),
+          agentKey({ agentId: 'agent\u0001\u0002', keyId: 'k' }),
+          agentKey({ agentId: 'other', keyId: odd('k') }),
+        ],
+        unverified: [{ ...unverifiedSpan(), traceId: odd('trace'), spanId: odd('span'), name: odd('unsigned') }],
+      });
       // What the collector before version 2 left: the first schema, and text written as it was (bigint read as a number, as the store's pool does).
       const bigintAsNumber = ((oid: number, format?: string) => (oid === 20 ? Number : pg.types.getTypeParser(oid, format as 'text'))) as typeof pg.types.getTypeParser;
       const plain = new pg.Pool({ connectionString: url, max: 1, types: { getTypeParser: bigintAsNumber } });
-      const log = new LogBuilder();
-      const agentId = 'agent\u0001a\u0001\u0002';
-      const batch = log.batch({ events: [log.event({ agentId, chainId: 'chain\u0001', seq: 0, name: 'chat\u0001' })], incidents: [incident({ agentId, detail: 'fork\u0001' })], keys: [agentKey({ agentId })] });
       try {
         const client = await plain.connect();
         try {
           await migrate(client, 'test', migrations.slice(0, 1));
           await client.query('BEGIN');
           await writeBatch(client, batch);
+          await client.query('INSERT INTO checkpoints (tree_size, root_hash, note, created_at) VALUES (2, $1, $2, 0)', [odd('root'), odd('note')]);
           await client.query('COMMIT');
         } finally {
           client.release();
@@ -134,12 +152,26 @@ describe.skipIf(missing !== undefined)(`PostgreSQL store (${missing ?? 'a real s
       } finally {
         await plain.end();
       }
+      // Every row of every table, as stored: each string escaped (the JSON columns hold no U+0001, so
+      // theirs stay as they are), nothing else changed.
+      const tableNames = (await server.query(`SELECT table_name FROM information_schema.tables WHERE table_schema = 'public' AND table_name <> 'schema_migrations'`, name)).rows.map((row: { table_name: string }) => row.table_name);
+      const tables = async () => {
+        const rows: Record<string, string[]> = {};
+        for (const table of tableNames) rows[table] = (await server.query(`SELECT * FROM ${table}`, name)).rows.map((row) => JSON.stringify(row)).sort();
+        return rows;
+      };
+      const before = await tables();
+      for (const table of Object.keys(TEXT_COLUMNS)) expect(before[table]!.length, table).toBeGreaterThan(0);
       const store = await open(url);
-      const [event] = batch.events;
-      expect(await store.getEvent(event!.factoId)).toEqual(event);
-      expect(await store.listChain(agentId, 'chain\u0001')).toEqual([event]);
-      expect(await store.listKeys(agentId)).toEqual(batch.keys);
-      expect((await store.listIncidents({ agentId, limit: 10 })).map((found) => found.detail)).toEqual(['fork\u0001']);
+      const expected = Object.fromEntries(Object.entries(before).map(([table, rows]) => [table, rows.map((text) => {
+        const row = JSON.parse(text) as Record<string, unknown>;
+        for (const [column, value] of Object.entries(row)) if (typeof value === 'string') row[column] = escapeText(value);
+        return JSON.stringify(row);
+      }).sort()]));
+      expect(await tables()).toEqual(expected);
+      expect(await store.getEvent(event.factoId)).toEqual(batch.events[0]);
+      expect((await store.listKeys()).map((key) => [key.agentId, key.keyId]).sort()).toEqual(batch.keys.map((key) => [key.agentId, key.keyId]).sort());
+      expect(await store.getCheckpoint(2)).toMatchObject({ rootHash: odd('root'), note: odd('note') });
       await store.close();
     });
 
