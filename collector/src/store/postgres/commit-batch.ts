@@ -11,6 +11,7 @@ import type { PoolClient } from 'pg';
 import { invalidBatch } from '../batch-shape.js';
 import { StoreConflictError } from '../errors.js';
 import type { Batch } from '../types.js';
+import { refuseNewerSchema, SCHEMA_VERSION } from './migrations.js';
 import { EVENT_COLUMN_TYPES, EVENT_COLUMNS, eventColumns, hexToBytes, keyToParameters, UPSERT_KEY_SQL } from './rows.js';
 
 const INSERT_EVENTS = `INSERT INTO events (${EVENT_COLUMNS})
@@ -32,7 +33,10 @@ async function run(client: PoolClient, name: string, text: string, values: unkno
 
 /** Writes the batch inside the caller's open transaction; returns the key registry version after it. */
 export async function writeBatch(client: PoolClient, batch: Batch): Promise<number> {
-  const head = (await run(client, 'head_for_update', 'SELECT tree_size, keys_version FROM log_head WHERE singleton = 0 FOR UPDATE')).rows[0] as { tree_size: number; keys_version: number } | undefined;
+  const head = (await run(client, 'head_for_update', `SELECT tree_size, keys_version, ${SCHEMA_VERSION} AS schema_version FROM log_head WHERE singleton = 0 FOR UPDATE`)).rows[0] as
+    | { tree_size: number; keys_version: number; schema_version: number | null }
+    | undefined;
+  refuseNewerSchema(head?.schema_version);
   if (head?.tree_size !== batch.expectedTreeSize) {
     throw new StoreConflictError(
       `Tree size is ${String(head?.tree_size)}, but the batch was sequenced against ${batch.expectedTreeSize}: another sequencer moved the log head, or this batch was already committed`,

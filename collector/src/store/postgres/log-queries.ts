@@ -9,6 +9,7 @@ import type pg from 'pg';
 import { StoreConflictError, StoreUnavailableError } from '../errors.js';
 import type { AgentKey, Checkpoint, Incident, IncidentKind, LogEntry } from '../types.js';
 import { checkLimit } from './event-queries.js';
+import { refuseNewerSchema, SCHEMA_VERSION } from './migrations.js';
 import {
   agentKeyFromRow, type AgentKeyRow, checkpointFromRow, type CheckpointRow, INCIDENT_COLUMNS, incidentFromRow, type IncidentRow,
   KEY_COLUMNS, keyToParameters, logEntryFromRow, type LogEntryRow, UPSERT_KEY_SQL,
@@ -100,8 +101,16 @@ export function createLogReader(pool: pg.Pool) {
   };
 }
 
-/** Bumps the key registry version, so other collector processes reload their copy before they next sequence. */
-const BUMP_KEYS_VERSION = 'UPDATE log_head SET keys_version = keys_version + 1 WHERE singleton = 0';
+/**
+ * Bumps the key registry version, so other collector processes reload their copy before they next
+ * sequence; returns the schema version, which bumpKeysVersion checks before the transaction commits.
+ */
+const BUMP_KEYS_VERSION = `UPDATE log_head SET keys_version = keys_version + 1 WHERE singleton = 0 RETURNING ${SCHEMA_VERSION} AS schema_version`;
+
+async function bumpKeysVersion(client: pg.PoolClient): Promise<void> {
+  const result = await client.query<{ schema_version: number | null }>({ name: 'facto_bump_keys_version', text: BUMP_KEYS_VERSION });
+  refuseNewerSchema(result.rows[0]?.schema_version);
+}
 
 export function createRegistryReader(pool: pg.Pool) {
   return {
@@ -114,7 +123,7 @@ export function createRegistryReader(pool: pg.Pool) {
     putKey: (key: AgentKey) =>
       inTransaction(pool, async (client) => {
         await client.query({ name: 'facto_upsert_key', text: UPSERT_KEY_SQL, values: keyToParameters(key) });
-        await client.query({ name: 'facto_bump_keys_version', text: BUMP_KEYS_VERSION });
+        await bumpKeysVersion(client);
       }),
     // A key revoked twice keeps the earlier time: revocation only ever shortens a key's validity.
     revokeKey: (agentId: string, keyId: string, revokedAt: number) =>
@@ -125,7 +134,7 @@ export function createRegistryReader(pool: pg.Pool) {
           values: [revokedAt, agentId, keyId],
         });
         if ((result.rowCount ?? 0) === 0) return false;
-        await client.query({ name: 'facto_bump_keys_version', text: BUMP_KEYS_VERSION });
+        await bumpKeysVersion(client);
         return true;
       }),
     listIncidents: async (query: { kind?: IncidentKind; agentId?: string; limit: number; afterId?: number }): Promise<Incident[]> => {

@@ -162,6 +162,22 @@ export const migrations: readonly Migration[] = [
   { version: 2, description: 'text stored escaped so that U+0000 can be kept: U+0001 already stored becomes U+0001 U+0002', sql: escapeStoredText },
 ];
 
+/** The schema's version, as a scalar subquery a write statement can return alongside its own columns. */
+export const SCHEMA_VERSION = '(SELECT max(version) FROM schema_migrations)';
+
+/**
+ * Refuses a write once a newer collector has migrated the schema past what this code knows. The
+ * version is checked at start; this catches a process still running during a rolling upgrade, whose
+ * rows would no longer mean what the newer schema says (version 2, for one, stores text escaped).
+ */
+export function refuseNewerSchema(found: number | null | undefined): void {
+  if (typeof found === 'number' && found > migrations.length) {
+    throw new StoreUnavailableError(
+      `the PostgreSQL schema is at version ${found}, migrated by a newer Facto collector while this one (which knows versions up to ${migrations.length}) was running; this process no longer writes: stop it and run the newer version`,
+    );
+  }
+}
+
 /** Brings the schema up to the newest version in `list`, in one transaction. Safe to run on every start, from every process. */
 export async function migrate(client: PoolClient, target: string, list: readonly Migration[] = migrations): Promise<void> {
   list.forEach((migration, position) => {

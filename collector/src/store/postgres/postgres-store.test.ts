@@ -106,6 +106,28 @@ describe.skipIf(missing !== undefined)(`PostgreSQL store (${missing ?? 'a real s
       expect(error.message).toMatch(/schema version 99, but this collector knows versions up to 2/);
     });
 
+    it('stops writing, and says why, once a newer collector migrates the schema while this one runs', async () => {
+      const { name, url } = await freshDatabase();
+      const store = await open(url);
+      const log = new LogBuilder();
+      await log.commit(store, { events: [log.event()] });
+      await store.putKey(agentKey());
+      await server.query(`INSERT INTO schema_migrations (version, description, applied_at) VALUES (99, 'from the future', 0)`, name);
+      for (const write of [
+        () => store.commitBatch(log.batch({ events: [log.event()] })),
+        () => store.withSequencerLock((section) => section.commitBatch(log.batch({ events: [log.event()] }))),
+        () => store.putKey(agentKey({ keyId: 'second' })),
+        () => store.revokeKey('agent-a', 'agent-a-key-1', 5),
+      ]) {
+        const error = await rejection(write());
+        expect(StoreUnavailableError.isInstance(error)).toBe(true);
+        expect(error.message).toMatch(/schema is at version 99, migrated by a newer Facto collector .* knows versions up to 2/);
+      }
+      expect(await store.treeSize()).toBe(1);
+      expect(await store.listKeys()).toEqual([agentKey()]);
+      await store.close();
+    });
+
     it('applies each migration once when several processes start on a new database at once', async () => {
       const { name, url } = await freshDatabase();
       const stores = await Promise.all([open(url), open(url), open(url)]);
