@@ -242,6 +242,33 @@ export function conformanceCalls(version: ClientUnderTest, testbed: Testbed): vo
       expect(content(span, 'gen_ai.output.messages')).toEqual([{ role: 'assistant', parts: [{ type: 'text', content: 'Order 1042 ' }], finish_reason: 'error' }]);
     });
 
+    // The client aborts its own controller when a read fails, before the reader sees the failure:
+    // that abort is not the caller's, and the span says what the caller got.
+    it.each([
+      ['the connection drops', { cut: true }],
+      ['an error event arrives', { extra: { error: { message: 'The server had an error while processing your request.', type: 'server_error' } }, done: false }],
+    ] as const)('a stream that fails midway because %s: ended once as failed, with the error the caller got', async (_case, how) => {
+      const { agent, client } = testbed.agent();
+      const sse: unknown[] = chatTextChunks(['Order '], { finishReason: null });
+      if ('extra' in how) sse.push(how.extra);
+      testbed.fake.reply({ sse, ...('cut' in how ? { cut: true } : { done: false }) });
+      const stream = await client.chat.completions.create({ model: 'gpt-4o-mini', messages: question, stream: true });
+      const received: string[] = [];
+      let caught: Error | undefined;
+      try {
+        for await (const chunk of stream) received.push(chunk.choices[0]?.delta.content ?? '');
+      } catch (error) {
+        caught = error as Error;
+      }
+      expect(caught).toBeInstanceOf(Error);
+      expect(received).toContain('Order ');
+
+      const span = only(await agent.landed(), 'chat gpt-4o-mini');
+      expect(span.status).toEqual({ code: SpanStatusCode.ERROR, message: caught!.message });
+      expect(span.attributes).toMatchObject({ 'error.type': caught!.constructor.name, 'facto.stream.outcome': 'failed', 'gen_ai.response.finish_reasons': ['error'] });
+      expect(span.events).toEqual(['exception']);
+    });
+
     it('a stream the caller leaves with break: ended once as stopped, not as an error', async () => {
       const { agent, client } = testbed.agent();
       testbed.fake.reply({ sse: chatTextChunks(['Order ', '1042 ', 'ships today.']) });

@@ -4,7 +4,8 @@
  * the `data: [DONE]` end marker of Chat Completions), and error responses with OpenAI's error JSON.
  * A test queues the replies in the order the client will ask; each request is recorded with its
  * parsed body. A `hang` stream sends its first events and then holds the connection open until the
- * client goes away, which is how a slow stream aborted midway looks from the server. Binds
+ * client goes away, which is how a slow stream aborted midway looks from the server; a `cut` stream
+ * sends its first events and then drops the connection. Binds
  * 127.0.0.1 on an ephemeral port.
  */
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
@@ -13,7 +14,7 @@ import { afterAll, beforeAll, beforeEach } from 'vitest';
 
 export type FakeReply =
   | { readonly json: unknown; readonly status?: number }
-  | { readonly sse: readonly unknown[]; readonly named?: boolean; readonly done?: boolean; readonly hang?: boolean }
+  | { readonly sse: readonly unknown[]; readonly named?: boolean; readonly done?: boolean; readonly hang?: boolean; readonly cut?: boolean }
   | { readonly error: { readonly status: number; readonly message: string; readonly type: string; readonly code?: string | null } };
 
 export interface FakeRequest {
@@ -60,6 +61,11 @@ export async function startFakeOpenAI(): Promise<FakeOpenAI> {
     }
     if (reply.hang) {
       request.socket.once('close', () => notifyHangUp());
+      return;
+    }
+    if (reply.cut) {
+      // The connection drops mid-stream, as a proxy or a crashed upstream leaves it: closed once what was written has left.
+      response.write('', () => request.socket.destroy());
       return;
     }
     if (reply.done ?? true) response.write('data: [DONE]\n\n');

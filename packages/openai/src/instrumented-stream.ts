@@ -9,6 +9,11 @@
  * (`aborted`, also when nobody was reading at the time), or failed mid-stream (`failed`, with the
  * error). The client swallows an abort and simply ends the iteration; the aborted signal tells it
  * apart from a completed stream.
+ *
+ * The client also aborts its own controller when a read fails (a dropped connection, an error event
+ * in the stream), before the failure reaches the reader. So an abort while a read is pending is left
+ * to that read to classify: it ends the iteration (the caller's abort) or throws (a failure). Only an
+ * abort while nobody reads ends the span there and then.
  */
 import type { InferenceSpan, StreamOutcome } from '@facto/genai';
 import type { StreamRecorder } from './operation.js';
@@ -45,7 +50,10 @@ export function instrumentStream(stream: ClientStream, client: unknown, span: In
     span.streamEnded(outcome, ABORT_ERROR_TYPE);
     span.end();
   };
-  const onAbort = () => end('aborted');
+  let reading = false;
+  const onAbort = () => {
+    if (!reading) end('aborted');
+  };
   signal?.addEventListener('abort', onAbort, { once: true });
 
   async function* observed(): AsyncGenerator<unknown> {
@@ -53,7 +61,13 @@ export function instrumentStream(stream: ClientStream, client: unknown, span: In
     let outcome: StreamOutcome | undefined;
     try {
       for (;;) {
-        const next = await iterator.next();
+        reading = true;
+        let next: IteratorResult<unknown>;
+        try {
+          next = await iterator.next();
+        } finally {
+          reading = false;
+        }
         if (next.done) {
           outcome = signal?.aborted ? 'aborted' : 'completed';
           return;
