@@ -9,6 +9,8 @@ import { execFile } from 'node:child_process';
 import { rmSync, writeFileSync } from 'node:fs';
 import { promisify } from 'node:util';
 import { diag, DiagLogLevel, type DiagLogger } from '@opentelemetry/api';
+import { OTLPTraceExporter } from '@opentelemetry/exporter-trace-otlp-proto';
+import type { SpanExporter } from '@opentelemetry/sdk-trace-base';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { generateKeyPair } from '@facto/core';
 import { createFacto, type Facto } from '@facto/otel';
@@ -124,6 +126,25 @@ describe('a queue that overflows', () => {
     const chain = await chainOf(instance, facto);
     expect(chain).toMatchObject({ length: 5001 - dropped, intact: true, undeclared_gaps: 0 });
   }, 60_000);
+});
+
+describe('an exporter that never answers', () => {
+  it('does not stop delivery: the unanswered export is retried after exportTimeoutMillis, and the chain arrives whole', async () => {
+    const instance = await collector();
+    const otlp = new OTLPTraceExporter({ url: `${instance.url}/v1/traces` });
+    let calls = 0;
+    // Swallows its first export without ever calling back, then behaves.
+    const exporter: SpanExporter = {
+      export: (spans, done) => (++calls === 1 ? undefined : otlp.export(spans, done)),
+      shutdown: () => otlp.shutdown(),
+    };
+    const facto = agent(instance, { exporter, exportTimeoutMillis: 200 });
+    for (let index = 0; index < 3; index++) facto.record('step', index, null);
+    expect(await facto.flush()).toEqual({ delivered: 3, undelivered: 0, dropped: 0, refused: 0 });
+    expect(calls).toBeGreaterThanOrEqual(2);
+    expect(logged.some((entry) => entry.level === 'warn' && entry.message.includes('the exporter did not answer within 200 ms'))).toBe(true);
+    expect(await chainOf(instance, facto)).toMatchObject({ length: 3, intact: true, undeclared_gaps: 0 });
+  });
 });
 
 describe('a process that ends on its own', () => {

@@ -278,6 +278,33 @@ describe('ExportQueue', () => {
     expect(subject.stats).toMatchObject({ delivered: 0, dropped: 2 });
   });
 
+  it('retries a batch whose export never answers, says so, and keeps delivering; the late answer changes nothing', async () => {
+    let calls = 0;
+    let lateReply: (result: ExportResult) => void = () => {};
+    const stuckOnce: SpanExporter = {
+      export(spans, done) {
+        exporter.requests.push(spans.map((item) => item.name));
+        if (++calls === 1) lateReply = done;
+        else queueMicrotask(() => done(delivered));
+      },
+      shutdown: () => Promise.resolve(),
+    };
+    const subject = queue({ exporter: stuckOnce, maxExportBatchSize: 2, exportTimeoutMillis: 5_000 });
+    for (const name of ['a', 'b', 'c']) subject.enqueue(span(name));
+    await vi.advanceTimersByTimeAsync(4_999);
+    expect(exporter.requests).toEqual([['a', 'b']]);
+    await vi.advanceTimersByTimeAsync(1);
+    expect(messages).toEqual([{ level: 'warn', message: 'export of 2 spans failed (the exporter did not answer within 5000 ms); retrying in 1000 ms' }]);
+    await vi.advanceTimersByTimeAsync(1_000);
+    expect(exporter.requests).toEqual([['a', 'b'], ['a', 'b']]);
+    await vi.advanceTimersByTimeAsync(100);
+    expect(exporter.requests).toEqual([['a', 'b'], ['a', 'b'], ['c']]);
+    expect(subject.stats).toMatchObject({ queued: 0, delivered: 3, dropped: 0, failedExports: 1 });
+    lateReply(delivered);
+    expect(subject.stats).toMatchObject({ queued: 0, delivered: 3, dropped: 0 });
+    expect(drops).toEqual([]);
+  });
+
   it('grows the batch back after a split, so one oversized batch does not slow every later one', async () => {
     let limit = 2;
     exporter.answer = (names) => (names.length > limit ? httpFailure(413) : delivered);

@@ -11,6 +11,11 @@
  *   so a batch that is merely too big goes out in parts and a span that can never be accepted ends
  *   up alone; that span is dropped (and declared in the chain), so nothing blocks the spans behind it.
  *
+ * An exporter that never answers a request (a custom one, or a transport stuck in a way its own
+ * timeout misses) would hold the one request allowed at a time forever, and nothing would be sent
+ * again: after `exportTimeoutMillis` the request counts as failed, its batch is retried with the same
+ * backoff, and a late answer to it is ignored (a batch sent twice is a duplicate the collector keeps once).
+ *
  * Only when the queue is full, or a span is refused, or shutdown gives up, is a span dropped, and the
  * drop is reported to the chain so the next signed span declares it. Nothing here blocks or throws
  * into the agent.
@@ -34,6 +39,8 @@ export interface ExportQueueOptions {
   /** First retry delay after a failed export; doubles up to maxRetryDelayMillis. Default 1000 ms. */
   readonly retryDelayMillis?: number;
   readonly maxRetryDelayMillis?: number;
+  /** How long an export may go unanswered before it counts as failed and is retried. Default 30 s. */
+  readonly exportTimeoutMillis?: number;
   /** Told about every span that will never be delivered. */
   readonly onDrop: (spans: readonly ReadableSpan[], reason: DropReason) => void;
   /**
@@ -78,6 +85,7 @@ export class ExportQueue {
   readonly #scheduledDelay: number;
   readonly #retryDelayStart: number;
   readonly #maxRetryDelay: number;
+  readonly #exportTimeout: number;
   readonly #onDrop: ExportQueueOptions['onDrop'];
   readonly #beforeExport: ExportQueueOptions['beforeExport'];
   readonly #report: NonNullable<ExportQueueOptions['report']>;
@@ -112,6 +120,7 @@ export class ExportQueue {
     this.#scheduledDelay = options.scheduledDelayMillis ?? 1000;
     this.#retryDelayStart = options.retryDelayMillis ?? 1000;
     this.#maxRetryDelay = options.maxRetryDelayMillis ?? 30_000;
+    this.#exportTimeout = options.exportTimeoutMillis ?? 30_000;
     this.#retryDelay = this.#retryDelayStart;
     this.#batchLimit = this.#maxBatch;
   }
@@ -286,13 +295,19 @@ export class ExportQueue {
         end();
         return;
       }
+      const unanswered = setTimeout(() => failed(new Error(`the exporter did not answer within ${this.#exportTimeout} ms`)), this.#exportTimeout);
+      unanswered.unref?.();
       try {
         // The export's own HTTP request must not be traced, or it would feed spans back into this queue.
         context.with(suppressTracing(context.active()), () => {
           current.requested = true;
-          this.#exporter.export(batch, (result) => done(classify(result)));
+          this.#exporter.export(batch, (result) => {
+            clearTimeout(unanswered);
+            done(classify(result));
+          });
         });
       } catch (error) {
+        clearTimeout(unanswered);
         failed(error);
       }
     };

@@ -32,6 +32,10 @@ export interface FactoOptions extends FactoEnvironmentOptions {
   readonly scheduledDelayMillis?: number;
   readonly retryDelayMillis?: number;
   readonly flushTimeoutMillis?: number;
+  /**
+   * The OTLP exporter's timeout for one export (default 10 s); the queue gives it 5 s more before it
+   * counts the export as failed. With your own `exporter`, the queue's timeout itself (default 30 s).
+   */
   readonly exportTimeoutMillis?: number;
   /** See FactoSpanProcessorOptions.signing. Default `deferred`. */
   readonly signing?: 'inline' | 'deferred';
@@ -64,9 +68,13 @@ export interface Facto {
   shutdown(): Promise<FlushReport>;
 }
 
+/** The OTLP exporter's own timeout for one export; the queue's, a little longer, only catches an exporter that never answers. */
+const OTLP_EXPORT_TIMEOUT_MILLIS = 10_000;
+const QUEUE_TIMEOUT_MARGIN_MILLIS = 5_000;
+
 function createExporter(options: FactoOptions, url: string, protocol: string, headers: Record<string, string>): SpanExporter {
   if (options.exporter) return options.exporter;
-  const config = { url, headers, timeoutMillis: options.exportTimeoutMillis ?? 10_000 };
+  const config = { url, headers, timeoutMillis: options.exportTimeoutMillis ?? OTLP_EXPORT_TIMEOUT_MILLIS };
   return protocol === 'http/json' ? new JsonExporter(config) : new ProtobufExporter(config);
 }
 
@@ -84,6 +92,7 @@ export function createFacto(options: FactoOptions = {}): Facto {
     scheduledDelayMillis: options.scheduledDelayMillis,
     retryDelayMillis: options.retryDelayMillis,
     flushTimeoutMillis: options.flushTimeoutMillis,
+    exportTimeoutMillis: options.exporter ? options.exportTimeoutMillis : (options.exportTimeoutMillis ?? OTLP_EXPORT_TIMEOUT_MILLIS) + QUEUE_TIMEOUT_MARGIN_MILLIS,
     signing: options.signing,
   };
   const processor = new FactoSpanProcessor(processorOptions);

@@ -61,6 +61,12 @@ export interface FactoSpanProcessorOptions {
    * already under way up to as long again to finish, so what it delivers is not declared dropped.
    */
   readonly flushTimeoutMillis?: number;
+  /**
+   * How long one export may go unanswered before it counts as failed and its batch is retried.
+   * Default 30 s. Guards against an exporter that never calls back, which would otherwise stop all
+   * delivery; an OTLP exporter's own timeout should be shorter.
+   */
+  readonly exportTimeoutMillis?: number;
 }
 
 export interface ProcessorStats extends QueueStats {
@@ -142,6 +148,7 @@ export class FactoSpanProcessor implements SpanProcessor {
       maxExportBatchSize: options.maxExportBatchSize,
       scheduledDelayMillis: options.scheduledDelayMillis,
       retryDelayMillis: options.retryDelayMillis,
+      exportTimeoutMillis: options.exportTimeoutMillis,
       onDrop: (spans, reason) => this.#recordDropped(spans, reason),
       beforeExport: (spans) => this.#sealForExport(spans),
       report: { warn: (message) => diag.warn(`facto: ${message}`), error: (message) => diag.error(`facto: ${message}`) },
