@@ -180,6 +180,22 @@ describe.skipIf(missing !== undefined)(`several collector processes on one Postg
     expect(chain).toMatchObject({ length: 2, head: { seq: 1, hash: spans[2]!.hash }, bad_links: [], gaps: [], forks: [] });
   }, 60_000);
 
+  it('a span with a 3,000-character action type is stored with the rest of its request, its action type indexed by its first 256 units', async () => {
+    const [collector] = await startCollectors(1);
+    const agent = new TestAgent('agent-long-action', 'chain-1');
+    const other = new TestAgent('agent-other', 'chain-1');
+    const long = 'x'.repeat(2_999) + '💬';
+    const spans = [agent.next('first'), agent.next(long), other.next()];
+    const response = await fetch(`${collector!.url}/v1/traces`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: otlpJson(spans) });
+    expect(response.status).toBe(200);
+    expect(await response.text()).not.toContain('rejected');
+    const stored = await getJson<{ action_type: string; record: { attributes: Record<string, { s: string }> } }>(`${collector!.url}/v1/events/${spans[1]!.factoId}`);
+    expect(stored.action_type).toBe(long.slice(0, 256));
+    expect(stored.record.attributes['facto.action_type']).toEqual({ s: long });
+    expect((await getJson<{ events: EventJson[] }>(`${collector!.url}/v1/events?action_type=${'x'.repeat(256)}`)).events.map((event) => event.facto_id)).toEqual([spans[1]!.factoId]);
+    expect(await getJson(`${collector!.url}/v1/chains/agent-long-action/chain-1`)).toMatchObject({ length: 2, bad_links: [], gaps: [] });
+  }, 60_000);
+
   it('the leader killed with SIGKILL mid-run: another takes over, nothing acknowledged is lost, the log stays one consistent tree', async () => {
     const collectors = await startCollectors(3);
     const leader = await Promise.race(collectors.map((collector) => collector.waitForLog(ELECTED).then(() => collector)));
