@@ -1,8 +1,9 @@
 /**
  * OTLP/JSON ExportTraceServiceRequest -> DecodedTraceRequest. Keys are the lowerCamelCase names the OTLP
- * spec prescribes; unknown keys are ignored, as the spec requires of receivers.
+ * spec prescribes; unknown keys are ignored, as the spec requires of receivers; a key given twice in
+ * one object is refused, as protobuf's own JSON parsers refuse a field set twice.
  */
-import type { SpanFields } from '@facto/core';
+import { parseStrictJson, type SpanFields } from '@facto/core';
 import type { DecodedTraceRequest } from './decoded-trace-request.js';
 import { OtlpDecodeError } from './errors.js';
 import { SPAN_ID_BYTES, TRACE_ID_BYTES } from './field-rules.js';
@@ -14,7 +15,9 @@ const utf8Decoder = new TextDecoder('utf-8', { fatal: true, ignoreBOM: false });
 export function decodeJsonTraceRequest(body: Uint8Array): DecodedTraceRequest {
   let parsed: unknown;
   try {
-    parsed = JSON.parse(utf8Decoder.decode(body));
+    // Strict: a member named twice in one object is refused, where JSON.parse would keep the last
+    // and silently drop the spans of the first (and a reader keeping the first would see others).
+    parsed = parseStrictJson(utf8Decoder.decode(body));
   } catch (error) {
     const reason = error instanceof TypeError ? 'not valid UTF-8' : error instanceof Error ? error.message : String(error);
     throw new OtlpDecodeError('', `body is not valid JSON: ${reason}`, { cause: error });

@@ -147,6 +147,16 @@ describe('malformed OTLP JSON', () => {
     expect(decodeError('{"resourceSpans": [{"scopeSpans": [{"spans": [7]}]}]}', 'json').message).toBe(`${SPAN_PATH}: expected a JSON object, got number 7`);
   });
 
+  it('refuses a member named twice in one object, which JSON.parse would resolve by dropping the first', () => {
+    const span = (id: string) => `{"traceId":"${TRACE_ID}","spanId":"${id}"}`;
+    const twice = `{"resourceSpans":[{"scopeSpans":[{"spans":[${span(SPAN_ID)}],"spans":[${span('c7ad6b7169203331')}]}]}]}`;
+    expect(decodeError(twice, 'json').message).toMatch(/^body is not valid JSON: .*duplicate/);
+    const escapedTwice = `{"resourceSpans":[],"resource\u0053pans":[]}`;
+    expect(decodeError(escapedTwice, 'json').message).toMatch(/duplicate/);
+    // The same name in different objects is fine.
+    expect(decodeTraceRequest(new TextEncoder().encode(`{"resourceSpans":[{"scopeSpans":[{"spans":[${span(SPAN_ID)}]},{"spans":[${span('c7ad6b7169203331')}]}]}]}`), 'json').resourceSpans[0]!.scopeSpans).toHaveLength(2);
+  });
+
   it('wants ids in hex, as OTLP/JSON specifies, not base64', () => {
     expect(decodeError(jsonBody({ traceId: Buffer.from(TRACE_ID, 'hex').toString('base64') }), 'json').message).toBe(`${SPAN_PATH}.traceId: expected 32 hex digits, got "CvdlGRbNQ92ESOshHIAxnA=="`);
     expect(decodeError(jsonBody({ spanId: SPAN_ID.slice(2) }), 'json').message).toBe(`${SPAN_PATH}.spanId: expected 16 hex digits, got "ad6b7169203331"`);
