@@ -15,7 +15,7 @@ import type { CollectorConfig } from '../config.js';
 import type { CollectorContext } from '../context.js';
 import type { Logger } from '../ops/logger.js';
 import { StoreConflictError, StoreRefusedError, StoreUnavailableError } from '../store/errors.js';
-import { HttpError, json, type Access, type HttpResponse, type Route } from './types.js';
+import { HttpError, json, type Access, type Failure, type HttpResponse, type Route } from './types.js';
 
 /** A response ready for the socket: lower-case headers, the body as bytes, or a stream of them (then `body` is empty). */
 export interface PreparedResponse {
@@ -49,8 +49,11 @@ export interface App {
   handle(match: RouteMatch, body: Uint8Array, signal?: AbortSignal): Promise<PreparedResponse>;
   /** Both steps at once: one request through the whole dispatch, for tests and other adapters. */
   request(method: string, target: string, init?: { headers?: Record<string, string>; body?: Uint8Array | string; signal?: AbortSignal }): Promise<PreparedResponse>;
-  /** Turns any failure into its response (the adapter's own failures, such as a body over the limit). */
-  fail(error: unknown): PreparedResponse;
+  /**
+   * Turns any failure into its response (the adapter's own failures, such as a body over the limit),
+   * written as the matched route writes its failures, if a route was matched.
+   */
+  fail(error: unknown, match?: RouteMatch): PreparedResponse;
 }
 
 interface CompiledRoute {
@@ -63,17 +66,23 @@ export function createApp(options: { readonly routes: readonly Route[]; readonly
   const routes = compileRoutes(options.routes);
   let ingestInFlight = 0;
 
-  const fail = (error: unknown) => prepare(errorResponse(error, context.logger));
+  const fail = (error: unknown, match?: Pick<RouteMatch, 'head' | 'route'>) => {
+    const failure = describeFailure(error, context.logger);
+    const write = match?.route.failureBody;
+    return prepare(write === undefined ? json(failure.status, { error: failure.message }, { ...failure.headers }) : write(failure, match!.head.headers));
+  };
 
   const route = (head: RequestHead): RouteMatch | PreparedResponse => {
+    let found: Route | undefined;
     try {
       const url = requestUrl(head.target);
       if (url === undefined) throw new HttpError(400, 'the request target must be a path, such as /v1/traces');
-      const { route: found, params } = findRoute(routes, head.method, url.pathname);
+      const matched = findRoute(routes, head.method, url.pathname);
+      found = matched.route;
       authorize(found.access, head.headers.authorization, context.config);
-      return { head, route: found, url, params };
+      return { head, route: found, url, params: matched.params };
     } catch (error) {
-      return fail(error);
+      return fail(error, found === undefined ? undefined : { head, route: found });
     }
   };
 
@@ -83,13 +92,13 @@ export function createApp(options: { readonly routes: readonly Route[]; readonly
     // not keep a fast one out. At the limit the answer is immediate, as a queue would only hold memory.
     const limited = matched.access === 'ingest';
     if (limited && ingestInFlight >= context.config.maxConcurrentIngest) {
-      return fail(new HttpError(503, 'too many ingest requests in flight; retry later', { 'retry-after': '1' }));
+      return fail(new HttpError(503, 'too many ingest requests in flight; retry later', { 'retry-after': '1' }), match);
     }
     if (limited) ingestInFlight++;
     try {
       return prepare(await matched.handler({ method: head.method, url, headers: head.headers, params, body, remoteAddress: head.remoteAddress, signal }));
     } catch (error) {
-      return fail(error);
+      return fail(error, match);
     } finally {
       if (limited) ingestInFlight--;
     }
@@ -183,21 +192,21 @@ function authorize(access: Access, authorization: string | undefined, config: Co
  * FactoError about its input); a store's failures and bugs get a fixed sentence, and their details
  * (file paths, SQL) go to the operator's log only.
  */
-function errorResponse(error: unknown, logger: Logger): HttpResponse {
-  if (HttpError.isInstance(error)) return json(error.status, { error: error.message }, { ...error.headers });
+function describeFailure(error: unknown, logger: Logger): Failure {
+  if (HttpError.isInstance(error)) return { status: error.status, message: error.message, headers: error.headers };
   if (StoreUnavailableError.isInstance(error)) {
     logger.error('store unavailable; answering 503', { error: error.message });
-    return json(503, { error: 'storage is temporarily unavailable; retry later' }, { 'retry-after': '5' });
+    return { status: 503, message: 'storage is temporarily unavailable; retry later', headers: { 'retry-after': '5' } };
   }
   if (StoreRefusedError.isInstance(error) || StoreConflictError.isInstance(error)) {
     logger.error('the store refused a write; answering 500', { error: error.message });
-    return json(500, { error: 'internal error' });
+    return { status: 500, message: 'internal error', headers: {} };
   }
   if (FactoError.isInstance(error) && (error.code === 'invalid_argument' || error.code === 'record_format')) {
-    return json(400, { error: error.message });
+    return { status: 400, message: error.message, headers: {} };
   }
   logger.error('request failed', { error: error instanceof Error ? error.stack : String(error) });
-  return json(500, { error: 'internal error' });
+  return { status: 500, message: 'internal error', headers: {} };
 }
 
 function prepare(response: HttpResponse): PreparedResponse {

@@ -4,9 +4,10 @@ import { afterEach, describe, expect, it, vi } from 'vitest';
 import type { Forwarder } from '../context.js';
 import type { IngestOutcome } from '../ingest/ingest-service.js';
 import type { DecodedTraceRequest } from '../otlp/decoded-trace-request.js';
+import { decodeFailureStatus } from '../otlp/encode-status.js';
 import { exportTraceServiceResponseType } from '../otlp/proto-schema.js';
 import { StoreUnavailableError } from '../store/errors.js';
-import { closeServer, errorOf, fakeContext, listen, traceRequest, type FakeContextOptions } from '../test-helpers/http-test-context.js';
+import { closeServer, fakeContext, listen, traceRequest, type FakeContextOptions } from '../test-helpers/http-test-context.js';
 import { ingestRoutes } from './ingest-route.js';
 import { createHttpServer } from './server.js';
 
@@ -27,6 +28,14 @@ async function start(options: FakeContextOptions) {
   const server = createHttpServer({ routes: ingestRoutes(context), context });
   servers.push(server);
   return { url: `${await listen(server)}/v1/traces`, context };
+}
+
+/** The google.rpc.Status of a failure, read in the encoding the answer names; and that encoding. */
+async function failureOf(response: Response): Promise<{ mediaType: string | null; code: number; message: string }> {
+  const mediaType = response.headers.get('content-type');
+  const body = new Uint8Array(await response.arrayBuffer());
+  const status = mediaType === 'application/x-protobuf' ? decodeFailureStatus(body) : (JSON.parse(Buffer.from(body).toString('utf8')) as { code: number; message: string });
+  return { mediaType, ...status };
 }
 
 const decodeProtobufResponse = async (response: Response) =>
@@ -69,7 +78,7 @@ describe('POST /v1/traces', () => {
     for (const headers of headerSets) {
       const response = await fetch(url, { method: 'POST', headers, body: new Uint8Array(request.protobuf) });
       expect(response.status).toBe(415);
-      expect(await errorOf(response)).toMatch(/send application\/x-protobuf or application\/json$/);
+      expect(await failureOf(response)).toEqual({ mediaType: 'application/json', code: 3, message: expect.stringMatching(/send application\/x-protobuf or application\/json$/) });
     }
     expect(ingest).not.toHaveBeenCalled();
   });
@@ -78,14 +87,38 @@ describe('POST /v1/traces', () => {
     const ingest = vi.fn();
     const { url } = await start({ ingest });
     const protobuf = await fetch(url, { method: 'POST', headers: { 'content-type': 'application/x-protobuf' }, body: request.protobuf.subarray(0, 40) });
+    // OTLP/HTTP: a failure carries a google.rpc.Status in the request's encoding.
     expect(protobuf.status).toBe(400);
-    expect(await errorOf(protobuf)).toMatch(/^malformed protobuf body/);
+    expect(await failureOf(protobuf)).toEqual({ mediaType: 'application/x-protobuf', code: 3, message: expect.stringMatching(/^malformed protobuf body/) });
     const json = await fetch(url, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{"resourceSpans": [' });
     expect(json.status).toBe(400);
-    expect(await errorOf(json)).toMatch(/^body is not valid JSON/);
+    expect(await failureOf(json)).toEqual({ mediaType: 'application/json', code: 3, message: expect.stringMatching(/^body is not valid JSON/) });
     const badField = await fetch(url, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{"resourceSpans":[{"scopeSpans":[{"spans":[{"traceId":"zz"}]}]}]}' });
-    expect(await errorOf(badField)).toMatch(/^resourceSpans\[0\]\.scopeSpans\[0\]\.spans\[0\]\.traceId: /);
+    expect((await failureOf(badField)).message).toMatch(/^resourceSpans\[0\]\.scopeSpans\[0\]\.spans\[0\]\.traceId: /);
     expect(ingest).not.toHaveBeenCalled();
+  });
+
+  it('writes every failure the same way, whoever finds it: the token check, the body limit, the ingest slots, the store', async () => {
+    const protobufHeaders = { 'content-type': 'application/x-protobuf' };
+    const guarded = await start({ config: { ingestToken: 'secret-token' }, ingest: async (decoded) => outcomeFor(decoded) });
+    const unauthorized = await fetch(guarded.url, { method: 'POST', headers: protobufHeaders, body: request.protobuf });
+    expect([unauthorized.status, unauthorized.headers.get('www-authenticate')]).toEqual([401, 'Bearer']);
+    expect(await failureOf(unauthorized)).toEqual({ mediaType: 'application/x-protobuf', code: 16, message: 'missing bearer token' });
+
+    const small = await start({ config: { maxBodyBytes: 16 }, ingest: async (decoded) => outcomeFor(decoded) });
+    const tooLarge = await fetch(small.url, { method: 'POST', headers: protobufHeaders, body: request.protobuf });
+    expect(tooLarge.status).toBe(413);
+    expect(await failureOf(tooLarge)).toMatchObject({ mediaType: 'application/x-protobuf', code: 3 });
+
+    const busy = await start({ config: { maxConcurrentIngest: 0 }, ingest: async (decoded) => outcomeFor(decoded) });
+    const refused = await fetch(busy.url, { method: 'POST', headers: { 'content-type': 'application/json' }, body: request.json });
+    expect([refused.status, refused.headers.get('retry-after')]).toEqual([503, '1']);
+    expect(await failureOf(refused)).toEqual({ mediaType: 'application/json', code: 14, message: 'too many ingest requests in flight; retry later' });
+
+    const down = await start({ ingest: async () => Promise.reject(new StoreUnavailableError('PostgreSQL at /var/lib/secret is unreachable')) });
+    const unavailable = await fetch(down.url, { method: 'POST', headers: protobufHeaders, body: request.protobuf });
+    expect([unavailable.status, unavailable.headers.get('retry-after')]).toEqual([503, '5']);
+    expect(await failureOf(unavailable)).toEqual({ mediaType: 'application/x-protobuf', code: 14, message: 'storage is temporarily unavailable; retry later' });
   });
 
   it('takes an empty body as a request without spans', async () => {

@@ -1,7 +1,8 @@
 /**
  * POST /v1/traces, the OTLP/HTTP trace receiver. It decodes the body in the encoding its Content-Type
  * names, hands the spans to the ingest service and answers in that same encoding, as OTLP/HTTP
- * requires, with an ExportTraceServiceResponse whose partial_success counts the rejected spans. The
+ * requires, with an ExportTraceServiceResponse whose partial_success counts the rejected spans, and
+ * fails (4xx, 5xx) with a google.rpc.Status in that encoding too (otlp/encode-status.ts). The
  * 200 comes only after the ingest service committed; forwarding downstream is queued after that and
  * never delays it.
  */
@@ -9,7 +10,8 @@ import type { CollectorContext } from '../context.js';
 import type { IngestOutcome } from '../ingest/ingest-service.js';
 import { selectsAny, type OtlpContentType } from '../otlp/decoded-trace-request.js';
 import { encodeExportTraceServiceResponse } from '../otlp/encode-response.js';
-import { HttpError, type HttpRequest, type HttpResponse, type Route } from './types.js';
+import { encodeFailureStatus } from '../otlp/encode-status.js';
+import { HttpError, type Failure, type HttpRequest, type HttpResponse, type Route } from './types.js';
 
 const CONTENT_TYPES = new Map<string, OtlpContentType>([
   ['application/x-protobuf', 'protobuf'],
@@ -18,7 +20,14 @@ const CONTENT_TYPES = new Map<string, OtlpContentType>([
 const MEDIA_TYPES: Readonly<Record<OtlpContentType, string>> = { protobuf: 'application/x-protobuf', json: 'application/json' };
 
 export function ingestRoutes(context: CollectorContext): Route[] {
-  return [{ method: 'POST', path: '/v1/traces', access: 'ingest', handler: (request) => exportTraces(context, request) }];
+  return [{ method: 'POST', path: '/v1/traces', access: 'ingest', handler: (request) => exportTraces(context, request), failureBody: otlpFailure }];
+}
+
+/** A failure as OTLP/HTTP requires it: a google.rpc.Status in the request's encoding (JSON when that is unknown). */
+function otlpFailure(failure: Failure, headers: Readonly<Record<string, string | undefined>>): HttpResponse {
+  const mediaType = (headers['content-type'] ?? '').split(';')[0]!.trim().toLowerCase();
+  const { mediaType: answered, body } = encodeFailureStatus(failure.status, failure.message, CONTENT_TYPES.get(mediaType));
+  return { status: failure.status, headers: { ...failure.headers, 'content-type': answered }, body };
 }
 
 async function exportTraces(context: CollectorContext, request: HttpRequest): Promise<HttpResponse> {

@@ -86,13 +86,13 @@ async function respond(app: App, matched: RouteMatch, incoming: http.IncomingMes
   try {
     read = await readBody(incoming, context.config.maxBodyBytes, budget);
   } catch (error) {
-    return app.fail(error);
+    return app.fail(error, matched);
   }
   if (read.kind === 'gone') {
     context.logger.debug('client went away before its body ended', { path: matched.url.pathname });
     return undefined;
   }
-  if (read.kind === 'refused') return app.fail(read.error);
+  if (read.kind === 'refused') return app.fail(read.error, matched);
   return app.handle(matched, read.body, signal);
 }
 

@@ -39,12 +39,24 @@ export type Handler = (request: HttpRequest) => Promise<HttpResponse> | HttpResp
 
 export type Access = 'ingest' | 'query' | 'admin' | 'public';
 
+/** A failure as the client is told it: the status, a sentence about the request, extra headers. */
+export interface Failure {
+  readonly status: number;
+  readonly message: string;
+  readonly headers: Readonly<Record<string, string>>;
+}
+
 export interface Route {
   readonly method: 'GET' | 'POST' | 'DELETE' | 'PUT';
   /** A path with `{name}` segments, e.g. /v1/events/{facto_id}. */
   readonly path: string;
   readonly access: Access;
   readonly handler: Handler;
+  /**
+   * How this route's failures are written, when not as `{"error": message}` JSON (OTLP ingest answers
+   * with a google.rpc.Status in the request's encoding). Given the request's headers.
+   */
+  readonly failureBody?: (failure: Failure, headers: Readonly<Record<string, string | undefined>>) => HttpResponse;
 }
 
 const httpErrorMarker = Symbol.for('facto.http.error');
