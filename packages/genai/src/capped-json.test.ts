@@ -1,7 +1,7 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { sha256Hex } from './blob.js';
-import { toCappedJson, truncationMarker } from './capped-json.js';
+import { cutStrings, toCappedJson, truncationMarker } from './capped-json.js';
 
 const bytes = (text: string) => Buffer.byteLength(text, 'utf8');
 
@@ -42,6 +42,33 @@ describe('toCappedJson', () => {
     const full = JSON.stringify(value);
     expect(JSON.parse(text)).toEqual({ truncated: true, original_bytes: bytes(full), sha256: sha256Hex(Buffer.from(full)) });
     expect(bytes(text)).toBeLessThanOrEqual(256);
+  });
+
+  it('finds the same cut as a search over every length would, however the value is shaped', () => {
+    // The plain search the bounded one must agree with: the longest cut whose JSON fits, else the marker.
+    const bySearch = (value: unknown, cap: number): string | undefined => {
+      let best: string | undefined;
+      for (let low = 0, high = cap; low <= high; ) {
+        const limit = Math.floor((low + high) / 2);
+        const text = JSON.stringify(cutStrings(value, limit));
+        if (bytes(text) <= cap) [best, low] = [text, limit + 1];
+        else high = limit - 1;
+      }
+      return best;
+    };
+    const text = fc.oneof(fc.string({ maxLength: 40 }), fc.string({ unit: 'binary', minLength: 200, maxLength: 3000 }), fc.constant('x'.repeat(5000)));
+    const message = fc.record({ role: fc.constantFrom('user', 'assistant'), parts: fc.array(fc.record({ type: fc.constant('text'), content: text }), { maxLength: 3 }) });
+    fc.assert(
+      fc.property(fc.array(message, { maxLength: 30 }), fc.integer({ min: 256, max: 8192 }), (value, cap) => {
+        const full = JSON.stringify(value);
+        if (bytes(full) <= cap) return;
+        const expected = bySearch(value, cap);
+        const actual = toCappedJson(value, cap);
+        if (expected === undefined) expect(JSON.parse(actual)).toMatchObject({ truncated: true });
+        else expect(actual).toBe(expected);
+      }),
+      { numRuns: 300 },
+    );
   });
 
   it('always yields parseable JSON within the cap', () => {
