@@ -71,6 +71,15 @@ describe('toCappedJson', () => {
     );
   });
 
+  it('keeps a short string whole where cutting it to its marker alone would not fit', () => {
+    // Eight 27-character strings: cut to nothing, each becomes a 26-character marker of 28 bytes;
+    // at a cut length of 1 each stays whole, 27 bytes, and only the long one is cut.
+    const value = { short: Array.from({ length: 8 }, (_, index) => `${index}`.padEnd(27, 'x')), long: 'y'.repeat(300) };
+    const cap = bytes(JSON.stringify(cutStrings(value, 1)));
+    expect(bytes(JSON.stringify(cutStrings(value, 0)))).toBeGreaterThan(cap);
+    expect(toCappedJson(value, cap)).toBe(JSON.stringify(cutStrings(value, 1)));
+  });
+
   it('always yields parseable JSON within the cap', () => {
     fc.assert(
       fc.property(fc.jsonValue(), fc.integer({ min: 256, max: 4096 }), (value, cap) => {

@@ -30,11 +30,23 @@ export function toCappedJson(value: unknown, maxBytes: number = DEFAULT_MAX_CONT
   const full = JSON.stringify(value) ?? 'null';
   if (byteLength(full) <= maxBytes) return full;
 
-  // Every string cut to nothing but its marker: if even that is too big, the structure is, and no
-  // cut makes it fit (the size only grows with the cut length).
+  const marker = () => JSON.stringify({ truncated: true, original_bytes: byteLength(full), sha256: sha256Hex(encoder.encode(full)) });
+  // The structure with every string empty is smaller than any cut of it: if even that is too big, no
+  // cut fits, and the marker stands for the value at once.
+  if (byteLength(JSON.stringify(cutStrings(value, -1)) ?? 'null') > maxBytes) return marker();
   const shortest = JSON.stringify(cutStrings(value, 0)) ?? 'null';
-  if (byteLength(shortest) > maxBytes) return JSON.stringify({ truncated: true, original_bytes: byteLength(full), sha256: sha256Hex(encoder.encode(full)) });
-  return longestFittingCut(value, maxBytes, shortest);
+  if (byteLength(shortest) <= maxBytes) return longestFittingCut(value, maxBytes, shortest);
+  // Cut to nothing but its marker, a short string is longer than kept whole (a 27-character string
+  // against its 26-character marker), so the size is not quite monotone at the bottom: search every
+  // length, as before the bracketed search.
+  let best: string | undefined;
+  for (let low = 0, high = Math.min(longestString(value), maxBytes); low <= high; ) {
+    const limit = Math.floor((low + high) / 2);
+    const text = JSON.stringify(cutStrings(value, limit)) ?? 'null';
+    if (byteLength(text) <= maxBytes) [best, low] = [text, limit + 1];
+    else high = limit - 1;
+  }
+  return best ?? marker();
 }
 
 /**
@@ -105,7 +117,8 @@ function longestString(value: unknown): number {
 
 /** Every string in `value` cut to `limit` UTF-16 units with its marker (exported for tests). */
 export function cutStrings(value: unknown, limit: number): unknown {
-  if (typeof value === 'string') return cutString(value, limit);
+  // A negative limit empties every string: the structure alone, the least any cut can weigh.
+  if (typeof value === 'string') return limit < 0 ? '' : cutString(value, limit);
   if (value === null || typeof value !== 'object') return value;
   if (Array.isArray(value)) return value.map((item) => cutStrings(item, limit));
   const result: Record<string, unknown> = {};
