@@ -269,6 +269,22 @@ export function conformanceCalls(version: ClientUnderTest, testbed: Testbed): vo
       expect(span.events).toEqual(['exception']);
     });
 
+    it('a stream aborted while a read is pending, then left unread: ended as aborted all the same', async () => {
+      const { agent, client } = testbed.agent();
+      testbed.fake.reply({ sse: chatTextChunks(['Order ', '1042 ', 'ships '], { finishReason: null }), hang: true });
+      const stream = await client.chat.completions.create({ model: 'gpt-4o-mini', messages: question, stream: true });
+      const iterator = stream[Symbol.asyncIterator]();
+      await iterator.next();
+      const pending = iterator.next();
+      stream.controller.abort();
+      await pending;
+      // The caller walks away here: no more reads, no return().
+      await testbed.fake.hungUp();
+
+      const span = only(await agent.landed(), 'chat gpt-4o-mini');
+      expect(span.attributes).toMatchObject({ 'error.type': 'APIUserAbortError', 'facto.stream.outcome': 'aborted' });
+    });
+
     it('a stream the caller leaves with break: ended once as stopped, not as an error', async () => {
       const { agent, client } = testbed.agent();
       testbed.fake.reply({ sse: chatTextChunks(['Order ', '1042 ', 'ships today.']) });

@@ -12,8 +12,8 @@
  *
  * The client also aborts its own controller when a read fails (a dropped connection, an error event
  * in the stream), before the failure reaches the reader. So an abort while a read is pending is left
- * to that read to classify: it ends the iteration (the caller's abort) or throws (a failure). Only an
- * abort while nobody reads ends the span there and then.
+ * to that read to classify: it ends the iteration or hands out an event already received (the
+ * caller's abort), or throws (a failure). An abort while nobody reads ends the span there and then.
  */
 import type { InferenceSpan, StreamOutcome } from '@facto/genai';
 import type { StreamRecorder } from './operation.js';
@@ -72,6 +72,11 @@ export function instrumentStream(stream: ClientStream, client: unknown, span: In
           outcome = signal?.aborted ? 'aborted' : 'completed';
           return;
         }
+        // Aborted while this read was pending, yet it handed out an event already received (openai 6
+        // does): the client aborts itself only on the way to a failure or the end, never to hand out
+        // an event, so this abort was the caller's. Ended here, the span cannot wait on a caller who
+        // may never read again.
+        if (signal?.aborted) end('aborted');
         if (!ended) observe(next.value);
         // If the caller leaves at this yield, the finally block runs with this outcome.
         outcome = 'stopped';
