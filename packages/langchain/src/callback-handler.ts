@@ -118,7 +118,7 @@ export class FactoCallbackHandler extends BaseCallbackHandler {
       this.#closeAbandoned(runId);
       const run = this.#runs.take(runId, 'model');
       if (!run?.span) return;
-      modelRunEnded(run.lineage);
+      modelRunEnded(run.parentRunId);
       try {
         recordResult(run.span, output);
         if (run.streamed) run.span.streamEnded('completed');
@@ -133,7 +133,7 @@ export class FactoCallbackHandler extends BaseCallbackHandler {
       this.#closeAbandoned(runId);
       const run = this.#runs.take(runId, 'model');
       if (!run?.span) return;
-      modelRunEnded(run.lineage);
+      modelRunEnded(run.parentRunId);
       run.span.fail(error);
       if (run.streamed) run.span.streamEnded(/abort/i.test(String(fieldsOf(error).name)) ? 'aborted' : 'failed');
       run.span.end();
@@ -193,10 +193,9 @@ export class FactoCallbackHandler extends BaseCallbackHandler {
       const place = this.#runs.place(parentRunId);
       // Undefined when an inference span already stands for this call (a model that calls another).
       const span = this.#genai.startInference(inferenceStart(operation, llm, extraParams, metadata), place.context);
-      const lineage = span ? this.#runs.lineage(parentRunId) : [];
-      this.#runs.add(runId, { kind: 'model', parentRunId, span, streamed: false, lineage });
+      this.#runs.add(runId, { kind: 'model', parentRunId, span, streamed: false });
       if (!span) return;
-      modelRunStarted(lineage);
+      modelRunStarted(parentRunId);
       this.#guard('recording the model request', () => {
         recordRequest(span, extraParams, metadata);
         recordInput(span);
@@ -230,7 +229,7 @@ export class FactoCallbackHandler extends BaseCallbackHandler {
     for (const run of this.#runs.takeAbandoned(runId)) {
       if (run.kind === 'chain' || !run.span) continue;
       if (run.kind === 'model') {
-        modelRunEnded(run.lineage);
+        modelRunEnded(run.parentRunId);
         if (run.streamed) run.span.streamEnded('stopped');
       }
       run.span.end();

@@ -14,7 +14,7 @@ import type { GenAISpan, InferenceSpan, ToolSpan } from '@facto/genai';
 /** A run without a span (its start was declined or failed) still links its children to its parent. */
 export type Run =
   | { readonly kind: 'agent'; readonly parentRunId?: string; readonly span?: GenAISpan; readonly agentName?: string }
-  | { readonly kind: 'model'; readonly parentRunId?: string; readonly span?: InferenceSpan; streamed: boolean; readonly lineage?: readonly string[] }
+  | { readonly kind: 'model'; readonly parentRunId?: string; readonly span?: InferenceSpan; streamed: boolean }
   | { readonly kind: 'tool'; readonly parentRunId?: string; readonly span?: ToolSpan }
   | { readonly kind: 'chain'; readonly parentRunId?: string };
 
@@ -52,13 +52,6 @@ export class RunRegistry {
       runId = run.parentRunId;
     }
     return { context: context ?? contextApi.active(), outermost, ...(agentName !== undefined ? { agentName } : {}) };
-  }
-
-  /** `parentRunId` and the ids of its ancestors this handler follows, nearest first. */
-  lineage(parentRunId: string | undefined): string[] {
-    const ids: string[] = [];
-    for (let runId = parentRunId; runId !== undefined && !ids.includes(runId); runId = this.#runs.get(runId)?.parentRunId) ids.push(runId);
-    return ids;
   }
 
   add(runId: string, run: Run): void {
