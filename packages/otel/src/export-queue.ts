@@ -11,10 +11,11 @@
  *   so a batch that is merely too big goes out in parts and a span that can never be accepted ends
  *   up alone; that span is dropped (and declared in the chain), so nothing blocks the spans behind it.
  *
- * An exporter that never answers a request (a custom one, or a transport stuck in a way its own
- * timeout misses) would hold the one request allowed at a time forever, and nothing would be sent
- * again: after `exportTimeoutMillis` the request counts as failed, its batch is retried with the same
- * backoff, and a late answer to it is ignored (a batch sent twice is a duplicate the collector keeps once).
+ * An exporter that never answers a request (a custom one that does not call back) holds the one
+ * request allowed at a time, and nothing more is sent until it answers. After `exportTimeoutMillis`
+ * the queue says so, once per request, as an error: not silently. It does not give the request up
+ * and send the batch again, since an answer could still come (a delivered batch the chain had
+ * declared dropped would let the gap rule excuse a real loss).
  *
  * Only when the queue is full, or a span is refused, or shutdown gives up, is a span dropped, and the
  * drop is reported to the chain so the next signed span declares it. Nothing here blocks or throws
@@ -39,7 +40,7 @@ export interface ExportQueueOptions {
   /** First retry delay after a failed export; doubles up to maxRetryDelayMillis. Default 1000 ms. */
   readonly retryDelayMillis?: number;
   readonly maxRetryDelayMillis?: number;
-  /** How long an export may go unanswered before it counts as failed and is retried. Default 30 s. */
+  /** How long an export may go unanswered before the queue reports that delivery is stalled. Default 30 s. */
   readonly exportTimeoutMillis?: number;
   /** Told about every span that will never be delivered. */
   readonly onDrop: (spans: readonly ReadableSpan[], reason: DropReason) => void;
@@ -295,7 +296,10 @@ export class ExportQueue {
         end();
         return;
       }
-      const unanswered = setTimeout(() => failed(new Error(`the exporter did not answer within ${this.#exportTimeout} ms`)), this.#exportTimeout);
+      const unanswered = setTimeout(
+        () => this.#report.error(`the exporter has not answered an export of ${batch.length} spans for ${this.#exportTimeout} ms; nothing more is sent until it does (an exporter must call back; the OTLP exporters time out by themselves)`),
+        this.#exportTimeout,
+      );
       unanswered.unref?.();
       try {
         // The export's own HTTP request must not be traced, or it would feed spans back into this queue.

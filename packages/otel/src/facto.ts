@@ -33,8 +33,8 @@ export interface FactoOptions extends FactoEnvironmentOptions {
   readonly retryDelayMillis?: number;
   readonly flushTimeoutMillis?: number;
   /**
-   * The OTLP exporter's timeout for one export (default 10 s); the queue gives it 5 s more before it
-   * counts the export as failed. With your own `exporter`, the queue's timeout itself (default 30 s).
+   * The OTLP exporter's timeout for one export (default 10 s); 5 s after it the queue reports a stalled
+   * export. With your own `exporter`, how long before that report (default 30 s).
    */
   readonly exportTimeoutMillis?: number;
   /** See FactoSpanProcessorOptions.signing. Default `deferred`. */
@@ -68,7 +68,7 @@ export interface Facto {
   shutdown(): Promise<FlushReport>;
 }
 
-/** The OTLP exporter's own timeout for one export; the queue's, a little longer, only catches an exporter that never answers. */
+/** The OTLP exporter's own timeout for one export; the queue's, a little longer, only reports an exporter that never answers. */
 const OTLP_EXPORT_TIMEOUT_MILLIS = 10_000;
 const QUEUE_TIMEOUT_MARGIN_MILLIS = 5_000;
 

@@ -62,9 +62,9 @@ export interface FactoSpanProcessorOptions {
    */
   readonly flushTimeoutMillis?: number;
   /**
-   * How long one export may go unanswered before it counts as failed and its batch is retried.
-   * Default 30 s. Guards against an exporter that never calls back, which would otherwise stop all
-   * delivery; an OTLP exporter's own timeout should be shorter.
+   * How long one export may go unanswered before the processor reports, through diag, that delivery
+   * is stalled: an exporter that never calls back holds the export queue. Default 30 s; an OTLP
+   * exporter's own timeout should be shorter.
    */
   readonly exportTimeoutMillis?: number;
 }
