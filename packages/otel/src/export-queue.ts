@@ -25,6 +25,7 @@ import { context } from '@opentelemetry/api';
 import { suppressTracing } from '@opentelemetry/core';
 import type { ReadableSpan, SpanExporter } from '@opentelemetry/sdk-trace-base';
 import { classify, type Outcome } from './export-outcome.js';
+import { exportUnderWay, settledWithin, type ExportUnderWay } from './export-under-way.js';
 
 /** Why a span will never be delivered. */
 export type DropReason = 'queue_full' | 'refused' | 'shutdown';
@@ -263,8 +264,7 @@ export class ExportQueue {
     this.#timer = undefined;
     this.#exporting = true;
     const batch = this.#queue.slice(0, this.#batchLimit);
-    let ended = () => {};
-    const current: ExportUnderWay = { batch, requested: false, settled: false, delivered: false, ended: new Promise<void>((resolve) => (ended = resolve)) };
+    const { current, markEnded: ended } = exportUnderWay(batch);
     this.#current = current;
     const end = () => {
       current.settled = true;
@@ -381,25 +381,4 @@ export class ExportQueue {
     this.#flushWaiters = [];
     for (const resolve of waiters) resolve();
   }
-}
-
-interface ExportUnderWay {
-  readonly batch: readonly ReadableSpan[];
-  /** The batch was handed to the exporter (its request may be out). */
-  requested: boolean;
-  /** Its outcome is counted (or it was abandoned): a later answer is ignored. */
-  settled: boolean;
-  delivered: boolean;
-  readonly ended: Promise<void>;
-}
-
-/** Resolves when `promise` settles or `millis` have passed, whichever is first. */
-function settledWithin(promise: Promise<void>, millis: number): Promise<void> {
-  return new Promise<void>((resolve) => {
-    const timer = setTimeout(resolve, millis);
-    void promise.then(() => {
-      clearTimeout(timer);
-      resolve();
-    });
-  });
 }
