@@ -32,9 +32,14 @@ export function grpcCodeFor(httpStatus: number): number {
   return GRPC_CODES[httpStatus] ?? UNKNOWN;
 }
 
+// A lone surrogate has no UTF-8 form; protobuf's string must be valid UTF-8 (and JSON.stringify would
+// write it as an escape no strict reader takes). Messages quote input through JSON, so none is
+// expected; one would become U+FFFD rather than an invalid body.
+const LONE_SURROGATE = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/g;
+
 /** A Status for `message`, as protobuf for a protobuf request and as proto3 JSON otherwise. */
 export function encodeFailureStatus(httpStatus: number, message: string, contentType: OtlpContentType | undefined): { readonly mediaType: string; readonly body: Uint8Array } {
-  const status = { code: grpcCodeFor(httpStatus), message };
+  const status = { code: grpcCodeFor(httpStatus), message: message.replace(LONE_SURROGATE, '\uFFFD') };
   if (contentType === 'protobuf') return { mediaType: 'application/x-protobuf', body: statusType.encode(statusType.fromObject(status)).finish() };
   return { mediaType: 'application/json', body: Buffer.from(JSON.stringify(status), 'utf8') };
 }
