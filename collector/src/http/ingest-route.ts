@@ -25,8 +25,7 @@ export function ingestRoutes(context: CollectorContext): Route[] {
 
 /** A failure as OTLP/HTTP requires it: a google.rpc.Status in the request's encoding (JSON when that is unknown). */
 function otlpFailure(failure: Failure, headers: Readonly<Record<string, string | undefined>>): HttpResponse {
-  const mediaType = (headers['content-type'] ?? '').split(';')[0]!.trim().toLowerCase();
-  const { mediaType: answered, body } = encodeFailureStatus(failure.status, failure.message, CONTENT_TYPES.get(mediaType));
+  const { mediaType: answered, body } = encodeFailureStatus(failure.status, failure.message, CONTENT_TYPES.get(mediaTypeOf(headers['content-type'])));
   return { status: failure.status, headers: { ...failure.headers, 'content-type': answered }, body };
 }
 
@@ -40,8 +39,13 @@ async function exportTraces(context: CollectorContext, request: HttpRequest): Pr
   return exportResponse(contentType, outcome.rejected, outcome.errorMessage);
 }
 
+/** The media type of a Content-Type header, without parameters, lower-case ('' when absent). */
+function mediaTypeOf(header: string | undefined): string {
+  return (header ?? '').split(';')[0]!.trim().toLowerCase();
+}
+
 function contentTypeOf(header: string | undefined): OtlpContentType {
-  const mediaType = (header ?? '').split(';')[0]!.trim().toLowerCase();
+  const mediaType = mediaTypeOf(header);
   const contentType = CONTENT_TYPES.get(mediaType);
   if (contentType !== undefined) return contentType;
   const given = header === undefined ? 'no Content-Type' : `Content-Type ${JSON.stringify(mediaType)}`;
