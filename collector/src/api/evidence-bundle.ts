@@ -30,8 +30,6 @@ import { filtersToQuery, type EventFilters } from './event-filters.js';
 
 /** Events read from the store, and written out, at a time. */
 const DEFAULT_PAGE_SIZE = 500;
-/** The most missing seqs of one chain looked up to complete its range. */
-const MAX_FILL_LOOKUP = 100_000;
 
 export interface EvidenceBundleStream {
   /** The tree size of the checkpoint every proof in the bundle refers to. */
@@ -114,24 +112,23 @@ class BundleWriter {
     }
   }
 
-  /** Stored events of the chain that the time window missed, between its first and last selected seq (from 0 without `since`). */
+  /**
+   * Stored events of the chain that the time window missed, between its first and last selected seq
+   * (from 0 without `since`), read by seq range: a long run of seqs the signer declared dropped costs
+   * nothing, and no run is too long to look through.
+   */
   async *#missingFrom(tally: ChainTally): AsyncIterable<StoredEvent[]> {
-    const first = this.filters.since === undefined ? 0 : tally.firstSeq;
-    const last = tally.lastSeq;
-    // A long run of seqs the signer declared dropped is not stored anyway: not worth a lookup.
-    if (last - first + 1 - tally.seqs.count > MAX_FILL_LOOKUP) return;
-    let batch: number[] = [];
-    const lookUp = async () => {
-      const found = await this.context.store.getChainEvents(tally.agentId, tally.chainId, batch);
-      batch = [];
-      return found.filter((event) => event.leafIndex < this.treeSize);
-    };
-    for (let seq = first; seq <= last; seq++) {
-      if (tally.seqs.has(seq)) continue;
-      batch.push(seq);
-      if (batch.length === this.pageSize) yield await lookUp();
+    const { since, until } = this.filters;
+    const range = { agentId: tally.agentId, chainId: tally.chainId, fromSeq: since === undefined ? 0 : tally.firstSeq, toSeq: tally.lastSeq, receivedOutside: { since, until } };
+    let after: { seq: number; leafIndex: number } | undefined;
+    for (;;) {
+      const page = await this.context.store.listChainRange({ ...range, limit: this.pageSize, after });
+      const inside = page.filter((event) => event.leafIndex < this.treeSize);
+      if (inside.length > 0) yield inside;
+      if (page.length < this.pageSize) return;
+      const last = page[page.length - 1]!;
+      after = { seq: last.seq, leafIndex: last.leafIndex };
     }
-    if (batch.length > 0) yield await lookUp();
   }
 
   async #eventsText(events: readonly StoredEvent[]): Promise<string> {

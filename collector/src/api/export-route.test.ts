@@ -76,6 +76,23 @@ describe('GET /v1/export', () => {
     expect(verifyBundle(bundle, trusted()).ok).toBe(true);
   });
 
+  it('fills a cut range however many seqs between were declared dropped, reading only stored events', async () => {
+    // Seq 2..200001 dropped by the signer (declared by seq 200002); seq 1 arrived after the window.
+    const [zero, one, far] = [alice.seal('c'), alice.seal('c'), alice.seal('c', { skip: 200_000, dropped: 200_000 })];
+    await ingestSpans(fixture.context, [zero!]);
+    vi.setSystemTime(T0 + 60_000);
+    await ingestSpans(fixture.context, [far!]);
+    vi.setSystemTime(T0 + 120_000);
+    await ingestSpans(fixture.context, [one!]);
+    const listChainRange = vi.spyOn(fixture.context.store, 'listChainRange');
+    const bundle = await exportBundle(`?until=${T0 + 60_000}`);
+    expect(bundle.events.map((event) => event.record.seq)).toEqual([0, 200_002, 1]);
+    expect(listChainRange).toHaveBeenCalledTimes(1);
+    const report = verifyBundle(bundle, trusted());
+    expect(report.errors).toEqual([]);
+    expect(report.ok).toBe(true);
+  });
+
   it('reads the store a page at a time as the bundle is read, with no cap on its size', async () => {
     await seed();
     const queryEvents = vi.spyOn(fixture.context.store, 'queryEvents');

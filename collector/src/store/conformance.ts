@@ -10,6 +10,7 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { agentKey, checkpoint, hex, incident, LogBuilder, unverifiedSpan } from './conformance-fixtures.js';
 import type { EventDraft } from './conformance-fixtures.js';
 import { expectRefusal, walkPages } from './conformance-expect.js';
+import { chainRangeConformance } from './conformance-range.js';
 import { textConformance } from './conformance-text.js';
 import type { AgentKey, Batch, EventQuery, Incident, NewIncident, StoredEvent, Store } from './types.js';
 
@@ -45,6 +46,7 @@ export function runStoreConformance(name: string, options: StoreConformanceOptio
     });
 
     textConformance(() => ({ store, log }));
+    chainRangeConformance(() => ({ store, log }));
 
     /** Everything a refused batch could have touched, read back whole. */
     async function snapshot() {

@@ -182,6 +182,23 @@ export interface EventQuery {
   readonly afterLeafIndex?: number;
 }
 
+/**
+ * A page of one chain's events in a seq range, in (seq, leafIndex) order: what an export reads to
+ * close the holes a time window cut in a chain's range, however many seqs between are absent.
+ */
+export interface ChainRangeQuery {
+  readonly agentId: string;
+  readonly chainId: string;
+  /** Seq bounds, inclusive. */
+  readonly fromSeq: number;
+  readonly toSeq: number;
+  /** Only events received outside this window (before `since` or after `until`, milliseconds); every event when absent. */
+  readonly receivedOutside?: { readonly since?: number; readonly until?: number };
+  readonly limit: number;
+  /** Continue after this event of the previous page (exclusive), in (seq, leafIndex) order. */
+  readonly after?: { readonly seq: number; readonly leafIndex: number };
+}
+
 export interface ChainSummary {
   readonly agentId: string;
   readonly chainId: string;
@@ -215,6 +232,8 @@ export interface Store {
   getEventsByFactoId(factoIds: readonly string[]): Promise<StoredEvent[]>;
   /** Events of one chain at the given seq values (several per seq where forked). */
   getChainEvents(agentId: string, chainId: string, seqs: readonly number[]): Promise<StoredEvent[]>;
+  /** A page of a chain's events in a seq range (see ChainRangeQuery). */
+  listChainRange(query: ChainRangeQuery): Promise<StoredEvent[]>;
   /** Every event of a chain, ascending seq. */
   listChain(agentId: string, chainId: string): Promise<StoredEvent[]>;
   listChains(agentId?: string): Promise<ChainSummary[]>;

@@ -8,7 +8,8 @@
 import { chainKey, FactoError, type NodeId } from '@facto/core';
 import { checkBatchShape, invalidBatch } from '../batch-shape.js';
 import { StoreConflictError, StoreRefusedError, StoreUnavailableError } from '../errors.js';
-import type { AgentKey, Batch, ChainSummary, Checkpoint, EventQuery, Incident, IncidentKind, LogEntry, NewIncident, Store, StoredEvent, StoredNode } from '../types.js';
+import { chainRangeBounds } from '../chain-range.js';
+import type { AgentKey, Batch, ChainRangeQuery, ChainSummary, Checkpoint, EventQuery, Incident, IncidentKind, LogEntry, NewIncident, Store, StoredEvent, StoredNode } from '../types.js';
 
 /** Operations a fault can be attached to. */
 export type StoreOperation = 'commitBatch' | 'read' | 'putCheckpoint' | 'putKey';
@@ -156,6 +157,19 @@ export class MemoryStore implements Store {
   getChainEvents(agentId: string, chainId: string, seqs: readonly number[]) {
     const wanted = new Set(seqs);
     return this.#use('read', (data) => bySeq(data.events.filter((event) => event.agentId === agentId && event.chainId === chainId && wanted.has(event.seq))));
+  }
+
+  listChainRange(query: ChainRangeQuery) {
+    const { lowSeq, toSeq, afterLeafIndex, before, after } = chainRangeBounds(query);
+    return this.#use('read', (data) => {
+      checkLimit(query.limit, 'Chain range');
+      const inRange = data.events.filter(
+        (event) =>
+          event.agentId === query.agentId && event.chainId === query.chainId && event.seq >= lowSeq && event.seq <= toSeq &&
+          (event.seq > lowSeq || event.leafIndex > afterLeafIndex) && (event.receivedAt < before || event.receivedAt > after),
+      );
+      return bySeq(inRange).slice(0, query.limit);
+    });
   }
 
   listChain(agentId: string, chainId: string) {

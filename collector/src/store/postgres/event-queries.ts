@@ -6,7 +6,8 @@
  */
 import { FactoError } from '@facto/core';
 import type pg from 'pg';
-import type { ChainSummary, EventQuery, StoredEvent } from '../types.js';
+import { chainRangeBounds } from '../chain-range.js';
+import type { ChainRangeQuery, ChainSummary, EventQuery, StoredEvent } from '../types.js';
 import { EVENT_COLUMNS, eventFromRow, type EventRow, lookupBytes } from './rows.js';
 
 type Queryable = Pick<pg.Pool, 'query'>;
@@ -62,6 +63,16 @@ export function createEventReader(database: Queryable) {
     getChainEvents: async (agentId: string, chainId: string, seqs: readonly number[]) =>
       seqs.length === 0 ? [] : events(database, `SELECT ${EVENT_COLUMNS} FROM events WHERE agent_id = $1 AND chain_id = $2 AND seq = ANY($3::bigint[]) ORDER BY seq, leaf_index`, [agentId, chainId, [...seqs]]),
     listChain: (agentId: string, chainId: string) => events(database, `SELECT ${EVENT_COLUMNS} FROM events WHERE agent_id = $1 AND chain_id = $2 ORDER BY seq, leaf_index`, [agentId, chainId]),
+    listChainRange: async (query: ChainRangeQuery) => {
+      checkLimit(query.limit, 'Chain range');
+      const { lowSeq, toSeq, afterLeafIndex, before, after } = chainRangeBounds(query);
+      return events(
+        database,
+        `SELECT ${EVENT_COLUMNS} FROM events WHERE agent_id = $1 AND chain_id = $2 AND seq BETWEEN $3 AND $4 AND (seq > $3 OR leaf_index > $5)
+          AND (received_at < $6 OR received_at > $7) ORDER BY seq, leaf_index LIMIT $8`,
+        [query.agentId, query.chainId, lowSeq, toSeq, afterLeafIndex, before, after, query.limit],
+      );
+    },
     listPendingEvents: async (receivedBefore: number, limit: number) => {
       checkLimit(limit, 'Event query');
       return events(database, `SELECT ${EVENT_COLUMNS} FROM events WHERE link_status = 'pending' AND received_at < $1 ORDER BY received_at LIMIT $2`, [receivedBefore, limit]);

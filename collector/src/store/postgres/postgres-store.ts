@@ -13,7 +13,7 @@ import type { Duties, SequencerSection, SharedSequencing } from '../../log/share
 import type { Logger } from '../../ops/logger.js';
 import { StoreUnavailableError } from '../errors.js';
 import { checkBatchShape } from '../batch-shape.js';
-import type { AgentKey, Batch, Checkpoint, EventQuery, IncidentKind, Store } from '../types.js';
+import type { AgentKey, Batch, ChainRangeQuery, Checkpoint, EventQuery, IncidentKind, Store } from '../types.js';
 import { writeBatch } from './commit-batch.js';
 import { createPool, describeTarget } from './connection.js';
 import { createEventReader } from './event-queries.js';
@@ -137,6 +137,9 @@ class PostgresStore implements Store, SharedSequencing {
   }
   async getChainEvents(agentId: string, chainId: string, seqs: readonly number[]) {
     return this.#use('reading chain events', (open) => open.events.getChainEvents(agentId, chainId, seqs));
+  }
+  async listChainRange(query: ChainRangeQuery) {
+    return this.#use('reading a chain range', (open) => open.events.listChainRange(query));
   }
   async listChain(agentId: string, chainId: string) {
     return this.#use('reading a chain', (open) => open.events.listChain(agentId, chainId));

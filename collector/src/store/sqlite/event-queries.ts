@@ -6,7 +6,8 @@
  */
 import { FactoError } from '@facto/core';
 import type Database from 'better-sqlite3';
-import type { ChainSummary, EventQuery, StoredEvent } from '../types.js';
+import type { ChainRangeQuery, ChainSummary, EventQuery, StoredEvent } from '../types.js';
+import { chainRangeBounds } from '../chain-range.js';
 import { isLowerHex } from './event-body.js';
 import { EVENT_COLUMNS, eventFromRow, type EventRow } from './rows.js';
 
@@ -16,6 +17,7 @@ export interface EventReader {
   getEventsByFactoId(factoIds: readonly string[]): StoredEvent[];
   getChainEvents(agentId: string, chainId: string, seqs: readonly number[]): StoredEvent[];
   listChain(agentId: string, chainId: string): StoredEvent[];
+  listChainRange(query: ChainRangeQuery): StoredEvent[];
   listChains(agentId?: string): ChainSummary[];
   queryEvents(query: EventQuery): StoredEvent[];
   listPendingEvents(receivedBefore: number, limit: number): StoredEvent[];
@@ -58,6 +60,10 @@ export function createEventReader(database: Database.Database): EventReader {
   );
   const byChain = database.prepare<[string, string], EventRow>(
     `SELECT ${EVENT_COLUMNS} FROM events WHERE agent_id = ? AND chain_id = ? ORDER BY seq, leaf_index`,
+  );
+  const byChainRange = database.prepare<[string, string, number, number, number, number, number, number, number], EventRow>(
+    `SELECT ${EVENT_COLUMNS} FROM events WHERE agent_id = ? AND chain_id = ? AND seq BETWEEN ? AND ? AND (seq > ? OR leaf_index > ?)
+      AND (received_at < ? OR received_at > ?) ORDER BY seq, leaf_index LIMIT ?`,
   );
   const pending = database.prepare<[number, number], EventRow>(
     `SELECT ${EVENT_COLUMNS} FROM events WHERE link_status = 'pending' AND received_at < ? ORDER BY received_at LIMIT ?`,
@@ -118,6 +124,11 @@ export function createEventReader(database: Database.Database): EventReader {
     getEventsByFactoId: (factoIds) => (factoIds.length === 0 ? [] : byFactoIds.all(JSON.stringify(factoIds)).map(toEvent)),
     getChainEvents: (agentId, chainId, seqs) => (seqs.length === 0 ? [] : byChainSeqs.all(agentId, chainId, JSON.stringify(seqs)).map(toEvent)),
     listChain: (agentId, chainId) => byChain.all(agentId, chainId).map(toEvent),
+    listChainRange: (query) => {
+      checkLimit(query.limit);
+      const { lowSeq, toSeq, afterLeafIndex, before, after } = chainRangeBounds(query);
+      return byChainRange.all(query.agentId, query.chainId, lowSeq, toSeq, lowSeq, afterLeafIndex, before, after, query.limit).map(toEvent);
+    },
     listPendingEvents: (receivedBefore, limit) => {
       checkLimit(limit);
       return pending.all(receivedBefore, limit).map(toEvent);

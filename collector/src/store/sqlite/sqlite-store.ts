@@ -8,7 +8,7 @@
 import { FactoError, type NodeId } from '@facto/core';
 import type Database from 'better-sqlite3';
 import { StoreUnavailableError } from '../errors.js';
-import type { AgentKey, Batch, Checkpoint, EventQuery, Store } from '../types.js';
+import type { AgentKey, Batch, ChainRangeQuery, Checkpoint, EventQuery, Store } from '../types.js';
 import { type BatchCommitter, createBatchCommitter } from './commit-batch.js';
 import { createEventReader, type EventReader } from './event-queries.js';
 import { checkLogHead, createLogReader, type LogReader } from './log-queries.js';
@@ -95,6 +95,9 @@ class SqliteStore implements Store {
   }
   async getChainEvents(agentId: string, chainId: string, seqs: readonly number[]) {
     return this.#use('reading chain events', (open) => open.events.getChainEvents(agentId, chainId, seqs));
+  }
+  async listChainRange(query: ChainRangeQuery) {
+    return this.#use('reading a chain range', (open) => open.events.listChainRange(query));
   }
   async listChain(agentId: string, chainId: string) {
     return this.#use('reading a chain', (open) => open.events.listChain(agentId, chainId));
