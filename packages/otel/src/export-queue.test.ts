@@ -306,6 +306,20 @@ describe('ExportQueue', () => {
     expect(drops).toEqual([]);
   });
 
+  it('reports an unanswered export at shutdown only, not again once shutdown has taken stock', async () => {
+    const silent: SpanExporter = { export: (spans) => void exporter.requests.push(spans.map((item) => item.name)), shutdown: () => Promise.resolve() };
+    const subject = queue({ exporter: silent, exportTimeoutMillis: 5_000 });
+    subject.enqueue(span('a'));
+    await vi.advanceTimersByTimeAsync(1_000);
+    expect(exporter.requests).toEqual([['a']]);
+    const shutdown = subject.shutdown(100);
+    await vi.advanceTimersByTimeAsync(200);
+    expect(await shutdown).toMatchObject({ delivered: 0, undelivered: 1 });
+    expect(messages.map((message) => message.message)).toEqual(['1 signed spans could not be delivered before shutdown; they are declared dropped']);
+    await vi.advanceTimersByTimeAsync(60_000);
+    expect(messages).toHaveLength(1);
+  });
+
   it('grows the batch back after a split, so one oversized batch does not slow every later one', async () => {
     let limit = 2;
     exporter.answer = (names) => (names.length > limit ? httpFailure(413) : delivered);

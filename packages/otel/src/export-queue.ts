@@ -106,6 +106,8 @@ export class ExportQueue {
   #closing = false;
   /** Shut down: nothing is sent any more. */
   #closed = false;
+  /** Reports the export under way as unanswered after exportTimeoutMillis; shutdown's own report replaces it. */
+  #unanswered: ReturnType<typeof setTimeout> | undefined;
   /** Drops since the queue last had room (one warning per episode, not one per span). */
   #droppingSince: number | undefined;
   #misconfigured = false;
@@ -185,6 +187,7 @@ export class ExportQueue {
     if (this.#current !== undefined) await settledWithin(this.#current.ended, timeoutMillis);
     this.#closed = true;
     clearTimeout(this.#timer);
+    clearTimeout(this.#unanswered);
     // A request still out is the exporter's: the OTLP exporters' shutdown waits for it. Its batch is
     // counted by its answer (done()), or declared dropped below if none came.
     const outstanding = this.#current?.requested === true ? this.#current : undefined;
@@ -296,10 +299,10 @@ export class ExportQueue {
         end();
         return;
       }
-      const unanswered = setTimeout(
+      const unanswered = (this.#unanswered = setTimeout(
         () => this.#report.error(`the exporter has not answered an export of ${batch.length} spans for ${this.#exportTimeout} ms; nothing more is sent until it does (an exporter must call back; the OTLP exporters time out by themselves)`),
         this.#exportTimeout,
-      );
+      ));
       unanswered.unref?.();
       try {
         // The export's own HTTP request must not be traced, or it would feed spans back into this queue.
