@@ -7,6 +7,7 @@ import { describe, expect, it, vi } from 'vitest';
 import type { HttpResponse } from '../http/types.js';
 import { ingestSpans, TestAgent, useApiFixture, type ApiFixture } from '../test-helpers/api-fixture.js';
 import { streamRoutes, type StreamTiming } from './stream-route.js';
+import { StreamWatch } from './stream-watch.js';
 
 let fixture: ApiFixture;
 let alice: TestAgent;
@@ -28,9 +29,9 @@ interface Message {
 }
 
 /** Opens the stream as a client would, and reads its messages one at a time. */
-async function open(query = '', headers: Record<string, string> = {}, timing: StreamTiming = { pollMillis: 10, heartbeatMillis: 60_000 }) {
+async function open(query = '', headers: Record<string, string> = {}, timing: StreamTiming = { pollMillis: 10, heartbeatMillis: 60_000 }, watch?: StreamWatch) {
   const abort = new AbortController();
-  const [route] = streamRoutes(fixture.context, timing);
+  const [route] = streamRoutes(fixture.context, timing, watch);
   const url = new URL(`http://collector/v1/stream${query}`);
   const response = (await route!.handler({ method: 'GET', url, headers, params: {}, body: new Uint8Array(0), remoteAddress: '127.0.0.1', signal: abort.signal })) as HttpResponse;
   const iterator = response.stream![Symbol.asyncIterator]();
@@ -120,6 +121,26 @@ describe('GET /v1/stream', () => {
     const resumed = await open('?incidents=true', { 'last-event-id': '0:1' });
     expect(await resumed.next()).toMatchObject({ id: '0:2', event: 'incident', data: { id: 2 } });
     resumed.abort.abort();
+  });
+
+  it('polls the store once per interval for all caught-up clients, however many wait', async () => {
+    const timing = { pollMillis: 5, heartbeatMillis: 60_000 };
+    const watch = new StreamWatch(fixture.context, timing.pollMillis);
+    const streams = await Promise.all(Array.from({ length: 20 }, (_, index) => open(index % 2 === 0 ? '' : '?incidents=true', {}, timing, watch)));
+    const pending = streams.map((stream) => stream.next());
+    while (watch.waiting < 20) await new Promise((resolve) => setTimeout(resolve, 1));
+    const treeSize = vi.spyOn(fixture.context.store, 'treeSize');
+    const listIncidents = vi.spyOn(fixture.context.store, 'listIncidents');
+    const readsBefore = watch.reads;
+    while (watch.reads < readsBefore + 5) await new Promise((resolve) => setTimeout(resolve, 1));
+    const ticks = watch.reads - readsBefore;
+    expect(treeSize.mock.calls.length).toBeLessThanOrEqual(ticks + 1);
+    expect(listIncidents.mock.calls.length).toBeLessThanOrEqual(ticks + 1);
+    await ingestSpans(fixture.context, seal(alice, 'a', 1));
+    for (const message of await Promise.all(pending)) expect(message).toMatchObject({ id: expect.stringMatching(/^0(:0)?$/), event: 'event' });
+    for (const stream of streams) stream.abort.abort();
+    for (const stream of streams) expect(await stream.ended()).toBe(true);
+    expect(watch.waiting).toBe(0);
   });
 
   it('says it is alive when idle, and ends when the collector shuts down', async () => {

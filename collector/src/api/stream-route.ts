@@ -16,9 +16,10 @@ import { eventToJson } from './event-json.js';
 import { parseEventFilters, type EventFilters } from './event-filters.js';
 import { incidentToJson } from './incident-routes.js';
 import { badRequest, quote, readQuery } from './query-parameters.js';
+import { newestIncidentId, StreamWatch } from './stream-watch.js';
 
 export interface StreamTiming {
-  /** How often a caught-up stream looks for new commits. */
+  /** How often caught-up streams look for new commits (one store read for all of them). */
   readonly pollMillis: number;
   /** How often an idle stream sends a comment line, so proxies keep it and clients see it is alive. */
   readonly heartbeatMillis: number;
@@ -35,8 +36,8 @@ const ABOUT_STORED_EVENTS: ReadonlySet<IncidentKind> = new Set(['bad_link', 'und
 
 export type Verdict = 'verified' | 'rejected' | 'incident';
 
-export function streamRoutes(context: CollectorContext, timing: StreamTiming = DEFAULT_TIMING): Route[] {
-  return [{ method: 'GET', path: '/v1/stream', access: 'query', handler: (request) => openStream(context, request, timing) }];
+export function streamRoutes(context: CollectorContext, timing: StreamTiming = DEFAULT_TIMING, watch = new StreamWatch(context, timing.pollMillis)): Route[] {
+  return [{ method: 'GET', path: '/v1/stream', access: 'query', handler: (request) => openStream(context, request, timing, watch) }];
 }
 
 interface Position {
@@ -56,12 +57,7 @@ function parseFlag(name: string, text: string | undefined): boolean {
   throw badRequest(`${name} must be true or false, got ${quote(text)}`);
 }
 
-async function newestIncidentId(context: CollectorContext): Promise<number> {
-  const [newest] = await context.store.listIncidents({ limit: 1 });
-  return newest?.id ?? 0;
-}
-
-async function openStream(context: CollectorContext, request: HttpRequest, timing: StreamTiming): Promise<HttpResponse> {
+async function openStream(context: CollectorContext, request: HttpRequest, timing: StreamTiming, watch: StreamWatch): Promise<HttpResponse> {
   const query = readQuery(request.url, ['agent_id', 'chain_id', 'action_type', 'since', 'after', 'incidents']);
   const filters = parseEventFilters(query);
   const withIncidents = parseFlag('incidents', query.get('incidents'));
@@ -75,7 +71,7 @@ async function openStream(context: CollectorContext, request: HttpRequest, timin
   return {
     status: 200,
     headers: { 'content-type': 'text/event-stream; charset=utf-8', 'cache-control': 'no-cache', 'x-accel-buffering': 'no', connection: 'close' },
-    stream: encode(messages(context, { filters, withIncidents, position, timing, signal: request.signal })),
+    stream: encode(messages(context, { filters, withIncidents, position, timing, watch, signal: request.signal })),
   };
 }
 
@@ -102,6 +98,7 @@ interface StreamState {
   readonly withIncidents: boolean;
   readonly position: Position;
   readonly timing: StreamTiming;
+  readonly watch: StreamWatch;
   readonly signal: AbortSignal | undefined;
 }
 
@@ -111,7 +108,7 @@ function message(type: string, id: string, data: unknown): string {
 }
 
 async function* messages(context: CollectorContext, state: StreamState): AsyncIterable<string> {
-  const { filters, withIncidents, position, timing, signal } = state;
+  const { filters, withIncidents, position, timing, watch, signal } = state;
   const id = () => (withIncidents ? `${position.afterLeaf}:${position.afterIncident}` : String(position.afterLeaf));
   // The client left, or the collector is shutting down (its close waits for open answers to end).
   const stopped = () => signal?.aborted === true || !context.ready;
@@ -139,11 +136,10 @@ async function* messages(context: CollectorContext, state: StreamState): AsyncIt
       position.afterIncident = Math.max(position.afterIncident, incidentsSeen);
     }
     // Caught up: wait for the log (or the incidents) to grow, saying now and then that the stream is alive.
+    const seen = { treeSize: durableSize, incidentId: withIncidents ? incidentsSeen : undefined };
     while (!stopped()) {
-      await pause(timing.pollMillis, signal);
-      if ((await context.store.treeSize()) > durableSize) break;
-      if (withIncidents && (await newestIncidentId(context)) > incidentsSeen) break;
-      if (Date.now() - lastSent >= timing.heartbeatMillis) {
+      if ((await watch.wait(seen, lastSent + timing.heartbeatMillis, signal)) === 'grown') break;
+      if (!stopped() && Date.now() - lastSent >= timing.heartbeatMillis) {
         yield ': keep-alive\n\n';
         lastSent = Date.now();
       }
@@ -176,17 +172,4 @@ async function* incidentsAfter(context: CollectorContext, afterId: number, upToI
       yield incident;
     }
   }
-}
-
-/** Waits `millis`, or less when the signal aborts. */
-function pause(millis: number, signal: AbortSignal | undefined): Promise<void> {
-  return new Promise((resolve) => {
-    const done = () => {
-      clearTimeout(timer);
-      signal?.removeEventListener('abort', done);
-      resolve();
-    };
-    const timer = setTimeout(done, millis);
-    signal?.addEventListener('abort', done, { once: true });
-  });
 }
