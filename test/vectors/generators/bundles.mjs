@@ -15,6 +15,7 @@ const LOG_PRIVATE_KEY = fromHex('4ccd089b28ff96da9db6c346ec114e0f5b8a319f35aba62
 const OTHER_PRIVATE_KEY = fromHex('c5aa8df43f9f837bedb7442f31dcb7b166d38535076f094b85ce3a2e0b4458f7'); // RFC 8032 7.1 TEST 3
 const ORIGIN = 'facto.vectors/log';
 const AGENT = 'agent-vectors';
+const OTHER_AGENT = 'agent-elsewhere';
 const SALT = fromHex('202122232425262728292a2b2c2d2e2f303132333435363738393a3b3c3d3e3f');
 
 /** A fixed log: the agent signs, the log appends, erases and exports. */
@@ -32,8 +33,9 @@ class VectorLog {
     this.logKey = encodeVerifierKey(ORIGIN, getPublicKey(LOG_PRIVATE_KEY));
   }
 
-  sign(chainId, { logged = true, dropped = false } = {}) {
-    const head = this.#heads.get(chainId) ?? { seq: 0, prevHash: ZERO_HASH_HEX, dropped: 0 };
+  sign(chainId, { logged = true, dropped = false, agentId = AGENT } = {}) {
+    const headKey = JSON.stringify([agentId, chainId]);
+    const head = this.#heads.get(headKey) ?? { seq: 0, prevHash: ZERO_HASH_HEX, dropped: 0 };
     const serial = ++this.#serial;
     const span = {
       traceId: '4bf92f3577b34da6a3ce929d0e0e4736', spanId: serial.toString(16).padStart(16, '0'), parentSpanId: '', name: `step ${serial}`, kind: 1,
@@ -41,17 +43,17 @@ class VectorLog {
       status: { code: 0, message: '' }, events: [], links: [],
       attributes: [['facto.action_type', toTypedValue('tool.call')], ['facto.input', toTypedValue(`{"step":${serial}}`)], ['facto.output', toTypedValue('{"ok":true}')]],
     };
-    const chain = { factoId: `ft-00000000-0000-4000-8000-${serial.toString(16).padStart(12, '0')}`, agentId: AGENT, chainId, seq: head.seq, prevHash: head.prevHash, keyId: keyId(this.agentPublicKey), dropped: head.dropped };
+    const chain = { factoId: `ft-00000000-0000-4000-8000-${serial.toString(16).padStart(12, '0')}`, agentId, chainId, seq: head.seq, prevHash: head.prevHash, keyId: keyId(this.agentPublicKey), dropped: head.dropped };
     const sealed = sealSpan({ span, chain, privateKey: this.agentPrivateKey, contentKeys: new Set(DEFAULT_CONTENT_KEYS), capture: 'full', salt: SALT });
-    this.#heads.set(chainId, { seq: head.seq + 1, prevHash: toHex(sealed.hash), dropped: head.dropped + (dropped ? 1 : 0) });
+    this.#heads.set(headKey, { seq: head.seq + 1, prevHash: toHex(sealed.hash), dropped: head.dropped + (dropped ? 1 : 0) });
     if (dropped || !logged) return;
     const received = { ...span, attributes: [...span.attributes, ...Object.entries(sealed.attributes).map(([key, value]) => [key, toTypedValue(value)])] };
     this.#append(sealed.hash);
     this.#events.push({ leaf_index: this.#tree.size - 1, record: sealed.record, hash: toHex(sealed.hash), signature: toHex(sealed.signature), disclosures: openSpan(received).disclosures });
   }
 
-  erase(seqs, chainId) {
-    const factoIds = this.#events.filter((event) => event.record.chain_id === chainId && seqs.includes(event.record.seq)).map((event) => event.record.facto_id);
+  erase(seqs, chainId, agentId = AGENT) {
+    const factoIds = this.#events.filter((event) => event.record.agent_id === agentId && event.record.chain_id === chainId && seqs.includes(event.record.seq)).map((event) => event.record.facto_id);
     const entry = createErasureEntry({ factoIds, reason: 'GDPR Art. 17 request #7', erasedAt: 1732290000000, logKeyId: toHex(noteKeyId(ORIGIN, getPublicKey(LOG_PRIVATE_KEY))) });
     const signed = signErasureEntry(entry, LOG_PRIVATE_KEY);
     this.#append(signed.hash);
@@ -59,7 +61,7 @@ class VectorLog {
     this.#events = this.#events.map((event) => (factoIds.includes(event.record.facto_id) ? { ...event, disclosures: [] } : event));
   }
 
-  async export({ select = () => true, query = { agent_id: AGENT } } = {}) {
+  async export({ select = (record) => record.agent_id === AGENT, query = { agent_id: AGENT } } = {}) {
     const signer = { name: ORIGIN, privateKey: LOG_PRIVATE_KEY };
     const treeSize = this.#tree.size;
     const prove = async (leaf) => (await inclusionProof(this.#store, leaf, treeSize)).map(toHex);
@@ -68,15 +70,16 @@ class VectorLog {
     const ids = new Set(events.map((event) => event.record.facto_id));
     const erasures = [];
     for (const erasure of this.#erasures.filter((item) => item.entry.facto_ids.some((id) => ids.has(id)))) erasures.push({ ...erasure, inclusion_proof: await prove(erasure.leaf_index) });
+    const agentId = events[0]?.record.agent_id ?? AGENT;
     const chainIds = [...new Set(events.map((event) => event.record.chain_id))].sort();
     const chains = chainIds.map((chainId) => {
       const mine = events.filter((event) => event.record.chain_id === chainId);
-      const all = this.#events.filter((event) => event.record.chain_id === chainId);
+      const all = this.#events.filter((event) => event.record.agent_id === agentId && event.record.chain_id === chainId);
       const head = all[all.length - 1];
-      const text = formatChainStatement({ origin: ORIGIN, agentId: AGENT, chainId, firstSeq: mine[0].record.seq, lastSeq: mine[mine.length - 1].record.seq, count: mine.length, headSeq: head.record.seq, headHash: head.hash, treeSize });
-      return { agent_id: AGENT, chain_id: chainId, statement: signNote(text, [signer]) };
+      const text = formatChainStatement({ origin: ORIGIN, agentId, chainId, firstSeq: mine[0].record.seq, lastSeq: mine[mine.length - 1].record.seq, count: mine.length, headSeq: head.record.seq, headHash: head.hash, treeSize });
+      return { agent_id: agentId, chain_id: chainId, statement: signNote(text, [signer]) };
     });
-    const manifest = signNote(formatExportManifest({ origin: ORIGIN, treeSize, query, events: events.length, erasures: erasures.length, chains: chainIds.map((chainId) => ({ agentId: AGENT, chainId, count: events.filter((event) => event.record.chain_id === chainId).length })) }), [signer]);
+    const manifest = signNote(formatExportManifest({ origin: ORIGIN, treeSize, query, events: events.length, erasures: erasures.length, chains: chainIds.map((chainId) => ({ agentId, chainId, count: events.filter((event) => event.record.chain_id === chainId).length })) }), [signer]);
     return {
       format: BUNDLE_FORMAT,
       log_key: this.logKey,
@@ -104,7 +107,12 @@ export async function generateBundles(agentPrivateKey) {
   log.sign('chain-b');
   log.sign('chain-b');
   log.erase([1], 'chain-a');
+  log.erase([0], 'chain-b');
+  // Another agent's event in the same log, erased: its entry belongs in that agent's exports only.
+  log.sign('chain-x', { agentId: OTHER_AGENT });
+  log.erase([0], 'chain-x', OTHER_AGENT);
   const valid = await log.export();
+  const foreign = await log.export({ select: (record) => record.agent_id === OTHER_AGENT, query: { agent_id: OTHER_AGENT } });
   const indexOf = (chainId, seq) => valid.events.findIndex((event) => event.record.chain_id === chainId && event.record.seq === seq);
 
   const tampered = [];
@@ -130,11 +138,13 @@ export async function generateBundles(agentPrivateKey) {
   add('a checkpoint from another log (same origin, another key)', (bundle) => {
     bundle.checkpoint = signCheckpoint({ origin: ORIGIN, treeSize: 11, rootHash: new Uint8Array(32) }, { name: ORIGIN, privateKey: OTHER_PRIVATE_KEY });
   }, ['checkpoint']);
-  add('the erasure entry removed', (bundle) => delete bundle.erasures, ['manifest']);
+  add('the erasure entries removed', (bundle) => delete bundle.erasures, ['manifest']);
+  add('an erasure entry replaced by a copy of the other one (the erased event then looks withheld)', (bundle) => (bundle.erasures[1] = copy(bundle.erasures[0])), ['erasures']);
+  add('an erasure entry replaced by one from another export of the same checkpoint, naming none of its events', (bundle) => (bundle.erasures[1] = copy(foreign.erasures[0])), ['erasures']);
   add('a whole chain removed with its statement', (bundle) => {
     bundle.events = bundle.events.filter((event) => event.record.chain_id !== 'chain-b');
     bundle.chains = bundle.chains.filter((chain) => chain.chain_id !== 'chain-b');
-  }, ['manifest']);
+  }, ['erasures', 'manifest']);
 
   // The same log seen through a time window: seq 4-5 dropped by the signer, seq 8 lost on the way.
   const windowed = new VectorLog(agentPrivateKey);
@@ -150,12 +160,12 @@ export async function generateBundles(agentPrivateKey) {
   const duplicateNames = JSON.stringify(valid).replace(`"format":"${BUNDLE_FORMAT}"`, `"format":"${BUNDLE_FORMAT}","format":"${BUNDLE_FORMAT}"`);
   return {
     description:
-      'facto.bundle.v1 vectors: see docs/spec.md section 13. Verify each bundle with the trusted keys below and nothing else (not the keys a bundle carries); ok is the verdict a verifier MUST reach, fails names the checks that fail (event:<check>, chain, checkpoint, manifest, bundle), for information. bundle_text cases must be read as JSON text, refusing duplicate member names.',
+      'facto.bundle.v1 vectors: see docs/spec.md section 13. Verify each bundle with the trusted keys below and nothing else (not the keys a bundle carries); ok is the verdict a verifier MUST reach, fails names the checks that fail (event:<check>, chain, checkpoint, manifest, bundle, erasures), for information. bundle_text cases must be read as JSON text, refusing duplicate member names.',
     generator: 'test/vectors/generate.mjs',
     checked_by: 'test/vectors/vectors.test.ts',
     trusted_keys: { log: log.logKey, agents: { [AGENT]: [toHex(log.agentPublicKey)] } },
     cases: [
-      { name: 'a complete export: two chains, a declared drop, an erased event', bundle: valid, ok: true, fails: [] },
+      { name: 'a complete export: two chains, a declared drop, two erasure entries', bundle: valid, ok: true, fails: [] },
       { name: 'an honest time window (since=) after drops the signer declared', bundle: honestWindow, ok: true, fails: [] },
       ...tampered,
       { name: 'duplicate member names in the bundle text', bundle_text: duplicateNames, ok: false, fails: ['json'] },

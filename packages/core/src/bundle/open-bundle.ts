@@ -9,7 +9,7 @@ import { InclusionMemo } from '../merkle/index.js';
 import { openCheckpoint, parseVerifierKey, type VerifierKey } from '../note/index.js';
 import type { BundleKey } from './types.js';
 import type { BundleReport, VerifyBundleOptions } from './verify-bundle.js';
-import { verifyBundleErasures } from './verify-erasures.js';
+import { verifyBundleErasures, type ErasuresVerdict } from './verify-erasures.js';
 import type { EventContext } from './verify-events.js';
 
 export interface OpenedBundle {
@@ -19,6 +19,7 @@ export interface OpenedBundle {
   readonly treeSize: number;
   readonly checkpoint: BundleReport['checkpoint'];
   readonly context: EventContext;
+  readonly erasures: ErasuresVerdict;
 }
 
 function toKeyBytes(key: string | Uint8Array): Uint8Array {
@@ -68,5 +69,5 @@ export function openBundle(
   const erasures = verifyBundleErasures(bundle.erasures, logKeys, treeSize, root);
   for (const error of erasures.errors) errors.push(error);
   const context = { trusted, bundleKeys, trustBundleKeys: options.trustBundleKeys ?? false, treeSize, root, erasedBy: erasures.erasedBy, inclusionMemo: new InclusionMemo() };
-  return { logKeys, origin, treeSize, checkpoint, context };
+  return { logKeys, origin, treeSize, checkpoint, context, erasures };
 }

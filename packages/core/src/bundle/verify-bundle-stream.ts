@@ -18,6 +18,7 @@ import { StreamedEvents } from './streamed-events.js';
 import { BUNDLE_FORMAT, type BundleChain, type BundleKey } from './types.js';
 import type { BundleReport, ChainVerdict, VerifyBundleOptions } from './verify-bundle.js';
 import { openBundle } from './open-bundle.js';
+import { erasuresNamingNoEvent } from './verify-erasures.js';
 import { unreadableEvent, verifyEvent, type EventVerdict } from './verify-events.js';
 
 export interface BundleSource {
@@ -139,9 +140,10 @@ async function verifyStream(source: BundleSource, options: VerifyBundleStreamOpt
       throw new PassedOn(error);
     }
   }
-  const { logKeys, origin, treeSize, checkpoint, context } = openBundle({ checkpoint: bundle.checkpoint, keys: bundle.keys, erasures: bundle.erasures }, options, errors, more);
+  const { logKeys, origin, treeSize, checkpoint, context, erasures } = openBundle({ checkpoint: bundle.checkpoint, keys: bundle.keys, erasures: bundle.erasures }, options, errors, more);
   const keep = options.keepFailedEvents ?? 1000;
   const table = new StreamedEvents();
+  const namedErasures = new Set<number>();
   for await (const batch of readBundleEvents(reading(source, opened))) for (const { event, bytesRead } of batch) {
     let verdict: EventVerdict;
     try {
@@ -150,6 +152,7 @@ async function verifyStream(source: BundleSource, options: VerifyBundleStreamOpt
       verdict = unreadableEvent(event, `malformed event: ${(error as Error).message}`);
     }
     table.add(event, verdict);
+    if (verdict.erasedBy !== null) namedErasures.add(verdict.erasedBy);
     options.onEvent?.(verdict, progress.eventCount);
     progress.eventCount++;
     if (!verdict.ok) {
@@ -159,6 +162,7 @@ async function verifyStream(source: BundleSource, options: VerifyBundleStreamOpt
     options.onProgress?.(bytesRead);
   }
   for (const error of table.duplicateErrors()) errors.push(error);
+  for (const error of erasuresNamingNoEvent(erasures, namedErasures)) errors.push(error);
   const partial = typeof bundle.query === 'object' && bundle.query !== null && Object.hasOwn(bundle.query, 'since');
   const chains = verifyStreamedChains(table, openChainStatements(bundle.chains, logKeys, { origin, treeSize }), partial);
   for (const error of checkManifest(bundle, table, logKeys, origin, treeSize)) errors.push(error);

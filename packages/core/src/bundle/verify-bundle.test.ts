@@ -245,6 +245,37 @@ describe('verifyBundle: erased content (sections 12 and 13)', async () => {
     expect(verifyBundle(bundle, { trustedKeys: { ...trustedKeys, log: encodeVerifierKey('facto.test/log', stranger.publicKey) } }).errors).toContain('erasure 0: not signed by a trusted log key');
   });
 
+  it('refuses an entry given twice, an entry naming none of its events, and two entries naming one event', async () => {
+    const twice = clone(bundle);
+    twice.erasures!.push(clone(bundle).erasures![0]!);
+    expect(verifyBundle(twice as EvidenceBundle, { trustedKeys }).errors).toEqual([
+      'erasure 1: the same entry as erasure 0 (leaf 3): a bundle carries each entry once',
+      'manifest: lists 1 erasure entries, the bundle holds 2',
+    ]);
+
+    const other = new TestLog();
+    for (let seq = 0; seq < 2; seq++) other.sign('c');
+    other.erase([other.factoIds[0]!]);
+    other.erase([other.factoIds[0]!, other.factoIds[1]!]);
+    const otherKeys = { log: other.logKey, agents: { 'agent-1': [other.agent.publicKey] } };
+    expect(verifyBundle(await other.export(), { trustedKeys: otherKeys }).errors).toEqual([
+      `erasure 1: names ${other.factoIds[0]}, which the entry at leaf 2 names too: a log names an event in one erasure entry only`,
+    ]);
+    // Each event erased by its own entry; only the second exported, with the first entry (proved against the same checkpoint) added.
+    const apart = new TestLog();
+    for (let seq = 0; seq < 2; seq++) apart.sign('c');
+    apart.erase([apart.factoIds[0]!]);
+    apart.erase([apart.factoIds[1]!]);
+    const second = await apart.export({ select: (record) => record.facto_id === apart.factoIds[1] });
+    second.erasures = [...second.erasures!, (await apart.export()).erasures![0]!];
+    const report = verifyBundle(second, { trustedKeys: { log: apart.logKey, agents: { 'agent-1': [apart.agent.publicKey] } } });
+    expect(report.errors).toEqual([
+      'erasure 1: names no event of the bundle (leaf 2): a bundle carries the entries of its own events only',
+      'manifest: lists 1 erasure entries, the bundle holds 2',
+    ]);
+    expect(report.ok).toBe(false);
+  });
+
   it('catches content disclosed for an event an erasure entry names', () => {
     const restored = clone(bundle);
     restored.events[1]!.disclosures = clone(bundle).events[0]!.disclosures;

@@ -11,6 +11,7 @@ import { checkExportManifest } from './export-manifest.js';
 import { BUNDLE_FORMAT, type EvidenceBundle } from './types.js';
 import { verifyBundleChains, type ChainVerdict } from './verify-bundle-chains.js';
 import { openBundle } from './open-bundle.js';
+import { erasuresNamingNoEvent } from './verify-erasures.js';
 import { isRecord, unreadableEvent, verifyEvent, type EventVerdict } from './verify-events.js';
 
 export type { ChainVerdict } from './verify-bundle-chains.js';
@@ -70,7 +71,7 @@ function verifyWellFormedBundle(bundle: EvidenceBundle, options: VerifyBundleOpt
   }
   if (!Array.isArray(bundle.keys ?? [])) return malformed('keys must be an array');
   if (typeof bundle.checkpoint !== 'string') return malformed('checkpoint must be a signed note (a string)');
-  const { logKeys, origin, treeSize, checkpoint, context } = openBundle(bundle, options, errors);
+  const { logKeys, origin, treeSize, checkpoint, context, erasures } = openBundle(bundle, options, errors);
   const events = bundle.events.map((event) => {
     try {
       return verifyEvent(event, context);
@@ -79,6 +80,7 @@ function verifyWellFormedBundle(bundle: EvidenceBundle, options: VerifyBundleOpt
     }
   });
   for (const error of duplicateErrors(bundle)) errors.push(error);
+  for (const error of erasuresNamingNoEvent(erasures, new Set(events.flatMap((event) => (event.erasedBy === null ? [] : [event.erasedBy]))))) errors.push(error);
   const chains = verifyBundleChains(bundle, events, logKeys, { origin, treeSize });
   for (const error of checkManifest(bundle, logKeys, origin, treeSize)) errors.push(error);
   const ok = errors.length === 0 && checkpoint.ok && events.every((event) => event.ok) && chains.every((chain) => chain.ok);

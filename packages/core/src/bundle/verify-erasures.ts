@@ -2,6 +2,13 @@
  * The erasure entries an evidence bundle carries (docs/spec.md sections 12 and 13.1): each must be a
  * well-formed entry signed by the log key and included in the checkpointed tree. A verified entry
  * tells which events' content was erased (as opposed to never shown).
+ *
+ * The bundle carries exactly the entries that name its events, and the manifest signs only their
+ * number; so that the set cannot be changed at that number, an entry must appear once, must not name
+ * an event another entry names (a log names an event in one entry only), and must name an event the
+ * bundle holds (erasuresNamingNoEvent, once the events are read). Without these, a copy of one entry,
+ * or an entry from another export of the same checkpoint, could stand in for a removed one and turn
+ * an erased event into a withheld one (or, with its old disclosures put back, a disclosed one).
  */
 import { fromHex, toHex } from '../bytes.js';
 import { checkErasureEntry } from '../erasure/erasure-entry.js';
@@ -12,14 +19,17 @@ import type { BundleErasure } from './types.js';
 export interface ErasuresVerdict {
   /** facto_id -> leaf index of the verified erasure entry that names it. */
   readonly erasedBy: ReadonlyMap<string, number>;
+  /** Leaf index -> position in `erasures` of each verified entry. */
+  readonly verified: ReadonlyMap<number, number>;
   readonly errors: readonly string[];
 }
 
 export function verifyBundleErasures(erasures: unknown, logKeys: readonly VerifierKey[], treeSize: number, root: Uint8Array | undefined): ErasuresVerdict {
   const erasedBy = new Map<string, number>();
+  const verified = new Map<number, number>();
   const errors: string[] = [];
-  if (erasures === undefined) return { erasedBy, errors };
-  if (!Array.isArray(erasures)) return { erasedBy, errors: ['erasures must be an array'] };
+  if (erasures === undefined) return { erasedBy, verified, errors };
+  if (!Array.isArray(erasures)) return { erasedBy, verified, errors: ['erasures must be an array'] };
   (erasures as unknown[]).forEach((item, index) => {
     const where = `erasure ${index}`;
     if (typeof item !== 'object' || item === null) return errors.push(`${where}: not an object`);
@@ -40,8 +50,24 @@ export function verifyBundleErasures(erasures: unknown, logKeys: readonly Verifi
       included = false;
     }
     if (!included) return errors.push(`${where}: no valid proof that leaf ${String(erasure.leaf_index)} is in the checkpointed tree`);
-    for (const factoId of verdict.entry!.facto_ids) erasedBy.set(factoId, erasure.leaf_index);
+    const first = verified.get(erasure.leaf_index);
+    if (first !== undefined) return errors.push(`${where}: the same entry as erasure ${first} (leaf ${erasure.leaf_index}): a bundle carries each entry once`);
+    verified.set(erasure.leaf_index, index);
+    for (const factoId of verdict.entry!.facto_ids) {
+      const other = erasedBy.get(factoId);
+      if (other !== undefined) errors.push(`${where}: names ${factoId}, which the entry at leaf ${other} names too: a log names an event in one erasure entry only`);
+      else erasedBy.set(factoId, erasure.leaf_index);
+    }
     return undefined;
   });
-  return { erasedBy, errors };
+  return { erasedBy, verified, errors };
+}
+
+/** The verified entries that name none of the bundle's events (`named`: the leaf indices of the entries its events were found in). */
+export function erasuresNamingNoEvent(erasures: ErasuresVerdict, named: ReadonlySet<number>): string[] {
+  const errors: string[] = [];
+  for (const [leafIndex, index] of erasures.verified) {
+    if (!named.has(leafIndex)) errors.push(`erasure ${index}: names no event of the bundle (leaf ${leafIndex}): a bundle carries the entries of its own events only`);
+  }
+  return errors;
 }
