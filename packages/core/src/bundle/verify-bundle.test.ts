@@ -247,7 +247,7 @@ describe('verifyBundle: erased content (sections 12 and 13)', async () => {
 
   it('refuses an entry given twice, an entry naming none of its events, and two entries naming one event', async () => {
     const twice = clone(bundle);
-    twice.erasures!.push(clone(bundle).erasures![0]!);
+    twice.erasures = [...twice.erasures!, clone(bundle).erasures![0]!];
     expect(verifyBundle(twice as EvidenceBundle, { trustedKeys }).errors).toEqual([
       'erasure 1: the same entry as erasure 0 (leaf 3): a bundle carries each entry once',
       'manifest: lists 1 erasure entries, the bundle holds 2',
@@ -266,8 +266,8 @@ describe('verifyBundle: erased content (sections 12 and 13)', async () => {
     for (let seq = 0; seq < 2; seq++) apart.sign('c');
     apart.erase([apart.factoIds[0]!]);
     apart.erase([apart.factoIds[1]!]);
-    const second = await apart.export({ select: (record) => record.facto_id === apart.factoIds[1] });
-    second.erasures = [...second.erasures!, (await apart.export()).erasures![0]!];
+    const exported = await apart.export({ select: (record) => record.facto_id === apart.factoIds[1] });
+    const second = { ...exported, erasures: [...exported.erasures!, (await apart.export()).erasures![0]!] };
     const report = verifyBundle(second, { trustedKeys: { log: apart.logKey, agents: { 'agent-1': [apart.agent.publicKey] } } });
     expect(report.errors).toEqual([
       'erasure 1: names no event of the bundle (leaf 2): a bundle carries the entries of its own events only',
