@@ -11,7 +11,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startTestCollector, type TestCollector } from '../support/collector.js';
 import { TestAgent } from '../support/signed-spans.js';
-import { expectNoColour, facto, logKeyOf, record } from './facto-process.js';
+import { expectNoColour, facto, factoWithClosedStdout, logKeyOf, record } from './facto-process.js';
 
 let collector: TestCollector;
 let directory: string;
@@ -47,6 +47,12 @@ describe('facto export', () => {
     const bundle = JSON.parse(result.stdout);
     expect(Object.keys(bundle.query).sort()).toEqual(['agent_id', 'chain_id', 'since']);
     expect(bundle.events).toHaveLength(5);
+  });
+
+  it('says the bundle on stdout is incomplete, exit 7, when the reader of stdout has gone', async () => {
+    const result = await factoWithClosedStdout(['export', '--endpoint', collector.url, '--agent', 'support-bot', '-o', '-']);
+    expect(result.code).toBe(7);
+    expect(result.stderr).toMatch(/^facto export: stdout was closed after [\d.]+ [KM]?B: what was written there is not a complete bundle\n$/);
   });
 
   it('keeps an existing file unless --force', async () => {

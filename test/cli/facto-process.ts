@@ -96,6 +96,24 @@ export function facto(args: readonly string[], env: Record<string, string> = {})
   return startFacto(args, env).exited;
 }
 
+/**
+ * Runs `facto ARGS` with a stdout whose reader has gone before the first byte (`facto … | head -0`):
+ * every write to it fails with EPIPE. Resolves with the exit code and stderr.
+ */
+export function factoWithClosedStdout(args: readonly string[]): Promise<{ code: number | null; stderr: string }> {
+  const child = spawn(process.execPath, [FACTO_BIN, ...args], { env: cleanEnvironment({}), stdio: ['ignore', 'pipe', 'pipe'] });
+  running.add(child);
+  child.stdout!.destroy();
+  let stderr = '';
+  child.stderr!.setEncoding('utf8').on('data', (text: string) => (stderr += text));
+  return new Promise((resolve) => {
+    child.on('close', (code) => {
+      running.delete(child);
+      resolve({ code, stderr });
+    });
+  });
+}
+
 /** No escape sequence anywhere: what a pipe, a file or a CI log must get. */
 export function expectNoColour(result: { stdout: string; stderr: string }): void {
   expect(result.stdout).not.toContain('\u001b');

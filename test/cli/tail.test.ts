@@ -11,7 +11,7 @@ import { generateKeyPair } from '@facto/core';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { startTestCollector, type TestCollector } from '../support/collector.js';
 import { otlpJson, TestAgent } from '../support/signed-spans.js';
-import { expectNoColour, facto, record, startFacto } from './facto-process.js';
+import { expectNoColour, facto, factoWithClosedStdout, record, startFacto } from './facto-process.js';
 
 let collector: TestCollector;
 let agent: TestAgent;
@@ -38,6 +38,23 @@ describe('facto tail', () => {
     expect(lines.map((line) => LINE.exec(line)?.slice(2, 6).map((cell) => cell.trim()))).toEqual(spans.map(() => ['support-bot', 'chat', 'chat', 'verified']));
     expect(lines.map((line) => LINE.exec(line)![6])).toEqual(spans.map((span) => span.factoId));
     expectNoColour(result);
+  });
+
+  it('stops, exit 0, when the reader of its output has gone (facto tail | head)', async () => {
+    await record(collector, agent, 3);
+    const result = await factoWithClosedStdout(['tail', '--endpoint', collector.url, '--since', '1h']);
+    expect(result.code).toBe(0);
+    expect(result.stderr).toMatch(/^facto tail: following \S+ from \S+Z; Ctrl-C to stop\n$/);
+  });
+
+  it('says it cannot follow yet, not that a connection was lost, when the collector was never reached', async () => {
+    const url = collector.url;
+    await collector.stop();
+    const tail = startFacto(['tail', '--endpoint', url]);
+    await tail.waitFor(`facto tail: cannot follow ${url} yet (`, 'stderr');
+    tail.child.kill('SIGINT');
+    expect((await tail.exited).stderr).not.toContain('connection lost');
+    collector = await startTestCollector();
   });
 
   it('shows a span the collector refused as "rejected", and prints JSON lines with --json', async () => {

@@ -11,7 +11,7 @@ import { generateKeyPair, hashRecord, sign, toHex } from '@facto/core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startTestCollector, type TestCollector } from '../support/collector.js';
 import { TestAgent } from '../support/signed-spans.js';
-import { expectNoColour, facto, logKeyOf, publicKeyFile, record } from './facto-process.js';
+import { expectNoColour, facto, factoWithClosedStdout, logKeyOf, publicKeyFile, record } from './facto-process.js';
 
 let collector: TestCollector;
 let directory: string;
@@ -52,6 +52,16 @@ async function verifyChanged(name: string, change: (bundle: any) => void, extra:
 const bySeq = (bundle: any, chain: string, seq: number) => bundle.events.findIndex((event: any) => event.record.chain_id === chain && event.record.seq === seq);
 
 describe('facto verify BUNDLE', () => {
+  it('exits with its verdict, without a stack trace, when the reader of its output has gone (| head)', async () => {
+    const untouched = await factoWithClosedStdout(['verify', join(directory, 'bundle.json'), '--key', keyFile, '--log-key', logKey]);
+    expect(untouched).toEqual({ code: 0, stderr: '' });
+    const bundle = structuredClone(baseline);
+    bundle.events.splice(1, 1);
+    writeFileSync(join(directory, 'piped-tampered.json'), JSON.stringify(bundle));
+    const tampered = await factoWithClosedStdout(['verify', join(directory, 'piped-tampered.json'), '--key', keyFile, '--log-key', logKey]);
+    expect(tampered).toEqual({ code: 1, stderr: '' });
+  });
+
   it('verifies an untouched export with the agent key and the log key alone, exit 0, no colour', async () => {
     const result = await facto(['verify', join(directory, 'bundle.json'), '--key', keyFile, '--log-key', logKey]);
     expect(result.code).toBe(0);

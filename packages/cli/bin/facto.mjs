@@ -3,4 +3,40 @@
 // the real process. exitCode rather than process.exit(), so pending output is flushed first.
 import { main } from '../dist/main.js';
 
-process.exitCode = await main(process.argv.slice(2), { stdout: process.stdout, stderr: process.stderr, env: process.env });
+/**
+ * A standard stream whose reader may go away (`facto verify … | head -1`): once it has (EPIPE), what
+ * is written is dropped and `closed` says so, instead of an uncaught error that would turn a valid
+ * verdict into a crash. Long output waits for the reader with whenWritable(), which also finds out
+ * whether it went away.
+ */
+function output(stream) {
+  let closed = false;
+  stream.on('error', (error) => {
+    if (error.code !== 'EPIPE') throw error;
+    closed = true;
+  });
+  return {
+    get isTTY() {
+      return stream.isTTY;
+    },
+    get columns() {
+      return stream.columns;
+    },
+    get closed() {
+      return closed;
+    },
+    write: (text) => (closed ? true : stream.write(text)),
+    // An empty write's callback runs once everything before it is out, or with the error that stopped it.
+    whenWritable: () =>
+      closed
+        ? Promise.resolve()
+        : new Promise((resolve) =>
+            stream.write('', (error) => {
+              if (error) closed = true;
+              resolve();
+            }),
+          ),
+  };
+}
+
+process.exitCode = await main(process.argv.slice(2), { stdout: output(process.stdout), stderr: output(process.stderr), env: process.env });

@@ -9,6 +9,10 @@ export interface TextOutput {
   readonly isTTY?: boolean;
   /** The terminal's width, when it is one. */
   readonly columns?: number;
+  /** True once the reader went away (a closed pipe): writes are dropped from then on. */
+  readonly closed?: boolean;
+  /** Resolves when the reader has taken what was written (or went away): for long output, so it is not all buffered. */
+  whenWritable?(): Promise<void>;
 }
 
 export interface CliIo {

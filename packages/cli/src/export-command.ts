@@ -113,7 +113,12 @@ export const exportCommand: Command = {
 
     if (out === '-') {
       const decoder = new TextDecoder();
-      await receive(async (chunk) => void io.stdout.write(decoder.decode(chunk, { stream: true })));
+      await receive(async (chunk) => {
+        io.stdout.write(decoder.decode(chunk, { stream: true }));
+        // A reader slower than the collector holds the export back rather than the whole bundle piling up here.
+        await io.stdout.whenWritable?.();
+        if (io.stdout.closed === true) throw new CliError(`stdout was closed after ${bytes(written + chunk.length)}: what was written there is not a complete bundle`, EXIT_FILE);
+      });
       io.stdout.write(decoder.decode());
       return EXIT_OK;
     }

@@ -110,16 +110,19 @@ export const tailCommand: Command = {
             if (flags.json) io.stdout.write(`${JSON.stringify({ type: message.event, ...data })}\n`);
             else io.stdout.write(`${message.event === 'incident' ? incidentLine(data as StreamedIncident, style) : eventLine(data as StreamedEvent, style)}\n`);
             lastId = message.id ?? lastId;
-            if (++printed >= limit) break;
+            await io.stdout.whenWritable?.();
+            // The reader went away (`facto tail | head -5`): done, as with Ctrl-C.
+            if (++printed >= limit || io.stdout.closed === true) break;
           }
-          if (printed >= limit || stop.signal.aborted) break;
+          if (printed >= limit || stop.signal.aborted || io.stdout.closed === true) break;
           throw new Error('the collector ended the stream');
         } catch (error) {
           if (stop.signal.aborted) break;
           if (CliError.isInstance(error) && (error.exitCode === EXIT_DENIED || error.exitCode === EXIT_USAGE || error.exitCode === EXIT_NOT_FOUND)) throw error;
           const reason = connection.signal.aborted ? `no word from the collector for ${SILENCE_MILLIS / 1000} s` : (error as Error).message;
           const wait = RETRY_MILLIS[Math.min(failures, RETRY_MILLIS.length - 1)]!;
-          if (failures === 0) io.stderr.write(`facto tail: connection lost (${reason}); reconnecting${lastId === undefined ? '' : ` after ${lastId}`}\n`);
+          if (failures === 0 && !connected) io.stderr.write(`facto tail: cannot follow ${client.endpoint} yet (${reason}); retrying\n`);
+          else if (failures === 0) io.stderr.write(`facto tail: connection lost (${reason}); reconnecting${lastId === undefined ? '' : ` after ${lastId}`}\n`);
           failures++;
           await pause(wait, stop.signal);
         } finally {
