@@ -1,4 +1,4 @@
-import { mkdtempSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, renameSync, rmSync } from 'node:fs';
 import net from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -34,5 +34,40 @@ describe('startCollector', () => {
     // The store was closed: the same database opens again at once.
     const running = await startCollector({ ...config, port: 0 }, { logger: silentLogger, metrics: createMetrics({ defaultMetrics: false }) });
     await running.close();
+  });
+
+  it('keeps a log with the key that signed it: a missing key file is not replaced, another key or origin is refused', async () => {
+    const directory = mkdtempSync(join(tmpdir(), 'facto-key-'));
+    cleanups.push(() => rmSync(directory, { recursive: true, force: true }));
+    const options = { logger: silentLogger, metrics: createMetrics({ defaultMetrics: false }) };
+    const config = { ...DEFAULT_CONFIG, port: 0, db: join(directory, 'facto.db'), logKey: join(directory, 'log.pem') };
+    const first = await startCollector(config, options);
+    await first.context.log.checkpoint();
+    const verifierKey = first.context.log.key.verifierKey;
+    await first.close();
+
+    const refused = async (changed: typeof config) => {
+      const failure = await startCollector(changed, options).then(
+        async (running) => {
+          await running.close();
+          return expect.fail('started with a key that did not sign the log');
+        },
+        (error: unknown) => error as Error,
+      );
+      return failure.message;
+    };
+    renameSync(config.logKey, join(directory, 'moved.pem'));
+    expect(await refused(config)).toMatch(/^the log key \S+log\.pem does not exist, but the database already holds a log signed by a key \(checkpoint at tree size 0, origin "facto\.local\/[0-9a-f]{8}"\); start with that key/);
+    expect(existsSync(config.logKey)).toBe(false);
+    expect(await refused({ ...config, logKey: join(directory, 'other.pem') })).toMatch(/^the log key \S+other\.pem does not exist/);
+    renameSync(join(directory, 'moved.pem'), config.logKey);
+    expect(await refused({ ...config, origin: 'facto.example/renamed' })).toMatch(/with origin facto\.example\/renamed did not sign this database's log/);
+    const stranger = await startCollector({ ...config, db: join(directory, 'other.db'), logKey: join(directory, 'stranger.pem') }, options);
+    await stranger.close();
+    expect(await refused({ ...config, logKey: join(directory, 'stranger.pem') })).toMatch(/^the log key \S+stranger\.pem with origin facto\.local\/[0-9a-f]{8} did not sign this database's log/);
+    // The key that signed it still opens the log, and the store was closed after each refusal.
+    const again = await startCollector(config, options);
+    expect(again.context.log.key.verifierKey).toBe(verifierKey);
+    await again.close();
   });
 });

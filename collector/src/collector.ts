@@ -73,7 +73,7 @@ export async function startCollector(config: CollectorConfig, options: StartOpti
   const { store, db } = opened;
   await store.init();
   try {
-    const key = loadOrCreateLogKey(config.logKey, config.origin);
+    const key = loadOrCreateLogKey(config.logKey, config.origin, await store.latestCheckpoint());
     if (key.created) logger.info('created a new log signing key', { path: config.logKey, verifierKey: key.verifierKey });
     const registry = new KeyRegistry(store, config.trust, logger);
     const log = await LogService.open(store, key, opened.shared ? { shared: opened.store, onKeysChanged: () => registry.refresh() } : {});

@@ -2,10 +2,15 @@
  * The collector's own Ed25519 key: it signs checkpoints, chain statements and erasure entries. Loaded
  * from a PKCS#8 PEM file, or created on first start, written with mode 0600 through an exclusive
  * create so two starting collectors cannot both write one. Its bytes never reach a log line.
+ *
+ * A log keeps its key: once a store holds a signed checkpoint, a missing key file is not replaced by
+ * a new key, and a key (or origin) that did not sign the store's latest checkpoint is refused. A new
+ * key would publish a verifier key that none of the log's checkpoints open with, while exports mixed
+ * old-key checkpoints with new-key statements: genuine evidence that verifies under neither key.
  */
 import { chmodSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname } from 'node:path';
-import { encodeVerifierKey, FactoError, generateKeyPair, getPublicKey, noteKeyId, parsePrivateKey, privateKeyToPem, sha256, toHex } from '@facto/core';
+import { encodeVerifierKey, FactoError, generateKeyPair, getPublicKey, noteKeyId, openCheckpoint, parsePrivateKey, parseVerifierKey, privateKeyToPem, sha256, toHex } from '@facto/core';
 
 export interface LogKey {
   readonly privateKey: Uint8Array;
@@ -23,7 +28,13 @@ export function defaultOrigin(publicKey: Uint8Array): string {
   return `facto.local/${toHex(sha256(publicKey)).slice(0, 8)}`;
 }
 
-export function loadOrCreateLogKey(path: string, origin?: string): LogKey {
+/** The signed checkpoint a store already holds, if any: a key must open it (see the top of this file). */
+export interface SignedBefore {
+  readonly treeSize: number;
+  readonly note: string;
+}
+
+export function loadOrCreateLogKey(path: string, origin?: string, signedBefore?: SignedBefore | null): LogKey {
   let privateKey: Uint8Array;
   let created = false;
   try {
@@ -34,6 +45,12 @@ export function loadOrCreateLogKey(path: string, origin?: string): LogKey {
       if (FactoError.isInstance(error)) throw new FactoError('key_format', `log key ${path} is not a usable Ed25519 private key: ${error.message}`);
       throw new FactoError('key_format', `cannot read log key ${path}: ${code ?? (error as Error).message}`);
     }
+    if (signedBefore) {
+      throw new FactoError(
+        'unavailable',
+        `the log key ${path} does not exist, but the database already holds a log signed by a key (checkpoint at tree size ${signedBefore.treeSize}, origin ${originLine(signedBefore.note)}); start with that key (--log-key), or use a new database: a new key would leave the log's evidence verifiable under no key`,
+      );
+    }
     privateKey = generateKeyPair().privateKey;
     mkdirSync(dirname(path), { recursive: true });
     writeFileSync(path, privateKeyToPem(privateKey), { mode: 0o600, flag: 'wx' });
@@ -42,5 +59,21 @@ export function loadOrCreateLogKey(path: string, origin?: string): LogKey {
   }
   const publicKey = getPublicKey(privateKey);
   const name = origin ?? defaultOrigin(publicKey);
-  return { privateKey, publicKey, origin: name, verifierKey: encodeVerifierKey(name, publicKey), keyHash: toHex(noteKeyId(name, publicKey)), created };
+  const verifierKey = encodeVerifierKey(name, publicKey);
+  if (signedBefore) {
+    try {
+      openCheckpoint(signedBefore.note, [parseVerifierKey(verifierKey)]);
+    } catch {
+      throw new FactoError(
+        'unavailable',
+        `the log key ${path} with origin ${name} did not sign this database's log (its latest checkpoint, at tree size ${signedBefore.treeSize}, is from origin ${originLine(signedBefore.note)}); start with the key and origin that signed it, or use a new database`,
+      );
+    }
+  }
+  return { privateKey, publicKey, origin: name, verifierKey, keyHash: toHex(noteKeyId(name, publicKey)), created };
+}
+
+/** A checkpoint note's first line, its origin, quoted for a message (at most 100 characters). */
+function originLine(note: string): string {
+  return JSON.stringify(note.slice(0, note.indexOf('\n') === -1 ? 100 : Math.min(note.indexOf('\n'), 100)));
 }
