@@ -36,7 +36,11 @@ export interface StartOptions {
   /** How long a span may wait for its chain predecessor before its gap is judged. Default 30 s. */
   readonly gapGraceMillis?: number;
   readonly gapIntervalMillis?: number;
+  /** How long close() lets answers still being written finish before it cuts their connections. Default 10 s. */
+  readonly shutdownGraceMillis?: number;
 }
+
+const SHUTDOWN_GRACE_MILLIS = 10_000;
 
 export interface RunningCollector {
   /** http://host:port */
@@ -121,6 +125,15 @@ export async function startCollector(config: CollectorConfig, options: StartOpti
         await new Promise<void>((resolve) => {
           server.close(() => resolve());
           server.closeIdleConnections?.();
+          // An answer still being written after the grace (a stream or an export whose reader stopped
+          // reading) is cut, so shutdown finishes: the final checkpoint, the forward queue, the store.
+          // A request cut this way was either committed already or gets no 200; its exporter retries.
+          const cut = setTimeout(() => {
+            logger.warn('cutting connections still open after the shutdown grace', { graceMillis: options.shutdownGraceMillis ?? SHUTDOWN_GRACE_MILLIS });
+            server.closeAllConnections?.();
+          }, options.shutdownGraceMillis ?? SHUTDOWN_GRACE_MILLIS);
+          cut.unref();
+          server.once('close', () => clearTimeout(cut));
         });
         await duties.stop();
         await forwarder?.close(5_000);

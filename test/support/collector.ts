@@ -20,7 +20,7 @@ export interface TestCollector extends RunningCollector {
 
 export async function startTestCollector(
   overrides: Partial<CollectorConfig> = {},
-  options: { gapGraceMillis?: number; gapIntervalMillis?: number } = {},
+  options: { gapGraceMillis?: number; gapIntervalMillis?: number; shutdownGraceMillis?: number } = {},
   directory = mkdtempSync(join(tmpdir(), 'facto-collector-')),
 ): Promise<TestCollector> {
   const config: CollectorConfig = {
