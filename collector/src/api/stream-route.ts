@@ -26,7 +26,8 @@ export interface StreamTiming {
 }
 
 const DEFAULT_TIMING: StreamTiming = { pollMillis: 200, heartbeatMillis: 15_000 };
-const PAGE_SIZE = 200;
+// Held while a reader is slow: 50 events (about 250 KB of record text) is what a stalled client costs.
+const PAGE_SIZE = 50;
 /** Sent first: how long an EventSource should wait before reconnecting. */
 const RETRY_MILLIS = 2_000;
 const CURSOR = /^(-1|0|[1-9][0-9]{0,15})(?::(0|[1-9][0-9]{0,15}))?$/;

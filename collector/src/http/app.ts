@@ -23,6 +23,8 @@ export interface PreparedResponse {
   readonly headers: Record<string, string>;
   readonly body: Uint8Array;
   readonly stream?: AsyncIterable<Uint8Array>;
+  /** The access of the route the request was for, when one matched even though it was refused (a 401): for the metrics. */
+  readonly access?: Route['access'];
 }
 
 /** What is known of a request before its body: method, target and headers (lower-case names). */
@@ -82,7 +84,8 @@ export function createApp(options: { readonly routes: readonly Route[]; readonly
       authorize(found.access, head.headers.authorization, context.config);
       return { head, route: found, url, params: matched.params };
     } catch (error) {
-      return fail(error, found === undefined ? undefined : { head, route: found });
+      if (found === undefined) return fail(error);
+      return { ...fail(error, { head, route: found }), access: found.access };
     }
   };
 

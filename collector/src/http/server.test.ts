@@ -222,6 +222,16 @@ describe('bearer tokens', () => {
     expect((await fetch(`${url}/public`)).status).toBe(200);
   });
 
+  it('counts ingest requests refused for their token in the ingest request metric, by status', async () => {
+    const { url, context } = await start(routes, { ingestToken: 'ingest-secret' });
+    await fetch(`${url}/ingest`, { method: 'POST' });
+    await fetch(`${url}/ingest`, { method: 'POST', headers: { authorization: 'Bearer wrong' } });
+    await fetch(`${url}/ingest`, { method: 'POST', headers: { authorization: 'Bearer ingest-secret' } });
+    await fetch(`${url}/query`);
+    const counted = Object.fromEntries((await context.metrics.requests.get()).values.map((value) => [value.labels.status, value.value]));
+    expect(counted).toEqual({ '401': 2, '200': 1 });
+  });
+
   it('keeps one class token from opening another class', async () => {
     const { url } = await start(routes, { ingestToken: 'ingest-secret', queryToken: 'query-secret' });
     const statuses = ['Bearer ingest-secret', 'Bearer query-secret'].map(async (authorization) => (await fetch(`${url}/query`, { headers: { authorization } })).status);

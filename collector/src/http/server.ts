@@ -62,8 +62,9 @@ export function createHttpServer(options: HttpServerOptions): http.Server {
       answered
         .then((response) => {
           if (response === undefined) return;
-          const route = 'route' in matched ? matched.route : undefined;
-          if (route?.access === 'ingest') context.metrics.requests.inc({ status: String(response.status) });
+          // Refused before its body (a 401) counts too: an exporter with a wrong token must show.
+          const access = 'route' in matched ? matched.route.access : matched.access;
+          if (access === 'ingest') context.metrics.requests.inc({ status: String(response.status) });
           context.logger.debug('http request', { method: head.method, path: pathOf(head.target), status: response.status, durationMillis: Math.round(performance.now() - startedAt) });
           if (response.stream !== undefined) return sendStream(incoming, outgoing, response, response.stream, context);
           send(incoming, outgoing, response, context.config.maxBodyBytes);
