@@ -1,6 +1,7 @@
 import type http from 'node:http';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { Forwarder } from '../context.js';
+import { createMetrics } from '../ops/metrics.js';
 import { StoreUnavailableError } from '../store/errors.js';
 import { closeServer, fakeContext, listen, type FakeContextOptions } from '../test-helpers/http-test-context.js';
 import { opsRoutes } from './ops-routes.js';
@@ -40,6 +41,13 @@ describe('ops routes', () => {
     expect(metricValue(text, 'facto_checkpoint_age_seconds')).toBeGreaterThanOrEqual(42);
     expect(metricValue(text, 'facto_checkpoint_age_seconds')).toBeLessThan(60);
     expect(metricValue(text, 'facto_forward_queue_depth')).toBe(7);
+  });
+
+  it("names Node's own process and runtime metrics facto_process_* and facto_nodejs_*", async () => {
+    const text = await createMetrics().registry.metrics();
+    expect(text).toMatch(/^facto_process_resident_memory_bytes \d+/m);
+    expect(text).toMatch(/^facto_nodejs_eventloop_lag_seconds /m);
+    expect(text).not.toContain('process_process');
   });
 
   it('still renders metrics while the store is down', async () => {
