@@ -70,4 +70,18 @@ describe('startCollector', () => {
     expect(again.context.log.key.verifierKey).toBe(verifierKey);
     await again.close();
   });
+
+  it('reads --keys before it opens or creates anything: a missing registry leaves no database and no key behind', async () => {
+    const directory = mkdtempSync(join(tmpdir(), 'facto-keys-'));
+    cleanups.push(() => rmSync(directory, { recursive: true, force: true }));
+    const config = { ...DEFAULT_CONFIG, port: 0, db: join(directory, 'facto.db'), logKey: join(directory, 'log.pem'), keys: join(directory, 'missing.json') };
+    const failure = await startCollector(config, { logger: silentLogger, metrics: createMetrics({ defaultMetrics: false }) }).then(
+      () => expect.fail('started without its key registry'),
+      (error: unknown) => error as FactoError,
+    );
+    expect(failure.code).toBe('invalid_argument');
+    expect(failure.message).toMatch(/^key registry \S+missing\.json: ENOENT/);
+    expect(existsSync(config.db)).toBe(false);
+    expect(existsSync(config.logKey)).toBe(false);
+  });
 });

@@ -73,6 +73,8 @@ function listenError(error: Error, config: CollectorConfig): Error {
 export async function startCollector(config: CollectorConfig, options: StartOptions = {}): Promise<RunningCollector> {
   const logger = options.logger ?? createLogger(config.logLevel);
   const metrics = options.metrics ?? createMetrics();
+  // The key registry is read before anything is opened or created: a bad --keys changes nothing on disk.
+  const registeredKeys = config.keys ? readKeyFile(config.keys) : [];
   const opened = openStore(config);
   const { store, db } = opened;
   await store.init();
@@ -81,7 +83,7 @@ export async function startCollector(config: CollectorConfig, options: StartOpti
     if (key.created) logger.info('created a new log signing key', { path: config.logKey, verifierKey: key.verifierKey });
     const registry = new KeyRegistry(store, config.trust, logger);
     const log = await LogService.open(store, key, opened.shared ? { shared: opened.store, onKeysChanged: () => registry.refresh() } : {});
-    await registry.load(config.keys ? readKeyFile(config.keys) : []);
+    await registry.load(registeredKeys);
     if (config.trust === 'tofu') logger.warn('trust mode is TOFU: the first key each agent presents is pinned; use --trust strict with --keys in production');
     // The SQLite store's bodies are compressed on the examination workers, off the sequencer thread.
     const pool = createExaminePool({ size: config.verifyWorkers ?? availableParallelism(), logger, examine: { prepareBodies: 'prepareBodies' in opened && opened.prepareBodies } });

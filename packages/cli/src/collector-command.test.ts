@@ -3,6 +3,7 @@
  * abort, exit codes) against a stand-in startCollector. The real collector end to end, through the
  * built `facto` bin, is tested in test/.
  */
+import { FactoError } from '@facto/core';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { runMain } from './test-helpers/run-main.js';
 import { main } from './main.js';
@@ -77,6 +78,13 @@ describe('facto collector', () => {
     expect(result).toMatchObject({ code: 3, stdout: '' });
     expect(result.stderr).toContain('facto collector: listen EADDRINUSE');
     expect(process.listenerCount('SIGINT')).toBe(before);
+  });
+
+  it('reports a file the configuration names that is missing or malformed with exit 2, as a bad flag value', async () => {
+    collector.start.mockRejectedValue(new FactoError('invalid_argument', 'key registry ./keys.json: ENOENT: no such file or directory'));
+    expect(await runMain(['collector'])).toMatchObject({ code: 2, stderr: expect.stringContaining('facto collector: key registry ./keys.json') });
+    collector.start.mockRejectedValue(new FactoError('key_format', 'log key ./log.pem is not a usable Ed25519 private key'));
+    expect((await runMain(['collector'])).code).toBe(2);
   });
 
   it('prints the configuration help', async () => {

@@ -6,8 +6,9 @@
  * that shutdown gets Node's default handling (the process ends at once), the usual escape hatch.
  */
 import { configHelp, resolveConfig, startCollector } from '@facto/collector';
+import { FactoError } from '@facto/core';
 import { CliError } from './cli-error.js';
-import { EXIT_OK, EXIT_UNAVAILABLE, type CliIo, type Command } from './cli-io.js';
+import { EXIT_OK, EXIT_UNAVAILABLE, EXIT_USAGE, type CliIo, type Command } from './cli-io.js';
 import { watchForStop } from './stop-signal.js';
 
 export const collectorCommand: Command = {
@@ -18,7 +19,9 @@ export const collectorCommand: Command = {
     const watch = watchForStop(io.signal);
     try {
       const collector = await startCollector(config).catch((error: unknown) => {
-        throw new CliError((error as Error).message, EXIT_UNAVAILABLE);
+        // A file the configuration names that is missing or malformed (--keys, --log-key) is a usage error, as a bad flag value is.
+        const usage = FactoError.isInstance(error) && (error.code === 'invalid_argument' || error.code === 'key_format');
+        throw new CliError((error as Error).message, usage ? EXIT_USAGE : EXIT_UNAVAILABLE);
       });
       io.stdout.write(`facto collector listening on ${collector.url.replace(/\/$/, '')}\n`);
       await watch.stopped;
