@@ -1,4 +1,4 @@
-import { existsSync, mkdtempSync, renameSync, rmSync } from 'node:fs';
+import { chmodSync, existsSync, mkdtempSync, renameSync, rmSync } from 'node:fs';
 import net from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -6,7 +6,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { FactoError } from '@facto/core';
 import { startCollector } from './collector.js';
 import { DEFAULT_CONFIG } from './config.js';
-import { silentLogger } from './ops/logger.js';
+import { silentLogger, type Logger } from './ops/logger.js';
 import { createMetrics } from './ops/metrics.js';
 
 const cleanups: (() => Promise<void> | void)[] = [];
@@ -83,5 +83,22 @@ describe('startCollector', () => {
     expect(failure.message).toMatch(/^key registry \S+missing\.json: ENOENT/);
     expect(existsSync(config.db)).toBe(false);
     expect(existsSync(config.logKey)).toBe(false);
+  });
+
+  it('warns when the log key can be read by other users, or the database is only in memory', async () => {
+    const directory = mkdtempSync(join(tmpdir(), 'facto-warn-'));
+    cleanups.push(() => rmSync(directory, { recursive: true, force: true }));
+    const warnings: string[] = [];
+    const logger: Logger = { ...silentLogger, warn: (message: string) => void warnings.push(message) };
+    const options = { logger, metrics: createMetrics({ defaultMetrics: false }) };
+    const config = { ...DEFAULT_CONFIG, trust: 'strict' as const, port: 0, db: join(directory, 'facto.db'), logKey: join(directory, 'log.pem') };
+    await (await startCollector(config, options)).close();
+    expect(warnings).toEqual([]);
+    chmodSync(config.logKey, 0o644);
+    await (await startCollector({ ...config, db: ':memory:' }, options)).close();
+    expect(warnings).toEqual([
+      'the database is in memory (--db :memory:): everything acknowledged is lost when the process ends',
+      'the log key file can be read by other users: whoever reads it can sign checkpoints as this log; chmod 600 it',
+    ]);
   });
 });

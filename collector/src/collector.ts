@@ -78,9 +78,11 @@ export async function startCollector(config: CollectorConfig, options: StartOpti
   const opened = openStore(config);
   const { store, db } = opened;
   await store.init();
+  if (db === ':memory:') logger.warn('the database is in memory (--db :memory:): everything acknowledged is lost when the process ends');
   try {
     const key = loadOrCreateLogKey(config.logKey, config.origin, await store.latestCheckpoint());
     if (key.created) logger.info('created a new log signing key', { path: config.logKey, verifierKey: key.verifierKey });
+    if (key.readableByOthers) logger.warn('the log key file can be read by other users: whoever reads it can sign checkpoints as this log; chmod 600 it', { path: config.logKey });
     const registry = new KeyRegistry(store, config.trust, logger);
     const log = await LogService.open(store, key, opened.shared ? { shared: opened.store, onKeysChanged: () => registry.refresh() } : {});
     await registry.load(registeredKeys);

@@ -8,7 +8,7 @@
  * key would publish a verifier key that none of the log's checkpoints open with, while exports mixed
  * old-key checkpoints with new-key statements: genuine evidence that verifies under neither key.
  */
-import { chmodSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { chmodSync, mkdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { encodeVerifierKey, FactoError, generateKeyPair, getPublicKey, noteKeyId, openCheckpoint, parsePrivateKey, parseVerifierKey, privateKeyToPem, sha256, toHex } from '@facto/core';
 
@@ -22,6 +22,8 @@ export interface LogKey {
   /** The 4-byte C2SP key hash, hex. */
   readonly keyHash: string;
   readonly created: boolean;
+  /** The key file can be read by users other than its owner (mode 0600 is expected). */
+  readonly readableByOthers: boolean;
 }
 
 export function defaultOrigin(publicKey: Uint8Array): string {
@@ -52,9 +54,13 @@ export function loadOrCreateLogKey(path: string, origin?: string, signedBefore?:
       );
     }
     privateKey = generateKeyPair().privateKey;
-    mkdirSync(dirname(path), { recursive: true });
-    writeFileSync(path, privateKeyToPem(privateKey), { mode: 0o600, flag: 'wx' });
-    chmodSync(path, 0o600);
+    try {
+      mkdirSync(dirname(path), { recursive: true });
+      writeFileSync(path, privateKeyToPem(privateKey), { mode: 0o600, flag: 'wx' });
+      chmodSync(path, 0o600);
+    } catch (writeError) {
+      throw new FactoError('unavailable', `cannot create the log key ${path}: ${(writeError as NodeJS.ErrnoException).code ?? (writeError as Error).message}`);
+    }
     created = true;
   }
   const publicKey = getPublicKey(privateKey);
@@ -70,7 +76,8 @@ export function loadOrCreateLogKey(path: string, origin?: string, signedBefore?:
       );
     }
   }
-  return { privateKey, publicKey, origin: name, verifierKey, keyHash: toHex(noteKeyId(name, publicKey)), created };
+  const readableByOthers = (statSync(path).mode & 0o077) !== 0;
+  return { privateKey, publicKey, origin: name, verifierKey, keyHash: toHex(noteKeyId(name, publicKey)), created, readableByOthers };
 }
 
 /** A checkpoint note's first line, its origin, quoted for a message (at most 100 characters). */
