@@ -175,6 +175,18 @@ describe('forwarding from POST /v1/traces', () => {
     expect(forwarder.calls).toHaveLength(0);
   });
 
+  it('refuses spans kept nowhere but downstream when there is no forwarder, and still takes signed ones', async () => {
+    const forwardOnly = async (decoded: DecodedTraceRequest) => ({ ...outcomeFor(decoded), accepted: 3, unverified: 1 });
+    const { url, context } = await start({ config: { unsigned: 'forward' }, ingest: forwardOnly });
+    const refused = await fetch(url, { method: 'POST', headers: { 'content-type': 'application/x-protobuf' }, body: request.protobuf });
+    expect(refused.status).toBe(500);
+    expect(await failureOf(refused)).toEqual({ mediaType: 'application/x-protobuf', code: 13, message: 'the unsigned spans in this request could not be passed on downstream, so they were not accepted' });
+    expect(context.logEntries.some((entry) => entry.level === 'error')).toBe(true);
+
+    const { url: signedOnly } = await start({ config: { unsigned: 'forward' }, ingest: async (decoded) => outcomeFor(decoded) });
+    expect((await fetch(signedOnly, { method: 'POST', headers: { 'content-type': 'application/json' }, body: request.json })).status).toBe(200);
+  });
+
   it('still answers 200 when the forwarder throws', async () => {
     const forwarder = recordingForwarder(() => {
       throw new Error('broken forwarder');
@@ -182,5 +194,15 @@ describe('forwarding from POST /v1/traces', () => {
     const { url, context } = await start({ ingest: async (decoded) => outcomeFor(decoded), forwarder });
     expect((await fetch(url, { method: 'POST', headers: { 'content-type': 'application/json' }, body: request.json })).status).toBe(200);
     expect(context.logEntries.some((entry) => entry.level === 'error' && entry.message === 'could not queue a request for forwarding')).toBe(true);
+  });
+
+  it('does not acknowledge forward-only spans when the forwarder throws', async () => {
+    const forwarder = recordingForwarder(() => {
+      throw new Error('broken forwarder at /srv/secret');
+    });
+    const { url } = await start({ config: { unsigned: 'forward' }, ingest: async (decoded) => ({ ...outcomeFor(decoded), unverified: 1 }), forwarder });
+    const response = await fetch(url, { method: 'POST', headers: { 'content-type': 'application/json' }, body: request.json });
+    expect(response.status).toBe(500);
+    expect((await failureOf(response)).message).not.toContain('/srv/secret');
   });
 });

@@ -4,7 +4,8 @@
  * requires, with an ExportTraceServiceResponse whose partial_success counts the rejected spans, and
  * fails (4xx, 5xx) with a google.rpc.Status in that encoding too (otlp/encode-status.ts). The
  * 200 comes only after the ingest service committed; forwarding downstream is queued after that and
- * never delays it.
+ * never delays it. Spans kept nowhere but the forward queue (unsigned ones under --unsigned forward)
+ * are acknowledged only once queued: the 200 must not stand for spans already lost.
  */
 import type { CollectorContext } from '../context.js';
 import type { IngestOutcome } from '../ingest/ingest-service.js';
@@ -35,7 +36,7 @@ async function exportTraces(context: CollectorContext, request: HttpRequest): Pr
   // without spans costs no durable commit.
   const outcome = await context.ingest.ingestBody(request.body, contentType);
   context.metrics.spansReceived.inc({ encoding: contentType }, outcome.received);
-  forward(context, request.body, contentType, outcome.forward);
+  forward(context, request.body, contentType, outcome);
   return exportResponse(contentType, outcome.rejected, outcome.errorMessage);
 }
 
@@ -60,13 +61,26 @@ function exportResponse(contentType: OtlpContentType, rejectedSpans: number, err
   };
 }
 
-function forward(context: CollectorContext, body: Uint8Array, contentType: OtlpContentType, keep: IngestOutcome['forward']): void {
+function forward(context: CollectorContext, body: Uint8Array, contentType: OtlpContentType, outcome: IngestOutcome): void {
   const { forwarder } = context;
-  if (forwarder === undefined || !selectsAny(keep)) return;
+  if (!selectsAny(outcome.forward)) return;
+  // Signed spans are in the log whatever happens here; their downstream copy is best effort.
+  const forwardOnly = context.config.unsigned === 'forward' && outcome.unverified > 0;
+  if (forwarder === undefined) {
+    if (forwardOnly) {
+      context.logger.error('unsigned spans are to be forwarded only, and no forward URL is set; refused them');
+      throw notForwarded();
+    }
+    return;
+  }
   try {
-    forwarder.enqueue(body, contentType, keep);
+    forwarder.enqueue(body, contentType, outcome.forward);
   } catch (error) {
-    // The spans are committed: failing the request now would only make the agent send them again.
     context.logger.error('could not queue a request for forwarding', { error: error instanceof Error ? error.message : String(error) });
+    // Committed spans only: failing the request now would only make the agent send them again.
+    if (forwardOnly) throw notForwarded();
   }
 }
+
+/** Not retryable: whatever failed will fail again for the same request. */
+const notForwarded = () => new HttpError(500, 'the unsigned spans in this request could not be passed on downstream, so they were not accepted');

@@ -172,6 +172,26 @@ describe('resolveConfig validation', () => {
   });
 });
 
+describe('options checked against each other', () => {
+  it('refuses --unsigned forward without --forward, from any source, and says how to fix it', () => {
+    for (const options of [
+      { argv: ['--unsigned', 'forward'], env: {} },
+      { argv: [], env: { FACTO_UNSIGNED: 'forward', FACTO_FORWARD: '' } },
+      { argv: ['--config', configFile({ unsigned: 'forward', forward: null })], env: {} },
+    ]) {
+      const message = failure(options);
+      expect(message).toContain('--unsigned forward');
+      expect(message).toContain('no --forward URL is set');
+      expect(message).toContain('FACTO_FORWARD');
+    }
+  });
+
+  it('accepts --unsigned forward with a --forward URL', () => {
+    const config = resolveConfig({ argv: ['--unsigned', 'forward'], env: { FACTO_FORWARD: 'http://otelcol:4318/v1/traces' } });
+    expect([config.unsigned, config.forward]).toEqual(['forward', 'http://otelcol:4318/v1/traces']);
+  });
+});
+
 describe('the open-exposure rule', () => {
   it.each(['127.0.0.1', '127.8.9.10', '::1', '[::1]', 'localhost', 'LOCALHOST', '::ffff:127.0.0.1'])('allows loopback %s without tokens', (host) => {
     expect(() => resolveConfig({ argv: ['--host', host], env: {} })).not.toThrow();

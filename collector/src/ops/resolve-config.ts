@@ -207,6 +207,16 @@ function refuseOpenExposure(config: CollectorConfig): void {
   );
 }
 
+/** Options that are each valid but together would lose data the collector acknowledges. */
+function refuseContradictions(config: CollectorConfig): void {
+  if (config.unsigned === 'forward' && config.forward === undefined) {
+    throw invalid(
+      '--unsigned forward keeps unsigned spans only by passing them on to --forward, and no --forward URL is set: they would be acknowledged and lost. ' +
+        'Set --forward URL (FACTO_FORWARD, file key "forward"), or choose --unsigned reject or store.',
+    );
+  }
+}
+
 export interface ResolveConfigOptions {
   readonly argv: readonly string[];
   readonly env: Record<string, string | undefined>;
@@ -223,6 +233,7 @@ export function resolveConfig(options: ResolveConfigOptions): CollectorConfig {
   for (const layer of [file, environment, flags.values]) for (const [option, value] of layer) merged[option.field] = value;
   const { allowOpen, ...config } = merged as unknown as CollectorConfig & { allowOpen: boolean };
   if (!allowOpen && !isLoopbackHost(config.host)) refuseOpenExposure(config);
+  refuseContradictions(config);
   return config;
 }
 
