@@ -147,4 +147,20 @@ describe('forwarder', () => {
     expect(() => createForwarder({ url: 'not a url', queueSize: 1, logger, metrics })).toThrow(TypeError);
     expect(() => createForwarder({ url: 'http://127.0.0.1:1/v1/traces', queueSize: 0, logger, metrics })).toThrow(RangeError);
   });
+
+  it('refuses a URL with user:password@ (fetch would refuse every attempt), without the password in the error', () => {
+    const { logger } = recordingLogger();
+    const metrics = createMetrics({ defaultMetrics: false });
+    for (const url of ['http://alice:hunter2@127.0.0.1:1/v1/traces', 'http://alice@127.0.0.1:1/v1/traces']) {
+      let thrown: unknown;
+      try {
+        createForwarder({ url, queueSize: 1, logger, metrics });
+      } catch (error) {
+        thrown = error;
+      }
+      expect(thrown).toBeInstanceOf(TypeError);
+      expect((thrown as Error).message).toContain('http://***@127.0.0.1:1/v1/traces');
+      expect((thrown as Error).message).not.toMatch(/alice|hunter2/);
+    }
+  });
 });

@@ -11,6 +11,7 @@ import type { Logger } from '../ops/logger.js';
 import type { Metrics } from '../ops/metrics.js';
 import type { OtlpContentType } from '../otlp/decoded-trace-request.js';
 import { selectsAny, type SpanSelection } from '../otlp/decoded-trace-request.js';
+import { withoutUserinfo } from './failure-reason.js';
 import { filterRequest } from './filter-request.js';
 
 export interface ForwarderOptions {
@@ -46,7 +47,11 @@ interface QueuedRequest {
 type Attempt = { readonly retry: false } | { readonly retry: true; readonly retryAfterMillis: number | undefined; readonly reason: string };
 
 export function createForwarder(options: ForwarderOptions): Forwarder {
-  if (!URL.canParse(options.url)) throw new TypeError(`forward URL is not a URL: ${JSON.stringify(options.url)}`);
+  const shown = JSON.stringify(withoutUserinfo(options.url));
+  if (!URL.canParse(options.url)) throw new TypeError(`forward URL is not a URL: ${shown}`);
+  const url = new URL(options.url);
+  // fetch() refuses such a URL outright: every attempt would fail, for minutes, naming the password.
+  if (url.username !== '' || url.password !== '') throw new TypeError(`forward URL must not carry user:password@: ${shown}`);
   if (!Number.isSafeInteger(options.queueSize) || options.queueSize < 1) throw new RangeError(`queueSize must be a positive integer, got ${options.queueSize}`);
   return new QueueForwarder(options);
 }
@@ -120,7 +125,7 @@ class QueueForwarder implements Forwarder {
     try {
       body = filterRequest(request.body, request.contentType, request.keep);
     } catch (error) {
-      logger.error('could not filter a request for forwarding; dropped it', { error: error instanceof Error ? error.message : String(error) });
+      logger.error('could not filter a request for forwarding; dropped it', { error: withoutUserinfo(error instanceof Error ? error.message : String(error)) });
       return;
     }
     const startedAt = Date.now();
@@ -159,7 +164,7 @@ class QueueForwarder implements Forwarder {
       // Reading the (small) OTLP answer to the end lets the connection be reused.
       await response.arrayBuffer();
     } catch (error) {
-      return { retry: true, retryAfterMillis: undefined, reason: error instanceof Error ? error.message : String(error) };
+      return { retry: true, retryAfterMillis: undefined, reason: withoutUserinfo(error instanceof Error ? error.message : String(error)) };
     }
     if (status >= 200 && status < 300) return { retry: false };
     if (RETRYABLE_STATUSES.has(status)) return { retry: true, retryAfterMillis: retryAfterMillisOf(retryAfter), reason: `HTTP ${status}` };

@@ -170,6 +170,25 @@ describe('resolveConfig validation', () => {
     }
     expect(failure({ argv: ['--db', 'mysql://admin:hunter2@db/facto'], env: {} })).toContain('mysql://***@db/facto');
   });
+
+  it('refuses a forward URL with credentials, which fetch cannot send, without quoting the password', () => {
+    for (const [url, shown] of [
+      ['http://alice:hunter2@otelcol:4318/v1/traces', 'http://***@otelcol:4318/v1/traces'],
+      ['https://alice@otelcol/v1/traces', 'https://***@otelcol/v1/traces'],
+      ['http://alice:hun@ter2@otelcol/v1/traces', 'http://***@otelcol/v1/traces'],
+      ['http:alice:hunter2@otelcol/v1/traces', 'http://***@otelcol/v1/traces'],
+    ] as const) {
+      for (const message of [
+        failure({ argv: ['--forward', url], env: {} }),
+        failure({ argv: [], env: { FACTO_FORWARD: url } }),
+        failure({ argv: ['--config', configFile({ forward: url })], env: {} }),
+      ]) {
+        expect(message).toContain('expected an http:// or https:// URL without user:password@');
+        expect(message).toContain(shown);
+        expect(message).not.toMatch(/hunter2|ter2|alice/);
+      }
+    }
+  });
 });
 
 describe('options checked against each other', () => {

@@ -65,11 +65,18 @@ const hostParser = textParser('an IP address or host name, e.g. 127.0.0.1, ::1, 
 const pathParser = textParser('a file path', (text) => text.length > 0 && !text.includes('\0'));
 const URL_SCHEME = /^[A-Za-z][A-Za-z0-9+.-]*:\/\//;
 const dbParser = textParser('a SQLite file path or a postgres:// URL', (text) => (URL_SCHEME.test(text) ? isUrl(text, ['postgres:', 'postgresql:']) : pathParser.fromText(text) !== undefined));
-const forwardParser = textParser('an http:// or https:// URL', (text) => isUrl(text, ['http:', 'https:']));
+// fetch() refuses a URL with user:password@, so such a URL could never deliver a span; and it would
+// put the password in every log line that names the URL.
+const forwardParser = textParser('an http:// or https:// URL without user:password@', (text) => isUrl(text, ['http:', 'https:']) && !hasUserinfo(text));
 // A C2SP note key name: no whitespace and no '+', which separates the name in a verifier key.
 const originParser = textParser('a non-empty line without spaces or "+", e.g. facto.example.com/log', (text) => /^[^\s+]+$/u.test(text));
 // Tokens travel in `Authorization: Bearer <token>`: printable ASCII without spaces.
 const tokenParser = textParser('a non-empty string of printable ASCII characters without spaces', (text) => /^[\x21-\x7e]+$/.test(text));
+
+function hasUserinfo(text: string): boolean {
+  const url = new URL(text);
+  return url.username !== '' || url.password !== '';
+}
 
 function isUrl(text: string, protocols: readonly string[]): boolean {
   const url = URL.canParse(text) ? new URL(text) : undefined;
@@ -110,7 +117,17 @@ const invalid = (message: string) => new FactoError('invalid_argument', message)
 /** The value as it may be quoted back: never a token, and never a URL's user:password. */
 function quote(option: OptionSpec, value: unknown): string {
   if (option.secret) return '';
-  return ` (got ${JSON.stringify(typeof value === 'string' ? value.replace(/\/\/[^/@]*@/, '//***@') : value)})`;
+  return ` (got ${JSON.stringify(typeof value === 'string' ? withoutUserinfo(value) : value)})`;
+}
+
+/** The URL parser's own reading first (a password may hold "@", and "http:user:pw@host" has no "//"). */
+function withoutUserinfo(text: string): string {
+  const url = URL.canParse(text) ? new URL(text) : undefined;
+  if (url === undefined) return text.replace(/\/\/[^/?#]*@/, '//***@');
+  if (url.username === '' && url.password === '') return text;
+  url.username = '***';
+  url.password = '';
+  return url.href;
 }
 
 function parseText(option: OptionSpec, text: string, source: string): Value {
