@@ -3,7 +3,7 @@ import { afterEach, describe, expect, it, vi } from 'vitest';
 import type { Forwarder } from '../context.js';
 import { createMetrics } from '../ops/metrics.js';
 import { closeServer, listen, recordingLogger, spanName, spanNamesOf, traceRequest } from '../test-helpers/http-test-context.js';
-import { createForwarder, type ForwarderOptions } from './forwarder.js';
+import { createForwarder, type ForwardClock, type ForwarderOptions } from './forwarder.js';
 
 interface Received {
   readonly headers: http.IncomingHttpHeaders;
@@ -43,6 +43,21 @@ function forwarderTo(url: string, options: Partial<ForwarderOptions> = {}) {
   const forwarder = createForwarder({ url, queueSize: 10, logger, metrics, initialBackoffMillis: 5, ...options });
   forwarders.push(forwarder);
   return { forwarder, metrics, logEntries: entries };
+}
+
+/** A clock whose sleep returns at once, moving its time on by the wait and recording it. */
+function fakeClock() {
+  let time = Date.parse('2025-01-01T00:00:00Z');
+  const waits: number[] = [];
+  const clock: ForwardClock = {
+    now: () => time,
+    sleep: async (millis, signal) => {
+      signal.throwIfAborted();
+      waits.push(millis);
+      time += millis;
+    },
+  };
+  return { clock, waits, now: () => time };
 }
 
 const counterValue = async (counter: { get(): Promise<{ values: { value: number }[] }> }) => (await counter.get()).values[0]?.value ?? 0;
@@ -95,8 +110,55 @@ describe('forwarder', () => {
     forwarder.enqueue(request.json, 'json', keepAll);
     await forwarder.close(5_000);
     expect(received).toHaveLength(1);
-    expect(await counterValue(metrics.forwardFailures)).toBe(1);
+    expect(await counterValue(metrics.forwardFailures)).toBe(0);
+    expect(await counterValue(metrics.forwardDropped)).toBe(1);
     expect(logEntries.find((entry) => entry.level === 'warn')).toMatchObject({ fields: { status: 400 } });
+  });
+
+  it('waits no longer than the maximum backoff for a long Retry-After, and keeps trying for the whole budget', async () => {
+    const { url, received } = await downstream((_received, _request, response) => void response.writeHead(503, { 'retry-after': '600' }).end());
+    const { clock, waits } = fakeClock();
+    const { forwarder, metrics, logEntries } = forwarderTo(url, { clock, initialBackoffMillis: 1_000, maxBackoffMillis: 30_000, maxElapsedMillis: 300_000 });
+    forwarder.enqueue(request.protobuf, 'protobuf', keepAll);
+    forwarder.enqueue(request.json, 'json', keepAll);
+    await forwarder.close(5_000);
+    // Each request: attempts at 0 s, 30 s, ... 300 s, then given up; none sooner.
+    expect(received).toHaveLength(22);
+    expect(waits).toEqual(new Array(20).fill(30_000));
+    expect(await counterValue(metrics.forwardFailures)).toBe(22);
+    expect(await counterValue(metrics.forwardDropped)).toBe(2);
+    expect(logEntries.filter((entry) => entry.message === 'giving up forwarding a request').map((entry) => entry.fields.attempts)).toEqual([11, 11]);
+  });
+
+  it('waits at least the backoff when Retry-After is 0 or a date already past', async () => {
+    const { clock, waits, now } = fakeClock();
+    let attempts = 0;
+    const { url, received } = await downstream((_received, _request, response) => {
+      attempts++;
+      if (attempts === 1) response.writeHead(503, { 'retry-after': '0' }).end();
+      else if (attempts === 2) response.writeHead(429, { 'retry-after': new Date(now() - 60_000).toUTCString() }).end();
+      else response.writeHead(200).end();
+    });
+    const { forwarder, metrics } = forwarderTo(url, { clock, initialBackoffMillis: 1_000 });
+    forwarder.enqueue(request.protobuf, 'protobuf', keepAll);
+    await forwarder.close(5_000);
+    expect(received).toHaveLength(3);
+    expect(waits).toHaveLength(2);
+    expect(waits[0]).toBeGreaterThanOrEqual(800);
+    expect(waits[0]).toBeLessThanOrEqual(1_200);
+    expect(waits[1]).toBeGreaterThanOrEqual(1_600);
+    expect(waits[1]).toBeLessThanOrEqual(2_400);
+    expect(await counterValue(metrics.forwardDropped)).toBe(0);
+  });
+
+  it('counts a request it cannot filter as dropped', async () => {
+    const { url, received } = await downstream();
+    const { forwarder, metrics, logEntries } = forwarderTo(url);
+    forwarder.enqueue(request.protobuf, 'protobuf', [[[true, false]]]);
+    await forwarder.close(5_000);
+    expect(received).toHaveLength(0);
+    expect(await counterValue(metrics.forwardDropped)).toBe(1);
+    expect(logEntries.some((entry) => entry.level === 'error')).toBe(true);
   });
 
   it('drops the newest request when the queue is full, counting it, and never waits', async () => {
@@ -129,7 +191,7 @@ describe('forwarder', () => {
 
   it('close() stops at its timeout when the downstream hangs, and reports what it dropped', async () => {
     const { url, received } = await downstream(() => {});
-    const { forwarder, logEntries } = forwarderTo(url);
+    const { forwarder, metrics, logEntries } = forwarderTo(url);
     for (let index = 0; index < 3; index++) forwarder.enqueue(request.protobuf, 'protobuf', keepAll);
     await vi.waitFor(() => expect(received).toHaveLength(1));
     // With the downstream never answering, close() returning at all is the point (a close that
@@ -137,6 +199,7 @@ describe('forwarder', () => {
     await forwarder.close(100);
     expect(forwarder.depth).toBe(0);
     expect(logEntries.find((entry) => entry.level === 'warn')).toMatchObject({ fields: { dropped: 3 } });
+    expect(await counterValue(metrics.forwardDropped)).toBe(3);
     forwarder.enqueue(request.protobuf, 'protobuf', keepAll);
     expect(forwarder.depth).toBe(0);
   });

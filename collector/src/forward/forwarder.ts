@@ -2,8 +2,9 @@
  * Sends accepted OTLP trace requests on to a downstream OTLP/HTTP endpoint, so the collector can be one
  * stage of an existing telemetry pipeline. The ingest path only appends to a bounded in-memory queue;
  * one worker delivers the queue in order and retries what OTLP/HTTP calls retryable (429, 502, 503,
- * 504 and network errors) with exponential backoff. A full queue drops the newest request: the agent
- * already has its 200, and the Merkle log, not the downstream copy, is the record of what happened.
+ * 504 and network errors) on the schedule of retry-schedule.ts. A full queue drops the newest request:
+ * the agent already has its 200, and the Merkle log, not the downstream copy, is the record of what
+ * happened. Every request not delivered counts in facto_forward_dropped_total, whatever the reason.
  */
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { Forwarder } from '../context.js';
@@ -13,6 +14,7 @@ import type { OtlpContentType } from '../otlp/decoded-trace-request.js';
 import { selectsAny, type SpanSelection } from '../otlp/decoded-trace-request.js';
 import { withoutUserinfo } from './failure-reason.js';
 import { filterRequest } from './filter-request.js';
+import { RETRYABLE_STATUSES, retryAfterMillisOf, retryDelayMillis } from './retry-schedule.js';
 
 export interface ForwarderOptions {
   /** The downstream traces URL, e.g. http://otel-collector:4318/v1/traces. */
@@ -31,9 +33,17 @@ export interface ForwarderOptions {
   readonly maxElapsedMillis?: number;
   /** One attempt's limit, so a downstream that never answers counts as a network error. Default 10 s. */
   readonly attemptTimeoutMillis?: number;
+  /** Time for backoff and the retry budget; tests pass a fake one. Default: the system clock. */
+  readonly clock?: ForwardClock;
 }
 
-const RETRYABLE_STATUSES = new Set([429, 502, 503, 504]);
+export interface ForwardClock {
+  now(): number;
+  /** Resolves after `millis`; rejects once `signal` aborts. */
+  sleep(millis: number, signal: AbortSignal): Promise<void>;
+}
+
+const systemClock: ForwardClock = { now: () => Date.now(), sleep: (millis, signal) => sleep(millis, undefined, { signal }) };
 const MEDIA_TYPES: Readonly<Record<OtlpContentType, string>> = { protobuf: 'application/x-protobuf', json: 'application/json' };
 // Under sustained overload every request is dropped; one warning per interval keeps the log readable.
 const DROP_WARNING_INTERVAL_MILLIS = 10_000;
@@ -58,6 +68,7 @@ export function createForwarder(options: ForwarderOptions): Forwarder {
 
 class QueueForwarder implements Forwarder {
   readonly #options: ForwarderOptions;
+  readonly #clock: ForwardClock;
   readonly #queue: QueuedRequest[] = [];
   /** Aborted when close() runs out of time: cancels the attempt or backoff under way. */
   readonly #stop = new AbortController();
@@ -68,6 +79,7 @@ class QueueForwarder implements Forwarder {
 
   constructor(options: ForwarderOptions) {
     this.#options = options;
+    this.#clock = options.clock ?? systemClock;
   }
 
   get depth(): number {
@@ -92,6 +104,7 @@ class QueueForwarder implements Forwarder {
     clearTimeout(deadline);
     if (this.#queue.length > 0) {
       this.#options.logger.warn('forward queue not drained before shutdown; dropped the rest', { dropped: this.#queue.length });
+      this.#options.metrics.forwardDropped.inc(this.#queue.length);
       this.#queue.length = 0;
       this.#options.metrics.forwardQueueDepth.set(0);
     }
@@ -101,7 +114,7 @@ class QueueForwarder implements Forwarder {
     const { metrics, logger, queueSize } = this.#options;
     metrics.forwardDropped.inc();
     this.#droppedSinceWarning++;
-    const now = Date.now();
+    const now = this.#clock.now();
     if (now - this.#lastDropWarningAt < DROP_WARNING_INTERVAL_MILLIS) return;
     logger.warn('forward queue full; dropped the newest requests', { dropped: this.#droppedSinceWarning, queueSize });
     this.#droppedSinceWarning = 0;
@@ -121,27 +134,30 @@ class QueueForwarder implements Forwarder {
 
   async #deliver(request: QueuedRequest): Promise<void> {
     const { logger, metrics, initialBackoffMillis = 1_000, maxBackoffMillis = 30_000, maxElapsedMillis = 300_000 } = this.#options;
+    const schedule = { initialBackoffMillis, maxBackoffMillis, maxElapsedMillis };
     let body: Uint8Array;
     try {
       body = filterRequest(request.body, request.contentType, request.keep);
     } catch (error) {
+      metrics.forwardDropped.inc();
       logger.error('could not filter a request for forwarding; dropped it', { error: withoutUserinfo(error instanceof Error ? error.message : String(error)) });
       return;
     }
-    const startedAt = Date.now();
+    const startedAt = this.#clock.now();
     for (let attempt = 0; ; attempt++) {
       const result = await this.#send(body, request.contentType);
-      if (!result.retry || this.#stop.signal.aborted) return;
+      if (this.#stop.signal.aborted) return;
+      if (!result.retry) return;
       metrics.forwardFailures.inc();
-      // Jitter keeps several collectors that failed together from retrying in lockstep.
-      const delayMillis = result.retryAfterMillis ?? Math.min(initialBackoffMillis * 2 ** attempt, maxBackoffMillis) * (0.8 + Math.random() * 0.4);
-      if (Date.now() - startedAt + delayMillis > maxElapsedMillis) {
+      const delayMillis = retryDelayMillis(schedule, attempt, this.#clock.now() - startedAt, result.retryAfterMillis, Math.random());
+      if (delayMillis === undefined) {
+        metrics.forwardDropped.inc();
         logger.error('giving up forwarding a request', { attempts: attempt + 1, reason: result.reason });
         return;
       }
       logger.debug('forwarding failed; will retry', { attempt: attempt + 1, reason: result.reason, delayMillis: Math.round(delayMillis) });
       try {
-        await sleep(delayMillis, undefined, { signal: this.#stop.signal });
+        await this.#clock.sleep(delayMillis, this.#stop.signal);
       } catch {
         return; // close() ran out of time
       }
@@ -167,17 +183,10 @@ class QueueForwarder implements Forwarder {
       return { retry: true, retryAfterMillis: undefined, reason: withoutUserinfo(error instanceof Error ? error.message : String(error)) };
     }
     if (status >= 200 && status < 300) return { retry: false };
-    if (RETRYABLE_STATUSES.has(status)) return { retry: true, retryAfterMillis: retryAfterMillisOf(retryAfter), reason: `HTTP ${status}` };
-    metrics.forwardFailures.inc();
+    if (RETRYABLE_STATUSES.has(status)) return { retry: true, retryAfterMillis: retryAfterMillisOf(retryAfter, this.#clock.now()), reason: `HTTP ${status}` };
+    // Not retryable: the same request would be refused again.
+    metrics.forwardDropped.inc();
     logger.warn('downstream refused a forwarded request; dropped it', { status });
     return { retry: false };
   }
-}
-
-/** Retry-After as delay-seconds or an HTTP date (RFC 9110, 10.2.3); undefined when absent or unreadable. */
-function retryAfterMillisOf(value: string | null): number | undefined {
-  if (value === null) return undefined;
-  if (/^\d+$/.test(value.trim())) return Number(value.trim()) * 1000;
-  const date = Date.parse(value);
-  return Number.isNaN(date) ? undefined : Math.max(0, date - Date.now());
 }
