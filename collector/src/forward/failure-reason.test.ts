@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { withoutUserinfo } from './failure-reason.js';
+import { describeError, withoutUserinfo } from './failure-reason.js';
 
 describe('withoutUserinfo', () => {
   it('hides the user:password of every URL in a message, and leaves other text alone', () => {
@@ -8,5 +8,26 @@ describe('withoutUserinfo', () => {
     );
     expect(withoutUserinfo('from https://a:b@one/x to https://c@two/y?mail=d@e')).toBe('from https://***@one/x to https://***@two/y?mail=d@e');
     expect(withoutUserinfo('connect ECONNREFUSED 127.0.0.1:4318')).toBe('connect ECONNREFUSED 127.0.0.1:4318');
+  });
+});
+
+describe('describeError', () => {
+  const errno = (message: string, code: string) => Object.assign(new Error(message), { code });
+
+  it("adds the cause's code and message to fetch's bare message", () => {
+    expect(describeError(new TypeError('fetch failed', { cause: errno('connect ECONNREFUSED 127.0.0.1:4318', 'ECONNREFUSED') }))).toBe('fetch failed: connect ECONNREFUSED 127.0.0.1:4318');
+    expect(describeError(new TypeError('fetch failed', { cause: errno('other side closed', 'UND_ERR_SOCKET') }))).toBe('fetch failed: UND_ERR_SOCKET other side closed');
+    expect(describeError(new TypeError('fetch failed', { cause: errno('', 'ENOTFOUND') }))).toBe('fetch failed: ENOTFOUND');
+  });
+
+  it('reads a connection that failed on every address (an AggregateError without a message)', () => {
+    const cause = Object.assign(new AggregateError([errno('connect ECONNREFUSED ::1:4318', 'ECONNREFUSED'), errno('connect ECONNREFUSED 127.0.0.1:4318', 'ECONNREFUSED')]), { code: 'ECONNREFUSED' });
+    expect(describeError(new TypeError('fetch failed', { cause }))).toBe('fetch failed: connect ECONNREFUSED ::1:4318; connect ECONNREFUSED 127.0.0.1:4318');
+  });
+
+  it('says what it has when there is no cause, and never a password', () => {
+    expect(describeError(new Error('boom'))).toBe('boom');
+    expect(describeError('a string')).toBe('a string');
+    expect(describeError(new TypeError('fetch failed', { cause: new Error('redirected to http://bob:secret@elsewhere/') }))).toBe('fetch failed: redirected to http://***@elsewhere/');
   });
 });

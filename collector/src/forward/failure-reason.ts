@@ -1,9 +1,25 @@
 /**
- * How the forwarder words a failure for its log: URLs never with their user:password, whichever
- * message carries them.
+ * How the forwarder words a failure for its log: what went wrong underneath fetch's bare "fetch
+ * failed" (the error's cause: ECONNREFUSED, ENOTFOUND, a reset socket), and URLs never with their
+ * user:password, whichever message carries them.
  */
 
 /** `text` with the user:password@ of every URL in it replaced by ***@. */
 export function withoutUserinfo(text: string): string {
   return text.replace(/\/\/[^/?#\s]*@/g, '//***@');
+}
+
+/** An error thrown by fetch, with its cause's code and message when it has one. */
+export function describeError(error: unknown): string {
+  if (!(error instanceof Error)) return withoutUserinfo(String(error));
+  const cause = error.cause instanceof Error ? causeText(error.cause) : '';
+  return withoutUserinfo(cause === '' || cause === error.message ? error.message : `${error.message}: ${cause}`);
+}
+
+function causeText(cause: Error): string {
+  const code = (cause as NodeJS.ErrnoException).code;
+  // A connection to several addresses fails as one AggregateError, often with an empty message.
+  const message = cause.message || (cause instanceof AggregateError ? cause.errors.map((inner) => (inner instanceof Error ? inner.message : String(inner))).join('; ') : '');
+  if (typeof code !== 'string' || message.includes(code)) return message;
+  return message === '' ? code : `${code} ${message}`;
 }

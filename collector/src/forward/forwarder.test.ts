@@ -151,6 +151,43 @@ describe('forwarder', () => {
     expect(await counterValue(metrics.forwardDropped)).toBe(0);
   });
 
+  it("logs the first failure of a run as a warning with the network cause, the rest at debug, and the recovery", async () => {
+    let attempts = 0;
+    const { url } = await downstream((_received, incoming, response) => {
+      attempts++;
+      if (attempts <= 3 || attempts === 5) incoming.socket.destroy();
+      else response.writeHead(200).end();
+    });
+    const { clock } = fakeClock();
+    const { forwarder, logEntries } = forwarderTo(url, { clock });
+    forwarder.enqueue(request.protobuf, 'protobuf', keepAll);
+    forwarder.enqueue(request.json, 'json', keepAll);
+    await forwarder.close(5_000);
+    const failures = logEntries.filter((entry) => entry.message.startsWith('forwarding failed'));
+    expect(failures.map((entry) => entry.level)).toEqual(['warn', 'debug', 'debug', 'warn']);
+    expect(failures[0]!.fields).toMatchObject({ url, attempt: 1, reason: expect.stringMatching(/^fetch failed: \S/) });
+    expect(logEntries.filter((entry) => entry.level === 'info')).toEqual([
+      { level: 'info', message: 'forwarding works again', fields: { url, failedAttempts: 3 } },
+      { level: 'info', message: 'forwarding works again', fields: { url, failedAttempts: 1 } },
+    ]);
+  });
+
+  it('names the cause when the downstream is not listening', async () => {
+    const closed = http.createServer();
+    const url = `${await listen(closed)}/v1/traces`;
+    await closeServer(closed);
+    const { clock, now } = fakeClock();
+    const startedAt = now();
+    const { forwarder, metrics, logEntries } = forwarderTo(url, { clock, initialBackoffMillis: 1_000, maxElapsedMillis: 2_000 });
+    forwarder.enqueue(request.protobuf, 'protobuf', keepAll);
+    await forwarder.close(5_000);
+    expect(logEntries.map((entry) => entry.level)).toEqual(['warn', 'debug', 'error']);
+    for (const entry of logEntries) expect(entry.fields.reason).toMatch(/^fetch failed: .*ECONNREFUSED/);
+    expect(logEntries[2]!.fields).toMatchObject({ url, attempts: 3 });
+    expect(now() - startedAt).toBe(2_000);
+    expect(await counterValue(metrics.forwardDropped)).toBe(1);
+  });
+
   it('counts a request it cannot filter as dropped', async () => {
     const { url, received } = await downstream();
     const { forwarder, metrics, logEntries } = forwarderTo(url);

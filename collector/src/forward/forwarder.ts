@@ -12,7 +12,7 @@ import type { Logger } from '../ops/logger.js';
 import type { Metrics } from '../ops/metrics.js';
 import type { OtlpContentType } from '../otlp/decoded-trace-request.js';
 import { selectsAny, type SpanSelection } from '../otlp/decoded-trace-request.js';
-import { withoutUserinfo } from './failure-reason.js';
+import { describeError, withoutUserinfo } from './failure-reason.js';
 import { filterRequest } from './filter-request.js';
 import { RETRYABLE_STATUSES, retryAfterMillisOf, retryDelayMillis } from './retry-schedule.js';
 
@@ -54,7 +54,10 @@ interface QueuedRequest {
   readonly keep: SpanSelection;
 }
 
-type Attempt = { readonly retry: false } | { readonly retry: true; readonly retryAfterMillis: number | undefined; readonly reason: string };
+type Attempt =
+  | { readonly outcome: 'delivered' }
+  | { readonly outcome: 'refused' }
+  | { readonly outcome: 'failed'; readonly retryAfterMillis: number | undefined; readonly reason: string };
 
 export function createForwarder(options: ForwarderOptions): Forwarder {
   const shown = JSON.stringify(withoutUserinfo(options.url));
@@ -76,6 +79,11 @@ class QueueForwarder implements Forwarder {
   #closed = false;
   #droppedSinceWarning = 0;
   #lastDropWarningAt = Number.NEGATIVE_INFINITY;
+  /**
+   * Retryable failures since the last delivery. The first of a run is a warning, so a downstream
+   * that went away shows within seconds; the rest are debug lines, as one per retry would flood.
+   */
+  #failuresInRun = 0;
 
   constructor(options: ForwarderOptions) {
     this.#options = options;
@@ -147,15 +155,23 @@ class QueueForwarder implements Forwarder {
     for (let attempt = 0; ; attempt++) {
       const result = await this.#send(body, request.contentType);
       if (this.#stop.signal.aborted) return;
-      if (!result.retry) return;
+      if (result.outcome === 'delivered') {
+        if (this.#failuresInRun > 0) logger.info('forwarding works again', { url: this.#options.url, failedAttempts: this.#failuresInRun });
+        this.#failuresInRun = 0;
+        return;
+      }
+      if (result.outcome === 'refused') return;
       metrics.forwardFailures.inc();
+      this.#failuresInRun++;
       const delayMillis = retryDelayMillis(schedule, attempt, this.#clock.now() - startedAt, result.retryAfterMillis, Math.random());
       if (delayMillis === undefined) {
         metrics.forwardDropped.inc();
-        logger.error('giving up forwarding a request', { attempts: attempt + 1, reason: result.reason });
+        logger.error('giving up forwarding a request', { url: this.#options.url, attempts: attempt + 1, reason: result.reason });
         return;
       }
-      logger.debug('forwarding failed; will retry', { attempt: attempt + 1, reason: result.reason, delayMillis: Math.round(delayMillis) });
+      const retrying = { url: this.#options.url, attempt: attempt + 1, reason: result.reason, delayMillis: Math.round(delayMillis) };
+      if (this.#failuresInRun === 1) logger.warn('forwarding failed; retrying (further failures are logged at debug level until one succeeds)', retrying);
+      else logger.debug('forwarding failed; will retry', retrying);
       try {
         await this.#clock.sleep(delayMillis, this.#stop.signal);
       } catch {
@@ -180,13 +196,14 @@ class QueueForwarder implements Forwarder {
       // Reading the (small) OTLP answer to the end lets the connection be reused.
       await response.arrayBuffer();
     } catch (error) {
-      return { retry: true, retryAfterMillis: undefined, reason: withoutUserinfo(error instanceof Error ? error.message : String(error)) };
+      const reason = error instanceof Error && error.name === 'TimeoutError' ? `no answer within ${attemptTimeoutMillis} ms` : describeError(error);
+      return { outcome: 'failed', retryAfterMillis: undefined, reason };
     }
-    if (status >= 200 && status < 300) return { retry: false };
-    if (RETRYABLE_STATUSES.has(status)) return { retry: true, retryAfterMillis: retryAfterMillisOf(retryAfter, this.#clock.now()), reason: `HTTP ${status}` };
+    if (status >= 200 && status < 300) return { outcome: 'delivered' };
+    if (RETRYABLE_STATUSES.has(status)) return { outcome: 'failed', retryAfterMillis: retryAfterMillisOf(retryAfter, this.#clock.now()), reason: `HTTP ${status}` };
     // Not retryable: the same request would be refused again.
     metrics.forwardDropped.inc();
-    logger.warn('downstream refused a forwarded request; dropped it', { status });
-    return { retry: false };
+    logger.warn('downstream refused a forwarded request; dropped it', { url, status });
+    return { outcome: 'refused' };
   }
 }
