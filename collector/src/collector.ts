@@ -90,7 +90,7 @@ export async function startCollector(config: CollectorConfig, options: StartOpti
     // The SQLite store's bodies are compressed on the examination workers, off the sequencer thread.
     const pool = createExaminePool({ size: config.verifyWorkers ?? availableParallelism(), logger, examine: { prepareBodies: 'prepareBodies' in opened && opened.prepareBodies } });
     const ingest = new IngestService({ store, log, registry, unsigned: config.unsigned, replayWindowSeconds: config.replayWindowSeconds, metrics, logger, pool });
-    const forwarder = config.forward ? createForwarder({ url: config.forward, queueSize: config.forwardQueueSize, logger, metrics }) : undefined;
+    const forwarder = config.forward ? createForwarder({ url: config.forward, queueSize: config.forwardQueueSize, queueBytes: config.forwardQueueBytes, logger, metrics }) : undefined;
     const context: CollectorContext = { config, store, log, registry, ingest, metrics, logger, forwarder, ready: false };
     metrics.treeSize.set(log.treeSize);
 

@@ -39,6 +39,8 @@ export interface CollectorConfig {
   readonly adminToken: string | undefined;
   /** Forward queue bound (requests). */
   readonly forwardQueueSize: number;
+  /** Forward queue bound (bytes of request bodies). */
+  readonly forwardQueueBytes: number;
   readonly logLevel: 'debug' | 'info' | 'warn' | 'error';
 }
 
@@ -62,5 +64,6 @@ export const DEFAULT_CONFIG: CollectorConfig = {
   queryToken: undefined,
   adminToken: undefined,
   forwardQueueSize: 1000,
+  forwardQueueBytes: 256 * 1024 * 1024,
   logLevel: 'info',
 };

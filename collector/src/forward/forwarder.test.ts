@@ -40,7 +40,7 @@ async function downstream(answer: Answer = ok) {
 function forwarderTo(url: string, options: Partial<ForwarderOptions> = {}) {
   const metrics = createMetrics({ defaultMetrics: false });
   const { logger, entries } = recordingLogger();
-  const forwarder = createForwarder({ url, queueSize: 10, logger, metrics, initialBackoffMillis: 5, ...options });
+  const forwarder = createForwarder({ url, queueSize: 10, queueBytes: 1024 ** 2, logger, metrics, initialBackoffMillis: 5, ...options });
   forwarders.push(forwarder);
   return { forwarder, metrics, logEntries: entries };
 }
@@ -211,11 +211,32 @@ describe('forwarder', () => {
     expect(forwarder.depth).toBe(2);
     expect(await counterValue(metrics.forwardDropped)).toBe(2);
     expect(await counterValue(metrics.forwardQueueDepth)).toBe(2);
-    expect(logEntries.filter((entry) => entry.level === 'warn')).toEqual([expect.objectContaining({ fields: { dropped: 1, queueSize: 2 } })]);
+    expect(logEntries.filter((entry) => entry.level === 'warn')).toEqual([expect.objectContaining({ fields: { dropped: 1, queueSize: 2, queueBytes: 1024 ** 2 } })]);
     release();
     await forwarder.close(5_000);
     expect(received.map((entry) => entry.body.toString())).toEqual(bodies.slice(0, 2).map((body) => Buffer.from(body).toString()));
     expect(await counterValue(metrics.forwardQueueDepth)).toBe(0);
+  });
+
+  it('holds no more bytes than queueBytes, dropping what would exceed it, and frees them as requests go', async () => {
+    let release!: () => void;
+    const gate = new Promise<void>((resolve) => (release = resolve));
+    const { url, received } = await downstream(async (entry, incoming, response) => {
+      await gate;
+      ok(entry, incoming, response);
+    });
+    const size = request.protobuf.byteLength;
+    const { forwarder, metrics } = forwarderTo(url, { queueSize: 100, queueBytes: 2 * size + 1 });
+    for (let index = 0; index < 3; index++) forwarder.enqueue(request.protobuf, 'protobuf', keepAll);
+    expect(forwarder.depth).toBe(2);
+    expect(await counterValue(metrics.forwardDropped)).toBe(1);
+    release();
+    await vi.waitFor(() => expect(forwarder.depth).toBe(0));
+    for (let index = 0; index < 2; index++) forwarder.enqueue(request.protobuf, 'protobuf', keepAll);
+    expect(forwarder.depth).toBe(2);
+    await forwarder.close(5_000);
+    expect(received).toHaveLength(4);
+    expect(await counterValue(metrics.forwardDropped)).toBe(1);
   });
 
   it('close() drains the queue', async () => {
@@ -244,8 +265,9 @@ describe('forwarder', () => {
   it('validates its options', () => {
     const { logger } = recordingLogger();
     const metrics = createMetrics({ defaultMetrics: false });
-    expect(() => createForwarder({ url: 'not a url', queueSize: 1, logger, metrics })).toThrow(TypeError);
-    expect(() => createForwarder({ url: 'http://127.0.0.1:1/v1/traces', queueSize: 0, logger, metrics })).toThrow(RangeError);
+    expect(() => createForwarder({ url: 'not a url', queueSize: 1, queueBytes: 1, logger, metrics })).toThrow(TypeError);
+    expect(() => createForwarder({ url: 'http://127.0.0.1:1/v1/traces', queueSize: 0, queueBytes: 1, logger, metrics })).toThrow(RangeError);
+    expect(() => createForwarder({ url: 'http://127.0.0.1:1/v1/traces', queueSize: 1, queueBytes: 0, logger, metrics })).toThrow(RangeError);
   });
 
   it('refuses a URL with user:password@ (fetch would refuse every attempt), without the password in the error', () => {
@@ -254,7 +276,7 @@ describe('forwarder', () => {
     for (const url of ['http://alice:hunter2@127.0.0.1:1/v1/traces', 'http://alice@127.0.0.1:1/v1/traces']) {
       let thrown: unknown;
       try {
-        createForwarder({ url, queueSize: 1, logger, metrics });
+        createForwarder({ url, queueSize: 1, queueBytes: 1, logger, metrics });
       } catch (error) {
         thrown = error;
       }

@@ -21,6 +21,8 @@ export interface ForwarderOptions {
   readonly url: string;
   /** Requests held at most, the one being delivered included. */
   readonly queueSize: number;
+  /** Bytes of request bodies held at most, the one being delivered included. */
+  readonly queueBytes: number;
   readonly logger: Logger;
   readonly metrics: Metrics;
   /** Sent with every request, e.g. the downstream's Authorization. */
@@ -66,6 +68,7 @@ export function createForwarder(options: ForwarderOptions): Forwarder {
   // fetch() refuses such a URL outright: every attempt would fail, for minutes, naming the password.
   if (url.username !== '' || url.password !== '') throw new TypeError(`forward URL must not carry user:password@: ${shown}`);
   if (!Number.isSafeInteger(options.queueSize) || options.queueSize < 1) throw new RangeError(`queueSize must be a positive integer, got ${options.queueSize}`);
+  if (!Number.isSafeInteger(options.queueBytes) || options.queueBytes < 1) throw new RangeError(`queueBytes must be a positive integer, got ${options.queueBytes}`);
   return new QueueForwarder(options);
 }
 
@@ -73,6 +76,7 @@ class QueueForwarder implements Forwarder {
   readonly #options: ForwarderOptions;
   readonly #clock: ForwardClock;
   readonly #queue: QueuedRequest[] = [];
+  #queuedBytes = 0;
   /** Aborted when close() runs out of time: cancels the attempt or backoff under way. */
   readonly #stop = new AbortController();
   #worker: Promise<void> | undefined;
@@ -96,11 +100,13 @@ class QueueForwarder implements Forwarder {
 
   enqueue(body: Uint8Array, contentType: OtlpContentType, keep: SpanSelection): void {
     if (!selectsAny(keep)) return;
-    if (this.#closed || this.#queue.length >= this.#options.queueSize) {
+    const { queueSize, queueBytes } = this.#options;
+    if (this.#closed || this.#queue.length >= queueSize || this.#queuedBytes + body.byteLength > queueBytes) {
       this.#drop();
       return;
     }
     this.#queue.push({ body, contentType, keep });
+    this.#queuedBytes += body.byteLength;
     this.#options.metrics.forwardQueueDepth.set(this.#queue.length);
     this.#worker ??= this.#work();
   }
@@ -114,17 +120,18 @@ class QueueForwarder implements Forwarder {
       this.#options.logger.warn('forward queue not drained before shutdown; dropped the rest', { dropped: this.#queue.length });
       this.#options.metrics.forwardDropped.inc(this.#queue.length);
       this.#queue.length = 0;
+      this.#queuedBytes = 0;
       this.#options.metrics.forwardQueueDepth.set(0);
     }
   }
 
   #drop(): void {
-    const { metrics, logger, queueSize } = this.#options;
+    const { metrics, logger, queueSize, queueBytes } = this.#options;
     metrics.forwardDropped.inc();
     this.#droppedSinceWarning++;
     const now = this.#clock.now();
     if (now - this.#lastDropWarningAt < DROP_WARNING_INTERVAL_MILLIS) return;
-    logger.warn('forward queue full; dropped the newest requests', { dropped: this.#droppedSinceWarning, queueSize });
+    logger.warn('forward queue full; dropped the newest requests', { dropped: this.#droppedSinceWarning, queueSize, queueBytes });
     this.#droppedSinceWarning = 0;
     this.#lastDropWarningAt = now;
   }
@@ -134,7 +141,7 @@ class QueueForwarder implements Forwarder {
       await this.#deliver(this.#queue[0]!);
       // Stopped mid-delivery: the request was not delivered, so it stays to be counted by close().
       if (this.#stop.signal.aborted) break;
-      this.#queue.shift();
+      this.#queuedBytes -= this.#queue.shift()!.body.byteLength;
       this.#options.metrics.forwardQueueDepth.set(this.#queue.length);
     }
     this.#worker = undefined;

@@ -59,13 +59,13 @@ describe('resolveConfig precedence', () => {
       '--host=127.0.0.2', '--port', '0', '--db', 'postgres://user:pw@db:5432/facto', '--trust', 'strict', '--keys', 'keys.json',
       '--unsigned=store', '--forward', 'https://otel.example:4318/v1/traces', '--checkpoint-interval', '5', '--log-key', 'k.pem',
       '--origin', 'facto.example.com/log', '--max-body-bytes', '1024', '--read-timeout', '9', '--max-concurrent-ingest', '2', '--replay-window', '0',
-      '--ingest-token', 'a', '--query-token', 'b', '--admin-token', 'c', '--forward-queue-size', '7', '--log-level', 'debug',
+      '--ingest-token', 'a', '--query-token', 'b', '--admin-token', 'c', '--forward-queue-size', '7', '--forward-queue-bytes', '2048', '--log-level', 'debug',
     ];
     const expected = {
       host: '127.0.0.2', port: 0, db: 'postgres://user:pw@db:5432/facto', trust: 'strict', keys: 'keys.json', unsigned: 'store',
       forward: 'https://otel.example:4318/v1/traces', checkpointInterval: 5, logKey: 'k.pem', origin: 'facto.example.com/log',
       maxBodyBytes: 1024, readTimeout: 9, maxConcurrentIngest: 2, replayWindowSeconds: 0, ingestToken: 'a', queryToken: 'b', adminToken: 'c',
-      forwardQueueSize: 7, logLevel: 'debug',
+      forwardQueueSize: 7, forwardQueueBytes: 2048, logLevel: 'debug',
     };
     expect(resolveConfig({ argv: flags, env: {} })).toEqual(expected);
     const env: Record<string, string> = {};
@@ -205,6 +205,13 @@ describe('options checked against each other', () => {
     }
   });
 
+  it('refuses, when forwarding, a byte bound on the forward queue below the largest request body', () => {
+    const message = failure({ argv: ['--forward', 'http://otelcol:4318/v1/traces', '--forward-queue-bytes', '1000'], env: { FACTO_MAX_BODY_BYTES: '1001' } });
+    expect(message).toContain('--forward-queue-bytes (1000) is below --max-body-bytes (1001)');
+    expect(resolveConfig({ argv: ['--forward', 'http://otelcol:4318/v1/traces', '--forward-queue-bytes', '1000', '--max-body-bytes', '1000'], env: {} }).forwardQueueBytes).toBe(1000);
+    expect(resolveConfig({ argv: ['--forward-queue-bytes', '1000'], env: {} }).forwardQueueBytes).toBe(1000);
+  });
+
   it('accepts --unsigned forward with a --forward URL', () => {
     const config = resolveConfig({ argv: ['--unsigned', 'forward'], env: { FACTO_FORWARD: 'http://otelcol:4318/v1/traces' } });
     expect([config.unsigned, config.forward]).toEqual(['forward', 'http://otelcol:4318/v1/traces']);
@@ -256,7 +263,7 @@ describe('configHelp', () => {
   it('lists every flag with its environment variable, file key and default', () => {
     const help = configHelp();
     for (const flag of ['host', 'port', 'db', 'trust', 'keys', 'unsigned', 'forward', 'checkpoint-interval', 'log-key', 'origin', 'max-body-bytes',
-      'read-timeout', 'max-concurrent-ingest', 'verify-workers', 'replay-window', 'ingest-token', 'query-token', 'admin-token', 'forward-queue-size', 'log-level', 'allow-open', 'config']) {
+      'read-timeout', 'max-concurrent-ingest', 'verify-workers', 'replay-window', 'ingest-token', 'query-token', 'admin-token', 'forward-queue-size', 'forward-queue-bytes', 'log-level', 'allow-open', 'config']) {
       expect(help).toContain(`--${flag}`);
       expect(help).toContain(`env FACTO_${flag.toUpperCase().replaceAll('-', '_')}`);
     }
@@ -267,7 +274,7 @@ describe('configHelp', () => {
   it('matches the table in docs/collector.md, row by row', () => {
     const documentation = readFileSync(new URL('../../../docs/collector.md', import.meta.url), 'utf8');
     const rows = [...configHelp().matchAll(/^ {2}(--\S+.*)\n {6}(.+)\n {6}env (\S+), file key "(\S+)", default (.+)$/gm)];
-    expect(rows).toHaveLength(21);
+    expect(rows).toHaveLength(22);
     for (const [, usage, meaning, env, key, fallback] of rows) {
       const escape = (text: string) => text!.replaceAll('|', '\\|');
       const documented = fallback === 'none' ? 'none' : `\`${fallback}\``;

@@ -103,6 +103,7 @@ const OPTIONS: readonly OptionSpec[] = [
   { field: 'queryToken', flag: 'query-token', placeholder: 'TOKEN', parser: tokenParser, secret: true, meaning: 'Bearer token required on the query, proof and export endpoints and /metrics.' },
   { field: 'adminToken', flag: 'admin-token', placeholder: 'TOKEN', parser: tokenParser, secret: true, meaning: 'Bearer token required on the admin endpoints.' },
   { field: 'forwardQueueSize', flag: 'forward-queue-size', placeholder: 'N', parser: integer(1, 1_000_000), meaning: 'Requests held for forwarding; when full, newer ones are not forwarded (the log still has them).' },
+  { field: 'forwardQueueBytes', flag: 'forward-queue-bytes', placeholder: 'BYTES', parser: integer(1, 1024 ** 4), meaning: 'Bytes of request bodies held for forwarding; beyond it, as when --forward-queue-size is reached.' },
   { field: 'logLevel', flag: 'log-level', placeholder: 'debug|info|warn|error', parser: oneOf(['debug', 'info', 'warn', 'error']), meaning: 'The lowest level of the JSON log lines written to stderr.' },
   { field: 'allowOpen', flag: 'allow-open', placeholder: '', parser: booleanParser, meaning: 'Listen beyond loopback without tokens. Anyone who reaches the port can write and read.' },
 ];
@@ -224,12 +225,18 @@ function refuseOpenExposure(config: CollectorConfig): void {
   );
 }
 
-/** Options that are each valid but together would lose data the collector acknowledges. */
+/** Options that are each valid but together would lose data, or could never work. */
 function refuseContradictions(config: CollectorConfig): void {
   if (config.unsigned === 'forward' && config.forward === undefined) {
     throw invalid(
       '--unsigned forward keeps unsigned spans only by passing them on to --forward, and no --forward URL is set: they would be acknowledged and lost. ' +
         'Set --forward URL (FACTO_FORWARD, file key "forward"), or choose --unsigned reject or store.',
+    );
+  }
+  if (config.forward !== undefined && config.forwardQueueBytes < config.maxBodyBytes) {
+    throw invalid(
+      `--forward-queue-bytes (${config.forwardQueueBytes}) is below --max-body-bytes (${config.maxBodyBytes}): a request that large could never be queued for forwarding. ` +
+        'Raise --forward-queue-bytes (FACTO_FORWARD_QUEUE_BYTES) or lower --max-body-bytes (FACTO_MAX_BODY_BYTES).',
     );
   }
 }
