@@ -16,7 +16,8 @@ import type { Store } from './store/types.js';
 export interface Forwarder {
   /**
    * Queues the request for forwarding: `body` is the request as received (decompressed), `keep`
-   * says per [resource][scope][span] which spans go on. Never waits for the network.
+   * says per [resource][scope][span] which spans go on. Never waits for the network; throws a
+   * ForwardQueueFullError (forward/forward-queue-full-error.ts) when it cannot hold the request.
    */
   enqueue(body: Uint8Array, contentType: OtlpContentType, keep: SpanSelection): void;
   readonly depth: number;

@@ -3,6 +3,7 @@ import { afterEach, describe, expect, it, vi } from 'vitest';
 import type { Forwarder } from '../context.js';
 import { createMetrics } from '../ops/metrics.js';
 import { closeServer, listen, recordingLogger, spanName, spanNamesOf, traceRequest } from '../test-helpers/http-test-context.js';
+import { ForwardQueueFullError } from './forward-queue-full-error.js';
 import { createForwarder, type ForwardClock, type ForwarderOptions } from './forwarder.js';
 
 interface Received {
@@ -58,6 +59,17 @@ function fakeClock() {
     },
   };
   return { clock, waits, now: () => time };
+}
+
+/** Enqueues, and says whether the forwarder took the request (false: ForwardQueueFullError). */
+function offer(forwarder: Forwarder, ...args: Parameters<Forwarder['enqueue']>): boolean {
+  try {
+    forwarder.enqueue(...args);
+    return true;
+  } catch (error) {
+    if (ForwardQueueFullError.isInstance(error)) return false;
+    throw error;
+  }
 }
 
 const counterValue = async (counter: { get(): Promise<{ values: { value: number }[] }> }) => (await counter.get()).values[0]?.value ?? 0;
@@ -198,7 +210,7 @@ describe('forwarder', () => {
     expect(logEntries.some((entry) => entry.level === 'error')).toBe(true);
   });
 
-  it('drops the newest request when the queue is full, counting it, and never waits', async () => {
+  it('refuses the newest request when the queue is full (ForwardQueueFullError), counting it, and never waits', async () => {
     let release!: () => void;
     const gate = new Promise<void>((resolve) => (release = resolve));
     const { url, received } = await downstream(async (entry, incoming, response) => {
@@ -207,7 +219,8 @@ describe('forwarder', () => {
     });
     const { forwarder, metrics, logEntries } = forwarderTo(url, { queueSize: 2 });
     const bodies = [[[1]], [[2]], [[3]], [[4]]].map((layout) => traceRequest(layout).json);
-    for (const body of bodies) forwarder.enqueue(body, 'json', [[Array.from({ length: spanNamesOf(body, 'json')[0]![0]!.length }, () => true)]]);
+    const taken = bodies.map((body) => offer(forwarder, body, 'json', [[Array.from({ length: spanNamesOf(body, 'json')[0]![0]!.length }, () => true)]]));
+    expect(taken).toEqual([true, true, false, false]);
     expect(forwarder.depth).toBe(2);
     expect(await counterValue(metrics.forwardDropped)).toBe(2);
     expect(await counterValue(metrics.forwardQueueDepth)).toBe(2);
@@ -227,12 +240,12 @@ describe('forwarder', () => {
     });
     const size = request.protobuf.byteLength;
     const { forwarder, metrics } = forwarderTo(url, { queueSize: 100, queueBytes: 2 * size + 1 });
-    for (let index = 0; index < 3; index++) forwarder.enqueue(request.protobuf, 'protobuf', keepAll);
+    expect([0, 1, 2].map(() => offer(forwarder, request.protobuf, 'protobuf', keepAll))).toEqual([true, true, false]);
     expect(forwarder.depth).toBe(2);
     expect(await counterValue(metrics.forwardDropped)).toBe(1);
     release();
     await vi.waitFor(() => expect(forwarder.depth).toBe(0));
-    for (let index = 0; index < 2; index++) forwarder.enqueue(request.protobuf, 'protobuf', keepAll);
+    expect([0, 1].map(() => offer(forwarder, request.protobuf, 'protobuf', keepAll))).toEqual([true, true]);
     expect(forwarder.depth).toBe(2);
     await forwarder.close(5_000);
     expect(received).toHaveLength(4);
@@ -258,7 +271,7 @@ describe('forwarder', () => {
     expect(forwarder.depth).toBe(0);
     expect(logEntries.find((entry) => entry.level === 'warn')).toMatchObject({ fields: { dropped: 3 } });
     expect(await counterValue(metrics.forwardDropped)).toBe(3);
-    forwarder.enqueue(request.protobuf, 'protobuf', keepAll);
+    expect(offer(forwarder, request.protobuf, 'protobuf', keepAll)).toBe(false);
     expect(forwarder.depth).toBe(0);
   });
 

@@ -2,9 +2,10 @@
  * Sends accepted OTLP trace requests on to a downstream OTLP/HTTP endpoint, so the collector can be one
  * stage of an existing telemetry pipeline. The ingest path only appends to a bounded in-memory queue;
  * one worker delivers the queue in order and retries what OTLP/HTTP calls retryable (429, 502, 503,
- * 504 and network errors) on the schedule of retry-schedule.ts. A full queue drops the newest request:
- * the agent already has its 200, and the Merkle log, not the downstream copy, is the record of what
- * happened. Every request not delivered counts in facto_forward_dropped_total, whatever the reason.
+ * 504 and network errors) on the schedule of retry-schedule.ts. A full queue refuses the newest
+ * request with a ForwardQueueFullError, at once: the ingest route decides whether the sender must
+ * retry (spans kept nowhere else) or the downstream copy can go (the Merkle log is the record). Every
+ * request not delivered counts in facto_forward_dropped_total, whatever the reason.
  */
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { Forwarder } from '../context.js';
@@ -13,6 +14,7 @@ import type { Metrics } from '../ops/metrics.js';
 import type { OtlpContentType } from '../otlp/decoded-trace-request.js';
 import { selectsAny, type SpanSelection } from '../otlp/decoded-trace-request.js';
 import { describeError, withoutUserinfo } from './failure-reason.js';
+import { ForwardQueueFullError } from './forward-queue-full-error.js';
 import { filterRequest } from './filter-request.js';
 import { RETRYABLE_STATUSES, retryAfterMillisOf, retryDelayMillis } from './retry-schedule.js';
 
@@ -103,7 +105,7 @@ class QueueForwarder implements Forwarder {
     const { queueSize, queueBytes } = this.#options;
     if (this.#closed || this.#queue.length >= queueSize || this.#queuedBytes + body.byteLength > queueBytes) {
       this.#drop();
-      return;
+      throw new ForwardQueueFullError(this.#closed ? 'the forwarder is shut down' : 'the forward queue is full');
     }
     this.#queue.push({ body, contentType, keep });
     this.#queuedBytes += body.byteLength;

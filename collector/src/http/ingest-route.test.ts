@@ -2,6 +2,7 @@ import type http from 'node:http';
 import zlib from 'node:zlib';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import type { Forwarder } from '../context.js';
+import { ForwardQueueFullError } from '../forward/forward-queue-full-error.js';
 import type { IngestOutcome } from '../ingest/ingest-service.js';
 import type { DecodedTraceRequest } from '../otlp/decoded-trace-request.js';
 import { decodeFailureStatus } from '../otlp/encode-status.js';
@@ -194,6 +195,32 @@ describe('forwarding from POST /v1/traces', () => {
     const { url, context } = await start({ ingest: async (decoded) => outcomeFor(decoded), forwarder });
     expect((await fetch(url, { method: 'POST', headers: { 'content-type': 'application/json' }, body: request.json })).status).toBe(200);
     expect(context.logEntries.some((entry) => entry.level === 'error' && entry.message === 'could not queue a request for forwarding')).toBe(true);
+  });
+
+  describe('when the forward queue is full', () => {
+    const full = () =>
+      recordingForwarder(() => {
+        throw new ForwardQueueFullError('the forward queue is full');
+      });
+
+    it('answers 503 + Retry-After to a request with spans kept nowhere else, so the exporter sends it again', async () => {
+      const { url, context } = await start({ config: { unsigned: 'forward' }, ingest: async (decoded) => ({ ...outcomeFor(decoded), accepted: 3, unverified: 1 }), forwarder: full() });
+      for (const [mediaType, body] of [['application/x-protobuf', request.protobuf], ['application/json', request.json]] as const) {
+        const response = await fetch(url, { method: 'POST', headers: { 'content-type': mediaType }, body });
+        expect([response.status, response.headers.get('retry-after')]).toEqual([503, '5']);
+        expect(await failureOf(response)).toEqual({ mediaType, code: 14, message: "the collector cannot pass on this request's unsigned spans right now; retry later" });
+      }
+      expect(context.logEntries.filter((entry) => entry.level === 'error')).toEqual([]);
+    });
+
+    it('still answers 200 to spans the log holds, under any policy', async () => {
+      for (const unsigned of ['forward', 'store', 'reject'] as const) {
+        // Under store, unverified spans are kept in the store: their downstream copy is best effort too.
+        const { url, context } = await start({ config: { unsigned }, ingest: async (decoded) => ({ ...outcomeFor(decoded), unverified: unsigned === 'store' ? 1 : 0 }), forwarder: full() });
+        expect((await fetch(url, { method: 'POST', headers: { 'content-type': 'application/json' }, body: request.json })).status).toBe(200);
+        expect(context.logEntries.filter((entry) => entry.level === 'error')).toEqual([]);
+      }
+    });
   });
 
   it('does not acknowledge forward-only spans when the forwarder throws', async () => {

@@ -5,9 +5,11 @@
  * fails (4xx, 5xx) with a google.rpc.Status in that encoding too (otlp/encode-status.ts). The
  * 200 comes only after the ingest service committed; forwarding downstream is queued after that and
  * never delays it. Spans kept nowhere but the forward queue (unsigned ones under --unsigned forward)
- * are acknowledged only once queued: the 200 must not stand for spans already lost.
+ * are acknowledged only once queued: the 200 must not stand for spans already lost, so a full queue
+ * is a 503 + Retry-After for them, which OTLP exporters retry.
  */
 import type { CollectorContext } from '../context.js';
+import { ForwardQueueFullError } from '../forward/forward-queue-full-error.js';
 import type { IngestOutcome } from '../ingest/ingest-service.js';
 import { selectsAny, type OtlpContentType } from '../otlp/decoded-trace-request.js';
 import { encodeExportTraceServiceResponse } from '../otlp/encode-response.js';
@@ -19,6 +21,8 @@ const CONTENT_TYPES = new Map<string, OtlpContentType>([
   ['application/json', 'json'],
 ]);
 const MEDIA_TYPES: Readonly<Record<OtlpContentType, string>> = { protobuf: 'application/x-protobuf', json: 'application/json' };
+// A full forward queue drains at the downstream's pace: longer than a busy ingest slot takes to free.
+const FORWARD_RETRY_AFTER_SECONDS = '5';
 
 export function ingestRoutes(context: CollectorContext): Route[] {
   return [{ method: 'POST', path: '/v1/traces', access: 'ingest', handler: (request) => exportTraces(context, request), failureBody: otlpFailure }];
@@ -76,6 +80,11 @@ function forward(context: CollectorContext, body: Uint8Array, contentType: OtlpC
   try {
     forwarder.enqueue(body, contentType, outcome.forward);
   } catch (error) {
+    if (ForwardQueueFullError.isInstance(error)) {
+      // The forwarder counted and logged the drop; spans in the log can do without their downstream copy.
+      if (forwardOnly) throw new HttpError(503, "the collector cannot pass on this request's unsigned spans right now; retry later", { 'retry-after': FORWARD_RETRY_AFTER_SECONDS });
+      return;
+    }
     context.logger.error('could not queue a request for forwarding', { error: error instanceof Error ? error.message : String(error) });
     // Committed spans only: failing the request now would only make the agent send them again.
     if (forwardOnly) throw notForwarded();

@@ -102,7 +102,7 @@ const OPTIONS: readonly OptionSpec[] = [
   { field: 'ingestToken', flag: 'ingest-token', placeholder: 'TOKEN', parser: tokenParser, secret: true, meaning: 'Bearer token required on POST /v1/traces.' },
   { field: 'queryToken', flag: 'query-token', placeholder: 'TOKEN', parser: tokenParser, secret: true, meaning: 'Bearer token required on the query, proof and export endpoints and /metrics.' },
   { field: 'adminToken', flag: 'admin-token', placeholder: 'TOKEN', parser: tokenParser, secret: true, meaning: 'Bearer token required on the admin endpoints.' },
-  { field: 'forwardQueueSize', flag: 'forward-queue-size', placeholder: 'N', parser: integer(1, 1_000_000), meaning: 'Requests held for forwarding; when full, newer ones are not forwarded (the log still has them).' },
+  { field: 'forwardQueueSize', flag: 'forward-queue-size', placeholder: 'N', parser: integer(1, 1_000_000), meaning: 'Requests held for forwarding; when full, newer ones are not forwarded (their signed spans are in the log), or refused with 503 if they hold --unsigned forward spans.' },
   { field: 'forwardQueueBytes', flag: 'forward-queue-bytes', placeholder: 'BYTES', parser: integer(1, 1024 ** 4), meaning: 'Bytes of request bodies held for forwarding; beyond it, as when --forward-queue-size is reached.' },
   { field: 'logLevel', flag: 'log-level', placeholder: 'debug|info|warn|error', parser: oneOf(['debug', 'info', 'warn', 'error']), meaning: 'The lowest level of the JSON log lines written to stderr.' },
   { field: 'allowOpen', flag: 'allow-open', placeholder: '', parser: booleanParser, meaning: 'Listen beyond loopback without tokens. Anyone who reaches the port can write and read.' },

@@ -1,0 +1,51 @@
+/**
+ * A full forward queue, seen from outside a real collector: under --unsigned forward a request whose
+ * unsigned spans cannot be queued gets 503 + Retry-After (nothing acknowledged is lost, and the
+ * exporter's retry delivers them), while signed spans, which the log holds, still get their 200.
+ */
+import { afterEach, describe, expect, it } from 'vitest';
+import type { SpanFields } from '@facto/core';
+import { startTestCollector } from '../support/collector.js';
+import { startOtlpSink } from '../support/otlp-sink.js';
+import { otlpJson, TestAgent } from '../support/signed-spans.js';
+
+const cleanups: (() => Promise<void>)[] = [];
+afterEach(async () => {
+  for (const cleanup of cleanups.splice(0).reverse()) await cleanup();
+});
+
+function unsignedSpan(name: string, spanId: string): SpanFields {
+  return { traceId: '0af7651916cd43dd8448eb211c80319c', spanId, parentSpanId: '', name, kind: 2, startTimeUnixNano: '1732280000000000000', endTimeUnixNano: '1732280000000000100', status: { code: 0, message: '' }, attributes: [], events: [], links: [] };
+}
+
+function metric(text: string, name: string): number {
+  const found = text.split('\n').find((line) => line.startsWith(name + ' '));
+  return found === undefined ? 0 : Number(found.slice(name.length + 1));
+}
+
+describe('--unsigned forward with a full forward queue', () => {
+  it('answers 503 + Retry-After for unsigned spans it cannot queue, 200 for signed ones, and delivers the retry', async () => {
+    const downstream = await startOtlpSink();
+    cleanups.push(() => downstream.close());
+    const collector = await startTestCollector({ unsigned: 'forward', forward: `${downstream.url}/v1/traces`, forwardQueueSize: 1 });
+    cleanups.push(() => collector.stop());
+    // The downstream holds its answers: the first request stays in the queue while it is delivered.
+    downstream.hold();
+
+    expect((await collector.post('/v1/traces', otlpJson([unsignedSpan('first', '00000000000000a1')]))).status).toBe(200);
+    const refused = await collector.post('/v1/traces', otlpJson([unsignedSpan('second', '00000000000000a2')]));
+    expect([refused.status, refused.headers.get('retry-after')]).toEqual([503, '5']);
+    const agent = new TestAgent();
+    expect((await collector.post('/v1/traces', otlpJson([agent.next('signed')]))).status).toBe(200);
+    expect((await collector.json('/v1/log')).tree_size).toBe(1);
+
+    downstream.release();
+    await expect.poll(() => collector.context.forwarder!.depth, { timeout: 5_000 }).toBe(0);
+    expect((await collector.post('/v1/traces', otlpJson([unsignedSpan('second', '00000000000000a2')]))).status).toBe(200);
+    await expect.poll(() => downstream.acceptedSpans().map((span) => span.name), { timeout: 5_000 }).toEqual(['first', 'second']);
+
+    const metrics = await (await collector.get('/metrics')).text();
+    expect(metric(metrics, 'facto_forward_dropped_total')).toBe(2);
+    expect(metric(metrics, 'facto_ingest_requests_total{status="503"}')).toBe(1);
+  });
+});
