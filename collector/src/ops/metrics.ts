@@ -45,6 +45,6 @@ export function createMetrics(options: { defaultMetrics?: boolean } = {}): Metri
     checkpointAgeSeconds: new Gauge({ name: 'facto_checkpoint_age_seconds', help: 'Seconds since the latest signed checkpoint', registers }),
     forwardQueueDepth: new Gauge({ name: 'facto_forward_queue_depth', help: 'Requests waiting to be forwarded downstream', registers }),
     forwardFailures: new Counter({ name: 'facto_forward_failures_total', help: 'Forward attempts that failed in a way OTLP retries (network error, timeout, 429, 502, 503, 504)', registers }),
-    forwardDropped: new Counter({ name: 'facto_forward_dropped_total', help: 'Requests not forwarded: the queue was full, or delivery was given up (retries spent, downstream 4xx, shutdown)', registers }),
+    forwardDropped: new Counter({ name: 'facto_forward_dropped_total', help: 'Requests not forwarded: the queue was full, or delivery was given up (retries spent, refused by the downstream, shutdown)', registers }),
   };
 }
