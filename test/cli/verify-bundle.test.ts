@@ -155,6 +155,17 @@ describe('facto verify BUNDLE', () => {
     expect(result.stdout).toMatch(/bundle: malformed bundle: events\[3\]: invalid JSON at offset \d+: duplicate member name "leaf_index"/);
   });
 
+  it('exits 1 for a bundle that is not UTF-8, rather than reading a replacement character', async () => {
+    const path = join(directory, 'latin1.json');
+    const bytes = readFileSync(join(directory, 'bundle.json'));
+    const at = bytes.indexOf('"name":"tool.call"') + '"name":"'.length;
+    expect(at).toBeGreaterThan(8);
+    writeFileSync(path, Buffer.concat([bytes.subarray(0, at), Buffer.from([0xe9]), bytes.subarray(at + 1)]));
+    const result = await facto(['verify', path, '--key', keyFile, '--log-key', logKey]);
+    expect(result.code).toBe(1);
+    expect(result.stdout).toMatch(/bundle: malformed bundle: events\[\d+\]: not UTF-8 \(byte 0xe9 at offset \d+\): a bundle is JSON, which must be UTF-8 \(RFC 8259 section 8\.1\)/);
+  });
+
   it.each<[string, string[], number, RegExp]>([
     ['no --log-key', ['verify', 'BUNDLE', '--key', 'KEY'], 2, /--log-key VKEY is required to verify a bundle offline/],
     ['no --key', ['verify', 'BUNDLE', '--log-key', 'LOGKEY'], 2, /--key is required/],

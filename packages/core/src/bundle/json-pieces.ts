@@ -8,8 +8,9 @@ import { FactoError } from '../errors.js';
 import { parseStrictJson } from '../strict-json.js';
 import { CLOSE_BRACE, CLOSE_BRACKET, COLON, OPEN_BRACE, OPEN_BRACKET, QUOTE, stringEnd } from './json-bytes.js';
 
+// fatal: JSON is UTF-8 (RFC 8259 section 8.1); a byte that is not is refused, never replaced by U+FFFD.
 // ignoreBOM: a U+FEFF inside the text is a character, as it is for a reader of the whole text.
-const decoder = new TextDecoder('utf-8', { ignoreBOM: true });
+const decoder = new TextDecoder('utf-8', { fatal: true, ignoreBOM: true });
 
 export class BundleSyntaxError extends FactoError {
   constructor(message: string) {
@@ -18,9 +19,56 @@ export class BundleSyntaxError extends FactoError {
   }
 }
 
-/** Parses a piece found at `depth` in the document exactly as parseStrictJson would have inside it. */
-export function parsePiece(bytes: Uint8Array, depth: number, where: string): unknown {
-  const text = decoder.decode(bytes);
+/**
+ * The text of a piece's bytes, which start at offset `start` of the document; throws
+ * BundleSyntaxError naming the first byte that is not UTF-8. Every byte of a bundle that is not
+ * JSON's ASCII punctuation or space is inside some piece, so none escapes this check.
+ */
+function decodePiece(bytes: Uint8Array, where: string, start: number): string {
+  try {
+    return decoder.decode(bytes);
+  } catch {
+    const at = invalidUtf8Offset(bytes);
+    throw new BundleSyntaxError(`${where}: ${notUtf8Message(start + at, bytes[at])}`);
+  }
+}
+
+/** How a byte that is not UTF-8 is reported, by the streaming reader and by parseEvidenceBundle alike. */
+export function notUtf8Message(offset: number, byte: number | undefined): string {
+  const what = byte === undefined ? '' : ` (byte 0x${byte.toString(16).padStart(2, '0')} at offset ${offset})`;
+  return `not UTF-8${what}: a bundle is JSON, which must be UTF-8 (RFC 8259 section 8.1)`;
+}
+
+/**
+ * The offset where the first ill-formed UTF-8 sequence starts (by the Unicode standard's table 3-7:
+ * no overlong forms, no surrogates, nothing above U+10FFFF, no character cut short), or -1.
+ */
+export function invalidUtf8Offset(bytes: Uint8Array): number {
+  for (let index = 0; index < bytes.length; ) {
+    const lead = bytes[index]!;
+    if (lead < 0x80) {
+      index++;
+      continue;
+    }
+    const length = lead >= 0xc2 && lead <= 0xdf ? 2 : lead >= 0xe0 && lead <= 0xef ? 3 : lead >= 0xf0 && lead <= 0xf4 ? 4 : 0;
+    if (length === 0) return index;
+    const low = lead === 0xe0 ? 0xa0 : lead === 0xf0 ? 0x90 : 0x80;
+    const high = lead === 0xed ? 0x9f : lead === 0xf4 ? 0x8f : 0xbf;
+    for (let next = 1; next < length; next++) {
+      const byte = bytes[index + next];
+      if (byte === undefined || (next === 1 ? byte < low || byte > high : byte < 0x80 || byte > 0xbf)) return index;
+    }
+    index += length;
+  }
+  return -1;
+}
+
+/** Parses a piece found at `depth` (and at offset `start`) in the document exactly as parseStrictJson would have inside it. */
+export function parsePiece(bytes: Uint8Array, depth: number, where: string, start: number): unknown {
+  return parsePieceText(decodePiece(bytes, where, start), depth, where);
+}
+
+function parsePieceText(text: string, depth: number, where: string): unknown {
   try {
     let value = parseStrictJson('['.repeat(depth) + text + ']'.repeat(depth));
     for (let level = 0; level < depth; level++) value = (value as unknown[])[0];
@@ -77,15 +125,16 @@ function keyCount(value: unknown): number {
  * name was repeated. Whatever parseStrictJson refuses besides (a repeated name, nesting beyond its
  * limit, a literal too long) fails these checks, and parseStrictJson itself gives the verdict.
  */
-export function parseEvent(bytes: Uint8Array, where: string): unknown {
+export function parseEvent(bytes: Uint8Array, where: string, start: number): unknown {
+  const text = decodePiece(bytes, where, start);
   const shape = shapeOf(bytes);
   if (shape.depth <= FAST_DEPTH && shape.literal <= LONGEST_LITERAL) {
     try {
-      const value: unknown = JSON.parse(decoder.decode(bytes));
+      const value: unknown = JSON.parse(text);
       if (keyCount(value) === shape.members) return value;
     } catch {
       // Not JSON: parseStrictJson says where and why.
     }
   }
-  return parsePiece(bytes, 2, where);
+  return parsePieceText(text, 2, where);
 }

@@ -186,7 +186,8 @@ export const MAX_PIECE_BYTES = 256 * 1024 * 1024;
 async function* walkMembers(cursor: ByteCursor): AsyncGenerator<string, boolean, void> {
   if ((await cursor.skipSpace()) !== OPEN_BRACE) {
     // JSON, perhaps, but not an object: no bundle. Its syntax is still checked, as the whole-text reader would.
-    parsePiece((await cursor.value(true, MAX_PIECE_BYTES, 'the document'))!, 0, 'the document');
+    const document = (await cursor.value(true, MAX_PIECE_BYTES, 'the document'))!;
+    parsePiece(document, 0, 'the document', cursor.position - document.length);
     if ((await cursor.skipSpace()) !== -1) cursor.fail('unexpected text after the value');
     return false;
   }
@@ -197,7 +198,8 @@ async function* walkMembers(cursor: ByteCursor): AsyncGenerator<string, boolean,
     for (;;) {
       if ((await cursor.skipSpace()) !== QUOTE) cursor.fail('expected a member name');
       const at = cursor.position;
-      const name = parsePiece((await cursor.value(true, MAX_PIECE_BYTES, 'a member name'))!, 0, 'a member name') as string;
+      const nameBytes = (await cursor.value(true, MAX_PIECE_BYTES, 'a member name'))!;
+      const name = parsePiece(nameBytes, 0, 'a member name', at) as string;
       if (names.has(name)) throw new BundleSyntaxError(`invalid JSON at byte ${at}: duplicate member name ${JSON.stringify(name)}`);
       names.add(name);
       await cursor.expect(COLON, '":"');
@@ -229,7 +231,8 @@ export async function readBundleMembers(chunks: AsyncIterable<Uint8Array>): Prom
       await cursor.value(false, 0, 'the events array');
       continue;
     }
-    const value = parsePiece((await cursor.value(true, MAX_PIECE_BYTES, `member "${name}"`))!, 1, `member "${name}"`);
+    const bytes = (await cursor.value(true, MAX_PIECE_BYTES, `member "${name}"`))!;
+    const value = parsePiece(bytes, 1, `member "${name}"`, cursor.position - bytes.length);
     if (name === 'events') events = 'other';
     else members.set(name, value);
   }
@@ -262,7 +265,7 @@ export async function* readBundleEvents(chunks: AsyncIterable<Uint8Array>): Asyn
         batch = [];
         bytes = (await cursor.value(true, MAX_PIECE_BYTES, where))!;
       }
-      batch.push({ event: parseEvent(bytes, where), bytesRead: cursor.position });
+      batch.push({ event: parseEvent(bytes, where, cursor.position - bytes.length), bytesRead: cursor.position });
       let separator = cursor.byteInChunk();
       if (separator === undefined) {
         // The chunk is done: hand the batch over before waiting for more bytes.

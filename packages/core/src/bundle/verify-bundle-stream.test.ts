@@ -13,7 +13,7 @@ import { hashRecord } from '../record/record.js';
 import { parseStrictJson } from '../strict-json.js';
 import { bundleFixture, TestLog } from '../test-helpers/bundle-fixture.js';
 import type { EvidenceBundle } from './types.js';
-import { verifyBundle, type TrustedKeys } from './verify-bundle.js';
+import { parseEvidenceBundle, verifyBundle, type TrustedKeys } from './verify-bundle.js';
 import { verifyBundleStream, type StreamedBundleReport } from './verify-bundle-stream.js';
 import type { EventVerdict } from './verify-events.js';
 
@@ -217,6 +217,51 @@ describe('verifyBundleStream reads JSON as parseStrictJson does', async () => {
         await expectSameVerdicts(variant, trustedKeys, [13]);
       }
     }
+  });
+
+  /** The bundle's bytes with the ASCII `marker` (where it first occurs) replaced by `bytes`, and the offset of the first byte of those above 0x7f. */
+  const withBytes = (bundleText: string, marker: string, bytes: readonly number[]) => {
+    const encoded = encoder.encode(bundleText);
+    const at = Buffer.from(encoded).indexOf(marker);
+    expect(at).toBeGreaterThan(-1);
+    return { changed: Uint8Array.from([...encoded.subarray(0, at), ...bytes, ...encoded.subarray(at + marker.length)]), bad: at + bytes.findIndex((byte) => byte > 0x7f) };
+  };
+  const bytesSource = (bytes: Uint8Array, size: number) => ({
+    async *open(): AsyncIterable<Uint8Array> {
+      for (let offset = 0; offset < bytes.length; offset += size) yield bytes.subarray(offset, offset + size);
+    },
+  });
+
+  it.each<[string, string, number[]]>([
+    ['a byte 0xff in an event', '"MARK"', [0x22, 0x4d, 0xff, 0x22]],
+    ['a lone continuation byte in a top-level member', '"agent_id":"c-agent', [...encoder.encode('"agent_id":"c-agent'), 0x80]],
+    ['an overlong "/" in a member name', '"format"', [0x22, 0x66, 0xc0, 0xaf, 0x22]],
+    ['a surrogate encoded as UTF-8 in an event', '"MARK"', [0x22, 0xed, 0xa0, 0x80, 0x22]],
+    ['a character cut short by the closing quote', '"MARK"', [0x22, 0xe2, 0x82, 0x22]],
+    ['a code point above U+10FFFF', '"MARK"', [0x22, 0xf4, 0x90, 0x80, 0x80, 0x22]],
+  ])('refuses text that is not UTF-8, as parseEvidenceBundle does: %s', async (_name, marker, bytes) => {
+    const bundle = clone(fixture.bundle);
+    bundle.events[0].record.name = 'MARK';
+    bundle.query = { agent_id: 'c-agent' };
+    const { changed, bad } = withBytes(JSON.stringify(bundle), marker, bytes);
+    const where = `(byte 0x${changed[bad]!.toString(16)} at offset ${bad}`;
+    expect(() => parseEvidenceBundle(changed)).toThrow(`invalid JSON: not UTF-8 ${where}): a bundle is JSON, which must be UTF-8 (RFC 8259 section 8.1)`);
+    for (const size of [1, 3, changed.length]) {
+      const report = await verifyBundleStream(bytesSource(changed, size), { trustedKeys });
+      expect(report.ok).toBe(false);
+      expect(report.errors).toEqual([expect.stringMatching(/^malformed bundle: (events\[0\]|member "query"|a member name): not UTF-8 /)]);
+      expect(report.errors[0]).toContain(`${where}): a bundle is JSON, which must be UTF-8 (RFC 8259 section 8.1)`);
+    }
+  });
+
+  it('reads characters of every UTF-8 length however the bytes are cut, and refuses a lone surrogate in a string', async () => {
+    const bundle = clone(fixture.bundle);
+    bundle.events[0].record.name = 'é € 😀 ÿ';
+    const variant = JSON.stringify(bundle);
+    const report = await expectSameVerdicts(variant, trustedKeys, [1, 2, 3]);
+    expect(report.failedEvents[0]!.errors[0]).toMatch(/^hash: /);
+    expect(parseEvidenceBundle(encoder.encode(variant)).events[0]!.record.name).toBe('é € 😀 ÿ');
+    expect(() => parseEvidenceBundle(variant.replace('😀', '\uD83D'))).toThrow(/invalid JSON at offset \d+: a lone surrogate/);
   });
 
   it('passes a failure to read the source on, as a failure rather than a verdict', async () => {

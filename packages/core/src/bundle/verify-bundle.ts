@@ -6,10 +6,12 @@
  */
 import { chainKey } from '../chain/verify-chains.js';
 import type { VerifierKey } from '../note/index.js';
+import { FactoError } from '../errors.js';
 import { parseStrictJson } from '../strict-json.js';
 import { checkExportManifest } from './export-manifest.js';
 import { BUNDLE_FORMAT, type EvidenceBundle } from './types.js';
 import { verifyBundleChains, type ChainVerdict } from './verify-bundle-chains.js';
+import { invalidUtf8Offset, notUtf8Message } from './json-pieces.js';
 import { openBundle } from './open-bundle.js';
 import { erasuresNamingNoEvent } from './verify-erasures.js';
 import { isRecord, unreadableEvent, verifyEvent, type EventVerdict } from './verify-events.js';
@@ -43,12 +45,30 @@ function malformed(reason: string): BundleReport {
   return { ok: false, checkpoint: { ok: false }, events: [], chains: [], errors: [reason] };
 }
 
+const utf8Decoder = new TextDecoder('utf-8', { fatal: true, ignoreBOM: true });
+const LONE_SURROGATE = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/;
+
 /**
- * Reads bundle text as a verifier must: strict JSON, a duplicate member name anywhere is refused
- * (section 13). Throws a FactoError naming the offset; verifyBundle takes the result.
+ * Reads a bundle as a verifier must: UTF-8 (RFC 8259 section 8.1: bytes that are not are refused,
+ * never replaced by U+FFFD), strict JSON, a duplicate member name anywhere refused (section 13).
+ * Give it the bytes as read when there are any, so that their encoding is checked too; a string
+ * must be Unicode text (no lone surrogate, which no UTF-8 can carry). Throws a FactoError naming
+ * the offset; verifyBundle takes the result.
  */
-export function parseEvidenceBundle(text: string): EvidenceBundle {
-  return parseStrictJson(text) as EvidenceBundle;
+export function parseEvidenceBundle(input: string | Uint8Array): EvidenceBundle {
+  let text = input;
+  if (input instanceof Uint8Array) {
+    try {
+      text = utf8Decoder.decode(input);
+    } catch {
+      const at = invalidUtf8Offset(input);
+      throw new FactoError('invalid_argument', `invalid JSON: ${notUtf8Message(at, input[at])}`);
+    }
+  } else if (typeof text === 'string') {
+    const surrogate = LONE_SURROGATE.exec(text);
+    if (surrogate !== null) throw new FactoError('invalid_argument', `invalid JSON at offset ${surrogate.index}: a lone surrogate, which is not Unicode text and cannot be UTF-8 (RFC 8259 section 8.1)`);
+  }
+  return parseStrictJson(text as string) as EvidenceBundle;
 }
 
 /**
