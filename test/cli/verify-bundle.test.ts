@@ -114,6 +114,23 @@ describe('facto verify BUNDLE', () => {
     }
   });
 
+  it('names the checkpoint that does not open first, and says what it left unchecked rather than printing placeholders', async () => {
+    const extended = await verifyChanged('extended-checkpoint', (bundle) => (bundle.checkpoint = bundle.checkpoint.replace('\n\n', '\nan unsigned extension\n\n')));
+    const other = await startTestCollector();
+    const wrongKey = await facto(['verify', join(directory, 'bundle.json'), '--key', keyFile, '--log-key', await logKeyOf(other)]).finally(() => other.stop());
+    for (const result of [extended, wrongKey]) {
+      expect(result.code).toBe(1);
+      const problems = result.stdout.split('\n').filter((line) => line.startsWith('  x '));
+      expect(problems[0]).toMatch(/^ {2}x bundle: checkpoint: did not open with the log key, so no inclusion proof, chain statement or manifest could be checked against it: /);
+      const events = problems.filter((line) => line.startsWith('  x event '));
+      expect(events).toHaveLength(9);
+      for (const line of events) expect(line).toMatch(/\): inclusion: not checked: the checkpoint did not open with the log key$/);
+      expect(result.stdout).not.toMatch(/ -1\b|another log|: $/m);
+    }
+    expect(extended.stdout).toContain('x chain support-bot/session-1: statement: its origin and tree size could not be compared with the checkpoint: the checkpoint did not open with the log key');
+    expect(extended.stdout).toContain('x bundle: manifest: its origin and tree size could not be compared with the checkpoint: the checkpoint did not open with the log key');
+  });
+
   it('exits 1 when the key given is not the agent’s: no event is taken on the bundle’s word', async () => {
     const stranger = join(directory, 'stranger.pub');
     writeFileSync(stranger, toHex(generateKeyPair().publicKey));

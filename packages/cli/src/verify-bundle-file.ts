@@ -42,6 +42,9 @@ export async function verifyBundleFile(path: string, options: BundleCheckOptions
     io.stdout.write(`Verifying ${path} (${bytes(before.size)}) offline, trusting ${counted(options.keys.length, 'agent key')} and the log key ${options.logKey}${options.trustBundleKeys ? ', and the keys the bundle carries' : ''}\n`);
   }
 
+  // Problems of the bundle found before its events are read (a checkpoint that does not open, above
+  // all, which fails every event's inclusion) are printed first, the cause before its effects.
+  let early: readonly string[] = [];
   const startedAt = performance.now();
   const report = await verifyBundleStream(
     { open: () => createReadStream(path, { highWaterMark: 1024 * 1024 }) },
@@ -52,6 +55,10 @@ export async function verifyBundleFile(path: string, options: BundleCheckOptions
       agentKeysFor: (query) => {
         const agentId = typeof query === 'object' && query !== null && typeof (query as Record<string, unknown>).agent_id === 'string' ? (query as Record<string, string>).agent_id : undefined;
         return agentKeysByAgent(options.keys, agentId, 'this bundle names no single agent in its query');
+      },
+      onOpened: ({ errors }) => {
+        early = errors;
+        for (const error of errors) findings.problem(`bundle: ${error}`);
       },
       onEvent: (verdict, index) => {
         for (const item of verdict.content) content[item.status]++;
@@ -73,7 +80,8 @@ export async function verifyBundleFile(path: string, options: BundleCheckOptions
     throw new CliError(`${path} changed while it was being verified; verify a copy that nothing writes to`, EXIT_FILE);
   }
   for (const chain of report.chains) for (const error of chain.errors) findings.problem(`chain ${chain.agentId}/${chain.chainId}: ${error}`);
-  for (const error of report.errors) findings.problem(`bundle: ${error}`);
+  const printed = early.every((error, index) => report.errors[index] === error) ? early.length : 0;
+  for (const error of report.errors.slice(printed)) findings.problem(`bundle: ${error}`);
   if (report.eventCount === 0 && report.ok) findings.warning('the bundle holds no events: it proves only that the selection was empty');
 
   if (options.json) {

@@ -15,6 +15,7 @@ import { canonicalize } from '../canonicalize.js';
 import { chainKey } from '../chain/verify-chains.js';
 import { FactoError } from '../errors.js';
 import { openNote, type VerifierKey } from '../note/index.js';
+import { CHECKPOINT_NOT_OPENED, type Checkpointed } from './types.js';
 
 export interface ExportManifest {
   readonly origin: string;
@@ -91,7 +92,7 @@ export interface BundleContents {
  * exactly the query, events, erasure entries and chains (with their counts) the bundle holds.
  * Returns the problems found; shared by verifyBundle and verifyBundleStream.
  */
-export function checkExportManifest(bundle: BundleContents, logKeys: readonly VerifierKey[], origin: string, treeSize: number): string[] {
+export function checkExportManifest(bundle: BundleContents, logKeys: readonly VerifierKey[], checkpoint: Checkpointed | undefined): string[] {
   if (typeof bundle.manifest !== 'string') return ['no export manifest: a chain removed together with its statement could not be detected'];
   let manifest: ExportManifest;
   try {
@@ -100,8 +101,11 @@ export function checkExportManifest(bundle: BundleContents, logKeys: readonly Ve
     return [`manifest: ${(error as Error).message}`];
   }
   const errors: string[] = [];
-  if (manifest.origin !== origin) errors.push('manifest: from another log');
-  if (manifest.treeSize !== treeSize) errors.push(`manifest: made at tree size ${manifest.treeSize}, the checkpoint is at ${treeSize}`);
+  if (checkpoint === undefined) errors.push(`manifest: its origin and tree size could not be compared with the checkpoint: ${CHECKPOINT_NOT_OPENED}`);
+  else {
+    if (manifest.origin !== checkpoint.origin) errors.push('manifest: from another log');
+    if (manifest.treeSize !== checkpoint.treeSize) errors.push(`manifest: made at tree size ${manifest.treeSize}, the checkpoint is at ${checkpoint.treeSize}`);
+  }
   if (canonicalize(manifest.query) !== canonicalize(bundle.query ?? {})) errors.push("manifest: the bundle's query differs from the signed one");
   if (manifest.events !== bundle.events) errors.push(`manifest: lists ${manifest.events} events, the bundle holds ${bundle.events}`);
   if (manifest.erasures !== bundle.erasures) errors.push(`manifest: lists ${manifest.erasures} erasure entries, the bundle holds ${bundle.erasures}`);

@@ -7,16 +7,15 @@
 import { fromHex, toHex } from '../bytes.js';
 import { InclusionMemo } from '../merkle/index.js';
 import { openCheckpoint, parseVerifierKey, type VerifierKey } from '../note/index.js';
-import type { BundleKey } from './types.js';
+import type { BundleKey, Checkpointed } from './types.js';
 import type { BundleReport, VerifyBundleOptions } from './verify-bundle.js';
 import { verifyBundleErasures, type ErasuresVerdict } from './verify-erasures.js';
 import type { EventContext } from './verify-events.js';
 
 export interface OpenedBundle {
   readonly logKeys: VerifierKey[];
-  readonly origin: string;
-  /** -1 when the checkpoint did not open. */
-  readonly treeSize: number;
+  /** Undefined when the checkpoint did not open: then nothing can be compared with it. */
+  readonly checkpointed: Checkpointed | undefined;
   readonly checkpoint: BundleReport['checkpoint'];
   readonly context: EventContext;
   readonly erasures: ErasuresVerdict;
@@ -50,7 +49,7 @@ export function openBundle(
     root = opened.checkpoint.rootHash;
     origin = opened.checkpoint.origin;
   } catch (error) {
-    errors.push(`checkpoint: ${(error as Error).message}`);
+    errors.push(`checkpoint: did not open with the log key, so no inclusion proof, chain statement or manifest could be checked against it: ${(error as Error).message}`);
   }
   const checkpoint = root ? { ok: true, origin, treeSize, rootHash: toHex(root) } : { ok: false };
 
@@ -69,5 +68,5 @@ export function openBundle(
   const erasures = verifyBundleErasures(bundle.erasures, logKeys, treeSize, root);
   for (const error of erasures.errors) errors.push(error);
   const context = { trusted, bundleKeys, trustBundleKeys: options.trustBundleKeys ?? false, treeSize, root, erasedBy: erasures.erasedBy, inclusionMemo: new InclusionMemo() };
-  return { logKeys, origin, treeSize, checkpoint, context, erasures };
+  return { logKeys, checkpointed: root ? { origin, treeSize } : undefined, checkpoint, context, erasures };
 }

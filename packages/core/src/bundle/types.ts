@@ -62,3 +62,12 @@ export interface EvidenceBundle {
   /** What was asked for (agent, chain, time range); the manifest signs the same. */
   readonly query?: Readonly<Record<string, string>>;
 }
+
+/** Why the checks that need the checkpoint were not made; the checkpoint's own problem says why it did not open. */
+export const CHECKPOINT_NOT_OPENED = 'the checkpoint did not open with the log key';
+
+/** The checkpoint's origin and tree size, what statements and the manifest must agree with. */
+export interface Checkpointed {
+  readonly origin: string;
+  readonly treeSize: number;
+}

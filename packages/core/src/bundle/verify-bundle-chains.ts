@@ -7,7 +7,7 @@
 import { chainKey, verifyChains, type ChainGap } from '../chain/verify-chains.js';
 import { openNote, type VerifierKey } from '../note/index.js';
 import { parseChainStatement, type ChainStatement } from './chain-statement.js';
-import type { BundleChain, EvidenceBundle } from './types.js';
+import { CHECKPOINT_NOT_OPENED, type BundleChain, type Checkpointed, type EvidenceBundle } from './types.js';
 import type { EventVerdict } from './verify-events.js';
 
 export interface ChainVerdict {
@@ -19,15 +19,13 @@ export interface ChainVerdict {
   readonly errors: readonly string[];
 }
 
-interface Checkpointed {
-  readonly origin: string;
-  readonly treeSize: number;
-}
-
 export type ChainStatements = Map<string, { statement: ChainStatement | null; errors: string[] }>;
 
-/** The chain statements, opened with the log keys and checked against the checkpoint, by chain (shared with the streaming verifier). */
-export function openChainStatements(chains: readonly BundleChain[], logKeys: readonly VerifierKey[], checkpoint: Checkpointed): ChainStatements {
+/**
+ * The chain statements, opened with the log keys and checked against the checkpoint (undefined when
+ * it did not open, which is said instead), by chain (shared with the streaming verifier).
+ */
+export function openChainStatements(chains: readonly BundleChain[], logKeys: readonly VerifierKey[], checkpoint: Checkpointed | undefined): ChainStatements {
   const statements: ChainStatements = new Map();
   for (const chain of chains) {
     if (typeof chain !== 'object' || chain === null) continue;
@@ -37,8 +35,11 @@ export function openChainStatements(chains: readonly BundleChain[], logKeys: rea
     try {
       statement = parseChainStatement(openNote(chain.statement, logKeys).text);
       if (statement.agentId !== chain.agent_id || statement.chainId !== chain.chain_id) errors.push('statement names another chain');
-      if (statement.origin !== checkpoint.origin) errors.push('statement is from another log');
-      if (statement.treeSize !== checkpoint.treeSize) errors.push(`statement was made at tree size ${statement.treeSize}, the checkpoint is at ${checkpoint.treeSize}`);
+      if (checkpoint === undefined) errors.push(`statement: its origin and tree size could not be compared with the checkpoint: ${CHECKPOINT_NOT_OPENED}`);
+      else {
+        if (statement.origin !== checkpoint.origin) errors.push('statement is from another log');
+        if (statement.treeSize !== checkpoint.treeSize) errors.push(`statement was made at tree size ${statement.treeSize}, the checkpoint is at ${checkpoint.treeSize}`);
+      }
     } catch (error) {
       errors.push(`statement: ${(error as Error).message}`);
     }
@@ -48,7 +49,7 @@ export function openChainStatements(chains: readonly BundleChain[], logKeys: rea
   return statements;
 }
 
-export function verifyBundleChains(bundle: EvidenceBundle, events: readonly EventVerdict[], logKeys: readonly VerifierKey[], checkpoint: Checkpointed): ChainVerdict[] {
+export function verifyBundleChains(bundle: EvidenceBundle, events: readonly EventVerdict[], logKeys: readonly VerifierKey[], checkpoint: Checkpointed | undefined): ChainVerdict[] {
   const statements = openChainStatements(bundle.chains, logKeys, checkpoint);
   const partial = typeof bundle.query === 'object' && bundle.query !== null && Object.hasOwn(bundle.query, 'since');
 

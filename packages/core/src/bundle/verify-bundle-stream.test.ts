@@ -112,6 +112,7 @@ describe('verifyBundleStream gives verifyBundle reports', async () => {
     ['the query given a since (a partial view)', (bundle) => (bundle.query = { ...bundle.query, since: '2026-01-01T00:00:00Z' })],
     ['a proof hash altered', (bundle) => (bundle.events[0].inclusion_proof[0] = bundle.events[0].inclusion_proof[0].replace(/^./, (char: string) => (char === 'a' ? 'b' : 'a')))],
     ['a disclosure altered', (bundle) => (bundle.events[0].disclosures[0].value = { s: 'something else' })],
+    ['an unsigned line added to the checkpoint', (bundle) => (bundle.checkpoint = bundle.checkpoint.replace('\n\n', '\nan unsigned extension\n\n'))],
     ['a checkpoint from another log', (bundle) => (bundle.checkpoint = signCheckpoint({ origin: 'facto.test/log', treeSize: 8, rootHash: new Uint8Array(32) }, { name: 'facto.test/log', privateKey: generateKeyPair().privateKey }))],
     ['the keys replaced with garbage', (bundle) => (bundle.keys = [null])],
     ['events not an array', (bundle) => (bundle.events = { 0: bundle.events[0] })],
@@ -143,6 +144,21 @@ describe('verifyBundleStream gives verifyBundle reports', async () => {
       },
     });
     await expect(refusing).rejects.toThrow(RangeError);
+  });
+
+  it('tells the caller the checkpoint verdict and the problems found so far before the first event', async () => {
+    const calls: string[] = [];
+    const stranger = { log: encodeVerifierKey('facto.test/log', generateKeyPair().publicKey), agents: fixture.agentKeys };
+    const report = await verifyBundleStream(source(text), {
+      trustedKeys: stranger,
+      onOpened: ({ checkpoint, errors }) => calls.push(`opened ${checkpoint.ok} ${errors.length}`),
+      onEvent: () => calls.push('event'),
+    });
+    expect(calls.slice(0, 2)).toEqual(['opened false 1', 'event']);
+    expect(report.errors[0]).toMatch(/^checkpoint: did not open with the log key/);
+    const opened: unknown[] = [];
+    await verifyBundleStream(source(text), { trustedKeys, onOpened: (value) => opened.push(value) });
+    expect(opened).toEqual([{ checkpoint: expect.objectContaining({ ok: true }), errors: [] }]);
   });
 
   it('trusts the bundle keys only when told to, as verifyBundle does', async () => {

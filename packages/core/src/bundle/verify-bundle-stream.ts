@@ -15,7 +15,7 @@ import { BundleSyntaxError, readBundleEvents, readBundleMembers } from './json-s
 import { verifyStreamedChains } from './streamed-chains.js';
 import { openChainStatements } from './verify-bundle-chains.js';
 import { StreamedEvents } from './streamed-events.js';
-import { BUNDLE_FORMAT, type BundleChain, type BundleKey } from './types.js';
+import { BUNDLE_FORMAT, type BundleChain, type BundleKey, type Checkpointed } from './types.js';
 import type { BundleReport, ChainVerdict, VerifyBundleOptions } from './verify-bundle.js';
 import { openBundle } from './open-bundle.js';
 import { erasuresNamingNoEvent } from './verify-erasures.js';
@@ -27,6 +27,14 @@ export interface BundleSource {
 }
 
 export interface VerifyBundleStreamOptions extends VerifyBundleOptions {
+  /**
+   * Called once the checkpoint has been opened (or has failed to), before any event is checked: its
+   * verdict and the bundle's problems found so far (log keys, checkpoint, agent keys, erasure
+   * entries), which are also the first of the report's errors. A checkpoint that does not open fails
+   * every event's inclusion, so a caller printing problems as they come can print the cause first.
+   * What it throws is thrown, not reported.
+   */
+  readonly onOpened?: (opened: { readonly checkpoint: BundleReport['checkpoint']; readonly errors: readonly string[] }) => void;
   /** Called with each event's verdict, in bundle order, as soon as the event has been checked. */
   readonly onEvent?: (verdict: EventVerdict, index: number) => void;
   /** Called after each event with the bytes of the bundle read so far (in the second pass). */
@@ -140,7 +148,12 @@ async function verifyStream(source: BundleSource, options: VerifyBundleStreamOpt
       throw new PassedOn(error);
     }
   }
-  const { logKeys, origin, treeSize, checkpoint, context, erasures } = openBundle({ checkpoint: bundle.checkpoint, keys: bundle.keys, erasures: bundle.erasures }, options, errors, more);
+  const { logKeys, checkpointed, checkpoint, context, erasures } = openBundle({ checkpoint: bundle.checkpoint, keys: bundle.keys, erasures: bundle.erasures }, options, errors, more);
+  try {
+    options.onOpened?.({ checkpoint, errors: [...errors] });
+  } catch (error) {
+    throw new PassedOn(error);
+  }
   const keep = options.keepFailedEvents ?? 1000;
   const table = new StreamedEvents();
   const namedErasures = new Set<number>();
@@ -164,16 +177,16 @@ async function verifyStream(source: BundleSource, options: VerifyBundleStreamOpt
   for (const error of table.duplicateErrors()) errors.push(error);
   for (const error of erasuresNamingNoEvent(erasures, namedErasures)) errors.push(error);
   const partial = typeof bundle.query === 'object' && bundle.query !== null && Object.hasOwn(bundle.query, 'since');
-  const chains = verifyStreamedChains(table, openChainStatements(bundle.chains, logKeys, { origin, treeSize }), partial);
-  for (const error of checkManifest(bundle, table, logKeys, origin, treeSize)) errors.push(error);
+  const chains = verifyStreamedChains(table, openChainStatements(bundle.chains, logKeys, checkpointed), partial);
+  for (const error of checkManifest(bundle, table, logKeys, checkpointed)) errors.push(error);
   const ok = errors.length === 0 && checkpoint.ok && progress.failedEventCount === 0 && chains.every((chain) => chain.ok);
   const { eventCount, failedEventCount, failedEvents } = progress;
   return { ok, checkpoint, eventCount, failedEventCount, failedEvents, chains, errors };
 }
 
 /** verifyBundle's manifest check (export-manifest.ts), on the packed facts. */
-function checkManifest(bundle: Members, table: StreamedEvents, logKeys: VerifierKey[], origin: string, treeSize: number): string[] {
+function checkManifest(bundle: Members, table: StreamedEvents, logKeys: VerifierKey[], checkpointed: Checkpointed | undefined): string[] {
   const chains = new Map(table.distinctSeqsPerRecordChain().map(({ key, count }) => [key, count]));
   const erasures = Array.isArray(bundle.erasures) ? bundle.erasures.length : 0;
-  return checkExportManifest({ manifest: bundle.manifest, query: bundle.query, events: table.count, erasures, chains }, logKeys, origin, treeSize);
+  return checkExportManifest({ manifest: bundle.manifest, query: bundle.query, events: table.count, erasures, chains }, logKeys, checkpointed);
 }

@@ -125,6 +125,31 @@ describe('verifyBundle', async () => {
     expect(wrongLog.checkpoint.ok).toBe(false);
   });
 
+  it('says what could not be checked when the checkpoint does not open, quoting no placeholder for it', async () => {
+    const log = new TestLog();
+    for (let seq = 0; seq < 3; seq++) log.sign('c');
+    log.erase([log.factoIds[0]!]);
+    const exported = clone(await log.export());
+    const agents = { 'agent-1': [log.agent.publicKey] };
+    const notOpened = 'the checkpoint did not open with the log key';
+    // An unsigned line added to the checkpoint (statements and manifest still open), and the right bundle under another log key.
+    exported.checkpoint = exported.checkpoint.replace('\n\n', '\nan unsigned extension\n\n');
+    const stranger = encodeVerifierKey('facto.test/log', generateKeyPair().publicKey);
+    for (const [bundle, logKey] of [[exported, log.logKey], [await log.export(), stranger]] as const) {
+      const report = verifyBundle(bundle as EvidenceBundle, { trustedKeys: { log: logKey, agents } });
+      expect(report.ok).toBe(false);
+      expect(report.errors[0]).toMatch(/^checkpoint: did not open with the log key, so no inclusion proof, chain statement or manifest could be checked against it: /);
+      for (const event of report.events) expect(event.errors).toEqual([`inclusion: not checked: ${notOpened}`]);
+      const messages = [...report.errors, ...report.chains.flatMap((chain) => chain.errors)].join('\n');
+      expect(messages).not.toMatch(/ -1\b|another log|the checkpoint is at/);
+      if (logKey === log.logKey) {
+        expect(report.chains[0]!.errors).toEqual([`statement: its origin and tree size could not be compared with the checkpoint: ${notOpened}`]);
+        expect(report.errors).toContain(`erasure 0: inclusion not checked: ${notOpened}`);
+        expect(report.errors).toContain(`manifest: its origin and tree size could not be compared with the checkpoint: ${notOpened}`);
+      }
+    }
+  });
+
   it('flags a disclosure that does not match its commitment', () => {
     const bundle = clone(fixture.bundle);
     (bundle.events[0]!.disclosures[0] as { value: unknown }).value = { s: 'something else' };

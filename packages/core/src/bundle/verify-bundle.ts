@@ -9,7 +9,7 @@ import type { VerifierKey } from '../note/index.js';
 import { FactoError } from '../errors.js';
 import { parseStrictJson } from '../strict-json.js';
 import { checkExportManifest } from './export-manifest.js';
-import { BUNDLE_FORMAT, type EvidenceBundle } from './types.js';
+import { BUNDLE_FORMAT, type Checkpointed, type EvidenceBundle } from './types.js';
 import { verifyBundleChains, type ChainVerdict } from './verify-bundle-chains.js';
 import { invalidUtf8Offset, notUtf8Message } from './json-pieces.js';
 import { openBundle } from './open-bundle.js';
@@ -91,7 +91,7 @@ function verifyWellFormedBundle(bundle: EvidenceBundle, options: VerifyBundleOpt
   }
   if (!Array.isArray(bundle.keys ?? [])) return malformed('keys must be an array');
   if (typeof bundle.checkpoint !== 'string') return malformed('checkpoint must be a signed note (a string)');
-  const { logKeys, origin, treeSize, checkpoint, context, erasures } = openBundle(bundle, options, errors);
+  const { logKeys, checkpointed, checkpoint, context, erasures } = openBundle(bundle, options, errors);
   const events = bundle.events.map((event) => {
     try {
       return verifyEvent(event, context);
@@ -101,8 +101,8 @@ function verifyWellFormedBundle(bundle: EvidenceBundle, options: VerifyBundleOpt
   });
   for (const error of duplicateErrors(bundle)) errors.push(error);
   for (const error of erasuresNamingNoEvent(erasures, new Set(events.flatMap((event) => (event.erasedBy === null ? [] : [event.erasedBy]))))) errors.push(error);
-  const chains = verifyBundleChains(bundle, events, logKeys, { origin, treeSize });
-  for (const error of checkManifest(bundle, logKeys, origin, treeSize)) errors.push(error);
+  const chains = verifyBundleChains(bundle, events, logKeys, checkpointed);
+  for (const error of checkManifest(bundle, logKeys, checkpointed)) errors.push(error);
   const ok = errors.length === 0 && checkpoint.ok && events.every((event) => event.ok) && chains.every((chain) => chain.ok);
   return { ok, checkpoint, events, chains, errors };
 }
@@ -129,7 +129,7 @@ function duplicateErrors(bundle: EvidenceBundle): string[] {
 }
 
 /** The manifest check (export-manifest.ts) on a parsed bundle. */
-function checkManifest(bundle: EvidenceBundle, logKeys: VerifierKey[], origin: string, treeSize: number): string[] {
+function checkManifest(bundle: EvidenceBundle, logKeys: VerifierKey[], checkpointed: Checkpointed | undefined): string[] {
   const held = new Map<string, Set<number>>();
   for (const event of bundle.events) {
     const record = event?.record;
@@ -139,5 +139,5 @@ function checkManifest(bundle: EvidenceBundle, logKeys: VerifierKey[], origin: s
   }
   const chains = new Map([...held].map(([key, seqs]) => [key, seqs.size]));
   const erasures = Array.isArray(bundle.erasures) ? bundle.erasures.length : 0;
-  return checkExportManifest({ manifest: bundle.manifest, query: bundle.query, events: bundle.events.length, erasures, chains }, logKeys, origin, treeSize);
+  return checkExportManifest({ manifest: bundle.manifest, query: bundle.query, events: bundle.events.length, erasures, chains }, logKeys, checkpointed);
 }

@@ -14,7 +14,7 @@ import { fromHex, toHex } from '../bytes.js';
 import { checkErasureEntry } from '../erasure/erasure-entry.js';
 import { hashLeaf, verifyInclusion } from '../merkle/index.js';
 import type { VerifierKey } from '../note/index.js';
-import type { BundleErasure } from './types.js';
+import { CHECKPOINT_NOT_OPENED, type BundleErasure } from './types.js';
 
 export interface ErasuresVerdict {
   /** facto_id -> leaf index of the verified erasure entry that names it. */
@@ -49,6 +49,7 @@ export function verifyBundleErasures(erasures: unknown, logKeys: readonly Verifi
     } catch {
       included = false;
     }
+    if (root === undefined) return errors.push(`${where}: inclusion not checked: ${CHECKPOINT_NOT_OPENED}`);
     if (!included) return errors.push(`${where}: no valid proof that leaf ${String(erasure.leaf_index)} is in the checkpointed tree`);
     const first = verified.get(erasure.leaf_index);
     if (first !== undefined) return errors.push(`${where}: the same entry as erasure ${first} (leaf ${erasure.leaf_index}): a bundle carries each entry once`);

@@ -12,7 +12,7 @@ import { checkDisclosure } from '../record/content.js';
 import { FORMAT } from '../record/constants.js';
 import { verifyRecordSignature } from '../record/open.js';
 import { hashRecord, type FactoRecord } from '../record/record.js';
-import type { BundleEvent } from './types.js';
+import { CHECKPOINT_NOT_OPENED, type BundleEvent } from './types.js';
 
 export type KeyTrust = 'trusted' | 'bundle' | 'untrusted' | 'unknown';
 
@@ -120,7 +120,7 @@ export function verifyEvent(event: BundleEvent, context: EventContext): EventVer
       inclusion = false;
     }
     if (!inclusion) errors.push(`inclusion: no valid proof that leaf ${event.leaf_index} is in the checkpointed tree`);
-  }
+  } else if (hash) errors.push(`inclusion: not checked: ${CHECKPOINT_NOT_OPENED}`);
 
   const disclosures = (event.disclosures ?? []).map((disclosure) => {
     const committed: unknown = typeof disclosure?.key === 'string' ? record.attributes[disclosure.key] : undefined;
