@@ -101,6 +101,20 @@ describe('facto explain', () => {
     expect(result.stdout).toContain("previous     none: this is the chain's first record");
   });
 
+  it('names the key given with --key, not the record’s, when the signature is checked under the wrong one', async () => {
+    const stranger = generateKeyPair().publicKey;
+    const strangerFile = join(directory, 'stranger.pem.pub');
+    writeFileSync(strangerFile, publicKeyToPem(stranger));
+    const args = ['explain', byName.get('retrieval')!.facto_id, '--endpoint', collector.url, '--key', strangerFile];
+    const result = await facto(args);
+    expect(result.code).toBe(1);
+    expect(result.stdout).toContain(`signature    FAILED  the record is signed with key ${kid}, not with the key given with --key (${keyId(stranger)})`);
+    expect(result.stdout).not.toContain('(given with --key)');
+    expect(result.stdout).toContain(`x key: no given key ${kid} for agent "refund-agent"`);
+    const json = JSON.parse((await facto([...args, '--json'])).stdout);
+    expect(json.checks.signature).toEqual({ ok: false, key_id: kid, checked_by: 'pinned', given_key_ids: [keyId(stranger)] });
+  });
+
   it('names the erasure entry that erased the content', async () => {
     const agentRun = byName.get('agent.run')!;
     const erased = await (await collector.post('/v1/admin/erase', JSON.stringify({ facto_ids: [agentRun.facto_id], reason: 'GDPR Art. 17 request 7' }))).json();

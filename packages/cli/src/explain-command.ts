@@ -12,7 +12,7 @@ import { EXIT_DENIED, EXIT_NOT_FOUND, EXIT_NOT_VERIFIED, EXIT_OK, EXIT_USAGE, ty
 import { CollectorClient, CONNECTION_FLAGS, CONNECTION_USAGE, resolveConnection } from './collector-client.js';
 import { checkEvent, KeyRing, type EventCheck, type EventJson } from './event-check.js';
 import { renderExplanation, type Explanation, type Neighbour } from './explain-render.js';
-import { readAgentKey, readLogKey } from './key-input.js';
+import { readAgentKey, readLogKey, type AgentKeyArgument } from './key-input.js';
 import { parseCommandLine } from './parse-flags.js';
 import { styleFor } from './terminal.js';
 
@@ -63,8 +63,8 @@ async function agentEventsAround(client: CollectorClient, event: EventJson): Pro
   }
 }
 
-async function keysFor(client: CollectorClient, given: string[] | undefined, agentId: string): Promise<KeyRing | undefined> {
-  if (given !== undefined && given.length > 0) return KeyRing.pinned(given.map((key) => readAgentKey(key)), agentId, '');
+async function keysFor(client: CollectorClient, given: readonly AgentKeyArgument[], agentId: string): Promise<KeyRing | undefined> {
+  if (given.length > 0) return KeyRing.pinned(given, agentId, '');
   try {
     return await KeyRing.registry(client, agentId);
   } catch (error) {
@@ -89,7 +89,8 @@ export const explainCommand: Command = {
     });
     const log = await client.json<{ verifier_key: string }>('/v1/log');
     const logKey = pinnedLogKey ?? log.verifier_key;
-    const keys = await keysFor(client, flags.key, event.agent_id);
+    const givenKeys = (flags.key ?? []).map((key) => readAgentKey(key));
+    const keys = await keysFor(client, givenKeys, event.agent_id);
     const check: EventCheck | undefined = keys === undefined ? undefined : checkEvent(event, keys);
     let computedHash = check?.computedHash;
     if (computedHash === undefined) {
@@ -144,6 +145,7 @@ export const explainCommand: Command = {
       event,
       check,
       signatureSource: keys === undefined ? 'collector' : keys.source,
+      givenKeyIds: givenKeys.map((key) => key.keyId),
       collectorSignature: event.verification.signature,
       computedHash,
       inclusion,

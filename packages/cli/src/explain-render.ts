@@ -22,6 +22,8 @@ export interface Explanation {
   /** The checks made here; undefined when no agent key was available to check the signature with. */
   readonly check: EventCheck | undefined;
   readonly signatureSource: 'pinned' | 'registry' | 'collector';
+  /** The key ids of the keys given with --key (none when the registry or the collector was asked). */
+  readonly givenKeyIds: readonly string[];
   readonly collectorSignature: { readonly ok: boolean; readonly key_status: string };
   readonly computedHash: string | undefined;
   readonly inclusion: { readonly ok: boolean; readonly treeSize: number; readonly rootHash: string | undefined; readonly origin: string | undefined; readonly error: string | undefined };
@@ -95,7 +97,7 @@ function asJson(explanation: Explanation): string {
       erasure: explanation.erasure === undefined ? null : { leaf_index: explanation.erasure.leafIndex, entry_hash: explanation.erasure.entryHash ?? null },
       checks: {
         hash: { ok: check?.hash ?? explanation.computedHash === event.hash, computed: explanation.computedHash ?? null, stored: event.hash },
-        signature: { ok: check === undefined ? explanation.collectorSignature.ok : check.signature, key_id: record.key_id, checked_by: explanation.signatureSource },
+        signature: { ok: check === undefined ? explanation.collectorSignature.ok : check.signature, key_id: record.key_id, checked_by: explanation.signatureSource, ...(explanation.signatureSource === 'pinned' ? { given_key_ids: explanation.givenKeyIds } : {}) },
         inclusion: { ok: explanation.inclusion.ok, leaf_index: event.leaf_index, tree_size: explanation.inclusion.treeSize, root_hash: explanation.inclusion.rootHash ?? null, checkpoint_origin: explanation.inclusion.origin ?? null },
         log_key: { key: explanation.logKey.key, pinned: explanation.logKey.pinned },
       },
@@ -147,7 +149,9 @@ export function renderExplanation(explanation: Explanation, json: boolean, style
   lines.push(style.bold('Checks made here'));
   row('hash', `${mark(check?.hash ?? explanation.computedHash === event.hash)}  the record hashes to ${explanation.computedHash ?? '(cannot be computed)'}${explanation.computedHash !== event.hash ? `, stored ${event.hash}` : ''}`);
   if (check === undefined) row('signature', `${mark(explanation.collectorSignature.ok)}  as the collector reports it (no agent key here: pass --key to check it yourself)`);
-  else row('signature', `${mark(check.signature)}  under key ${record.key_id} ${explanation.signatureSource === 'pinned' ? '(given with --key)' : "(from the collector's registry)"}`);
+  else if (explanation.signatureSource !== 'pinned') row('signature', `${mark(check.signature)}  under key ${record.key_id} (from the collector's registry)`);
+  else if (check.signature || explanation.givenKeyIds.includes(record.key_id)) row('signature', `${mark(check.signature)}  under key ${record.key_id} (given with --key)`);
+  else row('signature', `${mark(false)}  the record is signed with key ${record.key_id}, not with the key${explanation.givenKeyIds.length === 1 ? '' : 's'} given with --key (${explanation.givenKeyIds.join(', ')})`);
   row('inclusion', `${mark(explanation.inclusion.ok)}  leaf ${event.leaf_index} in the tree of size ${explanation.inclusion.treeSize}${explanation.inclusion.rootHash ? `, root ${explanation.inclusion.rootHash}` : ''}${explanation.inclusion.error ? ` (${explanation.inclusion.error})` : ''}`);
   row('log key', `${explanation.logKey.key}${explanation.logKey.pinned ? ' (pinned with --log-key)' : style.yellow(" (from the collector: pin it out of band with --log-key; a log cannot vouch for its own key)")}`);
 
