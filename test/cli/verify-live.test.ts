@@ -59,6 +59,17 @@ describe('facto verify --endpoint', () => {
     expect(next.stdout).toMatch(/consistency  tree size 6 \(audit of .*\) to 8: proven/);
   });
 
+  it('writes every count of the summary the same way, with thousands separators', async () => {
+    let last = spans[5]!;
+    for (let batch = 0; batch < 4; batch++) last = (await record(collector, agent, 250)).at(-1)!;
+    await collector.get(`/v1/proofs/inclusion?facto_id=${last.factoId}`);
+    const result = await audit();
+    expect(result.code).toBe(0);
+    expect(result.stdout).toContain('events       1,006 events checked: 1,006 verified, 0 failed (agent keys given)');
+    expect(result.stdout).toContain('leaves       1,006 of 1,006 accounted for (1,006 events, 0 erasure entries)');
+    expect(result.stdout).not.toMatch(/\b\d{4,}\b (events|verified|failed|intact|of)\b/);
+  });
+
   it('accounts for erasure entries among the leaves, and still recomputes the signed root', async () => {
     const erased = await collector.post('/v1/admin/erase', JSON.stringify({ facto_ids: [spans[3]!.factoId], reason: 'GDPR Art. 17 request 12' }));
     expect(erased.status).toBe(200);

@@ -11,7 +11,7 @@ import { CliError } from './cli-error.js';
 import { EXIT_FILE, EXIT_NOT_VERIFIED, EXIT_OK, EXIT_USAGE, type CliIo } from './cli-io.js';
 import { counted, eventPlace, Findings } from './findings.js';
 import { agentKeysByAgent, type AgentKeyArgument } from './key-input.js';
-import { bytes, progressBar } from './progress-bar.js';
+import { bytes, count, progressBar } from './progress-bar.js';
 import { styleFor } from './terminal.js';
 
 export interface BundleCheckOptions {
@@ -113,11 +113,11 @@ export async function verifyBundleFile(path: string, options: BundleCheckOptions
     [
       '',
       `  checkpoint  ${checkpoint}`,
-      `  events      ${counted(report.eventCount, 'event')} checked: ${verified.toLocaleString('en-US')} verified, ${report.failedEventCount.toLocaleString('en-US')} failed`,
-      `  chains      ${counted(report.chains.length, 'chain')} checked: ${intact} intact${report.chains.length > intact ? `, ${report.chains.length - intact} not` : ''}`,
-      `  content     ${content.disclosed} values disclosed and checked, ${content.erased} erased (by a signed erasure entry), ${content.withheld} withheld`,
+      `  events      ${counted(report.eventCount, 'event')} checked: ${count(verified)} verified, ${count(report.failedEventCount)} failed`,
+      `  chains      ${counted(report.chains.length, 'chain')} checked: ${count(intact)} intact${report.chains.length > intact ? `, ${count(report.chains.length - intact)} not` : ''}`,
+      `  content     ${count(content.disclosed)} values disclosed and checked, ${count(content.erased)} erased (by a signed erasure entry), ${count(content.withheld)} withheld`,
       // A rate over a short run measures start-up, not verification.
-      `  time        ${seconds.toFixed(2)} s${seconds >= 1 ? `, ${Math.round(report.eventCount / seconds).toLocaleString('en-US')} events/s` : ''}`,
+      `  time        ${seconds.toFixed(2)} s${seconds >= 1 ? `, ${count(report.eventCount / seconds)} events/s` : ''}`,
       '',
       report.ok
         ? style.green(style.bold('VERIFIED: every event, signature, proof, chain and the manifest hold.'))

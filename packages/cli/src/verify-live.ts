@@ -164,12 +164,12 @@ export async function auditCollector(client: CollectorClient, options: LiveAudit
     '',
     `  checkpoint   ${checkpoint === undefined ? 'not opened' : `tree size ${treeSize}, root ${toHex(checkpoint.rootHash)}`}, log key ${summary.log_key.pinned ? 'pinned' : 'from the collector'}`,
     `  consistency  ${state === undefined ? `no earlier checkpoint to compare with${options.statePath === undefined ? ' (keep one with --state FILE)' : ''}` : `tree size ${state.tree_size} (audit of ${state.audited_at}) to ${treeSize}: ${consistent ? 'proven' : 'NOT proven'}`}`,
-    `  events       ${counted(checked, 'event')} checked: ${checked - failed} verified, ${failed} failed (agent keys ${keys.source === 'pinned' ? 'given' : 'from the registry'})`,
+    `  events       ${counted(checked, 'event')} checked: ${count(checked - failed)} verified, ${count(failed)} failed (agent keys ${keys.source === 'pinned' ? 'given' : 'from the registry'})`,
     options.agent === undefined
-      ? `  leaves       ${count(leaves.events + leaves.erasures)} of ${count(treeSize)} accounted for (${counted(leaves.events, 'event')}, ${counted(leaves.erasures, 'erasure entry', 'erasure entries')}${leaves.missing > 0 ? `, ${leaves.missing} missing` : ''})`
+      ? `  leaves       ${count(leaves.events + leaves.erasures)} of ${count(treeSize)} accounted for (${counted(leaves.events, 'event')}, ${counted(leaves.erasures, 'erasure entry', 'erasure entries')}${leaves.missing > 0 ? `, ${count(leaves.missing)} missing` : ''})`
       : `  inclusion    each event proven into the signed tree`,
     options.agent === undefined ? `  merkle root  ${rootMatches === undefined ? 'could not be recomputed' : rootMatches ? 'recomputed from the leaves: matches the signed root' : 'recomputed from the leaves: DIFFERS from the signed root'}` : undefined,
-    `  chains       ${counted(chains.length, 'chain')} checked: ${intact} intact${chains.length > intact ? `, ${chains.length - intact} not` : ''}`,
+    `  chains       ${counted(chains.length, 'chain')} checked: ${count(intact)} intact${chains.length > intact ? `, ${count(chains.length - intact)} not` : ''}`,
     '',
     ok ? style.green(style.bold('VERIFIED: the log and every event in it hold.')) : style.red(style.bold(`NOT VERIFIED: ${counted(findings.problemCount, 'problem')}, listed above.`)),
     '',
