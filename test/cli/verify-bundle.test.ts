@@ -187,7 +187,8 @@ describe('facto verify BUNDLE', () => {
     ['no --log-key', ['verify', 'BUNDLE', '--key', 'KEY'], 2, /--log-key VKEY is required to verify a bundle offline/],
     ['no --key', ['verify', 'BUNDLE', '--log-key', 'LOGKEY'], 2, /--key is required/],
     ['a collector flag', ['verify', 'BUNDLE', '--key', 'KEY', '--log-key', 'LOGKEY', '--state', 'x'], 2, /--state is for auditing a collector/],
-    ['a log key that is not one', ['verify', 'BUNDLE', '--key', 'KEY', '--log-key', 'nonsense'], 2, /--log-key: not a C2SP verifier key/],
+    ['a log key that is not one', ['verify', 'BUNDLE', '--key', 'KEY', '--log-key', 'facto.local/abcd+1234+nonsense'], 2, /--log-key: not a C2SP verifier key/],
+    ['a mistyped log key file', ['verify', 'BUNDLE', '--key', 'KEY', '--log-key', './nofile'], 7, /^facto verify: --log-key \.\/nofile: cannot read it \(ENOENT: no such file\)/],
     ['a missing file', ['verify', 'MISSING', '--key', 'KEY', '--log-key', 'LOGKEY'], 7, /cannot read .*missing\.json \(ENOENT\)/],
     ['a directory', ['verify', 'DIRECTORY', '--key', 'KEY', '--log-key', 'LOGKEY'], 7, /is not a file/],
   ])('exits %s with code %i', async (_name, template, code, message) => {

@@ -3,6 +3,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { encodeVerifierKey, generateKeyPair, keyId, privateKeyToPem, publicKeyToPem, toHex } from '@facto/core';
 import { afterAll, describe, expect, it } from 'vitest';
+import type { CliError } from './cli-error.js';
+import { EXIT_FILE, EXIT_USAGE } from './cli-io.js';
 import { agentKeysByAgent, readAgentKey, readLogKey } from './key-input.js';
 import { readTime } from './time-input.js';
 
@@ -44,6 +46,25 @@ describe('--log-key', () => {
     expect(readLogKey(key)).toBe(key);
     expect(readLogKey(file)).toBe(key);
     expect(() => readLogKey('facto.local/abcd+1234+nope')).toThrow(/--log-key: not a C2SP verifier key/);
+  });
+
+  it('says a file it was meant to read cannot be read (exit 7), and a malformed key or key file is a usage error (exit 2)', () => {
+    const exitOf = (value: string) => {
+      try {
+        readLogKey(value);
+      } catch (error) {
+        return [(error as CliError).exitCode, (error as Error).message];
+      }
+      return undefined;
+    };
+    for (const missing of ['./nofile', join(directory, 'log.vkey.missing'), 'nofile']) {
+      expect(exitOf(missing)).toEqual([EXIT_FILE, `--log-key ${missing}: cannot read it (ENOENT: no such file), and it is not a verifier key (name+keyid+base64, as GET /v1/log gives it) either`]);
+    }
+    expect(exitOf(directory)).toEqual([EXIT_FILE, `--log-key ${directory}: cannot read it (EISDIR)`]);
+    const junk = join(directory, 'junk.vkey');
+    writeFileSync(junk, 'not a key\n');
+    expect(exitOf(junk)).toEqual([EXIT_USAGE, expect.stringMatching(/^--log-key .*junk\.vkey: the file holds no C2SP verifier key/)]);
+    expect(exitOf('facto.local/abcd+1234+nope')).toEqual([EXIT_USAGE, expect.stringMatching(/^--log-key: not a C2SP verifier key/)]);
   });
 });
 

@@ -67,13 +67,26 @@ export function agentKeysByAgent(keys: readonly AgentKeyArgument[], defaultAgent
   return byAgent;
 }
 
-/** The log's verifier key from --log-key: the key itself or a file holding it. */
+/** A C2SP verifier key has at least three parts, `name+keyid+base64`; a value with fewer was meant as a file. */
+const looksLikeVerifierKey = (value: string) => value.split('+').length >= 3;
+
+/**
+ * The log's verifier key from --log-key: a file holding it, or the key itself. A value that names
+ * no file and has not the shape of a key was meant as a file, and is reported as one that cannot
+ * be read (exit 7), as --key reports a key file; a value shaped like a key but malformed is a usage
+ * error (exit 2).
+ */
 export function readLogKey(value: string): string {
-  const text = (isFile(value) ? readFile(value, '--log-key') : value).trim();
+  const fromFile = existsSync(value);
+  if (!fromFile && !looksLikeVerifierKey(value)) {
+    throw new CliError(`--log-key ${value}: cannot read it (ENOENT: no such file), and it is not a verifier key (name+keyid+base64, as GET /v1/log gives it) either`, EXIT_FILE);
+  }
+  const text = (fromFile ? readFile(value, '--log-key') : value).trim();
   try {
     parseVerifierKey(text);
   } catch (error) {
-    throw new CliError(`--log-key: not a C2SP verifier key (name+keyid+base64, as GET /v1/log gives it): ${(error as Error).message}`, EXIT_USAGE);
+    const where = fromFile ? `--log-key ${value}: the file holds no C2SP verifier key` : '--log-key: not a C2SP verifier key';
+    throw new CliError(`${where} (name+keyid+base64, as GET /v1/log gives it): ${(error as Error).message}`, EXIT_USAGE);
   }
   return text;
 }
