@@ -9,6 +9,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { registerBodyFunctions } from '@facto/collector/sqlite-format';
 import Database from 'better-sqlite3';
+import { parsePrivateKey, parseVerifierKey, signCheckpoint, toHex } from '@facto/core';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { startTestCollector, type TestCollector } from '../support/collector.js';
 import { TestAgent } from '../support/signed-spans.js';
@@ -115,16 +116,49 @@ describe('facto verify --endpoint', () => {
     const state = join(directory, 'state.json');
     expect((await audit('--state', state)).code).toBe(0);
     const kept = JSON.parse(readFileSync(state, 'utf8'));
-    // What a rewritten history looks like to the monitor: the checkpoint it saw is not a prefix of today's.
-    writeFileSync(state, JSON.stringify({ ...kept, root_hash: '00'.repeat(32) }));
+    // What a rewritten history looks like to the monitor: the log signed a checkpoint that today's does not extend.
+    const signer = { name: parseVerifierKey(logKey).name, privateKey: parsePrivateKey(readFileSync(collector.config.logKey, 'utf8')) };
+    const signedBefore = (treeSize: number, rootHash: Uint8Array) => ({ ...kept, tree_size: treeSize, root_hash: toHex(rootHash), checkpoint: signCheckpoint({ origin: kept.origin, treeSize, rootHash }, signer) });
+    const forked = signedBefore(6, new Uint8Array(32));
+    writeFileSync(state, JSON.stringify(forked));
     const rewritten = await audit('--state', state);
     expect(rewritten.code).toBe(1);
     expect(rewritten.stdout).toMatch(/consistency: the log's history was rewritten since the audit of .*: the checkpoint at tree size 6 does not extend the one at 6/);
-    expect(JSON.parse(readFileSync(state, 'utf8')).root_hash).toBe('00'.repeat(32));
-    writeFileSync(state, JSON.stringify({ ...kept, tree_size: 9 }));
+    expect(JSON.parse(readFileSync(state, 'utf8'))).toEqual(forked);
+    writeFileSync(state, JSON.stringify(signedBefore(9, new Uint8Array(32))));
     const shrunk = await audit('--state', state);
     expect(shrunk.code).toBe(1);
     expect(shrunk.stdout).toContain('the log shrank from tree size 9 to 6');
+  });
+
+  it('blames the state file, not the collector, when it no longer agrees with the checkpoint it signed; exit 7, the file kept', async () => {
+    const state = join(directory, 'state.json');
+    expect((await audit('--state', state)).code).toBe(0);
+    const kept = JSON.parse(readFileSync(state, 'utf8'));
+    const edits: [string, Record<string, unknown>, string][] = [
+      ['root_hash edited', { ...kept, root_hash: '00'.repeat(32) }, `its fields differ from its signed checkpoint (root_hash ${'00'.repeat(32)}, signed ${kept.root_hash})`],
+      ['the signed note edited', { ...kept, checkpoint: kept.checkpoint.replace(/\n6\n/, '\n5\n') }, 'its signed checkpoint does not open with its log key (invalid note signature'],
+    ];
+    for (const [_name, edited, why] of edits) {
+      writeFileSync(state, JSON.stringify(edited));
+      for (const pinned of [[], ['--log-key', logKey]]) {
+        const result = await facto(['verify', '--endpoint', collector.url, '--key', agentKey, '--state', state, ...pinned]);
+        expect(result.code).toBe(7);
+        expect(result.stderr).toContain(`facto verify: --state ${state}: the state file itself is inconsistent (edited or corrupt; the collector is not to blame): ${why}`);
+        expect(result.stdout).not.toContain('rewritten');
+        expect(result.stdout).not.toContain('VERIFIED');
+        expect(JSON.parse(readFileSync(state, 'utf8'))).toEqual(edited);
+      }
+    }
+  });
+
+  it('warns when the state file was kept for another endpoint', async () => {
+    const state = join(directory, 'state.json');
+    expect((await audit('--state', state)).code).toBe(0);
+    writeFileSync(state, JSON.stringify({ ...JSON.parse(readFileSync(state, 'utf8')), endpoint: 'http://collector.example:4318' }));
+    const result = await audit('--state', state);
+    expect(result.code).toBe(0);
+    expect(result.stderr).toContain(`warning: the state file was kept by an audit of the collector at http://collector.example:4318, not ${collector.url}`);
   });
 
   it('proves each event into the signed tree with --agent', async () => {

@@ -6,6 +6,7 @@
  * leaves it as it was, so every later run fails too until someone looks.
  */
 import { readFile, rename, writeFile } from 'node:fs/promises';
+import { openCheckpoint, parseVerifierKey, toHex, type Checkpoint } from '@facto/core';
 import { CliError } from './cli-error.js';
 import { EXIT_FILE } from './cli-io.js';
 
@@ -35,10 +36,44 @@ export async function readAuditState(path: string): Promise<AuditState | undefin
   } catch {
     throw new CliError(`--state ${path}: not an audit state file (not JSON); move it away to start afresh`, EXIT_FILE);
   }
-  if (state?.format !== 'facto.audit-state.v1' || !Number.isSafeInteger(state.tree_size) || typeof state.root_hash !== 'string' || typeof state.log_key !== 'string') {
+  if (
+    state?.format !== 'facto.audit-state.v1' ||
+    !Number.isSafeInteger(state.tree_size) ||
+    typeof state.root_hash !== 'string' ||
+    typeof state.log_key !== 'string' ||
+    typeof state.origin !== 'string' ||
+    typeof state.checkpoint !== 'string'
+  ) {
     throw new CliError(`--state ${path}: not a facto audit state file; move it away to start afresh`, EXIT_FILE);
   }
   return state;
+}
+
+/**
+ * The checkpoint the state file keeps, opened with the log key the file names, which must be the one
+ * pinned with --log-key if one is; the file's plain fields must repeat the signed note exactly: they
+ * are what the next consistency proof starts from, and a file whose fields say other than its note
+ * was edited or damaged here, which must not pass for a log that rewrote its history. Throws a
+ * CliError (exit 7, a local file) saying which; the file is then left as it is.
+ */
+export function openAuditState(path: string, state: AuditState, pinned: string | undefined): Checkpoint {
+  const unusable = (why: string) => new CliError(`--state ${path}: ${why}; restore it from a copy, or move it away to start afresh`, EXIT_FILE);
+  const inconsistent = (why: string) => unusable(`the state file itself is inconsistent (edited or corrupt; the collector is not to blame): ${why}`);
+  if (pinned !== undefined && pinned !== state.log_key) {
+    throw unusable(`it was kept for the log key ${state.log_key}, not the one given with --log-key (${pinned}): it belongs to another log, or was edited`);
+  }
+  let checkpoint: Checkpoint;
+  try {
+    checkpoint = openCheckpoint(state.checkpoint, [parseVerifierKey(state.log_key)]).checkpoint;
+  } catch (error) {
+    throw inconsistent(`its signed checkpoint does not open with its log key (${(error as Error).message})`);
+  }
+  const differences: string[] = [];
+  if (state.origin !== checkpoint.origin) differences.push(`origin ${JSON.stringify(state.origin)}, signed ${JSON.stringify(checkpoint.origin)}`);
+  if (state.tree_size !== checkpoint.treeSize) differences.push(`tree_size ${state.tree_size}, signed ${checkpoint.treeSize}`);
+  if (state.root_hash !== toHex(checkpoint.rootHash)) differences.push(`root_hash ${state.root_hash}, signed ${toHex(checkpoint.rootHash)}`);
+  if (differences.length > 0) throw inconsistent(`its fields differ from its signed checkpoint (${differences.join('; ')})`);
+  return checkpoint;
 }
 
 export async function writeAuditState(path: string, state: AuditState): Promise<void> {

@@ -8,7 +8,7 @@
  * --agent, each of the agent's events gets an inclusion proof instead, checked against the root.
  */
 import { fromHex, hashLeaf, MerkleTree, openCheckpoint, parseVerifierKey, toHex, verifyChains, verifyConsistency, verifyInclusion, type ChainEntry } from '@facto/core';
-import { readAuditState, writeAuditState, type AuditState } from './audit-state.js';
+import { openAuditState, readAuditState, writeAuditState, type AuditState } from './audit-state.js';
 import { CliError } from './cli-error.js';
 import { EXIT_NOT_FOUND, EXIT_NOT_VERIFIED, EXIT_OK, type CliIo } from './cli-io.js';
 import type { CollectorClient } from './collector-client.js';
@@ -42,7 +42,12 @@ export async function auditCollector(client: CollectorClient, options: LiveAudit
   const findings = new Findings(io, style, options.json, () => progress.finish());
   const log = await client.json<{ origin: string; verifier_key: string }>('/v1/log');
   const state = options.statePath === undefined ? undefined : await readAuditState(options.statePath);
+  // The kept checkpoint is checked before anything is compared with it (exit 7 when the file is not what it signed).
+  if (state !== undefined) openAuditState(options.statePath!, state, options.logKey);
   if (!options.json) io.stdout.write(`Auditing the collector at ${client.endpoint} (log ${log.origin})${options.agent === undefined ? '' : `, agent ${options.agent}`}\n`);
+  if (state !== undefined && state.endpoint !== client.endpoint) {
+    findings.warning(`the state file was kept by an audit of the collector at ${state.endpoint}, not ${client.endpoint}; if that is another log, keep another --state file for it`);
+  }
 
   // The log key: pinned on the command line, else remembered by the state file, else the collector's word.
   const logKey = options.logKey ?? state?.log_key ?? log.verifier_key;
