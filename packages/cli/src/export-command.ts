@@ -112,14 +112,22 @@ export const exportCommand: Command = {
     };
 
     if (out === '-') {
-      const decoder = new TextDecoder();
+      // Fatal: bytes that are not UTF-8 would otherwise reach stdout as U+FFFD, another text than the collector sent.
+      const decoder = new TextDecoder('utf-8', { fatal: true, ignoreBOM: true });
+      const decode = (chunk?: Uint8Array) => {
+        try {
+          return chunk === undefined ? decoder.decode() : decoder.decode(chunk, { stream: true });
+        } catch {
+          throw new CliError(`the collector's answer is not UTF-8 (within the ${bytes(written + (chunk?.length ?? 0))} received): it is not a bundle, and what was written to stdout is not one either`, EXIT_UNAVAILABLE);
+        }
+      };
       await receive(async (chunk) => {
-        io.stdout.write(decoder.decode(chunk, { stream: true }));
+        io.stdout.write(decode(chunk));
         // A reader slower than the collector holds the export back rather than the whole bundle piling up here.
         await io.stdout.whenWritable?.();
         if (io.stdout.closed === true) throw new CliError(`stdout was closed after ${bytes(written + chunk.length)}: what was written there is not a complete bundle`, EXIT_FILE);
       });
-      io.stdout.write(decoder.decode());
+      io.stdout.write(decode());
       return EXIT_OK;
     }
 
