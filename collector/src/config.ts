@@ -29,6 +29,8 @@ export interface CollectorConfig {
   readonly readTimeout: number;
   /** Requests being processed at once before 503 + Retry-After (reading a body does not count). */
   readonly maxConcurrentIngest: number;
+  /** Streamed query answers open at once (GET /v1/stream, /v1/export) before 503 + Retry-After. */
+  readonly maxStreams: number;
   /** Worker threads that decode and verify request bodies; undefined: one per core; 0: in the main thread. */
   readonly verifyWorkers: number | undefined;
   /** A duplicate arriving later than this after the original is a replay incident (earlier: a retry). */
@@ -58,6 +60,7 @@ export const DEFAULT_CONFIG: CollectorConfig = {
   maxBodyBytes: 16 * 1024 * 1024,
   readTimeout: 30,
   maxConcurrentIngest: 8,
+  maxStreams: 256,
   verifyWorkers: undefined,
   replayWindowSeconds: 900,
   ingestToken: undefined,

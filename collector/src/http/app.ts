@@ -67,6 +67,8 @@ export function createApp(options: { readonly routes: readonly Route[]; readonly
   const { context } = options;
   const routes = compileRoutes(options.routes);
   let ingestInFlight = 0;
+  // Streamed answers open now: each holds a page and a socket buffer for as long as its reader takes.
+  let streamsOpen = 0;
 
   const fail = (error: unknown, match?: Pick<RouteMatch, 'head' | 'route'>) => {
     const failure = describeFailure(error, context.logger);
@@ -99,7 +101,15 @@ export function createApp(options: { readonly routes: readonly Route[]; readonly
     }
     if (limited) ingestInFlight++;
     try {
-      return prepare(await matched.handler({ method: head.method, url, headers: head.headers, params, body, remoteAddress: head.remoteAddress, signal }));
+      const prepared = prepare(await matched.handler({ method: head.method, url, headers: head.headers, params, body, remoteAddress: head.remoteAddress, signal }));
+      if (prepared.stream === undefined) return prepared;
+      if (streamsOpen >= context.config.maxStreams) {
+        // Nothing was read from it yet: closing it runs its cleanup, and the reader is told to come back.
+        await prepared.stream[Symbol.asyncIterator]().return?.();
+        return fail(new HttpError(503, 'too many streams open; retry later', { 'retry-after': '5' }), match);
+      }
+      streamsOpen++;
+      return { ...prepared, stream: releasedAtEnd(prepared.stream, () => streamsOpen--) };
     } catch (error) {
       return fail(error, match);
     } finally {
@@ -117,6 +127,40 @@ export function createApp(options: { readonly routes: readonly Route[]; readonly
       if (!('route' in matched)) return matched;
       const body = typeof init.body === 'string' ? new TextEncoder().encode(init.body) : (init.body ?? new Uint8Array(0));
       return handle(matched, body, init.signal);
+    },
+  };
+}
+
+/**
+ * The stream, calling `release` once when it ends, fails, or is closed before its end (also when it
+ * is closed before it was ever read, which an async generator's own finally would miss).
+ */
+function releasedAtEnd(stream: AsyncIterable<Uint8Array>, release: () => void): AsyncIterable<Uint8Array> {
+  let released = false;
+  const once = () => {
+    if (released) return;
+    released = true;
+    release();
+  };
+  return {
+    [Symbol.asyncIterator]() {
+      const inner = stream[Symbol.asyncIterator]();
+      return {
+        async next() {
+          try {
+            const result = await inner.next();
+            if (result.done === true) once();
+            return result;
+          } catch (error) {
+            once();
+            throw error;
+          }
+        },
+        async return(value?: unknown) {
+          once();
+          return (await inner.return?.(value)) ?? { done: true, value: undefined };
+        },
+      };
     },
   };
 }

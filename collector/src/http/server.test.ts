@@ -232,6 +232,41 @@ describe('bearer tokens', () => {
     expect(counted).toEqual({ '401': 2, '200': 1 });
   });
 
+  it('answers 503 + Retry-After past --max-streams open streamed answers, and takes new ones as old ones end', async () => {
+    const opened: string[] = [];
+    const streaming: Route = {
+      method: 'GET',
+      path: '/stream',
+      access: 'query',
+      handler: (request: HttpRequest) => ({
+        status: 200,
+        headers: { 'content-type': 'text/plain' },
+        stream: (async function* () {
+          opened.push(request.url.search);
+          yield new TextEncoder().encode('open\n');
+          // Open until its client leaves, as a live stream is.
+          await new Promise((resolve) => request.signal?.addEventListener('abort', resolve, { once: true }));
+        })(),
+      }),
+    };
+    const { url } = await start([streaming], { maxStreams: 2 });
+    const clients = [new AbortController(), new AbortController()];
+    const first = await fetch(`${url}/stream?1`, { signal: clients[0]!.signal });
+    const second = await fetch(`${url}/stream?2`, { signal: clients[1]!.signal });
+    expect([first.status, second.status]).toEqual([200, 200]);
+    const refused = await fetch(`${url}/stream?3`);
+    expect([refused.status, refused.headers.get('retry-after'), await refused.json()]).toEqual([503, '5', { error: 'too many streams open; retry later' }]);
+    clients[0]!.abort();
+    await vi.waitFor(async () => {
+      const again = await fetch(`${url}/stream?4`);
+      expect(again.status).toBe(200);
+      await again.body?.cancel();
+    });
+    clients[1]!.abort();
+    // The refused request's stream was closed before it was read: it never ran.
+    expect(opened).not.toContain('?3');
+  });
+
   it('keeps one class token from opening another class', async () => {
     const { url } = await start(routes, { ingestToken: 'ingest-secret', queryToken: 'query-secret' });
     const statuses = ['Bearer ingest-secret', 'Bearer query-secret'].map(async (authorization) => (await fetch(`${url}/query`, { headers: { authorization } })).status);

@@ -263,7 +263,7 @@ describe('configHelp', () => {
   it('lists every flag with its environment variable, file key and default', () => {
     const help = configHelp();
     for (const flag of ['host', 'port', 'db', 'trust', 'keys', 'unsigned', 'forward', 'checkpoint-interval', 'log-key', 'origin', 'max-body-bytes',
-      'read-timeout', 'max-concurrent-ingest', 'verify-workers', 'replay-window', 'ingest-token', 'query-token', 'admin-token', 'forward-queue-size', 'forward-queue-bytes', 'log-level', 'allow-open', 'config']) {
+      'read-timeout', 'max-concurrent-ingest', 'max-streams', 'verify-workers', 'replay-window', 'ingest-token', 'query-token', 'admin-token', 'forward-queue-size', 'forward-queue-bytes', 'log-level', 'allow-open', 'config']) {
       expect(help).toContain(`--${flag}`);
       expect(help).toContain(`env FACTO_${flag.toUpperCase().replaceAll('-', '_')}`);
     }
