@@ -66,6 +66,20 @@ describe('facto keys', () => {
     expect(incidents.incidents).toHaveLength(1);
   });
 
+  it('takes durations back from now for --not-before, --not-after and --at, as every time flag does', async () => {
+    const before = Date.now();
+    const added = await keys('add', '--agent', 'support-bot', toHex(agent.keys.publicKey), '--not-before', '7d', '--not-after', '1h', '--json');
+    expect(added.code).toBe(0);
+    const { not_before: notBefore, not_after: notAfter } = JSON.parse(added.stdout);
+    // A week and an hour back from when the command ran (between the two clock readings around it).
+    expect(Date.parse(notBefore)).toBeLessThanOrEqual(before - 7 * 86_400_000 + 60_000);
+    expect(Date.parse(notAfter) - Date.parse(notBefore)).toBeGreaterThan(7 * 86_400_000 - 3_600_000 - 60_000);
+    expect(Date.parse(notAfter) - Date.parse(notBefore)).toBeLessThan(7 * 86_400_000 - 3_600_000 + 60_000);
+    const revoked = await keys('revoke', '--agent', 'support-bot', keyId(agent.keys.publicKey), '--at', '30m', '--json');
+    expect(revoked.code).toBe(0);
+    expect(Date.parse(JSON.parse(revoked.stdout).revoked_at)).toBeLessThanOrEqual(Date.now() - 30 * 60_000 + 60_000);
+  });
+
   it.each<[string, () => string[], number, RegExp]>([
     ['without the admin token', () => ['keys', 'list', '--endpoint', collector.url], 4, /the collector refused access \(401: missing bearer token\)/],
     ['for a key registered to another agent', () => ['keys', 'add', '--agent', 'other-bot', keyFile, '--endpoint', collector.url, ...ADMIN], 6, /is already registered to agent "support-bot"; one key signs for one agent/],

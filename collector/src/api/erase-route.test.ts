@@ -96,7 +96,7 @@ describe('POST /v1/admin/erase', () => {
     [{ facto_ids: [], reason: 'r' }, /facto_ids must be a non-empty array/],
     [{ facto_ids: 'ft-1', reason: 'r' }, /facto_ids must be a non-empty array/],
     [{ facto_ids: ['ft-1'], reason: 'r' }, /facto_ids\[0\] is not a facto_id/],
-    [{ facto_ids: ['ft-00000000-0000-4000-8000-000000000000'], agent_id: 'alice', reason: 'r' }, /unknown field "agent_id"/],
+    [{ facto_ids: ['ft-00000000-0000-4000-8000-000000000000'], agent_id: 'alice', reason: 'r' }, /give facto_ids or agent_id \(with since\/until\), not both/],
     [{ reason: 'r' }, /say what to erase/],
     [{ agent_id: 'alice', since: 2000, until: 1000, reason: 'r' }, /since must not be later than until/],
     [{ agent_id: 'alice', since: 1.5, reason: 'r' }, /body.since must be a decimal integer/],

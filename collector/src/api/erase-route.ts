@@ -50,6 +50,7 @@ async function erase(context: CollectorContext, request: HttpRequest): Promise<H
   const reason = requiredString(body, 'reason', 'body');
   if (reason.trim() === '' || reason.length > MAX_REASON_LENGTH) throw badRequest(`reason must be a non-empty string of at most ${MAX_REASON_LENGTH} characters`);
   let selected: StoredEvent[];
+  if (body.facto_ids !== undefined && body.agent_id !== undefined) throw badRequest('give facto_ids or agent_id (with since/until), not both');
   if (body.facto_ids !== undefined) selected = await eventsById(context, body);
   else if (body.agent_id !== undefined) selected = await eventsOfAgent(context, body);
   else throw badRequest('say what to erase: { "facto_ids": [...], "reason" } or { "agent_id", "since"?, "until"?, "reason" }');

@@ -10,6 +10,7 @@ import { CollectorClient, CONNECTION_FLAGS, CONNECTION_USAGE, resolveConnection 
 import { readAgentKey } from './key-input.js';
 import { parseCommandLine } from './parse-flags.js';
 import { styleFor } from './terminal.js';
+import { readTime } from './time-input.js';
 
 const USAGE = `Usage: facto keys add --agent ID KEY [--not-before TIME] [--not-after TIME]
        facto keys list [--agent ID]
@@ -22,7 +23,8 @@ collector accepts a span only under a key registered for its agent and valid whe
                      facto keygen prints (64 hex digits).
   KEY_ID             The key's id (32 hex digits), as facto keys list shows it.
   --agent ID         The agent the key signs for (add, revoke); the agent to list (list).
-  --not-before TIME  The key is valid for spans signed from this time (RFC 3339, or ms since the epoch).
+  --not-before TIME  The key is valid for spans signed from this time (RFC 3339, ms since the epoch,
+                     or a duration back from now: 90s, 15m, 2h, 7d).
   --not-after TIME   ...and until this time. Adding a key again updates its window; it never lifts
                      a revocation.
   --at TIME          When the key stopped being trustworthy (revoke; default now). Spans signed
@@ -45,6 +47,9 @@ interface KeyJson {
   readonly source: string;
   readonly created_at: string;
 }
+
+/** A time flag as the API takes it: a duration back from now becomes its RFC 3339 time; absent is null. */
+const optionalTime = (value: string | undefined) => (value === undefined ? null : readTime(value));
 
 const FLAGS = { ...CONNECTION_FLAGS, agent: { type: 'string' }, 'not-before': { type: 'string' }, 'not-after': { type: 'string' }, at: { type: 'string' }, json: { type: 'boolean' } } as const;
 
@@ -80,7 +85,7 @@ export const keysCommand: Command = {
       const response = await client.request('/v1/admin/keys', {
         method: 'POST',
         headers: { 'content-type': 'application/json' },
-        body: JSON.stringify({ agent_id: agentId, public_key: toHex(key.publicKey), not_before: flags['not-before'] ?? null, not_after: flags['not-after'] ?? null }),
+        body: JSON.stringify({ agent_id: agentId, public_key: toHex(key.publicKey), not_before: optionalTime(flags['not-before']), not_after: optionalTime(flags['not-after']) }),
       });
       const added = (await response.json()) as KeyJson;
       print(added, response.status === 201 ? style.green(`Registered key ${added.key_id} for agent ${added.agent_id}.`) : `Updated the validity window of key ${added.key_id}.`);
@@ -91,7 +96,7 @@ export const keysCommand: Command = {
       const agentId = requireAgent(flags.agent, 'revoke');
       const given = positionals[0]!;
       const keyId = /^[0-9a-f]{32}$/.test(given) ? given : computeKeyId(readAgentKey(given, 'KEY_ID').publicKey);
-      const revoked = await client.postJson<KeyJson>(`/v1/admin/keys/${encodeURIComponent(agentId)}/${keyId}/revoke`, flags.at === undefined ? {} : { revoked_at: flags.at });
+      const revoked = await client.postJson<KeyJson>(`/v1/admin/keys/${encodeURIComponent(agentId)}/${keyId}/revoke`, flags.at === undefined ? {} : { revoked_at: readTime(flags.at) });
       print(revoked, style.yellow(`Revoked key ${revoked.key_id} of agent ${revoked.agent_id}: ingest refuses it, and verifications no longer trust it.`));
       return EXIT_OK;
     }

@@ -49,6 +49,7 @@ export {
   hashLeaf,
   inclusionProof,
   inclusionProofFromLeafHashes,
+  InclusionMemo,
   MemoryNodeStore,
   MerkleTree,
   rootAt,

@@ -2,6 +2,7 @@ import { sha256 } from '@noble/hashes/sha2.js';
 import { describe, expect, it } from 'vitest';
 import { hashLeaf } from './hash.js';
 import { inclusionProofFromLeafHashes, rootFromLeafHashes } from './reference.js';
+import * as core from '../index.js';
 import { InclusionMemo, verifyInclusion } from './verify.js';
 
 const options = { hash: sha256 };
@@ -34,6 +35,13 @@ describe('InclusionMemo', () => {
         expect(verifyInclusion({ ...check, treeSize: size, root }, { ...options, memo }), `size ${size} index ${check.index}`).toBe(plain);
       }
     }
+  });
+
+  it('is part of the package API, as the README tells callers checking many proofs to use it', () => {
+    expect(core.InclusionMemo).toBe(InclusionMemo);
+    const { leaves, root, proof } = tree(5);
+    const memo = new core.InclusionMemo();
+    expect(leaves.every((leafHash, index) => core.verifyInclusion({ index, leafHash, proof: proof(index), treeSize: 5, root }, { ...options, memo }))).toBe(true);
   });
 
   it('does not let an honest neighbour vouch for a proof bent above the level where their paths meet', () => {
