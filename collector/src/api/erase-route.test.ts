@@ -89,6 +89,20 @@ describe('POST /v1/admin/erase', () => {
     expect((await fixture.context.store.getEvent(ids[0]!))!.erasedBy).toBeNull();
   });
 
+  it('settles two erasures racing over one event: each event is named by one entry, and the export verifies', async () => {
+    const spans = [alice.seal('main'), alice.seal('main')];
+    await ingestSpans(fixture.context, spans);
+    const [first, second] = spans.map((span) => span.sealed.record.facto_id);
+    const [both, one] = await Promise.all([erase({ facto_ids: [first, second], reason: 'retention' }), erase({ facto_ids: [first], reason: 'GDPR request' })]);
+    expect([both.status, one.status]).toEqual([200, 200]);
+    // Whichever committed first erased the shared event; the other named only what was left, or nothing.
+    expect(both.body.erased + one.body.erased).toBe(2);
+    const bundle = (await fixture.call('GET', '/v1/export')).body as EvidenceBundle;
+    const report = verifyBundle(bundle, { trustedKeys: { log: fixture.context.log.key.verifierKey, agents: { alice: [alice.keyPair.publicKey] } } });
+    expect(report.errors).toEqual([]);
+    expect(report.ok).toBe(true);
+  });
+
   it.each([
     [{ facto_ids: ['ft-00000000-0000-4000-8000-000000000000'] }, /body.reason must be a string/],
     [{ facto_ids: ['ft-00000000-0000-4000-8000-000000000000'], reason: '  ' }, /reason must be a non-empty string/],

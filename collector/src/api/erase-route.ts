@@ -49,33 +49,52 @@ async function erase(context: CollectorContext, request: HttpRequest): Promise<H
   const body = expectObject(readJsonBody(request), 'body');
   const reason = requiredString(body, 'reason', 'body');
   if (reason.trim() === '' || reason.length > MAX_REASON_LENGTH) throw badRequest(`reason must be a non-empty string of at most ${MAX_REASON_LENGTH} characters`);
-  let selected: StoredEvent[];
   if (body.facto_ids !== undefined && body.agent_id !== undefined) throw badRequest('give facto_ids or agent_id (with since/until), not both');
-  if (body.facto_ids !== undefined) selected = await eventsById(context, body);
-  else if (body.agent_id !== undefined) selected = await eventsOfAgent(context, body);
-  else throw badRequest('say what to erase: { "facto_ids": [...], "reason" } or { "agent_id", "since"?, "until"?, "reason" }');
+  if (body.facto_ids === undefined && body.agent_id === undefined) {
+    throw badRequest('say what to erase: { "facto_ids": [...], "reason" } or { "agent_id", "since"?, "until"?, "reason" }');
+  }
+  const select = () => (body.facto_ids !== undefined ? eventsById(context, body) : eventsOfAgent(context, body));
 
-  // Erasing twice would add an entry that deletes nothing; the earlier entry already records it.
-  const pending = selected.filter((event) => event.erasedBy === null);
-  const alreadyErased = selected.length - pending.length;
-  if (pending.length === 0) return json(200, { erased: 0, already_erased: alreadyErased, leaf_index: null, hash: null });
+  // A log names an event in one erasure entry only (docs/spec.md section 13): a second entry would
+  // delete nothing, and a bundle holding both would not verify. Two erasures racing (a retention job
+  // and a request, on one process or two sharing a store) are settled inside the sequencer's lane:
+  // the commit re-reads its events there and, when one was erased meanwhile, selects again.
+  for (let attempt = 1; ; attempt++) {
+    const selected = await select();
+    const pending = selected.filter((event) => event.erasedBy === null);
+    const alreadyErased = selected.length - pending.length;
+    if (pending.length === 0) return json(200, { erased: 0, already_erased: alreadyErased, leaf_index: null, hash: null });
 
-  const erasedAt = Date.now();
-  const entry = createErasureEntry({ factoIds: pending.map((event) => event.factoId), reason, erasedAt, logKeyId: context.log.key.keyHash });
-  const signed = signErasureEntry(entry, context.log.key.privateKey);
-  const hash = toHex(signed.hash);
-  const signature = toHex(signed.signature);
-  const { firstLeafIndex } = await context.log.commit((first) => ({
-    events: [],
-    logEntries: [{ leafIndex: first, kind: 'erasure', hash, entryJson: signed.entryJson, signature, createdAt: erasedAt }],
-    leaves: [signed.hash],
-    erasures: entry.facto_ids.map((factoId) => ({ factoId, erasedBy: first })),
-    linkUpdates: [],
-    incidents: [],
-    keys: [],
-    unverified: [],
-  }));
-  context.metrics.treeSize.set(context.log.treeSize);
-  context.logger.info('erased event content', { events: entry.facto_ids.length, leafIndex: firstLeafIndex });
-  return json(200, { erased: entry.facto_ids.length, already_erased: alreadyErased, leaf_index: firstLeafIndex, hash, signature, entry });
+    const erasedAt = Date.now();
+    const entry = createErasureEntry({ factoIds: pending.map((event) => event.factoId), reason, erasedAt, logKeyId: context.log.key.keyHash });
+    const signed = signErasureEntry(entry, context.log.key.privateKey);
+    const hash = toHex(signed.hash);
+    const signature = toHex(signed.signature);
+    let erasedMeanwhile = false;
+    const committed = await context.log
+      .commit(async (first) => {
+        if ((await context.store.getEventsByFactoId(entry.facto_ids)).some((event) => event.erasedBy !== null)) {
+          erasedMeanwhile = true;
+          throw new Error('an event of this erasure was erased meanwhile');
+        }
+        return {
+          events: [],
+          logEntries: [{ leafIndex: first, kind: 'erasure', hash, entryJson: signed.entryJson, signature, createdAt: erasedAt }],
+          leaves: [signed.hash],
+          erasures: entry.facto_ids.map((factoId) => ({ factoId, erasedBy: first })),
+          linkUpdates: [],
+          incidents: [],
+          keys: [],
+          unverified: [],
+        };
+      })
+      .catch((error: unknown) => {
+        if (erasedMeanwhile && attempt < 5) return undefined;
+        throw error;
+      });
+    if (committed === undefined) continue;
+    context.metrics.treeSize.set(context.log.treeSize);
+    context.logger.info('erased event content', { events: entry.facto_ids.length, leafIndex: committed.firstLeafIndex });
+    return json(200, { erased: entry.facto_ids.length, already_erased: alreadyErased, leaf_index: committed.firstLeafIndex, hash, signature, entry });
+  }
 }

@@ -21,15 +21,18 @@ export interface ErasuresVerdict {
   readonly erasedBy: ReadonlyMap<string, number>;
   /** Leaf index -> position in `erasures` of each verified entry. */
   readonly verified: ReadonlyMap<number, number>;
+  /** Leaf indices of entries refused already for naming an event another entry names. */
+  readonly namingTaken: ReadonlySet<number>;
   readonly errors: readonly string[];
 }
 
 export function verifyBundleErasures(erasures: unknown, logKeys: readonly VerifierKey[], treeSize: number, root: Uint8Array | undefined): ErasuresVerdict {
   const erasedBy = new Map<string, number>();
   const verified = new Map<number, number>();
+  const namingTaken = new Set<number>();
   const errors: string[] = [];
-  if (erasures === undefined) return { erasedBy, verified, errors };
-  if (!Array.isArray(erasures)) return { erasedBy, verified, errors: ['erasures must be an array'] };
+  if (erasures === undefined) return { erasedBy, verified, namingTaken, errors };
+  if (!Array.isArray(erasures)) return { erasedBy, verified, namingTaken, errors: ['erasures must be an array'] };
   (erasures as unknown[]).forEach((item, index) => {
     const where = `erasure ${index}`;
     if (typeof item !== 'object' || item === null) return errors.push(`${where}: not an object`);
@@ -56,19 +59,22 @@ export function verifyBundleErasures(erasures: unknown, logKeys: readonly Verifi
     verified.set(erasure.leaf_index, index);
     for (const factoId of verdict.entry!.facto_ids) {
       const other = erasedBy.get(factoId);
-      if (other !== undefined) errors.push(`${where}: names ${factoId}, which the entry at leaf ${other} names too: a log names an event in one erasure entry only`);
-      else erasedBy.set(factoId, erasure.leaf_index);
+      if (other !== undefined) {
+        errors.push(`${where}: names ${factoId}, which the entry at leaf ${other} names too: a log names an event in one erasure entry only`);
+        namingTaken.add(erasure.leaf_index);
+      } else erasedBy.set(factoId, erasure.leaf_index);
     }
     return undefined;
   });
-  return { erasedBy, verified, errors };
+  return { erasedBy, verified, namingTaken, errors };
 }
 
 /** The verified entries that name none of the bundle's events (`named`: the leaf indices of the entries its events were found in). */
 export function erasuresNamingNoEvent(erasures: ErasuresVerdict, named: ReadonlySet<number>): string[] {
   const errors: string[] = [];
   for (const [leafIndex, index] of erasures.verified) {
-    if (!named.has(leafIndex)) errors.push(`erasure ${index}: names no event of the bundle (leaf ${leafIndex}): a bundle carries the entries of its own events only`);
+    // An entry refused for naming a taken event may name bundle events too: its events were credited to the other entry.
+    if (!named.has(leafIndex) && !erasures.namingTaken.has(leafIndex)) errors.push(`erasure ${index}: names no event of the bundle (leaf ${leafIndex}): a bundle carries the entries of its own events only`);
   }
   return errors;
 }
