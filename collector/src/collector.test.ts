@@ -98,7 +98,7 @@ describe('startCollector', () => {
     await (await startCollector({ ...config, db: ':memory:' }, options)).close();
     expect(warnings).toEqual([
       'the database is in memory (--db :memory:): everything acknowledged is lost when the process ends',
-      'the log key file can be read by other users: whoever reads it can sign checkpoints as this log; chmod 600 it',
+      'the log key file is open to users other than its owner: whoever reads it can sign checkpoints as this log; chmod 600 it',
     ]);
   });
 });

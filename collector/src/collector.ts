@@ -82,7 +82,7 @@ export async function startCollector(config: CollectorConfig, options: StartOpti
   try {
     const key = loadOrCreateLogKey(config.logKey, config.origin, await store.latestCheckpoint());
     if (key.created) logger.info('created a new log signing key', { path: config.logKey, verifierKey: key.verifierKey });
-    if (key.readableByOthers) logger.warn('the log key file can be read by other users: whoever reads it can sign checkpoints as this log; chmod 600 it', { path: config.logKey });
+    if (key.readableByOthers) logger.warn('the log key file is open to users other than its owner: whoever reads it can sign checkpoints as this log; chmod 600 it', { path: config.logKey });
     const registry = new KeyRegistry(store, config.trust, logger);
     const log = await LogService.open(store, key, opened.shared ? { shared: opened.store, onKeysChanged: () => registry.refresh() } : {});
     await registry.load(registeredKeys);

@@ -22,7 +22,7 @@ export interface LogKey {
   /** The 4-byte C2SP key hash, hex. */
   readonly keyHash: string;
   readonly created: boolean;
-  /** The key file can be read by users other than its owner (mode 0600 is expected). */
+  /** The key file's mode grants anything to users other than its owner (0600 is expected). */
   readonly readableByOthers: boolean;
 }
 

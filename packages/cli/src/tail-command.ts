@@ -110,7 +110,10 @@ export const tailCommand: Command = {
             if (flags.json) io.stdout.write(`${JSON.stringify({ type: message.event, ...data })}\n`);
             else io.stdout.write(`${message.event === 'incident' ? incidentLine(data as StreamedIncident, style) : eventLine(data as StreamedEvent, style)}\n`);
             lastId = message.id ?? lastId;
+            // Waiting on our own reader (`facto tail | less`) is not the collector's silence.
+            clearTimeout(silence);
             await io.stdout.whenWritable?.();
+            silence = setTimeout(abort, SILENCE_MILLIS);
             // The reader went away (`facto tail | head -5`): done, as with Ctrl-C.
             if (++printed >= limit || io.stdout.closed === true) break;
           }
