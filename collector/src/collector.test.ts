@@ -4,9 +4,11 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { FactoError } from '@facto/core';
+import Database from 'better-sqlite3';
 import { startCollector } from './collector.js';
 import { DEFAULT_CONFIG } from './config.js';
 import { silentLogger, type Logger } from './ops/logger.js';
+import { ingestSpans, TestAgent } from './test-helpers/api-fixture.js';
 import { createMetrics } from './ops/metrics.js';
 
 const cleanups: (() => Promise<void> | void)[] = [];
@@ -100,5 +102,29 @@ describe('startCollector', () => {
       'the database is in memory (--db :memory:): everything acknowledged is lost when the process ends',
       'the log key file is open to users other than its owner: whoever reads it can sign checkpoints as this log; chmod 600 it',
     ]);
+  });
+
+  it('does not make a new key for a log that holds entries but no checkpoint yet (a crash before the first one)', async () => {
+    const directory = mkdtempSync(join(tmpdir(), 'facto-crash-key-'));
+    cleanups.push(() => rmSync(directory, { recursive: true, force: true }));
+    const options = { logger: silentLogger, metrics: createMetrics({ defaultMetrics: false }) };
+    const config = { ...DEFAULT_CONFIG, port: 0, db: join(directory, 'facto.db'), logKey: join(directory, 'log.pem') };
+    const first = await startCollector(config, options);
+    const alice = new TestAgent('alice');
+    await alice.register(first.context);
+    const outcome = await ingestSpans(first.context, [alice.seal('c')]);
+    expect(outcome, JSON.stringify(outcome)).toMatchObject({ accepted: 1 });
+    await first.close();
+    // As if the process had died before it signed a checkpoint, and the key file were lost.
+    const database = new Database(config.db);
+    database.prepare('DELETE FROM checkpoints').run();
+    database.close();
+    renameSync(config.logKey, join(directory, 'moved.pem'));
+    const failure = await startCollector(config, options).then(
+      () => expect.fail('made a new key for a log that has entries'),
+      (error: unknown) => error as Error,
+    );
+    expect(failure.message).toMatch(/^the log key \S+log\.pem does not exist, but the database already holds a log; start with that key/);
+    expect(existsSync(config.logKey)).toBe(false);
   });
 });

@@ -20,7 +20,7 @@ import { createExaminePool } from './ingest/examine-pool.js';
 import { IngestService } from './ingest/ingest-service.js';
 import { KeyRegistry, readKeyFile } from './ingest/key-registry.js';
 import { startCheckpointPublisher } from './log/checkpoint-publisher.js';
-import { loadOrCreateLogKey } from './log/log-key.js';
+import { assertSignedBy, loadOrCreateLogKey } from './log/log-key.js';
 import { LogService } from './log/log-service.js';
 import { followStoredHead } from './log/head-follower.js';
 import type { Duties } from './log/shared-sequencing.js';
@@ -28,6 +28,7 @@ import { createLogger, type Logger } from './ops/logger.js';
 import { createMetrics, type Metrics } from './ops/metrics.js';
 import { createPostgresStore, isPostgresUrl, redactUrl } from './store/postgres/index.js';
 import { createSqliteStore } from './store/sqlite/index.js';
+import { StoreConflictError } from './store/errors.js';
 import type { Store } from './store/types.js';
 
 export interface StartOptions {
@@ -52,6 +53,21 @@ export interface RunningCollector {
 function openStore(config: CollectorConfig) {
   if (isPostgresUrl(config.db)) return { store: createPostgresStore({ url: config.db }), shared: true as const, db: redactUrl(config.db) };
   return { store: createSqliteStore({ path: config.db }), shared: false as const, db: config.db, prepareBodies: true };
+}
+
+/**
+ * A database several processes share is claimed by the first key to sign a checkpoint in it: a
+ * process that finds none signs one now (at the current size; a rival's checkpoint of the same size
+ * is refused as a split view), then requires the latest to open with its own key. So processes
+ * started together on a new database, each with a key of its own, cannot both run: the one that
+ * lost the claim stops with the same message as a later start with the wrong key.
+ */
+async function claimSharedLog(store: Store, log: LogService, path: string): Promise<void> {
+  if ((await store.latestCheckpoint()) === null) await log.checkpoint().catch((error: unknown) => {
+    if (!(error instanceof StoreConflictError)) throw error;
+  });
+  const latest = await store.latestCheckpoint();
+  if (latest !== null) assertSignedBy(latest, log.key.verifierKey, path);
 }
 
 /** What a user needs to hear when the port cannot be had, rather than a stack trace. */
@@ -80,11 +96,12 @@ export async function startCollector(config: CollectorConfig, options: StartOpti
   await store.init();
   if (db === ':memory:') logger.warn('the database is in memory (--db :memory:): everything acknowledged is lost when the process ends');
   try {
-    const key = loadOrCreateLogKey(config.logKey, config.origin, await store.latestCheckpoint());
+    const key = loadOrCreateLogKey(config.logKey, config.origin, await store.latestCheckpoint(), (await store.treeSize()) > 0);
     if (key.created) logger.info('created a new log signing key', { path: config.logKey, verifierKey: key.verifierKey });
     if (key.readableByOthers) logger.warn('the log key file is open to users other than its owner: whoever reads it can sign checkpoints as this log; chmod 600 it', { path: config.logKey });
     const registry = new KeyRegistry(store, config.trust, logger);
     const log = await LogService.open(store, key, opened.shared ? { shared: opened.store, onKeysChanged: () => registry.refresh() } : {});
+    if (opened.shared) await claimSharedLog(store, log, config.logKey);
     await registry.load(registeredKeys);
     if (config.trust === 'tofu') logger.warn('trust mode is TOFU: the first key each agent presents is pinned; use --trust strict with --keys in production');
     // The SQLite store's bodies are compressed on the examination workers, off the sequencer thread.

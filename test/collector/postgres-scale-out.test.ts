@@ -134,6 +134,21 @@ describe.skipIf(missing !== undefined)(`several collector processes on one Postg
     for (const collector of collectors) expect(JSON.stringify(collector.logs)).not.toContain(POSTGRES_PASSWORD);
   }, 120_000);
 
+  it('processes started together on a new database with keys of their own cannot both run: the first key to sign a checkpoint claims the log', async () => {
+    const name = `facto_scale_${++databases}`;
+    const db = await server.createDatabase(name);
+    const started = await Promise.allSettled([1, 2, 3].map((node) => startCollectorProcess({ db, logKey: join(folder, `${name}-node-${node}.pem`) })));
+    const running = started.filter((result) => result.status === 'fulfilled').map((result) => (result as PromiseFulfilledResult<CollectorProcess>).value);
+    processes.push(...running);
+    expect(running).toHaveLength(1);
+    // A loser either lost the claim itself, or found the winner's checkpoint before making its key.
+    for (const refused of started.filter((result) => result.status === 'rejected')) {
+      expect(String((refused as PromiseRejectedResult).reason)).toMatch(/did not sign this database's log|does not exist, but the database already holds a log/);
+    }
+    // A later start with yet another key, or with none, is refused too, and makes no key file.
+    await expect(startCollectorProcess({ db, logKey: join(folder, `${name}-late.pem`) })).rejects.toThrow(/does not exist, but the database already holds a log/);
+  }, 60_000);
+
   it('a collector whose database is unreachable stops at start with a message that names the server, not the password', async () => {
     const probe = createServer();
     await new Promise<void>((resolve) => probe.listen(0, '127.0.0.1', resolve));

@@ -6,7 +6,7 @@
  */
 import { createErasureEntry, isFactoId, signErasureEntry, toHex } from '@facto/core';
 import type { CollectorContext } from '../context.js';
-import { json, type HttpRequest, type HttpResponse, type Route } from '../http/types.js';
+import { HttpError, json, type HttpRequest, type HttpResponse, type Route } from '../http/types.js';
 import type { StoredEvent } from '../store/types.js';
 import { badRequest, notFound, readQuery } from './query-parameters.js';
 import { expectObject, optionalTimeField, readJsonBody, rejectUnknownFields, requiredIdentifier, requiredString, type JsonObject } from './request-body.js';
@@ -89,8 +89,10 @@ async function erase(context: CollectorContext, request: HttpRequest): Promise<H
         };
       })
       .catch((error: unknown) => {
-        if (erasedMeanwhile && attempt < 5) return undefined;
-        throw error;
+        if (!erasedMeanwhile) throw error;
+        if (attempt < 5) return undefined;
+        // Other processes kept erasing these events meanwhile: nothing was written; the caller may retry.
+        throw new HttpError(503, 'other erasures of these events are being committed; retry', { 'retry-after': '1' });
       });
     if (committed === undefined) continue;
     context.metrics.treeSize.set(context.log.treeSize);

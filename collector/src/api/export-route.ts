@@ -13,7 +13,7 @@ import { readQuery } from './query-parameters.js';
 export const ESTIMATE_HEADER = 'facto-export-estimate';
 
 export function exportRoutes(context: CollectorContext): Route[] {
-  return [{ method: 'GET', path: '/v1/export', access: 'query', handler: (request) => exportBundle(context, request) }];
+  return [{ method: 'GET', path: '/v1/export', access: 'query', streams: true, handler: (request) => exportBundle(context, request) }];
 }
 
 async function exportBundle(context: CollectorContext, request: HttpRequest): Promise<HttpResponse> {

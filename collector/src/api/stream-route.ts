@@ -38,7 +38,7 @@ const ABOUT_STORED_EVENTS: ReadonlySet<IncidentKind> = new Set(['bad_link', 'und
 export type Verdict = 'verified' | 'rejected' | 'incident';
 
 export function streamRoutes(context: CollectorContext, timing: StreamTiming = DEFAULT_TIMING, watch = new StreamWatch(context, timing.pollMillis)): Route[] {
-  return [{ method: 'GET', path: '/v1/stream', access: 'query', handler: (request) => openStream(context, request, timing, watch) }];
+  return [{ method: 'GET', path: '/v1/stream', access: 'query', streams: true, handler: (request) => openStream(context, request, timing, watch) }];
 }
 
 interface Position {

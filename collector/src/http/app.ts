@@ -99,6 +99,8 @@ export function createApp(options: { readonly routes: readonly Route[]; readonly
     if (limited && ingestInFlight >= context.config.maxConcurrentIngest) {
       return fail(new HttpError(503, 'too many ingest requests in flight; retry later', { 'retry-after': '1' }), match);
     }
+    // A streaming route is refused at the limit before it works (an export signs a checkpoint first).
+    if (matched.streams === true && streamsOpen >= context.config.maxStreams) return fail(tooManyStreams(), match);
     if (limited) ingestInFlight++;
     try {
       const prepared = prepare(await matched.handler({ method: head.method, url, headers: head.headers, params, body, remoteAddress: head.remoteAddress, signal }));
@@ -106,7 +108,7 @@ export function createApp(options: { readonly routes: readonly Route[]; readonly
       if (streamsOpen >= context.config.maxStreams) {
         // Nothing was read from it yet: closing it runs its cleanup, and the reader is told to come back.
         await prepared.stream[Symbol.asyncIterator]().return?.();
-        return fail(new HttpError(503, 'too many streams open; retry later', { 'retry-after': '5' }), match);
+        return fail(tooManyStreams(), match);
       }
       streamsOpen++;
       return { ...prepared, stream: releasedAtEnd(prepared.stream, () => streamsOpen--) };
@@ -130,6 +132,8 @@ export function createApp(options: { readonly routes: readonly Route[]; readonly
     },
   };
 }
+
+const tooManyStreams = () => new HttpError(503, 'too many streams open; retry later', { 'retry-after': '5' });
 
 /**
  * The stream, calling `release` once when it ends, fails, or is closed before its end (also when it

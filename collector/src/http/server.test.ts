@@ -234,20 +234,22 @@ describe('bearer tokens', () => {
 
   it('answers 503 + Retry-After past --max-streams open streamed answers, and takes new ones as old ones end', async () => {
     const opened: string[] = [];
+    const handled: string[] = [];
     const streaming: Route = {
       method: 'GET',
       path: '/stream',
       access: 'query',
-      handler: (request: HttpRequest) => ({
-        status: 200,
-        headers: { 'content-type': 'text/plain' },
-        stream: (async function* () {
+      streams: true,
+      handler: (request: HttpRequest) => {
+        handled.push(request.url.search);
+        const stream = (async function* () {
           opened.push(request.url.search);
           yield new TextEncoder().encode('open\n');
           // Open until its client leaves, as a live stream is.
           await new Promise((resolve) => request.signal?.addEventListener('abort', resolve, { once: true }));
-        })(),
-      }),
+        })();
+        return { status: 200, headers: { 'content-type': 'text/plain' }, stream };
+      },
     };
     const { url } = await start([streaming], { maxStreams: 2 });
     const clients = [new AbortController(), new AbortController()];
@@ -263,7 +265,8 @@ describe('bearer tokens', () => {
       await again.body?.cancel();
     });
     clients[1]!.abort();
-    // The refused request's stream was closed before it was read: it never ran.
+    // The refused request never reached its handler (an export would have signed a checkpoint).
+    expect(handled).not.toContain('?3');
     expect(opened).not.toContain('?3');
   });
 

@@ -52,6 +52,8 @@ export interface Route {
   readonly path: string;
   readonly access: Access;
   readonly handler: Handler;
+  /** Answers with a stream: counted against --max-streams, and refused at the limit before the handler runs. */
+  readonly streams?: true;
   /**
    * How this route's failures are written, when not as `{"error": message}` JSON (OTLP ingest answers
    * with a google.rpc.Status in the request's encoding). Given the request's headers.

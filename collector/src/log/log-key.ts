@@ -36,7 +36,12 @@ export interface SignedBefore {
   readonly note: string;
 }
 
-export function loadOrCreateLogKey(path: string, origin?: string, signedBefore?: SignedBefore | null): LogKey {
+/**
+ * Loads the key at `path`, or creates it when the store holds no log yet. `signedBefore`: the store's
+ * latest checkpoint, which the key must open; `holdsLeaves`: the store has entries (a log without a
+ * checkpoint yet, after a crash: its erasure entries were signed by a key too).
+ */
+export function loadOrCreateLogKey(path: string, origin?: string, signedBefore?: SignedBefore | null, holdsLeaves = false): LogKey {
   let privateKey: Uint8Array;
   let created = false;
   try {
@@ -47,10 +52,11 @@ export function loadOrCreateLogKey(path: string, origin?: string, signedBefore?:
       if (FactoError.isInstance(error)) throw new FactoError('key_format', `log key ${path} is not a usable Ed25519 private key: ${error.message}`);
       throw new FactoError('key_format', `cannot read log key ${path}: ${code ?? (error as Error).message}`);
     }
-    if (signedBefore) {
+    if (signedBefore || holdsLeaves) {
+      const signed = signedBefore ? ` signed by a key (checkpoint at tree size ${signedBefore.treeSize}, origin ${originLine(signedBefore.note)})` : '';
       throw new FactoError(
         'unavailable',
-        `the log key ${path} does not exist, but the database already holds a log signed by a key (checkpoint at tree size ${signedBefore.treeSize}, origin ${originLine(signedBefore.note)}); start with that key (--log-key), or use a new database: a new key would leave the log's evidence verifiable under no key`,
+        `the log key ${path} does not exist, but the database already holds a log${signed}; start with that key (--log-key), or use a new database: a new key would leave the log's evidence verifiable under no key`,
       );
     }
     privateKey = generateKeyPair().privateKey;
@@ -66,18 +72,21 @@ export function loadOrCreateLogKey(path: string, origin?: string, signedBefore?:
   const publicKey = getPublicKey(privateKey);
   const name = origin ?? defaultOrigin(publicKey);
   const verifierKey = encodeVerifierKey(name, publicKey);
-  if (signedBefore) {
-    try {
-      openCheckpoint(signedBefore.note, [parseVerifierKey(verifierKey)]);
-    } catch {
-      throw new FactoError(
-        'unavailable',
-        `the log key ${path} with origin ${name} did not sign this database's log (its latest checkpoint, at tree size ${signedBefore.treeSize}, is from origin ${originLine(signedBefore.note)}); start with the key and origin that signed it, or use a new database`,
-      );
-    }
-  }
+  if (signedBefore) assertSignedBy(signedBefore, verifierKey, path);
   const readableByOthers = (statSync(path).mode & 0o077) !== 0;
   return { privateKey, publicKey, origin: name, verifierKey, keyHash: toHex(noteKeyId(name, publicKey)), created, readableByOthers };
+}
+
+/** Refuses a key (and origin) that did not sign `signedBefore`: the log's checkpoints must all open with its one key. */
+export function assertSignedBy(signedBefore: SignedBefore, verifierKey: string, path: string): void {
+  try {
+    openCheckpoint(signedBefore.note, [parseVerifierKey(verifierKey)]);
+  } catch {
+    throw new FactoError(
+      'unavailable',
+      `the log key ${path} with origin ${verifierKey.slice(0, verifierKey.indexOf('+'))} did not sign this database's log (its latest checkpoint, at tree size ${signedBefore.treeSize}, is from origin ${originLine(signedBefore.note)}); start with the key and origin that signed it, or use a new database`,
+    );
+  }
 }
 
 /** A checkpoint note's first line, its origin, quoted for a message (at most 100 characters). */
