@@ -11,13 +11,13 @@
  */
 import { spawn } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { cpSync, existsSync, mkdirSync, mkdtempSync, renameSync, rmSync } from 'node:fs';
+import { cpSync, existsSync, mkdirSync, mkdtempSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import http from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
-import { fromHex, hashLeaf, MerkleTree, parseVerifierKey, openCheckpoint, verifyConsistency, verifyInclusion } from '@facto/core';
+import { fromHex, generateKeyPair, hashLeaf, MerkleTree, parseVerifierKey, openCheckpoint, privateKeyToPem, verifyConsistency, verifyInclusion } from '@facto/core';
 import { encodeEventBody } from '@facto/collector/sqlite-format';
 import { startCollector, stopCollector } from '../collector-process.mjs';
 import { percentile, row } from '../harness.mjs';
@@ -112,6 +112,9 @@ async function measureSize(size, requests, cacheDirectory, smoke) {
   // A copy: the collector writes a checkpoint to the store it opens, and the cached one stays as built.
   const directory = mkdtempSync(join(tmpdir(), 'facto-bench-proofs-'));
   cpSync(source, join(directory, 'facto.db'));
+  // The built store holds leaves but no checkpoint: the collector makes no key for a log that has
+  // entries, so the one that will sign its checkpoints is given.
+  writeFileSync(join(directory, 'log.pem'), privateKeyToPem(generateKeyPair().privateKey), { mode: 0o600 });
   const { url, child } = await startCollector(directory, []);
   const agent = new http.Agent({ keepAlive: true, maxSockets: 1 });
   try {
