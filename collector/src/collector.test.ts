@@ -6,7 +6,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { FactoError } from '@facto/core';
 import Database from 'better-sqlite3';
 import { startCollector } from './collector.js';
-import { DEFAULT_CONFIG } from './config.js';
+import { DEFAULT_CONFIG, type CollectorConfig } from './config.js';
 import { silentLogger, type Logger } from './ops/logger.js';
 import { ingestSpans, TestAgent } from './test-helpers/api-fixture.js';
 import { createMetrics } from './ops/metrics.js';
@@ -15,6 +15,26 @@ const cleanups: (() => Promise<void> | void)[] = [];
 afterEach(async () => {
   for (const cleanup of cleanups.splice(0).reverse()) await cleanup();
 });
+
+const quiet = () => ({ logger: silentLogger, metrics: createMetrics({ defaultMetrics: false }) });
+
+/** A configuration whose database and log key live in a new temporary folder, removed after the test. */
+function freshConfig(prefix: string): CollectorConfig & { directory: string } {
+  const directory = mkdtempSync(join(tmpdir(), prefix));
+  cleanups.push(() => rmSync(directory, { recursive: true, force: true }));
+  return { ...DEFAULT_CONFIG, port: 0, db: join(directory, 'facto.db'), logKey: join(directory, 'log.pem'), directory };
+}
+
+/** What startCollector failed with; a collector that started after all is closed and fails the test. */
+async function failureToStart(config: CollectorConfig, why: string): Promise<FactoError> {
+  return startCollector(config, quiet()).then(
+    async (running) => {
+      await running.close();
+      return expect.fail(why);
+    },
+    (error: unknown) => error as FactoError,
+  );
+}
 
 describe('startCollector', () => {
   it('says what to do when the port is taken, instead of failing with a stack trace, and leaves the store closed', async () => {
@@ -25,12 +45,9 @@ describe('startCollector', () => {
     const directory = mkdtempSync(join(tmpdir(), 'facto-port-'));
     cleanups.push(() => rmSync(directory, { recursive: true, force: true }));
     const config = { ...DEFAULT_CONFIG, port, db: join(directory, 'facto.db'), logKey: join(directory, 'log.pem') };
-    const failure = await startCollector(config, { logger: silentLogger, metrics: createMetrics({ defaultMetrics: false }) }).then(
-      () => expect.fail('started on a taken port'),
-      (error: unknown) => error,
-    );
+    const failure = await failureToStart(config, 'started on a taken port');
     expect(FactoError.isInstance(failure)).toBe(true);
-    expect((failure as Error).message).toBe(
+    expect(failure.message).toBe(
       `cannot listen on 127.0.0.1:${port}: the port is already in use (an OpenTelemetry Collector or Jaeger often listens on 4318). Pick another with --port or FACTO_PORT (0 picks a free one), or stop the other process.`,
     );
     // The store was closed: the same database opens again at once.
@@ -39,25 +56,15 @@ describe('startCollector', () => {
   });
 
   it('keeps a log with the key that signed it: a missing key file is not replaced, another key or origin is refused', async () => {
-    const directory = mkdtempSync(join(tmpdir(), 'facto-key-'));
-    cleanups.push(() => rmSync(directory, { recursive: true, force: true }));
-    const options = { logger: silentLogger, metrics: createMetrics({ defaultMetrics: false }) };
-    const config = { ...DEFAULT_CONFIG, port: 0, db: join(directory, 'facto.db'), logKey: join(directory, 'log.pem') };
+    const options = quiet();
+    const config = freshConfig('facto-key-');
+    const { directory } = config;
     const first = await startCollector(config, options);
     await first.context.log.checkpoint();
     const verifierKey = first.context.log.key.verifierKey;
     await first.close();
 
-    const refused = async (changed: typeof config) => {
-      const failure = await startCollector(changed, options).then(
-        async (running) => {
-          await running.close();
-          return expect.fail('started with a key that did not sign the log');
-        },
-        (error: unknown) => error as Error,
-      );
-      return failure.message;
-    };
+    const refused = async (changed: typeof config) => (await failureToStart(changed, 'started with a key that did not sign the log')).message;
     renameSync(config.logKey, join(directory, 'moved.pem'));
     expect(await refused(config)).toMatch(/^the log key \S+log\.pem does not exist, but the database already holds a log signed by a key \(checkpoint at tree size 0, origin "facto\.local\/[0-9a-f]{8}"\); start with that key/);
     expect(existsSync(config.logKey)).toBe(false);
@@ -77,10 +84,7 @@ describe('startCollector', () => {
     const directory = mkdtempSync(join(tmpdir(), 'facto-keys-'));
     cleanups.push(() => rmSync(directory, { recursive: true, force: true }));
     const config = { ...DEFAULT_CONFIG, port: 0, db: join(directory, 'facto.db'), logKey: join(directory, 'log.pem'), keys: join(directory, 'missing.json') };
-    const failure = await startCollector(config, { logger: silentLogger, metrics: createMetrics({ defaultMetrics: false }) }).then(
-      () => expect.fail('started without its key registry'),
-      (error: unknown) => error as FactoError,
-    );
+    const failure = await failureToStart(config, 'started without its key registry');
     expect(failure.code).toBe('invalid_argument');
     expect(failure.message).toMatch(/^key registry \S+missing\.json: ENOENT/);
     expect(existsSync(config.db)).toBe(false);
@@ -105,10 +109,9 @@ describe('startCollector', () => {
   });
 
   it('does not make a new key for a log that holds entries but no checkpoint yet (a crash before the first one)', async () => {
-    const directory = mkdtempSync(join(tmpdir(), 'facto-crash-key-'));
-    cleanups.push(() => rmSync(directory, { recursive: true, force: true }));
-    const options = { logger: silentLogger, metrics: createMetrics({ defaultMetrics: false }) };
-    const config = { ...DEFAULT_CONFIG, port: 0, db: join(directory, 'facto.db'), logKey: join(directory, 'log.pem') };
+    const options = quiet();
+    const config = freshConfig('facto-crash-key-');
+    const { directory } = config;
     const first = await startCollector(config, options);
     const alice = new TestAgent('alice');
     await alice.register(first.context);
@@ -120,10 +123,7 @@ describe('startCollector', () => {
     database.prepare('DELETE FROM checkpoints').run();
     database.close();
     renameSync(config.logKey, join(directory, 'moved.pem'));
-    const failure = await startCollector(config, options).then(
-      () => expect.fail('made a new key for a log that has entries'),
-      (error: unknown) => error as Error,
-    );
+    const failure = await failureToStart(config, 'made a new key for a log that has entries');
     expect(failure.message).toMatch(/^the log key \S+log\.pem does not exist, but the database already holds a log; start with that key/);
     expect(existsSync(config.logKey)).toBe(false);
   });
