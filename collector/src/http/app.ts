@@ -99,23 +99,23 @@ export function createApp(options: { readonly routes: readonly Route[]; readonly
     if (limited && ingestInFlight >= context.config.maxConcurrentIngest) {
       return fail(new HttpError(503, 'too many ingest requests in flight; retry later', { 'retry-after': '1' }), match);
     }
-    // A streaming route is refused at the limit before it works (an export signs a checkpoint first).
-    if (matched.streams === true && streamsOpen >= context.config.maxStreams) return fail(tooManyStreams(), match);
+    // A streaming route takes its slot before it works (an export signs a checkpoint first), and
+    // gives it back when its stream ends, or at once when it answers without one.
+    const streaming = matched.streams === true;
+    if (streaming && streamsOpen >= context.config.maxStreams) return fail(new HttpError(503, 'too many streams open; retry later', { 'retry-after': '5' }), match);
     if (limited) ingestInFlight++;
+    if (streaming) streamsOpen++;
+    let slotHandedOn = false;
     try {
       const prepared = prepare(await matched.handler({ method: head.method, url, headers: head.headers, params, body, remoteAddress: head.remoteAddress, signal }));
-      if (prepared.stream === undefined) return prepared;
-      if (streamsOpen >= context.config.maxStreams) {
-        // Nothing was read from it yet: closing it runs its cleanup, and the reader is told to come back.
-        await prepared.stream[Symbol.asyncIterator]().return?.();
-        return fail(tooManyStreams(), match);
-      }
-      streamsOpen++;
+      if (!streaming || prepared.stream === undefined) return prepared;
+      slotHandedOn = true;
       return { ...prepared, stream: releasedAtEnd(prepared.stream, () => streamsOpen--) };
     } catch (error) {
       return fail(error, match);
     } finally {
       if (limited) ingestInFlight--;
+      if (streaming && !slotHandedOn) streamsOpen--;
     }
   };
 
@@ -132,8 +132,6 @@ export function createApp(options: { readonly routes: readonly Route[]; readonly
     },
   };
 }
-
-const tooManyStreams = () => new HttpError(503, 'too many streams open; retry later', { 'retry-after': '5' });
 
 /**
  * The stream, calling `release` once when it ends, fails, or is closed before its end (also when it

@@ -242,6 +242,7 @@ describe('bearer tokens', () => {
       streams: true,
       handler: (request: HttpRequest) => {
         handled.push(request.url.search);
+        if (request.url.search === '?bad') throw new HttpError(400, 'bad filter');
         const stream = (async function* () {
           opened.push(request.url.search);
           yield new TextEncoder().encode('open\n');
@@ -252,6 +253,8 @@ describe('bearer tokens', () => {
       },
     };
     const { url } = await start([streaming], { maxStreams: 2 });
+    // A streaming route that fails before it streams gives its slot back.
+    for (let attempt = 0; attempt < 3; attempt++) expect((await fetch(`${url}/stream?bad`)).status).toBe(400);
     const clients = [new AbortController(), new AbortController()];
     const first = await fetch(`${url}/stream?1`, { signal: clients[0]!.signal });
     const second = await fetch(`${url}/stream?2`, { signal: clients[1]!.signal });

@@ -52,7 +52,7 @@ export interface Route {
   readonly path: string;
   readonly access: Access;
   readonly handler: Handler;
-  /** Answers with a stream: counted against --max-streams, and refused at the limit before the handler runs. */
+  /** Answers with a stream: counted against --max-streams (only routes that say so are), refused at the limit before the handler runs. */
   readonly streams?: true;
   /**
    * How this route's failures are written, when not as `{"error": message}` JSON (OTLP ingest answers
