@@ -67,6 +67,13 @@ if (JSON.stringify(names) !== JSON.stringify(['chat gpt-4o', 'tool.call'])) thro
 if (!opened.every((item) => item.hashMatches && verifyRecordSignature(item.hash, item.signature, keys.publicKey))) throw new Error('a span does not verify');
 const [chain] = verifyChains(opened.map(({ record, hash }) => ({ agentId: record.agent_id, chainId: record.chain_id, seq: record.seq, prevHash: record.prev_hash, hash: toHex(hash), dropped: record.dropped })));
 if (!chain.intact || chain.length !== 2) throw new Error('the chain is not intact');
+// A collector that takes a span in and rejects it (partial_success in its 200) is not "delivered".
+const rejecting = await listen(async (request, response) => { await readBody(request); response.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify({ partialSuccess: { rejectedSpans: '1', errorMessage: '1 rejected: unknown key' } })); });
+const stranger = createFacto({ agentId: 'node22-agent', privateKey: generateKeyPair().privateKey, endpoint: 'http://127.0.0.1:' + rejecting.address().port, protocol: 'http/json' });
+stranger.record('tool.call', { tool: 'refund' }, { ok: true });
+const rejectedReport = await stranger.shutdown();
+rejecting.close();
+if (rejectedReport.rejected !== 1 || rejectedReport.delivered !== 0) throw new Error('a rejected span was not reported as rejected: ' + JSON.stringify(rejectedReport));
 console.log('signed, exported and verified on ' + process.version + ': ' + names.join(' + ') + ' (answer: ' + answer.choices[0].message.content + ')');
 `;
 

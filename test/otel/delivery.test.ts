@@ -58,7 +58,7 @@ describe('a batch the collector refuses', () => {
     const facto = agent(instance);
     for (let index = 0; index < 600; index++) facto.record('chat', { context: context40k(index) }, { answer: index });
     const report = await facto.flush();
-    expect(report).toEqual({ delivered: 600, undelivered: 0, dropped: 0, refused: 0 });
+    expect(report).toEqual({ delivered: 600, undelivered: 0, dropped: 0, refused: 0, rejected: 0 });
     const chain = await chainOf(instance, facto);
     expect(chain).toMatchObject({ length: 600, intact: true, undeclared_gaps: 0, declared_gaps: 0 });
   }, 120_000);
@@ -70,7 +70,7 @@ describe('a batch the collector refuses', () => {
     facto.record('huge', 'x'.repeat(400 * 1024), 'never fits');
     for (let index = 2; index < 10; index++) facto.record('small', index, 'after');
     const report = await facto.flush();
-    expect(report).toEqual({ delivered: 9, undelivered: 0, dropped: 1, refused: 1 });
+    expect(report).toEqual({ delivered: 9, undelivered: 0, dropped: 1, refused: 1, rejected: 0 });
     expect(logged.filter((entry) => entry.level === 'error').map((entry) => entry.message)).toEqual([
       expect.stringMatching(/^facto: the collector refused a span permanently \(HTTP 413: .*request body exceeds 262144 bytes.*\); it is dropped and declared in the chain$/),
     ]);
@@ -145,7 +145,7 @@ describe('an exporter that does not answer', () => {
     const flushed = facto.flush();
     while (!logged.some((entry) => entry.level === 'error' && entry.message.includes('the exporter has not answered an export'))) await new Promise((resolve) => setTimeout(resolve, 20));
     release();
-    expect(await flushed).toEqual({ delivered: 3, undelivered: 0, dropped: 0, refused: 0 });
+    expect(await flushed).toEqual({ delivered: 3, undelivered: 0, dropped: 0, refused: 0, rejected: 0 });
     expect(await chainOf(instance, facto)).toMatchObject({ length: 3, intact: true, undeclared_gaps: 0 });
   });
 });
@@ -180,7 +180,36 @@ describe('an OpenTelemetry flush by someone else', () => {
     facto.record('step', 2, 2);
     await facto.provider.forceFlush();
     expect((await instance.json('/v1/events?agent_id=delivery-agent')).events).toHaveLength(2);
-    expect(await facto.flush()).toEqual({ delivered: 2, undelivered: 0, dropped: 0, refused: 0 });
+    expect(await facto.flush()).toEqual({ delivered: 2, undelivered: 0, dropped: 0, refused: 0, rejected: 0 });
   });
 });
 
+
+describe('spans the collector takes in and rejects in its 200 (OTLP partial_success)', () => {
+  for (const protocol of ['http/protobuf', 'http/json'] as const) {
+    it(`counts them as rejected, not delivered, and says so once, over ${protocol}`, async () => {
+      const instance = await collector({ trust: 'tofu' });
+      const pinned = agent(instance, { protocol });
+      pinned.record('chat', { question: 1 }, { answer: 1 });
+      expect(await pinned.flush()).toMatchObject({ delivered: 1, rejected: 0, dropped: 0 });
+
+      // The same agent id with another key: trust on first use pinned the first one.
+      const impostor = createFacto({ agentId: 'delivery-agent', endpoint: instance.url, privateKey: generateKeyPair().privateKey, protocol, retryDelayMillis: 20 });
+      agents.push(impostor);
+      for (let index = 0; index < 3; index++) impostor.record('chat', { question: index }, { answer: index });
+      expect(await impostor.flush()).toEqual({ delivered: 0, undelivered: 0, dropped: 0, refused: 0, rejected: 3 });
+      const said = () => logged.filter((entry) => entry.level === 'error' && entry.message.includes('rejected'));
+      expect(said()).toHaveLength(1);
+      expect(said()[0]!.message).toMatch(/took in 3 spans and rejected 3 of them \(3 rejected: .*key/);
+
+      // The next rejected export is counted, and not said again in the same episode.
+      impostor.record('chat', { question: 4 }, { answer: 4 });
+      expect(await impostor.flush()).toMatchObject({ delivered: 0, rejected: 1 });
+      expect(said()).toHaveLength(1);
+      // What the agent was told matches what the collector kept: incidents, not events.
+      const incidents = await instance.json<{ incidents: { kind: string }[] }>('/v1/incidents');
+      expect(incidents.incidents.filter((incident) => incident.kind === 'unknown_key')).toHaveLength(4);
+      expect(pinned.processor.stats).toMatchObject({ delivered: 1, rejected: 0 });
+    });
+  }
+});

@@ -12,6 +12,8 @@ import type { SpanFields } from '@facto/core';
 export interface SinkReply {
   readonly status: number;
   readonly headers?: Record<string, string>;
+  /** The answer's body (default '{}' for a 200, an error object otherwise). */
+  readonly body?: string | Uint8Array;
 }
 
 export interface OtlpSink {
@@ -60,7 +62,7 @@ export async function startOtlpSink(): Promise<OtlpSink> {
         const reply = sink.reply(requests.length);
         requests.push({ contentType: String(request.headers['content-type'] ?? ''), body, status: reply.status });
         response.writeHead(reply.status, { 'content-type': 'application/json', ...reply.headers });
-        response.end(reply.status === 200 ? '{}' : '{"error":"unavailable"}');
+        response.end(reply.body ?? (reply.status === 200 ? '{}' : '{"error":"unavailable"}'));
       };
       if (held) held.push(respond);
       else respond();

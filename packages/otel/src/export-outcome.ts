@@ -4,9 +4,11 @@
  * (every request: the endpoint or the token) or transient (retry later). export-queue.ts acts on it.
  */
 import { ExportResultCode, type ExportResult } from '@opentelemetry/core';
+import type { ObservedExportResult, Rejection } from './partial-success.js';
 
 export type Outcome =
-  | { readonly kind: 'delivered' }
+  /** The collector took the batch; `rejection` is what it rejected inside its 200 (partial_success). */
+  | { readonly kind: 'delivered'; readonly rejection?: Rejection }
   /** The collector will not take this batch as it is: split it, or drop a lone span. */
   | { readonly kind: 'refused'; readonly reason: string }
   /** The collector refuses every request until someone fixes the endpoint or the token. */
@@ -20,7 +22,10 @@ const TRANSIENT_CLIENT_ERRORS = new Set([408, 425, 429]);
 
 /** Reads the HTTP status the OTLP exporters put on their error (OTLPExporterError.code). */
 export function classify(result: ExportResult): Outcome {
-  if (result.code === ExportResultCode.SUCCESS) return { kind: 'delivered' };
+  if (result.code === ExportResultCode.SUCCESS) {
+    const rejection = (result as ObservedExportResult).rejection;
+    return rejection === undefined ? { kind: 'delivered' } : { kind: 'delivered', rejection };
+  }
   const error = result.error as (Error & { code?: unknown; data?: unknown }) | undefined;
   const status = typeof error?.code === 'number' && error.code >= 100 && error.code <= 599 ? error.code : undefined;
   const detail = typeof error?.data === 'string' && error.data.length > 0 ? `: ${error.data.slice(0, 200)}` : error?.message ? `: ${error.message}` : '';

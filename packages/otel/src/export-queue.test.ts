@@ -78,7 +78,7 @@ describe('ExportQueue', () => {
     const report = await flushed(subject);
     expect(exporter.accepted).toEqual(names);
     expect(exporter.requests.map((request) => request.length)).toEqual([8, 4, 2, 2, 2, 2]);
-    expect(report).toEqual({ delivered: 8, undelivered: 0, dropped: 0, refused: 0 });
+    expect(report).toEqual({ delivered: 8, undelivered: 0, dropped: 0, refused: 0, rejected: 0 });
     expect(drops).toEqual([]);
   });
 
@@ -90,7 +90,7 @@ describe('ExportQueue', () => {
     const report = await flushed(subject);
     expect(exporter.accepted).toEqual(names.filter((name) => name !== 'poison'));
     expect(drops).toEqual([{ names: ['poison'], reason: 'refused' }]);
-    expect(report).toEqual({ delivered: 9, undelivered: 0, dropped: 1, refused: 1 });
+    expect(report).toEqual({ delivered: 9, undelivered: 0, dropped: 1, refused: 1, rejected: 0 });
     expect(messages.filter((item) => item.level === 'error').map((item) => item.message)).toEqual([
       'the collector refused a span permanently (HTTP 413: request body exceeds 100 bytes); it is dropped and declared in the chain',
     ]);
@@ -148,11 +148,11 @@ describe('ExportQueue', () => {
     expect(messages).toEqual([{ level: 'warn', message: expect.stringMatching(/^the export queue is full \(3 spans\)/) }]);
     exporter.answer = () => delivered;
     const report = await flushed(subject);
-    expect(report).toEqual({ delivered: 3, undelivered: 0, dropped: 7, refused: 0 });
+    expect(report).toEqual({ delivered: 3, undelivered: 0, dropped: 7, refused: 0, rejected: 0 });
     subject.enqueue(span('after'));
     expect(messages.at(-1)).toEqual({ level: 'warn', message: 'the export queue has room again; 7 spans were dropped while it was full' });
     // Each report covers what happened since the previous one.
-    expect(await flushed(subject)).toEqual({ delivered: 1, undelivered: 0, dropped: 0, refused: 0 });
+    expect(await flushed(subject)).toEqual({ delivered: 1, undelivered: 0, dropped: 0, refused: 0, rejected: 0 });
   });
 
   it('gives up on what is left at shutdown, declares it dropped and counts it in the same report', async () => {
@@ -163,7 +163,7 @@ describe('ExportQueue', () => {
     subject.enqueue(span('stuck'));
     const shutdown = subject.shutdown(5000);
     await vi.advanceTimersByTimeAsync(5000);
-    expect(await shutdown).toEqual({ delivered: 1, undelivered: 1, dropped: 1, refused: 0 });
+    expect(await shutdown).toEqual({ delivered: 1, undelivered: 1, dropped: 1, refused: 0, rejected: 0 });
     expect(drops).toEqual([{ names: ['stuck'], reason: 'shutdown' }]);
     expect(subject.enqueue(span('late'))).toBe(false);
     expect(drops.at(-1)).toEqual({ names: ['late'], reason: 'shutdown' });
@@ -251,11 +251,11 @@ describe('ExportQueue', () => {
       await vi.advanceTimersByTimeAsync(100);
       const report = await shutdown;
       if (answer === delivered) {
-        expect(report).toEqual({ delivered: 2, undelivered: 1, dropped: 1, refused: 0 });
+        expect(report).toEqual({ delivered: 2, undelivered: 1, dropped: 1, refused: 0, rejected: 0 });
         expect(drops).toEqual([{ names: ['c'], reason: 'shutdown' }]);
       } else {
         // Refused: declared once, as refused, not split and sent again.
-        expect(report).toEqual({ delivered: 0, undelivered: 3, dropped: 3, refused: 2 });
+        expect(report).toEqual({ delivered: 0, undelivered: 3, dropped: 3, refused: 2, rejected: 0 });
         expect(drops).toEqual([{ names: ['c'], reason: 'shutdown' }, { names: ['a', 'b'], reason: 'refused' }]);
       }
     }
@@ -271,7 +271,7 @@ describe('ExportQueue', () => {
     void subject.flush(60_000).then(() => (flushed = true));
     const shutdown = subject.shutdown(50);
     await vi.advanceTimersByTimeAsync(100);
-    expect(await shutdown).toEqual({ delivered: 0, undelivered: 2, dropped: 2, refused: 0 });
+    expect(await shutdown).toEqual({ delivered: 0, undelivered: 2, dropped: 2, refused: 0, rejected: 0 });
     expect(drops).toEqual([{ names: ['a', 'b'], reason: 'shutdown' }]);
     expect(flushed).toBe(true);
     reply(delivered);

@@ -26,6 +26,7 @@ import { suppressTracing } from '@opentelemetry/core';
 import type { ReadableSpan, SpanExporter } from '@opentelemetry/sdk-trace-base';
 import { classify, type Outcome } from './export-outcome.js';
 import { exportUnderWay, settledWithin, type ExportUnderWay } from './export-under-way.js';
+import { observeRejections, rejectionReport } from './partial-success.js';
 
 /** Why a span will never be delivered. */
 export type DropReason = 'queue_full' | 'refused' | 'shutdown';
@@ -66,6 +67,8 @@ export interface FlushReport {
   readonly dropped: number;
   /** Of those, spans the collector refused permanently (a 4xx for the span alone). */
   readonly refused: number;
+  /** Spans the collector took in and rejected in its 200 (partial-success.ts): not delivered, not resent. */
+  readonly rejected: number;
 }
 
 /** Running totals since the queue was made. */
@@ -74,6 +77,7 @@ export interface QueueStats {
   readonly delivered: number;
   readonly dropped: number;
   readonly refused: number;
+  readonly rejected: number;
   readonly failedExports: number;
 }
 
@@ -111,11 +115,12 @@ export class ExportQueue {
   /** Drops since the queue last had room (one warning per episode, not one per span). */
   #droppingSince: number | undefined;
   #misconfigured = false;
-  readonly #totals = { delivered: 0, dropped: 0, refused: 0, failedExports: 0 };
-  #reported = { delivered: 0, dropped: 0, refused: 0 };
+  #rejecting = false; // the last answer rejected spans: one diag error per episode
+  readonly #totals = { delivered: 0, dropped: 0, refused: 0, rejected: 0, failedExports: 0 };
+  #reported = { delivered: 0, dropped: 0, refused: 0, rejected: 0 };
 
   constructor(options: ExportQueueOptions) {
-    this.#exporter = options.exporter;
+    this.#exporter = observeRejections(options.exporter);
     this.#onDrop = options.onDrop;
     this.#beforeExport = options.beforeExport;
     this.#report = options.report ?? { warn: () => undefined, error: () => undefined };
@@ -222,9 +227,9 @@ export class ExportQueue {
   }
 
   #takeReport(undelivered: number): FlushReport {
-    const { delivered, dropped, refused } = this.#totals;
-    const report = { delivered: delivered - this.#reported.delivered, undelivered, dropped: dropped - this.#reported.dropped, refused: refused - this.#reported.refused };
-    this.#reported = { delivered, dropped, refused };
+    const { delivered, dropped, refused, rejected } = this.#totals;
+    const report = { delivered: delivered - this.#reported.delivered, undelivered, dropped: dropped - this.#reported.dropped, refused: refused - this.#reported.refused, rejected: rejected - this.#reported.rejected };
+    this.#reported = { delivered, dropped, refused, rejected };
     return report;
   }
 
@@ -287,7 +292,7 @@ export class ExportQueue {
       if (!current.requested) return;
       if (outcome.kind === 'delivered') {
         current.delivered = true;
-        this.#totals.delivered += batch.length;
+        this.#countDelivered(batch, outcome);
       } else this.#drop(batch, outcome.kind === 'refused' ? 'refused' : 'shutdown');
     };
     const failed = (error: unknown) => done({ kind: 'transient', reason: error instanceof Error ? error.message : String(error) });
@@ -332,7 +337,7 @@ export class ExportQueue {
   #settle(batch: readonly ReadableSpan[], outcome: Outcome): void {
     if (outcome.kind === 'delivered') {
       this.#queue.splice(0, batch.length);
-      this.#totals.delivered += batch.length;
+      this.#countDelivered(batch, outcome);
       this.#retryDelay = this.#retryDelayStart;
       this.#misconfigured = false;
       // Grow back slowly: a batch that was too big once is likely too big again, and each probe that
@@ -370,6 +375,15 @@ export class ExportQueue {
     const delay = this.#retryDelay;
     this.#retryDelay = Math.min(this.#retryDelay * 2, this.#maxRetryDelay);
     this.#schedule(delay);
+  }
+
+  /** A batch the collector answered 200: what it rejected inside that answer is not delivered. */
+  #countDelivered(batch: readonly ReadableSpan[], outcome: Extract<Outcome, { kind: 'delivered' }>): void {
+    const rejected = Math.min(outcome.rejection?.spans ?? 0, batch.length);
+    this.#totals.delivered += batch.length - rejected;
+    this.#totals.rejected += rejected;
+    if (rejected > 0 && !this.#rejecting) this.#report.error(rejectionReport(rejected, batch.length, outcome.rejection?.message ?? ''));
+    this.#rejecting = rejected > 0;
   }
 
   /** After a batch left the queue: the next full batch at once, a partial one on schedule. */
