@@ -7,7 +7,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import type { SpanFields } from '@facto/core';
 import { startTestCollector } from '../support/collector.js';
 import { startOtlpSink } from '../support/otlp-sink.js';
-import { otlpJson, TestAgent } from '../support/signed-spans.js';
+import { otlpJson, TestAgent, withAttribute } from '../support/signed-spans.js';
 
 const cleanups: (() => Promise<void>)[] = [];
 afterEach(async () => {
@@ -47,5 +47,34 @@ describe('--unsigned forward with a full forward queue', () => {
     const metrics = await (await collector.get('/metrics')).text();
     expect(metric(metrics, 'facto_forward_dropped_total')).toBe(2);
     expect(metric(metrics, 'facto_ingest_requests_total{status="503"}')).toBe(1);
+  });
+
+  it('counts the spans of a request answered 503 once, when its retry is acknowledged', async () => {
+    const downstream = await startOtlpSink();
+    cleanups.push(() => downstream.close());
+    const collector = await startTestCollector({ unsigned: 'forward', forward: `${downstream.url}/v1/traces`, forwardQueueSize: 1 });
+    cleanups.push(() => collector.stop());
+    downstream.hold();
+    expect((await collector.post('/v1/traces', otlpJson([unsignedSpan('first', '00000000000000a1')]))).status).toBe(200);
+
+    // One signed span, one altered, one unsigned: the signed one is committed even though the answer is 503.
+    const agent = new TestAgent();
+    const body = otlpJson([agent.next('signed'), withAttribute(agent.next('altered'), 'facto.action_type', { s: 'something else' }), unsignedSpan('second', '00000000000000a2')]);
+    expect((await collector.post('/v1/traces', body)).status).toBe(503);
+    downstream.release();
+    await expect.poll(() => collector.context.forwarder!.depth, { timeout: 5_000 }).toBe(0);
+    const retry = await collector.post('/v1/traces', body);
+    expect([retry.status, (await retry.json()).partialSuccess.rejectedSpans]).toEqual([200, '1']);
+
+    const metrics = await (await collector.get('/metrics')).text();
+    expect(metric(metrics, 'facto_ingest_requests_total{status="503"}')).toBe(1);
+    // The unsigned spans of the two acknowledged requests: 'first' and 'second', once each.
+    expect(metric(metrics, 'facto_spans_unverified_total')).toBe(2);
+    expect(metric(metrics, 'facto_spans_received_total{encoding="json"}')).toBe(4);
+    expect(metric(metrics, 'facto_spans_rejected_total{reason="hash_mismatch"}')).toBe(1);
+    // Appended by the refused request's commit; its retry finds it in the log.
+    expect(metric(metrics, 'facto_spans_accepted_total')).toBe(1);
+    expect(metric(metrics, 'facto_spans_duplicate_total')).toBe(1);
+    expect((await collector.json('/v1/log')).tree_size).toBe(1);
   });
 });

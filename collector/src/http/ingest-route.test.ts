@@ -1,5 +1,6 @@
 import type http from 'node:http';
 import zlib from 'node:zlib';
+import type { Counter } from 'prom-client';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import type { Forwarder } from '../context.js';
 import { ForwardQueueFullError } from '../forward/forward-queue-full-error.js';
@@ -17,11 +18,12 @@ afterEach(async () => {
   await Promise.all(servers.splice(0).map(closeServer));
 });
 
-/** An outcome that rejects the spans named in `rejected` ("resource/scope/index") and forwards the rest. */
+/** An outcome that rejects the spans named in `rejected` ("resource/scope/index", for a bad signature) and forwards the rest. */
 function outcomeFor(request: DecodedTraceRequest, rejected: readonly string[] = [], errorMessage = ''): IngestOutcome {
   const forward = request.resourceSpans.map((resource, r) => resource.scopeSpans.map((scope, s) => scope.spans.map((_, i) => !rejected.includes(`${r}/${s}/${i}`))));
   const total = forward.flat(2).length;
-  return { received: total, accepted: total - rejected.length, duplicates: 0, rejected: rejected.length, unverified: 0, errorMessage, forward };
+  const rejectedByReason = rejected.length === 0 ? {} : { bad_signature: rejected.length };
+  return { received: total, accepted: total - rejected.length, duplicates: 0, rejected: rejected.length, unverified: 0, rejectedByReason, errorMessage, forward };
 }
 
 async function start(options: FakeContextOptions) {
@@ -43,6 +45,11 @@ const decodeProtobufResponse = async (response: Response) =>
   exportTraceServiceResponseType.toObject(exportTraceServiceResponseType.decode(new Uint8Array(await response.arrayBuffer())), { longs: String });
 
 const request = traceRequest([[2, 1], [1]]);
+
+/** A counter's values by one label (under '' for an unlabelled counter, which starts at 0). */
+async function valuesOf(metric: Counter, label = ''): Promise<Record<string, number>> {
+  return Object.fromEntries((await metric.get()).values.map((value) => [value.labels[label] ?? '', value.value]));
+}
 
 describe('POST /v1/traces', () => {
   it('answers protobuf with protobuf, partial_success naming the rejected spans', async () => {
@@ -143,10 +150,16 @@ describe('POST /v1/traces', () => {
     await fetch(url, { method: 'POST', headers: { 'content-type': 'application/x-protobuf' }, body: request.protobuf });
     await fetch(url, { method: 'POST', headers: { 'content-type': 'application/json' }, body: request.json });
     await fetch(url, { method: 'POST', headers: { 'content-type': 'text/plain' }, body: 'x' });
-    const byLabel = async (metric: { get(): Promise<{ values: { labels: Record<string, string | number>; value: number }[] }> }, label: string) =>
-      Object.fromEntries((await metric.get()).values.map((value) => [value.labels[label], value.value]));
-    expect(await byLabel(context.metrics.spansReceived, 'encoding')).toEqual({ protobuf: 4, json: 4 });
-    expect(await byLabel(context.metrics.requests, 'status')).toEqual({ '200': 2, '415': 1 });
+    expect(await valuesOf(context.metrics.spansReceived, 'encoding')).toEqual({ protobuf: 4, json: 4 });
+    expect(await valuesOf(context.metrics.requests, 'status')).toEqual({ '200': 2, '415': 1 });
+  });
+
+  it('counts what the answer says of the spans, by rejection reason, once it answers 200', async () => {
+    const ingest = async (decoded: DecodedTraceRequest) => ({ ...outcomeFor(decoded, ['0/0/0']), accepted: 1, duplicates: 1, unverified: 1 });
+    const { url, context } = await start({ config: { unsigned: 'store' }, ingest });
+    expect((await fetch(url, { method: 'POST', headers: { 'content-type': 'application/json' }, body: request.json })).status).toBe(200);
+    expect(await valuesOf(context.metrics.spansRejected, 'reason')).toEqual({ bad_signature: 1 });
+    expect([await valuesOf(context.metrics.spansDuplicate), await valuesOf(context.metrics.spansUnverified)]).toEqual([{ '': 1 }, { '': 1 }]);
   });
 });
 
@@ -211,6 +224,8 @@ describe('forwarding from POST /v1/traces', () => {
         expect(await failureOf(response)).toEqual({ mediaType, code: 14, message: "the collector cannot pass on this request's unsigned spans right now; retry later" });
       }
       expect(context.logEntries.filter((entry) => entry.level === 'error')).toEqual([]);
+      // Not acknowledged, so not counted: the retry will be.
+      expect([await valuesOf(context.metrics.spansReceived, 'encoding'), await valuesOf(context.metrics.spansUnverified)]).toEqual([{}, { '': 0 }]);
     });
 
     it('still answers 200 to spans the log holds, under any policy', async () => {

@@ -7,10 +7,14 @@
  * never delays it. Spans kept nowhere but the forward queue (unsigned ones under --unsigned forward)
  * are acknowledged only once queued: the 200 must not stand for spans already lost, so a full queue
  * is a 503 + Retry-After for them, which OTLP exporters retry.
+ *
+ * A request's spans are counted in the span metrics only once it is acknowledged: one answered 503
+ * comes back, and counting both times would count its spans twice.
  */
 import type { CollectorContext } from '../context.js';
 import { ForwardQueueFullError } from '../forward/forward-queue-full-error.js';
 import type { IngestOutcome } from '../ingest/ingest-service.js';
+import type { Metrics } from '../ops/metrics.js';
 import { selectsAny, type OtlpContentType } from '../otlp/decoded-trace-request.js';
 import { encodeExportTraceServiceResponse } from '../otlp/encode-response.js';
 import { encodeFailureStatus } from '../otlp/encode-status.js';
@@ -39,9 +43,17 @@ async function exportTraces(context: CollectorContext, request: HttpRequest): Pr
   // OTLP/HTTP reads an empty body as a request without spans (the empty protobuf message); one
   // without spans costs no durable commit.
   const outcome = await context.ingest.ingestBody(request.body, contentType);
-  context.metrics.spansReceived.inc({ encoding: contentType }, outcome.received);
   forward(context, request.body, contentType, outcome);
+  countAcknowledged(context.metrics, contentType, outcome);
   return exportResponse(contentType, outcome.rejected, outcome.errorMessage);
+}
+
+/** The spans of a request about to be answered 200, by what the answer says of them. */
+function countAcknowledged(metrics: Metrics, contentType: OtlpContentType, outcome: IngestOutcome): void {
+  metrics.spansReceived.inc({ encoding: contentType }, outcome.received);
+  metrics.spansDuplicate.inc(outcome.duplicates);
+  metrics.spansUnverified.inc(outcome.unverified);
+  for (const [reason, count] of Object.entries(outcome.rejectedByReason)) metrics.spansRejected.inc({ reason }, count);
 }
 
 /** The media type of a Content-Type header, without parameters, lower-case ('' when absent). */

@@ -5,6 +5,10 @@
  * incidents, pinned keys, unverified spans. Only after the commit resolves does the caller answer
  * 200, and only then does the key registry learn the batch's TOFU pins; if the commit fails, nothing
  * was written, nothing is remembered, and the caller answers 503.
+ *
+ * Metrics about the log (accepted spans, incidents, tree size) are counted here, at the commit. What
+ * a request's answer says of its spans (duplicate, rejected, unverified) is the caller's to count,
+ * once it has answered: a request may still be refused after its commit and then comes back.
  */
 import { chainKey, fromHex } from '@facto/core';
 import type { UnsignedPolicy } from '../config.js';
@@ -25,6 +29,8 @@ export interface IngestOutcome {
   readonly duplicates: number;
   readonly rejected: number;
   readonly unverified: number;
+  /** How many spans were rejected for each reason (only the reasons that occurred). */
+  readonly rejectedByReason: Readonly<Partial<Record<RejectReason, number>>>;
   /** For OTLP partial_success: why spans were rejected, summarised. */
   readonly errorMessage: string;
   /** Per [resource][scope][span]: whether the span goes on to the downstream endpoint. */
@@ -101,7 +107,7 @@ export class IngestService {
   #sequence(examined: ExaminedRequest): Promise<IngestOutcome> {
     this.#options.metrics.batchSpans.observe(examined.spans.length);
     // Nothing to verify or store: no durable commit.
-    if (examined.spans.length === 0) return Promise.resolve(summarise(examined, [], this.#options.metrics));
+    if (examined.spans.length === 0) return Promise.resolve(summarise(examined, []));
     return new Promise((resolve, reject) => {
       this.#waiting.push({ examined, resolve, reject });
       this.#commitNext();
@@ -124,7 +130,7 @@ export class IngestService {
           let offset = 0;
           for (const waiting of group) {
             const count = waiting.examined.spans.length;
-            waiting.resolve(summarise(waiting.examined, verdicts.slice(offset, offset + count), this.#options.metrics));
+            waiting.resolve(summarise(waiting.examined, verdicts.slice(offset, offset + count)));
             offset += count;
           }
         },
@@ -167,13 +173,14 @@ export class IngestService {
     const committed = plan!;
     registry.applyPins(committed.pins);
     metrics.treeSize.set(log.treeSize);
+    metrics.spansAccepted.inc(committed.events.length);
     for (const incident of committed.incidents) metrics.incidents.inc({ kind: incident.kind });
     return committed.verdicts;
   }
 }
 
 /** One request's outcome from its spans' verdicts: counts, the partial_success message, what goes downstream. */
-function summarise(request: ExaminedRequest, verdicts: readonly Verdict[], metrics: Metrics): IngestOutcome {
+function summarise(request: ExaminedRequest, verdicts: readonly Verdict[]): IngestOutcome {
   const forward = request.layout.map((scopes) => scopes.map((count) => new Array<boolean>(count).fill(false)));
   const candidates = request.spans;
   let accepted = 0;
@@ -193,14 +200,10 @@ function summarise(request: ExaminedRequest, verdicts: readonly Verdict[], metri
     } else {
       rejected++;
       reasons.set(verdict.reason, (reasons.get(verdict.reason) ?? 0) + 1);
-      metrics.spansRejected.inc({ reason: verdict.reason });
     }
   });
-  metrics.spansAccepted.inc(accepted);
-  metrics.spansDuplicate.inc(duplicates);
-  metrics.spansUnverified.inc(unverified);
   const errorMessage = [...reasons].map(([reason, count]) => `${count} rejected: ${REASON_TEXT[reason]}`).join('; ');
-  return { received: candidates.length, accepted, duplicates, rejected, unverified, errorMessage, forward };
+  return { received: candidates.length, accepted, duplicates, rejected, unverified, rejectedByReason: Object.fromEntries(reasons), errorMessage, forward };
 }
 
 /** Everything the decision needs from the store: events with the same hash or id, and chain neighbours. */

@@ -1,6 +1,10 @@
 /**
  * Prometheus metrics (prom-client, on a registry of our own so several collectors in one process do
  * not collide). Names follow Prometheus conventions: facto_ prefix, _total for counters, base units.
+ *
+ * The span counters other than accepted count a request's spans when it is acknowledged (answered
+ * 200), by what the answer says of them: a request refused with 503 is sent again, and its spans
+ * count once, with the retry. Accepted spans count when they are appended to the log.
  */
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
 
@@ -30,11 +34,11 @@ export function createMetrics(options: { defaultMetrics?: boolean } = {}): Metri
   const registers = [registry];
   return {
     registry,
-    spansReceived: new Counter({ name: 'facto_spans_received_total', help: 'Spans received over OTLP', labelNames: ['encoding'], registers }),
+    spansReceived: new Counter({ name: 'facto_spans_received_total', help: 'Spans in OTLP requests acknowledged (answered 200), by encoding', labelNames: ['encoding'], registers }),
     spansAccepted: new Counter({ name: 'facto_spans_accepted_total', help: 'Signed spans verified and appended to the log', registers }),
-    spansRejected: new Counter({ name: 'facto_spans_rejected_total', help: 'Spans rejected, by reason', labelNames: ['reason'], registers }),
+    spansRejected: new Counter({ name: 'facto_spans_rejected_total', help: 'Spans rejected in acknowledged requests (OTLP partial_success), by reason', labelNames: ['reason'], registers }),
     spansDuplicate: new Counter({ name: 'facto_spans_duplicate_total', help: 'Spans already in the log (retries), acknowledged without a second copy', registers }),
-    spansUnverified: new Counter({ name: 'facto_spans_unverified_total', help: 'Unsigned spans stored as unverified or forwarded only', registers }),
+    spansUnverified: new Counter({ name: 'facto_spans_unverified_total', help: 'Unsigned spans in acknowledged requests, stored as unverified or queued to be forwarded only', registers }),
     requests: new Counter({ name: 'facto_ingest_requests_total', help: 'OTLP ingest requests by HTTP status', labelNames: ['status'], registers }),
     bodyBytesBuffered: new Gauge({ name: 'facto_http_body_bytes_buffered', help: 'Bytes of request bodies being read, across connections (bounded at 4 x --max-body-bytes)', registers }),
     incidents: new Counter({ name: 'facto_security_incidents_total', help: 'Security incidents recorded, by kind', labelNames: ['kind'], registers }),
