@@ -69,6 +69,18 @@ export function createApp(options: { readonly routes: readonly Route[]; readonly
   let ingestInFlight = 0;
   // Streamed answers open now: each holds a page and a socket buffer for as long as its reader takes.
   let streamsOpen = 0;
+  const { streamsOpen: openGauge, streamsMax } = context.metrics;
+  streamsMax.set(context.config.maxStreams);
+  // The limit is checked on the count above (prom-client reads a gauge back only asynchronously); the
+  // gauge follows it step by step for /metrics.
+  const takeStreamSlot = () => {
+    streamsOpen++;
+    openGauge.inc();
+  };
+  const releaseStreamSlot = () => {
+    streamsOpen--;
+    openGauge.dec();
+  };
 
   const fail = (error: unknown, match?: Pick<RouteMatch, 'head' | 'route'>) => {
     const failure = describeFailure(error, context.logger);
@@ -104,18 +116,18 @@ export function createApp(options: { readonly routes: readonly Route[]; readonly
     const streaming = matched.streams === true;
     if (streaming && streamsOpen >= context.config.maxStreams) return fail(new HttpError(503, 'too many streams open; retry later', { 'retry-after': '5' }), match);
     if (limited) ingestInFlight++;
-    if (streaming) streamsOpen++;
+    if (streaming) takeStreamSlot();
     let slotHandedOn = false;
     try {
       const prepared = prepare(await matched.handler({ method: head.method, url, headers: head.headers, params, body, remoteAddress: head.remoteAddress, signal }));
       if (!streaming || prepared.stream === undefined) return prepared;
       slotHandedOn = true;
-      return { ...prepared, stream: releasedAtEnd(prepared.stream, () => streamsOpen--) };
+      return { ...prepared, stream: releasedAtEnd(prepared.stream, releaseStreamSlot) };
     } catch (error) {
       return fail(error, match);
     } finally {
       if (limited) ingestInFlight--;
-      if (streaming && !slotHandedOn) streamsOpen--;
+      if (streaming && !slotHandedOn) releaseStreamSlot();
     }
   };
 
