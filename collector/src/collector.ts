@@ -57,10 +57,11 @@ function openStore(config: CollectorConfig) {
 
 /**
  * A database several processes share is claimed by the first key to sign a checkpoint in it: a
- * process that finds none signs one now (at the current size; a rival's checkpoint of the same size
- * is refused as a split view), then requires the latest to open with its own key. So processes
- * started together on a new database, each with a key of its own, cannot both run: the one that
- * lost the claim stops with the same message as a later start with the wrong key.
+ * process that finds none signs one now, and requires the latest to open with its own key. The
+ * signing checks that too, inside the sequencer lock (LogService.checkpoint), so a process that read
+ * an empty log before a rival claimed it and committed more cannot sign at the larger size. So
+ * processes started together on a new database, each with a key of its own, cannot both run: the
+ * ones that lost the claim stop with the same message as a later start with the wrong key.
  */
 async function claimSharedLog(store: Store, log: LogService, path: string): Promise<void> {
   if ((await store.latestCheckpoint()) === null) await log.checkpoint().catch((error: unknown) => {

@@ -4,7 +4,7 @@
  * so every proof still verifies; what changes is one signed erasure entry appended to the log, in the
  * same durable commit that deletes the content, so content never disappears without a trace.
  */
-import { createErasureEntry, isFactoId, signErasureEntry, toHex } from '@facto/core';
+import { createErasureEntry, isFactoId, toHex } from '@facto/core';
 import type { CollectorContext } from '../context.js';
 import { HttpError, json, type HttpRequest, type HttpResponse, type Route } from '../http/types.js';
 import type { StoredEvent } from '../store/types.js';
@@ -67,7 +67,7 @@ async function erase(context: CollectorContext, request: HttpRequest): Promise<H
 
     const erasedAt = Date.now();
     const entry = createErasureEntry({ factoIds: pending.map((event) => event.factoId), reason, erasedAt, logKeyId: context.log.key.keyHash });
-    const signed = signErasureEntry(entry, context.log.key.privateKey);
+    const signed = context.log.signErasureEntry(entry);
     const hash = toHex(signed.hash);
     const signature = toHex(signed.signature);
     let erasedMeanwhile = false;

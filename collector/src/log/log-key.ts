@@ -13,6 +13,8 @@ import { dirname } from 'node:path';
 import { encodeVerifierKey, FactoError, generateKeyPair, getPublicKey, noteKeyId, openCheckpoint, parsePrivateKey, parseVerifierKey, privateKeyToPem, sha256, toHex } from '@facto/core';
 
 export interface LogKey {
+  /** The key file, for messages. */
+  readonly path: string;
   readonly privateKey: Uint8Array;
   readonly publicKey: Uint8Array;
   /** The log's origin line, which is also the note key name. */
@@ -74,7 +76,26 @@ export function loadOrCreateLogKey(path: string, origin?: string, signedBefore?:
   const verifierKey = encodeVerifierKey(name, publicKey);
   if (signedBefore) assertSignedBy(signedBefore, verifierKey, path);
   const readableByOthers = (statSync(path).mode & 0o077) !== 0;
-  return { privateKey, publicKey, origin: name, verifierKey, keyHash: toHex(noteKeyId(name, publicKey)), created, readableByOthers };
+  return { path, privateKey, publicKey, origin: name, verifierKey, keyHash: toHex(noteKeyId(name, publicKey)), created, readableByOthers };
+}
+
+const keyMismatchMarker = Symbol.for('facto.log.key_mismatch');
+
+/**
+ * A key (or origin) that did not sign the log's latest checkpoint: the process holding it must not
+ * sign for that log, at start or later. Its message names the key file and the origins, never the key.
+ */
+export class LogKeyMismatchError extends FactoError {
+  readonly [keyMismatchMarker] = true;
+
+  constructor(message: string) {
+    super('unavailable', message);
+    this.name = 'LogKeyMismatchError';
+  }
+
+  static override isInstance(error: unknown): error is LogKeyMismatchError {
+    return typeof error === 'object' && error !== null && (error as Record<symbol, unknown>)[keyMismatchMarker] === true;
+  }
 }
 
 /** Refuses a key (and origin) that did not sign `signedBefore`: the log's checkpoints must all open with its one key. */
@@ -82,8 +103,7 @@ export function assertSignedBy(signedBefore: SignedBefore, verifierKey: string, 
   try {
     openCheckpoint(signedBefore.note, [parseVerifierKey(verifierKey)]);
   } catch {
-    throw new FactoError(
-      'unavailable',
+    throw new LogKeyMismatchError(
       `the log key ${path} with origin ${verifierKey.slice(0, verifierKey.indexOf('+'))} did not sign this database's log (its latest checkpoint, at tree size ${signedBefore.treeSize}, is from origin ${originLine(signedBefore.note)}); start with the key and origin that signed it, or use a new database`,
     );
   }

@@ -6,6 +6,11 @@
  * When several processes share the store (log/shared-sequencing.ts), each commit and checkpoint also
  * runs inside the store's cross-process sequencer lock, and first catches the in-memory tree (and,
  * through `onKeysChanged`, the key registry) up with what other processes committed.
+ *
+ * It signs only for a log its key signs: before it signs a checkpoint, inside the section that
+ * decides it, the latest stored checkpoint must open with its key and origin. Another process may
+ * have signed since this one started, and two keys signing one log would each leave the other's
+ * evidence unverifiable. Once that check fails the service signs nothing more.
  */
 import {
   consistencyProof,
@@ -15,12 +20,15 @@ import {
   MerkleTree,
   rootAt,
   signCheckpoint,
+  signErasureEntry,
   signNote,
   toHex,
+  type ErasureEntry,
   type NoteSigner,
+  type SignedErasureEntry,
 } from '@facto/core';
 import type { Batch, Checkpoint, Store } from '../store/types.js';
-import type { LogKey } from './log-key.js';
+import { assertSignedBy, LogKeyMismatchError, type LogKey } from './log-key.js';
 import type { SharedSequencing } from './shared-sequencing.js';
 
 /** What a caller contributes to a batch, given the leaf index its first entry will get. */
@@ -37,6 +45,12 @@ export interface LogServiceOptions {
   readonly shared?: SharedSequencing;
   /** Runs inside the lock when another process changed the key registry since this one last looked. */
   readonly onKeysChanged?: () => Promise<void>;
+  /**
+   * Called once, after the sequencer lock is released, when the latest checkpoint turns out not to
+   * open with this service's key and origin; from then on it signs nothing: checkpoint(), signNote()
+   * and signErasureEntry() throw `error`.
+   */
+  readonly onKeyRefused?: (error: LogKeyMismatchError) => void;
 }
 
 /** Commits a batch the way the current lane allows: directly, or inside the shared lock's transaction. */
@@ -53,6 +67,8 @@ export class LogService {
   #stale = false;
   /** The key registry version this process last loaded (shared stores only). */
   #keysVersion: number | undefined;
+  /** Set once the log turned out to be signed by another key: this service signs nothing more. */
+  #refusal: LogKeyMismatchError | undefined;
 
   private constructor(store: Store, key: LogKey, tree: MerkleTree, options: LogServiceOptions) {
     this.#store = store;
@@ -158,22 +174,45 @@ export class LogService {
     return treeSize === this.#tree.size && !this.#stale ? Promise.resolve(this.#tree.root()) : rootAt(this.#store, treeSize);
   }
 
-  /** Signs the current tree head and stores it, unless the latest checkpoint already covers it. */
+  /**
+   * Signs the current tree head and stores it, unless the latest checkpoint already covers it. Either
+   * way the latest checkpoint must open with this key (see the top of this file), or it rejects with
+   * LogKeyMismatchError, now and at every later call.
+   */
   checkpoint(): Promise<Checkpoint> {
-    return this.serialize(() => this.#section(async () => {
-      const latest = await this.#store.latestCheckpoint();
-      if (latest && latest.treeSize === this.#tree.size) return latest;
-      const rootHash = this.#tree.root();
-      const note = signCheckpoint({ origin: this.key.origin, treeSize: this.#tree.size, rootHash }, this.#signer);
-      const checkpoint: Checkpoint = { treeSize: this.#tree.size, rootHash: toHex(rootHash), note, createdAt: Date.now() };
-      await this.#store.putCheckpoint(checkpoint);
-      return checkpoint;
-    }));
+    return this.serialize(async () => {
+      if (this.#refusal) throw this.#refusal;
+      try {
+        return await this.#section(async () => {
+          const latest = await this.#store.latestCheckpoint();
+          if (latest) assertSignedBy(latest, this.key.verifierKey, this.key.path);
+          if (latest && latest.treeSize === this.#tree.size) return latest;
+          const rootHash = this.#tree.root();
+          const note = signCheckpoint({ origin: this.key.origin, treeSize: this.#tree.size, rootHash }, this.#signer);
+          const checkpoint: Checkpoint = { treeSize: this.#tree.size, rootHash: toHex(rootHash), note, createdAt: Date.now() };
+          await this.#store.putCheckpoint(checkpoint);
+          return checkpoint;
+        });
+      } catch (error) {
+        if (LogKeyMismatchError.isInstance(error) && this.#refusal === undefined) {
+          this.#refusal = error;
+          this.#options.onKeyRefused?.(error);
+        }
+        throw error;
+      }
+    });
   }
 
-  /** Signs arbitrary note text with the log key (chain statements). */
+  /** Signs arbitrary note text with the log key (chain statements); throws once the log turned out to be another key's. */
   signNote(text: string): string {
+    if (this.#refusal) throw this.#refusal;
     return signNote(text, [this.#signer]);
+  }
+
+  /** Signs an erasure entry with the log key; throws once the log turned out to be another key's. */
+  signErasureEntry(entry: ErasureEntry): SignedErasureEntry {
+    if (this.#refusal) throw this.#refusal;
+    return signErasureEntry(entry, this.key.privateKey);
   }
 
   /** The body text of the current head, unsigned (for diagnostics). */
