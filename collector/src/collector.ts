@@ -5,7 +5,9 @@
  * forward queue and closes the store, in that order, so a clean shutdown loses nothing. With a
  * `postgres://` database several collector processes share one log (docs/scale-out.md): each one
  * sequences its own requests under the store's cross-process lock, and the checkpoint publisher and
- * the gap monitor run only in the process elected leader.
+ * the gap monitor run only in the process elected leader. A collector whose log key turns out not to
+ * sign the log's latest checkpoint (another process signs it with another key) stops by itself:
+ * `halted` says why.
  */
 import type { AddressInfo } from 'node:net';
 import { availableParallelism } from 'node:os';
@@ -20,7 +22,7 @@ import { createExaminePool } from './ingest/examine-pool.js';
 import { IngestService } from './ingest/ingest-service.js';
 import { KeyRegistry, readKeyFile } from './ingest/key-registry.js';
 import { startCheckpointPublisher } from './log/checkpoint-publisher.js';
-import { assertSignedBy, loadOrCreateLogKey } from './log/log-key.js';
+import { assertSignedBy, loadOrCreateLogKey, type LogKeyMismatchError } from './log/log-key.js';
 import { LogService } from './log/log-service.js';
 import { followStoredHead } from './log/head-follower.js';
 import type { Duties } from './log/shared-sequencing.js';
@@ -47,6 +49,12 @@ export interface RunningCollector {
   /** http://host:port */
   readonly url: string;
   readonly context: CollectorContext;
+  /**
+   * Resolves, with the reason, when the collector stops by itself: its log key turned out not to sign
+   * the log's latest checkpoint (another process signs this log with another key or origin). By then
+   * it has signed nothing more and begun closing; close() returns that shutdown. Pending otherwise.
+   */
+  readonly halted: Promise<Error>;
   close(): Promise<void>;
 }
 
@@ -101,7 +109,14 @@ export async function startCollector(config: CollectorConfig, options: StartOpti
     if (key.created) logger.info('created a new log signing key', { path: config.logKey, verifierKey: key.verifierKey });
     if (key.readableByOthers) logger.warn('the log key file is open to users other than its owner: whoever reads it can sign checkpoints as this log; chmod 600 it', { path: config.logKey });
     const registry = new KeyRegistry(store, config.trust, logger);
-    const log = await LogService.open(store, key, opened.shared ? { shared: opened.store, onKeysChanged: () => registry.refresh() } : {});
+    // Settled at most once, by the log service, when the log turns out to be another key's; at start
+    // that failure is thrown as well (and reported by the caller), later it stops the collector.
+    let keyRefused!: (error: LogKeyMismatchError) => void;
+    const halted = new Promise<LogKeyMismatchError>((resolve) => (keyRefused = resolve));
+    const log = await LogService.open(store, key, {
+      onKeyRefused: (error) => keyRefused(error),
+      ...(opened.shared ? { shared: opened.store, onKeysChanged: () => registry.refresh() } : {}),
+    });
     if (opened.shared) await claimSharedLog(store, log, config.logKey);
     await registry.load(registeredKeys);
     if (config.trust === 'tofu') logger.warn('trust mode is TOFU: the first key each agent presents is pinned; use --trust strict with --keys in production');
@@ -163,7 +178,14 @@ export async function startCollector(config: CollectorConfig, options: StartOpti
         await store.close();
         logger.info('collector stopped', { treeSize: log.treeSize });
       })());
-    return { url, context, close };
+    // Another key signs this log: this process must not sign for it, and a restart would be refused
+    // with the same message, so it stops rather than answer 503 while looking alive (and, as leader,
+    // keep the processes that hold the log's key from signing).
+    void halted.then((error) => {
+      logger.error("stopping: this process's log key did not sign the log's latest checkpoint; it signs nothing more and shuts down", { error: error.message });
+      return close();
+    }).catch(() => undefined); // a failing shutdown is the caller's to hear, through close()
+    return { url, context, halted, close };
   } catch (error) {
     await store.close().catch(() => undefined);
     throw error;

@@ -1,7 +1,8 @@
 /**
  * One log, one key, on a PostgreSQL database that several collectors share (a real server this file
  * starts, real collectors): a process started with a key of its own must never sign for a log that
- * another key signs, however its start interleaves with the other's claim and commits.
+ * another key signs, however its start interleaves with the other's claim and commits, and a process
+ * that finds out only while running signs nothing more and stops.
  *
  * The straddle needs one ordering the scheduler would rarely give: B reads the database (nothing
  * signed yet) and only then reaches its claim, by which time A has claimed the log and committed a
@@ -12,7 +13,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
-import { openCheckpoint, parseVerifierKey } from '@facto/core';
+import { generateKeyPair, openCheckpoint, parseVerifierKey, signCheckpoint } from '@facto/core';
 import { startCollector, type RunningCollector } from './collector.js';
 import { DEFAULT_CONFIG, type CollectorConfig } from './config.js';
 import { silentLogger, type Logger } from './ops/logger.js';
@@ -117,5 +118,36 @@ describe.skipIf(missing !== undefined)(`a shared log keeps one key (${missing ??
     const notes = await checkpointNotes(database);
     expect(notes.map((row) => row.tree_size)).toEqual([0, 1]);
     for (const { note } of notes) expect(() => openCheckpoint(note, [parseVerifierKey(a.context.log.key.verifierKey)])).not.toThrow();
+  }, 60_000);
+
+  it('a process that finds the latest checkpoint signed by another key signs nothing more, says why without the key, and stops', async () => {
+    const { database, configFor } = await freshLog();
+    const errors: { message: string; fields?: Record<string, unknown> }[] = [];
+    const a = await startCollector(configFor('a'), quiet({ ...silentLogger, error: (message, fields) => void errors.push({ message, fields }) }));
+    running.push(a);
+    const alice = new TestAgent('alice');
+    await alice.register(a.context);
+    expect(await ingestSpans(a.context, [alice.seal('c'), alice.seal('c')])).toMatchObject({ accepted: 2 });
+    // Another key signs the log at size 2 (a process of an older version, or one whose lock was lost).
+    const rival = generateKeyPair();
+    const rivalNote = signCheckpoint({ origin: 'facto.example/rival', treeSize: 2, rootHash: a.context.log.root() }, { name: 'facto.example/rival', privateKey: rival.privateKey });
+    await a.context.store.putCheckpoint({ treeSize: 2, rootHash: Buffer.from(a.context.log.root()).toString('hex'), note: rivalNote, createdAt: Date.now() });
+    expect(await ingestSpans(a.context, [alice.seal('c')])).toMatchObject({ accepted: 1 });
+
+    const refusal = await a.context.log.checkpoint().then(
+      () => expect.fail('signed over a checkpoint of another key'),
+      (error: Error) => error,
+    );
+    expect(refusal.message).toMatch(/did not sign this database's log \(its latest checkpoint, at tree size 2, is from origin "facto\.example\/rival"\)/);
+    // It stops by itself: halted says why, the port is closed, and nothing more was signed.
+    expect(await a.halted).toBe(refusal);
+    await a.close();
+    await expect(fetch(`${a.url}/healthz`)).rejects.toThrow();
+    expect((await checkpointNotes(database)).map((row) => [row.tree_size, row.note === rivalNote])).toEqual([[0, false], [2, true]]);
+    expect(() => a.context.log.signNote('a chain statement\n')).toThrow(refusal.message);
+    expect(errors).toEqual([{ message: expect.stringMatching(/^stopping: this process's log key did not sign the log's latest checkpoint/), fields: { error: refusal.message } }]);
+    const logged = JSON.stringify(errors);
+    expect(logged).not.toContain(Buffer.from(a.context.log.key.privateKey).toString('hex'));
+    expect(logged).not.toContain(a.context.log.key.verifierKey);
   }, 60_000);
 });

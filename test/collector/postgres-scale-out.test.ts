@@ -11,7 +11,7 @@ import { createServer, type AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { fromHex, hashLeaf, MerkleTree, openCheckpoint, parseVerifierKey, verifyConsistency, verifyInclusion } from '@facto/core';
+import { fromHex, generateKeyPair, hashLeaf, MerkleTree, openCheckpoint, parseVerifierKey, signCheckpoint, toHex, verifyConsistency, verifyInclusion } from '@facto/core';
 import { POSTGRES_PASSWORD, postgresBinaries, startPostgresServer, type PostgresServer } from '../../collector/src/test-helpers/postgres-server.js';
 import { createWorkload, startCollectorProcess, type CollectorProcess, type Workload } from '../support/collector-processes.js';
 import { otlpJson, TestAgent } from '../support/signed-spans.js';
@@ -147,6 +147,31 @@ describe.skipIf(missing !== undefined)(`several collector processes on one Postg
     }
     // A later start with yet another key, or with none, is refused too, and makes no key file.
     await expect(startCollectorProcess({ db, logKey: join(folder, `${name}-late.pem`) })).rejects.toThrow(/does not exist, but the database already holds a log/);
+  }, 60_000);
+
+  it('a process that finds the latest checkpoint signed by another key while it runs signs nothing more and exits 3, saying why', async () => {
+    const [collector] = await startCollectors(1);
+    const database = `facto_scale_${databases}`;
+    const post = (body: string) => fetch(`${collector!.url}/v1/traces`, { method: 'POST', headers: { 'content-type': 'application/json' }, body }).then((response) => response.text());
+    const agent = new TestAgent('agent-rival', 'chain-1');
+    const spans = [agent.next(), agent.next(), agent.next()];
+    expect(await post(otlpJson(spans.slice(0, 1)))).not.toContain('rejected');
+    await collector!.waitForLog(ELECTED);
+    await until(async () => (await fetch(`${collector!.url}/v1/checkpoints/latest`)).text(), (note) => note.split('\n')[1] === '1');
+    // Another key signs the log at size 2 (as a process of an older version could have), before the leader does.
+    const prefix = new MerkleTree();
+    prefix.append(spans.slice(0, 2).map((span) => hashLeaf(fromHex(span.hash))));
+    const rivalNote = signCheckpoint({ origin: 'facto.example/rival', treeSize: 2, rootHash: prefix.root() }, { name: 'facto.example/rival', privateKey: generateKeyPair().privateKey });
+    await server.query(`INSERT INTO checkpoints (tree_size, root_hash, note, created_at) VALUES (2, '${toHex(prefix.root())}', $note$${rivalNote}$note$, ${Date.now()})`, database);
+    expect(await post(otlpJson(spans.slice(1)))).not.toContain('rejected');
+
+    // The leader's next tick (within a second) finds the rival's checkpoint: it signs nothing and exits 3.
+    await Promise.race([collector!.exited, new Promise((resolve) => setTimeout(resolve, 15_000))]);
+    const stored = await server.query('SELECT tree_size::int AS tree_size FROM checkpoints ORDER BY tree_size', database);
+    expect(stored.rows.map((row: { tree_size: number }) => row.tree_size)).toEqual([0, 1, 2]);
+    expect(collector!.child.exitCode).toBe(3);
+    expect(collector!.logs).toContainEqual(expect.objectContaining({ level: 'error', message: expect.stringMatching(/^stopping: this process's log key did not sign the log's latest checkpoint/) }));
+    expect(collector!.logs.at(-1)?.message).toMatch(/^facto collector: the log key \S+\.pem with origin facto\.local\/[0-9a-f]{8} did not sign this database's log \(its latest checkpoint, at tree size 2, is from origin "facto\.example\/rival"\)/);
   }, 60_000);
 
   it('a collector whose database is unreachable stops at start with a message that names the server, not the password', async () => {

@@ -3,10 +3,12 @@ import { createLogger } from '../ops/logger.js';
 import { createMetrics } from '../ops/metrics.js';
 import type { Checkpoint } from '../store/types.js';
 import { startCheckpointPublisher, type CheckpointedLog } from './checkpoint-publisher.js';
+import { LogKeyMismatchError } from './log-key.js';
 
 /**
  * A stand-in for LogService with the same checkpoint contract: signs the current size unless the
- * latest checkpoint covers it. `failNext` makes the next calls fail; `gate` holds a call open.
+ * latest checkpoint covers it. `failNext` makes the next calls fail; `gate` holds a call open;
+ * `refusal` makes every call fail with it (a log another key signs).
  */
 class FakeLog implements CheckpointedLog {
   treeSize = 0;
@@ -14,11 +16,13 @@ class FakeLog implements CheckpointedLog {
   calls = 0;
   failNext = 0;
   gate: Promise<void> | undefined;
+  refusal: Error | undefined;
 
   async checkpoint(): Promise<Checkpoint> {
     this.calls++;
     const size = this.treeSize;
     if (this.gate) await this.gate;
+    if (this.refusal) throw this.refusal;
     if (this.failNext > 0) {
       this.failNext--;
       throw new Error('disk I/O error');
@@ -140,6 +144,23 @@ describe('startCheckpointPublisher', () => {
     log.failNext = 1;
     await expect(publisher.stop()).resolves.toBeUndefined();
     expect(lines).toContainEqual(expect.objectContaining({ level: 'error', message: 'checkpoint failed; the next start will sign it' }));
+  });
+
+  it('stops for good when another key signs the log: no retry, no final checkpoint, and no line of its own (the collector says why)', async () => {
+    const { log, lines, errors, publisher } = setup(5);
+    log.treeSize = 2;
+    const refusal = new LogKeyMismatchError("the log key ./log.pem with origin facto.local/0a1b2c3d did not sign this database's log");
+    log.refusal = refusal;
+    await vi.advanceTimersByTimeAsync(5_000);
+    expect(errors).toEqual([refusal]);
+    log.refusal = undefined;
+    log.treeSize = 3;
+    await vi.advanceTimersByTimeAsync(60_000);
+    await publisher.stop();
+    expect(log.calls).toBe(1);
+    expect(log.signed).toEqual([]);
+    expect(lines.filter((line) => line.level === 'error')).toEqual([]);
+    expect(vi.getTimerCount()).toBe(0);
   });
 
   it('never holds the event loop open', () => {

@@ -4,11 +4,14 @@
  * checkpoint (a store error, say) is logged and tried again at the next tick; it never takes the
  * collector down, since every entry is already durable and the next checkpoint will cover it.
  * Ticks are chained with setTimeout rather than setInterval, so a slow store cannot pile them up,
- * and the timer is unref'd, so it never keeps a process alive on its own.
+ * and the timer is unref'd, so it never keeps a process alive on its own. The one failure not
+ * retried is a LogKeyMismatchError (another key signs the log): the log will sign nothing more, so
+ * the publisher stops, leaving its owner to say why (the collector does, and shuts down).
  */
 import type { Checkpoint } from '../store/types.js';
 import type { Logger } from '../ops/logger.js';
 import type { Metrics } from '../ops/metrics.js';
+import { LogKeyMismatchError } from './log-key.js';
 
 /** The part of LogService the publisher uses. */
 export interface CheckpointedLog {
@@ -43,20 +46,24 @@ export function startCheckpointPublisher(options: CheckpointPublisherOptions): C
   let timer: NodeJS.Timeout | undefined;
   let inFlight: Promise<void> | undefined;
   let stopping: Promise<void> | undefined;
+  let refused = false;
 
   async function publish(reason: 'interval' | 'shutdown'): Promise<void> {
     const size = log.treeSize;
     metrics.treeSize.set(size);
-    if (size !== checkpointedSize) {
+    if (size !== checkpointedSize && !refused) {
       try {
         const checkpoint = await log.checkpoint();
         checkpointedSize = checkpoint.treeSize;
         logger.debug('checkpoint signed', { treeSize: checkpoint.treeSize, reason });
       } catch (error) {
-        logger.error(`checkpoint failed; ${reason === 'shutdown' ? 'the next start will sign it' : 'retrying at the next interval'}`, {
-          treeSize: size,
-          error: error instanceof Error ? error.message : String(error),
-        });
+        refused = LogKeyMismatchError.isInstance(error);
+        if (!refused) {
+          logger.error(`checkpoint failed; ${reason === 'shutdown' ? 'the next start will sign it' : 'retrying at the next interval'}`, {
+            treeSize: size,
+            error: error instanceof Error ? error.message : String(error),
+          });
+        }
         try {
           options.onError?.(error);
         } catch {
@@ -70,7 +77,7 @@ export function startCheckpointPublisher(options: CheckpointPublisherOptions): C
     timer = setTimeout(() => {
       inFlight = publish('interval').finally(() => {
         inFlight = undefined;
-        if (!stopping) schedule();
+        if (!stopping && !refused) schedule();
       });
     }, options.intervalSeconds * 1000);
     timer.unref();

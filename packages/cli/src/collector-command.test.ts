@@ -8,7 +8,8 @@ import { afterEach, describe, expect, it, vi } from 'vitest';
 import { runMain } from './test-helpers/run-main.js';
 import { main } from './main.js';
 
-const collector = vi.hoisted(() => ({ close: vi.fn(async () => undefined), start: vi.fn() }));
+// `halted` stays pending: the stand-in never stops by itself unless a test says so.
+const collector = vi.hoisted(() => ({ close: vi.fn(async () => undefined), start: vi.fn(), halted: new Promise<Error>(() => undefined) }));
 
 // The real resolveConfig and configHelp; only the server is replaced.
 vi.mock('@facto/collector', async (importOriginal) => ({
@@ -35,7 +36,7 @@ describe('facto collector', () => {
   });
 
   it('prints exactly one line when listening and closes gracefully on abort, exiting 0', async () => {
-    collector.start.mockResolvedValue({ url: 'http://127.0.0.1:4318', close: collector.close });
+    collector.start.mockResolvedValue({ url: 'http://127.0.0.1:4318', close: collector.close, halted: collector.halted });
     const abort = new AbortController();
     const running = startRunning(['--port', '4318', '--checkpoint-interval', '2'], abort.signal);
     await listening(running);
@@ -49,13 +50,27 @@ describe('facto collector', () => {
 
   it.each(['SIGINT', 'SIGTERM'] as const)('closes on %s and removes its signal listeners', async (signal) => {
     const before = { SIGINT: process.listenerCount('SIGINT'), SIGTERM: process.listenerCount('SIGTERM') };
-    collector.start.mockResolvedValue({ url: 'http://[::1]:4999', close: collector.close });
+    collector.start.mockResolvedValue({ url: 'http://[::1]:4999', close: collector.close, halted: collector.halted });
     const running = startRunning(['--host', '::1', '--port', '4999']);
     await listening(running);
     process.emit(signal);
     expect(await running.code).toBe(0);
     expect(collector.close).toHaveBeenCalledOnce();
     expect({ SIGINT: process.listenerCount('SIGINT'), SIGTERM: process.listenerCount('SIGTERM') }).toEqual(before);
+  });
+
+  it('exits 3 with the reason when the collector stops by itself (its log key did not sign the latest checkpoint), after closing it', async () => {
+    const reason = new FactoError('unavailable', "the log key ./log.pem with origin facto.local/0a1b2c3d did not sign this database's log (its latest checkpoint, at tree size 9, is from origin \"facto.example/other\")");
+    let halt!: (error: Error) => void;
+    collector.start.mockResolvedValue({ url: 'http://127.0.0.1:4318', close: collector.close, halted: new Promise<Error>((resolve) => (halt = resolve)) });
+    const before = process.listenerCount('SIGTERM');
+    const running = startRunning(['--port', '4318']);
+    await listening(running);
+    halt(reason);
+    expect(await running.code).toBe(3);
+    expect(running.output().stderr).toBe(`facto collector: ${reason.message}\n`);
+    expect(collector.close).toHaveBeenCalledOnce();
+    expect(process.listenerCount('SIGTERM')).toBe(before);
   });
 
   it('rejects a bad flag before starting anything, naming it, with exit 2', async () => {
