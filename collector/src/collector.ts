@@ -138,7 +138,7 @@ export async function startCollector(config: CollectorConfig, options: StartOpti
     const startDuties = (): Duties => {
       // A shared log moves in other processes too: the leader follows the stored head, so the publisher sees it grow.
       const follower = opened.shared ? followStoredHead({ log, intervalMillis: Math.min(config.checkpointInterval * 1000, 1_000), logger }) : undefined;
-      const publisher = startCheckpointPublisher({ log, intervalSeconds: config.checkpointInterval, logger, metrics });
+      const publisher = startCheckpointPublisher({ log, intervalSeconds: config.checkpointInterval, logger, metrics, nextSigner: opened.shared ? 'the process that leads this log next' : undefined });
       const gapMonitor = startGapMonitor({ store, log, logger, metrics, graceMillis: options.gapGraceMillis, intervalMillis: options.gapIntervalMillis });
       return {
         async stop() {

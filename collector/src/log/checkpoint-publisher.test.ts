@@ -2,7 +2,7 @@ import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { createLogger } from '../ops/logger.js';
 import { createMetrics } from '../ops/metrics.js';
 import type { Checkpoint } from '../store/types.js';
-import { startCheckpointPublisher, type CheckpointedLog } from './checkpoint-publisher.js';
+import { startCheckpointPublisher, type CheckpointedLog, type CheckpointPublisherOptions } from './checkpoint-publisher.js';
 import { LogKeyMismatchError } from './log-key.js';
 
 /**
@@ -35,13 +35,13 @@ class FakeLog implements CheckpointedLog {
   }
 }
 
-function setup(intervalSeconds = 10) {
+function setup(intervalSeconds = 10, extra: Partial<CheckpointPublisherOptions> = {}) {
   const log = new FakeLog();
   const lines: Record<string, unknown>[] = [];
   const logger = createLogger('debug', (line) => lines.push(JSON.parse(line)));
   const metrics = createMetrics({ defaultMetrics: false });
   const errors: unknown[] = [];
-  const publisher = startCheckpointPublisher({ log, intervalSeconds, logger, metrics, onError: (error) => errors.push(error) });
+  const publisher = startCheckpointPublisher({ log, intervalSeconds, logger, metrics, onError: (error) => errors.push(error), ...extra });
   const gauge = async (name: string) => (await metrics.registry.getSingleMetric(name)!.get()).values[0]?.value;
   return { log, lines, metrics, errors, publisher, gauge };
 }
@@ -144,6 +144,14 @@ describe('startCheckpointPublisher', () => {
     log.failNext = 1;
     await expect(publisher.stop()).resolves.toBeUndefined();
     expect(lines).toContainEqual(expect.objectContaining({ level: 'error', message: 'checkpoint failed; the next start will sign it' }));
+  });
+
+  it('names who signs next on a shared log, where that need not be a start', async () => {
+    const { log, lines, publisher } = setup(10, { nextSigner: 'the process that leads this log next' });
+    log.treeSize = 7;
+    log.failNext = 1;
+    await publisher.stop();
+    expect(lines).toContainEqual(expect.objectContaining({ level: 'error', message: 'checkpoint failed; the process that leads this log next will sign it', treeSize: 7 }));
   });
 
   it('stops for good when another key signs the log: no retry, no final checkpoint, and no line of its own (the collector says why)', async () => {

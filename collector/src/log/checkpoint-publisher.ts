@@ -28,6 +28,11 @@ export interface CheckpointPublisherOptions {
   readonly metrics: Pick<Metrics, 'treeSize'>;
   /** Called with each failure, after it is logged (tests, alerting hooks). */
   readonly onError?: (error: unknown) => void;
+  /**
+   * Who signs the entries a failed final checkpoint leaves uncovered, for that log line. Default
+   * "the next start"; on a shared log, the process that leads next (which may be a running one).
+   */
+  readonly nextSigner?: string;
 }
 
 export interface CheckpointPublisher {
@@ -59,7 +64,7 @@ export function startCheckpointPublisher(options: CheckpointPublisherOptions): C
       } catch (error) {
         refused = LogKeyMismatchError.isInstance(error);
         if (!refused) {
-          logger.error(`checkpoint failed; ${reason === 'shutdown' ? 'the next start will sign it' : 'retrying at the next interval'}`, {
+          logger.error(`checkpoint failed; ${reason === 'shutdown' ? `${options.nextSigner ?? 'the next start'} will sign it` : 'retrying at the next interval'}`, {
             treeSize: size,
             error: error instanceof Error ? error.message : String(error),
           });
