@@ -13,6 +13,7 @@ import { createHash, timingSafeEqual } from 'node:crypto';
 import { FactoError } from '@facto/core';
 import type { CollectorConfig } from '../config.js';
 import type { CollectorContext } from '../context.js';
+import { LogKeyMismatchError } from '../log/log-key.js';
 import type { Logger } from '../ops/logger.js';
 import { StoreConflictError, StoreRefusedError, StoreUnavailableError } from '../store/errors.js';
 import { HttpError, json, type Access, type Failure, type HttpResponse, type Route } from './types.js';
@@ -262,6 +263,12 @@ function describeFailure(error: unknown, logger: Logger): Failure {
   if (StoreRefusedError.isInstance(error) || StoreConflictError.isInstance(error)) {
     logger.error('the store refused a write; answering 500', { error: error.message });
     return { status: 500, message: 'internal error', headers: {} };
+  }
+  // This process's key did not sign the log's latest checkpoint: it signs nothing more and is shutting
+  // down (collector.ts). Another process, or a restart with the right key, can answer; the reason
+  // (it names the key file) was logged once where it was found.
+  if (LogKeyMismatchError.isInstance(error)) {
+    return { status: 503, message: 'this collector is stopping: its log key does not sign this log; retry later', headers: { 'retry-after': '5' } };
   }
   if (FactoError.isInstance(error) && (error.code === 'invalid_argument' || error.code === 'record_format')) {
     return { status: 400, message: error.message, headers: {} };

@@ -4,6 +4,7 @@ import zlib from 'node:zlib';
 import { FactoError } from '@facto/core';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import type { CollectorConfig } from '../config.js';
+import { LogKeyMismatchError } from '../log/log-key.js';
 import { StoreUnavailableError } from '../store/errors.js';
 import { closeServer, errorOf, fakeContext, listen, rawRequest } from '../test-helpers/http-test-context.js';
 import { createHttpServer } from './server.js';
@@ -339,6 +340,7 @@ describe('errors', () => {
       { method: 'GET', path: '/http-error', access: 'public', handler: failWith(new HttpError(409, 'already there', { 'x-reason': 'conflict' })) },
       { method: 'GET', path: '/invalid', access: 'public', handler: failWith(new FactoError('invalid_argument', 'resourceSpans[0]: bad')) },
       { method: 'GET', path: '/store-down', access: 'public', handler: failWith(new StoreUnavailableError('SQLite store at /secret/facto.db: disk I/O error')) },
+      { method: 'GET', path: '/key-refused', access: 'public', handler: failWith(new LogKeyMismatchError('the log key /secret/log-key.pem did not sign the latest checkpoint')) },
       { method: 'GET', path: '/sync-throw', access: 'public', handler: () => JSON.parse('{') as never },
       { method: 'GET', path: '/bug', access: 'public', handler: failWith(new Error('password=hunter2 in /srv/app')) },
       { method: 'GET', path: '/not-an-error', access: 'public', handler: failWith('a thrown string') },
@@ -351,6 +353,9 @@ describe('errors', () => {
     expect(await answer('/http-error')).toEqual({ status: 409, body: { error: 'already there' }, retryAfter: null, reason: 'conflict' });
     expect(await answer('/invalid')).toMatchObject({ status: 400, body: { error: 'resourceSpans[0]: bad' } });
     expect(await answer('/store-down')).toMatchObject({ status: 503, retryAfter: '5', body: { error: 'storage is temporarily unavailable; retry later' } });
+    const keyRefused = await answer('/key-refused');
+    expect(keyRefused).toMatchObject({ status: 503, retryAfter: '5', body: { error: expect.stringMatching(/stopping: its log key does not sign this log/) } });
+    expect(JSON.stringify(keyRefused.body)).not.toMatch(/secret|pem/);
     for (const path of ['/bug', '/not-an-error', '/unserialisable', '/sync-throw']) expect(await answer(path)).toMatchObject({ status: 500, body: { error: 'internal error' } });
     const errors = context.logEntries.filter((entry) => entry.level === 'error');
     expect(errors.map((entry) => entry.message)).toEqual(['store unavailable; answering 503', 'request failed', 'request failed', 'request failed', 'request failed']);
