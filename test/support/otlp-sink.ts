@@ -24,6 +24,8 @@ export interface OtlpSink {
   /** While set, requests wait until release() is called. */
   hold(): void;
   release(): void;
+  /** Requests waiting for release(). */
+  heldCount(): number;
   /** Every span of every request answered 200, decoded with the collector's OTLP decoder. */
   acceptedSpans(): SpanFields[];
   close(): Promise<void>;
@@ -43,6 +45,7 @@ export async function startOtlpSink(): Promise<OtlpSink> {
       held = undefined;
       for (const resume of waiting) resume();
     },
+    heldCount: () => held?.length ?? 0,
     acceptedSpans(): SpanFields[] {
       return requests
         .filter((request) => request.status === 200)

@@ -1,31 +1,27 @@
 /**
  * Facto's own bounded export queue. Signed spans wait here and go out in batches, one request at a
- * time, through the official OTLP exporter (whose transport already retries 429/502/503/504 and
- * network errors, honouring Retry-After). What happens when a request still fails depends on why:
- *
+ * time, through the official OTLP exporter (whose transport retries 429/502/503/504 and network
+ * errors, honouring Retry-After). When a request still fails, what happens depends on why:
  * - the collector is unreachable or failing (5xx, network): the batch stays at the head of the queue
  *   and is retried after an exponential backoff, so an outage loses nothing while the queue has room;
- * - the collector refuses every request (401, 403, 404, 405, 415: a wrong endpoint or token): the same
- *   backoff, with one diag error per episode, since only the operator can fix it;
- * - the collector refuses this batch (413, 400 and the other 4xx): the batch is halved and sent again,
- *   so a batch that is merely too big goes out in parts and a span that can never be accepted ends
- *   up alone; that span is dropped (and declared in the chain), so nothing blocks the spans behind it.
- *
- * An exporter that never answers a request (a custom one that does not call back) holds the one
- * request allowed at a time, and nothing more is sent until it answers. After `exportTimeoutMillis`
- * the queue says so, once per request, as an error: not silently. It does not give the request up
- * and send the batch again, since an answer could still come (a delivered batch the chain had
- * declared dropped would let the gap rule excuse a real loss).
- *
- * Only when the queue is full, or a span is refused, or shutdown gives up, is a span dropped, and the
- * drop is reported to the chain so the next signed span declares it. Nothing here blocks or throws
- * into the agent.
+ * - it refuses every request (401, 403, 404, 405, 415: endpoint or token): the same backoff, with one
+ *   diag error per episode, since only the operator can fix it;
+ * - it refuses this batch (413, 400, other 4xx): the batch is halved and sent again, so one merely
+ *   too big goes out in parts and a span that can never be accepted ends up alone, dropped (and
+ *   declared in the chain), so nothing blocks the spans behind it;
+ * - it answers 200 but rejects spans inside (partial_success): counted rejected (partial-success.ts).
+ * An exporter that never answers holds the one request allowed at a time; after `exportTimeoutMillis`
+ * the queue says so, once per request, as an error, and does not send the batch again, since an answer
+ * could still come (a delivered batch the chain had declared dropped would excuse a real loss).
+ * Only a full queue, a refused span or shutdown drops a span, and the chain declares each drop.
+ * Nothing here blocks or throws into the agent. Flushes: flush-waiters.ts.
  */
 import { context } from '@opentelemetry/api';
 import { suppressTracing } from '@opentelemetry/core';
 import type { ReadableSpan, SpanExporter } from '@opentelemetry/sdk-trace-base';
 import { classify, type Outcome } from './export-outcome.js';
 import { exportUnderWay, settledWithin, type ExportUnderWay } from './export-under-way.js';
+import { FlushWaiters } from './flush-waiters.js';
 import { observeRejections, rejectionReport } from './partial-success.js';
 
 /** Why a span will never be delivered. */
@@ -105,7 +101,9 @@ export class ExportQueue {
   /** Spans per request now: halved when the collector refuses a batch, doubled again after a few successes. */
   #batchLimit: number;
   #successesAtLimit = 0;
-  #flushWaiters: (() => void)[] = [];
+  readonly #flushWaiters = new FlushWaiters();
+  /** Exports started so far: the number of the latest. */
+  #exportsStarted = 0;
   /** Shutting down: no export starts; one under way may still finish. */
   #closing = false;
   /** Shut down: nothing is sent any more. */
@@ -170,20 +168,17 @@ export class ExportQueue {
 
   /** Delivers everything queued now, waiting at most `timeoutMillis`. */
   async flush(timeoutMillis: number): Promise<FlushReport> {
-    await this.#deliverQueued(timeoutMillis);
+    await this.#deliverQueued(timeoutMillis, true);
     return this.#takeReport(this.#queue.length);
   }
 
   /** Delivers everything queued now, waiting at most `timeoutMillis`, without taking a report. */
   deliver(timeoutMillis: number): Promise<void> {
-    return this.#deliverQueued(timeoutMillis);
+    return this.#deliverQueued(timeoutMillis, true);
   }
 
-  /**
-   * Flushes, then gives up on whatever is left (declared dropped) and shuts the exporter down. Only
-   * what is not delivered is declared: a record declared dropped that then arrived would let the gap
-   * rule excuse as many real losses.
-   */
+  /** Flushes, then declares dropped what is left and shuts the exporter down. Only what is not delivered
+   * is declared: a record declared dropped that then arrived would let the gap rule excuse a real loss. */
   async shutdown(timeoutMillis: number): Promise<FlushReport> {
     await this.#deliverQueued(timeoutMillis);
     this.#closing = true;
@@ -207,11 +202,12 @@ export class ExportQueue {
       undelivered += outstanding.batch.length;
     } else if (outstanding !== undefined && !outstanding.delivered) undelivered += outstanding.batch.length;
     if (undelivered > 0) this.#report.error(`${undelivered} signed spans could not be delivered before shutdown; they are declared dropped`);
-    this.#resolveFlushes();
+    this.#flushWaiters.releaseAll();
     return this.#takeReport(undelivered);
   }
 
-  #deliverQueued(timeoutMillis: number): Promise<void> {
+  /** Waits for the queue to empty, at most `timeoutMillis`; a flush (`oneAttempt`) only until its own attempt fails. */
+  #deliverQueued(timeoutMillis: number, oneAttempt = false): Promise<void> {
     if (this.#queue.length === 0) return Promise.resolve();
     return new Promise<void>((resolve) => {
       const timeout = setTimeout(finish, timeoutMillis);
@@ -219,7 +215,7 @@ export class ExportQueue {
         clearTimeout(timeout);
         resolve();
       }
-      this.#flushWaiters.push(finish);
+      this.#flushWaiters.add(finish, oneAttempt ? this.#exportsStarted : undefined);
       // A flush cuts a pending backoff short: the caller is waiting, try now.
       this.#inBackoff = false;
       this.#pump();
@@ -265,12 +261,13 @@ export class ExportQueue {
     // Once shut down, nothing more leaves: what is queued is declared dropped by shutdown().
     if (this.#exporting || this.#inBackoff || this.#closing) return;
     if (this.#queue.length === 0) {
-      this.#resolveFlushes();
+      this.#flushWaiters.releaseAll();
       return;
     }
     clearTimeout(this.#timer);
     this.#timer = undefined;
     this.#exporting = true;
+    const attempt = ++this.#exportsStarted;
     const batch = this.#queue.slice(0, this.#batchLimit);
     const { current, markEnded: ended } = exportUnderWay(batch);
     this.#current = current;
@@ -284,7 +281,7 @@ export class ExportQueue {
       if (current.settled) return;
       end();
       if (!this.#closed) {
-        this.#settle(batch, outcome);
+        this.#settle(batch, outcome, attempt);
         return;
       }
       // Answered after shutdown took stock: only a request that was out gets here (shutdown left its
@@ -334,7 +331,7 @@ export class ExportQueue {
     else ready.then(send, failed);
   }
 
-  #settle(batch: readonly ReadableSpan[], outcome: Outcome): void {
+  #settle(batch: readonly ReadableSpan[], outcome: Outcome, attempt: number): void {
     if (outcome.kind === 'delivered') {
       this.#queue.splice(0, batch.length);
       this.#countDelivered(batch, outcome);
@@ -371,6 +368,12 @@ export class ExportQueue {
     } else {
       this.#report.warn(`export of ${batch.length} spans failed (${outcome.reason}); retrying in ${this.#retryDelay} ms`);
     }
+    this.#flushWaiters.releaseAfterFailure(attempt);
+    // A flush that came while this export was out has not had its own attempt: it gets one now.
+    if (this.#flushWaiters.awaitAttemptAfter(attempt)) {
+      this.#scheduleNow();
+      return;
+    }
     this.#inBackoff = true;
     const delay = this.#retryDelay;
     this.#retryDelay = Math.min(this.#retryDelay * 2, this.#maxRetryDelay);
@@ -388,14 +391,8 @@ export class ExportQueue {
 
   /** After a batch left the queue: the next full batch at once, a partial one on schedule. */
   #continue(): void {
-    if (this.#queue.length >= this.#batchLimit || (this.#queue.length > 0 && this.#flushWaiters.length > 0)) this.#scheduleNow();
+    if (this.#queue.length >= this.#batchLimit || (this.#queue.length > 0 && this.#flushWaiters.size > 0)) this.#scheduleNow();
     else if (this.#queue.length > 0) this.#schedule(this.#scheduledDelay);
-    else this.#resolveFlushes();
-  }
-
-  #resolveFlushes(): void {
-    const waiters = this.#flushWaiters;
-    this.#flushWaiters = [];
-    for (const resolve of waiters) resolve();
+    else this.#flushWaiters.releaseAll();
   }
 }

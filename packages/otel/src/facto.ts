@@ -18,7 +18,7 @@ import type { FlushReport } from './export-queue.js';
 import { createFileHeadStore } from './file-head-store.js';
 import { toJsonText } from './json-value.js';
 import { metaAttributes, type RecordMeta } from './meta.js';
-import { FactoSpanProcessor, type FactoSpanProcessorOptions } from './processor.js';
+import { DEFAULT_FLUSH_TIMEOUT_MILLIS, FactoSpanProcessor, type FactoSpanProcessorOptions } from './processor.js';
 
 export interface FactoOptions extends FactoEnvironmentOptions {
   /** service.name of the resource. Default: the agent id. */
@@ -99,6 +99,8 @@ export function createFacto(options: FactoOptions = {}): Facto {
   const provider = new BasicTracerProvider({
     resource: resourceFromAttributes({ 'service.name': options.serviceName ?? resolved.agentId }),
     spanProcessors: [processor],
+    // The processor bounds its own wait; the provider's race (30 s by default) must not cut it short.
+    forceFlushTimeoutMillis: (options.flushTimeoutMillis ?? DEFAULT_FLUSH_TIMEOUT_MILLIS) + QUEUE_TIMEOUT_MARGIN_MILLIS,
   });
   const tracer = provider.getTracer('@facto/otel');
   // Each instance tracks its own active step, so nesting works without a global context manager.

@@ -76,6 +76,8 @@ export interface ProcessorStats extends QueueStats {
 }
 
 const SEAL_ERROR = 'facto.seal_error';
+/** How long flush and shutdown wait for delivery unless told otherwise. */
+export const DEFAULT_FLUSH_TIMEOUT_MILLIS = 30_000;
 
 function randomFactoId(): string {
   return `ft-${globalThis.crypto.randomUUID()}`;
@@ -132,7 +134,7 @@ export class FactoSpanProcessor implements SpanProcessor {
     this.#capture = options.capture ?? 'full';
     this.#contentKeys = new Set(options.contentKeys ?? DEFAULT_CONTENT_KEYS);
     this.#head = new ChainHead(this.agentId, this.chainId, options.headStore);
-    this.#flushTimeout = options.flushTimeoutMillis ?? 30_000;
+    this.#flushTimeout = options.flushTimeoutMillis ?? DEFAULT_FLUSH_TIMEOUT_MILLIS;
     this.#signing = options.signing ?? 'deferred';
     this.#lane = new SealingLane(
       this.#head,
