@@ -14,21 +14,52 @@ const pair = generateKeyPair();
 const pubFile = join(directory, 'agent.pem.pub');
 writeFileSync(pubFile, publicKeyToPem(pair.publicKey));
 
+/** The exit code and message a key argument is refused with, or undefined when it is taken. */
+function refusal(read: () => unknown): [number, string] | undefined {
+  try {
+    read();
+  } catch (error) {
+    return [(error as CliError).exitCode, (error as Error).message];
+  }
+  return undefined;
+}
+
 describe('--key', () => {
+  const privateFile = join(directory, 'agent.pem');
+  writeFileSync(privateFile, privateKeyToPem(pair.privateKey));
+  const privatePem = privateKeyToPem(pair.privateKey);
+  const privateSecret = privatePem.split('\n')[1]!;
+
   it('takes a PEM file or the hex string facto keygen prints, with or without AGENT=', () => {
-    for (const value of [pubFile, toHex(pair.publicKey)]) expect(readAgentKey(value)).toEqual({ agentId: undefined, publicKey: pair.publicKey, keyId: keyId(pair.publicKey) });
+    for (const value of [pubFile, toHex(pair.publicKey), publicKeyToPem(pair.publicKey)]) expect(readAgentKey(value)).toEqual({ agentId: undefined, publicKey: pair.publicKey, keyId: keyId(pair.publicKey) });
     expect(readAgentKey(`support-bot=${pubFile}`).agentId).toBe('support-bot');
+    expect(readAgentKey(`support-bot=${toHex(pair.publicKey)}`).agentId).toBe('support-bot');
   });
 
-  it('refuses a private key, a file that holds no key, and anything else, saying why', () => {
-    const privateFile = join(directory, 'agent.pem');
-    writeFileSync(privateFile, privateKeyToPem(pair.privateKey));
-    expect(() => readAgentKey(privateFile)).toThrow(/that is a private key; give the public key/);
+  it('refuses a private key, a file that holds no key, and a key string that does not parse, as usage errors (exit 2)', () => {
+    expect(refusal(() => readAgentKey(privateFile))).toEqual([EXIT_USAGE, `--key ${privateFile}: that is a private key; give the public key (the .pub file facto keygen wrote)`]);
     const junk = join(directory, 'junk.txt');
     writeFileSync(junk, 'hello');
-    expect(() => readAgentKey(junk)).toThrow(/not an Ed25519 public key/);
-    expect(() => readAgentKey('nothing-here')).toThrow(/neither a readable key file nor an Ed25519 public key/);
-    expect(() => readAgentKey(`=${toHex(pair.publicKey)}`)).toThrow(/the agent before "=" is empty/);
+    expect(refusal(() => readAgentKey(junk))).toEqual([EXIT_USAGE, expect.stringMatching(/^--key .*junk\.txt: not an Ed25519 public key: /)]);
+    for (const malformed of ['deadbeef', `support-bot=${toHex(pair.publicKey).slice(1)}`, 'AAAA=']) {
+      expect(refusal(() => readAgentKey(malformed))).toEqual([EXIT_USAGE, expect.stringMatching(/^--key \(the key string given\): not an Ed25519 public key: public key must be/)]);
+    }
+    expect(refusal(() => readAgentKey(`=${toHex(pair.publicKey)}`))).toEqual([EXIT_USAGE, '--key: the agent before "=" is empty']);
+    expect(refusal(() => readAgentKey('nothing-here'))).toEqual([EXIT_USAGE, expect.stringMatching(/neither a readable key file nor an Ed25519 public key/)]);
+  });
+
+  it('says a path it cannot read, a directory say, cannot be read (exit 7)', () => {
+    expect(refusal(() => readAgentKey(directory))).toEqual([EXIT_FILE, `--key ${directory}: cannot read it (EISDIR)`]);
+  });
+
+  it('never repeats a key string in its message: it may be a private key given by mistake', () => {
+    const privateHex = toHex(pair.privateKey);
+    for (const value of [privatePem, `support-bot=${privatePem}`, privateHex.slice(1), `support-bot=${privateHex.slice(1)}`, `=${privateHex}`]) {
+      const [code, message] = refusal(() => readAgentKey(value))!;
+      expect(code).toBe(EXIT_USAGE);
+      expect(message).not.toContain(privateSecret);
+      expect(message).not.toContain(privateHex.slice(1, 20));
+    }
   });
 
   it('gives a key without an agent to the default agent, and refuses it when there is none', () => {
@@ -49,14 +80,7 @@ describe('--log-key', () => {
   });
 
   it('says a file it was meant to read cannot be read (exit 7), and a malformed key or key file is a usage error (exit 2)', () => {
-    const exitOf = (value: string) => {
-      try {
-        readLogKey(value);
-      } catch (error) {
-        return [(error as CliError).exitCode, (error as Error).message];
-      }
-      return undefined;
-    };
+    const exitOf = (value: string) => refusal(() => readLogKey(value));
     for (const missing of ['./nofile', join(directory, 'log.vkey.missing'), 'nofile']) {
       expect(exitOf(missing)).toEqual([EXIT_FILE, `--log-key ${missing}: cannot read it (ENOENT: no such file), and it is not a verifier key (name+keyid+base64, as GET /v1/log gives it) either`]);
     }

@@ -5,7 +5,7 @@
  * (--log-key) is the collector's C2SP verifier key (`name+keyid+base64`, as GET /v1/log gives it), or
  * a file holding it. Keys are trust: a malformed one stops the command rather than being skipped.
  */
-import { existsSync, readFileSync, statSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { keyId, parsePublicKey, parseVerifierKey } from '@facto/core';
 import { CliError } from './cli-error.js';
 import { EXIT_FILE, EXIT_USAGE } from './cli-io.js';
@@ -25,32 +25,43 @@ function readFile(path: string, flag: string): string {
   }
 }
 
-const isFile = (path: string) => existsSync(path) && statSync(path).isFile();
+/** The forms parsePublicKey takes: PEM text, hex, base64 (of at least 40 characters, or padded). */
+const looksLikePublicKey = (value: string) => value.trimStart().startsWith('-----') || /^[0-9a-fA-F]+$/.test(value) || /^[A-Za-z0-9+/]{40,}={0,2}$|^[A-Za-z0-9+/]+={1,2}$/.test(value);
 
-/** The public key in `value` (a file or a key string), or undefined when it is neither. */
+/**
+ * The public key in `value`, a file or a key string; undefined when it is neither a file nor shaped
+ * like a key. A path that exists but cannot be read (a directory, no permission) is exit 7. A key
+ * string is never repeated in a message: it may be a private key given by mistake.
+ */
 function publicKeyFrom(value: string, flag: string): Uint8Array | undefined {
-  const text = isFile(value) ? readFile(value, flag) : value;
-  if (text.includes('PRIVATE KEY')) throw new CliError(`${flag} ${value}: that is a private key; give the public key (the .pub file facto keygen wrote)`, EXIT_USAGE);
+  const fromFile = existsSync(value);
+  if (!fromFile && !looksLikePublicKey(value)) return undefined;
+  const text = fromFile ? readFile(value, flag) : value;
+  const named = fromFile ? `${flag} ${value}` : `${flag} (the key string given)`;
+  if (text.includes('PRIVATE KEY')) throw new CliError(`${named}: that is a private key; give the public key (the .pub file facto keygen wrote)`, EXIT_USAGE);
   try {
     return parsePublicKey(text);
   } catch (error) {
-    if (isFile(value)) throw new CliError(`${flag} ${value}: not an Ed25519 public key: ${(error as Error).message}`, EXIT_USAGE);
-    return undefined;
+    throw new CliError(`${named}: not an Ed25519 public key: ${(error as Error).message}`, EXIT_USAGE);
   }
 }
 
+/** The key in `[AGENT=]KEY`; or, when KEY is neither a file nor shaped like a key, the file it was meant to name. */
+function parseAgentKey(value: string, flag: string): AgentKeyArgument | { readonly missingFile: string } {
+  const whole = publicKeyFrom(value, flag);
+  if (whole !== undefined) return { agentId: undefined, publicKey: whole, keyId: keyId(whole) };
+  const equals = value.indexOf('=');
+  if (equals === -1) return { missingFile: value };
+  const agentId = value.slice(0, equals);
+  if (agentId === '') throw new CliError(`${flag}: the agent before "=" is empty`, EXIT_USAGE);
+  const publicKey = publicKeyFrom(value.slice(equals + 1), flag);
+  return publicKey === undefined ? { missingFile: value.slice(equals + 1) } : { agentId, publicKey, keyId: keyId(publicKey) };
+}
+
 export function readAgentKey(value: string, flag = '--key'): AgentKeyArgument {
-  let agentId: string | undefined;
-  let publicKey = publicKeyFrom(value, flag);
-  if (publicKey === undefined && value.includes('=')) {
-    agentId = value.slice(0, value.indexOf('='));
-    publicKey = publicKeyFrom(value.slice(value.indexOf('=') + 1), flag);
-    if (agentId === '') throw new CliError(`${flag} ${value}: the agent before "=" is empty`, EXIT_USAGE);
-  }
-  if (publicKey === undefined) {
-    throw new CliError(`${flag} ${JSON.stringify(value)}: neither a readable key file nor an Ed25519 public key (PEM, or the 64 hex digits facto keygen prints), optionally as AGENT=KEY`, EXIT_USAGE);
-  }
-  return { agentId, publicKey, keyId: keyId(publicKey) };
+  const key = parseAgentKey(value, flag);
+  if (!('missingFile' in key)) return key;
+  throw new CliError(`${flag} ${JSON.stringify(value)}: neither a readable key file nor an Ed25519 public key (PEM, or the 64 hex digits facto keygen prints), optionally as AGENT=KEY`, EXIT_USAGE);
 }
 
 /**
