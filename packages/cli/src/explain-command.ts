@@ -12,7 +12,7 @@ import { EXIT_DENIED, EXIT_NOT_FOUND, EXIT_NOT_VERIFIED, EXIT_OK, EXIT_USAGE, ty
 import { CollectorClient, CONNECTION_FLAGS, CONNECTION_USAGE, resolveConnection } from './collector-client.js';
 import { checkEvent, KeyRing, type EventCheck, type EventJson } from './event-check.js';
 import { renderExplanation, type Explanation, type Neighbour } from './explain-render.js';
-import { readAgentKey, readLogKey, type AgentKeyArgument } from './key-input.js';
+import { readKeyFlag, readLogKey, type AgentKeyArgument } from './key-input.js';
 import { parseCommandLine } from './parse-flags.js';
 import { styleFor } from './terminal.js';
 
@@ -32,7 +32,7 @@ the latest signed checkpoint, opened with the log key.
 ${CONNECTION_USAGE}
 
 Exit codes: 0 every check holds, 1 a check fails, 2 usage, 3 collector unreachable, 4 token refused,
-5 no such event.
+5 no such event, 7 a key file could not be read.
 `;
 
 const FLAGS = { ...CONNECTION_FLAGS, key: { type: 'string', multiple: true }, 'log-key': { type: 'string' }, json: { type: 'boolean' } } as const;
@@ -80,7 +80,9 @@ export const explainCommand: Command = {
     const { values: flags, positionals } = parseCommandLine(args, FLAGS, { min: 1, max: 1, names: 'a FACTO_ID (ft-<uuid>), as tail, the API or a bundle show it' });
     const factoId = positionals[0]!;
     if (!isFactoId(factoId)) throw new CliError(`${JSON.stringify(factoId)} is not a facto_id: expected "ft-" and a lowercase UUID`, EXIT_USAGE);
+    // Keys are read before the collector is asked anything, so a mistyped key file is reported as such.
     const pinnedLogKey = flags['log-key'] === undefined ? undefined : readLogKey(flags['log-key']);
+    const givenKeys = (flags.key ?? []).map((key) => readKeyFlag(key));
     const client = new CollectorClient(resolveConnection(flags, io.env));
 
     const event = await client.json<EventJson & { verification: ServerVerification }>(`/v1/events/${factoId}`).catch((error: unknown) => {
@@ -89,7 +91,6 @@ export const explainCommand: Command = {
     });
     const log = await client.json<{ verifier_key: string }>('/v1/log');
     const logKey = pinnedLogKey ?? log.verifier_key;
-    const givenKeys = (flags.key ?? []).map((key) => readAgentKey(key));
     const keys = await keysFor(client, givenKeys, event.agent_id);
     const check: EventCheck | undefined = keys === undefined ? undefined : checkEvent(event, keys);
     let computedHash = check?.computedHash;

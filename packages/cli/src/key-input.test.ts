@@ -5,7 +5,8 @@ import { encodeVerifierKey, generateKeyPair, keyId, privateKeyToPem, publicKeyTo
 import { afterAll, describe, expect, it } from 'vitest';
 import type { CliError } from './cli-error.js';
 import { EXIT_FILE, EXIT_USAGE } from './cli-io.js';
-import { agentKeysByAgent, readAgentKey, readLogKey } from './key-input.js';
+import { agentKeysByAgent, readAgentKey, readKeyFlag, readLogKey } from './key-input.js';
+import { runMain } from './test-helpers/run-main.js';
 import { readTime } from './time-input.js';
 
 const directory = mkdtempSync(join(tmpdir(), 'facto-key-input-'));
@@ -31,41 +32,67 @@ describe('--key', () => {
   const privateSecret = privatePem.split('\n')[1]!;
 
   it('takes a PEM file or the hex string facto keygen prints, with or without AGENT=', () => {
-    for (const value of [pubFile, toHex(pair.publicKey), publicKeyToPem(pair.publicKey)]) expect(readAgentKey(value)).toEqual({ agentId: undefined, publicKey: pair.publicKey, keyId: keyId(pair.publicKey) });
-    expect(readAgentKey(`support-bot=${pubFile}`).agentId).toBe('support-bot');
-    expect(readAgentKey(`support-bot=${toHex(pair.publicKey)}`).agentId).toBe('support-bot');
+    for (const value of [pubFile, toHex(pair.publicKey), publicKeyToPem(pair.publicKey)]) expect(readKeyFlag(value)).toEqual({ agentId: undefined, publicKey: pair.publicKey, keyId: keyId(pair.publicKey) });
+    expect(readKeyFlag(`support-bot=${pubFile}`).agentId).toBe('support-bot');
+    expect(readKeyFlag(`support-bot=${toHex(pair.publicKey)}`).agentId).toBe('support-bot');
+  });
+
+  it('says a key file it was meant to read cannot be read (exit 7), as --log-key does', () => {
+    for (const missing of ['./nofile.pub', join(directory, 'agent.pem.pub.missing'), 'nofile']) {
+      expect(refusal(() => readKeyFlag(missing))).toEqual([EXIT_FILE, `--key ${missing}: cannot read it (ENOENT: no such file), and it is not an Ed25519 public key (PEM, or the 64 hex digits facto keygen prints) either`]);
+    }
+    expect(refusal(() => readKeyFlag('support-bot=keys/nofile.pub'))).toEqual([EXIT_FILE, '--key support-bot=keys/nofile.pub: cannot read keys/nofile.pub (ENOENT: no such file), and it is not an Ed25519 public key (PEM, or the 64 hex digits facto keygen prints) either']);
+    expect(refusal(() => readKeyFlag(directory))).toEqual([EXIT_FILE, `--key ${directory}: cannot read it (EISDIR)`]);
   });
 
   it('refuses a private key, a file that holds no key, and a key string that does not parse, as usage errors (exit 2)', () => {
-    expect(refusal(() => readAgentKey(privateFile))).toEqual([EXIT_USAGE, `--key ${privateFile}: that is a private key; give the public key (the .pub file facto keygen wrote)`]);
+    expect(refusal(() => readKeyFlag(privateFile))).toEqual([EXIT_USAGE, `--key ${privateFile}: that is a private key; give the public key (the .pub file facto keygen wrote)`]);
     const junk = join(directory, 'junk.txt');
     writeFileSync(junk, 'hello');
-    expect(refusal(() => readAgentKey(junk))).toEqual([EXIT_USAGE, expect.stringMatching(/^--key .*junk\.txt: not an Ed25519 public key: /)]);
+    expect(refusal(() => readKeyFlag(junk))).toEqual([EXIT_USAGE, expect.stringMatching(/^--key .*junk\.txt: not an Ed25519 public key: /)]);
     for (const malformed of ['deadbeef', `support-bot=${toHex(pair.publicKey).slice(1)}`, 'AAAA=']) {
-      expect(refusal(() => readAgentKey(malformed))).toEqual([EXIT_USAGE, expect.stringMatching(/^--key \(the key string given\): not an Ed25519 public key: public key must be/)]);
+      expect(refusal(() => readKeyFlag(malformed))).toEqual([EXIT_USAGE, expect.stringMatching(/^--key \(the key string given\): not an Ed25519 public key: public key must be/)]);
     }
-    expect(refusal(() => readAgentKey(`=${toHex(pair.publicKey)}`))).toEqual([EXIT_USAGE, '--key: the agent before "=" is empty']);
-    expect(refusal(() => readAgentKey('nothing-here'))).toEqual([EXIT_USAGE, expect.stringMatching(/neither a readable key file nor an Ed25519 public key/)]);
-  });
-
-  it('says a path it cannot read, a directory say, cannot be read (exit 7)', () => {
-    expect(refusal(() => readAgentKey(directory))).toEqual([EXIT_FILE, `--key ${directory}: cannot read it (EISDIR)`]);
+    expect(refusal(() => readKeyFlag(`=${toHex(pair.publicKey)}`))).toEqual([EXIT_USAGE, '--key: the agent before "=" is empty']);
   });
 
   it('never repeats a key string in its message: it may be a private key given by mistake', () => {
     const privateHex = toHex(pair.privateKey);
     for (const value of [privatePem, `support-bot=${privatePem}`, privateHex.slice(1), `support-bot=${privateHex.slice(1)}`, `=${privateHex}`]) {
-      const [code, message] = refusal(() => readAgentKey(value))!;
+      const [code, message] = refusal(() => readKeyFlag(value))!;
       expect(code).toBe(EXIT_USAGE);
       expect(message).not.toContain(privateSecret);
       expect(message).not.toContain(privateHex.slice(1, 20));
     }
   });
 
+  it('keeps a KEY argument of facto keys that is neither a file nor a key a usage error', () => {
+    expect(refusal(() => readAgentKey('nothing-here', 'KEY'))).toEqual([EXIT_USAGE, 'KEY "nothing-here": neither a readable key file nor an Ed25519 public key (PEM, or the 64 hex digits facto keygen prints), optionally as AGENT=KEY']);
+    expect(readAgentKey(pubFile, 'KEY').publicKey).toEqual(pair.publicKey);
+  });
+
   it('gives a key without an agent to the default agent, and refuses it when there is none', () => {
-    const keys = [readAgentKey(pubFile), readAgentKey(`other=${toHex(generateKeyPair().publicKey)}`)];
+    const keys = [readKeyFlag(pubFile), readKeyFlag(`other=${toHex(generateKeyPair().publicKey)}`)];
     expect(Object.keys(agentKeysByAgent(keys, 'support-bot', ''))).toEqual(['support-bot', 'other']);
     expect(() => agentKeysByAgent(keys, undefined, 'the bundle covers several agents')).toThrow(/as --key AGENT=KEY \(the bundle covers several agents\)/);
+  });
+});
+
+describe('a mistyped --key file, in each command that takes --key', () => {
+  // Nothing listens on the discard port: a command that asked the collector first would exit 3.
+  const nowhere = 'http://127.0.0.1:9';
+  const logKey = encodeVerifierKey('facto.local/abcd', generateKeyPair().publicKey);
+
+  it.each([
+    ['verify BUNDLE', ['verify', join(directory, 'bundle.json'), '--log-key', logKey]],
+    ['verify, auditing a collector', ['verify', '--endpoint', nowhere]],
+    ['explain', ['explain', 'ft-00000000-0000-4000-8000-000000000000', '--endpoint', nowhere]],
+  ])('is exit 7 for %s, naming the flag, before the bundle or the collector is read', async (_name, args) => {
+    expect(await runMain([...args, '--key', 'keys/nofile.pub'])).toEqual({
+      code: EXIT_FILE,
+      stdout: '',
+      stderr: `facto ${args[0]}: --key keys/nofile.pub: cannot read it (ENOENT: no such file), and it is not an Ed25519 public key (PEM, or the 64 hex digits facto keygen prints) either\n`,
+    });
   });
 });
 

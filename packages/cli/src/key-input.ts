@@ -4,6 +4,9 @@
  * `AGENT=KEY`; a key without an agent belongs to the agent the command is about. A log key
  * (--log-key) is the collector's C2SP verifier key (`name+keyid+base64`, as GET /v1/log gives it), or
  * a file holding it. Keys are trust: a malformed one stops the command rather than being skipped.
+ * For both flags, a value that names no file and has not the shape of a key was meant as a file, and
+ * is reported as one that cannot be read (exit 7); a key-shaped value, or a key file, that does not
+ * parse is a usage error (exit 2).
  */
 import { existsSync, readFileSync } from 'node:fs';
 import { keyId, parsePublicKey, parseVerifierKey } from '@facto/core';
@@ -58,7 +61,20 @@ function parseAgentKey(value: string, flag: string): AgentKeyArgument | { readon
   return publicKey === undefined ? { missingFile: value.slice(equals + 1) } : { agentId, publicKey, keyId: keyId(publicKey) };
 }
 
-export function readAgentKey(value: string, flag = '--key'): AgentKeyArgument {
+/** An agent key from --key; a key file that does not exist is exit 7, as for --log-key. */
+export function readKeyFlag(value: string): AgentKeyArgument {
+  const key = parseAgentKey(value, '--key');
+  if (!('missingFile' in key)) return key;
+  const path = key.missingFile === value ? 'it' : key.missingFile;
+  throw new CliError(`--key ${value}: cannot read ${path} (ENOENT: no such file), and it is not an Ed25519 public key (PEM, or the 64 hex digits facto keygen prints) either`, EXIT_FILE);
+}
+
+/**
+ * A key given as an argument of `facto keys` (KEY, KEY_ID): as --key, except that a value that is
+ * neither a file nor shaped like a key is reported as a usage error (exit 2), which the end-to-end
+ * keys tests pin.
+ */
+export function readAgentKey(value: string, flag: string): AgentKeyArgument {
   const key = parseAgentKey(value, flag);
   if (!('missingFile' in key)) return key;
   throw new CliError(`${flag} ${JSON.stringify(value)}: neither a readable key file nor an Ed25519 public key (PEM, or the 64 hex digits facto keygen prints), optionally as AGENT=KEY`, EXIT_USAGE);
@@ -82,10 +98,8 @@ export function agentKeysByAgent(keys: readonly AgentKeyArgument[], defaultAgent
 const looksLikeVerifierKey = (value: string) => value.split('+').length >= 3;
 
 /**
- * The log's verifier key from --log-key: a file holding it, or the key itself. A value that names
- * no file and has not the shape of a key was meant as a file, and is reported as one that cannot
- * be read (exit 7), as --key reports a key file; a value shaped like a key but malformed is a usage
- * error (exit 2).
+ * The log's verifier key from --log-key: a file holding it, or the key itself (name+keyid+base64,
+ * so a value with fewer than two "+" was meant as a file).
  */
 export function readLogKey(value: string): string {
   const fromFile = existsSync(value);

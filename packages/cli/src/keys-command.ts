@@ -34,7 +34,7 @@ ${CONNECTION_USAGE}
                    The admin API needs the collector's admin token.
 
 Exit codes: 0 done, 2 usage, 3 collector unreachable, 4 token refused, 5 no such key (revoke),
-6 the key is registered to another agent (add).
+6 the key is registered to another agent (add), 7 a key file could not be read.
 `;
 
 interface KeyJson {

@@ -6,7 +6,7 @@
 import { CliError } from './cli-error.js';
 import { EXIT_USAGE, type CliIo, type Command } from './cli-io.js';
 import { CollectorClient, CONNECTION_FLAGS, CONNECTION_USAGE, resolveConnection } from './collector-client.js';
-import { readAgentKey, readLogKey } from './key-input.js';
+import { readKeyFlag, readLogKey } from './key-input.js';
 import { parseCommandLine } from './parse-flags.js';
 import { requireLogKey, verifyBundleFile } from './verify-bundle-file.js';
 import { auditCollector } from './verify-live.js';
@@ -55,7 +55,7 @@ export const verifyCommand: Command = {
 
   async run(args: readonly string[], io: CliIo): Promise<number> {
     const { values: flags, positionals } = parseCommandLine(args, FLAGS, { min: 0, max: 1, names: 'at most one BUNDLE file' });
-    const keys = (flags.key ?? []).map((key) => readAgentKey(key));
+    const keys = (flags.key ?? []).map((key) => readKeyFlag(key));
     const logKey = flags['log-key'] === undefined ? undefined : readLogKey(flags['log-key']);
     const bundle = positionals[0];
     if (bundle !== undefined) {
