@@ -6,7 +6,7 @@
  */
 import { createReadStream } from 'node:fs';
 import { stat } from 'node:fs/promises';
-import { verifyBundleStream, type EventVerdict } from '@facto/core';
+import { verifyBundleStream, type EventVerdict, type StreamedBundleReport } from '@facto/core';
 import { CliError } from './cli-error.js';
 import { EXIT_FILE, EXIT_NOT_VERIFIED, EXIT_OK, EXIT_USAGE, type CliIo } from './cli-io.js';
 import { counted, eventPlace, Findings } from './findings.js';
@@ -45,6 +45,10 @@ export async function verifyBundleFile(path: string, options: BundleCheckOptions
   // Problems of the bundle found before its events are read (a checkpoint that does not open, above
   // all, which fails every event's inclusion) are printed first, the cause before its effects.
   let early: readonly string[] = [];
+  // The checkpoint as it was opened before the events were read; undefined when the file was refused
+  // before that. A bundle malformed in its events is reported with { ok: false } for the checkpoint,
+  // which must not pass for a checkpoint that did not open with the log key.
+  let opened: StreamedBundleReport['checkpoint'] | undefined;
   const startedAt = performance.now();
   const report = await verifyBundleStream(
     { open: () => createReadStream(path, { highWaterMark: 1024 * 1024 }) },
@@ -56,7 +60,8 @@ export async function verifyBundleFile(path: string, options: BundleCheckOptions
         const agentId = typeof query === 'object' && query !== null && typeof (query as Record<string, unknown>).agent_id === 'string' ? (query as Record<string, string>).agent_id : undefined;
         return agentKeysByAgent(options.keys, agentId, 'this bundle names no single agent in its query');
       },
-      onOpened: ({ errors }) => {
+      onOpened: ({ checkpoint, errors }) => {
+        opened = checkpoint;
         early = errors;
         for (const error of errors) findings.problem(`bundle: ${error}`);
       },
@@ -83,6 +88,7 @@ export async function verifyBundleFile(path: string, options: BundleCheckOptions
   const printed = early.every((error, index) => report.errors[index] === error) ? early.length : 0;
   for (const error of report.errors.slice(printed)) findings.problem(`bundle: ${error}`);
   if (report.eventCount === 0 && report.ok) findings.warning('the bundle holds no events: it proves only that the selection was empty');
+  const checkpoint = report.checkpoint.ok ? report.checkpoint : (opened ?? report.checkpoint);
 
   if (options.json) {
     io.stdout.write(
@@ -90,7 +96,7 @@ export async function verifyBundleFile(path: string, options: BundleCheckOptions
         {
           ok: report.ok,
           file: path,
-          checkpoint: report.checkpoint,
+          checkpoint,
           events: { checked: report.eventCount, verified, failed: report.failedEventCount },
           content,
           chains: report.chains,
@@ -107,12 +113,12 @@ export async function verifyBundleFile(path: string, options: BundleCheckOptions
     );
     return report.ok ? EXIT_OK : EXIT_NOT_VERIFIED;
   }
-  const checkpoint = report.checkpoint.ok ? `${report.checkpoint.origin}, tree size ${report.checkpoint.treeSize}, root ${report.checkpoint.rootHash}` : 'could not be opened with the log key';
+  const checkpointLine = checkpoint.ok ? `${checkpoint.origin}, tree size ${checkpoint.treeSize}, root ${checkpoint.rootHash}` : opened === undefined ? 'not read: the file is not a well-formed bundle' : 'could not be opened with the log key';
   const intact = report.chains.filter((chain) => chain.ok).length;
   io.stdout.write(
     [
       '',
-      `  checkpoint  ${checkpoint}`,
+      `  checkpoint  ${checkpointLine}`,
       `  events      ${counted(report.eventCount, 'event')} checked: ${count(verified)} verified, ${count(report.failedEventCount)} failed`,
       `  chains      ${counted(report.chains.length, 'chain')} checked: ${count(intact)} intact${report.chains.length > intact ? `, ${count(report.chains.length - intact)} not` : ''}`,
       `  content     ${count(content.disclosed)} values disclosed and checked, ${count(content.erased)} erased (by a signed erasure entry), ${count(content.withheld)} withheld`,
