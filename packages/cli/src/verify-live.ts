@@ -121,6 +121,10 @@ export async function auditCollector(client: CollectorClient, options: LiveAudit
     cursor = page.next_cursor;
   }
   await Promise.all(proofs);
+  // Nothing failed, yet nothing was checked either: a mistyped agent id must not pass for an audit.
+  if (options.agent !== undefined && checked === 0 && checkpoint !== undefined) {
+    findings.warning(`the collector serves no events of agent ${JSON.stringify(options.agent)} up to tree size ${count(treeSize)}: the audit checked nothing of it (is the agent id right?)`);
+  }
   if (options.agent === undefined) while (nextLeaf < treeSize && checkpoint !== undefined) await appendOtherLeaf(nextLeaf++);
   progress.finish();
 
