@@ -1,19 +1,25 @@
 /**
  * `facto export -o -` passes the collector's bytes to stdout as text: bytes that are not UTF-8 stop
- * it (exit 3) instead of reaching stdout as U+FFFD. A node:http server stands in for the collector.
+ * it (exit 3) instead of reaching stdout as U+FFFD. An -o that is a directory is refused before the
+ * collector is asked. A node:http server stands in for the collector.
  */
+import { mkdtempSync, rmSync } from 'node:fs';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { EXIT_OK, EXIT_UNAVAILABLE } from './cli-io.js';
+import { EXIT_FILE, EXIT_OK, EXIT_UNAVAILABLE } from './cli-io.js';
 import { runMain } from './test-helpers/run-main.js';
 
 let server: http.Server;
 let url: string;
+let requests = 0;
 const bundle = Buffer.from('{"format":"facto.bundle.v1","query":{"agent_id":"agent-é"}}');
 
 beforeAll(async () => {
   server = http.createServer((request, response) => {
+    requests++;
     const body = request.url!.includes('agent_id=latin1') ? Buffer.from(bundle.toString('utf8'), 'latin1') : bundle;
     response.writeHead(200, { 'content-type': 'application/json' });
     // The 'é' cut between two chunks, as a stream may deliver it.
@@ -37,5 +43,21 @@ describe('facto export -o -', () => {
     expect(result.code).toBe(EXIT_UNAVAILABLE);
     expect(result.stdout).not.toContain('\uFFFD');
     expect(result.stderr).toMatch(/^facto export: the collector's answer is not UTF-8 \(within the \d+ B received\): it is not a bundle/);
+  });
+});
+
+describe('facto export -o DIRECTORY', () => {
+  it('is exit 7, with or without --force, before the collector is asked for the bundle', async () => {
+    const directory = mkdtempSync(join(tmpdir(), 'facto-export-'));
+    try {
+      for (const force of [[], ['--force']]) {
+        const before = requests;
+        const result = await runMain(['export', '--endpoint', url, '--agent', 'utf8', '-o', directory, ...force]);
+        expect(result).toEqual({ code: EXIT_FILE, stdout: '', stderr: `facto export: cannot write ${directory}: it is a directory; give -o a file name\n` });
+        expect(requests).toBe(before);
+      }
+    } finally {
+      rmSync(directory, { recursive: true, force: true });
+    }
   });
 });

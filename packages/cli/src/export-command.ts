@@ -54,10 +54,11 @@ class EventCounter {
   }
 }
 
-async function exists(path: string): Promise<boolean> {
+/** What is at `path` already: nothing, a file (kept unless --force), or something --force cannot replace. */
+async function existing(path: string): Promise<'none' | 'file' | 'directory'> {
   return stat(path).then(
-    () => true,
-    () => false,
+    (found) => (found.isDirectory() ? 'directory' : 'file'),
+    () => 'none',
   );
 }
 
@@ -73,7 +74,10 @@ export const exportCommand: Command = {
     if (flags.agent === undefined || flags.agent === '') throw new CliError('--agent ID is required: a bundle is the evidence of one agent', EXIT_USAGE);
     const out = flags.out;
     if (out === undefined || out === '') throw new CliError('-o FILE is required (or -o - for stdout)', EXIT_USAGE);
-    if (out !== '-' && !flags.force && (await exists(out))) throw new CliError(`${out} exists; choose another -o, or pass --force to replace it`, EXIT_CONFLICT);
+    const before = out === '-' ? 'none' : await existing(out);
+    // Said before the export, which would otherwise be streamed whole only to fail at the rename.
+    if (before === 'directory') throw new CliError(`cannot write ${out}: it is a directory; give -o a file name`, EXIT_FILE);
+    if (before === 'file' && !flags.force) throw new CliError(`${out} exists; choose another -o, or pass --force to replace it`, EXIT_CONFLICT);
     const client = new CollectorClient(resolveConnection(flags, io.env));
     const query = new URLSearchParams({ agent_id: flags.agent });
     if (flags.chain !== undefined) query.set('chain_id', flags.chain);
