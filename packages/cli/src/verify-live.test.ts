@@ -1,13 +1,14 @@
 /**
- * `facto verify --agent ID` against a stand-in collector that holds no events of that agent: the
- * audit finds nothing wrong because it checked nothing, and says so rather than passing a mistyped
- * agent id off as a verified audit. The real collector end to end is test/cli/verify-live.test.ts.
+ * A live audit against a stand-in collector, for what its summary says when it checked nothing: an
+ * agent the collector holds no events of (a mistyped id must not pass for a verified audit), and a
+ * checkpoint that does not open with the log key given (no counts of nothing). The real collector end
+ * to end is test/cli/verify-live.test.ts.
  */
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { encodeVerifierKey, generateKeyPair, signCheckpoint, toHex } from '@facto/core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { EXIT_OK } from './cli-io.js';
+import { EXIT_NOT_VERIFIED, EXIT_OK } from './cli-io.js';
 import { runMain } from './test-helpers/run-main.js';
 
 const origin = 'facto.test/log';
@@ -44,5 +45,20 @@ describe('facto verify --agent, for an agent the collector has no events of', ()
     expect(text.stdout).toContain('0 events checked');
     expect(text.stderr).toBe(`warning: ${warning}\n`);
     expect(JSON.parse((await runMain([...args, '--json'])).stdout).warnings).toEqual([warning]);
+  });
+});
+
+describe('facto verify, when the checkpoint does not open with the log key given', () => {
+  it('names the key the collector presents and the one given, and counts nothing as checked', async () => {
+    const given = encodeVerifierKey(origin, generateKeyPair().publicKey);
+    for (const agent of [[], ['--agent', 'support-bot']]) {
+      const result = await runMain(['verify', '--endpoint', url, ...agent, '--key', `support-bot=${toHex(generateKeyPair().publicKey)}`, '--log-key', given]);
+      expect(result.code).toBe(EXIT_NOT_VERIFIED);
+      expect(result.stdout).toContain(`x log key: the collector presents ${logKey}, not the log key given (${given})\n`);
+      const summary = result.stdout.slice(result.stdout.indexOf('\n\n'));
+      for (const row of ['events      ', agent.length === 0 ? 'leaves      ' : 'inclusion   ', 'chains      ']) {
+        expect(summary).toContain(`  ${row} not checked: no checkpoint opened with the log key\n`);
+      }
+    }
   });
 });

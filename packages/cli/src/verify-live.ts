@@ -52,7 +52,9 @@ export async function auditCollector(client: CollectorClient, options: LiveAudit
   // The log key: pinned on the command line, else remembered by the state file, else the collector's word.
   const logKey = options.logKey ?? state?.log_key ?? log.verifier_key;
   if (options.logKey === undefined && state === undefined) findings.warning('the log key comes from the collector itself; pin it out of band with --log-key (or keep a --state file, which remembers it)');
-  if (log.verifier_key !== logKey) findings.problem(`log key: the collector now presents ${log.verifier_key}, not ${logKey}${options.logKey === undefined ? ' (the key of the last audit)' : ''}`);
+  if (log.verifier_key !== logKey) {
+    findings.problem(`log key: the collector ${options.logKey === undefined ? `now presents ${log.verifier_key}, not ${logKey} (the key of the last audit)` : `presents ${log.verifier_key}, not the log key given (${logKey})`}`);
+  }
 
   const note = await client.text('/v1/checkpoints/latest');
   let checkpoint: { origin: string; treeSize: number; rootHash: Uint8Array } | undefined;
@@ -169,16 +171,18 @@ export async function auditCollector(client: CollectorClient, options: LiveAudit
     io.stdout.write(`${JSON.stringify(summary, null, 2)}\n`);
     return ok ? EXIT_OK : EXIT_NOT_VERIFIED;
   }
+  // Without a checkpoint nothing was checked against it: said so, rather than counts of nothing.
+  const unchecked = 'not checked: no checkpoint opened with the log key';
   const lines = [
     '',
     `  checkpoint   ${checkpoint === undefined ? 'not opened' : `tree size ${treeSize}, root ${toHex(checkpoint.rootHash)}`}, log key ${summary.log_key.pinned ? 'pinned' : 'from the collector'}`,
     `  consistency  ${state === undefined ? `no earlier checkpoint to compare with${options.statePath === undefined ? ' (keep one with --state FILE)' : ''}` : `tree size ${state.tree_size} (audit of ${state.audited_at}) to ${treeSize}: ${consistent ? 'proven' : 'NOT proven'}`}`,
-    `  events       ${counted(checked, 'event')} checked: ${count(checked - failed)} verified, ${count(failed)} failed (agent keys ${keys.source === 'pinned' ? 'given' : 'from the registry'})`,
+    `  events       ${checkpoint === undefined ? unchecked : `${counted(checked, 'event')} checked: ${count(checked - failed)} verified, ${count(failed)} failed (agent keys ${keys.source === 'pinned' ? 'given' : 'from the registry'})`}`,
     options.agent === undefined
-      ? `  leaves       ${count(leaves.events + leaves.erasures)} of ${count(treeSize)} accounted for (${counted(leaves.events, 'event')}, ${counted(leaves.erasures, 'erasure entry', 'erasure entries')}${leaves.missing > 0 ? `, ${count(leaves.missing)} missing` : ''})`
-      : `  inclusion    each event proven into the signed tree`,
+      ? `  leaves       ${checkpoint === undefined ? unchecked : `${count(leaves.events + leaves.erasures)} of ${count(treeSize)} accounted for (${counted(leaves.events, 'event')}, ${counted(leaves.erasures, 'erasure entry', 'erasure entries')}${leaves.missing > 0 ? `, ${count(leaves.missing)} missing` : ''})`}`
+      : `  inclusion    ${checkpoint === undefined ? unchecked : 'each event proven into the signed tree'}`,
     options.agent === undefined ? `  merkle root  ${rootMatches === undefined ? 'could not be recomputed' : rootMatches ? 'recomputed from the leaves: matches the signed root' : 'recomputed from the leaves: DIFFERS from the signed root'}` : undefined,
-    `  chains       ${counted(chains.length, 'chain')} checked: ${count(intact)} intact${chains.length > intact ? `, ${count(chains.length - intact)} not` : ''}`,
+    `  chains       ${checkpoint === undefined ? unchecked : `${counted(chains.length, 'chain')} checked: ${count(intact)} intact${chains.length > intact ? `, ${count(chains.length - intact)} not` : ''}`}`,
     '',
     ok ? style.green(style.bold('VERIFIED: the log and every event in it hold.')) : style.red(style.bold(`NOT VERIFIED: ${counted(findings.problemCount, 'problem')}, listed above.`)),
     '',
