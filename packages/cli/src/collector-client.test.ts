@@ -23,9 +23,12 @@ beforeAll(async () => {
       '/conflict': [409, '{"error":"key k is already registered to agent \\"a\\""}'],
       '/broken': [503, '{"error":"storage is temporarily unavailable; retry later"}'],
       '/html': [200, '<html>a proxy</html>'],
+      // Another server on the port, and a proxy in front of a collector that is down.
+      '/elsewhere': [404, '<html>\n  <h1>Not Found</h1>\n</html>\n'],
+      '/gateway': [502, '<html>\n  <h1>Bad Gateway</h1>\n</html>\n'],
     };
     const [status, body] = answers[request.url!] ?? [500, 'boom'];
-    response.writeHead(status, { 'content-type': 'application/json' }).end(body);
+    response.writeHead(status, { 'content-type': body.startsWith('<') ? 'text/html' : 'application/json' }).end(body);
   });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
@@ -54,6 +57,8 @@ describe('CollectorClient', () => {
     ['/conflict', 6, 'key k is already registered to agent "a"'],
     ['/broken', 3, 'the collector failed to answer GET /broken (503: storage is temporarily unavailable; retry later)'],
     ['/html', 3, "the collector's answer to /html is not JSON: is"],
+    ['/elsewhere', 3, 'answered GET /elsewhere with 404 (<html> <h1>Not Found</h1> </html>), not as a Facto collector does: is it one? Set --endpoint or FACTO_ENDPOINT'],
+    ['/gateway', 3, 'the collector failed to answer GET /gateway (502: <html> <h1>Bad Gateway</h1> </html>)'],
   ])('turns %s into exit %i', async (path, code, message) => {
     const error = await failure(path);
     expect(error.exitCode).toBe(code);

@@ -35,16 +35,21 @@ export function resolveConnection(flags: { endpoint?: string; token?: string }, 
   return { endpoint: endpoint.replace(/\/+$/, ''), token: token === undefined || token === '' ? undefined : token };
 }
 
-/** The `error` of a JSON error answer, or the start of whatever else was said. */
-async function reasonOf(response: Response): Promise<string> {
+/**
+ * Why a request was refused: the `error` of the collector's JSON error answer, which every error of
+ * its API is; or, from anything else (a proxy, another server on the port), the start of what was
+ * said, on one line.
+ */
+async function reasonOf(response: Response): Promise<{ reason: string; fromCollector: boolean }> {
   const text = await response.text().catch(() => '');
   try {
     const parsed = JSON.parse(text) as { error?: unknown };
-    if (typeof parsed.error === 'string') return parsed.error;
+    if (typeof parsed.error === 'string') return { reason: parsed.error, fromCollector: true };
   } catch {
     // Not JSON: a proxy's page, say.
   }
-  return text.slice(0, 200).trim() || response.statusText;
+  const said = text.replace(/\s+/g, ' ').trim();
+  return { reason: (said.length > 100 ? `${said.slice(0, 100)}…` : said) || response.statusText, fromCollector: false };
 }
 
 export class CollectorClient {
@@ -73,10 +78,15 @@ export class CollectorClient {
       clearTimeout(timer);
     }
     if (response.ok) return response;
-    const reason = await reasonOf(response);
+    const { reason, fromCollector } = await reasonOf(response);
     const what = `${init.method ?? 'GET'} ${path.split('?')[0]}`;
     if (response.status === 401 || response.status === 403) {
       throw new CliError(`the collector refused access (${response.status}: ${reason}): pass the right token with --token or FACTO_TOKEN`, EXIT_DENIED);
+    }
+    // A 404 or 400 that is not the collector's own says nothing about the event or the request: the
+    // endpoint is something else (another server on the port), which is not "not found" (exit 5).
+    if (!fromCollector && response.status < 500) {
+      throw new CliError(`${this.endpoint} answered ${what} with ${response.status} (${reason}), not as a Facto collector does: is it one? Set --endpoint or FACTO_ENDPOINT`, EXIT_UNAVAILABLE);
     }
     if (response.status === 404) throw new CliError(reason, EXIT_NOT_FOUND);
     if (response.status === 409) throw new CliError(reason, EXIT_CONFLICT);
