@@ -24,9 +24,12 @@ function startRunning(argv: string[], signal?: AbortSignal) {
   return { code, output: () => ({ stdout, stderr }) };
 }
 
-/** Resolves once the command has printed its line, i.e. is running and waiting for a stop. */
+/**
+ * Resolves once the command has printed its line, i.e. is running and waiting for a stop. The first
+ * run loads the collector's sources, which on a busy machine takes longer than waitFor's default 1 s.
+ */
 async function listening(running: ReturnType<typeof startRunning>): Promise<void> {
-  await vi.waitFor(() => expect(running.output().stdout).toContain('listening'));
+  await vi.waitFor(() => expect(running.output().stdout).toContain('listening'), { timeout: 15_000 });
 }
 
 describe('facto collector', () => {
