@@ -54,6 +54,8 @@ describe('--key', () => {
       expect(refusal(() => readKeyFlag(malformed))).toEqual([EXIT_USAGE, expect.stringMatching(/^--key \(the key string given\): not an Ed25519 public key: public key must be/)]);
     }
     expect(refusal(() => readKeyFlag(`=${toHex(pair.publicKey)}`))).toEqual([EXIT_USAGE, '--key: the agent before "=" is empty']);
+    expect(refusal(() => readKeyFlag('support-bot='))).toEqual([EXIT_USAGE, '--key support-bot=: the key after "=" is empty']);
+    expect(refusal(() => readKeyFlag(''))).toEqual([EXIT_USAGE, '--key: empty; give a key file or the key string facto keygen prints']);
   });
 
   it('never repeats a key string in its message: it may be a private key given by mistake', () => {

@@ -51,12 +51,14 @@ function publicKeyFrom(value: string, flag: string): Uint8Array | undefined {
 
 /** The key in `[AGENT=]KEY`; or, when KEY is neither a file nor shaped like a key, the file it was meant to name. */
 function parseAgentKey(value: string, flag: string): AgentKeyArgument | { readonly missingFile: string } {
+  if (value === '') throw new CliError(`${flag}: empty; give a key file or the key string facto keygen prints`, EXIT_USAGE);
   const whole = publicKeyFrom(value, flag);
   if (whole !== undefined) return { agentId: undefined, publicKey: whole, keyId: keyId(whole) };
   const equals = value.indexOf('=');
   if (equals === -1) return { missingFile: value };
   const agentId = value.slice(0, equals);
   if (agentId === '') throw new CliError(`${flag}: the agent before "=" is empty`, EXIT_USAGE);
+  if (equals === value.length - 1) throw new CliError(`${flag} ${value}: the key after "=" is empty`, EXIT_USAGE);
   const publicKey = publicKeyFrom(value.slice(equals + 1), flag);
   return publicKey === undefined ? { missingFile: value.slice(equals + 1) } : { agentId, publicKey, keyId: keyId(publicKey) };
 }
