@@ -68,8 +68,8 @@ describe('--key', () => {
     }
   });
 
-  it('keeps a KEY argument of facto keys that is neither a file nor a key a usage error', () => {
-    expect(refusal(() => readAgentKey('nothing-here', 'KEY'))).toEqual([EXIT_USAGE, 'KEY "nothing-here": neither a readable key file nor an Ed25519 public key (PEM, or the 64 hex digits facto keygen prints), optionally as AGENT=KEY']);
+  it('reads a KEY argument of facto keys as --key: one that is neither a file nor a key is a file that cannot be read', () => {
+    expect(refusal(() => readAgentKey('nothing-here', 'KEY'))).toEqual([EXIT_FILE, 'KEY nothing-here: cannot read it (ENOENT: no such file), and it is not an Ed25519 public key (PEM, or the 64 hex digits facto keygen prints) either']);
     expect(readAgentKey(pubFile, 'KEY').publicKey).toEqual(pair.publicKey);
   });
 

@@ -65,21 +65,15 @@ function parseAgentKey(value: string, flag: string): AgentKeyArgument | { readon
 
 /** An agent key from --key; a key file that does not exist is exit 7, as for --log-key. */
 export function readKeyFlag(value: string): AgentKeyArgument {
-  const key = parseAgentKey(value, '--key');
-  if (!('missingFile' in key)) return key;
-  const path = key.missingFile === value ? 'it' : key.missingFile;
-  throw new CliError(`--key ${value}: cannot read ${path} (ENOENT: no such file), and it is not an Ed25519 public key (PEM, or the 64 hex digits facto keygen prints) either`, EXIT_FILE);
+  return readAgentKey(value, '--key');
 }
 
-/**
- * A key given as an argument of `facto keys` (KEY, KEY_ID): as --key, except that a value that is
- * neither a file nor shaped like a key is reported as a usage error (exit 2), which the end-to-end
- * keys tests pin.
- */
+/** A key given as an argument of `facto keys` (KEY, KEY_ID): read as --key is, named as its argument. */
 export function readAgentKey(value: string, flag: string): AgentKeyArgument {
   const key = parseAgentKey(value, flag);
   if (!('missingFile' in key)) return key;
-  throw new CliError(`${flag} ${JSON.stringify(value)}: neither a readable key file nor an Ed25519 public key (PEM, or the 64 hex digits facto keygen prints), optionally as AGENT=KEY`, EXIT_USAGE);
+  const path = key.missingFile === value ? 'it' : key.missingFile;
+  throw new CliError(`${flag} ${value}: cannot read ${path} (ENOENT: no such file), and it is not an Ed25519 public key (PEM, or the 64 hex digits facto keygen prints) either`, EXIT_FILE);
 }
 
 /**
