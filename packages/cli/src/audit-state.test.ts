@@ -21,6 +21,12 @@ describe('audit state', () => {
     expect(JSON.parse(readFileSync(path, 'utf8'))).toEqual(state);
   });
 
+  it('refuses, before any audit, a state file in a folder that does not exist (exit 7)', async () => {
+    const path = join(directory, 'no-such-folder', 'state.json');
+    const refusal = await readAuditState(path).catch((error: CliError) => error);
+    expect([(refusal as CliError).exitCode, (refusal as CliError).message]).toEqual([EXIT_FILE, `--state ${path}: cannot write it there (ENOENT: its folder is missing or not writable)`]);
+  });
+
   it('refuses a file that is not an audit state, rather than starting afresh over it', async () => {
     const path = join(directory, 'other.json');
     writeFileSync(path, '{"tree_size": 3}');

@@ -5,7 +5,9 @@
  * if everything it serves now is self-consistent. Written atomically; a run that finds a rewrite
  * leaves it as it was, so every later run fails too until someone looks.
  */
-import { readFile, rename, writeFile } from 'node:fs/promises';
+import { constants } from 'node:fs';
+import { access, readFile, rename, writeFile } from 'node:fs/promises';
+import { dirname } from 'node:path';
 import { openCheckpoint, parseVerifierKey, toHex, type Checkpoint } from '@facto/core';
 import { CliError } from './cli-error.js';
 import { EXIT_FILE } from './cli-io.js';
@@ -22,7 +24,17 @@ export interface AuditState {
   readonly audited_at: string;
 }
 
+/**
+ * The state the last audit kept, or undefined before the first. Its folder must be one this audit can
+ * write the next state into: found now, not after an audit that may take minutes and then could not
+ * keep what it proved.
+ */
 export async function readAuditState(path: string): Promise<AuditState | undefined> {
+  try {
+    await access(dirname(path), constants.W_OK);
+  } catch (error) {
+    throw new CliError(`--state ${path}: cannot write it there (${(error as NodeJS.ErrnoException).code ?? 'not writable'}: its folder is missing or not writable)`, EXIT_FILE);
+  }
   let text: string;
   try {
     text = await readFile(path, 'utf8');
