@@ -41,6 +41,15 @@ describe('facto export', () => {
     expectNoColour(result);
   });
 
+  it('warns when the bundle holds no event of the agent (a mistyped id), and still writes it', async () => {
+    const out = join(directory, 'nobody.json');
+    const result = await facto(['export', '--endpoint', collector.url, '--agent', 'suport-bot', '-o', out, '--json']);
+    expect(result.code).toBe(0);
+    expect(result.stderr).toBe('warning: the collector has no events of agent "suport-bot" for this query: the bundle holds none (is the agent id right?)\n');
+    expect(JSON.parse(result.stdout)).toMatchObject({ events: 0 });
+    expect(JSON.parse(readFileSync(out, 'utf8')).events).toEqual([]);
+  });
+
   it('writes to stdout with -o -, and narrows by chain and time', async () => {
     const result = await facto(['export', '--endpoint', collector.url, '--agent', 'support-bot', '--chain', 'session-1', '--since', '1h', '-o', '-']);
     expect(result.code).toBe(0);

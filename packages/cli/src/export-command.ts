@@ -158,6 +158,8 @@ export const exportCommand: Command = {
     }
 
     const { verifier_key: logKey } = await client.json<{ verifier_key: string }>('/v1/log');
+    // A valid bundle, but most likely a mistyped id or window: say so, as verify does for an agent it finds nothing of.
+    if (counter.count === 0) io.stderr.write(`${styleFor(io.stderr, io.env).yellow('warning:')} the collector has no events of agent ${JSON.stringify(flags.agent)} for this query: the bundle holds none (is the agent id right?)\n`);
     if (flags.json) {
       io.stdout.write(`${JSON.stringify({ file: out, bytes: written, events: counter.count, tree_size: treeSize === undefined ? null : Number(treeSize), log_key: logKey })}\n`);
       return EXIT_OK;
