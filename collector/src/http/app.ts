@@ -70,8 +70,9 @@ export function createApp(options: { readonly routes: readonly Route[]; readonly
   let ingestInFlight = 0;
   // Streamed answers open now: each holds a page and a socket buffer for as long as its reader takes.
   let streamsOpen = 0;
-  const { streamsOpen: openGauge, streamsMax } = context.metrics;
+  const { streamsOpen: openGauge, streamsMax, ingestInFlight: ingestGauge, ingestMaxConcurrent } = context.metrics;
   streamsMax.set(context.config.maxStreams);
+  ingestMaxConcurrent.set(context.config.maxConcurrentIngest);
   // The limit is checked on the count above (prom-client reads a gauge back only asynchronously); the
   // gauge follows it step by step for /metrics.
   const takeStreamSlot = () => {
@@ -116,7 +117,10 @@ export function createApp(options: { readonly routes: readonly Route[]; readonly
     // gives it back when its stream ends, or at once when it answers without one.
     const streaming = matched.streams === true;
     if (streaming && streamsOpen >= context.config.maxStreams) return fail(new HttpError(503, 'too many streams open; retry later', { 'retry-after': '5' }), match);
-    if (limited) ingestInFlight++;
+    if (limited) {
+      ingestInFlight++;
+      ingestGauge.inc();
+    }
     if (streaming) takeStreamSlot();
     let slotHandedOn = false;
     try {
@@ -127,7 +131,10 @@ export function createApp(options: { readonly routes: readonly Route[]; readonly
     } catch (error) {
       return fail(error, match);
     } finally {
-      if (limited) ingestInFlight--;
+      if (limited) {
+        ingestInFlight--;
+        ingestGauge.dec();
+      }
       if (streaming && !slotHandedOn) releaseStreamSlot();
     }
   };

@@ -293,14 +293,18 @@ describe('ingest concurrency', () => {
       ],
       { maxConcurrentIngest: 2 },
     );
+    const gauges = async () => [(await context.metrics.ingestInFlight.get()).values[0]!.value, (await context.metrics.ingestMaxConcurrent.get()).values[0]!.value];
+    expect(await gauges()).toEqual([0, 2]);
     const held = [fetch(`${url}/ingest`, { method: 'POST' }), fetch(`${url}/ingest`, { method: 'POST' })];
     await vi.waitFor(() => expect(entered).toBe(2));
     const refused = await fetch(`${url}/ingest`, { method: 'POST' });
     expect([refused.status, refused.headers.get('retry-after')]).toEqual([503, '1']);
+    expect(await gauges()).toEqual([2, 2]);
     expect((await fetch(`${url}/query`)).status).toBe(200);
     release();
     expect((await Promise.all(held)).map((response) => response.status)).toEqual([200, 200]);
     expect((await fetch(`${url}/ingest`, { method: 'POST' })).status).toBe(200);
+    expect(await gauges()).toEqual([0, 2]);
     const counted = await context.metrics.requests.get();
     expect(Object.fromEntries(counted.values.map((value) => [value.labels.status, value.value]))).toEqual({ '200': 3, '503': 1 });
   });

@@ -17,6 +17,8 @@ export interface Metrics {
   readonly spansUnverified: Counter;
   readonly requests: Counter<'status'>;
   readonly bodyBytesBuffered: Gauge;
+  readonly ingestInFlight: Gauge;
+  readonly ingestMaxConcurrent: Gauge;
   readonly streamsOpen: Gauge;
   readonly streamsMax: Gauge;
   readonly incidents: Counter<'kind'>;
@@ -43,9 +45,11 @@ export function createMetrics(options: { defaultMetrics?: boolean } = {}): Metri
     spansUnverified: new Counter({ name: 'facto_spans_unverified_total', help: 'Unsigned spans in acknowledged requests, stored as unverified or queued to be forwarded only', registers }),
     requests: new Counter({ name: 'facto_ingest_requests_total', help: 'OTLP ingest requests by HTTP status', labelNames: ['status'], registers }),
     bodyBytesBuffered: new Gauge({ name: 'facto_http_body_bytes_buffered', help: 'Bytes of request bodies being read, across connections (bounded at 4 x --max-body-bytes)', registers }),
+    ingestInFlight: new Gauge({ name: 'facto_ingest_requests_in_flight', help: 'OTLP ingest requests being examined and committed now, counted against --max-concurrent-ingest', registers }),
+    ingestMaxConcurrent: new Gauge({ name: 'facto_ingest_max_concurrent', help: 'OTLP ingest requests that may be in flight at once (--max-concurrent-ingest); beyond, 503', registers }),
     streamsOpen: new Gauge({ name: 'facto_streams_open', help: 'Streamed answers open now (event streams, exports), counted against --max-streams', registers }),
     streamsMax: new Gauge({ name: 'facto_streams_max', help: 'Streamed answers that may be open at once (--max-streams); beyond, 503', registers }),
-    incidents: new Counter({ name: 'facto_security_incidents_total', help: 'Security incidents recorded, by kind', labelNames: ['kind'], registers }),
+    incidents: new Counter({ name: 'facto_security_incidents_total', help: 'Security incidents found, by kind (repeats included; the store counts them on one row)', labelNames: ['kind'], registers }),
     verifySeconds: new Histogram({ name: 'facto_verify_seconds', help: 'Time to verify one request\'s spans (hash, signature)', buckets: [0.0005, 0.001, 0.005, 0.01, 0.05, 0.1, 0.5, 1, 5], registers }),
     commitSeconds: new Histogram({ name: 'facto_commit_seconds', help: 'Time to sequence and durably commit one batch', buckets: [0.0005, 0.001, 0.005, 0.01, 0.05, 0.1, 0.5, 1, 5], registers }),
     batchSpans: new Histogram({ name: 'facto_batch_spans', help: 'Spans per ingest request', buckets: [1, 5, 10, 50, 100, 500, 1000, 5000], registers }),
