@@ -1,8 +1,9 @@
 /**
  * The part every GenAI span shares: it records through methods that never throw (a failure is
  * reported once through diag and the agent's call goes on), writes content as one capped JSON
- * string per attribute when content capture is on, records the agent's errors with `error.type` and
- * their message, and ends exactly once however many paths try to end it.
+ * string per attribute when content capture is on, records the agent's errors with `error.type`
+ * (and their message only when content capture is on), and ends exactly once however many paths try
+ * to end it.
  */
 import { SpanStatusCode, type AttributeValue, type Context, type Span } from '@opentelemetry/api';
 import { toCappedJson } from './capped-json.js';
@@ -65,11 +66,22 @@ export class GenAISpan {
     return this.#failed;
   }
 
-  /** Records the operation's error: status ERROR with its message, `error.type`, an exception event. */
+  /**
+   * Records the operation's error: status ERROR, `error.type`, an exception event. Its message and
+   * stack go with them only when content capture is on: they often repeat the content (a 400 that
+   * quotes the prompt, a tool that throws `no record for <argument>`), and with capture off no
+   * content may leave the process.
+   */
   fail(error: unknown, type: string = errorTypeOf(error)): void {
     this.guard('recording an error', () => {
-      const message = errorMessageOf(error);
       this.#failed = true;
+      if (!this.settings.captureContent) {
+        this.span.recordException({ name: type });
+        this.span.setAttribute(COMMON_ATTRIBUTES.errorType, type);
+        this.span.setStatus({ code: SpanStatusCode.ERROR });
+        return;
+      }
+      const message = errorMessageOf(error);
       this.span.recordException(error instanceof Error ? error : { name: type, message });
       this.span.setAttribute(COMMON_ATTRIBUTES.errorType, type);
       this.span.setStatus({ code: SpanStatusCode.ERROR, message });

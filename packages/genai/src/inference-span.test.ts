@@ -116,6 +116,18 @@ describe('InferenceSpan', () => {
     expect(recording.span('chat c').attributes).toMatchObject({ 'facto.stream.outcome': 'stopped' });
   });
 
+  it('with content capture off, records an error without its message or stack, which can repeat the content', () => {
+    const { recording, genai } = setup({ captureContent: false });
+    class BadRequestError extends Error {}
+    const failing = genai.startInference({ operation: 'chat', provider: 'openai', model: 'a' })!;
+    failing.fail(new BadRequestError("Invalid value for 'content': my card is 4111 1111 1111 1111"));
+    failing.end();
+    const span = recording.span('chat a');
+    expect(span.status).toEqual({ code: SpanStatusCode.ERROR });
+    expect(span.attributes['error.type']).toBe('BadRequestError');
+    expect(span.events.map((event) => [event.name, event.attributes])).toEqual([['exception', { 'exception.type': 'BadRequestError' }]]);
+  });
+
   it('ends once, and ignores recording after the end', () => {
     const { recording, genai } = setup();
     const inference = genai.startInference({ operation: 'chat', provider: 'openai', model: 'm' })!;
