@@ -25,6 +25,7 @@ import {
   type SpanFields,
 } from '@facto/core';
 import { ChainHead, type ChainHeadStore } from './chain-head.js';
+import { withholdErrorText } from './error-text.js';
 import { ExportQueue, type DropReason, type FlushReport, type QueueStats } from './export-queue.js';
 import { signOnThreadPool } from './off-thread-signatures.js';
 import { SealingLane, type PendingSeal } from './sealing-lane.js';
@@ -38,6 +39,10 @@ export interface FactoSpanProcessorOptions {
   readonly chainId?: string;
   /** Where spans go: normally the official OTLP exporter (createFacto builds it). */
   readonly exporter: SpanExporter;
+  /**
+   * What of the content leaves the process (ContentCapture; default `full`). Under `hashes` and `none`
+   * error text (status message, exception message and stack trace) is withheld too: error-text.ts.
+   */
   readonly capture?: ContentCapture;
   readonly contentKeys?: Iterable<string>;
   /**
@@ -182,6 +187,8 @@ export class FactoSpanProcessor implements SpanProcessor {
 
   onEnding(span: Span): void {
     try {
+      // Before the record is built: error text that is withheld is not part of it.
+      if (this.#capture !== 'full') withholdErrorText(span);
       if (this.#signing === 'inline') this.#seal(span);
       else this.#reserve(span);
     } catch (error) {
