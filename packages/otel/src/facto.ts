@@ -5,7 +5,7 @@
  * the global provider. Both return the recording helpers record(), step() and traced().
  */
 import { AsyncLocalStorage } from 'node:async_hooks';
-import { context, propagation, SpanStatusCode, trace, type Context, type Span, type Tracer } from '@opentelemetry/api';
+import { context, propagation, trace, type Context, type Span, type Tracer } from '@opentelemetry/api';
 import { AsyncLocalStorageContextManager } from '@opentelemetry/context-async-hooks';
 import { W3CTraceContextPropagator } from '@opentelemetry/core';
 import { OTLPTraceExporter as JsonExporter } from '@opentelemetry/exporter-trace-otlp-http';
@@ -14,6 +14,7 @@ import { resourceFromAttributes } from '@opentelemetry/resources';
 import { BasicTracerProvider, type ReadableSpan, type SpanExporter } from '@opentelemetry/sdk-trace-base';
 import { ACTION_ATTR, ATTR, getPublicKey, toHex } from '@facto/core';
 import { resolveEnvironment, type FactoEnvironmentOptions } from './config.js';
+import { recordStepError } from './error-text.js';
 import type { FlushReport } from './export-queue.js';
 import { createFileHeadStore } from './file-head-store.js';
 import { toJsonText } from './json-value.js';
@@ -122,10 +123,7 @@ export function createFacto(options: FactoOptions = {}): Facto {
       span.setAttribute(ACTION_ATTR.output, toJsonText(output ? output.value : result));
       return result;
     } catch (error) {
-      const message = error instanceof Error ? error.message : String(error);
-      span.recordException(error instanceof Error ? error : message);
-      span.setStatus({ code: SpanStatusCode.ERROR, message });
-      span.setAttribute(ACTION_ATTR.error, message);
+      recordStepError(span, error, resolved.capture);
       throw error;
     } finally {
       span.end();
