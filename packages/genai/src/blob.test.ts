@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
-import { blobFromBase64, blobFromDataUrl, decodeBase64, looksLikeBase64Payload, mediaPart, modalityOf, sha256Hex } from './blob.js';
+import { blobFromBase64, blobFromDataUrl, decodeBase64, looksLikeBase64Payload, mediaPart, modalityOf, sha256Hex, withBase64RunsNamed } from './blob.js';
 
 // SHA-256("hello"), FIPS 180-4 test vectors are for "abc"; both are checked.
 const HELLO_SHA256 = '2cf24dba5fb0a30e26e83b2ac5b9e29e1b161e5c1fa7425e73043362938b9824';
@@ -56,9 +56,29 @@ describe('inline media becomes a blob part', () => {
     expect(mediaPart({})).toBeUndefined();
   });
 
-  it('treats only long, well-formed base64 runs as payloads', () => {
-    expect(looksLikeBase64Payload('QUJD'.repeat(256))).toBe(true);
-    expect(looksLikeBase64Payload('QUJD'.repeat(255))).toBe(false);
-    expect(looksLikeBase64Payload('QUJD '.repeat(300))).toBe(false);
+  it('treats only long base64 runs as varied as encoded bytes as payloads, in every common spelling', () => {
+    const bytes = Buffer.from(Array.from({ length: 3000 }, (_, index) => (index * 73 + 11) & 0xff));
+    const standard = bytes.toString('base64');
+    expect(looksLikeBase64Payload(standard)).toBe(true);
+    expect(looksLikeBase64Payload(bytes.subarray(0, 2999).toString('base64').replace(/=+$/, ''))).toBe(true);
+    expect(looksLikeBase64Payload(bytes.toString('base64url'))).toBe(true);
+    expect(looksLikeBase64Payload(standard.match(/.{1,76}/g)!.join('\r\n'))).toBe(true);
+    expect(looksLikeBase64Payload(standard.slice(0, 1020))).toBe(false);
+    expect(looksLikeBase64Payload(`${standard.slice(0, 2000)} ${standard.slice(2000)}`)).toBe(false);
+    // Text that happens to use the alphabet: a DNA sequence, a hex dump, one repeated symbol group.
+    expect(looksLikeBase64Payload('ACGT'.repeat(300))).toBe(false);
+    expect(looksLikeBase64Payload(bytes.subarray(0, 600).toString('hex'))).toBe(false);
+    expect(looksLikeBase64Payload('QUJD'.repeat(256))).toBe(false);
+    // A list of one short word per line is not a wrapped payload.
+    expect(looksLikeBase64Payload(Array.from({ length: 300 }, (_, index) => `Item${index}x`).join('\n'))).toBe(false);
+  });
+
+  it('names payloads inside text and leaves the text around them', () => {
+    const bytes = Buffer.from(Array.from({ length: 3000 }, (_, index) => (index * 73 + 11) & 0xff));
+    const named = `[blob size=3000 sha256=${sha256Hex(bytes)}]`;
+    expect(withBase64RunsNamed(`Here is the screenshot: ${bytes.toString('base64')} -- what does it show?`)).toBe(`Here is the screenshot: ${named} -- what does it show?`);
+    expect(withBase64RunsNamed(`wrapped:\n${bytes.toString('base64').match(/.{1,76}/g)!.join('\n')}\nend`)).toBe(`wrapped:\n${named}\nend`);
+    expect(withBase64RunsNamed(`DNA: ${'ACGT'.repeat(300)}`)).toBeUndefined();
+    expect(withBase64RunsNamed('short')).toBeUndefined();
   });
 });

@@ -78,13 +78,50 @@ export function blobFromDataUrl(url: string, modality?: Modality | string): Blob
   return blobFromBytes(encoder.encode(text), mime, modality ?? modalityOf(mime));
 }
 
-// Long runs of pure base64 in content are binary payloads (an image a tool returned, say): below
-// this length a string is more likely a token or an id, and is left alone.
+// Long runs of base64 in content are binary payloads (an image a tool returned, say): below this
+// length a string is more likely a token or an id, and is left alone. A run is standard or URL-safe
+// base64, padded or not, and may be wrapped in lines (MIME's 76 columns, PEM's 64).
 const LONG_BASE64_MIN_LENGTH = 1024;
-const BASE64_TEXT = /^[A-Za-z0-9+/]+={0,2}$/;
+const BASE64_RUN = /(?:[A-Za-z0-9+/_-]{60,}={0,2}\r?\n)+[A-Za-z0-9+/_-]*={0,2}|[A-Za-z0-9+/_-]+={0,2}/g;
 
+/**
+ * Whether a run of base64 characters is a binary payload rather than text that happens to use the
+ * alphabet: long, and as varied as encoded bytes are. Encoded bytes use both cases and digits and
+ * far more than 16 symbols; a DNA sequence (ACGT) or a hex dump (16 symbols) uses neither.
+ */
+function isPayloadRun(run: string): boolean {
+  const symbols = run.replace(/[\r\n=]/g, '');
+  if (symbols.length < LONG_BASE64_MIN_LENGTH || symbols.length % 4 === 1) return false;
+  if (!/[A-Z]/.test(symbols) || !/[a-z]/.test(symbols) || !/[0-9]/.test(symbols)) return false;
+  const seen = new Set<string>();
+  for (let index = 0; index < symbols.length && seen.size <= 16; index++) seen.add(symbols[index]!);
+  return seen.size > 16;
+}
+
+/** The whole text is one base64 payload (see isPayloadRun), possibly wrapped in lines. */
 export function looksLikeBase64Payload(text: string): boolean {
-  return text.length >= LONG_BASE64_MIN_LENGTH && text.length % 4 === 0 && BASE64_TEXT.test(text);
+  if (text.length < LONG_BASE64_MIN_LENGTH) return false;
+  const trimmed = text.trim();
+  BASE64_RUN.lastIndex = 0;
+  const match = BASE64_RUN.exec(trimmed);
+  return match !== null && match.index === 0 && match[0].length === trimmed.length && isPayloadRun(trimmed);
+}
+
+/**
+ * Text with every long base64 payload inside it named instead of carried: each becomes
+ * `[blob size=N sha256=HEX]` (N decoded bytes), so a message that pastes an image after a sentence
+ * keeps its sentence and loses its bytes; undefined when there is none.
+ */
+export function withBase64RunsNamed(text: string): string | undefined {
+  if (text.length < LONG_BASE64_MIN_LENGTH) return undefined;
+  let named = false;
+  const result = text.replace(BASE64_RUN, (run) => {
+    if (!isPayloadRun(run)) return run;
+    named = true;
+    const blob = blobFromBase64(run, null);
+    return `[blob size=${blob.size} sha256=${blob.sha256}]`;
+  });
+  return named ? result : undefined;
 }
 
 export interface MediaSource {

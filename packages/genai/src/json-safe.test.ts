@@ -27,6 +27,14 @@ describe('toJsonSafe', () => {
     expect(toJsonSafe(bytes.buffer)).toMatchObject({ size: 2048 });
   });
 
+  it('keeps a text part a text part: a payload in its content is named in the text', () => {
+    const bytes = Buffer.from(Array.from({ length: 2048 }, (_, index) => (index * 37 + 5) & 0xff));
+    const named = `[blob size=2048 sha256=${sha256Hex(bytes)}]`;
+    expect(toJsonSafe([{ type: 'text', content: bytes.toString('base64') }])).toEqual([{ type: 'text', content: named }]);
+    expect(toJsonSafe({ note: `see ${bytes.toString('base64url')}` })).toEqual({ note: `see ${named}` });
+    expect(toJsonSafe({ genome: 'ACGT'.repeat(300) })).toEqual({ genome: 'ACGT'.repeat(300) });
+  });
+
   it('makes shapes JSON cannot carry safe instead of throwing', () => {
     const loop: Record<string, unknown> = { name: 'loop' };
     loop.self = loop;

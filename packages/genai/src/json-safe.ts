@@ -1,11 +1,12 @@
 /**
  * Turns recorded content into a value JSON.stringify accepts and that carries no inline binary:
- * `data:` URLs and long base64 runs anywhere in it become blob parts, byte arrays become blob parts,
+ * `data:` URLs and strings that are one long base64 payload become blob parts, payloads inside
+ * longer text (or inside a text part) are named in it as `[blob size=N sha256=HEX]`, byte arrays become blob parts,
  * bigints become decimal strings, a repeated reference (a cycle) becomes "[Circular]". Content comes
  * from the agent's own objects (tool results, framework messages), so nothing about its shape is
  * assumed, and nothing here throws on a shape JSON cannot carry.
  */
-import { blobFromBase64, blobFromBytes, blobFromDataUrl, looksLikeBase64Payload } from './blob.js';
+import { blobFromBase64, blobFromBytes, blobFromDataUrl, looksLikeBase64Payload, withBase64RunsNamed } from './blob.js';
 
 export function toJsonSafe(value: unknown): unknown {
   return convert(value, new WeakSet<object>());
@@ -25,9 +26,12 @@ function convert(value: unknown, path: WeakSet<object>): unknown {
   try {
     if (Array.isArray(value)) return value.map((item) => convert(item, path));
     const result: Record<string, unknown> = {};
+    // A text part's strings stay strings: a payload inside them is named in the text, so the part
+    // keeps the conventions' shape ({ type: 'text', content: string }).
+    const textPart = (value as { type?: unknown }).type === 'text';
     for (const [key, item] of Object.entries(value)) {
       if (item === undefined || typeof item === 'function' || typeof item === 'symbol') continue;
-      result[key] = convert(item, path);
+      result[key] = textPart && typeof item === 'string' ? (withBase64RunsNamed(item) ?? item) : convert(item, path);
     }
     return result;
   } finally {
@@ -42,5 +46,5 @@ function convertString(text: string): unknown {
     if (blob) return blob;
   }
   if (looksLikeBase64Payload(text)) return blobFromBase64(text, null);
-  return text;
+  return withBase64RunsNamed(text) ?? text;
 }
