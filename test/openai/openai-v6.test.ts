@@ -9,6 +9,7 @@ import { useOpenAITestbed, type ClientUnderTest } from '../support/openai-testbe
 import { conformanceCalls } from './conformance-calls.js';
 import { conformanceHelpers } from './conformance-helpers.js';
 import { conformanceSafety } from './conformance-safety.js';
+import { conformanceWireVariants } from './conformance-wire-variants.js';
 
 const version: ClientUnderTest = { label: 'openai 6', OpenAI, Stream, APIPromise };
 const testbed = useOpenAITestbed(version);
@@ -16,3 +17,4 @@ const testbed = useOpenAITestbed(version);
 conformanceCalls(version, testbed);
 conformanceHelpers(version, testbed);
 conformanceSafety(version, testbed);
+conformanceWireVariants(version, testbed);

@@ -10,6 +10,7 @@ import { useOpenAITestbed, type ClientUnderTest, type OpenAIClass } from '../sup
 import { conformanceCalls } from './conformance-calls.js';
 import { conformanceHelpers } from './conformance-helpers.js';
 import { conformanceSafety } from './conformance-safety.js';
+import { conformanceWireVariants } from './conformance-wire-variants.js';
 
 // The suites are typed against v6's client; v7 keeps the same surface for every call they make.
 const version: ClientUnderTest = { label: 'openai 7', OpenAI: OpenAI7 as unknown as OpenAIClass, Stream, APIPromise };
@@ -18,3 +19,4 @@ const testbed = useOpenAITestbed(version);
 conformanceCalls(version, testbed);
 conformanceHelpers(version, testbed);
 conformanceSafety(version, testbed);
+conformanceWireVariants(version, testbed);

@@ -111,3 +111,20 @@ export function embeddingList(vectors = 2) {
     usage: { prompt_tokens: 8, total_tokens: 8 },
   };
 }
+
+/**
+ * An Azure OpenAI stream: it opens with a prompt-filter chunk whose id, model and object are empty
+ * strings and whose choices are empty; the response's own id and model come in the chunks after.
+ */
+export function azureChatChunks(pieces: readonly string[]) {
+  const promptFilter = {
+    id: '',
+    object: '',
+    created: 0,
+    model: '',
+    choices: [],
+    prompt_filter_results: [{ prompt_index: 0, content_filter_results: { hate: { filtered: false, severity: 'safe' }, self_harm: { filtered: false, severity: 'safe' } } }],
+  };
+  const azure = { id: 'chatcmpl-azure', model: 'gpt-4o-2024-11-20' };
+  return [promptFilter, ...chatTextChunks(pieces).map((chunk) => ({ ...chunk, ...azure }))];
+}

@@ -54,4 +54,15 @@ describe('ChatStreamRecorder', () => {
     expect(Object.keys(attributes).filter((key) => key.startsWith('gen_ai.usage'))).toEqual([]);
     expect(record.content('gen_ai.output.messages')).toEqual([{ role: 'assistant', parts: [{ type: 'text', content: 'Partial' }], finish_reason: 'error' }]);
   });
+
+  it('takes the first non-empty id and model: Azure opens with a prompt-filter chunk whose id and model are empty', () => {
+    const record = recording();
+    const span = record.inference();
+    const recorder = new ChatStreamRecorder(span);
+    recorder.add({ id: '', model: '', object: '', choices: [], prompt_filter_results: [{ prompt_index: 0, content_filter_results: {} }] });
+    recorder.add(chunk([{ index: 0, delta: { role: 'assistant', content: 'Hi' }, finish_reason: 'stop' }], { id: 'chatcmpl-az', model: 'gpt-4o-2024-11-20' }));
+    recorder.finish();
+    span.end();
+    expect(record.finished().attributes).toMatchObject({ 'gen_ai.response.id': 'chatcmpl-az', 'gen_ai.response.model': 'gpt-4o-2024-11-20' });
+  });
 });

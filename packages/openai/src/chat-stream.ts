@@ -10,7 +10,7 @@ import { EARLY_END_FINISH_REASON, type InferenceSpan, type OutputMessage } from 
 import { chatOutputMessage, toolCallPart } from './chat-messages.js';
 import { recordChatUsage } from './chat-usage.js';
 import type { StreamRecorder } from './operation.js';
-import { indexOf, isObject, objectOf, objectsOf, stringOf } from './wire.js';
+import { indexOf, isObject, nonEmptyStringOf, objectOf, objectsOf, stringOf } from './wire.js';
 
 interface ToolCallState {
   id?: string;
@@ -31,8 +31,8 @@ interface ChoiceState {
 export class ChatStreamRecorder implements StreamRecorder {
   readonly #span: InferenceSpan;
   readonly #choices = new Map<number, ChoiceState>();
-  #id: unknown;
-  #model: unknown;
+  #id: string | undefined;
+  #model: string | undefined;
   #usage: unknown;
 
   constructor(span: InferenceSpan) {
@@ -41,8 +41,10 @@ export class ChatStreamRecorder implements StreamRecorder {
 
   add(chunk: unknown): void {
     if (!isObject(chunk)) return;
-    this.#id ??= chunk.id;
-    this.#model ??= chunk.model;
+    // Azure OpenAI opens a stream with a prompt-filter chunk whose id and model are empty: the
+    // response's own come in the chunks after it.
+    this.#id ??= nonEmptyStringOf(chunk.id);
+    this.#model ??= nonEmptyStringOf(chunk.model);
     if (isObject(chunk.usage)) this.#usage = chunk.usage;
     for (const choice of objectsOf(chunk.choices)) this.#addChoice(choice);
   }
