@@ -128,3 +128,28 @@ export function azureChatChunks(pieces: readonly string[]) {
   const azure = { id: 'chatcmpl-azure', model: 'gpt-4o-2024-11-20' };
   return [promptFilter, ...chatTextChunks(pieces).map((chunk) => ({ ...chunk, ...azure }))];
 }
+
+/** A gpt-4o-audio-preview reply: `content` null, the answer in `message.audio` (base64 `data`). */
+export function audioCompletion(options: { id: string; data: Buffer; transcript: string }) {
+  const reply = chatCompletion({ id: 'chatcmpl-audio', model: 'gpt-4o-audio-preview-2024-12-17', content: null });
+  const message = { ...reply.choices[0]!.message, audio: { id: options.id, expires_at: 1_764_003_600, data: options.data.toString('base64'), transcript: options.transcript } };
+  return { ...reply, choices: [{ ...reply.choices[0]!, message }] };
+}
+
+/**
+ * A streamed audio reply: the audio id with the first transcript piece, the rest of the transcript,
+ * then the pcm16 data, each piece base64 of its own (padded, so the pieces do not join as text),
+ * then `expires_at`, and the finish.
+ */
+export function audioChunks(options: { id: string; transcript: readonly string[]; data: readonly Buffer[] }) {
+  const base = { ...chunkBase, id: 'chatcmpl-audio-stream', model: 'gpt-4o-audio-preview-2024-12-17' };
+  const delta = (value: Record<string, unknown>, finish_reason: string | null = null) => ({ ...base, choices: [{ index: 0, delta: value, finish_reason }] });
+  const [first = '', ...rest] = options.transcript;
+  return [
+    delta({ role: 'assistant', content: null, refusal: null, audio: { id: options.id, transcript: first } }),
+    ...rest.map((transcript) => delta({ audio: { transcript } })),
+    ...options.data.map((piece) => delta({ audio: { data: piece.toString('base64') } })),
+    delta({ audio: { expires_at: 1_764_003_600 } }),
+    delta({}, 'stop'),
+  ];
+}

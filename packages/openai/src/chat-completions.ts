@@ -1,11 +1,13 @@
 /**
  * `chat.completions.create` as a `chat {model}` span: request parameters, the messages and tools
- * sent, one output message and one finish reason per choice, and usage as OpenAI reported it
- * (`prompt_tokens` is already the total input, cached tokens included, as the conventions want).
+ * sent, one output message and one finish reason per choice (an audio reply named in the format the
+ * request asked for), and usage as OpenAI reported it (`prompt_tokens` is already the total input,
+ * cached tokens included, as the conventions want).
  * Usage on a stream exists only when the caller asked for it with `stream_options.include_usage`;
  * the `injectStreamUsage` setting asks on the caller's behalf.
  */
 import { EARLY_END_FINISH_REASON, GEN_AI_OPERATIONS } from '@facto/genai';
+import { audioMimeType, audioParts } from './chat-audio.js';
 import { chatInputMessages, chatOutputMessage, chatToolDefinitions } from './chat-messages.js';
 import { ChatStreamRecorder } from './chat-stream.js';
 import { recordChatUsage } from './chat-usage.js';
@@ -36,13 +38,15 @@ export const chatCompletions: OperationMapping = {
     });
     if (span.capturesContent) span.input({ messages: chatInputMessages(body.messages), toolDefinitions: chatToolDefinitions(body.tools) });
   },
-  response(span, data) {
+  response(span, data, body) {
     if (!isObject(data)) return;
     const choices = objectsOf(data.choices).sort((left, right) => indexOf(left.index, 0) - indexOf(right.index, 0));
     const finishReasons = choices.map((choice) => stringOf(choice.finish_reason) ?? EARLY_END_FINISH_REASON);
     span.response({ model: data.model, id: data.id, finishReasons });
     recordChatUsage(span, data.usage);
-    if (span.capturesContent) span.output(choices.map((choice, position) => chatOutputMessage(choice.message, finishReasons[position]!)));
+    if (!span.capturesContent) return;
+    const mimeType = audioMimeType(body);
+    span.output(choices.map((choice, position) => chatOutputMessage(choice.message, finishReasons[position]!, audioParts(objectOf(choice.message).audio, mimeType))));
   },
-  stream: (span) => new ChatStreamRecorder(span),
+  stream: (span, body) => new ChatStreamRecorder(span, audioMimeType(body)),
 };

@@ -2,9 +2,11 @@
  * Chat Completions messages and tools in the conventions' shape. Inputs keep the order sent, system
  * and developer messages included (Chat Completions carries them in the history, so they are
  * recorded there, not as separate system instructions). Images, audio and files become blob, uri or
- * file parts; a refusal is kept as a part of its own type, since the conventions have none for it.
+ * file parts, an audio reply its transcript and its audio (chat-audio.ts); a refusal is kept as a
+ * part of its own type, since the conventions have none for it.
  */
 import { mediaPart, parseJsonText, textPart, type InputMessage, type MessagePart, type OutputMessage, type ToolDefinition } from '@facto/genai';
+import { audioParts } from './chat-audio.js';
 import { isObject, objectOf, objectsOf, stringOf, type WireObject } from './wire.js';
 
 export function chatInputMessages(messages: unknown): InputMessage[] | undefined {
@@ -18,17 +20,21 @@ function chatInputMessage(message: WireObject): InputMessage {
     const id = stringOf(message.tool_call_id);
     return { role: 'tool', parts: [{ type: 'tool_call_response', ...(id ? { id } : {}), response: toolResponse(message.content) }] };
   }
-  const parts = [...contentParts(message.content), ...(role === 'assistant' ? assistantExtras(message) : [])];
+  const parts = [...contentParts(message.content), ...(role === 'assistant' ? assistantExtras(message, audioParts(message.audio)) : [])];
   const name = stringOf(message.name);
   return name && role !== 'assistant' ? { role, parts, name } : { role, parts };
 }
 
-export function chatOutputMessage(message: unknown, finishReason: string): OutputMessage {
+/**
+ * `audio`: the parts of an audio reply, made by the caller, who knows the format the request asked
+ * for (`audioParts` of the message's `audio`, or a stream's `StreamedAudio`).
+ */
+export function chatOutputMessage(message: unknown, finishReason: string, audio: readonly MessagePart[] = []): OutputMessage {
   const fields = objectOf(message);
   const parts: MessagePart[] = [];
   const reasoning = stringOf(fields.reasoning_content) ?? stringOf(fields.reasoning);
   if (reasoning) parts.push({ type: 'reasoning', content: reasoning });
-  parts.push(...contentParts(fields.content), ...assistantExtras(fields));
+  parts.push(...contentParts(fields.content), ...assistantExtras(fields, audio));
   return { role: stringOf(fields.role) ?? 'assistant', parts, finish_reason: finishReason };
 }
 
@@ -58,8 +64,8 @@ export function toolCallPart(call: WireObject): MessagePart {
   return { type: 'tool_call', ...(id ? { id } : {}), name: stringOf(fn.name) ?? '', arguments: parseJsonText(fn.arguments) };
 }
 
-function assistantExtras(message: WireObject): MessagePart[] {
-  const parts: MessagePart[] = [];
+function assistantExtras(message: WireObject, audio: readonly MessagePart[]): MessagePart[] {
+  const parts = [...audio];
   const refusal = stringOf(message.refusal);
   if (refusal) parts.push({ type: 'refusal', content: refusal });
   for (const call of objectsOf(message.tool_calls)) parts.push(toolCallPart(call));

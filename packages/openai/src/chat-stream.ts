@@ -1,12 +1,14 @@
 /**
  * Folds the chunks of a streamed chat completion into what a complete one would have said: text,
- * refusal and reasoning appended per choice, tool-call deltas merged by their `index` (a call's id
- * and name come in its first delta, its arguments in pieces after), the finish reason per choice,
- * and usage from the final `choices: []` chunk when the caller asked for it. A choice the stream
- * never finished (the caller stopped, aborted, or the connection failed) gets the finish reason
- * `error`, as the conventions say for a stream that ended early.
+ * refusal, reasoning and an audio reply (transcript and data) appended per choice, tool-call deltas
+ * merged by their `index` (a call's id and name come in its first delta, its arguments in pieces
+ * after), the finish reason per choice, the first non-empty response id and model, and usage from
+ * the final `choices: []` chunk when the caller asked for it. A choice the stream never finished
+ * (the caller stopped, aborted, or the connection failed) gets the finish reason `error`, as the
+ * conventions say for a stream that ended early.
  */
 import { EARLY_END_FINISH_REASON, type InferenceSpan, type OutputMessage } from '@facto/genai';
+import { StreamedAudio } from './chat-audio.js';
 import { chatOutputMessage, toolCallPart } from './chat-messages.js';
 import { recordChatUsage } from './chat-usage.js';
 import type { StreamRecorder } from './operation.js';
@@ -24,19 +26,23 @@ interface ChoiceState {
   content: string;
   refusal: string;
   reasoning: string;
+  readonly audio: StreamedAudio;
   readonly toolCalls: Map<number, ToolCallState>;
   finishReason?: string;
 }
 
 export class ChatStreamRecorder implements StreamRecorder {
   readonly #span: InferenceSpan;
+  readonly #audioMimeType: string | undefined;
   readonly #choices = new Map<number, ChoiceState>();
   #id: string | undefined;
   #model: string | undefined;
   #usage: unknown;
 
-  constructor(span: InferenceSpan) {
+  /** `audioMimeType`: the format the request asked an audio reply in. */
+  constructor(span: InferenceSpan, audioMimeType?: string) {
     this.#span = span;
+    this.#audioMimeType = audioMimeType;
   }
 
   add(chunk: unknown): void {
@@ -61,7 +67,7 @@ export class ChatStreamRecorder implements StreamRecorder {
     const index = indexOf(choice.index, 0);
     let state = this.#choices.get(index);
     if (!state) {
-      state = { content: '', refusal: '', reasoning: '', toolCalls: new Map() };
+      state = { content: '', refusal: '', reasoning: '', audio: new StreamedAudio(this.#span.capturesContent), toolCalls: new Map() };
       this.#choices.set(index, state);
     }
     const delta = objectOf(choice.delta);
@@ -69,6 +75,7 @@ export class ChatStreamRecorder implements StreamRecorder {
     state.content += stringOf(delta.content) ?? '';
     state.refusal += stringOf(delta.refusal) ?? '';
     state.reasoning += stringOf(delta.reasoning_content) ?? stringOf(delta.reasoning) ?? '';
+    if (isObject(delta.audio)) state.audio.add(delta.audio);
     for (const call of objectsOf(delta.tool_calls)) {
       const callIndex = indexOf(call.index, state.toolCalls.size);
       let merged = state.toolCalls.get(callIndex);
@@ -96,6 +103,7 @@ export class ChatStreamRecorder implements StreamRecorder {
         reasoning_content: choice.reasoning || undefined,
       },
       finishReason,
+      choice.audio.parts(this.#audioMimeType),
     );
     const calls = [...choice.toolCalls.entries()].sort(([left], [right]) => left - right);
     return { ...message, parts: [...message.parts, ...calls.map(([, call]) => toolCallPart({ id: call.id, type: call.type, function: { name: call.name, arguments: call.arguments } }))] };

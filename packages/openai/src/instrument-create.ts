@@ -162,9 +162,9 @@ function watchForErrors(promise: ObservableAPIPromise, call: Call, fail: (error:
 function settle(data: unknown, client: unknown, call: Call, report: (where: string, error: unknown) => void): unknown {
   try {
     if (call.body.stream === true && isClientStream(data) && call.mapping.stream) {
-      return instrumentStream(data, client, call.span, call.mapping.stream(call.span), report);
+      return instrumentStream(data, client, call.span, call.mapping.stream(call.span, call.body), report);
     }
-    call.mapping.response(call.span, data);
+    call.mapping.response(call.span, data, call.body);
   } catch (error) {
     report('recording the response', error);
   }

@@ -29,6 +29,7 @@ export interface OperationMapping {
   /** The body to send: the caller's own, or a copy with what the settings add. */
   prepare?(body: WireObject, settings: CallSettings): WireObject;
   request(span: InferenceSpan, body: WireObject): void;
-  response(span: InferenceSpan, data: unknown): void;
-  stream?(span: InferenceSpan): StreamRecorder;
+  /** `body` is the request as sent: what it asked for can shape what the response means. */
+  response(span: InferenceSpan, data: unknown, body: WireObject): void;
+  stream?(span: InferenceSpan, body: WireObject): StreamRecorder;
 }

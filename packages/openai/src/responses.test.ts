@@ -6,7 +6,7 @@ import { recording } from './test-helpers/recording.js';
 function recordResponse(response: Record<string, unknown>) {
   const record = recording();
   const span = record.inference();
-  responses.response(span, { id: 'resp_1', model: 'gpt-4.1', output: [], ...response });
+  responses.response(span, { id: 'resp_1', model: 'gpt-4.1', output: [], ...response }, { model: 'gpt-4.1' });
   span.end();
   return record.finished();
 }
@@ -37,7 +37,7 @@ describe('responses mapping', () => {
   it('records a stream that ended before response.completed from what had arrived', () => {
     const record = recording();
     const span = record.inference();
-    const recorder = responses.stream!(span);
+    const recorder = responses.stream!(span, { model: 'gpt-4.1-mini', stream: true });
     recorder.add({ type: 'response.created', response: { id: 'resp_7', model: 'gpt-4.1-mini', status: 'in_progress', output: [] } });
     recorder.add({ type: 'response.output_item.done', item: { type: 'function_call', call_id: 'c1', name: 'lookup', arguments: '{"order":7}' } });
     recorder.add({ type: 'response.output_text.delta', delta: 'Looking' });
