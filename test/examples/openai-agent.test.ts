@@ -26,7 +26,7 @@ describe('examples/openai-agent.mjs', () => {
     const chats = spans.filter((span) => span.name === 'chat gpt-4o-mini');
     expect(chats).toHaveLength(2);
     for (const span of [tool, ...chats]) expect(span.parentSpanId).toBe(run.spanId);
-    expect(chats.map((span) => span.attributes['gen_ai.response.finish_reasons'])).toEqual([['tool_calls'], ['stop']]);
+    expect(chats.map((span) => span.attributes['gen_ai.response.finish_reasons'])).toEqual([['tool_call'], ['stop']]);
     expect(chats.every((span) => span.attributes['gen_ai.agent.name'] === 'order-support-agent' && typeof span.attributes['gen_ai.usage.input_tokens'] === 'number')).toBe(true);
     expect(tool.attributes).toMatchObject({ 'gen_ai.tool.call.id': 'call_lookup_1042', 'gen_ai.tool.type': 'function' });
     expect(content(tool, 'gen_ai.tool.call.arguments')).toEqual({ order: 1042 });

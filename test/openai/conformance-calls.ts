@@ -1,9 +1,10 @@
 /**
  * The calls every supported openai major version must record the same way: chat completions plain,
- * streamed (with and without usage) and with streamed tool calls, responses plain and streamed,
- * embeddings, API errors, and a stream that was aborted midway or left early. The real client talks
- * to the fake server; the spans are read back from the real collector, signed and verified. Each
- * expected value comes from the server's reply, so a mapping that drops or invents one fails.
+ * streamed (with and without usage) and with tool calls (finish reason `tool_call`, as every Facto
+ * integration writes it), responses plain and streamed, embeddings, API errors, and a stream that
+ * was aborted midway or left early. The real client talks to the fake server; the spans are read
+ * back from the real collector, signed and verified. Each expected value comes from the server's
+ * reply, so a mapping that drops or invents one fails.
  */
 import { SpanStatusCode } from '@opentelemetry/api';
 import { describe, expect, it } from 'vitest';
@@ -104,7 +105,7 @@ export function conformanceCalls(version: ClientUnderTest, testbed: Testbed): vo
       expect(chunks).toBe(8);
 
       const span = only(await agent.landed(), 'chat gpt-4o');
-      expect(span.attributes['gen_ai.response.finish_reasons']).toEqual(['tool_calls']);
+      expect(span.attributes['gen_ai.response.finish_reasons']).toEqual(['tool_call']);
       expect(content(span, 'gen_ai.output.messages')).toEqual([
         {
           role: 'assistant',
@@ -112,10 +113,23 @@ export function conformanceCalls(version: ClientUnderTest, testbed: Testbed): vo
             { type: 'tool_call', id: 'call_lookup', name: 'lookup_order', arguments: { order: 1042 } },
             { type: 'tool_call', id: 'call_weather', name: 'get_weather', arguments: { city: 'Lisbon' } },
           ],
-          finish_reason: 'tool_calls',
+          finish_reason: 'tool_call',
         },
       ]);
       expect(content(span, 'gen_ai.tool.definitions')).toEqual([{ type: 'function', name: 'lookup_order', description: 'Finds an order', parameters: lookupTool.function.parameters }]);
+    });
+
+    it('a chat completion that calls a tool finishes with tool_call, as a response that calls one does', async () => {
+      const { agent, client } = testbed.agent();
+      testbed.fake.reply({ json: chatCompletion({ content: null, toolCalls: [{ id: 'call_lookup', name: 'lookup_order', arguments: '{"order":1042}' }] }) });
+      const completion = await client.chat.completions.create({ model: 'gpt-4o', messages: question, tools: [lookupTool] });
+      expect(completion.choices[0]!.finish_reason).toBe('tool_calls');
+
+      const span = only(await agent.landed(), 'chat gpt-4o');
+      expect(span.attributes['gen_ai.response.finish_reasons']).toEqual(['tool_call']);
+      expect(content(span, 'gen_ai.output.messages')).toEqual([
+        { role: 'assistant', parts: [{ type: 'tool_call', id: 'call_lookup', name: 'lookup_order', arguments: { order: 1042 } }], finish_reason: 'tool_call' },
+      ]);
     });
 
     it('responses.create: instructions as system instructions, reasoning and text as output, usage', async () => {

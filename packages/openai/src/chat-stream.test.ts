@@ -24,7 +24,7 @@ describe('ChatStreamRecorder', () => {
     expect(record.finished().attributes).toMatchObject({
       'gen_ai.response.id': 'chatcmpl-9',
       'gen_ai.response.model': 'gpt-4o-2024-08-06',
-      'gen_ai.response.finish_reasons': ['tool_calls', 'stop'],
+      'gen_ai.response.finish_reasons': ['tool_call', 'stop'],
       'gen_ai.usage.input_tokens': 11,
       'gen_ai.usage.output_tokens': 5,
     });
@@ -35,7 +35,7 @@ describe('ChatStreamRecorder', () => {
           { type: 'tool_call', id: 'call_a', name: 'a', arguments: { x: 1 } },
           { type: 'tool_call', id: 'call_b', name: 'b', arguments: { y: 2 } },
         ],
-        finish_reason: 'tool_calls',
+        finish_reason: 'tool_call',
       },
       { role: 'assistant', parts: [{ type: 'text', content: 'Second choice.' }], finish_reason: 'stop' },
     ]);

@@ -11,6 +11,7 @@ import { EARLY_END_FINISH_REASON, type InferenceSpan, type OutputMessage } from 
 import { StreamedAudio } from './chat-audio.js';
 import { chatOutputMessage, toolCallPart } from './chat-messages.js';
 import { recordChatUsage } from './chat-usage.js';
+import { chatFinishReason } from './finish-reason.js';
 import type { StreamRecorder } from './operation.js';
 import { indexOf, isObject, nonEmptyStringOf, objectOf, objectsOf, stringOf } from './wire.js';
 
@@ -90,7 +91,7 @@ export class ChatStreamRecorder implements StreamRecorder {
       if (!merged.name) merged.name = stringOf(fn.name) ?? '';
       merged.arguments += stringOf(fn.arguments) ?? '';
     }
-    const finishReason = stringOf(choice.finish_reason);
+    const finishReason = chatFinishReason(choice.finish_reason);
     if (finishReason) state.finishReason = finishReason;
   }
 
