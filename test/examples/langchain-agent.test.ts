@@ -25,7 +25,7 @@ describe('examples/langchain-agent.mjs', () => {
     expect(outline(spans)).toBe(['invoke_agent order-support-agent', '  chat gpt-4o-mini', '  execute_tool lookup_order', '  chat gpt-4o-mini'].join('\n'));
     expect(only(spans, 'invoke_agent order-support-agent').attributes['gen_ai.conversation.id']).toBe('demo-ticket-1042');
     const chats = spans.filter((span) => span.name === 'chat gpt-4o-mini');
-    expect(chats.map((span) => span.attributes['gen_ai.response.finish_reasons'])).toEqual([['tool_calls'], ['stop']]);
+    expect(chats.map((span) => span.attributes['gen_ai.response.finish_reasons'])).toEqual([['tool_call'], ['stop']]);
     expect(chats.every((span) => span.attributes['gen_ai.provider.name'] === 'openai' && typeof span.attributes['gen_ai.usage.input_tokens'] === 'number')).toBe(true);
     const tool = only(spans, 'execute_tool lookup_order');
     expect(tool.attributes).toMatchObject({ 'gen_ai.tool.call.id': 'call_lookup_1042', 'gen_ai.tool.type': 'function' });

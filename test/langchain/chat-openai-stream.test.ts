@@ -76,13 +76,13 @@ describe('@facto/langchain: a streamed ChatOpenAI agent in the collector', () =>
       expect(chat.attributes['gen_ai.response.time_to_first_chunk']).toBeTypeOf('number');
       expect(chat.attributes).not.toHaveProperty(['gen_ai.usage.cache_write.input_tokens']);
     }
-    expect(toolCall!.attributes).toMatchObject({ 'gen_ai.response.id': 'chatcmpl-tools', 'gen_ai.response.finish_reasons': ['tool_calls'] });
+    expect(toolCall!.attributes).toMatchObject({ 'gen_ai.response.id': 'chatcmpl-tools', 'gen_ai.response.finish_reasons': ['tool_call'] });
     expect(answer!.attributes).toMatchObject({ 'gen_ai.response.id': 'chatcmpl-stream', 'gen_ai.response.finish_reasons': ['stop'] });
     expect(content(toolCall!, 'gen_ai.tool.definitions')).toEqual([
       { type: 'function', name: 'lookup_order', description: 'Finds an order by its number', parameters: expect.objectContaining({ properties: { order: { type: 'number' } } }) },
     ]);
     expect(content(toolCall!, 'gen_ai.output.messages')).toEqual([
-      { role: 'assistant', parts: [{ type: 'tool_call', id: 'call_lookup_1042', name: 'lookup_order', arguments: { order: 1042 } }], finish_reason: 'tool_calls' },
+      { role: 'assistant', parts: [{ type: 'tool_call', id: 'call_lookup_1042', name: 'lookup_order', arguments: { order: 1042 } }], finish_reason: 'tool_call' },
     ]);
     expect(content(answer!, 'gen_ai.output.messages')).toEqual([{ role: 'assistant', parts: [{ type: 'text', content: 'Order 1042 shipped with DHL.' }], finish_reason: 'stop' }]);
   });

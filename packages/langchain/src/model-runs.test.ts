@@ -98,7 +98,7 @@ describe('recordResult', () => {
     expect(recorded.attributes()).toMatchObject({
       'gen_ai.response.model': 'claude-sonnet-4-20250514',
       'gen_ai.response.id': 'msg_01',
-      'gen_ai.response.finish_reasons': ['end_turn'],
+      'gen_ai.response.finish_reasons': ['stop'],
       'gen_ai.usage.input_tokens': 1200,
       'gen_ai.usage.output_tokens': 80,
       'gen_ai.usage.cache_read.input_tokens': 1000,

@@ -2,11 +2,13 @@
  * A LangChain model run (chat model or text LLM) as an inference span. At the start: provider and
  * model from the run's metadata (`ls_provider`, `ls_model_name`) or its invocation parameters,
  * request parameters, the messages sent and the tools offered. At the end: the response's model and
- * id, one finish reason and one output message per generation, and usage exactly as the model
- * reported it in `usage_metadata` (cache reads and writes, reasoning tokens), or in the older
- * `llmOutput.tokenUsage` when that is all there is. LangChain's own estimates are never used.
+ * id, one finish reason (in the conventions' vocabulary) and one output message per generation, and
+ * usage exactly as the model reported it in `usage_metadata` (cache reads and writes, reasoning
+ * tokens), or in the older `llmOutput.tokenUsage` when that is all there is. LangChain's own
+ * estimates are never used.
  */
 import { GEN_AI_OPERATIONS, textPart, type InferenceSpan, type InferenceStart, type OutputMessage, type TokenUsage, type ToolDefinition } from '@facto/genai';
+import { conventionFinishReason } from './finish-reasons.js';
 import { inputMessages, outputMessage, toolCallsOf } from './messages.js';
 import { providerName } from './providers.js';
 import { conversationIdOf } from './run-metadata.js';
@@ -79,15 +81,17 @@ function invocationParams(extraParams: unknown): Fields {
 
 /**
  * The provider's finish reason as the integration passed it on (`finish_reason` from OpenAI,
- * `stop_reason` from Anthropic, `finishReason` from Google). A model that reports none (test doubles,
- * some local models) gets the one its message shows: `tool_call` when it called tools, else `stop`.
+ * `stop_reason` from Anthropic, `finishReason` from Google), in the conventions' vocabulary. A model
+ * that reports none (test doubles, some local models) gets the one its message shows: `tool_call`
+ * when it called tools, else `stop`.
  */
 function finishReasonOf(generation: Fields): string {
   const message = fieldsOf(generation.message);
   const metadata = fieldsOf(message.response_metadata);
   const info = fieldsOf(generation.generationInfo);
   const reported = firstString(metadata.finish_reason, metadata.stop_reason, metadata.finishReason, info.finish_reason, info.finishReason);
-  return reported ?? (toolCallsOf(message).length > 0 ? 'tool_call' : 'stop');
+  if (reported !== undefined) return conventionFinishReason(reported);
+  return toolCallsOf(message).length > 0 ? 'tool_call' : 'stop';
 }
 
 function outputOf(generation: Fields, finishReason: string): OutputMessage {
