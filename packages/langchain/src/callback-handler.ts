@@ -13,11 +13,12 @@
 import { BaseCallbackHandler } from '@langchain/core/callbacks/base';
 import type { TracerProvider } from '@opentelemetry/api';
 import { createGenAIInstrumentation, GEN_AI_OPERATIONS, type GenAIInstrumentation, type GenAIInstrumentationOptions, type InferenceSpan } from '@facto/genai';
-import { agentStartOf } from './chain-runs.js';
+import { abortedSignalReason, callSignalOf, cancelOutcome, Cancellations, endCutShort, type CancelOutcome } from './cancellation.js';
+import { agentStartOf, isGraph } from './chain-runs.js';
 import { flushRecording } from './flush.js';
 import { modelRunEnded, modelRunStarted } from './inference-in-progress.js';
 import { inferenceStart, recordChatInput, recordPromptInput, recordRequest, recordResult, type ModelOperation } from './model-runs.js';
-import { RunRegistry } from './run-registry.js';
+import { RunRegistry, type Run } from './run-registry.js';
 import { retrievedDocuments, retrieverStartOf, toolResult, toolStartOf } from './tool-runs.js';
 import { fieldsOf, type Fields } from './values.js';
 
@@ -37,6 +38,7 @@ export class FactoCallbackHandler extends BaseCallbackHandler {
   override awaitHandlers = true;
   readonly #genai: GenAIInstrumentation;
   readonly #runs = new RunRegistry();
+  readonly #cancellations = new Cancellations();
   readonly #agentName: string | undefined;
   readonly #tracerProvider: TracerProvider | undefined;
 
@@ -67,13 +69,14 @@ export class FactoCallbackHandler extends BaseCallbackHandler {
   // The real argument order of LangChain 1.x; its type declaration puts runType fourth and parentRunId eighth.
   override handleChainStart(chain: unknown, _inputs: unknown, runId: string, parentRunId?: string, _tags?: string[], metadata?: Record<string, unknown>, _runType?: string, runName?: string): void {
     this.#guard('recording a chain start', () => {
+      this.#carryOn(parentRunId);
       const place = this.#runs.place(parentRunId);
       const start = agentStartOf({ serialized: chain, metadata: fieldsOf(metadata), runName, outermost: place.outermost, enclosingAgentName: place.agentName }, this.#agentName);
       if (!start) {
         this.#runs.add(runId, { kind: 'chain', parentRunId });
         return;
       }
-      this.#runs.add(runId, { kind: 'agent', parentRunId, span: this.#genai.startAgent(start, place.context), agentName: start.name });
+      this.#runs.add(runId, { kind: 'agent', parentRunId, span: this.#genai.startAgent(start, place.context), agentName: start.name, graph: isGraph(chain) });
     });
   }
 
@@ -87,11 +90,15 @@ export class FactoCallbackHandler extends BaseCallbackHandler {
 
   override handleChainError(error: unknown, runId: string): void {
     this.#guard('recording a chain error', () => {
+      const agent = this.#runs.get(runId, 'agent');
+      if (this.#cancellations.isCancellation(error, agent?.graph === true)) {
+        this.#endCancelled(runId);
+        return;
+      }
       this.#closeAbandoned(runId);
-      this.#runs.take(runId, 'chain');
-      const span = this.#runs.take(runId, 'agent')?.span;
-      span?.fail(error);
-      span?.end();
+      this.#cutShort(this.#runs.take(runId, 'chain') ?? this.#runs.take(runId, 'agent'), error);
+      agent?.span?.fail(error);
+      agent?.span?.end();
     });
   }
 
@@ -132,6 +139,7 @@ export class FactoCallbackHandler extends BaseCallbackHandler {
     this.#guard('recording a model error', () => {
       this.#closeAbandoned(runId);
       const run = this.#runs.take(runId, 'model');
+      this.#cutShort(run, error);
       if (!run?.span) return;
       modelRunEnded(run.parentRunId);
       run.span.fail(error);
@@ -142,6 +150,7 @@ export class FactoCallbackHandler extends BaseCallbackHandler {
 
   override handleToolStart(tool: unknown, input: string, runId: string, parentRunId?: string, _tags?: string[], _metadata?: Record<string, unknown>, runName?: string, toolCallId?: string): void {
     this.#guard('recording a tool start', () => {
+      this.#carryOn(parentRunId);
       const place = this.#runs.place(parentRunId);
       this.#runs.add(runId, { kind: 'tool', parentRunId, span: this.#genai.startTool(toolStartOf(tool, input, runName, toolCallId), place.context) });
     });
@@ -166,6 +175,7 @@ export class FactoCallbackHandler extends BaseCallbackHandler {
 
   override handleRetrieverStart(retriever: unknown, query: string, runId: string, parentRunId?: string, _tags?: string[], _metadata?: Record<string, unknown>, name?: string): void {
     this.#guard('recording a retriever start', () => {
+      this.#carryOn(parentRunId);
       const place = this.#runs.place(parentRunId);
       this.#runs.add(runId, { kind: 'tool', parentRunId, span: this.#genai.startTool(retrieverStartOf(retriever, query, name), place.context) });
     });
@@ -190,10 +200,11 @@ export class FactoCallbackHandler extends BaseCallbackHandler {
 
   #startModel(operation: ModelOperation, llm: unknown, runId: string, parentRunId: string | undefined, extraParams: Fields | undefined, metadata: Fields | undefined, recordInput: (span: InferenceSpan) => void): void {
     this.#guard('recording a model start', () => {
+      this.#carryOn(parentRunId);
       const place = this.#runs.place(parentRunId);
       // Undefined when an inference span already stands for this call (a model that calls another).
       const span = this.#genai.startInference(inferenceStart(operation, llm, extraParams, metadata), place.context);
-      this.#runs.add(runId, { kind: 'model', parentRunId, span, streamed: false });
+      this.#runs.add(runId, { kind: 'model', parentRunId, span, streamed: false, signal: callSignalOf(extraParams) });
       if (!span) return;
       modelRunStarted(parentRunId);
       this.#guard('recording the model request', () => {
@@ -215,22 +226,61 @@ export class FactoCallbackHandler extends BaseCallbackHandler {
   #endWithError(runId: string, error: unknown): void {
     this.#guard('recording a tool error', () => {
       this.#closeAbandoned(runId);
-      const span = this.#runs.take(runId, 'tool')?.span;
-      span?.fail(error);
-      span?.end();
+      const run = this.#runs.take(runId, 'tool');
+      this.#cutShort(run, error);
+      run?.span?.fail(error);
+      run?.span?.end();
     });
   }
 
   /**
-   * Ends what LangChain left open under a run that ended: a model stream its caller stopped reading
-   * gets no end callback of its own. Such a stream's span says `stopped`, as a stream left early does.
+   * Ends a run LangGraph cancelled (cancellation.ts). Its span says `stopped`, with no error, when
+   * its reader stopped reading (or its caller aborted without a reason), and `aborted`, an error of
+   * type `AbortError`, when the caller's signal aborted with a reason. The reason is read from the
+   * signal of a model call it left open, else from the error its runs in flight were cut short with.
    */
+  #endCancelled(runId: string): void {
+    const abandoned = this.#runs.takeAbandoned(runId);
+    const agent = this.#runs.take(runId, 'agent');
+    this.#runs.take(runId, 'chain');
+    const reason = abortedSignalReason(abandoned) ?? agent?.lastFailure;
+    const outcome = cancelOutcome(reason);
+    this.#endAbandoned(abandoned, outcome, reason);
+    if (agent?.span) endCutShort(agent.span, outcome, reason);
+  }
+
+  /** A run started inside these agents: an error before it is not why they are cancelled later. */
+  #carryOn(parentRunId: string | undefined): void {
+    for (const agent of this.#runs.enclosingAgents(parentRunId)) agent.lastFailure = undefined;
+  }
+
+  /** A run failed: if the agents it is in are cancelled next, this was the reason it was cut short with. */
+  #cutShort(run: Run | undefined, error: unknown): void {
+    if (!run || this.#cancellations.isCancellation(error, false)) return;
+    for (const agent of this.#runs.enclosingAgents(run.parentRunId)) agent.lastFailure = error;
+  }
+
+  /** Ends what LangChain left open under a run that ended (see #endAbandoned). */
   #closeAbandoned(runId: string): void {
-    for (const run of this.#runs.takeAbandoned(runId)) {
+    this.#endAbandoned(this.#runs.takeAbandoned(runId), 'stopped');
+  }
+
+  /**
+   * A model stream or an agent run its reader stopped reading gets no end callback of its own, nor
+   * does one the run around it was cancelled in. Such a stream's or agent's span says how the run
+   * around it ended: `stopped`, as a stream left early does, or `aborted`; a model stream whose own
+   * call signal aborted, how that signal did.
+   */
+  #endAbandoned(abandoned: readonly Run[], outcome: CancelOutcome, reason?: unknown): void {
+    for (const run of abandoned) {
       if (run.kind === 'chain' || !run.span) continue;
+      if (run.kind === 'agent') {
+        endCutShort(run.span, outcome, reason);
+        continue;
+      }
       if (run.kind === 'model') {
         modelRunEnded(run.parentRunId);
-        if (run.streamed) run.span.streamEnded('stopped');
+        if (run.streamed) run.span.streamEnded(run.signal?.aborted ? cancelOutcome(run.signal.reason) : outcome);
       }
       run.span.end();
     }
@@ -244,3 +294,4 @@ export class FactoCallbackHandler extends BaseCallbackHandler {
     }
   }
 }
+

@@ -40,7 +40,7 @@ export function agentStartOf(run: ChainRun, agentName: string | undefined): Agen
 }
 
 /** A compiled LangGraph graph (createAgent's agent, a StateGraph, a subgraph) serializes as `langgraph/pregel/...`. */
-function isGraph(serialized: unknown): boolean {
+export function isGraph(serialized: unknown): boolean {
   const [namespace, module] = serializedId(serialized);
   return namespace === 'langgraph' && module === 'pregel';
 }

@@ -17,7 +17,7 @@ describe('RunRegistry.place', () => {
     const runs = new RunRegistry();
     const agent = genai.startAgent({ name: 'support-agent' }, ROOT_CONTEXT)!;
     const tool = genai.startTool({ name: 'ask_refund_agent' }, agent.context)!;
-    runs.add('agent', { kind: 'agent', span: agent, agentName: 'support-agent' });
+    runs.add('agent', { kind: 'agent', span: agent, agentName: 'support-agent', graph: true });
     runs.add('node', { kind: 'chain', parentRunId: 'agent' });
     runs.add('tool', { kind: 'tool', parentRunId: 'node', span: tool });
     runs.add('lambda', { kind: 'chain', parentRunId: 'tool' });

@@ -13,10 +13,24 @@ import type { GenAISpan, InferenceSpan, ToolSpan } from '@facto/genai';
 
 /** A run without a span (its start was declined or failed) still links its children to its parent. */
 export type Run =
-  | { readonly kind: 'agent'; readonly parentRunId?: string; readonly span?: GenAISpan; readonly agentName?: string }
-  | { readonly kind: 'model'; readonly parentRunId?: string; readonly span?: InferenceSpan; streamed: boolean }
+  | AgentRun
+  | { readonly kind: 'model'; readonly parentRunId?: string; readonly span?: InferenceSpan; streamed: boolean; readonly signal?: AbortSignal }
   | { readonly kind: 'tool'; readonly parentRunId?: string; readonly span?: ToolSpan }
   | { readonly kind: 'chain'; readonly parentRunId?: string };
+
+export interface AgentRun {
+  readonly kind: 'agent';
+  readonly parentRunId?: string;
+  readonly span?: GenAISpan;
+  readonly agentName?: string;
+  /** A LangGraph graph, which LangGraph can cancel. */
+  readonly graph: boolean;
+  /**
+   * The error a run inside it last failed with, unless something inside it started since: if the
+   * agent is then cancelled, the reason LangChain cut its runs in flight short with.
+   */
+  lastFailure?: unknown;
+}
 
 export type RunKind = Run['kind'];
 
@@ -52,6 +66,18 @@ export class RunRegistry {
       runId = run.parentRunId;
     }
     return { context: context ?? contextApi.active(), outermost, ...(agentName !== undefined ? { agentName } : {}) };
+  }
+
+  /** The agent runs that a run with this parent is nested in, nearest first. */
+  enclosingAgents(parentRunId: string | undefined): AgentRun[] {
+    const agents: AgentRun[] = [];
+    for (let runId = parentRunId; runId !== undefined; ) {
+      const run = this.#runs.get(runId);
+      if (!run) break;
+      if (run.kind === 'agent') agents.push(run);
+      runId = run.parentRunId;
+    }
+    return agents;
   }
 
   add(runId: string, run: Run): void {
