@@ -143,10 +143,13 @@ describe('FactoCallbackHandler on a LangGraph run aborted through its signal', (
     expect(recorded.span('execute_tool track_parcel').status).toEqual({ code: SpanStatusCode.ERROR, message: 'the customer closed the chat' });
   });
 
-  it('records a timeout of the signal as aborted', async () => {
+  it.each([
+    ['AbortSignal.timeout()', () => ({ signal: AbortSignal.timeout(20) })],
+    ["LangChain's timeout", () => ({ timeout: 20 })],
+  ])('records a timeout as aborted: %s', async (_how, options) => {
     const recorded = recording();
     const agent = agentWithWaitingTool(() => undefined);
-    await expect(agent.invoke(question, { callbacks: [new FactoCallbackHandler({ tracerProvider: recorded.provider })], signal: AbortSignal.timeout(20) })).rejects.toMatchObject({ name: 'TimeoutError' });
+    await expect(agent.invoke(question, { callbacks: [new FactoCallbackHandler({ tracerProvider: recorded.provider })], ...options() })).rejects.toMatchObject({ name: 'TimeoutError' });
 
     expectAborted(recorded, 'invoke_agent tracking-agent', 'The operation was aborted due to timeout');
   });
