@@ -10,7 +10,7 @@ import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { generateKeyPair, keyId, parsePublicKey, privateKeyToPem } from '@facto/core';
 import { startFakeOpenAI } from './support/fake-openai.js';
-import { chatCompletion, responseObject } from './support/openai-fixtures.js';
+import { chatCompletion, responseEvents, responseObject } from './support/openai-fixtures.js';
 import { startOtlpSink, type OtlpSink } from './support/otlp-sink.js';
 import { verifySpans } from './support/verify-spans.js';
 
@@ -21,6 +21,15 @@ function firstJsBlock(readmePath: string): string {
   const text = readFileSync(join(root, readmePath), 'utf8');
   const match = /```js\n([\s\S]*?)```/.exec(text);
   if (!match) throw new Error(`${readmePath} has no js snippet`);
+  return match[1]!;
+}
+
+/** The first ```js block under a README's `## heading`. */
+function jsBlockUnder(readmePath: string, heading: string): string {
+  const text = readFileSync(join(root, readmePath), 'utf8');
+  const section = text.split(/^## /m).find((part) => part.startsWith(`${heading}\n`));
+  const match = section && /```js\n([\s\S]*?)```/.exec(section);
+  if (!match) throw new Error(`${readmePath} has no js snippet under "## ${heading}"`);
   return match[1]!;
 }
 
@@ -90,6 +99,47 @@ describe('README snippets', () => {
     const attributes = Object.fromEntries(spans[0]!.attributes.map(([key, value]) => [key, value]));
     expect(attributes['gen_ai.provider.name']).toEqual({ s: 'openai' });
     expect(attributes['gen_ai.response.id']).toEqual({ s: 'resp_snippet' });
+  });
+
+  it('@facto/ai-sdk: the tools snippet records both model steps and the tool run between them, signed', async () => {
+    const keyFile = await writeAgentKey('ai-sdk-tools-agent.pem');
+    const fake = await startFakeOpenAI();
+    const call = { type: 'function_call', id: 'fc_1', status: 'completed', call_id: 'call_lookup_1042', name: 'lookup_order', arguments: '{"order":1042}' };
+    const lookup = { ...responseObject({ id: 'resp_lookup' }), output: [call] };
+    fake.reply(
+      {
+        named: true,
+        done: false,
+        sse: [
+          { type: 'response.created', sequence_number: 0, response: { ...lookup, status: 'in_progress', output: [], usage: null } },
+          { type: 'response.output_item.added', sequence_number: 1, output_index: 0, item: { ...call, status: 'in_progress', arguments: '' } },
+          { type: 'response.function_call_arguments.delta', sequence_number: 2, item_id: 'fc_1', output_index: 0, delta: call.arguments },
+          { type: 'response.function_call_arguments.done', sequence_number: 3, item_id: 'fc_1', output_index: 0, arguments: call.arguments },
+          { type: 'response.output_item.done', sequence_number: 4, output_index: 0, item: call },
+          { type: 'response.completed', sequence_number: 5, response: lookup },
+        ],
+      },
+      { named: true, done: false, sse: responseEvents(responseObject({ id: 'resp_answer', text: 'Order 1042 shipped with DHL.' })) },
+    );
+    const ownSink = await startOtlpSink();
+    const script = join(root, 'packages/ai-sdk/.readme-snippet.mjs');
+    writeFileSync(script, jsBlockUnder('packages/ai-sdk/README.md', 'Tools and agent runs'));
+    try {
+      const { stdout } = await run(process.execPath, [script], { cwd: root, env: { ...process.env, FACTO_ENDPOINT: ownSink.url, FACTO_KEY_FILE: keyFile.path, OPENAI_BASE_URL: fake.url, OPENAI_API_KEY: 'sk-test' } });
+      expect(stdout).toBe('Order 1042 shipped with DHL.\n');
+      expect(fake.requests.map((request) => request.path)).toEqual(['/v1/responses', '/v1/responses']);
+      expect(JSON.stringify(fake.requests[1]!.body.input)).toContain('call_lookup_1042');
+    } finally {
+      rmSync(script, { force: true });
+      await fake.close();
+    }
+    const spans = ownSink.acceptedSpans();
+    await ownSink.close();
+    const { chains, failures } = verifySpans(spans, keyFile.publicKey);
+    expect(failures).toEqual([]);
+    expect(chains[0]).toMatchObject({ agentId: 'sdk-order-agent', length: 3, intact: true });
+    // In the order they ended: the tool runs while the first step's stream is still open.
+    expect(spans.map((span) => span.name).sort()).toEqual(['chat gpt-4o-mini', 'chat gpt-4o-mini', 'execute_tool lookup_order']);
   });
 
   it('@facto/langchain: the one-line handler records the agent run, its model calls and its tool call, nested and signed', async () => {
