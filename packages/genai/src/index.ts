@@ -25,6 +25,7 @@ export {
   type UriPart,
 } from './messages.js';
 export { blobFromBase64, blobFromBytes, blobFromDataUrl, mediaPart, modalityOf, type MediaSource } from './blob.js';
+export { conventionFinishReason } from './finish-reasons.js';
 export { toJsonSafe } from './json-safe.js';
 export { DEFAULT_MAX_CONTENT_BYTES, MIN_MAX_CONTENT_BYTES, toCappedJson } from './capped-json.js';
 export {

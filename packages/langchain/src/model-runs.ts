@@ -7,8 +7,7 @@
  * tokens), or in the older `llmOutput.tokenUsage` when that is all there is. LangChain's own
  * estimates are never used.
  */
-import { GEN_AI_OPERATIONS, textPart, type InferenceSpan, type InferenceStart, type OutputMessage, type TokenUsage, type ToolDefinition } from '@facto/genai';
-import { conventionFinishReason } from './finish-reasons.js';
+import { conventionFinishReason, GEN_AI_OPERATIONS, textPart, type InferenceSpan, type InferenceStart, type OutputMessage, type TokenUsage, type ToolDefinition } from '@facto/genai';
 import { inputMessages, outputMessage, toolCallsOf } from './messages.js';
 import { providerName } from './providers.js';
 import { conversationIdOf } from './run-metadata.js';
