@@ -39,20 +39,16 @@ export interface FactoSpanProcessorOptions {
   readonly chainId?: string;
   /** Where spans go: normally the official OTLP exporter (createFacto builds it). */
   readonly exporter: SpanExporter;
-  /**
-   * What of the content leaves the process (ContentCapture; default `full`). Under `hashes` and `none`
-   * error text (status message, exception message and stack trace) is withheld too: error-text.ts.
-   */
+  /** What of the content leaves the process (default `full`); `hashes`/`none` withhold error text too (error-text.ts). */
   readonly capture?: ContentCapture;
   readonly contentKeys?: Iterable<string>;
   /**
    * Where the record is built and signed. `deferred` (default): onEnding snapshots the span's fields
    * (final at that point) and takes its seq; just before each batch goes out, the export path builds,
    * hashes and links its records in seq order and has them signed on libuv's thread pool, off the
-   * agent's call path and, for the signature, off its thread. `inline`:
-   * all of it in onEnding, so the span carries its proof as soon as it ends, at the cost of a
-   * signature (tens of microseconds) in the agent's call path; choose it only when another processor
-   * on the same provider must see the facto.* attributes.
+   * agent's call path and, for the signature, off its thread. `inline`: all of it in onEnding, so the
+   * span carries its proof as soon as it ends, at the cost of a signature (tens of microseconds) in
+   * the agent's call path; choose it only when another processor must see the facto.* attributes.
    */
   readonly signing?: 'inline' | 'deferred';
   /** Persists the chain head so the chain continues across restarts (Node: createFileHeadStore). */
@@ -62,15 +58,12 @@ export interface FactoSpanProcessorOptions {
   readonly scheduledDelayMillis?: number;
   readonly retryDelayMillis?: number;
   /**
-   * How long forceFlush and shutdown wait for delivery. Default 30 s. Shutdown then gives an export
-   * already under way up to as long again to finish, so what it delivers is not declared dropped.
+   * How long shutdown waits for delivery (default 30 s), then gives an export under way as long again;
+   * a flush waits at most this, and only for its own attempt (flush-waiters.ts).
    */
   readonly flushTimeoutMillis?: number;
-  /**
-   * How long one export may go unanswered before the processor reports, through diag, that delivery
-   * is stalled: an exporter that never calls back holds the export queue. Default 30 s; an OTLP
-   * exporter's own timeout should be shorter.
-   */
+  /** How long an export may go unanswered before diag reports delivery stalled (default 30 s; set the
+   * OTLP exporter's own timeout shorter): an exporter that never calls back holds the queue. */
   readonly exportTimeoutMillis?: number;
 }
 
