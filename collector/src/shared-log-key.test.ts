@@ -131,7 +131,7 @@ describe.skipIf(missing !== undefined)(`a shared log keeps one key (${missing ??
     // Another key signs the log at size 2 (a process of an older version, or one whose lock was lost).
     const rival = generateKeyPair();
     const rivalNote = signCheckpoint({ origin: 'facto.example/rival', treeSize: 2, rootHash: a.context.log.root() }, { name: 'facto.example/rival', privateKey: rival.privateKey });
-    await a.context.store.putCheckpoint({ treeSize: 2, rootHash: Buffer.from(a.context.log.root()).toString('hex'), note: rivalNote, createdAt: Date.now() });
+    await a.context.store.putCheckpoint({ treeSize: 2, rootHash: Buffer.from(a.context.log.root()).toString('hex'), note: rivalNote, createdAt: Date.now() }, await a.context.store.latestCheckpoint());
     expect(await ingestSpans(a.context, [alice.seal('c')])).toMatchObject({ accepted: 1 });
 
     const refusal = await a.context.log.checkpoint().then(

@@ -10,7 +10,10 @@
  * It signs only for a log its key signs: before it signs a checkpoint, inside the section that
  * decides it, the latest stored checkpoint must open with its key and origin. Another process may
  * have signed since this one started, and two keys signing one log would each leave the other's
- * evidence unverifiable. Once that check fails the service signs nothing more.
+ * evidence unverifiable. Once that check fails the service signs nothing more. The write names the
+ * checkpoint that check read (the store's compare-and-swap), so it lands only if no other was stored
+ * since: the section's lock lives on one connection and the write runs on another, so losing the
+ * lock mid-section must not let a checkpoint decided on a stale read land after another process's.
  */
 import {
   consistencyProof,
@@ -190,7 +193,9 @@ export class LogService {
           const rootHash = this.#tree.root();
           const note = signCheckpoint({ origin: this.key.origin, treeSize: this.#tree.size, rootHash }, this.#signer);
           const checkpoint: Checkpoint = { treeSize: this.#tree.size, rootHash: toHex(rootHash), note, createdAt: Date.now() };
-          await this.#store.putCheckpoint(checkpoint);
+          // Stored only if `latest` is still the newest: the key check above was made against it, and
+          // on a shared store this section's lock can be lost (its connection dropped) before here.
+          await this.#store.putCheckpoint(checkpoint, latest);
           return checkpoint;
         });
       } catch (error) {

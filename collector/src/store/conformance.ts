@@ -10,6 +10,7 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { agentKey, checkpoint, hex, incident, LogBuilder, unverifiedSpan } from './conformance-fixtures.js';
 import type { EventDraft } from './conformance-fixtures.js';
 import { expectRefusal, walkPages } from './conformance-expect.js';
+import { checkpointConformance } from './conformance-checkpoint.js';
 import { chainRangeConformance } from './conformance-range.js';
 import { textConformance } from './conformance-text.js';
 import type { AgentKey, Batch, EventQuery, Incident, NewIncident, StoredEvent, Store } from './types.js';
@@ -47,6 +48,7 @@ export function runStoreConformance(name: string, options: StoreConformanceOptio
 
     textConformance(() => ({ store, log }));
     chainRangeConformance(() => ({ store, log }));
+    checkpointConformance(() => ({ store }));
 
     /** Everything a refused batch could have touched, read back whole. */
     async function snapshot() {
@@ -355,22 +357,10 @@ export function runStoreConformance(name: string, options: StoreConformanceOptio
       }
     });
 
-    it('keeps checkpoints moving forward only (compare-and-swap), and repeats of the same one are accepted', async () => {
-      await store.putCheckpoint(checkpoint(5));
-      await store.putCheckpoint(checkpoint(5));
-      await expectRefusal(store.putCheckpoint(checkpoint(3)), 'conflict');
-      await expectRefusal(store.putCheckpoint(checkpoint(5, { rootHash: hex('split view') })), 'conflict');
-      await store.putCheckpoint(checkpoint(8));
-      expect(await store.latestCheckpoint()).toEqual(checkpoint(8));
-      expect(await store.getCheckpoint(5)).toEqual(checkpoint(5));
-      expect(await store.getCheckpoint(3)).toBeNull();
-      expect(await store.getCheckpoint(6)).toBeNull();
-    });
-
     it('after reopening, sees everything committed', async () => {
       const first = await log.commit(store, { events: [log.event(), log.event()], incidents: [incident()], keys: [agentKey()], unverified: [unverifiedSpan()] });
       const second = await log.commit(store, { events: [log.event()], logEntries: [log.logEntry()], erasures: [{ factoId: first.events[0]!.factoId, entry: 0 }] });
-      await store.putCheckpoint(checkpoint(4, { rootHash: Buffer.from(log.root()).toString('hex') }));
+      await store.putCheckpoint(checkpoint(4, { rootHash: Buffer.from(log.root()).toString('hex') }), null);
       store = await options.reopen(store);
       expect(await store.treeSize()).toBe(4);
       expect(await store.getEvent(first.events[1]!.factoId)).toEqual(first.events[1]);

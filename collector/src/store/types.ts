@@ -255,7 +255,14 @@ export interface Store {
   countUnverified(): Promise<number>;
 
   // Checkpoints (compare-and-swap head: a checkpoint never goes backwards)
-  putCheckpoint(checkpoint: Checkpoint): Promise<void>;
+  /**
+   * Stores `checkpoint` if the newest stored checkpoint is still `expectedLatest` (null: none), the
+   * one its signer checked before deciding it; otherwise StoreConflictError and nothing is written,
+   * like commitBatch's expectedTreeSize. So a checkpoint decided on a stale read (a sequencer section
+   * whose lock was lost) never lands after another one. The same checkpoint stored again is a retry
+   * and accepted; one at a smaller tree size than the newest, or another one at its size, is refused.
+   */
+  putCheckpoint(checkpoint: Checkpoint, expectedLatest: Checkpoint | null): Promise<void>;
   getCheckpoint(treeSize: number): Promise<Checkpoint | null>;
   latestCheckpoint(): Promise<Checkpoint | null>;
 }

@@ -9,6 +9,7 @@ import { chainKey, FactoError, type NodeId } from '@facto/core';
 import { checkBatchShape, invalidBatch } from '../batch-shape.js';
 import { StoreConflictError, StoreRefusedError, StoreUnavailableError } from '../errors.js';
 import { chainRangeBounds } from '../chain-range.js';
+import { checkCheckpointWrite } from '../checkpoint-head.js';
 import type { AgentKey, Batch, ChainRangeQuery, ChainSummary, Checkpoint, EventQuery, Incident, IncidentKind, LogEntry, NewIncident, Store, StoredEvent, StoredNode } from '../types.js';
 
 /** Operations a fault can be attached to. */
@@ -271,15 +272,9 @@ export class MemoryStore implements Store {
     return this.#use('read', (data) => data.unverified);
   }
 
-  putCheckpoint(checkpoint: Checkpoint) {
+  putCheckpoint(checkpoint: Checkpoint, expectedLatest: Checkpoint | null) {
     return this.#use('putCheckpoint', (data) => {
-      const newest = Math.max(-1, ...data.checkpoints.keys());
-      if (checkpoint.treeSize < newest) throw new StoreConflictError(`Checkpoint for tree size ${checkpoint.treeSize} refused: the latest checkpoint is already at tree size ${newest}`);
-      const existing = data.checkpoints.get(checkpoint.treeSize);
-      if (existing === undefined) data.checkpoints.set(checkpoint.treeSize, { ...checkpoint });
-      else if (existing.rootHash !== checkpoint.rootHash || existing.note !== checkpoint.note) {
-        throw new StoreConflictError(`A different checkpoint for tree size ${checkpoint.treeSize} is already stored (root ${existing.rootHash})`);
-      }
+      if (checkCheckpointWrite(checkpoint, expectedLatest, newestCheckpoint(data)) === 'insert') data.checkpoints.set(checkpoint.treeSize, { ...checkpoint });
     });
   }
 
@@ -288,8 +283,12 @@ export class MemoryStore implements Store {
   }
 
   latestCheckpoint() {
-    return this.#use('read', (data) => (data.checkpoints.size === 0 ? null : data.checkpoints.get(Math.max(...data.checkpoints.keys()))!));
+    return this.#use('read', newestCheckpoint);
   }
+}
+
+function newestCheckpoint(data: Data): Checkpoint | null {
+  return data.checkpoints.size === 0 ? null : data.checkpoints.get(Math.max(...data.checkpoints.keys()))!;
 }
 
 function checkNode(data: Data, node: StoredNode): void {

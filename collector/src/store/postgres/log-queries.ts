@@ -6,7 +6,8 @@
  */
 import { FactoError, type NodeId } from '@facto/core';
 import type pg from 'pg';
-import { StoreConflictError, StoreUnavailableError } from '../errors.js';
+import { checkCheckpointWrite } from '../checkpoint-head.js';
+import { StoreUnavailableError } from '../errors.js';
 import type { AgentKey, Checkpoint, Incident, IncidentKind, LogEntry } from '../types.js';
 import { checkLimit } from './event-queries.js';
 import { refuseNewerSchema, SCHEMA_VERSION } from './migrations.js';
@@ -72,22 +73,13 @@ export function createLogReader(pool: pg.Pool) {
       const row = (await pool.query<LogEntryRow>({ name: 'facto_log_entry', text: 'SELECT leaf_index, kind, hash, entry_json, signature, created_at FROM log_entries WHERE leaf_index = $1', values: [leafIndex] })).rows[0];
       return row === undefined ? null : logEntryFromRow(row);
     },
-    putCheckpoint: (checkpoint: Checkpoint) =>
+    putCheckpoint: (checkpoint: Checkpoint, expectedLatest: Checkpoint | null) =>
       inTransaction(pool, async (client) => {
-        // Serialises checkpoint writers on the newest row, so "never backwards" holds across processes.
+        // Serialises checkpoint writers on the newest row, so the compare-and-swap holds across processes.
         await client.query({ name: 'facto_checkpoint_lock', text: 'LOCK TABLE checkpoints IN SHARE ROW EXCLUSIVE MODE' });
         const newest = (await client.query<CheckpointRow>({ name: 'facto_newest_checkpoint', text: `SELECT ${CHECKPOINT_COLUMNS} FROM checkpoints ORDER BY tree_size DESC LIMIT 1` })).rows[0];
-        if (newest !== undefined && checkpoint.treeSize < newest.tree_size) {
-          throw new StoreConflictError(`Checkpoint for tree size ${checkpoint.treeSize} refused: the latest checkpoint is already at tree size ${newest.tree_size}`);
-        }
-        const existing = (await client.query<CheckpointRow>({ name: 'facto_checkpoint_at', text: `SELECT ${CHECKPOINT_COLUMNS} FROM checkpoints WHERE tree_size = $1`, values: [checkpoint.treeSize] })).rows[0];
-        if (existing === undefined) {
+        if (checkCheckpointWrite(checkpoint, expectedLatest, newest === undefined ? null : checkpointFromRow(newest)) === 'insert') {
           await client.query({ name: 'facto_insert_checkpoint', text: `INSERT INTO checkpoints (${CHECKPOINT_COLUMNS}) VALUES ($1, $2, $3, $4)`, values: [checkpoint.treeSize, checkpoint.rootHash, checkpoint.note, checkpoint.createdAt] });
-          return;
-        }
-        // The same signed head stored again is a retry; another head for the same size is a split view.
-        if (existing.root_hash !== checkpoint.rootHash || existing.note !== checkpoint.note) {
-          throw new StoreConflictError(`A different checkpoint for tree size ${checkpoint.treeSize} is already stored (root ${existing.root_hash})`);
         }
       }),
     getCheckpoint: async (treeSize: number): Promise<Checkpoint | null> => {

@@ -174,8 +174,8 @@ class PostgresStore implements Store, SharedSequencing {
   async countUnverified() {
     return this.#use('counting unverified spans', (open) => open.registry.countUnverified());
   }
-  async putCheckpoint(checkpoint: Checkpoint) {
-    await this.#use('storing a checkpoint', (open) => open.log.putCheckpoint(checkpoint));
+  async putCheckpoint(checkpoint: Checkpoint, expectedLatest: Checkpoint | null) {
+    await this.#use('storing a checkpoint', (open) => open.log.putCheckpoint(checkpoint, expectedLatest));
   }
   async getCheckpoint(treeSize: number) {
     return this.#use('reading a checkpoint', (open) => open.log.getCheckpoint(treeSize));

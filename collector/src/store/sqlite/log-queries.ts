@@ -6,7 +6,8 @@
  */
 import { FactoError, type NodeId } from '@facto/core';
 import type Database from 'better-sqlite3';
-import { StoreConflictError, StoreUnavailableError } from '../errors.js';
+import { checkCheckpointWrite } from '../checkpoint-head.js';
+import { StoreUnavailableError } from '../errors.js';
 import type { Checkpoint, LogEntry } from '../types.js';
 import { checkpointFromRow, type CheckpointRow, logEntryFromRow, type LogEntryRow } from './rows.js';
 
@@ -14,7 +15,7 @@ export interface LogReader {
   treeSize(): number;
   getNodes(ids: readonly NodeId[]): Uint8Array[];
   getLogEntry(leafIndex: number): LogEntry | null;
-  putCheckpoint(checkpoint: Checkpoint): void;
+  putCheckpoint(checkpoint: Checkpoint, expectedLatest: Checkpoint | null): void;
   getCheckpoint(treeSize: number): Checkpoint | null;
   latestCheckpoint(): Checkpoint | null;
 }
@@ -100,19 +101,11 @@ export function createLogReader(database: Database.Database): LogReader {
     });
   }
 
-  const putCheckpoint = database.transaction((checkpoint: Checkpoint) => {
+  // Immediate: the newest checkpoint is read under the write lock, so the compare-and-swap holds against other connections.
+  const putCheckpoint = database.transaction((checkpoint: Checkpoint, expectedLatest: Checkpoint | null) => {
     const newest = newestCheckpoint.get();
-    if (newest !== undefined && checkpoint.treeSize < newest.tree_size) {
-      throw new StoreConflictError(`Checkpoint for tree size ${checkpoint.treeSize} refused: the latest checkpoint is already at tree size ${newest.tree_size}`);
-    }
-    const existing = checkpointAt.get(checkpoint.treeSize);
-    if (existing === undefined) {
+    if (checkCheckpointWrite(checkpoint, expectedLatest, newest === undefined ? null : checkpointFromRow(newest)) === 'insert') {
       insertCheckpoint.run(checkpoint.treeSize, checkpoint.rootHash, checkpoint.note, checkpoint.createdAt);
-      return;
-    }
-    // The same signed head stored again is a retry; another head for the same size is a split view.
-    if (existing.root_hash !== checkpoint.rootHash || existing.note !== checkpoint.note) {
-      throw new StoreConflictError(`A different checkpoint for tree size ${checkpoint.treeSize} is already stored (root ${existing.root_hash})`);
     }
   });
 
@@ -127,7 +120,7 @@ export function createLogReader(database: Database.Database): LogReader {
       const row = logEntry.get(leafIndex);
       return row === undefined ? null : logEntryFromRow(row);
     },
-    putCheckpoint: (checkpoint) => putCheckpoint.immediate(checkpoint),
+    putCheckpoint: (checkpoint, expectedLatest) => putCheckpoint.immediate(checkpoint, expectedLatest),
     getCheckpoint: (treeSize) => {
       const row = checkpointAt.get(treeSize);
       return row === undefined ? null : checkpointFromRow(row);

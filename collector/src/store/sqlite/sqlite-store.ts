@@ -132,8 +132,8 @@ class SqliteStore implements Store {
   async countUnverified() {
     return this.#use('counting unverified spans', (open) => open.registry.countUnverified());
   }
-  async putCheckpoint(checkpoint: Checkpoint) {
-    this.#use('storing a checkpoint', (open) => open.log.putCheckpoint(checkpoint));
+  async putCheckpoint(checkpoint: Checkpoint, expectedLatest: Checkpoint | null) {
+    this.#use('storing a checkpoint', (open) => open.log.putCheckpoint(checkpoint, expectedLatest));
   }
   async getCheckpoint(treeSize: number) {
     return this.#use('reading a checkpoint', (open) => open.log.getCheckpoint(treeSize));
