@@ -1,0 +1,87 @@
+/**
+ * A checkpoint whose sequencer section lost its lock, on a real PostgreSQL server of this file's own.
+ * LogService.checkpoint checks, inside the section, that the latest stored checkpoint opens with its
+ * key; the store writes the checkpoint on another pooled connection than the one holding the lock.
+ * Here the lock is lost at the worst moment, deterministically: right after the check's read, the
+ * test ends the connection holding the lock (as PostgreSQL's idle_in_transaction_session_timeout or
+ * a network cut would), and a process with another key takes the lock and stores its checkpoint,
+ * decided at size 0 on an empty log before this one read. The checkpoint decided on the stale read
+ * must not land: two keys would then each sign a part of one log.
+ */
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { MerkleTree, signCheckpoint, toHex } from '@facto/core';
+import { LogBuilder } from '../store/conformance-fixtures.js';
+import { StoreConflictError } from '../store/errors.js';
+import { createPostgresStore } from '../store/postgres/index.js';
+import type { Checkpoint } from '../store/types.js';
+import { postgresBinaries, startPostgresServer, type PostgresServer } from '../test-helpers/postgres-server.js';
+import { loadOrCreateLogKey, LogKeyMismatchError, type LogKey } from './log-key.js';
+import { LogService } from './log-service.js';
+
+const binaries = postgresBinaries();
+const missing = 'missing' in binaries ? binaries.missing : undefined;
+
+/** A checkpoint `key` signs for the empty log. */
+function emptyLogCheckpoint(key: LogKey): Checkpoint {
+  const rootHash = new MerkleTree().root();
+  const note = signCheckpoint({ origin: key.origin, treeSize: 0, rootHash }, { name: key.origin, privateKey: key.privateKey });
+  return { treeSize: 0, rootHash: toHex(rootHash), note, createdAt: Date.now() };
+}
+
+describe.skipIf(missing !== undefined)(`a checkpoint whose section lost its lock (${missing ?? 'a real PostgreSQL server started for this file'})`, () => {
+  let server: PostgresServer;
+  let folder: string;
+
+  beforeAll(async () => {
+    server = await startPostgresServer((binaries as { bin: string }).bin);
+    folder = mkdtempSync(join(tmpdir(), 'facto-lost-lock-'));
+  });
+  afterAll(async () => {
+    await server?.destroy();
+    if (folder) rmSync(folder, { recursive: true, force: true });
+  });
+
+  it('is not stored when another key stored a checkpoint after the section read the latest one; the next checkpoint is refused as another key\'s', async () => {
+    const url = await server.createDatabase('facto_lost_lock');
+    const [a, b] = [createPostgresStore({ url }), createPostgresStore({ url })];
+    await Promise.all([a.init(), b.init()]);
+    try {
+      const [keyA, keyB] = [loadOrCreateLogKey(join(folder, 'a.pem')), loadOrCreateLogKey(join(folder, 'b.pem'))];
+      // B read the empty log and decided its claim before A's section; A's log holds one entry.
+      const rivalClaim = emptyLogCheckpoint(keyB);
+      await new LogBuilder().commit(a, { events: [new LogBuilder().event()] });
+      const log = await LogService.open(a, keyA, { shared: a });
+
+      const readLatest = a.latestCheckpoint.bind(a);
+      let lostLock = false;
+      a.latestCheckpoint = async () => {
+        const latest = await readLatest();
+        if (!lostLock) {
+          lostLock = true;
+          // A's section connection dies; B can now take the lock, and stores its claim in its own section.
+          const ended = await server.query(`SELECT pg_terminate_backend(pid) AS ended FROM pg_locks WHERE locktype = 'advisory' AND granted`, 'facto_lost_lock');
+          expect(ended.rows).toEqual([{ ended: true }]);
+          await b.withSequencerLock(() => b.putCheckpoint(rivalClaim, latest));
+        }
+        return latest;
+      };
+
+      const error = await log.checkpoint().then(() => expect.fail('stored a checkpoint decided before another was stored'), (refusal: unknown) => refusal as Error);
+      expect(lostLock).toBe(true);
+      const stored = await server.query('SELECT tree_size::int AS tree_size, note FROM checkpoints ORDER BY tree_size', 'facto_lost_lock');
+      expect(stored.rows).toEqual([{ tree_size: 0, note: rivalClaim.note }]);
+      expect(StoreConflictError.isInstance(error), String(error)).toBe(true);
+      expect(error.message).toMatch(/^Checkpoint for tree size 1 refused: it was decided with none as the latest checkpoint, but the latest stored is the one at tree size 0/);
+
+      // A's next section reads B's claim and refuses to sign for B's log.
+      const next = await log.checkpoint().then(() => expect.fail('signed over another key\'s checkpoint'), (refusal: unknown) => refusal);
+      expect(LogKeyMismatchError.isInstance(next)).toBe(true);
+      expect((await server.query('SELECT count(*)::int AS count FROM checkpoints', 'facto_lost_lock')).rows).toEqual([{ count: 1 }]);
+    } finally {
+      await Promise.all([a.close(), b.close()]);
+    }
+  }, 60_000);
+});
