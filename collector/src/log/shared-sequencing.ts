@@ -4,8 +4,10 @@
  * processes (on PostgreSQL, a transaction holding an advisory lock), in which the sequencer learns
  * the stored head, catches its in-memory tree up if another process moved it, decides, appends and
  * commits; the commit becomes durable when the section returns, and if the lock is lost the commit
- * is lost with it, never applied. `lead`: runs background duties (checkpoints, the gap sweep) in one
- * process at a time, handing them to another when the holder dies. Safety rests on the first alone;
+ * is lost with it, never applied. A checkpoint is written outside that transaction: the store's
+ * compare-and-swap on the newest checkpoint (Store.putCheckpoint) keeps a stale one out instead.
+ * `lead`: runs background duties (checkpoints, the gap sweep) in one process at a time, handing them
+ * to another when the holder dies. Safety rests on the first alone (and the compare-and-swaps);
  * the second only keeps the same work from being done several times over.
  */
 import type { Logger } from '../ops/logger.js';
