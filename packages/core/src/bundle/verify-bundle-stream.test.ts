@@ -63,7 +63,7 @@ async function expectSameVerdicts(text: string, trustedKeys: TrustedKeys, sizes:
   if ('malformedText' in expected) {
     expect(streamed.report.ok).toBe(false);
     expect(streamed.report.errors[0]).toMatch(/^malformed bundle: /);
-  } else if (expected.report.errors[0]?.startsWith('malformed bundle: ')) {
+  } else if (expected.report.errors.at(-1)?.startsWith('malformed bundle: ')) {
     // Events read before the failure were handed on; the report is verifyBundle's malformed one.
     expect({ ...streamed.report, eventCount: 0, failedEventCount: 0, failedEvents: [] }).toEqual({ ...expected.report, eventCount: 0, failedEventCount: 0, failedEvents: [] });
   } else {
@@ -159,6 +159,32 @@ describe('verifyBundleStream gives verifyBundle reports', async () => {
     const opened: unknown[] = [];
     await verifyBundleStream(source(text), { trustedKeys, onOpened: (value) => opened.push(value) });
     expect(opened).toEqual([{ checkpoint: expect.objectContaining({ ok: true }), errors: [] }]);
+  });
+
+  it('keeps the checkpoint that opened, and the problems found before, when the bundle turns out malformed after it', async () => {
+    const stranger = encodeVerifierKey('facto.test/log', generateKeyPair().publicKey);
+    for (const log of [fixture.logKey, stranger]) {
+      const keys = { log, agents: fixture.agentKeys };
+      const opened = verifyBundle(fixture.bundle, { trustedKeys: keys });
+      expect(opened.checkpoint.ok).toBe(log === fixture.logKey);
+      const before = opened.errors.filter((error) => error.startsWith('checkpoint: '));
+      // The streaming reader meets an event that is not JSON; the whole reader, an event it cannot read.
+      const streamed = (await stream(text.replace('"leaf_index":1,', '"leaf_index":01,'), keys, [97])).report;
+      const unreadable = clone(fixture.bundle);
+      Object.defineProperty(unreadable.events[1], 'hash', {
+        get() {
+          throw new Error('unreadable');
+        },
+      });
+      const whole = verifyBundle(unreadable, { trustedKeys: keys });
+      for (const report of [streamed, whole]) {
+        expect(report.ok).toBe(false);
+        expect(report.checkpoint).toEqual(opened.checkpoint);
+        expect(report.chains).toEqual([]);
+        expect(report.errors.slice(0, -1)).toEqual(before);
+        expect(report.errors.at(-1)).toMatch(/^malformed bundle: /);
+      }
+    }
   });
 
   it('trusts the bundle keys only when told to, as verifyBundle does', async () => {

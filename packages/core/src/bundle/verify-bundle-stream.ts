@@ -51,6 +51,7 @@ export interface VerifyBundleStreamOptions extends VerifyBundleOptions {
 
 export interface StreamedBundleReport {
   readonly ok: boolean;
+  /** As in verifyBundle's report: kept when the bundle turns out malformed after it was opened. */
   readonly checkpoint: BundleReport['checkpoint'];
   /** Events in the bundle (read before a failure, if reading failed). */
   readonly eventCount: number;
@@ -72,15 +73,21 @@ interface Members {
   readonly query?: Readonly<Record<string, string>>;
 }
 
+/**
+ * What has been established so far: the checkpoint as it opened (or did not), the problems found and
+ * the events checked. A report of a bundle that turns out malformed keeps it, as verifyBundle's does.
+ */
 class Progress {
+  checkpoint: BundleReport['checkpoint'] = { ok: false };
+  readonly errors: string[] = [];
   eventCount = 0;
   failedEventCount = 0;
   readonly failedEvents: EventVerdict[] = [];
 }
 
 function malformed(reason: string, progress: Progress): StreamedBundleReport {
-  const { eventCount, failedEventCount, failedEvents } = progress;
-  return { ok: false, checkpoint: { ok: false }, eventCount, failedEventCount, failedEvents, chains: [], errors: [reason] };
+  const { checkpoint, errors, eventCount, failedEventCount, failedEvents } = progress;
+  return { ok: false, checkpoint, eventCount, failedEventCount, failedEvents, chains: [], errors: [...errors, reason] };
 }
 
 /**
@@ -129,7 +136,7 @@ function reading(source: BundleSource, opened: (() => Promise<unknown>)[]): Asyn
 async function verifyStream(source: BundleSource, options: VerifyBundleStreamOptions, progress: Progress, opened: (() => Promise<unknown>)[]): Promise<StreamedBundleReport> {
   const read = await readBundleMembers(reading(source, opened));
   const bundle = Object.fromEntries(read.members) as Members;
-  const errors: string[] = [];
+  const { errors } = progress;
   // Text that is not JSON is refused before anything else, as parseEvidenceBundle refuses it: the
   // events' syntax is checked (the first pass only stepped over them) before calling the shape wrong.
   const refuse = async (reason: string) => {
@@ -149,6 +156,7 @@ async function verifyStream(source: BundleSource, options: VerifyBundleStreamOpt
     }
   }
   const { logKeys, checkpointed, checkpoint, context, erasures } = openBundle({ checkpoint: bundle.checkpoint, keys: bundle.keys, erasures: bundle.erasures }, options, errors, more);
+  progress.checkpoint = checkpoint;
   try {
     options.onOpened?.({ checkpoint, errors: [...errors] });
   } catch (error) {

@@ -34,15 +34,32 @@ export interface VerifyBundleOptions {
 
 export interface BundleReport {
   readonly ok: boolean;
+  /** As it opened with the log key, or not; kept when the bundle turns out malformed after it was opened. */
   readonly checkpoint: { readonly ok: boolean; readonly origin?: string; readonly treeSize?: number; readonly rootHash?: string };
+  /** Every event's verdict (in a malformed bundle, those checked before it broke down). */
   readonly events: readonly EventVerdict[];
   readonly chains: readonly ChainVerdict[];
-  /** Problems of the bundle as a whole: keys, checkpoint, manifest, erasure entries, duplicated events. */
+  /**
+   * Problems of the bundle as a whole: keys, checkpoint, manifest, erasure entries, duplicated events;
+   * for a malformed bundle, those found before it broke down, then what is malformed, last.
+   */
   readonly errors: readonly string[];
 }
 
-function malformed(reason: string): BundleReport {
-  return { ok: false, checkpoint: { ok: false }, events: [], chains: [], errors: [reason] };
+/**
+ * What verification had established when the bundle turned out malformed: the checkpoint as it
+ * opened (or did not), the problems found by then and the events checked. A malformed report keeps
+ * it, as verifyBundleStream's does, so a bundle broken in one event does not read as one whose
+ * checkpoint failed the log key.
+ */
+interface Established {
+  checkpoint: BundleReport['checkpoint'];
+  readonly errors: string[];
+  events: readonly EventVerdict[];
+}
+
+function malformed(reason: string, established: Established): BundleReport {
+  return { ok: false, checkpoint: established.checkpoint, events: established.events, chains: [], errors: [...established.errors, reason] };
 }
 
 const utf8Decoder = new TextDecoder('utf-8', { fatal: true, ignoreBOM: true });
@@ -77,21 +94,23 @@ export function parseEvidenceBundle(input: string | Uint8Array): EvidenceBundle 
  */
 export function verifyBundle(bundle: EvidenceBundle, options: VerifyBundleOptions): BundleReport {
   if (typeof options?.trustedKeys !== 'object' || options.trustedKeys === null) throw new TypeError('verifyBundle: options.trustedKeys is required');
+  const established: Established = { checkpoint: { ok: false }, errors: [], events: [] };
   try {
-    return verifyWellFormedBundle(bundle, options);
+    return verifyWellFormedBundle(bundle, options, established);
   } catch (error) {
-    return malformed(`malformed bundle: ${(error as Error).message}`);
+    return malformed(`malformed bundle: ${(error as Error).message}`, established);
   }
 }
 
-function verifyWellFormedBundle(bundle: EvidenceBundle, options: VerifyBundleOptions): BundleReport {
-  const errors: string[] = [];
+function verifyWellFormedBundle(bundle: EvidenceBundle, options: VerifyBundleOptions, established: Established): BundleReport {
+  const { errors } = established;
   if (typeof bundle !== 'object' || bundle === null || bundle.format !== BUNDLE_FORMAT || !Array.isArray(bundle.events) || !Array.isArray(bundle.chains)) {
-    return malformed(`not a ${BUNDLE_FORMAT} document`);
+    return malformed(`not a ${BUNDLE_FORMAT} document`, established);
   }
-  if (!Array.isArray(bundle.keys ?? [])) return malformed('keys must be an array');
-  if (typeof bundle.checkpoint !== 'string') return malformed('checkpoint must be a signed note (a string)');
+  if (!Array.isArray(bundle.keys ?? [])) return malformed('keys must be an array', established);
+  if (typeof bundle.checkpoint !== 'string') return malformed('checkpoint must be a signed note (a string)', established);
   const { logKeys, checkpointed, checkpoint, context, erasures } = openBundle(bundle, options, errors);
+  established.checkpoint = checkpoint;
   const events = bundle.events.map((event) => {
     try {
       return verifyEvent(event, context);
@@ -99,6 +118,7 @@ function verifyWellFormedBundle(bundle: EvidenceBundle, options: VerifyBundleOpt
       return unreadableEvent(event, `malformed event: ${(error as Error).message}`);
     }
   });
+  established.events = events;
   for (const error of duplicateErrors(bundle)) errors.push(error);
   for (const error of erasuresNamingNoEvent(erasures, new Set(events.flatMap((event) => (event.erasedBy === null ? [] : [event.erasedBy]))))) errors.push(error);
   const chains = verifyBundleChains(bundle, events, logKeys, checkpointed);
