@@ -53,6 +53,14 @@ describe('facto verify BUNDLE, on a file that is not a well-formed bundle', () =
     expect(result.stdout).toContain('  checkpoint  not read: the file is not a well-formed bundle\n');
   });
 
+  it('says a checkpoint that does not open was not opened with the log key, once, in a bundle malformed in its events too', async () => {
+    const result = await verify(bundleWith('other-log-bad-event.json', '[{"leaf_index":01}]'), { logKey: encodeVerifierKey(origin, generateKeyPair().publicKey) });
+    expect(result.code).toBe(EXIT_NOT_VERIFIED);
+    expect(result.stdout.match(/x bundle: /g)).toHaveLength(2);
+    expect(result.stdout).toMatch(/x bundle: checkpoint: did not open with the log key[^\n]*\n {2}x bundle: malformed bundle: /);
+    expect(result.stdout).toContain('  checkpoint  could not be opened with the log key\n');
+  });
+
   it('still says a checkpoint that does not open was not opened with the log key', async () => {
     const result = await verify(bundleWith('other-log.json', '[]'), { logKey: encodeVerifierKey(origin, generateKeyPair().publicKey) });
     expect(result.code).toBe(EXIT_NOT_VERIFIED);

@@ -6,7 +6,7 @@
  */
 import { createReadStream } from 'node:fs';
 import { stat } from 'node:fs/promises';
-import { verifyBundleStream, type EventVerdict, type StreamedBundleReport } from '@facto/core';
+import { verifyBundleStream, type EventVerdict } from '@facto/core';
 import { CliError } from './cli-error.js';
 import { EXIT_FILE, EXIT_NOT_VERIFIED, EXIT_OK, EXIT_USAGE, type CliIo } from './cli-io.js';
 import { counted, eventPlace, Findings } from './findings.js';
@@ -45,10 +45,9 @@ export async function verifyBundleFile(path: string, options: BundleCheckOptions
   // Problems of the bundle found before its events are read (a checkpoint that does not open, above
   // all, which fails every event's inclusion) are printed first, the cause before its effects.
   let early: readonly string[] = [];
-  // The checkpoint as it was opened before the events were read; undefined when the file was refused
-  // before that. A bundle malformed in its events is reported with { ok: false } for the checkpoint,
-  // which must not pass for a checkpoint that did not open with the log key.
-  let opened: StreamedBundleReport['checkpoint'] | undefined;
+  // Whether the checkpoint was read at all: a file refused before it (truncated, not a bundle) must
+  // not pass for one whose checkpoint did not open with the log key.
+  let checkpointRead = false;
   const startedAt = performance.now();
   const report = await verifyBundleStream(
     { open: () => createReadStream(path, { highWaterMark: 1024 * 1024 }) },
@@ -60,8 +59,8 @@ export async function verifyBundleFile(path: string, options: BundleCheckOptions
         const agentId = typeof query === 'object' && query !== null && typeof (query as Record<string, unknown>).agent_id === 'string' ? (query as Record<string, string>).agent_id : undefined;
         return agentKeysByAgent(options.keys, agentId, 'this bundle names no single agent in its query');
       },
-      onOpened: ({ checkpoint, errors }) => {
-        opened = checkpoint;
+      onOpened: ({ errors }) => {
+        checkpointRead = true;
         early = errors;
         for (const error of errors) findings.problem(`bundle: ${error}`);
       },
@@ -85,10 +84,10 @@ export async function verifyBundleFile(path: string, options: BundleCheckOptions
     throw new CliError(`${path} changed while it was being verified; verify a copy that nothing writes to`, EXIT_FILE);
   }
   for (const chain of report.chains) for (const error of chain.errors) findings.problem(`chain ${chain.agentId}/${chain.chainId}: ${error}`);
-  const printed = early.every((error, index) => report.errors[index] === error) ? early.length : 0;
-  for (const error of report.errors.slice(printed)) findings.problem(`bundle: ${error}`);
+  // The report's errors begin with those onOpened gave, malformed bundle or not.
+  for (const error of report.errors.slice(early.length)) findings.problem(`bundle: ${error}`);
   if (report.eventCount === 0 && report.ok) findings.warning('the bundle holds no events: it proves only that the selection was empty');
-  const checkpoint = report.checkpoint.ok ? report.checkpoint : (opened ?? report.checkpoint);
+  const { checkpoint } = report;
 
   if (options.json) {
     io.stdout.write(
@@ -113,7 +112,7 @@ export async function verifyBundleFile(path: string, options: BundleCheckOptions
     );
     return report.ok ? EXIT_OK : EXIT_NOT_VERIFIED;
   }
-  const checkpointLine = checkpoint.ok ? `${checkpoint.origin}, tree size ${checkpoint.treeSize}, root ${checkpoint.rootHash}` : opened === undefined ? 'not read: the file is not a well-formed bundle' : 'could not be opened with the log key';
+  const checkpointLine = checkpoint.ok ? `${checkpoint.origin}, tree size ${checkpoint.treeSize}, root ${checkpoint.rootHash}` : !checkpointRead ? 'not read: the file is not a well-formed bundle' : 'could not be opened with the log key';
   const intact = report.chains.filter((chain) => chain.ok).length;
   io.stdout.write(
     [
