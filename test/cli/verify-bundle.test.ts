@@ -169,7 +169,7 @@ describe('facto verify BUNDLE', () => {
     writeFileSync(path, readFileSync(join(directory, 'bundle.json'), 'utf8').replace('"leaf_index":3,', '"leaf_index":3,"leaf_index":3,'));
     const result = await facto(['verify', path, '--key', keyFile, '--log-key', logKey]);
     expect(result.code).toBe(1);
-    expect(result.stdout).toMatch(/bundle: malformed bundle: events\[3\]: invalid JSON at offset \d+: duplicate member name "leaf_index"/);
+    expect(result.stdout).toMatch(/bundle: malformed bundle: invalid JSON at byte \d+, in events\[3\]: duplicate member name "leaf_index"/);
   });
 
   it('exits 1 for a bundle that is not UTF-8, rather than reading a replacement character', async () => {
@@ -180,7 +180,7 @@ describe('facto verify BUNDLE', () => {
     writeFileSync(path, Buffer.concat([bytes.subarray(0, at), Buffer.from([0xe9]), bytes.subarray(at + 1)]));
     const result = await facto(['verify', path, '--key', keyFile, '--log-key', logKey]);
     expect(result.code).toBe(1);
-    expect(result.stdout).toMatch(/bundle: malformed bundle: events\[\d+\]: not UTF-8 \(byte 0xe9 at offset \d+\): a bundle is JSON, which must be UTF-8 \(RFC 8259 section 8\.1\)/);
+    expect(result.stdout).toMatch(/bundle: malformed bundle: invalid JSON at byte \d+, in events\[\d+\]: not UTF-8 \(0xe9\): a bundle is JSON, which must be UTF-8 \(RFC 8259 section 8\.1\)/);
   });
 
   it.each<[string, string[], number, RegExp]>([

@@ -38,7 +38,7 @@ describe('facto verify BUNDLE, on a file that is not a well-formed bundle', () =
     const path = bundleWith('bad-event.json', '[{"leaf_index":01}]');
     const result = await verify(path);
     expect(result.code).toBe(EXIT_NOT_VERIFIED);
-    expect(result.stdout).toMatch(/x bundle: malformed bundle: events\[0\]: invalid JSON/);
+    expect(result.stdout).toMatch(/x bundle: malformed bundle: invalid JSON at byte \d+, in events\[0\]: /);
     expect(result.stdout).toContain(`  checkpoint  ${origin}, tree size 1, root ${toHex(rootHash)}\n`);
     expect(result.stdout).not.toContain('could not be opened with the log key');
     expect(JSON.parse((await verify(path, { json: true })).stdout).checkpoint).toEqual({ ok: true, origin, treeSize: 1, rootHash: toHex(rootHash) });

@@ -20,23 +20,61 @@ export class BundleSyntaxError extends FactoError {
 }
 
 /**
+ * How every refusal of a bundle's text begins, in both readers: the offset in the document's bytes
+ * (what a hex editor or `dd skip=` shows), and for the streaming reader the piece it was reading.
+ */
+export function invalidJsonAt(byte: number, where?: string): string {
+  return `invalid JSON at byte ${byte}${where === undefined ? '' : `, in ${where}`}`;
+}
+
+/** Why a byte that is not UTF-8 is refused, by the streaming reader and by parseEvidenceBundle alike. */
+export function notUtf8Reason(byte: number | undefined): string {
+  return `not UTF-8${byte === undefined ? '' : ` (0x${byte.toString(16).padStart(2, '0')})`}: a bundle is JSON, which must be UTF-8 (RFC 8259 section 8.1)`;
+}
+
+/** The UTF-8 length of `text`'s UTF-16 code units from `from` up to `end`. */
+function utf8Length(text: string, from: number, end: number): number {
+  let length = 0;
+  for (let index = from; index < end; index++) {
+    const code = text.charCodeAt(index);
+    if (code < 0x80) length += 1;
+    else if (code < 0x800) length += 2;
+    else if (code >= 0xd800 && code <= 0xdbff && index + 1 < end && (text.charCodeAt(index + 1) & 0xfc00) === 0xdc00) {
+      length += 4;
+      index++;
+    } else length += 3;
+  }
+  return length;
+}
+
+// parseStrictJson (../strict-json.ts) gives the offset in its message only.
+const STRICT_REFUSAL = /^invalid JSON at offset (\d+): /;
+
+/**
+ * parseStrictJson's refusal of `given`, said as every refusal of a bundle's text is; undefined for
+ * anything else it threw. It counts UTF-16 code units of what it was given, whose first `prefix`
+ * units (brackets a piece is wrapped in) are not the document's, and whose next ones start at byte
+ * `start` of the document.
+ */
+export function strictRefusal(error: unknown, given: string, prefix: number, start: number, where?: string): string | undefined {
+  const match = error instanceof Error ? STRICT_REFUSAL.exec(error.message) : null;
+  if (match === null) return undefined;
+  const end = Math.min(Math.max(Number(match[1]), prefix), given.length);
+  return `${invalidJsonAt(start + utf8Length(given, prefix, end), where)}: ${(error as Error).message.slice(match[0].length)}`;
+}
+
+/**
  * The text of a piece's bytes, which start at offset `start` of the document; throws
  * BundleSyntaxError naming the first byte that is not UTF-8. Every byte of a bundle that is not
  * JSON's ASCII punctuation or space is inside some piece, so none escapes this check.
  */
-function decodePiece(bytes: Uint8Array, where: string, start: number): string {
+function decodePiece(bytes: Uint8Array, where: string | undefined, start: number): string {
   try {
     return decoder.decode(bytes);
   } catch {
     const at = invalidUtf8Offset(bytes);
-    throw new BundleSyntaxError(`${where}: ${notUtf8Message(start + at, bytes[at])}`);
+    throw new BundleSyntaxError(`${invalidJsonAt(start + at, where)}: ${notUtf8Reason(bytes[at])}`);
   }
-}
-
-/** How a byte that is not UTF-8 is reported, by the streaming reader and by parseEvidenceBundle alike. */
-export function notUtf8Message(offset: number, byte: number | undefined): string {
-  const what = byte === undefined ? '' : ` (byte 0x${byte.toString(16).padStart(2, '0')} at offset ${offset})`;
-  return `not UTF-8${what}: a bundle is JSON, which must be UTF-8 (RFC 8259 section 8.1)`;
 }
 
 /**
@@ -63,18 +101,23 @@ export function invalidUtf8Offset(bytes: Uint8Array): number {
   return -1;
 }
 
-/** Parses a piece found at `depth` (and at offset `start`) in the document exactly as parseStrictJson would have inside it. */
-export function parsePiece(bytes: Uint8Array, depth: number, where: string, start: number): unknown {
-  return parsePieceText(decodePiece(bytes, where, start), depth, where);
+/**
+ * Parses a piece found at `depth` (and at offset `start`) in the document exactly as parseStrictJson
+ * would have inside it. `where` names the piece in messages; the document itself needs no name.
+ */
+export function parsePiece(bytes: Uint8Array, depth: number, where: string | undefined, start: number): unknown {
+  return parsePieceText(decodePiece(bytes, where, start), depth, where, start);
 }
 
-function parsePieceText(text: string, depth: number, where: string): unknown {
+function parsePieceText(text: string, depth: number, where: string | undefined, start: number): unknown {
+  const wrapped = '['.repeat(depth) + text + ']'.repeat(depth);
   try {
-    let value = parseStrictJson('['.repeat(depth) + text + ']'.repeat(depth));
+    let value = parseStrictJson(wrapped);
     for (let level = 0; level < depth; level++) value = (value as unknown[])[0];
     return value;
   } catch (error) {
-    throw new BundleSyntaxError(`${where}: ${(error as Error).message}`);
+    const refusal = strictRefusal(error, wrapped, depth, start, where);
+    throw refusal === undefined ? error : new BundleSyntaxError(refusal);
   }
 }
 
@@ -136,5 +179,5 @@ export function parseEvent(bytes: Uint8Array, where: string, start: number): unk
       // Not JSON: parseStrictJson says where and why.
     }
   }
-  return parsePieceText(text, 2, where);
+  return parsePieceText(text, 2, where, start);
 }

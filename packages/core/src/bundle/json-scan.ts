@@ -5,10 +5,8 @@
  * would parse it inside the whole text (json-pieces.ts), so what is accepted, refused and produced is
  * exactly what parseStrictJson gives for the whole.
  */
-import { BundleSyntaxError, parseEvent, parsePiece } from './json-pieces.js';
+import { BundleSyntaxError, invalidJsonAt, parseEvent, parsePiece } from './json-pieces.js';
 import { CLOSE_BRACE, CLOSE_BRACKET, COLON, COMMA, endsEscaped, isSpace, OPEN_BRACE, OPEN_BRACKET, QUOTE, stringEnd, valueEnd } from './json-bytes.js';
-
-export { BundleSyntaxError } from './json-pieces.js';
 
 /** A cursor over a stream of byte chunks, one byte at a time, reading a chunk only when it needs one. */
 class ByteCursor {
@@ -83,7 +81,7 @@ class ByteCursor {
   }
 
   fail(message: string): never {
-    throw new BundleSyntaxError(`invalid JSON at byte ${this.position}: ${message}`);
+    throw new BundleSyntaxError(`${invalidJsonAt(this.position)}: ${message}`);
   }
 
   /**
@@ -187,7 +185,7 @@ async function* walkMembers(cursor: ByteCursor): AsyncGenerator<string, boolean,
   if ((await cursor.skipSpace()) !== OPEN_BRACE) {
     // JSON, perhaps, but not an object: no bundle. Its syntax is still checked, as the whole-text reader would.
     const document = (await cursor.value(true, MAX_PIECE_BYTES, 'the document'))!;
-    parsePiece(document, 0, 'the document', cursor.position - document.length);
+    parsePiece(document, 0, undefined, cursor.position - document.length);
     if ((await cursor.skipSpace()) !== -1) cursor.fail('unexpected text after the value');
     return false;
   }
@@ -200,7 +198,7 @@ async function* walkMembers(cursor: ByteCursor): AsyncGenerator<string, boolean,
       const at = cursor.position;
       const nameBytes = (await cursor.value(true, MAX_PIECE_BYTES, 'a member name'))!;
       const name = parsePiece(nameBytes, 0, 'a member name', at) as string;
-      if (names.has(name)) throw new BundleSyntaxError(`invalid JSON at byte ${at}: duplicate member name ${JSON.stringify(name)}`);
+      if (names.has(name)) throw new BundleSyntaxError(`${invalidJsonAt(at)}: duplicate member name ${JSON.stringify(name)}`);
       names.add(name);
       await cursor.expect(COLON, '":"');
       yield name;

@@ -62,7 +62,9 @@ async function expectSameVerdicts(text: string, trustedKeys: TrustedKeys, sizes:
   const streamed = await stream(text, trustedKeys, sizes);
   if ('malformedText' in expected) {
     expect(streamed.report.ok).toBe(false);
-    expect(streamed.report.errors[0]).toMatch(/^malformed bundle: /);
+    // Both readers say where, the same way: the byte in the document.
+    expect(streamed.report.errors[0]).toMatch(/^malformed bundle: invalid JSON at byte \d+(, in [^:]+)?: /);
+    expect(() => parseEvidenceBundle(text)).toThrow(/^invalid JSON at byte \d+: /);
   } else if (expected.report.errors.at(-1)?.startsWith('malformed bundle: ')) {
     // Events read before the failure were handed on; the report is verifyBundle's malformed one.
     expect({ ...streamed.report, eventCount: 0, failedEventCount: 0, failedEvents: [] }).toEqual({ ...expected.report, eventCount: 0, failedEventCount: 0, failedEvents: [] });
@@ -261,6 +263,19 @@ describe('verifyBundleStream reads JSON as parseStrictJson does', async () => {
     }
   });
 
+  it('places a refusal at the same byte of the document in both readers, whatever characters come before it', async () => {
+    const bundle = clone(fixture.bundle);
+    bundle.events[0].record.name = 'é € 😀';
+    const variant = JSON.stringify(bundle).replace('"leaf_index":1,', '"leaf_index":1,"leaf_index":1,');
+    const at = Buffer.from(variant).indexOf('"leaf_index":1,"leaf_index"') + '"leaf_index":1,'.length;
+    for (const input of [variant, encoder.encode(variant)]) expect(() => parseEvidenceBundle(input)).toThrow(`invalid JSON at byte ${at}: duplicate member name "leaf_index"`);
+    for (const sizes of [[], [7]]) {
+      expect((await stream(variant, trustedKeys, sizes)).report.errors).toEqual([`malformed bundle: invalid JSON at byte ${at}, in events[1]: duplicate member name "leaf_index"`]);
+    }
+    expect(() => parseEvidenceBundle('[1,]')).toThrow('invalid JSON at byte 3: expected a value');
+    expect((await stream('[1,]', trustedKeys)).report.errors).toEqual(['malformed bundle: invalid JSON at byte 3: expected a value']);
+  });
+
   /** The bundle's bytes with the ASCII `marker` (where it first occurs) replaced by `bytes`, and the offset of the first byte of those above 0x7f. */
   const withBytes = (bundleText: string, marker: string, bytes: readonly number[]) => {
     const encoded = encoder.encode(bundleText);
@@ -286,13 +301,13 @@ describe('verifyBundleStream reads JSON as parseStrictJson does', async () => {
     bundle.events[0].record.name = 'MARK';
     bundle.query = { agent_id: 'c-agent' };
     const { changed, bad } = withBytes(JSON.stringify(bundle), marker, bytes);
-    const where = `(byte 0x${changed[bad]!.toString(16)} at offset ${bad}`;
-    expect(() => parseEvidenceBundle(changed)).toThrow(`invalid JSON: not UTF-8 ${where}): a bundle is JSON, which must be UTF-8 (RFC 8259 section 8.1)`);
+    const reason = `not UTF-8 (0x${changed[bad]!.toString(16)}): a bundle is JSON, which must be UTF-8 (RFC 8259 section 8.1)`;
+    expect(() => parseEvidenceBundle(changed)).toThrow(`invalid JSON at byte ${bad}: ${reason}`);
     for (const size of [1, 3, changed.length]) {
       const report = await verifyBundleStream(bytesSource(changed, size), { trustedKeys });
       expect(report.ok).toBe(false);
-      expect(report.errors).toEqual([expect.stringMatching(/^malformed bundle: (events\[0\]|member "query"|a member name): not UTF-8 /)]);
-      expect(report.errors[0]).toContain(`${where}): a bundle is JSON, which must be UTF-8 (RFC 8259 section 8.1)`);
+      expect(report.errors).toEqual([expect.stringMatching(new RegExp(`^malformed bundle: invalid JSON at byte ${bad}, in (events\\[0\\]|member "query"|a member name): `))]);
+      expect(report.errors[0]).toContain(`: ${reason}`);
     }
   });
 
@@ -303,7 +318,7 @@ describe('verifyBundleStream reads JSON as parseStrictJson does', async () => {
     const report = await expectSameVerdicts(variant, trustedKeys, [1, 2, 3]);
     expect(report.failedEvents[0]!.errors[0]).toMatch(/^hash: /);
     expect(parseEvidenceBundle(encoder.encode(variant)).events[0]!.record.name).toBe('é € 😀 ÿ');
-    expect(() => parseEvidenceBundle(variant.replace('😀', '\uD83D'))).toThrow(/invalid JSON at offset \d+: a lone surrogate/);
+    expect(() => parseEvidenceBundle(variant.replace('😀', '\uD83D'))).toThrow(new RegExp(`^invalid JSON at byte ${encoder.encode(variant.slice(0, variant.indexOf('😀'))).length}: a lone surrogate`));
   });
 
   it('passes a failure to read the source on, as a failure rather than a verdict', async () => {

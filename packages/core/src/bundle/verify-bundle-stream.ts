@@ -11,7 +11,7 @@
  */
 import type { VerifierKey } from '../note/index.js';
 import { checkExportManifest } from './export-manifest.js';
-import { BundleSyntaxError, readBundleEvents, readBundleMembers } from './json-scan.js';
+import { readBundleEvents, readBundleMembers } from './json-scan.js';
 import { verifyStreamedChains } from './streamed-chains.js';
 import { openChainStatements } from './verify-bundle-chains.js';
 import { StreamedEvents } from './streamed-events.js';
@@ -102,7 +102,6 @@ export async function verifyBundleStream(source: BundleSource, options: VerifyBu
     return await verifyStream(source, options, progress, opened);
   } catch (error) {
     if (error instanceof PassedOn) throw error.cause;
-    if (error instanceof BundleSyntaxError) return malformed(`malformed bundle: ${error.message}`, progress);
     return malformed(`malformed bundle: ${(error as Error).message}`, progress);
   } finally {
     for (const close of opened) await close().catch(() => undefined);

@@ -11,7 +11,7 @@ import { parseStrictJson } from '../strict-json.js';
 import { checkExportManifest } from './export-manifest.js';
 import { BUNDLE_FORMAT, type Checkpointed, type EvidenceBundle } from './types.js';
 import { verifyBundleChains, type ChainVerdict } from './verify-bundle-chains.js';
-import { invalidUtf8Offset, notUtf8Message } from './json-pieces.js';
+import { invalidJsonAt, invalidUtf8Offset, notUtf8Reason, strictRefusal } from './json-pieces.js';
 import { openBundle } from './open-bundle.js';
 import { erasuresNamingNoEvent } from './verify-erasures.js';
 import { isRecord, unreadableEvent, verifyEvent, type EventVerdict } from './verify-events.js';
@@ -70,7 +70,8 @@ const LONE_SURROGATE = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[
  * never replaced by U+FFFD), strict JSON, a duplicate member name anywhere refused (section 13).
  * Give it the bytes as read when there are any, so that their encoding is checked too; a string
  * must be Unicode text (no lone surrogate, which no UTF-8 can carry). Throws a FactoError naming
- * the offset; verifyBundle takes the result.
+ * the byte (of the text's UTF-8) where it is malformed, as verifyBundleStream does; verifyBundle
+ * takes the result.
  */
 export function parseEvidenceBundle(input: string | Uint8Array): EvidenceBundle {
   let text = input;
@@ -79,13 +80,21 @@ export function parseEvidenceBundle(input: string | Uint8Array): EvidenceBundle 
       text = utf8Decoder.decode(input);
     } catch {
       const at = invalidUtf8Offset(input);
-      throw new FactoError('invalid_argument', `invalid JSON: ${notUtf8Message(at, input[at])}`);
+      throw new FactoError('invalid_argument', `${invalidJsonAt(at)}: ${notUtf8Reason(input[at])}`);
     }
   } else if (typeof text === 'string') {
     const surrogate = LONE_SURROGATE.exec(text);
-    if (surrogate !== null) throw new FactoError('invalid_argument', `invalid JSON at offset ${surrogate.index}: a lone surrogate, which is not Unicode text and cannot be UTF-8 (RFC 8259 section 8.1)`);
+    if (surrogate !== null) {
+      const at = new TextEncoder().encode(text.slice(0, surrogate.index)).length;
+      throw new FactoError('invalid_argument', `${invalidJsonAt(at)}: a lone surrogate, which is not Unicode text and cannot be UTF-8 (RFC 8259 section 8.1)`);
+    }
   }
-  return parseStrictJson(text as string) as EvidenceBundle;
+  try {
+    return parseStrictJson(text as string) as EvidenceBundle;
+  } catch (error) {
+    const refusal = strictRefusal(error, text as string, 0, 0);
+    throw refusal === undefined ? error : new FactoError('invalid_argument', refusal);
+  }
 }
 
 /**
