@@ -1,4 +1,4 @@
-import { existsSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { getPublicKey, keyId, parsePrivateKey, parsePublicKey, toHex } from '@facto/core';
@@ -65,6 +65,48 @@ describe('facto keygen', () => {
     expect(result.code).toBe(6);
     expect(result.stderr).toContain(`refusing to overwrite ${out}.pub`);
     expect(existsSync(out)).toBe(false);
+  });
+
+  it('refuses a directory as --out before making a key, with exit 7 as export -o does', async () => {
+    const folder = join(directory, 'a-folder');
+    mkdirSync(folder);
+    const result = await run(['keygen', '--out', folder]);
+    expect(result.code).toBe(7);
+    expect(result.stderr).toBe(`facto keygen: cannot write ${folder}: it is a directory; give --out a file name\n`);
+    expect(result.stdout).toBe('');
+    expect(existsSync(`${folder}.pub`)).toBe(false);
+
+    const slashed = join(directory, 'not-yet-a-folder/');
+    expect((await run(['keygen', '--out', slashed])).code).toBe(7);
+    expect(existsSync(slashed)).toBe(false);
+
+    const out = join(directory, 'pub-is-a-folder.pem');
+    mkdirSync(`${out}.pub`);
+    const publicFolder = await run(['keygen', '--out', out]);
+    expect(publicFolder.code).toBe(7);
+    expect(publicFolder.stderr).toContain(`cannot write ${out}.pub: it is a directory`);
+    expect(existsSync(out)).toBe(false);
+  });
+
+  it('creates missing folders with mode 0700 and says so, and says nothing of folders that exist', async () => {
+    const top = join(directory, 'new-top');
+    const out = join(top, 'keys', 'agent.pem');
+    const result = await run(['keygen', '--out', out]);
+    expect(result.code).toBe(0);
+    expect(result.stdout.split('\n')[0]).toBe(`Created the folder ${join(top, 'keys')}, and the missing ones above it from ${top} (mode 0700), which did not exist.`);
+    for (const folder of [top, join(top, 'keys')]) expect(statSync(folder).mode & 0o777).toBe(0o700);
+    const beside = await run(['keygen', '--out', join(top, 'keys', 'other.pem')]);
+    expect(beside.stdout).not.toContain('Created the folder');
+    expect((await run(['keygen', '--out', join(top, 'more', 'agent.pem')])).stdout.split('\n')[0]).toBe(`Created the folder ${join(top, 'more')} (mode 0700), which did not exist.`);
+  });
+
+  it('says which folder it could not create, with exit 7, when a file stands in the way', async () => {
+    const file = join(directory, 'a-file');
+    writeFileSync(file, 'not a folder');
+    const result = await run(['keygen', '--out', join(file, 'agent.pem')]);
+    expect(result.code).toBe(7);
+    expect(result.stderr).toBe(`facto keygen: cannot create the folder ${file} for ${join(file, 'agent.pem')}: a file stands in the way\n`);
+    expect(readdirSync(directory)).not.toContain('agent.pem');
   });
 
   it('refuses to run without --out, since the private key never goes to stdout', async () => {

@@ -2,12 +2,16 @@
  * `facto keygen --out FILE [--agent-id ID]`: makes an agent's Ed25519 key pair. The private key goes
  * only to FILE (PKCS#8 PEM, mode 0600, created exclusively so an existing key is never overwritten)
  * and never to the terminal, where scrollback, CI logs and screen shares would keep it. The public
- * key goes to FILE.pub (SPKI PEM) and, with its key id, to stdout as a key-registry entry.
+ * key goes to FILE.pub (SPKI PEM) and, with its key id, to stdout as a key-registry entry. As with
+ * `facto export -o`, a directory given as FILE is refused before anything is made (exit 7). Missing
+ * folders on the way to FILE are created, mode 0700, and named in the output, so the documented
+ * `--out keys/agent.pem` works in a fresh checkout and a mistyped folder does not pass unseen.
  */
-import { closeSync, existsSync, fchmodSync, fsyncSync, mkdirSync, openSync, unlinkSync, writeFileSync } from 'node:fs';
-import { dirname } from 'node:path';
+import { closeSync, existsSync, fchmodSync, fsyncSync, mkdirSync, openSync, statSync, unlinkSync, writeFileSync } from 'node:fs';
+import { dirname, sep } from 'node:path';
 import { FactoError, generateKeyPair, keyId, privateKeyToPem, publicKeyToPem, toHex } from '@facto/core';
-import { EXIT_OK, type CliIo, type Command } from './cli-io.js';
+import { CliError } from './cli-error.js';
+import { EXIT_FILE, EXIT_OK, type CliIo, type Command } from './cli-io.js';
 import { parseFlags } from './parse-flags.js';
 
 const AGENT_PLACEHOLDER = '<agent_id>';
@@ -20,14 +24,37 @@ Generates an Ed25519 key pair for an agent.
 
   --out FILE       Where to write the private key (PKCS#8 PEM, mode 0600). FILE.pub gets the public
                    key (SPKI PEM). Existing files are never overwritten. Required: the private key
-                   is never printed.
+                   is never printed. Missing folders are created (mode 0700), and said so.
   --agent-id ID    The agent's id (FACTO_AGENT_ID), used in the printed key-registry entry.
 
 Prints the key id, the public key (hex) and a key-registry entry for the collector's --keys file.
+Exit codes: 0 written, 2 usage, 6 FILE or FILE.pub exists, 7 FILE is a directory or not writable.
 `;
 
 function alreadyExists(path: string): FactoError {
   return new FactoError('conflict', `refusing to overwrite ${path}: it already exists (move it away or choose another --out)`);
+}
+
+function fileError(path: string, error: unknown): CliError {
+  return new CliError(`cannot write ${path} (${(error as NodeJS.ErrnoException).code ?? (error as Error).message})`, EXIT_FILE);
+}
+
+function isDirectory(path: string): boolean {
+  if (path.endsWith('/') || path.endsWith(sep)) return true;
+  try {
+    return statSync(path).isDirectory();
+  } catch {
+    // Nothing there, or a path that cannot be one (a file on the way): creating it says why.
+    return false;
+  }
+}
+
+/** Refuses, before a key is made, an --out that names a directory (as export does) or an existing file. */
+function checkOut(out: string): void {
+  for (const path of [out, `${out}.pub`]) {
+    if (isDirectory(path)) throw new CliError(`cannot write ${path}: it is a directory; give --out a file name`, EXIT_FILE);
+    if (existsSync(path)) throw alreadyExists(path);
+  }
 }
 
 /** Creates `path` only if it does not exist, with exactly `mode`, and flushes it to disk. */
@@ -37,7 +64,7 @@ function createExclusive(path: string, text: string, mode: number): void {
     descriptor = openSync(path, 'wx', mode);
   } catch (error) {
     if ((error as NodeJS.ErrnoException).code === 'EEXIST') throw alreadyExists(path);
-    throw error;
+    throw fileError(path, error);
   }
   try {
     // The umask may have narrowed `mode`; set it exactly, before any secret byte is written.
@@ -52,11 +79,21 @@ function createExclusive(path: string, text: string, mode: number): void {
   }
 }
 
+/** The first folder created on the way to `out`'s, if any was missing. */
+function createFolders(out: string): string | undefined {
+  try {
+    return mkdirSync(dirname(out), { recursive: true, mode: 0o700 });
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code;
+    // mkdir says EEXIST or ENOTDIR when a file has the name of a folder on the way.
+    const why = code === 'EEXIST' || code === 'ENOTDIR' ? ': a file stands in the way' : ` (${code ?? (error as Error).message})`;
+    throw new CliError(`cannot create the folder ${dirname(out)} for ${out}${why}`, EXIT_FILE);
+  }
+}
+
+/** Writes the pair; the exclusive creates settle any race with checkOut. */
 function writeKeyPair(out: string, privatePem: string, publicPem: string): string {
   const publicPath = `${out}.pub`;
-  // Checked first for a clean refusal; the exclusive creates below still settle any race.
-  for (const path of [out, publicPath]) if (existsSync(path)) throw alreadyExists(path);
-  mkdirSync(dirname(out), { recursive: true, mode: 0o700 });
   createExclusive(out, privatePem, 0o600);
   try {
     createExclusive(publicPath, publicPem, 0o644);
@@ -86,14 +123,18 @@ export const keygenCommand: Command = {
       throw new FactoError('invalid_argument', '--out FILE is required: the private key is written only to a file (mode 0600), never to the terminal');
     }
     const agentId = readAgentId(flags['agent-id']);
+    checkOut(out);
+    const created = createFolders(out);
     const { privateKey, publicKey } = generateKeyPair();
     const publicPath = writeKeyPair(out, privateKeyToPem(privateKey), publicKeyToPem(publicKey));
     privateKey.fill(0);
+    const folder = dirname(out);
 
     const publicHex = toHex(publicKey);
     const registry = { agents: { [agentId]: [{ publicKey: publicHex }] } };
     io.stdout.write(
       [
+        created === undefined ? undefined : `Created the folder ${folder}${created === folder ? '' : `, and the missing ones above it from ${created}`} (mode 0700), which did not exist.`,
         `Wrote the private key to ${out} (mode 0600: keep it secret, never commit it)`,
         `and the public key to ${publicPath}.`,
         '',
