@@ -1,4 +1,4 @@
-import { SpanStatusCode, trace, type Span, type Tracer, type TracerProvider } from '@opentelemetry/api';
+import { SpanStatusCode, type Span, type Tracer, type TracerProvider } from '@opentelemetry/api';
 import { BaseCallbackHandler } from '@langchain/core/callbacks/base';
 import { AIMessage } from '@langchain/core/messages';
 import { fakeModel } from '@langchain/core/testing';
@@ -6,21 +6,13 @@ import { tool } from '@langchain/core/tools';
 import { FakeListChatModel, FakeStreamingLLM } from '@langchain/core/utils/testing';
 import { END, MessagesAnnotation, START, StateGraph } from '@langchain/langgraph';
 import { createAgent } from 'langchain';
-import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { z } from 'zod';
 import { GEN_AI_CONTENT_KEYS } from '@facto/genai';
 import { FactoCallbackHandler } from './callback-handler.js';
-import { captureDiagErrors, recording, useAsyncContext } from './test-helpers/recording.js';
+import { captureDiagErrors, recording, useRecordingHooks } from './test-helpers/recording.js';
 
-let removeContext: () => void;
-beforeAll(() => {
-  removeContext = useAsyncContext();
-});
-afterAll(() => removeContext());
-afterEach(() => {
-  vi.restoreAllMocks();
-  trace.disable();
-});
+useRecordingHooks();
 
 const lookupOrder = tool(async ({ order }) => ({ order, status: 'shipped' }), {
   name: 'lookup_order',

@@ -1,24 +1,16 @@
-import { SpanStatusCode, trace } from '@opentelemetry/api';
+import { SpanStatusCode } from '@opentelemetry/api';
 import { AIMessage } from '@langchain/core/messages';
 import { fakeModel } from '@langchain/core/testing';
 import { tool } from '@langchain/core/tools';
 import { FakeListChatModel } from '@langchain/core/utils/testing';
 import { END, MessagesAnnotation, START, StateGraph, type LangGraphRunnableConfig } from '@langchain/langgraph';
 import { createAgent } from 'langchain';
-import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { z } from 'zod';
 import { FactoCallbackHandler } from './callback-handler.js';
-import { recording, useAsyncContext, type Recording } from './test-helpers/recording.js';
+import { recording, useRecordingHooks, type Recording } from './test-helpers/recording.js';
 
-let removeContext: () => void;
-beforeAll(() => {
-  removeContext = useAsyncContext();
-});
-afterAll(() => removeContext());
-afterEach(() => {
-  vi.restoreAllMocks();
-  trace.disable();
-});
+useRecordingHooks();
 
 const question = { messages: [{ role: 'user', content: 'Where is order 1042?' }] };
 

@@ -4,19 +4,11 @@ import { AIMessage } from '@langchain/core/messages';
 import { fakeModel } from '@langchain/core/testing';
 import { BasicTracerProvider, BatchSpanProcessor, InMemorySpanExporter } from '@opentelemetry/sdk-trace-base';
 import { createAgent } from 'langchain';
-import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { FactoCallbackHandler } from './callback-handler.js';
-import { captureDiagErrors, useAsyncContext } from './test-helpers/recording.js';
+import { captureDiagErrors, useRecordingHooks } from './test-helpers/recording.js';
 
-let removeContext: () => void;
-beforeAll(() => {
-  removeContext = useAsyncContext();
-});
-afterAll(() => removeContext());
-afterEach(() => {
-  vi.restoreAllMocks();
-  trace.disable();
-});
+useRecordingHooks();
 
 /** A provider that exports only when flushed: its batch delay is far longer than any test. */
 function batchingProvider() {

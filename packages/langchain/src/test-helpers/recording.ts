@@ -2,10 +2,10 @@
  * Test support: a real SDK tracer provider that keeps finished spans in memory, an async context
  * manager as an application installs one, and a way to read the recorded tree back by span names.
  */
-import { context, diag } from '@opentelemetry/api';
+import { context, diag, trace } from '@opentelemetry/api';
 import { AsyncLocalStorageContextManager } from '@opentelemetry/context-async-hooks';
 import { BasicTracerProvider, InMemorySpanExporter, SimpleSpanProcessor, type ReadableSpan } from '@opentelemetry/sdk-trace-base';
-import { vi } from 'vitest';
+import { afterAll, afterEach, beforeAll, vi } from 'vitest';
 
 export interface Recording {
   readonly provider: BasicTracerProvider;
@@ -48,6 +48,22 @@ export function useAsyncContext(): () => void {
     manager.disable();
     context.disable();
   };
+}
+
+/**
+ * The hooks of a test file that records through the handler: an async context manager for the whole
+ * file, and after each test its mocks restored and the global tracer provider removed.
+ */
+export function useRecordingHooks(): void {
+  let removeContext: () => void;
+  beforeAll(() => {
+    removeContext = useAsyncContext();
+  });
+  afterAll(() => removeContext());
+  afterEach(() => {
+    vi.restoreAllMocks();
+    trace.disable();
+  });
 }
 
 /** Silences and records diag.error for a test that expects instrumentation failures. */
