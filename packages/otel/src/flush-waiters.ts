@@ -34,8 +34,8 @@ export class FlushWaiters {
 
   /** Export `failed` failed: releases the flushes for which it was their own attempt. */
   releaseAfterFailure(failed: number): void {
-    const [released, kept] = [this.#waiting.filter((waiter) => waiter.cameDuring !== undefined && waiter.cameDuring < failed), this.#waiting.filter((waiter) => waiter.cameDuring === undefined || waiter.cameDuring >= failed)];
-    this.#waiting = kept;
+    const released = this.#waiting.filter((waiter) => waiter.cameDuring !== undefined && waiter.cameDuring < failed);
+    this.#waiting = this.#waiting.filter((waiter) => !released.includes(waiter));
     for (const waiter of released) waiter.finish();
   }
 
