@@ -72,6 +72,11 @@ export class LogService {
   #keysVersion: number | undefined;
   /** Set once the log turned out to be signed by another key: this service signs nothing more. */
   #refusal: LogKeyMismatchError | undefined;
+  /**
+   * The latest checkpoint's note as last found signed by this key: the same note is not verified
+   * again (proof requests reach checkpoint() each time), a different one always is.
+   */
+  #checkedNote: string | undefined;
 
   private constructor(store: Store, key: LogKey, tree: MerkleTree, options: LogServiceOptions) {
     this.#store = store;
@@ -188,7 +193,10 @@ export class LogService {
       try {
         return await this.#section(async () => {
           const latest = await this.#store.latestCheckpoint();
-          if (latest) assertSignedBy(latest, this.key.verifierKey, this.key.path);
+          if (latest && latest.note !== this.#checkedNote) {
+            assertSignedBy(latest, this.key.verifierKey, this.key.path);
+            this.#checkedNote = latest.note;
+          }
           if (latest && latest.treeSize === this.#tree.size) return latest;
           const rootHash = this.#tree.root();
           const note = signCheckpoint({ origin: this.key.origin, treeSize: this.#tree.size, rootHash }, this.#signer);
@@ -196,6 +204,7 @@ export class LogService {
           // Stored only if `latest` is still the newest: the key check above was made against it, and
           // on a shared store this section's lock can be lost (its connection dropped) before here.
           await this.#store.putCheckpoint(checkpoint, latest);
+          this.#checkedNote = note;
           return checkpoint;
         });
       } catch (error) {
