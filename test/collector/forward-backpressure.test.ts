@@ -23,12 +23,18 @@ function metric(text: string, name: string): number {
   return found === undefined ? 0 : Number(found.slice(name.length + 1));
 }
 
+/** A collector that forwards unsigned spans to a local sink, through a forward queue of one request. */
+async function forwardingCollector() {
+  const downstream = await startOtlpSink();
+  cleanups.push(() => downstream.close());
+  const collector = await startTestCollector({ unsigned: 'forward', forward: `${downstream.url}/v1/traces`, forwardQueueSize: 1 });
+  cleanups.push(() => collector.stop());
+  return { downstream, collector };
+}
+
 describe('--unsigned forward with a full forward queue', () => {
   it('answers 503 + Retry-After for unsigned spans it cannot queue, 200 for signed ones, and delivers the retry', async () => {
-    const downstream = await startOtlpSink();
-    cleanups.push(() => downstream.close());
-    const collector = await startTestCollector({ unsigned: 'forward', forward: `${downstream.url}/v1/traces`, forwardQueueSize: 1 });
-    cleanups.push(() => collector.stop());
+    const { downstream, collector } = await forwardingCollector();
     // The downstream holds its answers: the first request stays in the queue while it is delivered.
     downstream.hold();
 
@@ -50,10 +56,7 @@ describe('--unsigned forward with a full forward queue', () => {
   });
 
   it('counts the spans of a request answered 503 once, when its retry is acknowledged', async () => {
-    const downstream = await startOtlpSink();
-    cleanups.push(() => downstream.close());
-    const collector = await startTestCollector({ unsigned: 'forward', forward: `${downstream.url}/v1/traces`, forwardQueueSize: 1 });
-    cleanups.push(() => collector.stop());
+    const { downstream, collector } = await forwardingCollector();
     downstream.hold();
     expect((await collector.post('/v1/traces', otlpJson([unsignedSpan('first', '00000000000000a1')]))).status).toBe(200);
 
