@@ -267,7 +267,14 @@ function describeFailure(error: unknown, logger: Logger): Failure {
     logger.error('store unavailable; answering 503', { error: error.message });
     return { status: 503, message: 'storage is temporarily unavailable; retry later', headers: { 'retry-after': '5' } };
   }
-  if (StoreRefusedError.isInstance(error) || StoreConflictError.isInstance(error)) {
+  // Another sequencer moved the head between this one's read and its write (a section that lost its
+  // lock): nothing was written, and the next section reloads. 500 would end an OTLP exporter's
+  // retries and lose the batch; 503 has it sent again.
+  if (StoreConflictError.isInstance(error)) {
+    logger.error('the store refused a write decided on a stale head; answering 503', { error: error.message });
+    return { status: 503, message: 'the log head moved during this request; retry', headers: { 'retry-after': '1' } };
+  }
+  if (StoreRefusedError.isInstance(error)) {
     logger.error('the store refused a write; answering 500', { error: error.message });
     return { status: 500, message: 'internal error', headers: {} };
   }

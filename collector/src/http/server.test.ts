@@ -5,7 +5,7 @@ import { FactoError } from '@facto/core';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import type { CollectorConfig } from '../config.js';
 import { LogKeyMismatchError } from '../log/log-key.js';
-import { StoreUnavailableError } from '../store/errors.js';
+import { StoreConflictError, StoreRefusedError, StoreUnavailableError } from '../store/errors.js';
 import { closeServer, errorOf, fakeContext, listen, rawRequest } from '../test-helpers/http-test-context.js';
 import { createHttpServer } from './server.js';
 import { HttpError, json, type Handler, type HttpRequest, type Route } from './types.js';
@@ -344,6 +344,8 @@ describe('errors', () => {
       { method: 'GET', path: '/http-error', access: 'public', handler: failWith(new HttpError(409, 'already there', { 'x-reason': 'conflict' })) },
       { method: 'GET', path: '/invalid', access: 'public', handler: failWith(new FactoError('invalid_argument', 'resourceSpans[0]: bad')) },
       { method: 'GET', path: '/store-down', access: 'public', handler: failWith(new StoreUnavailableError('SQLite store at /secret/facto.db: disk I/O error')) },
+      { method: 'GET', path: '/head-moved', access: 'public', handler: failWith(new StoreConflictError('Checkpoint for tree size 9 refused: in /secret/facto.db')) },
+      { method: 'GET', path: '/schema-refused', access: 'public', handler: failWith(new StoreRefusedError('CHECK constraint failed: events in /secret/facto.db')) },
       { method: 'GET', path: '/key-refused', access: 'public', handler: failWith(new LogKeyMismatchError('the log key /secret/log-key.pem did not sign the latest checkpoint')) },
       { method: 'GET', path: '/sync-throw', access: 'public', handler: () => JSON.parse('{') as never },
       { method: 'GET', path: '/bug', access: 'public', handler: failWith(new Error('password=hunter2 in /srv/app')) },
@@ -357,13 +359,20 @@ describe('errors', () => {
     expect(await answer('/http-error')).toEqual({ status: 409, body: { error: 'already there' }, retryAfter: null, reason: 'conflict' });
     expect(await answer('/invalid')).toMatchObject({ status: 400, body: { error: 'resourceSpans[0]: bad' } });
     expect(await answer('/store-down')).toMatchObject({ status: 503, retryAfter: '5', body: { error: 'storage is temporarily unavailable; retry later' } });
+    const headMoved = await answer('/head-moved');
+    expect(headMoved).toMatchObject({ status: 503, retryAfter: '1', body: { error: 'the log head moved during this request; retry' } });
+    expect(await answer('/schema-refused')).toMatchObject({ status: 500, retryAfter: null, body: { error: 'internal error' } });
     const keyRefused = await answer('/key-refused');
     expect(keyRefused).toMatchObject({ status: 503, retryAfter: '5', body: { error: expect.stringMatching(/stopping: its log key does not sign this log/) } });
     expect(JSON.stringify(keyRefused.body)).not.toMatch(/secret|pem/);
     for (const path of ['/bug', '/not-an-error', '/unserialisable', '/sync-throw']) expect(await answer(path)).toMatchObject({ status: 500, body: { error: 'internal error' } });
     const errors = context.logEntries.filter((entry) => entry.level === 'error');
-    expect(errors.map((entry) => entry.message)).toEqual(['store unavailable; answering 503', 'request failed', 'request failed', 'request failed', 'request failed']);
-    expect(String(errors[1]!.fields.error)).toMatch(/password=hunter2[\s\S]*server\.test\.ts/);
+    expect(errors.map((entry) => entry.message)).toEqual([
+      'store unavailable; answering 503',
+      'the store refused a write decided on a stale head; answering 503',
+      'the store refused a write; answering 500',
+      'request failed', 'request failed', 'request failed', 'request failed']);
+    expect(String(errors[3]!.fields.error)).toMatch(/password=hunter2[\s\S]*server\.test\.ts/);
     expect((await fetch(`${url}/invalid`)).status).toBe(400);
   });
 

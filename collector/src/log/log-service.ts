@@ -30,6 +30,7 @@ import {
   type NoteSigner,
   type SignedErasureEntry,
 } from '@facto/core';
+import { StoreConflictError } from '../store/errors.js';
 import type { Batch, Checkpoint, Store } from '../store/types.js';
 import { assertSignedBy, LogKeyMismatchError, type LogKey } from './log-key.js';
 import type { SharedSequencing } from './shared-sequencing.js';
@@ -191,21 +192,12 @@ export class LogService {
     return this.serialize(async () => {
       if (this.#refusal) throw this.#refusal;
       try {
-        return await this.#section(async () => {
-          const latest = await this.#store.latestCheckpoint();
-          if (latest && latest.note !== this.#checkedNote) {
-            assertSignedBy(latest, this.key.verifierKey, this.key.path);
-            this.#checkedNote = latest.note;
-          }
-          if (latest && latest.treeSize === this.#tree.size) return latest;
-          const rootHash = this.#tree.root();
-          const note = signCheckpoint({ origin: this.key.origin, treeSize: this.#tree.size, rootHash }, this.#signer);
-          const checkpoint: Checkpoint = { treeSize: this.#tree.size, rootHash: toHex(rootHash), note, createdAt: Date.now() };
-          // Stored only if `latest` is still the newest: the key check above was made against it, and
-          // on a shared store this section's lock can be lost (its connection dropped) before here.
-          await this.#store.putCheckpoint(checkpoint, latest);
-          this.#checkedNote = note;
-          return checkpoint;
+        // A write refused as decided on a stale read (StoreConflictError) is decided once more in a
+        // new section, which reads the head again: the normal case is another process with the same
+        // key that signed meanwhile, and its caller should not see the conflict. Twice is an error.
+        return await this.#section(() => this.#signHead()).catch((error: unknown) => {
+          if (!StoreConflictError.isInstance(error) || this.#options.shared === undefined) throw error;
+          return this.#section(() => this.#signHead());
         });
       } catch (error) {
         if (LogKeyMismatchError.isInstance(error) && this.#refusal === undefined) {
@@ -215,6 +207,24 @@ export class LogService {
         throw error;
       }
     });
+  }
+
+  /** One checkpoint decision, inside a sequencer section: check the latest, then sign and store the head over it. */
+  async #signHead(): Promise<Checkpoint> {
+    const latest = await this.#store.latestCheckpoint();
+    if (latest && latest.note !== this.#checkedNote) {
+      assertSignedBy(latest, this.key.verifierKey, this.key.path);
+      this.#checkedNote = latest.note;
+    }
+    if (latest && latest.treeSize === this.#tree.size) return latest;
+    const rootHash = this.#tree.root();
+    const note = signCheckpoint({ origin: this.key.origin, treeSize: this.#tree.size, rootHash }, this.#signer);
+    const checkpoint: Checkpoint = { treeSize: this.#tree.size, rootHash: toHex(rootHash), note, createdAt: Date.now() };
+    // Stored only if `latest` is still the newest: the key check above was made against it, and
+    // on a shared store this section's lock can be lost (its connection dropped) before here.
+    await this.#store.putCheckpoint(checkpoint, latest);
+    this.#checkedNote = note;
+    return checkpoint;
   }
 
   /** Signs arbitrary note text with the log key (chain statements); throws once the log turned out to be another key's. */
