@@ -3,7 +3,7 @@
  * it (exit 3) instead of reaching stdout as U+FFFD. An -o that is a directory is refused before the
  * collector is asked. A node:http server stands in for the collector.
  */
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
@@ -43,6 +43,28 @@ describe('facto export -o -', () => {
     expect(result.code).toBe(EXIT_UNAVAILABLE);
     expect(result.stdout).not.toContain('\uFFFD');
     expect(result.stderr).toMatch(/^facto export: the collector's answer is not UTF-8 \(within the \d+ B received\): it is not a bundle/);
+  });
+});
+
+describe('facto export -o FILE in a folder that is not there', () => {
+  it('is exit 7 naming the folder, before the collector is asked for the bundle, and creates nothing', async () => {
+    const directory = mkdtempSync(join(tmpdir(), 'facto-export-'));
+    try {
+      writeFileSync(join(directory, 'plain'), 'x');
+      const cases = [
+        [join(directory, 'missing', 'bundle.json'), `the folder ${join(directory, 'missing')} does not exist`],
+        [join(directory, 'plain', 'bundle.json'), `${join(directory, 'plain')} is a file, not a folder`],
+      ];
+      for (const [out, why] of cases) {
+        const before = requests;
+        const result = await runMain(['export', '--endpoint', url, '--agent', 'utf8', '-o', out!]);
+        expect(result).toEqual({ code: EXIT_FILE, stdout: '', stderr: `facto export: cannot write ${out}: ${why}\n` });
+        expect(requests).toBe(before);
+      }
+      expect(readdirSync(directory)).toEqual(['plain']);
+    } finally {
+      rmSync(directory, { recursive: true, force: true });
+    }
   });
 });
 

@@ -6,6 +6,7 @@
  * like a bundle.
  */
 import { open, rename, rm, stat } from 'node:fs/promises';
+import { dirname } from 'node:path';
 import { CliError } from './cli-error.js';
 import { EXIT_CONFLICT, EXIT_FILE, EXIT_OK, EXIT_UNAVAILABLE, EXIT_USAGE, type CliIo, type Command } from './cli-io.js';
 import { CollectorClient, CONNECTION_FLAGS, CONNECTION_USAGE, resolveConnection } from './collector-client.js';
@@ -78,6 +79,10 @@ export const exportCommand: Command = {
     // Said before the export, which would otherwise be streamed whole only to fail at the rename.
     if (before === 'directory') throw new CliError(`cannot write ${out}: it is a directory; give -o a file name`, EXIT_FILE);
     if (before === 'file' && !flags.force) throw new CliError(`${out} exists; choose another -o, or pass --force to replace it`, EXIT_CONFLICT);
+    if (out !== '-' && before === 'none') {
+      const folder = await existing(dirname(out));
+      if (folder !== 'directory') throw new CliError(`cannot write ${out}: ${folder === 'none' ? `the folder ${dirname(out)} does not exist` : `${dirname(out)} is a file, not a folder`}`, EXIT_FILE);
+    }
     const client = new CollectorClient(resolveConnection(flags, io.env));
     const query = new URLSearchParams({ agent_id: flags.agent });
     if (flags.chain !== undefined) query.set('chain_id', flags.chain);
