@@ -105,6 +105,16 @@ export function runStoreConformance(name: string, options: StoreConformanceOptio
       expect(await store.countUnverified()).toBe(1);
     });
 
+    it('stores an unverified span once, however often it arrives; another span, or the same ids with other content, is stored', async () => {
+      const span = unverifiedSpan();
+      await log.commit(store, { events: [log.event()], unverified: [span, { ...span, receivedAt: span.receivedAt + 1 }] });
+      expect(await store.countUnverified()).toBe(1);
+      // A retried request: the same span again, received later, beside new ones.
+      const others = [{ ...span, spanId: hex('another span').slice(0, 16) }, { ...span, spanJson: '{"name":"unsigned span","other":true}' }];
+      await log.commit(store, { events: [log.event()], unverified: [{ ...span, receivedAt: span.receivedAt + 5 }, ...others] });
+      expect(await store.countUnverified()).toBe(3);
+    });
+
     it('refuses a batch sequenced against another tree size (StoreConflictError) and writes nothing', async () => {
       await log.commit(store, { events: [log.event(), log.event()] });
       const before = await snapshot();

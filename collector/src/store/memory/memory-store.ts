@@ -32,7 +32,8 @@ interface Data {
   keys: Map<string, AgentKey>;
   incidents: Incident[];
   nextIncidentId: number;
-  unverified: number;
+  /** Each unverified span stored, by trace id, span id and JSON: a retried request's are stored once. */
+  unverified: Set<string>;
   checkpoints: Map<number, Checkpoint>;
 }
 
@@ -63,7 +64,7 @@ export class MemoryStore implements Store {
   };
 
   async init(): Promise<void> {
-    this.#data ??= { treeSize: 0, events: [], logEntries: new Map(), nodes: new Map(), keys: new Map(), incidents: [], nextIncidentId: 1, unverified: 0, checkpoints: new Map() };
+    this.#data ??= { treeSize: 0, events: [], logEntries: new Map(), nodes: new Map(), keys: new Map(), incidents: [], nextIncidentId: 1, unverified: new Set(), checkpoints: new Map() };
     this.#open = true;
   }
 
@@ -135,7 +136,7 @@ export class MemoryStore implements Store {
       for (const update of batch.linkUpdates) replaceEvent(data, byId.get(update.factoId)!, { linkStatus: update.linkStatus });
       for (const incident of batch.incidents) recordIncident(data, incident);
       for (const key of batch.keys) data.keys.set(keyKey(key.agentId, key.keyId), { ...key });
-      data.unverified += batch.unverified.length;
+      for (const span of batch.unverified) data.unverified.add(JSON.stringify([span.traceId, span.spanId, span.spanJson]));
       for (const erasure of batch.erasures) replaceEvent(data, byId.get(erasure.factoId)!, { disclosuresJson: '[]', salt: null, erasedBy: erasure.erasedBy });
       data.treeSize = batch.newTreeSize;
     });
@@ -269,7 +270,7 @@ export class MemoryStore implements Store {
   }
 
   countUnverified() {
-    return this.#use('read', (data) => data.unverified);
+    return this.#use('read', (data) => data.unverified.size);
   }
 
   putCheckpoint(checkpoint: Checkpoint, expectedLatest: Checkpoint | null) {

@@ -70,8 +70,11 @@ export async function writeBatch(client: PoolClient, batch: Batch): Promise<numb
   }
   for (const key of batch.keys) await run(client, 'upsert_key', UPSERT_KEY_SQL, keyToParameters(key));
   if (batch.unverified.length > 0) {
+    // A span already stored, or twice in this batch, is stored once: an exporter that lost the 200 sends the request again.
     await run(client, 'insert_unverified', `INSERT INTO unverified_spans (trace_id, span_id, name, span_json, received_at)
-      SELECT * FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::bigint[])`, [
+      SELECT DISTINCT ON (given.trace_id, given.span_id, given.span_json) given.*
+      FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::bigint[]) AS given (trace_id, span_id, name, span_json, received_at)
+      WHERE NOT EXISTS (SELECT 1 FROM unverified_spans stored WHERE stored.trace_id = given.trace_id AND stored.span_id = given.span_id AND stored.span_json = given.span_json)`, [
       batch.unverified.map((span) => span.traceId), batch.unverified.map((span) => span.spanId), batch.unverified.map((span) => span.name),
       batch.unverified.map((span) => span.spanJson), batch.unverified.map((span) => span.receivedAt),
     ]);

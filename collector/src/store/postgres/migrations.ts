@@ -160,6 +160,12 @@ const escapeStoredText = [
 export const migrations: readonly Migration[] = [
   { version: 1, description: 'events, log entries, Merkle nodes, log head with key registry version, checkpoints, keys, incidents, unverified spans', sql: initialSchema },
   { version: 2, description: 'text stored escaped so that U+0000 can be kept: U+0001 already stored becomes U+0001 U+0002', sql: escapeStoredText },
+  {
+    version: 3,
+    description: 'an unverified span is stored once: duplicates a retried request left are removed, and an index finds them',
+    sql: `DELETE FROM unverified_spans WHERE id NOT IN (SELECT min(id) FROM unverified_spans GROUP BY trace_id, span_id, span_json);
+CREATE INDEX unverified_spans_by_span ON unverified_spans (trace_id, span_id);`,
+  },
 ];
 
 /** The schema's version, as a scalar subquery a write statement can return alongside its own columns. */

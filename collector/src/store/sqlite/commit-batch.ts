@@ -59,8 +59,10 @@ export function createBatchCommitter(database: Database.Database): BatchCommitte
       ON CONFLICT (fingerprint) WHERE fingerprint IS NOT NULL DO UPDATE SET count = count + 1, last_seen_at = max(last_seen_at, excluded.last_seen_at)`,
   );
   const upsertKey = database.prepare<KeyParameters>(UPSERT_KEY_SQL);
-  const insertUnverified = database.prepare<[string, string, string, string, number]>(
-    'INSERT INTO unverified_spans (trace_id, span_id, name, span_json, received_at) VALUES (?, ?, ?, ?, ?)',
+  // A span already stored is not stored again: an exporter that lost the 200 sends the request again.
+  const insertUnverified = database.prepare<[{ trace_id: string; span_id: string; name: string; span_json: string; received_at: number }]>(
+    `INSERT INTO unverified_spans (trace_id, span_id, name, span_json, received_at) SELECT @trace_id, @span_id, @name, @span_json, @received_at
+      WHERE NOT EXISTS (SELECT 1 FROM unverified_spans WHERE trace_id = @trace_id AND span_id = @span_id AND span_json = @span_json)`,
   );
   const readBody = database.prepare<[string], { body: Buffer }>('SELECT body FROM events WHERE facto_id = ?');
   const erase = database.prepare<[Buffer, number, string]>('UPDATE events SET body = ?, erased_by = ? WHERE facto_id = ?');
@@ -107,7 +109,9 @@ export function createBatchCommitter(database: Database.Database): BatchCommitte
       });
     }
     for (const key of batch.keys) upsertKey.run(...keyToParameters(key));
-    for (const span of batch.unverified) insertUnverified.run(span.traceId, span.spanId, span.name, span.spanJson, span.receivedAt);
+    for (const span of batch.unverified) {
+      insertUnverified.run({ trace_id: span.traceId, span_id: span.spanId, name: span.name, span_json: span.spanJson, received_at: span.receivedAt });
+    }
     // After the log entries: erased_by references the erasure entry, which may arrive in this same batch.
     for (const erasure of batch.erasures) {
       if (!eraseContent(erasure.factoId, erasure.erasedBy)) throw invalidBatch(`erasure names facto_id ${erasure.factoId}, which is not stored`);

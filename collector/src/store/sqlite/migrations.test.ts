@@ -41,6 +41,18 @@ describe('SQLite migrations', () => {
     expect(versions()).toEqual(migrations.map((migration) => migration.version));
   });
 
+  it('keeps one of each unverified span a retried request stored twice, and indexes them by ids (5)', () => {
+    migrate(database, ':memory:', migrations.slice(0, 4));
+    const insert = database.prepare('INSERT INTO unverified_spans (trace_id, span_id, name, span_json, received_at) VALUES (?, ?, ?, ?, ?)');
+    const rows = [['t1', 's1', '{"a":1}', 10], ['t1', 's1', '{"a":1}', 20], ['t1', 's1', '{"a":2}', 30], ['t1', 's2', '{"a":1}', 40], ['t2', 's1', '{"a":1}', 50], ['t1', 's1', '{"a":1}', 60]] as const;
+    for (const [traceId, spanId, json, at] of rows) insert.run(traceId, spanId, 'span', json, at);
+    migrate(database, ':memory:');
+    const kept = database.prepare('SELECT trace_id, span_id, span_json, received_at FROM unverified_spans ORDER BY id').raw().all();
+    expect(kept).toEqual([['t1', 's1', '{"a":1}', 10], ['t1', 's1', '{"a":2}', 30], ['t1', 's2', '{"a":1}', 40], ['t2', 's1', '{"a":1}', 50]]);
+    const plan = database.prepare("EXPLAIN QUERY PLAN SELECT 1 FROM unverified_spans WHERE trace_id = 't1' AND span_id = 's1'").all() as { detail: string }[];
+    expect(plan.map((step) => step.detail).join('\n')).toMatch(/USING (COVERING )?INDEX unverified_spans_by_span/);
+  });
+
   it('refuses a list that is not numbered 1, 2, 3...', () => {
     const [first] = migrations;
     expect(() => migrate(database, ':memory:', [{ ...first!, version: 2 }])).toThrow(/numbered 1, 2, 3/);

@@ -240,6 +240,14 @@ export const migrations: readonly Migration[] = [
     description: 'compact events: one compressed body per event, hashes and signatures as bytes, span contexts stored once',
     apply: compactEvents,
   },
+  {
+    version: 5,
+    description: 'an unverified span is stored once: duplicates a retried request left are removed, and an index finds them',
+    apply: (database) =>
+      database.exec(`
+        DELETE FROM unverified_spans WHERE id NOT IN (SELECT min(id) FROM unverified_spans GROUP BY trace_id, span_id, span_json);
+        CREATE INDEX unverified_spans_by_span ON unverified_spans (trace_id, span_id);`),
+  },
 ];
 
 function assertOrdered(list: readonly Migration[]): void {
