@@ -89,11 +89,25 @@ describe('facto verify --endpoint', () => {
     database.close();
     const result = await audit();
     expect(result.code).toBe(1);
-    expect(result.stdout).toContain(`event ${spans[1]!.factoId}, leaf 1, support-bot/session-1 seq 1: hash: the record does not hash to the stored hash (record altered); signature: does not verify under the agent key`);
+    expect(result.stdout).toContain(`event ${spans[1]!.factoId}, leaf 1, support-bot/session-1 seq 1: hash: the record does not hash to the stored hash (record altered); fields: the stored name differ from the signed record; signature: does not verify under the agent key`);
     expect(result.stdout).toContain('leaf 4: missing: the collector serves no event or log entry for it, yet the signed tree counts it (a deleted row?)');
     expect(result.stdout).toContain('chain support-bot/session-1: events 4..4 are missing and were not declared dropped');
     expect(result.stdout).toContain('chain support-bot/session-1: broken link at seq 2');
     expect(result.stdout).toContain('NOT VERIFIED: 4 problems, listed above.');
+  });
+
+  it('names stored copies of signed fields edited in the SQLite file: action_type, which queries filter on, and the body\'s name', async () => {
+    const database = new Database(collector.config.db);
+    registerBodyFunctions(database);
+    database.prepare('UPDATE events SET action_type = ? WHERE facto_id = ?').run('approved.by.auditor', spans[1]!.factoId);
+    database.prepare("UPDATE events SET body = facto_body_set(body, 'name', ?) WHERE facto_id = ?").run('tool.refund', spans[2]!.factoId);
+    database.close();
+    const result = await audit('--json');
+    expect(result.code).toBe(1);
+    const report = JSON.parse(result.stdout);
+    expect(report).toMatchObject({ ok: false, merkle_root: true, events: { checked: 6, failed: 2 } });
+    expect(report.problems).toContain(`event ${spans[1]!.factoId}, leaf 1, support-bot/session-1 seq 1: fields: the stored action_type differ from the signed record`);
+    expect(report.problems).toContain(`event ${spans[2]!.factoId}, leaf 2, support-bot/session-1 seq 2: fields: the stored name differ from the signed record`);
   });
 
   it('catches a stored hash changed to match an edited record, through the recomputed root', async () => {
@@ -108,7 +122,7 @@ describe('facto verify --endpoint', () => {
     expect(result.code).toBe(1);
     const report = JSON.parse(result.stdout);
     expect(report).toMatchObject({ ok: false, merkle_root: false, events: { checked: 6, failed: 1 } });
-    expect(report.problems).toContain(`event ${spans[2]!.factoId}, leaf 2, support-bot/session-1 seq 2: signature: does not verify under the agent key`);
+    expect(report.problems).toContain(`event ${spans[2]!.factoId}, leaf 2, support-bot/session-1 seq 2: fields: the stored name differ from the signed record; signature: does not verify under the agent key`);
     expect(report.problems).toContain('merkle: the 6 leaves the collector serves do not hash to the signed root of tree size 6: stored hashes were changed');
   });
 

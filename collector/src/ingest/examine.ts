@@ -9,8 +9,7 @@
  * id names one key, so a signature that verifies under it verifies under the registry's key of that
  * id. A span that presents no key is verified later, in the lane, under the registry's key.
  */
-import { ACTION_ATTR, ATTR, FactoError, fromHex, isSealed, keyId as computeKeyId, openSpan, toHex, verifyRecordSignature, type AttributePairs, type OpenedSpan, type SpanFields } from '@facto/core';
-import { MAX_IDENTIFIER_LENGTH } from '../api/query-parameters.js';
+import { actionTypeOf, ATTR, FactoError, fromHex, isSealed, keyId as computeKeyId, openSpan, toHex, verifyRecordSignature, type AttributePairs, type OpenedSpan, type SpanFields } from '@facto/core';
 import type { DecodedTraceRequest, OtlpContentType } from '../otlp/decoded-trace-request.js';
 import { decodeTraceRequest } from '../otlp/decode-trace-request.js';
 import { encodeEventBody } from '../store/sqlite/event-body.js';
@@ -241,22 +240,3 @@ function examineSpan(position: Position, span: SpanFields, context: { resource: 
   return prepareBody ? Object.assign(signed, { preparedBody: encodeEventBody(signed) }) : signed;
 }
 
-function actionTypeOf(attributes: Readonly<Record<string, unknown>>): string {
-  for (const key of [ACTION_ATTR.actionType, 'gen_ai.operation.name']) {
-    const value = attributes[key] as { s?: unknown } | undefined;
-    if (value && typeof value.s === 'string') return clipActionType(value.s);
-  }
-  return '';
-}
-
-/**
- * The action type a store indexes and the API filters on: the attribute's first 256 UTF-16 code
- * units (the longest `action_type` a query may name), never half a surrogate pair. The attribute
- * itself is in the signed record, whole. Unbounded, a long one failed PostgreSQL's index (a row of an
- * index holds at most about 2.7 KB) and with it every span of the request.
- */
-export function clipActionType(text: string): string {
-  if (text.length <= MAX_IDENTIFIER_LENGTH) return text;
-  const last = text.charCodeAt(MAX_IDENTIFIER_LENGTH - 1);
-  return text.slice(0, last >= 0xd800 && last <= 0xdbff ? MAX_IDENTIFIER_LENGTH - 1 : MAX_IDENTIFIER_LENGTH);
-}

@@ -4,7 +4,7 @@
  * signature verified under a key the user trusts, and each disclosed value opened against its
  * commitment. `facto explain` shows the result for one event; `facto verify --endpoint` for all.
  */
-import { checkDisclosure, fromHex, hashRecord, keyId as computeKeyId, toHex, verifyRecordSignature, type ContentDisclosure, type FactoRecord } from '@facto/core';
+import { actionTypeOf, checkDisclosure, fromHex, hashRecord, keyId as computeKeyId, toHex, verifyRecordSignature, type ContentDisclosure, type FactoRecord } from '@facto/core';
 import { CliError } from './cli-error.js';
 import { EXIT_DENIED } from './cli-io.js';
 import type { CollectorClient } from './collector-client.js';
@@ -110,7 +110,13 @@ export interface EventCheck {
   readonly errors: readonly string[];
 }
 
-const INDEXED_FIELDS = ['facto_id', 'agent_id', 'chain_id', 'seq', 'prev_hash', 'key_id', 'dropped'] as const;
+/** What the collector serves beside the record, each a copy of the record's own member. */
+const INDEXED_FIELDS = ['facto_id', 'agent_id', 'chain_id', 'seq', 'prev_hash', 'key_id', 'dropped', 'trace_id', 'span_id', 'name'] as const;
+
+function actionTypeOfRecord(record: FactoRecord | undefined): string | undefined {
+  const attributes = record?.attributes;
+  return typeof attributes === 'object' && attributes !== null ? actionTypeOf(attributes) : undefined;
+}
 
 function signedAtMillis(record: FactoRecord): number | undefined {
   return /^[0-9]{1,20}$/.test(record.end_time_unix_nano) ? Number(BigInt(record.end_time_unix_nano) / 1_000_000n) : undefined;
@@ -128,7 +134,9 @@ export function checkEvent(event: EventJson, keys: KeyRing, now = Date.now()): E
   const computedHash = computed === undefined ? undefined : toHex(computed);
   const hash = computedHash !== undefined && computedHash === event.hash;
   if (computedHash !== undefined && !hash) errors.push('hash: the record does not hash to the stored hash (record altered)');
-  const mismatched = INDEXED_FIELDS.filter((field) => record?.[field] !== event[field]);
+  // action_type is derived from the attributes (the API filters on it, explain and tail show it).
+  const mismatched: string[] = INDEXED_FIELDS.filter((field) => record?.[field] !== event[field]);
+  if (actionTypeOfRecord(record) !== event.action_type) mismatched.push('action_type');
   if (mismatched.length > 0) errors.push(`fields: the stored ${mismatched.join(', ')} differ from the signed record`);
 
   let signature = false;

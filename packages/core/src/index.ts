@@ -38,6 +38,7 @@ export { checkDisclosure, commitContent, deriveKeySalt, disclose, generateSalt, 
 export { canonicalRecord, createRecord, encodeRecord, hashRecord, isFactoId, type ChainFields, type FactoRecord, type RecordAttributes } from './record/record.js';
 export { prepareSeal, sealSpan, type ContentCapture, type FactoAttributeValue, type PreparedSeal, type SealedSpan, type SealOptions } from './record/seal.js';
 export { isSealed, openSpan, verifyRecordSignature, type OpenedSpan } from './record/open.js';
+export { actionTypeOf, clipActionType, MAX_ACTION_TYPE_LENGTH } from './record/action-type.js';
 
 export { chainKey, verifyChains, type ChainEntry, type ChainGap, type ChainReport, type VerifyChainsOptions } from './chain/verify-chains.js';
 
