@@ -53,6 +53,11 @@ describe('--key', () => {
     for (const malformed of ['deadbeef', `support-bot=${toHex(pair.publicKey).slice(1)}`, 'AAAA=']) {
       expect(refusal(() => readKeyFlag(malformed))).toEqual([EXIT_USAGE, expect.stringMatching(/^--key \(the key string given\): not an Ed25519 public key: public key must be/)]);
     }
+    // A private seed in hex that is no usable public key: the message says what it may be, and never repeats it.
+    const seeds = Array.from({ length: 40 }, () => toHex(generateKeyPair().privateKey));
+    const refusedSeed = seeds.map((seed) => refusal(() => readKeyFlag(seed))).find((refused) => refused !== undefined);
+    expect(refusedSeed).toEqual([EXIT_USAGE, expect.stringMatching(/^--key \(the key string given\): not an Ed25519 public key: .*\(if that is a private key, give the public key instead: the \.pub file facto keygen wrote\)$/)]);
+    expect(seeds.some((seed) => refusedSeed![1].includes(seed))).toBe(false);
     expect(refusal(() => readKeyFlag(`=${toHex(pair.publicKey)}`))).toEqual([EXIT_USAGE, '--key: the agent before "=" is empty']);
     expect(refusal(() => readKeyFlag('support-bot='))).toEqual([EXIT_USAGE, '--key support-bot=: the key after "=" is empty']);
     expect(refusal(() => readKeyFlag(''))).toEqual([EXIT_USAGE, '--key: empty; give a key file or the key string facto keygen prints']);
@@ -95,6 +100,24 @@ describe('a mistyped --key file, in each command that takes --key', () => {
       stdout: '',
       stderr: `facto ${args[0]}: --key keys/nofile.pub: cannot read it (ENOENT: no such file), and it is not an Ed25519 public key (PEM, or the 64 hex digits facto keygen prints) either\n`,
     });
+  });
+});
+
+describe('a PEM block given as the argument after --key (--key "$(cat agent.pem.pub)")', () => {
+  it('is the key, not an ambiguous flag, as with --key=PEM', async () => {
+    const missingBundle = join(directory, 'no-bundle.json');
+    const logKey = encodeVerifierKey('facto.local/abcd', generateKeyPair().publicKey);
+    for (const keyArgs of [['--key', publicKeyToPem(pair.publicKey)], [`--key=${publicKeyToPem(pair.publicKey)}`]]) {
+      const result = await runMain(['verify', missingBundle, '--log-key', logKey, ...keyArgs]);
+      expect(result.stderr).not.toMatch(/ambiguous/);
+      expect(result.stderr).toMatch(/no-bundle\.json/);
+      expect(result.code).toBe(EXIT_FILE);
+    }
+    const privatePem = privateKeyToPem(pair.privateKey);
+    const refused = await runMain(['verify', missingBundle, '--log-key', logKey, '--key', privatePem]);
+    expect(refused.code).toBe(EXIT_USAGE);
+    expect(refused.stderr).toMatch(/that is a private key/);
+    expect(refused.stderr).not.toContain(privatePem.split('\n')[1]!);
   });
 });
 

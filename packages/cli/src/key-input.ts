@@ -45,7 +45,9 @@ function publicKeyFrom(value: string, flag: string): Uint8Array | undefined {
   try {
     return parsePublicKey(text);
   } catch (error) {
-    throw new CliError(`${named}: not an Ed25519 public key: ${(error as Error).message}`, EXIT_USAGE);
+    // 32 bytes that are no public key are most often a private seed: facto.v1 refuses about 15 in 16 of them.
+    const seedHint = /^\s*[0-9a-fA-F]{64}\s*$/.test(text) ? ' (if that is a private key, give the public key instead: the .pub file facto keygen wrote)' : '';
+    throw new CliError(`${named}: not an Ed25519 public key: ${(error as Error).message}${seedHint}`, EXIT_USAGE);
   }
 }
 

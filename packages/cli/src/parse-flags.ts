@@ -14,9 +14,32 @@ function usageError(error: unknown): FactoError {
   return new FactoError('invalid_argument', (error as Error).message.split('\n')[0]!);
 }
 
+/**
+ * `--key "$(cat agent.pem)"` passes a value that starts with dashes, which parseArgs takes for a flag
+ * ("argument is ambiguous"). A PEM block after a flag that takes a value is that flag's value.
+ */
+function joinPemValues(args: readonly string[], options: FlagOptions): string[] {
+  const takesValue = new Set<string>();
+  for (const [name, option] of Object.entries(options)) {
+    if (option.type !== 'string') continue;
+    takesValue.add(`--${name}`);
+    if (option.short !== undefined) takesValue.add(`-${option.short}`);
+  }
+  const joined: string[] = [];
+  for (let index = 0; index < args.length; index++) {
+    const arg = args[index]!;
+    const next = args[index + 1];
+    if (takesValue.has(arg) && next !== undefined && next.startsWith('-----BEGIN ')) {
+      joined.push(arg.startsWith('--') ? `${arg}=${next}` : `${arg}${next}`);
+      index++;
+    } else joined.push(arg);
+  }
+  return joined;
+}
+
 export function parseFlags<const Options extends FlagOptions>(args: readonly string[], options: Options): ParsedFlags<Options> {
   try {
-    return parseArgs({ args: [...args], options, strict: true, allowPositionals: false }).values;
+    return parseArgs({ args: joinPemValues(args, options), options, strict: true, allowPositionals: false }).values;
   } catch (error) {
     throw usageError(error);
   }
@@ -30,7 +53,7 @@ export function parseCommandLine<const Options extends FlagOptions>(
 ): { values: ParsedFlags<Options>; positionals: string[] } {
   let parsed: { values: ParsedFlags<Options>; positionals: string[] };
   try {
-    parsed = parseArgs({ args: [...args], options, strict: true, allowPositionals: true }) as unknown as typeof parsed;
+    parsed = parseArgs({ args: joinPemValues(args, options), options, strict: true, allowPositionals: true }) as unknown as typeof parsed;
   } catch (error) {
     throw usageError(error);
   }
