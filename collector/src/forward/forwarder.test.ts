@@ -124,7 +124,18 @@ describe('forwarder', () => {
     expect(received).toHaveLength(1);
     expect(await counterValue(metrics.forwardFailures)).toBe(0);
     expect(await counterValue(metrics.forwardDropped)).toBe(1);
-    expect(logEntries.find((entry) => entry.level === 'warn')).toMatchObject({ fields: { status: 400 } });
+    expect(logEntries.filter((entry) => entry.level !== 'debug')).toEqual([expect.objectContaining({ level: 'error', message: 'downstream refused a forwarded request; dropped it', fields: { url, status: 400 } })]);
+  });
+
+  it('gives a request up at once, as an error, when fetch refuses the port (a bad port of the Fetch standard)', async () => {
+    const { forwarder, metrics, logEntries } = forwarderTo('http://127.0.0.1:6000/v1/traces', { clock: fakeClock().clock });
+    forwarder.enqueue(request.json, 'json', keepAll);
+    await forwarder.close(60_000);
+    expect(await counterValue(metrics.forwardFailures)).toBe(0);
+    expect(await counterValue(metrics.forwardDropped)).toBe(1);
+    expect(logEntries.filter((entry) => entry.level !== 'debug')).toEqual([
+      expect.objectContaining({ level: 'error', message: expect.stringMatching(/^fetch refuses to connect to the forward URL's port/), fields: { url: 'http://127.0.0.1:6000/v1/traces' } }),
+    ]);
   });
 
   it('waits no longer than the maximum backoff for a long Retry-After, and keeps trying for the whole budget', async () => {

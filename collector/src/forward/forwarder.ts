@@ -205,6 +205,12 @@ class QueueForwarder implements Forwarder {
       // Reading the (small) OTLP answer to the end lets the connection be reused.
       await response.arrayBuffer();
     } catch (error) {
+      // fetch refuses some ports outright (blocked-ports.ts), on every attempt alike.
+      if (error instanceof Error && error.cause instanceof Error && error.cause.message === 'bad port') {
+        metrics.forwardDropped.inc();
+        logger.error("fetch refuses to connect to the forward URL's port (a bad port of the Fetch standard); dropped the request: choose another port", { url });
+        return { outcome: 'refused' };
+      }
       const reason = error instanceof Error && error.name === 'TimeoutError' ? `no answer within ${attemptTimeoutMillis} ms` : describeError(error);
       return { outcome: 'failed', retryAfterMillis: undefined, reason };
     }
@@ -212,7 +218,7 @@ class QueueForwarder implements Forwarder {
     if (RETRYABLE_STATUSES.has(status)) return { outcome: 'failed', retryAfterMillis: retryAfterMillisOf(retryAfter, this.#clock.now()), reason: `HTTP ${status}` };
     // Not retryable: the same request would be refused again.
     metrics.forwardDropped.inc();
-    logger.warn('downstream refused a forwarded request; dropped it', { url, status });
+    logger.error('downstream refused a forwarded request; dropped it', { url, status });
     return { outcome: 'refused' };
   }
 }

@@ -191,6 +191,19 @@ describe('resolveConfig validation', () => {
   });
 });
 
+describe('a forward URL on a port fetch will not connect to', () => {
+  it('is refused at start from every source, naming the rule; the default ports and ordinary ones pass', () => {
+    for (const url of ['http://127.0.0.1:9/v1/traces', 'https://otelcol:6667/v1/traces']) {
+      for (const message of [failure({ argv: ['--forward', url], env: {} }), failure({ argv: [], env: { FACTO_FORWARD: url } }), failure({ argv: ['--config', configFile({ forward: url })], env: {} })]) {
+        expect(message).toContain("on a port fetch connects to (not one of the Fetch standard's bad ports");
+      }
+    }
+    for (const url of ['http://otelcol/v1/traces', 'https://otelcol/v1/traces', 'http://otelcol:4318/v1/traces', 'http://otelcol:80/v1/traces']) {
+      expect(resolveConfig({ argv: ['--forward', url], env: {} }).forward).toBe(url);
+    }
+  });
+});
+
 describe('options checked against each other', () => {
   it('refuses --unsigned forward without --forward, from any source, and says how to fix it', () => {
     for (const options of [

@@ -10,6 +10,7 @@ import { BlockList, isIP } from 'node:net';
 import { dirname, resolve } from 'node:path';
 import { FactoError } from '@facto/core';
 import { DEFAULT_CONFIG, type CollectorConfig } from '../config.js';
+import { onBlockedPort } from '../forward/blocked-ports.js';
 
 type Value = string | number | boolean | undefined;
 type Field = keyof CollectorConfig | 'allowOpen';
@@ -67,7 +68,11 @@ const URL_SCHEME = /^[A-Za-z][A-Za-z0-9+.-]*:\/\//;
 const dbParser = textParser('a SQLite file path or a postgres:// URL', (text) => (URL_SCHEME.test(text) ? isUrl(text, ['postgres:', 'postgresql:']) : pathParser.fromText(text) !== undefined));
 // fetch() refuses a URL with user:password@, so such a URL could never deliver a span; and it would
 // put the password in every log line that names the URL.
-const forwardParser = textParser('an http:// or https:// URL without user:password@', (text) => isUrl(text, ['http:', 'https:']) && !hasUserinfo(text));
+// Nor does it connect to the Fetch standard's bad ports (6000, 6667, ...): every attempt would fail.
+const forwardParser = textParser(
+  "an http:// or https:// URL without user:password@, on a port fetch connects to (not one of the Fetch standard's bad ports such as 6000 or 6667)",
+  (text) => isUrl(text, ['http:', 'https:']) && !hasUserinfo(text) && !onBlockedPort(new URL(text)),
+);
 // A C2SP note key name: no whitespace and no '+', which separates the name in a verifier key.
 const originParser = textParser('a non-empty line without spaces or "+", e.g. facto.example.com/log', (text) => /^[^\s+]+$/u.test(text));
 // Tokens travel in `Authorization: Bearer <token>`: printable ASCII without spaces.
