@@ -150,7 +150,10 @@ describe('resolveConfig validation', () => {
 
   it('rejects a missing, non-JSON or non-object config file', () => {
     expect(failure({ argv: ['--config', join(directory, 'absent.json')], env: {} })).toContain('absent.json: cannot read it as JSON (ENOENT)');
-    expect(failure({ argv: [], env: { FACTO_CONFIG: configFile('{ port: 1 }') } })).toMatch(/config file .*: cannot read it as JSON \(not valid JSON at position 2\)/);
+    expect(failure({ argv: [], env: { FACTO_CONFIG: configFile('{ port: 1 }') } })).toMatch(/config file .*: cannot read it as JSON \(not valid JSON: at offset 2: expected a string\)/);
+    // One meaning per file: a key written twice is refused, as the API refuses a repeated parameter.
+    expect(failure({ argv: ['--config', configFile('{ "port": 0, "port": 1 }')], env: {} })).toMatch(/config file .*: cannot read it as JSON \(not valid JSON: at offset 13: duplicate member name "port"\)/);
+    expect(failure({ argv: ['--config', configFile('{ "adminToken": "hunter2 x", "adminToken": "y" }')], env: {} })).not.toContain('hunter2');
     expect(failure({ argv: ['--config', configFile([1, 2])], env: {} })).toContain('expected a JSON object');
   });
 
@@ -187,6 +190,14 @@ describe('resolveConfig validation', () => {
         expect(message).toContain(shown);
         expect(message).not.toMatch(/hunter2|ter2|alice/);
       }
+    }
+  });
+});
+
+describe('a flag given twice', () => {
+  it('is refused, whichever form it takes, rather than one of the values picked', () => {
+    for (const argv of [['--port', '0', '--port', '1'], ['--port=0', '--port', '0'], ['--allow-open', '--allow-open=false'], ['--config', 'a.json', '--config=b.json']]) {
+      expect(failure({ argv, env: {} })).toMatch(/^--(port|allow-open|config) is given more than once$/);
     }
   });
 });

@@ -8,7 +8,7 @@
 import { readFileSync } from 'node:fs';
 import { BlockList, isIP } from 'node:net';
 import { dirname, resolve } from 'node:path';
-import { FactoError } from '@facto/core';
+import { FactoError, parseStrictJson } from '@facto/core';
 import { DEFAULT_CONFIG, type CollectorConfig } from '../config.js';
 import { onBlockedPort } from '../forward/blocked-ports.js';
 
@@ -155,6 +155,8 @@ function readFlags(argv: readonly string[]): { values: Map<OptionSpec, Value>; c
     let text = match[2];
     const option = optionByFlag.get(name);
     if (!option && name !== CONFIG_FLAG) throw invalid(`unknown flag --${name} (accepted: ${[...optionByFlag.keys(), CONFIG_FLAG].map((flag) => `--${flag}`).join(', ')})`);
+    // Which of two values was meant is a guess; the query API refuses a repeated parameter alike.
+    if ((option !== undefined && values.has(option)) || (option === undefined && configPath !== undefined)) throw invalid(`--${name} is given more than once`);
     if (option?.parser === booleanParser) {
       values.set(option, text === undefined ? true : parseText(option, text, `--${name}`));
       continue;
@@ -186,11 +188,12 @@ function readConfigFile(path: string, cwd: string): Map<OptionSpec, Value> {
   const absolute = resolve(cwd, path);
   let parsed: unknown;
   try {
-    parsed = JSON.parse(readFileSync(absolute, 'utf8'));
+    // Strict: a key written twice ({"port": 0, "port": 1}) is refused, not settled by the last one.
+    parsed = parseStrictJson(readFileSync(absolute, 'utf8'));
   } catch (error) {
-    // Not V8's message itself: it can quote the text around the error, and the file may hold tokens.
-    const position = /at position (\d+)/.exec((error as Error).message)?.[1];
-    const reason = (error as NodeJS.ErrnoException).code ?? (position === undefined ? 'not valid JSON' : `not valid JSON at position ${position}`);
+    // parseStrictJson quotes no value (the file may hold tokens), only a repeated member's name.
+    const code = (error as NodeJS.ErrnoException).code;
+    const reason = typeof code === 'string' && code.startsWith('E') ? code : `not valid JSON: ${(error as Error).message.replace(/^invalid JSON /, '')}`;
     throw invalid(`config file ${path}: cannot read it as JSON (${reason})`);
   }
   if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed)) throw invalid(`config file ${path}: expected a JSON object such as { "port": 4318 }`);
