@@ -82,11 +82,15 @@ describe('POST /v1/traces', () => {
   it('answers 415 to other content types, naming the accepted ones', async () => {
     const ingest = vi.fn();
     const { url } = await start({ ingest });
-    const headerSets: Record<string, string>[] = [{ 'content-type': 'text/plain' }, { 'content-type': 'application/protobuf' }, {}];
-    for (const headers of headerSets) {
+    const headerSets: [Record<string, string>, string][] = [
+      [{ 'content-type': 'text/plain' }, 'unsupported Content-Type "text/plain"'],
+      [{ 'content-type': 'application/protobuf' }, 'unsupported Content-Type "application/protobuf"'],
+      [{}, 'the request has no Content-Type'],
+    ];
+    for (const [headers, why] of headerSets) {
       const response = await fetch(url, { method: 'POST', headers, body: new Uint8Array(request.protobuf) });
       expect(response.status).toBe(415);
-      expect(await failureOf(response)).toEqual({ mediaType: 'application/json', code: 3, message: expect.stringMatching(/send application\/x-protobuf or application\/json$/) });
+      expect(await failureOf(response)).toEqual({ mediaType: 'application/json', code: 3, message: `${why}; send application/x-protobuf or application/json` });
     }
     expect(ingest).not.toHaveBeenCalled();
   });

@@ -65,8 +65,9 @@ function contentTypeOf(header: string | undefined): OtlpContentType {
   const mediaType = mediaTypeOf(header);
   const contentType = CONTENT_TYPES.get(mediaType);
   if (contentType !== undefined) return contentType;
-  const given = header === undefined ? 'no Content-Type' : `Content-Type ${JSON.stringify(mediaType)}`;
-  throw new HttpError(415, `unsupported ${given}; send ${[...CONTENT_TYPES.keys()].join(' or ')}`);
+  const accepted = [...CONTENT_TYPES.keys()].join(' or ');
+  if (header === undefined) throw new HttpError(415, `the request has no Content-Type; send ${accepted}`);
+  throw new HttpError(415, `unsupported Content-Type ${JSON.stringify(mediaType)}; send ${accepted}`);
 }
 
 function exportResponse(contentType: OtlpContentType, rejectedSpans: number, errorMessage: string): HttpResponse {
