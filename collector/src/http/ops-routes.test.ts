@@ -34,13 +34,16 @@ describe('ops routes', () => {
   it('renders Prometheus text with the checkpoint age and forward queue depth', async () => {
     const forwarder: Forwarder = { depth: 7, enqueue: () => {}, close: async () => {} };
     const createdAt = Date.now() - 42_000;
-    const { url } = await start({ forwarder, latestCheckpoint: async () => ({ treeSize: 3, rootHash: 'ab', note: 'note', createdAt }) });
+    const { url, context } = await start({ forwarder, treeSize: 3, latestCheckpoint: async () => ({ treeSize: 3, rootHash: 'ab', note: 'note', createdAt }) });
     const response = await fetch(`${url}/metrics`);
     expect(response.headers.get('content-type')).toMatch(/^text\/plain; version=0\.0\.4/);
     const text = await response.text();
     expect(metricValue(text, 'facto_checkpoint_age_seconds')).toBeGreaterThanOrEqual(42);
     expect(metricValue(text, 'facto_checkpoint_age_seconds')).toBeLessThan(60);
+    // A quiet log its old checkpoint covers is not waiting for one (facto_checkpoint_pending_seconds is what to alert on).
+    expect(metricValue(text, 'facto_checkpoint_pending_seconds')).toBe(0);
     expect(metricValue(text, 'facto_forward_queue_depth')).toBe(7);
+    expect(context.logEntries.filter((entry) => entry.level === 'warn')).toEqual([]);
   });
 
   it("names Node's own process and runtime metrics facto_process_* and facto_nodejs_*", async () => {

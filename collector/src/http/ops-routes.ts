@@ -4,6 +4,7 @@
  * shutdown not begun), so a load balancer can drain the collector before it stops.
  */
 import type { CollectorContext } from '../context.js';
+import { checkpointPendingSeconds } from '../ops/checkpoint-lag.js';
 import { json, type Route } from './types.js';
 
 export function opsRoutes(context: CollectorContext): Route[] {
@@ -36,6 +37,7 @@ async function refreshGauges(context: CollectorContext): Promise<void> {
     const checkpoint = await store.latestCheckpoint();
     // Before the first checkpoint the gauge stays unset rather than claim a fresh one.
     if (checkpoint !== null) metrics.checkpointAgeSeconds.set((Date.now() - checkpoint.createdAt) / 1000);
+    metrics.checkpointPendingSeconds.set(await checkpointPendingSeconds(store, Date.now()));
   } catch (error) {
     // Metrics matter most while the store is failing, so a store error must not take them down.
     logger.warn('could not read the latest checkpoint for /metrics', { error: error instanceof Error ? error.message : String(error) });

@@ -27,6 +27,7 @@ export interface Metrics {
   readonly batchSpans: Histogram;
   readonly treeSize: Gauge;
   readonly checkpointAgeSeconds: Gauge;
+  readonly checkpointPendingSeconds: Gauge;
   readonly forwardQueueDepth: Gauge;
   readonly forwardFailures: Counter;
   readonly forwardDropped: Counter;
@@ -55,6 +56,11 @@ export function createMetrics(options: { defaultMetrics?: boolean } = {}): Metri
     batchSpans: new Histogram({ name: 'facto_batch_spans', help: 'Spans per ingest request', buckets: [1, 5, 10, 50, 100, 500, 1000, 5000], registers }),
     treeSize: new Gauge({ name: 'facto_log_tree_size', help: 'Leaves in the Merkle log', registers }),
     checkpointAgeSeconds: new Gauge({ name: 'facto_checkpoint_age_seconds', help: 'Seconds since the latest signed checkpoint', registers }),
+    checkpointPendingSeconds: new Gauge({
+      name: 'facto_checkpoint_pending_seconds',
+      help: 'Seconds the oldest log entry no signed checkpoint covers has waited; 0 when the latest checkpoint covers the whole log',
+      registers,
+    }),
     forwardQueueDepth: new Gauge({ name: 'facto_forward_queue_depth', help: 'Requests waiting to be forwarded downstream', registers }),
     forwardFailures: new Counter({ name: 'facto_forward_failures_total', help: 'Forward attempts that failed in a way OTLP retries (network error, timeout, 429, 502, 503, 504)', registers }),
     forwardDropped: new Counter({ name: 'facto_forward_dropped_total', help: 'Requests not forwarded: the queue was full, or delivery was given up (retries spent, refused by the downstream, shutdown)', registers }),

@@ -31,6 +31,8 @@ export interface FakeContextOptions {
   readonly config?: Partial<CollectorConfig>;
   readonly ingest?: (request: DecodedTraceRequest) => Promise<IngestOutcome>;
   readonly latestCheckpoint?: () => Promise<Checkpoint | null>;
+  /** The store's tree size; default 0. */
+  readonly treeSize?: number;
   readonly forwarder?: Forwarder;
 }
 
@@ -46,7 +48,7 @@ export function fakeContext(options: FakeContextOptions = {}): CollectorContext 
       return options.ingest(decoded);
     },
   } as unknown as IngestService;
-  const store = { latestCheckpoint: options.latestCheckpoint ?? (() => Promise.resolve(null)) } as unknown as Store;
+  const store = { latestCheckpoint: options.latestCheckpoint ?? (() => Promise.resolve(null)), treeSize: () => Promise.resolve(options.treeSize ?? 0) } as unknown as Store;
   return {
     config: { ...DEFAULT_CONFIG, ...options.config },
     store,
