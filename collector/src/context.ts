@@ -35,4 +35,6 @@ export interface CollectorContext {
   readonly forwarder: Forwarder | undefined;
   /** False until startup finished and after shutdown began (/readyz). */
   ready: boolean;
+  /** When a request last failed because the store was unavailable (a full disk, the database down); /readyz reads it. */
+  storeUnavailableAt?: number;
 }

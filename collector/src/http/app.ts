@@ -86,6 +86,7 @@ export function createApp(options: { readonly routes: readonly Route[]; readonly
 
   const fail = (error: unknown, match?: Pick<RouteMatch, 'head' | 'route'>) => {
     const failure = describeFailure(error, context.logger);
+    if (StoreUnavailableError.isInstance(error)) context.storeUnavailableAt = Date.now();
     const write = match?.route.failureBody;
     return prepare(write === undefined ? json(failure.status, { error: failure.message }, { ...failure.headers }) : write(failure, match!.head.headers));
   };

@@ -31,6 +31,25 @@ describe('ops routes', () => {
     expect((await fetch(`${url}/healthz`)).status).toBe(200);
   });
 
+  it('answers /readyz 503 while the store cannot be read, and for a while after a request failed on it (a full disk)', async () => {
+    const { url, context } = await start();
+    const readiness = async () => {
+      const response = await fetch(`${url}/readyz`);
+      return { status: response.status, body: await response.json(), retryAfter: response.headers.get('retry-after') };
+    };
+    const unavailable = { status: 503, body: { status: 'not ready', reason: 'storage unavailable' }, retryAfter: '5' };
+    expect(await readiness()).toEqual({ status: 200, body: { status: 'ready' }, retryAfter: null });
+    context.storeUnavailableAt = Date.now();
+    expect(await readiness()).toEqual(unavailable);
+    // The failure lapses: taken out of service, the collector gets no requests to show it recovered.
+    context.storeUnavailableAt = Date.now() - 60_000;
+    expect((await readiness()).status).toBe(200);
+    const store = context.store as { treeSize: () => Promise<number> };
+    store.treeSize = () => Promise.reject(new StoreUnavailableError('PostgreSQL at facto@db:5432/facto: connection refused'));
+    expect(await readiness()).toEqual(unavailable);
+    expect((await fetch(`${url}/healthz`)).status).toBe(200);
+  });
+
   it('renders Prometheus text with the checkpoint age and forward queue depth', async () => {
     const forwarder: Forwarder = { depth: 7, enqueue: () => {}, close: async () => {} };
     const createdAt = Date.now() - 42_000;

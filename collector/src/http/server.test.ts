@@ -358,7 +358,9 @@ describe('errors', () => {
     };
     expect(await answer('/http-error')).toEqual({ status: 409, body: { error: 'already there' }, retryAfter: null, reason: 'conflict' });
     expect(await answer('/invalid')).toMatchObject({ status: 400, body: { error: 'resourceSpans[0]: bad' } });
+    expect(context.storeUnavailableAt).toBeUndefined();
     expect(await answer('/store-down')).toMatchObject({ status: 503, retryAfter: '5', body: { error: 'storage is temporarily unavailable; retry later' } });
+    expect(context.storeUnavailableAt).toBeGreaterThan(0);
     const headMoved = await answer('/head-moved');
     expect(headMoved).toMatchObject({ status: 503, retryAfter: '1', body: { error: 'the log head moved during this request; retry' } });
     expect(await answer('/schema-refused')).toMatchObject({ status: 500, retryAfter: null, body: { error: 'internal error' } });
