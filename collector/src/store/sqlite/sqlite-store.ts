@@ -3,7 +3,9 @@
  * contract's methods are async, but better-sqlite3 is synchronous and fast; each call runs to the end
  * inside its promise, which also means a commit is never interleaved with a read on this connection.
  * Every failure leaves through toStoreError, so the HTTP layer sees StoreUnavailableError (503),
- * StoreConflictError or an invalid_argument FactoError rather than SQLite's own codes.
+ * StoreConflictError or an invalid_argument FactoError rather than SQLite's own codes. A file is owned
+ * by one open store, in one process (owner-lock.ts): a second init() on it, here or in another
+ * process, is refused with a StoreUnavailableError naming the holder's pid.
  */
 import { FactoError, type NodeId } from '@facto/core';
 import type Database from 'better-sqlite3';
@@ -14,6 +16,7 @@ import { createEventReader, type EventReader } from './event-queries.js';
 import { checkLogHead, createLogReader, type LogReader } from './log-queries.js';
 import { migrate } from './migrations.js';
 import { openDatabase, type SynchronousMode } from './open-database.js';
+import { acquireOwnerLock, type OwnerLock } from './owner-lock.js';
 import { createRegistryReader, type IncidentQuery, type RegistryReader } from './registry-queries.js';
 import { toStoreError } from './sqlite-errors.js';
 
@@ -26,11 +29,15 @@ export interface SqliteStoreOptions {
 
 interface OpenStore {
   readonly database: Database.Database;
+  /** Null for an in-memory database, which no other process can reach. */
+  readonly ownerLock: OwnerLock | null;
   readonly commit: BatchCommitter;
   readonly log: LogReader;
   readonly events: EventReader;
   readonly registry: RegistryReader;
 }
+
+const IN_MEMORY = ':memory:';
 
 class SqliteStore implements Store {
   #open: OpenStore | null = null;
@@ -43,12 +50,16 @@ class SqliteStore implements Store {
   async init(): Promise<void> {
     if (this.#open !== null) return;
     let database: Database.Database | undefined;
+    let ownerLock: OwnerLock | null = null;
     try {
+      // Before the file is opened: a process refused here has not migrated or even read it.
+      ownerLock = this.path === IN_MEMORY ? null : acquireOwnerLock(this.path);
       database = this.openConnection();
       migrate(database, this.path);
       checkLogHead(database, this.path);
       this.#open = {
         database,
+        ownerLock,
         commit: createBatchCommitter(database),
         log: createLogReader(database),
         events: createEventReader(database),
@@ -56,6 +67,7 @@ class SqliteStore implements Store {
       };
     } catch (error) {
       database?.close();
+      ownerLock?.release();
       throw toStoreError(error, 'opening the database', this.path);
     }
   }
@@ -63,7 +75,11 @@ class SqliteStore implements Store {
   async close(): Promise<void> {
     const open = this.#open;
     this.#open = null;
-    open?.database.close();
+    try {
+      open?.database.close();
+    } finally {
+      open?.ownerLock?.release();
+    }
   }
 
   #use<T>(operation: string, work: (open: OpenStore) => T): T {
