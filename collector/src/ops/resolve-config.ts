@@ -91,7 +91,7 @@ function isUrl(text: string, protocols: readonly string[]): boolean {
 const OPTIONS: readonly OptionSpec[] = [
   { field: 'host', flag: 'host', placeholder: 'HOST', parser: hostParser, meaning: 'Address to listen on. Beyond loopback (127.0.0.0/8, ::1, localhost) the three tokens are required, or --allow-open.' },
   { field: 'port', flag: 'port', placeholder: 'PORT', parser: integer(0, 65535), meaning: 'TCP port for OTLP ingest and the API; 0 picks a free port.' },
-  { field: 'db', flag: 'db', placeholder: 'PATH|URL', parser: dbParser, path: true, meaning: 'A SQLite file (created if absent) or a postgres:// URL (several collectors can share one; see docs/scale-out.md).' },
+  { field: 'db', flag: 'db', placeholder: 'PATH|URL', parser: dbParser, path: true, meaning: 'A SQLite file (created if absent; one collector process per file) or a postgres:// URL (several collectors can share one; see docs/scale-out.md).' },
   { field: 'trust', flag: 'trust', placeholder: 'strict|tofu', parser: oneOf(['strict', 'tofu']), meaning: 'strict: only registered keys sign; tofu: pin the first key each agent presents.' },
   { field: 'keys', flag: 'keys', placeholder: 'FILE', parser: pathParser, path: true, meaning: 'Agent key registry (JSON), loaded at start.' },
   { field: 'unsigned', flag: 'unsigned', placeholder: 'reject|store|forward', parser: oneOf(['reject', 'store', 'forward']), meaning: 'What to do with spans that carry no signature.' },
