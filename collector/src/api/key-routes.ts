@@ -3,13 +3,13 @@
  * lane and refresh the registry there, so an ingest batch is never decided against a registry that a
  * key change has half replaced (a TOFU pin in flight would otherwise be forgotten and re-pinned).
  */
-import { keyId as computeKeyId, parsePublicKey, toHex } from '@facto/core';
 import type { CollectorContext } from '../context.js';
 import { HttpError, json, type HttpRequest, type HttpResponse, type Route } from '../http/types.js';
 import type { AgentKey } from '../store/types.js';
 import { keyToJson } from './agent-keys.js';
+import { keyTakenBy, readKeyWindow, readPublicKeyField } from './key-entry.js';
 import { badRequest, notFound, parseIdentifier, readQuery } from './query-parameters.js';
-import { expectObject, optionalTimeField, readJsonBody, rejectUnknownFields, requiredIdentifier, requiredString } from './request-body.js';
+import { expectObject, optionalTimeField, readJsonBody, rejectUnknownFields, requiredIdentifier } from './request-body.js';
 
 const KEY_ID = /^[0-9a-f]{32}$/;
 
@@ -32,25 +32,15 @@ async function registerKey(context: CollectorContext, request: HttpRequest): Pro
   const body = expectObject(readJsonBody(request), 'body');
   rejectUnknownFields(body, ['agent_id', 'public_key', 'not_before', 'not_after'], 'body');
   const agentId = requiredIdentifier(body, 'agent_id', 'body');
-  let publicKey: Uint8Array;
-  try {
-    publicKey = parsePublicKey(requiredString(body, 'public_key', 'body'));
-  } catch (error) {
-    if (HttpError.isInstance(error)) throw error;
-    throw badRequest(`body.public_key is not an Ed25519 public key (SPKI PEM, base64 or hex of 32 bytes): ${(error as Error).message}`);
-  }
-  const notBefore = optionalTimeField(body, 'not_before', 'body') ?? null;
-  const notAfter = optionalTimeField(body, 'not_after', 'body') ?? null;
-  if (notBefore !== null && notAfter !== null && notBefore > notAfter) throw badRequest('not_before must not be later than not_after');
-  const keyId = computeKeyId(publicKey);
+  const { keyId, publicKey } = readPublicKeyField(body, 'public_key', 'body');
+  const { notBefore, notAfter } = readKeyWindow(body, { notBefore: 'not_before', notAfter: 'not_after' }, 'body', optionalTimeField);
 
   const { key, created } = await context.log.serialize(async () => {
     const existing = (await context.store.listKeys()).find((candidate) => candidate.keyId === keyId);
-    if (existing !== undefined && existing.agentId !== agentId) {
-      throw new HttpError(409, `key ${keyId} is already registered to agent ${JSON.stringify(existing.agentId)}; one key signs for one agent`);
-    }
+    const taken = keyTakenBy(existing, keyId, agentId);
+    if (taken !== undefined) throw new HttpError(409, taken);
     // Re-registering updates the validity window; it never lifts a revocation.
-    const key: AgentKey = { agentId, keyId, publicKey: toHex(publicKey), notBefore, notAfter, revokedAt: existing?.revokedAt ?? null, source: 'admin', createdAt: existing?.createdAt ?? Date.now() };
+    const key: AgentKey = { agentId, keyId, publicKey, notBefore, notAfter, revokedAt: existing?.revokedAt ?? null, source: 'admin', createdAt: existing?.createdAt ?? Date.now() };
     await context.store.putKey(key);
     await context.registry.refresh();
     return { key, created: existing === undefined };

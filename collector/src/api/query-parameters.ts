@@ -79,8 +79,13 @@ export function parseFactoId(name: string, text: string): string {
  */
 export function parseTime(name: string, text: string): number {
   if (DECIMAL.test(text)) return parseInteger(name, text, 0, MAX_TIME_MILLIS);
+  return parseRfc3339(name, text, 'an RFC 3339 time (e.g. 2025-01-31T12:00:00Z) or milliseconds since the epoch');
+}
+
+/** An RFC 3339 time only, with the same calendar checks; `accepted` says what the caller takes, for the error. */
+export function parseRfc3339(name: string, text: string, accepted = 'an RFC 3339 time (e.g. 2025-01-31T12:00:00Z)'): number {
   const match = RFC3339.exec(text);
-  const invalid = () => badRequest(`${name} must be an RFC 3339 time (e.g. 2025-01-31T12:00:00Z) or milliseconds since the epoch, got ${quote(text)}`);
+  const invalid = () => badRequest(`${name} must be ${accepted}, got ${quote(text)}`);
   if (match === null) throw invalid();
   const [year, month, day, hour, minute, second] = match.slice(1, 7).map(Number) as [number, number, number, number, number, number];
   const daysInMonth = new Date(Date.UTC(year, month, 0)).getUTCDate();
