@@ -99,7 +99,7 @@ export async function startCollector(config: CollectorConfig, options: StartOpti
   const logger = options.logger ?? createLogger(config.logLevel);
   const metrics = options.metrics ?? createMetrics();
   // The key registry is read before anything is opened or created: a bad --keys changes nothing on disk.
-  const registeredKeys = config.keys ? readKeyFile(config.keys) : [];
+  const keyFile = config.keys ? readKeyFile(config.keys) : undefined;
   const opened = openStore(config);
   const { store, db } = opened;
   await store.init();
@@ -118,7 +118,7 @@ export async function startCollector(config: CollectorConfig, options: StartOpti
       ...(opened.shared ? { shared: opened.store, onKeysChanged: () => registry.refresh() } : {}),
     });
     if (opened.shared) await claimSharedLog(store, log, config.logKey);
-    await registry.load(registeredKeys);
+    await registry.load(keyFile);
     if (config.trust === 'tofu') logger.warn('trust mode is TOFU: the first key each agent presents is pinned; use --trust strict with --keys in production');
     // The SQLite store's bodies are compressed on the examination workers, off the sequencer thread.
     const pool = createExaminePool({ size: config.verifyWorkers ?? availableParallelism(), logger, examine: { prepareBodies: 'prepareBodies' in opened && opened.prepareBodies } });

@@ -5,7 +5,7 @@
  */
 import { parseStrictJson } from '@facto/core';
 import { HttpError, type HttpRequest } from '../http/types.js';
-import { badRequest, parseIdentifier, parseInteger, parseTime } from './query-parameters.js';
+import { badRequest, parseIdentifier, parseInteger, parseRfc3339, parseTime } from './query-parameters.js';
 
 const decoder = new TextDecoder('utf-8', { fatal: true });
 
@@ -79,4 +79,20 @@ export function optionalTimeField(object: JsonObject, field: string, what: strin
   if (typeof value === 'number') return parseInteger(name, Number.isSafeInteger(value) ? String(value) : 'not an integer', 0, 8.64e15);
   if (typeof value === 'string') return parseTime(name, value);
   throw badRequest(`${name} must be an RFC 3339 string or milliseconds since the epoch`);
+}
+
+/**
+ * A time field that must be an RFC 3339 string (null or absent: none). For files people write by
+ * hand, where a bare number's unit (seconds, milliseconds, OTLP's nanoseconds) would be a guess.
+ */
+export function optionalRfc3339Field(object: JsonObject, field: string, what: string): number | undefined {
+  const value = object[field];
+  const name = `${what}.${field}`;
+  if (value === undefined || value === null) return undefined;
+  const accepted = 'an RFC 3339 time string (e.g. 2026-12-31T23:59:59Z)';
+  if (typeof value !== 'string') {
+    const got = typeof value === 'number' || typeof value === 'boolean' ? `the ${typeof value} ${String(value)}` : Array.isArray(value) ? 'an array' : 'an object';
+    throw badRequest(`${name} must be ${accepted}, got ${got}`);
+  }
+  return parseRfc3339(name, value, accepted);
 }

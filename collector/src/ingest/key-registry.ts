@@ -8,61 +8,92 @@
  * who knew an agent's name could open a new chain with a key of their own.
  */
 import { readFileSync } from 'node:fs';
-import { FactoError, keyId as computeKeyId, parsePublicKey, toHex } from '@facto/core';
+import { FactoError, parseStrictJson } from '@facto/core';
+import { keyTakenBy, readKeyWindow, readPublicKeyField } from '../api/key-entry.js';
+import { parseIdentifier } from '../api/query-parameters.js';
+import { expectObject, isJsonObject, optionalRfc3339Field, rejectUnknownFields } from '../api/request-body.js';
 import type { TrustMode } from '../config.js';
+import { HttpError } from '../http/types.js';
 import type { Logger } from '../ops/logger.js';
 import type { AgentKey, Store } from '../store/types.js';
 import type { KeyView } from './decide.js';
 
-interface KeyFileEntry {
-  readonly publicKey: string;
-  readonly notBefore?: string;
-  readonly notAfter?: string;
-  readonly revokedAt?: string;
+/** The --keys file as read at start: its path (for messages) and the keys it lists. */
+export interface KeyFile {
+  readonly path: string;
+  readonly keys: readonly AgentKey[];
 }
 
-function time(value: string | undefined, what: string): number | null {
-  if (value === undefined) return null;
-  const parsed = Date.parse(value);
-  if (Number.isNaN(parsed)) throw new FactoError('invalid_argument', `${what}: "${value}" is not an ISO 8601 time`);
-  return parsed;
-}
+const ENTRY_FIELDS = ['publicKey', 'notBefore', 'notAfter', 'revokedAt'];
 
-/** Reads the --keys file: { "agents": { "<agent_id>": [{ "publicKey": "<PEM, base64 or hex>", "notBefore"?, "notAfter"?, "revokedAt"? }] } }. */
-export function readKeyFile(path: string, now = Date.now()): AgentKey[] {
-  let parsed: { agents?: Record<string, KeyFileEntry[]> };
+/**
+ * Runs one of the admin API's readers on the file's contents, turning its 400 into the start-up
+ * error (exit 2) that names the file, and the agent and key when they are known.
+ */
+function asFileError<T>(where: string, read: () => T): T {
   try {
-    parsed = JSON.parse(readFileSync(path, 'utf8'));
+    return read();
   } catch (error) {
-    throw new FactoError('invalid_argument', `key registry ${path}: ${(error as Error).message}`);
+    if (!HttpError.isInstance(error)) throw error;
+    throw new FactoError('invalid_argument', `${where}: ${error.message}`);
   }
-  if (typeof parsed !== 'object' || parsed === null || typeof parsed.agents !== 'object' || parsed.agents === null) {
-    throw new FactoError('invalid_argument', `key registry ${path}: expected { "agents": { "<agent_id>": [ { "publicKey": ... } ] } }`);
+}
+
+/** The key id of a readable publicKey, or undefined: only to name the entry in a message. */
+function readPublicKeyId(entry: Record<string, unknown>): string | undefined {
+  try {
+    return readPublicKeyField(entry, 'publicKey', '').keyId;
+  } catch {
+    return undefined;
   }
+}
+
+/**
+ * Reads the --keys file: { "agents": { "<agent_id>": [{ "publicKey": "<PEM, base64 or hex>", "notBefore"?, "notAfter"?, "revokedAt"? }] } }.
+ * As strictly as POST /v1/admin/keys reads a key, with the same code: an unknown field (a typo such
+ * as `revoked_at` would otherwise leave a key its operator meant to revoke trusted), a time that is
+ * not an RFC 3339 string of a real calendar date, a duplicate member name, and a key listed twice or
+ * under two agents are refused, naming the file, the agent, the key and the field.
+ */
+export function readKeyFile(path: string, now = Date.now()): KeyFile {
+  const file = `key registry ${path}`;
+  let parsed: unknown;
+  try {
+    parsed = parseStrictJson(readFileSync(path, 'utf8'));
+  } catch (error) {
+    throw new FactoError('invalid_argument', `${file}: ${(error as Error).message}`);
+  }
+  const shape = 'expected { "agents": { "<agent_id>": [ { "publicKey": ... } ] } }';
+  if (!isJsonObject(parsed) || !isJsonObject(parsed.agents)) throw new FactoError('invalid_argument', `${file}: ${shape}`);
+  const root = parsed;
+  asFileError(file, () => rejectUnknownFields(root, ['agents'], 'the top level'));
   const keys: AgentKey[] = [];
+  const listedAt = new Map<string, { agentId: string; where: string }>();
   for (const [agentId, entries] of Object.entries(parsed.agents)) {
-    if (!Array.isArray(entries)) throw new FactoError('invalid_argument', `key registry ${path}: agents["${agentId}"] must be an array`);
-    entries.forEach((entry, index) => {
-      const where = `key registry ${path}: agents["${agentId}"][${index}]`;
-      let publicKey: Uint8Array;
-      try {
-        publicKey = parsePublicKey(entry.publicKey);
-      } catch (error) {
-        throw new FactoError('invalid_argument', `${where}.publicKey: ${(error as Error).message}`);
+    const agent = `agents[${JSON.stringify(agentId)}]`;
+    asFileError(file, () => parseIdentifier(`${agent}: the agent id`, agentId));
+    if (!Array.isArray(entries)) throw new FactoError('invalid_argument', `${file}: ${agent} must be an array`);
+    entries.forEach((value: unknown, index) => {
+      const what = `${agent}[${index}]`;
+      const inAgent = `${file}, agent ${JSON.stringify(agentId)}`;
+      const entry = asFileError(inAgent, () => expectObject(value, what));
+      // The key's id, when it can be read, goes into every message; an unknown field is named before a missing key.
+      const named = readPublicKeyId(entry);
+      asFileError(named === undefined ? inAgent : `${inAgent}, key ${named}`, () => rejectUnknownFields(entry, ENTRY_FIELDS, what));
+      const { keyId, publicKey } = asFileError(inAgent, () => readPublicKeyField(entry, 'publicKey', what));
+      const where = `${inAgent}, key ${keyId}`;
+      const window = asFileError(where, () => readKeyWindow(entry, { notBefore: 'notBefore', notAfter: 'notAfter' }, what, optionalRfc3339Field));
+      const revokedAt = asFileError(where, () => optionalRfc3339Field(entry, 'revokedAt', what)) ?? null;
+      const earlier = listedAt.get(keyId);
+      if (earlier !== undefined) {
+        const reason = keyTakenBy(earlier, keyId, agentId) ?? 'it is listed twice for this agent, and which entry is meant would be a guess';
+        throw new FactoError('invalid_argument', `${where}: ${what} lists the same key as ${earlier.where}: ${reason}`);
       }
-      keys.push({
-        agentId,
-        keyId: computeKeyId(publicKey),
-        publicKey: toHex(publicKey),
-        notBefore: time(entry.notBefore, `${where}.notBefore`),
-        notAfter: time(entry.notAfter, `${where}.notAfter`),
-        revokedAt: time(entry.revokedAt, `${where}.revokedAt`),
-        source: 'config',
-        createdAt: now,
-      });
+      listedAt.set(keyId, { agentId, where: what });
+      keys.push({ agentId, keyId, publicKey, ...window, revokedAt, source: 'config', createdAt: now });
     });
   }
-  return keys;
+  return { path, keys };
 }
 
 export class KeyRegistry {
@@ -79,9 +110,9 @@ export class KeyRegistry {
   }
 
   /** Loads the registry from the store, after writing the --keys file's keys into it. */
-  async load(fileKeys: readonly AgentKey[] = []): Promise<void> {
+  async load(file?: KeyFile): Promise<void> {
     const existing = new Map((await this.#store.listKeys()).map((key) => [key.keyId, key]));
-    for (const key of fileKeys) {
+    for (const key of file?.keys ?? []) {
       const stored = existing.get(key.keyId);
       // A revocation recorded in the store outlives a key file that still lists the key.
       await this.#store.putKey(stored?.revokedAt != null && key.revokedAt == null ? { ...key, revokedAt: stored.revokedAt } : key);

@@ -43,7 +43,7 @@ export async function createApiFixture(): Promise<ApiFixture> {
   await store.init();
   const log = await LogService.open(store, loadOrCreateLogKey(join(folder, 'log-key.pem')));
   const registry = new KeyRegistry(store, 'strict', silentLogger);
-  await registry.load([]);
+  await registry.load();
   const metrics = createMetrics({ defaultMetrics: false });
   const ingest = new IngestService({ store, log, registry, unsigned: 'reject', replayWindowSeconds: 900, metrics, logger: silentLogger });
   const config = { ...DEFAULT_CONFIG, db: join(folder, 'facto.db'), logKey: join(folder, 'log-key.pem'), trust: 'strict' as const };
