@@ -3,7 +3,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { generateKeyPair, keyId, publicKeyToPem, toHex } from '@facto/core';
-import { readKeyFile } from './key-registry.js';
+import { silentLogger, type Logger } from '../ops/logger.js';
+import { MemoryStore } from '../store/memory/memory-store.js';
+import { KeyRegistry, readKeyFile } from './key-registry.js';
 
 const directories: string[] = [];
 afterEach(() => directories.splice(0).forEach((directory) => rmSync(directory, { recursive: true, force: true })));
@@ -102,5 +104,38 @@ describe('readKeyFile', () => {
     expect(refusal({ agents: { alice: [{}] } })).toBe(', agent "alice": agents["alice"][0].publicKey must be a string');
     expect(refusal({ agents: { alice: [{ publicKey: 'abcd' }] } })).toMatch(/^, agent "alice": agents\["alice"\]\[0\]\.publicKey is not an Ed25519 public key/);
     expect(refusal({ agents: { '': [] } })).toBe(': agents[""]: the agent id must not be empty');
+  });
+});
+
+describe('KeyRegistry.load', () => {
+  const T0 = Date.UTC(2026, 0, 1);
+
+  async function registry(logger: Logger = silentLogger) {
+    const store = new MemoryStore();
+    await store.init();
+    return { store, registry: new KeyRegistry(store, 'strict', logger) };
+  }
+
+  it('refuses a file key the store holds for another agent before writing anything, as the admin API answers 409', async () => {
+    const { store, registry: keys } = await registry();
+    await store.putKey({ agentId: 'alice', keyId: aliceId, publicKey: aliceHex, notBefore: null, notAfter: null, revokedAt: null, source: 'admin', createdAt: 1 });
+    const bob = generateKeyPair();
+    const path = keysFile({ agents: { bob: [{ publicKey: toHex(bob.publicKey) }], mallory: [{ publicKey: aliceHex }] } });
+    await expect(keys.load(readKeyFile(path))).rejects.toMatchObject({
+      code: 'invalid_argument',
+      message: `key registry ${path}, agent "mallory", key ${aliceId}: key ${aliceId} is already registered to agent "alice"; one key signs for one agent (in the store, source admin)`,
+    });
+    expect((await store.listKeys()).map((key) => key.agentId)).toEqual(['alice']);
+  });
+
+  it('leaves the stored keys alone when no file is named, and keeps a revocation when the file lists the key again', async () => {
+    const { store, registry: keys } = await registry();
+    const path = keysFile({ agents: { alice: [{ publicKey: aliceHex }] } });
+    await keys.load(readKeyFile(path, T0));
+    await keys.load(undefined);
+    expect(keys.view().key(aliceId)).toMatchObject({ notAfter: null, revokedAt: null });
+    await store.revokeKey('alice', aliceId, T0 + 15);
+    await keys.load(readKeyFile(path, T0 + 20));
+    expect(keys.view().key(aliceId)).toMatchObject({ notAfter: null, revokedAt: T0 + 15, createdAt: T0 });
   });
 });

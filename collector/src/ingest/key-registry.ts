@@ -109,13 +109,26 @@ export class KeyRegistry {
     this.#logger = logger;
   }
 
-  /** Loads the registry from the store, after writing the --keys file's keys into it. */
+  /**
+   * Loads the registry from the store, after writing the --keys file's keys into it. A file key the
+   * store holds for another agent is refused (as POST /v1/admin/keys answers 409) before anything is
+   * written.
+   */
   async load(file?: KeyFile): Promise<void> {
-    const existing = new Map((await this.#store.listKeys()).map((key) => [key.keyId, key]));
+    const stored = await this.#store.listKeys();
     for (const key of file?.keys ?? []) {
-      const stored = existing.get(key.keyId);
+      for (const owner of stored.filter((candidate) => candidate.keyId === key.keyId)) {
+        const taken = keyTakenBy(owner, key.keyId, key.agentId);
+        if (taken !== undefined) {
+          throw new FactoError('invalid_argument', `key registry ${file!.path}, agent ${JSON.stringify(key.agentId)}, key ${key.keyId}: ${taken} (in the store, source ${owner.source})`);
+        }
+      }
+    }
+    const same = (a: AgentKey, b: AgentKey) => a.agentId === b.agentId && a.keyId === b.keyId;
+    for (const key of file?.keys ?? []) {
+      const previous = stored.find((candidate) => same(candidate, key));
       // A revocation recorded in the store outlives a key file that still lists the key.
-      await this.#store.putKey(stored?.revokedAt != null && key.revokedAt == null ? { ...key, revokedAt: stored.revokedAt } : key);
+      await this.#store.putKey({ ...key, revokedAt: previous?.revokedAt ?? key.revokedAt, createdAt: previous?.createdAt ?? key.createdAt });
     }
     await this.refresh();
   }
