@@ -2,7 +2,8 @@
  * The real `facto collector` command (built CLI) and its --keys file: a file that says something
  * other than its writer meant (a misspelt revocation, a date not on the calendar, a number where a
  * time goes, one key under two agents) stops the start with exit 2 and a message naming the file,
- * the agent, the key and the field.
+ * the agent, the key and the field; a key taken out of the file stops being trusted for new spans
+ * while what it signed before still verifies.
  */
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -10,7 +11,7 @@ import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { keyId, publicKeyToPem } from '@facto/core';
 import { startFacto, type RunningFacto } from '../cli/facto-process.js';
-import { TestAgent } from '../support/signed-spans.js';
+import { otlpJson, TestAgent } from '../support/signed-spans.js';
 
 const directories: string[] = [];
 afterEach(() => directories.splice(0).forEach((directory) => rmSync(directory, { recursive: true, force: true })));
@@ -26,6 +27,11 @@ function collector(directory: string, keys: unknown): RunningFacto {
   return startFacto(['collector', '--port', '0', '--db', join(directory, 'facto.db'), '--log-key', join(directory, 'log-key.pem'), '--trust', 'strict', '--keys', join(directory, 'keys.json')]);
 }
 
+async function listening(running: RunningFacto): Promise<string> {
+  await running.waitFor(/listening on http:\/\/\S+\n/);
+  return /listening on (http:\/\/\S+)/.exec(running.output().stdout)![1]!;
+}
+
 /** How a start that should be refused ends: its exit, or a failure as soon as it listens instead. */
 async function refusedStart(running: RunningFacto): Promise<{ code: number | null; stderr: string }> {
   const started = running.waitFor('listening on').then(
@@ -36,6 +42,12 @@ async function refusedStart(running: RunningFacto): Promise<{ code: number | nul
     () => new Promise<never>(() => undefined), // it exited first: the exit decides
   );
   return Promise.race([running.exited, started]);
+}
+
+async function send(url: string, spans: ReturnType<TestAgent['next']>[]): Promise<string | undefined> {
+  const response = await fetch(`${url}/v1/traces`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: otlpJson(spans) });
+  expect(response.status).toBe(200);
+  return ((await response.json()) as { partialSuccess?: { errorMessage?: string } }).partialSuccess?.errorMessage;
 }
 
 describe('facto collector --keys', () => {
@@ -57,5 +69,23 @@ describe('facto collector --keys', () => {
     const result = await refusedStart(collector(directory, { agents: { 'probe-agent': [{ publicKey: agent.publicKeyHex }], other: [{ publicKey: publicKeyToPem(agent.keys.publicKey) }] } }));
     expect(result.code).toBe(2);
     expect(result.stderr).toMatch(/key registry \S+keys\.json, agent "other", key [0-9a-f]{32}: agents\["other"\]\[0\] lists the same key as agents\["probe-agent"\]\[0\]: key [0-9a-f]{32} is already registered to agent "probe-agent"; one key signs for one agent\n/);
+  });
+
+  it('retires a key taken out of the file: new spans under it are refused, what it signed before still verifies', async () => {
+    const directory = folder();
+    const first = collector(directory, { agents: { 'probe-agent': [{ publicKey: agent.publicKeyHex }] } });
+    const before = agent.next('before');
+    expect(await send(await listening(first), [before])).toBeUndefined();
+    first.child.kill('SIGTERM');
+    expect((await first.exited).code).toBe(0);
+
+    const second = collector(directory, { agents: {} });
+    const url = await listening(second);
+    expect(second.output().stderr).toMatch(/"level":"warn","message":"retired an agent key the --keys file no longer lists[^"]*","keysFile":"[^"]+keys\.json","agentId":"probe-agent","keyId":"[0-9a-f]{32}"/);
+    expect(await send(url, [agent.next('after')])).toBe('1 rejected: key_not_valid');
+    const stored = (await (await fetch(`${url}/v1/events/${before.factoId}`)).json()) as { verification: { ok: boolean; signature: { key_status: string } } };
+    expect(stored.verification).toMatchObject({ ok: true, signature: { key_status: 'active' } });
+    second.child.kill('SIGTERM');
+    expect((await second.exited).code).toBe(0);
   });
 });

@@ -128,14 +128,44 @@ describe('KeyRegistry.load', () => {
     expect((await store.listKeys()).map((key) => key.agentId)).toEqual(['alice']);
   });
 
+  it('retires a key the file no longer lists: still valid for what it signed before, not after; listing it again undoes it', async () => {
+    const warnings: Record<string, unknown>[] = [];
+    const { store, registry: keys } = await registry({ ...silentLogger, warn: (message, fields) => void warnings.push({ message, ...fields }) });
+    const bob = generateKeyPair();
+    const bobId = keyId(bob.publicKey);
+    const listed = { agents: { alice: [{ publicKey: aliceHex }], bob: [{ publicKey: toHex(bob.publicKey), notAfter: '2030-01-01T00:00:00Z' }] } };
+    await keys.load(readKeyFile(keysFile(listed), T0), T0);
+    await store.putKey({ agentId: 'carol', keyId: 'c'.repeat(32), publicKey: 'c'.repeat(64), notBefore: null, notAfter: null, revokedAt: null, source: 'admin', createdAt: T0 });
+
+    const emptied = keysFile({ agents: {} });
+    await keys.load(readKeyFile(emptied, T0 + 10), T0 + 10);
+    expect(keys.view().key(aliceId)).toMatchObject({ agentId: 'alice', notAfter: T0 + 10, revokedAt: null, source: 'config', createdAt: T0 });
+    expect(keys.view().key(bobId)).toMatchObject({ notAfter: T0 + 10, revokedAt: null });
+    // A key the admin API registered is not the file's to retire.
+    expect(keys.view().key('c'.repeat(32))).toMatchObject({ notAfter: null });
+    expect(warnings).toEqual([
+      expect.objectContaining({ message: expect.stringMatching(/^retired an agent key the --keys file no longer lists/), keysFile: emptied, agentId: 'alice', keyId: aliceId, notAfter: new Date(T0 + 10).toISOString() }),
+      expect.objectContaining({ agentId: 'bob', keyId: bobId }),
+    ]);
+
+    // Said once: a later start with the same file finds the keys retired already.
+    await keys.load(readKeyFile(emptied, T0 + 20), T0 + 20);
+    expect(warnings).toHaveLength(2);
+    expect(keys.view().key(aliceId)).toMatchObject({ notAfter: T0 + 10 });
+
+    await keys.load(readKeyFile(keysFile(listed), T0 + 30), T0 + 30);
+    expect(keys.view().key(aliceId)).toMatchObject({ notAfter: null, createdAt: T0 });
+    expect(keys.view().key(bobId)).toMatchObject({ notAfter: Date.UTC(2030, 0, 1) });
+  });
+
   it('leaves the stored keys alone when no file is named, and keeps a revocation when the file lists the key again', async () => {
     const { store, registry: keys } = await registry();
     const path = keysFile({ agents: { alice: [{ publicKey: aliceHex }] } });
-    await keys.load(readKeyFile(path, T0));
-    await keys.load(undefined);
+    await keys.load(readKeyFile(path, T0), T0);
+    await keys.load(undefined, T0 + 10);
     expect(keys.view().key(aliceId)).toMatchObject({ notAfter: null, revokedAt: null });
     await store.revokeKey('alice', aliceId, T0 + 15);
-    await keys.load(readKeyFile(path, T0 + 20));
+    await keys.load(readKeyFile(path, T0 + 20), T0 + 20);
     expect(keys.view().key(aliceId)).toMatchObject({ notAfter: null, revokedAt: T0 + 15, createdAt: T0 });
   });
 });

@@ -112,9 +112,12 @@ export class KeyRegistry {
   /**
    * Loads the registry from the store, after writing the --keys file's keys into it. A file key the
    * store holds for another agent is refused (as POST /v1/admin/keys answers 409) before anything is
-   * written.
+   * written. A key an earlier file registered that this file no longer lists is retired: its window
+   * closes now, so it still verifies what it signed before and nothing signed from now on. Revoking
+   * it instead would also disown the evidence it signed (the API trusts no revoked key, whenever it
+   * signed), and for good (a revocation outlives the key file); a retired key listed again is back.
    */
-  async load(file?: KeyFile): Promise<void> {
+  async load(file?: KeyFile, now = Date.now()): Promise<void> {
     const stored = await this.#store.listKeys();
     for (const key of file?.keys ?? []) {
       for (const owner of stored.filter((candidate) => candidate.keyId === key.keyId)) {
@@ -129,6 +132,19 @@ export class KeyRegistry {
       const previous = stored.find((candidate) => same(candidate, key));
       // A revocation recorded in the store outlives a key file that still lists the key.
       await this.#store.putKey({ ...key, revokedAt: previous?.revokedAt ?? key.revokedAt, createdAt: previous?.createdAt ?? key.createdAt });
+    }
+    if (file !== undefined) {
+      for (const key of stored) {
+        if (key.source !== 'config' || file.keys.some((listed) => same(listed, key))) continue;
+        if ((key.revokedAt !== null && key.revokedAt <= now) || (key.notAfter !== null && key.notAfter <= now)) continue;
+        await this.#store.putKey({ ...key, notAfter: now });
+        this.#logger.warn('retired an agent key the --keys file no longer lists: it verifies what it signed until now and nothing signed later; list it again to undo, or revoke it through the admin API if it is compromised', {
+          keysFile: file.path,
+          agentId: key.agentId,
+          keyId: key.keyId,
+          notAfter: new Date(now).toISOString(),
+        });
+      }
     }
     await this.refresh();
   }
