@@ -167,5 +167,10 @@ describe('KeyRegistry.load', () => {
     await store.revokeKey('alice', aliceId, T0 + 15);
     await keys.load(readKeyFile(path, T0 + 20), T0 + 20);
     expect(keys.view().key(aliceId)).toMatchObject({ notAfter: null, revokedAt: T0 + 15, createdAt: T0 });
+    // Of a revocation in the store and one in the file, the earlier holds.
+    await keys.load(readKeyFile(keysFile({ agents: { alice: [{ publicKey: aliceHex, revokedAt: new Date(T0 + 30).toISOString() }] } })), T0 + 40);
+    expect(keys.view().key(aliceId)).toMatchObject({ revokedAt: T0 + 15 });
+    await keys.load(readKeyFile(keysFile({ agents: { alice: [{ publicKey: aliceHex, revokedAt: new Date(T0 + 5).toISOString() }] } })), T0 + 40);
+    expect(keys.view().key(aliceId)).toMatchObject({ revokedAt: T0 + 5 });
   });
 });

@@ -130,8 +130,10 @@ export class KeyRegistry {
     const same = (a: AgentKey, b: AgentKey) => a.agentId === b.agentId && a.keyId === b.keyId;
     for (const key of file?.keys ?? []) {
       const previous = stored.find((candidate) => same(candidate, key));
-      // A revocation recorded in the store outlives a key file that still lists the key.
-      await this.#store.putKey({ ...key, revokedAt: previous?.revokedAt ?? key.revokedAt, createdAt: previous?.createdAt ?? key.createdAt });
+      // A revocation recorded in the store outlives a key file that still lists the key; of two, the earlier holds.
+      const revocations = [previous?.revokedAt, key.revokedAt].filter((time): time is number => time != null);
+      const revokedAt = revocations.length > 0 ? Math.min(...revocations) : null;
+      await this.#store.putKey({ ...key, revokedAt, createdAt: previous?.createdAt ?? key.createdAt });
     }
     if (file !== undefined) {
       for (const key of stored) {
