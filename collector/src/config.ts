@@ -25,7 +25,7 @@ export interface CollectorConfig {
   readonly origin: string | undefined;
   /** Largest accepted request body, bytes, after decompression. */
   readonly maxBodyBytes: number;
-  /** Seconds a client may take to send a whole request (headers and body) before 408. */
+  /** Seconds a client may take to send a request's headers, and then as many to send its body, before 408. */
   readonly readTimeout: number;
   /** Requests being processed at once before 503 + Retry-After (reading a body does not count). */
   readonly maxConcurrentIngest: number;

@@ -9,7 +9,7 @@ import type { DecodedTraceRequest } from '../otlp/decoded-trace-request.js';
 import { decodeFailureStatus } from '../otlp/encode-status.js';
 import { exportTraceServiceResponseType } from '../otlp/proto-schema.js';
 import { StoreUnavailableError } from '../store/errors.js';
-import { closeServer, fakeContext, listen, traceRequest, type FakeContextOptions } from '../test-helpers/http-test-context.js';
+import { closeServer, fakeContext, listen, stallingClient, traceRequest, type FakeContextOptions } from '../test-helpers/http-test-context.js';
 import { ingestRoutes } from './ingest-route.js';
 import { createHttpServer } from './server.js';
 
@@ -39,6 +39,14 @@ async function failureOf(response: Response): Promise<{ mediaType: string | null
   const body = new Uint8Array(await response.arrayBuffer());
   const status = mediaType === 'application/x-protobuf' ? decodeFailureStatus(body) : (JSON.parse(Buffer.from(body).toString('utf8')) as { code: number; message: string });
   return { mediaType, ...status };
+}
+
+/** A whole HTTP/1.1 answer as a raw socket read it (latin1): status line, lower-case headers, body bytes. */
+function parseRawAnswer(text: string): { statusLine: string; headers: Record<string, string>; body: Uint8Array } {
+  const end = text.indexOf('\r\n\r\n');
+  const [statusLine, ...lines] = text.slice(0, end).split('\r\n');
+  const headers = Object.fromEntries(lines.map((line) => [line.slice(0, line.indexOf(':')).toLowerCase(), line.slice(line.indexOf(':') + 1).trim()]));
+  return { statusLine: statusLine!, headers, body: Buffer.from(text.slice(end + 4), 'latin1') };
 }
 
 const decodeProtobufResponse = async (response: Response) =>
@@ -131,6 +139,22 @@ describe('POST /v1/traces', () => {
     const unavailable = await fetch(down.url, { method: 'POST', headers: protobufHeaders, body: request.protobuf });
     expect([unavailable.status, unavailable.headers.get('retry-after')]).toEqual([503, '5']);
     expect(await failureOf(unavailable)).toEqual({ mediaType: 'application/x-protobuf', code: 14, message: 'storage is temporarily unavailable; retry later' });
+  });
+
+  it('answers a body slower than --read-timeout with 408 and a Status in its encoding, counts it, and closes the connection', async () => {
+    const ingest = vi.fn(async (decoded: DecodedTraceRequest) => outcomeFor(decoded));
+    const { url, context } = await start({ config: { readTimeout: 1 }, ingest });
+    const { pathname } = new URL(url);
+    const slow = await Promise.all(['application/x-protobuf', 'application/json'].map((contentType) => stallingClient(url, pathname, 'x', 1000, { 'content-type': contentType })));
+    // The client sent nothing after its first byte of body, so the answer is the whole of what it read, then the close.
+    const [protobuf, json] = (await Promise.all(slow.map((client) => client.ended))).map(parseRawAnswer);
+    const message = 'the request body did not arrive within 1 s of its headers';
+    expect(protobuf).toMatchObject({ statusLine: 'HTTP/1.1 408 Request Timeout', headers: { 'content-type': 'application/x-protobuf', connection: 'close' } });
+    expect(decodeFailureStatus(protobuf!.body)).toEqual({ code: 4, message });
+    expect(json).toMatchObject({ statusLine: 'HTTP/1.1 408 Request Timeout', headers: { 'content-type': 'application/json', connection: 'close' } });
+    expect(JSON.parse(Buffer.from(json!.body).toString('utf8'))).toEqual({ code: 4, message });
+    expect(await valuesOf(context.metrics.requests, 'status')).toEqual({ '408': 2 });
+    expect(ingest).not.toHaveBeenCalled();
   });
 
   it('takes an empty body as a request without spans', async () => {

@@ -1,3 +1,4 @@
+import { once } from 'node:events';
 import http from 'node:http';
 import net from 'node:net';
 import zlib from 'node:zlib';
@@ -6,7 +7,7 @@ import { afterEach, describe, expect, it, vi } from 'vitest';
 import type { CollectorConfig } from '../config.js';
 import { LogKeyMismatchError } from '../log/log-key.js';
 import { StoreConflictError, StoreRefusedError, StoreUnavailableError } from '../store/errors.js';
-import { closeServer, errorOf, fakeContext, listen, rawRequest } from '../test-helpers/http-test-context.js';
+import { closeServer, errorOf, fakeContext, listen, rawRequest, stallingClient } from '../test-helpers/http-test-context.js';
 import { createHttpServer } from './server.js';
 import { HttpError, json, type Handler, type HttpRequest, type Route } from './types.js';
 
@@ -22,20 +23,6 @@ async function start(routes: Route[], config: Partial<CollectorConfig> = {}) {
   const server = createHttpServer({ routes, context });
   servers.push(server);
   return { url: await listen(server), context, server };
-}
-
-/** A client that sends a request's headers and the start of its body, then nothing: it ends with what the server last said. */
-function stallingClient(url: string, path: string, bodyStart: string, declaredLength: number): Promise<{ ended: Promise<string> }> {
-  const { port } = new URL(url);
-  return new Promise((resolve) => {
-    const socket = net.connect(Number(port), '127.0.0.1', () => {
-      socket.write(`POST ${path} HTTP/1.1\r\nHost: collector\r\nContent-Length: ${declaredLength}\r\n\r\n${bodyStart}`);
-      let received = '';
-      socket.on('data', (chunk) => (received += chunk.toString('latin1')));
-      socket.on('error', () => undefined);
-      resolve({ ended: new Promise((done) => socket.on('close', () => done(received))) });
-    });
-  });
 }
 
 describe('routing', () => {
@@ -321,6 +308,18 @@ describe('slow clients', () => {
     expect([genuine.status, await genuine.json()]).toEqual([200, { length: 16 }]);
     const endings = await Promise.all(stalled.map((client) => client.ended));
     for (const ending of endings) expect(ending).toMatch(/^HTTP\/1\.1 408 /);
+  });
+
+  it('still ends a client that never finishes its headers, or trickles the rest of a body already refused', async () => {
+    const { url } = await start([{ method: 'POST', path: '/ingest', access: 'ingest', handler: () => json(200, {}) }], { maxBodyBytes: 16, readTimeout: 1 });
+    const headers = net.connect(Number(new URL(url).port), '127.0.0.1');
+    headers.write('POST /ingest HTTP/1.1\r\nHost: collector\r\n');
+    let unfinished = '';
+    headers.on('data', (chunk) => (unfinished += chunk.toString('latin1')));
+    const refused = await stallingClient(url, '/ingest', 'x', 32);
+    expect(await refused.ended).toMatch(/^HTTP\/1\.1 413 /);
+    await once(headers, 'close');
+    expect(unfinished).toMatch(/^HTTP\/1\.1 408 /);
   });
 
   it('bounds what bodies being read may buffer in memory, all together, and answers 503 beyond', async () => {

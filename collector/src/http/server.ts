@@ -4,8 +4,12 @@
  * and a memory budget shared by every request being read), hands it to the dispatch and writes the
  * answer. Every failure ends as a status code; none reaches the process.
  *
- * Slow clients: reading a body holds no ingest slot (the dispatch takes one only for the work), the
- * whole request must arrive within the read timeout, and what bodies in flight may buffer is bounded.
+ * Slow clients: reading a body holds no ingest slot (the dispatch takes one only for the work), and
+ * what bodies in flight may buffer is bounded. The read timeout is the collector's own from the head
+ * on: a body still arriving when it runs out is answered 408 the way its route writes failures (OTLP
+ * ingest: a google.rpc.Status in the request's encoding), counted, and its connection closed. Only
+ * headers that never complete are left to Node's headersTimeout, whose bare 408 cannot name an
+ * encoding nobody sent.
  * Too-large bodies: the 413 is sent at once, and the rest of the body is read and discarded (up to a
  * bound) rather than the connection dropped, so a client still writing its request gets the answer
  * instead of a broken pipe, and can split its batch.
@@ -58,7 +62,8 @@ export function createHttpServer(options: HttpServerOptions): http.Server {
       outgoing.once('close', () => {
         if (!outgoing.writableFinished) clientGone.abort();
       });
-      const answered = 'route' in matched ? respond(app, matched, incoming, context, budget, clientGone.signal) : Promise.resolve(matched);
+      const readExpired = readDeadline(incoming, outgoing, readTimeoutMillis);
+      const answered = 'route' in matched ? respond(app, matched, incoming, context, budget, clientGone.signal, readExpired) : Promise.resolve(matched);
       answered
         .then((response) => {
           if (response === undefined) return;
@@ -67,7 +72,7 @@ export function createHttpServer(options: HttpServerOptions): http.Server {
           if (access === 'ingest') context.metrics.requests.inc({ status: String(response.status) });
           context.logger.debug('http request', { method: head.method, path: pathOf(head.target), status: response.status, durationMillis: Math.round(performance.now() - startedAt) });
           if (response.stream !== undefined) return sendStream(incoming, outgoing, response, response.stream, context);
-          send(incoming, outgoing, response, context.config.maxBodyBytes);
+          send(incoming, outgoing, response, context.config.maxBodyBytes, readExpired.aborted);
           return undefined;
         })
         .catch((error: unknown) => {
@@ -76,16 +81,40 @@ export function createHttpServer(options: HttpServerOptions): http.Server {
         });
     },
   );
+  // Headers that never complete are Node's to end (with a bare 408: no route, no encoding to answer
+  // in); from the head on, readDeadline() keeps the time, so the 408 is the collector's own answer.
   server.headersTimeout = readTimeoutMillis;
-  server.requestTimeout = readTimeoutMillis;
+  server.requestTimeout = 0;
   return server;
 }
 
+/**
+ * The read timeout of one request, from its head to the end of its body: aborted when the body is
+ * still arriving after `millis`. readBody() then answers 408; an answer already sent (a 413 whose
+ * rest is being discarded, a 401) has its connection closed instead, as no second answer can follow.
+ */
+function readDeadline(incoming: http.IncomingMessage, outgoing: http.ServerResponse, millis: number): AbortSignal {
+  const expired = new AbortController();
+  const timer = setTimeout(() => {
+    if (incoming.complete) return;
+    expired.abort();
+    if (outgoing.headersSent) incoming.socket.destroy();
+  }, millis);
+  // Not the answer's end: a body may still be arriving after it (the rest of a refused one, discarded).
+  const clear = () => {
+    clearTimeout(timer);
+    incoming.socket.off('close', clear);
+  };
+  incoming.once('end', clear);
+  incoming.socket.once('close', clear);
+  return expired.signal;
+}
+
 /** Reads the body and runs the route; undefined when the client left and nobody is there to answer. */
-async function respond(app: App, matched: RouteMatch, incoming: http.IncomingMessage, context: CollectorContext, budget: ByteBudget, signal: AbortSignal): Promise<PreparedResponse | undefined> {
+async function respond(app: App, matched: RouteMatch, incoming: http.IncomingMessage, context: CollectorContext, budget: ByteBudget, signal: AbortSignal, readExpired: AbortSignal): Promise<PreparedResponse | undefined> {
   let read: BodyResult;
   try {
-    read = await readBody(incoming, context.config.maxBodyBytes, budget);
+    read = await readBody(incoming, context.config.maxBodyBytes, budget, readExpired, context.config.readTimeout);
   } catch (error) {
     return app.fail(error, matched);
   }
@@ -101,10 +130,12 @@ function pathOf(target: string): string {
   return target.startsWith('/') ? target.split('?')[0]! : '-';
 }
 
-function send(incoming: http.IncomingMessage, outgoing: http.ServerResponse, response: PreparedResponse, maxBodyBytes: number): void {
+function send(incoming: http.IncomingMessage, outgoing: http.ServerResponse, response: PreparedResponse, maxBodyBytes: number, closeConnection: boolean): void {
   if (outgoing.destroyed) return;
   const headers = { ...response.headers };
-  if (!incoming.complete) {
+  // The rest of a body that overran the read timeout is not waited for.
+  if (closeConnection) headers.connection = 'close';
+  else if (!incoming.complete) {
     // Node reads and discards the rest of this request's body after the answer (so it is not taken
     // for the next request); past the drain bound the connection is closed instead.
     const declared = Number(incoming.headers['content-length'] ?? Number.NaN);
@@ -204,7 +235,7 @@ function decompressorFor(encoding: string): Transform | undefined {
 
 const tooLarge = (maxBytes: number) => new HttpError(413, `request body exceeds ${maxBytes} bytes (the limit applies after decompression too)`);
 
-function readBody(incoming: http.IncomingMessage, maxBytes: number, budget: ByteBudget): Promise<BodyResult> {
+function readBody(incoming: http.IncomingMessage, maxBytes: number, budget: ByteBudget, expired: AbortSignal, timeoutSeconds: number): Promise<BodyResult> {
   if (Number(incoming.headers['content-length'] ?? 0) > maxBytes) return Promise.resolve({ kind: 'refused', error: tooLarge(maxBytes) });
   const encoding = (incoming.headers['content-encoding'] ?? '').trim().toLowerCase();
   const decompressor = decompressorFor(encoding);
@@ -246,6 +277,9 @@ function readBody(incoming: http.IncomingMessage, maxBytes: number, budget: Byte
       settle({ kind: 'body', body });
     });
     decompressor?.on('error', (error) => settle({ kind: 'refused', error: new HttpError(400, `corrupt ${encoding} body: ${error.message}`) }));
+    const timedOut = () => settle({ kind: 'refused', error: new HttpError(408, `the request body did not arrive within ${timeoutSeconds} s of its headers`) });
+    if (expired.aborted) return timedOut();
+    expired.addEventListener('abort', timedOut, { once: true });
     incoming.on('error', () => settle({ kind: 'gone' }));
     incoming.on('close', () => {
       if (!incoming.complete) settle({ kind: 'gone' });

@@ -100,7 +100,7 @@ const OPTIONS: readonly OptionSpec[] = [
   { field: 'logKey', flag: 'log-key', placeholder: 'FILE', parser: pathParser, path: true, meaning: "The collector's own Ed25519 key (PKCS#8 PEM); created with mode 0600 if absent." },
   { field: 'origin', flag: 'origin', placeholder: 'NAME', parser: originParser, meaning: 'The log\'s origin line in checkpoints (no spaces, no "+"); default facto.local/<log key hash>.' },
   { field: 'maxBodyBytes', flag: 'max-body-bytes', placeholder: 'BYTES', parser: integer(1, 1024 ** 3), meaning: 'Largest request body accepted, after decompression (413 beyond).' },
-  { field: 'readTimeout', flag: 'read-timeout', placeholder: 'SECONDS', parser: integer(1, 3600), meaning: 'How long a client may take to send a request (headers and body); 408 and the connection closed beyond.' },
+  { field: 'readTimeout', flag: 'read-timeout', placeholder: 'SECONDS', parser: integer(1, 3600), meaning: 'How long a client may take to send the headers of a request, and then its body; 408 and the connection closed beyond.' },
   { field: 'maxConcurrentIngest', flag: 'max-concurrent-ingest', placeholder: 'N', parser: integer(1, 10_000), meaning: 'Ingest requests processed at once before 503 + Retry-After.' },
   { field: 'maxStreams', flag: 'max-streams', placeholder: 'N', parser: integer(1, 100_000), meaning: 'Streamed answers (/v1/stream, /v1/export) open at once before 503 + Retry-After.' },
   { field: 'verifyWorkers', flag: 'verify-workers', placeholder: 'N', parser: integer(0, 256), meaning: 'Worker threads that decode and verify request bodies (default: one per core; 0: in the main thread).' },

@@ -4,7 +4,7 @@
  * OTLP trace requests of a chosen shape in both encodings.
  */
 import http from 'node:http';
-import type { AddressInfo } from 'node:net';
+import net, { type AddressInfo } from 'node:net';
 import { DEFAULT_CONFIG, type CollectorConfig } from '../config.js';
 import type { CollectorContext, Forwarder } from '../context.js';
 import type { IngestOutcome, IngestService } from '../ingest/ingest-service.js';
@@ -130,5 +130,23 @@ export function rawRequest(url: string, options: http.RequestOptions, send: (req
     });
     request.on('error', reject);
     send(request);
+  });
+}
+
+/**
+ * A client that sends a request's headers and the start of its body, then nothing: it ends with what
+ * the server last said (status line, headers and body, as latin1 text).
+ */
+export function stallingClient(url: string, path: string, bodyStart: string, declaredLength: number, headers: Record<string, string> = {}): Promise<{ ended: Promise<string> }> {
+  const { port } = new URL(url);
+  const extra = Object.entries(headers).map(([name, value]) => `${name}: ${value}\r\n`).join('');
+  return new Promise((resolve) => {
+    const socket = net.connect(Number(port), '127.0.0.1', () => {
+      socket.write(`POST ${path} HTTP/1.1\r\nHost: collector\r\n${extra}Content-Length: ${declaredLength}\r\n\r\n${bodyStart}`);
+      let received = '';
+      socket.on('data', (chunk) => (received += chunk.toString('latin1')));
+      socket.on('error', () => undefined);
+      resolve({ ended: new Promise((done) => socket.on('close', () => done(received))) });
+    });
   });
 }
