@@ -55,7 +55,12 @@ export interface RunningCollector {
    * it has signed nothing more and begun closing; close() returns that shutdown. Pending otherwise.
    */
   readonly halted: Promise<Error>;
-  close(): Promise<void>;
+  /**
+   * Stops taking requests, lets the ones in flight finish (for up to the shutdown grace), signs a final
+   * checkpoint, drains the forward queue and closes the store. `reason` (a signal's name, say) goes
+   * into the line logged when it starts. Calling it again returns the same shutdown.
+   */
+  close(reason?: string): Promise<void>;
 }
 
 function openStore(config: CollectorConfig) {
@@ -156,22 +161,15 @@ export async function startCollector(config: CollectorConfig, options: StartOpti
     logger.info('collector started', { url, db, trust: config.trust, treeSize: log.treeSize, origin: key.origin });
 
     let closing: Promise<void> | undefined;
-    const close = () =>
+    const close = (reason?: string) =>
       (closing ??= (async () => {
+        const graceMillis = options.shutdownGraceMillis ?? SHUTDOWN_GRACE_MILLIS;
+        logger.info('shutting down: taking no new requests, finishing the ones in flight', { ...(reason === undefined ? {} : { reason }), graceMillis });
         context.ready = false;
-        await new Promise<void>((resolve) => {
-          server.close(() => resolve());
-          server.closeIdleConnections?.();
-          // An answer still being written after the grace (a stream or an export whose reader stopped
-          // reading) is cut, so shutdown finishes: the final checkpoint, the forward queue, the store.
-          // A request cut this way was either committed already or gets no 200; its exporter retries.
-          const cut = setTimeout(() => {
-            logger.warn('cutting connections still open after the shutdown grace', { graceMillis: options.shutdownGraceMillis ?? SHUTDOWN_GRACE_MILLIS });
-            server.closeAllConnections?.();
-          }, options.shutdownGraceMillis ?? SHUTDOWN_GRACE_MILLIS);
-          cut.unref();
-          server.once('close', () => clearTimeout(cut));
-        });
+        // An answer still being written after the grace (a stream or an export whose reader stopped
+        // reading) is cut, so shutdown finishes: the final checkpoint, the forward queue, the store.
+        // A request cut this way was either committed already or gets no 200; its exporter retries.
+        await server.drain({ graceMillis, onGraceOver: () => logger.warn('cutting connections still open after the shutdown grace', { graceMillis }) });
         await duties.stop();
         await forwarder?.close(5_000);
         await pool.close();
@@ -183,7 +181,7 @@ export async function startCollector(config: CollectorConfig, options: StartOpti
     // keep the processes that hold the log's key from signing).
     void halted.then((error) => {
       logger.error("stopping: this process's log key did not sign the log's latest checkpoint; it signs nothing more and shuts down", { error: error.message });
-      return close();
+      return close('its log key did not sign the log');
     }).catch(() => undefined); // a failing shutdown is the caller's to hear, through close()
     return { url, context, halted, close };
   } catch (error) {

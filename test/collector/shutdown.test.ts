@@ -1,12 +1,15 @@
 /**
- * Graceful shutdown against readers that stop reading: a streamed answer (an export, a live stream)
+ * Graceful shutdown. Under steady traffic on keep-alive connections, close() stops taking requests
+ * at once and ends as soon as the ones in flight are answered, long before the grace, losing nothing
+ * it acknowledged. Against readers that stop reading: a streamed answer (an export, a live stream)
  * blocked on a full socket must not hold the collector open forever. After the grace, close() cuts
  * such connections and finishes its work (final checkpoint, store closed).
  */
 import { once } from 'node:events';
 import { rmSync } from 'node:fs';
 import net from 'node:net';
-import { afterEach, describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it, vi } from 'vitest';
+import { recordingLogger } from '../../collector/src/test-helpers/http-test-context.js';
 import { startTestCollector, type TestCollector } from '../support/collector.js';
 import { otlpJson, TestAgent } from '../support/signed-spans.js';
 
@@ -17,6 +20,62 @@ afterEach(() => {
 });
 
 describe('collector shutdown', () => {
+  it('stops taking requests on busy keep-alive connections, ends with the ones in flight, and keeps all it acknowledged', async () => {
+    const { logger, entries } = recordingLogger();
+    // A grace far beyond what the test takes: close() that waited for it would fail the test's timeout.
+    collector = await startTestCollector({ maxConcurrentIngest: 64 }, { shutdownGraceMillis: 600_000, logger });
+    const target = collector;
+    const agents = Array.from({ length: 8 }, (_, index) => new TestAgent(`keep-alive-${index}`, `chain-${index}`));
+    const lastAcknowledged = new Map<string, string>();
+    const acknowledgedBatches = new Map<string, number>();
+    const answersToRequestsSentAfterClose: (number | 'network error')[] = [];
+    let closeBegan = false;
+    // Each agent exports as an OTLP exporter does: one request at a time on fetch's keep-alive
+    // connections, a batch again until it is acknowledged; after close() began, three tries more.
+    const exporting = agents.map(async (agent) => {
+      let pending: ReturnType<TestAgent['next']>[] | undefined;
+      for (let triesAfterClose = 0; triesAfterClose < 3; ) {
+        const spans = pending ?? Array.from({ length: 10 }, () => agent.next());
+        const sentAfterClose = closeBegan;
+        const status = await target.post('/v1/traces', otlpJson(spans)).then(
+          async (response) => (await response.arrayBuffer(), response.status),
+          () => 'network error' as const,
+        );
+        if (sentAfterClose) {
+          triesAfterClose++;
+          answersToRequestsSentAfterClose.push(status);
+        }
+        pending = status === 200 ? undefined : spans;
+        if (status === 200) {
+          lastAcknowledged.set(agent.agentId, spans.at(-1)!.factoId);
+          acknowledgedBatches.set(agent.agentId, (acknowledgedBatches.get(agent.agentId) ?? 0) + 1);
+        }
+      }
+    });
+    await vi.waitFor(() => expect(agents.every((agent) => (acknowledgedBatches.get(agent.agentId) ?? 0) >= 3)).toBe(true), { timeout: 60_000, interval: 20 });
+    closeBegan = true;
+    await collector.close('SIGTERM');
+    await Promise.all(exporting);
+
+    expect(answersToRequestsSentAfterClose).toHaveLength(24);
+    expect(answersToRequestsSentAfterClose.filter((status) => status === 200)).toEqual([]);
+    const messages = entries.map((entry) => entry.message);
+    expect(entries.find((entry) => entry.message.startsWith('shutting down'))?.fields).toMatchObject({ reason: 'SIGTERM' });
+    expect(messages).not.toContain('cutting connections still open after the shutdown grace');
+    expect(messages.at(-1)).toBe('collector stopped');
+
+    // Every acknowledged span was committed: each chain is intact through its last acknowledged span.
+    const restarted = await startTestCollector({}, {}, collector.directory);
+    try {
+      for (const agent of agents) {
+        expect((await restarted.get(`/v1/events/${lastAcknowledged.get(agent.agentId)}`)).status).toBe(200);
+        expect(await restarted.json(`/v1/chains/${agent.agentId}/${agent.chainId}`)).toMatchObject({ intact: true });
+      }
+    } finally {
+      await restarted.close();
+    }
+  }, 120_000);
+
   it('finishes when a reader stopped reading an export: its connection is cut after the grace', async () => {
     collector = await startTestCollector({}, { shutdownGraceMillis: 200 });
     const agent = new TestAgent('support-bot', 'session-1');

@@ -7,7 +7,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { DEFAULT_CONFIG, startCollector, type CollectorConfig, type RunningCollector } from '@facto/collector';
 import { createMetrics } from '../../collector/src/ops/metrics.js';
-import { silentLogger } from '../../collector/src/ops/logger.js';
+import { silentLogger, type Logger } from '../../collector/src/ops/logger.js';
 
 export interface TestCollector extends RunningCollector {
   readonly directory: string;
@@ -20,7 +20,7 @@ export interface TestCollector extends RunningCollector {
 
 export async function startTestCollector(
   overrides: Partial<CollectorConfig> = {},
-  options: { gapGraceMillis?: number; gapIntervalMillis?: number; shutdownGraceMillis?: number } = {},
+  options: { gapGraceMillis?: number; gapIntervalMillis?: number; shutdownGraceMillis?: number; logger?: Logger } = {},
   directory = mkdtempSync(join(tmpdir(), 'facto-collector-')),
 ): Promise<TestCollector> {
   const config: CollectorConfig = {

@@ -53,6 +53,12 @@ export interface App {
   /** Both steps at once: one request through the whole dispatch, for tests and other adapters. */
   request(method: string, target: string, init?: { headers?: Record<string, string>; body?: Uint8Array | string; signal?: AbortSignal }): Promise<PreparedResponse>;
   /**
+   * Answers `error` without running the request (the collector is stopping), written as the route
+   * the request names writes its failures, whatever its token: a refusal that runs nothing tells
+   * nothing.
+   */
+  refuse(head: RequestHead, error: unknown): PreparedResponse;
+  /**
    * Turns any failure into its response (the adapter's own failures, such as a body over the limit),
    * written as the matched route writes its failures, if a route was matched.
    */
@@ -140,9 +146,21 @@ export function createApp(options: { readonly routes: readonly Route[]; readonly
     }
   };
 
+  const refuse = (head: RequestHead, error: unknown): PreparedResponse => {
+    const url = requestUrl(head.target);
+    let found: Route | undefined;
+    try {
+      if (url !== undefined) found = findRoute(routes, head.method, url.pathname).route;
+    } catch {
+      // No route by that path or method: the refusal in plain JSON.
+    }
+    return found === undefined ? fail(error) : { ...fail(error, { head, route: found }), access: found.access };
+  };
+
   return {
     route,
     handle,
+    refuse,
     fail,
     async request(method, target, init = {}) {
       const headers = Object.fromEntries(Object.entries(init.headers ?? {}).map(([name, value]) => [name.toLowerCase(), value]));

@@ -9,7 +9,7 @@ import type { DecodedTraceRequest } from '../otlp/decoded-trace-request.js';
 import { decodeFailureStatus } from '../otlp/encode-status.js';
 import { exportTraceServiceResponseType } from '../otlp/proto-schema.js';
 import { StoreUnavailableError } from '../store/errors.js';
-import { closeServer, fakeContext, listen, stallingClient, traceRequest, type FakeContextOptions } from '../test-helpers/http-test-context.js';
+import { closeServer, fakeContext, listen, parseRawAnswer, stallingClient, traceRequest, type FakeContextOptions } from '../test-helpers/http-test-context.js';
 import { ingestRoutes } from './ingest-route.js';
 import { createHttpServer } from './server.js';
 
@@ -39,14 +39,6 @@ async function failureOf(response: Response): Promise<{ mediaType: string | null
   const body = new Uint8Array(await response.arrayBuffer());
   const status = mediaType === 'application/x-protobuf' ? decodeFailureStatus(body) : (JSON.parse(Buffer.from(body).toString('utf8')) as { code: number; message: string });
   return { mediaType, ...status };
-}
-
-/** A whole HTTP/1.1 answer as a raw socket read it (latin1): status line, lower-case headers, body bytes. */
-function parseRawAnswer(text: string): { statusLine: string; headers: Record<string, string>; body: Uint8Array } {
-  const end = text.indexOf('\r\n\r\n');
-  const [statusLine, ...lines] = text.slice(0, end).split('\r\n');
-  const headers = Object.fromEntries(lines.map((line) => [line.slice(0, line.indexOf(':')).toLowerCase(), line.slice(line.indexOf(':') + 1).trim()]));
-  return { statusLine: statusLine!, headers, body: Buffer.from(text.slice(end + 4), 'latin1') };
 }
 
 const decodeProtobufResponse = async (response: Response) =>

@@ -18,6 +18,11 @@
  * only after the socket took the previous one (write() said so, or 'drain' came), so what one slow
  * reader costs is the socket's buffer, never the whole answer. When the client leaves, the request's
  * signal aborts and the stream is closed, which runs its cleanup.
+ *
+ * Shutdown (drain()): the server stops taking requests, also on keep-alive connections that stay
+ * busy, where closing the listener and the idle connections once does not reach: a request arriving
+ * after that is answered 503 without being run, and every answer carries Connection: close, so each
+ * connection ends after the answer it is waiting for and the drain ends with the work in flight.
  */
 import http from 'node:http';
 import type { Transform } from 'node:stream';
@@ -25,6 +30,19 @@ import zlib from 'node:zlib';
 import type { CollectorContext } from '../context.js';
 import { createApp, type App, type PreparedResponse, type RequestHead, type RouteMatch } from './app.js';
 import { HttpError, type Route } from './types.js';
+
+/** A node:http server that can stop taking requests while it finishes the ones in flight. */
+export interface CollectorHttpServer extends http.Server {
+  /**
+   * Stops taking requests, and resolves once every connection has ended: the listener and the idle
+   * connections close at once; a request arriving on a connection still open is answered 503 with
+   * Retry-After (in its route's failure body) and not run; every answer from now on carries
+   * Connection: close. After `graceMillis`, `onGraceOver` runs and the connections still open (an
+   * answer whose reader stopped reading, a request body still trickling in) are cut, so a drain always
+   * ends. Calling it again returns the same drain.
+   */
+  drain(options: { readonly graceMillis: number; readonly onGraceOver?: () => void }): Promise<void>;
+}
 
 export interface HttpServerOptions {
   readonly routes: readonly Route[];
@@ -35,14 +53,17 @@ export interface HttpServerOptions {
 const BUFFER_BUDGET_BODIES = 4;
 /** After a 413, up to this many times --max-body-bytes more are read and discarded before the connection is closed. */
 const DRAIN_BODIES = 4;
+/** Retry-After for a request refused because the collector is stopping: a restart, or another instance, takes over. */
+const STOPPING_RETRY_AFTER_SECONDS = '5';
 
 type BodyResult = { readonly kind: 'body'; readonly body: Buffer } | { readonly kind: 'refused'; readonly error: HttpError } | { readonly kind: 'gone' };
 
-export function createHttpServer(options: HttpServerOptions): http.Server {
+export function createHttpServer(options: HttpServerOptions): CollectorHttpServer {
   const { context } = options;
   const app = createApp(options);
   const readTimeoutMillis = context.config.readTimeout * 1000;
   const budget = new ByteBudget(BUFFER_BUDGET_BODIES * context.config.maxBodyBytes, (held) => context.metrics.bodyBytesBuffered.set(held));
+  let draining: Promise<void> | undefined;
 
   const server = http.createServer(
     // How often Node checks the header and request timeouts: often enough that a short read timeout holds.
@@ -55,12 +76,14 @@ export function createHttpServer(options: HttpServerOptions): http.Server {
         headers: Object.fromEntries(Object.entries(incoming.headers).map(([name, value]) => [name, Array.isArray(value) ? value.join(', ') : value])),
         remoteAddress: incoming.socket.remoteAddress ?? '',
       };
-      const matched = app.route(head);
+      const matched = draining === undefined ? app.route(head) : app.refuse(head, new HttpError(503, 'the collector is shutting down; retry later', { 'retry-after': STOPPING_RETRY_AFTER_SECONDS }));
       // Aborted when the connection closes before the answer is complete. Not after: an abort makes a
       // DOMException with a stack trace, which every request would pay for in CPU and garbage.
       const clientGone = new AbortController();
       outgoing.once('close', () => {
         if (!outgoing.writableFinished) clientGone.abort();
+        // An answer begun before the drain went out as keep-alive: its connection is idle now, and ends.
+        else if (draining !== undefined) server.closeIdleConnections();
       });
       const readExpired = readDeadline(incoming, outgoing, readTimeoutMillis);
       const answered = 'route' in matched ? respond(app, matched, incoming, context, budget, clientGone.signal, readExpired) : Promise.resolve(matched);
@@ -71,8 +94,9 @@ export function createHttpServer(options: HttpServerOptions): http.Server {
           const access = 'route' in matched ? matched.route.access : matched.access;
           if (access === 'ingest') context.metrics.requests.inc({ status: String(response.status) });
           context.logger.debug('http request', { method: head.method, path: pathOf(head.target), status: response.status, durationMillis: Math.round(performance.now() - startedAt) });
-          if (response.stream !== undefined) return sendStream(incoming, outgoing, response, response.stream, context);
-          send(incoming, outgoing, response, context.config.maxBodyBytes, readExpired.aborted);
+          const closeConnection = draining !== undefined;
+          if (response.stream !== undefined) return sendStream(incoming, outgoing, response, response.stream, context, closeConnection);
+          send(incoming, outgoing, response, context.config.maxBodyBytes, closeConnection || readExpired.aborted);
           return undefined;
         })
         .catch((error: unknown) => {
@@ -85,7 +109,18 @@ export function createHttpServer(options: HttpServerOptions): http.Server {
   // in); from the head on, readDeadline() keeps the time, so the 408 is the collector's own answer.
   server.headersTimeout = readTimeoutMillis;
   server.requestTimeout = 0;
-  return server;
+  const drain = ({ graceMillis, onGraceOver }: { readonly graceMillis: number; readonly onGraceOver?: () => void }) =>
+    (draining ??= new Promise<void>((resolve) => {
+      server.close(() => resolve());
+      server.closeIdleConnections();
+      const cut = setTimeout(() => {
+        onGraceOver?.();
+        server.closeAllConnections();
+      }, graceMillis);
+      cut.unref();
+      server.once('close', () => clearTimeout(cut));
+    }));
+  return Object.assign(server, { drain });
 }
 
 /**
@@ -170,12 +205,12 @@ function writable(outgoing: http.ServerResponse): Promise<void> {
  * failure after the headers went out cannot change the status, so it cuts the connection: the client
  * sees an incomplete chunked body, never a complete-looking one.
  */
-async function sendStream(incoming: http.IncomingMessage, outgoing: http.ServerResponse, response: PreparedResponse, stream: AsyncIterable<Uint8Array>, context: CollectorContext): Promise<void> {
+async function sendStream(incoming: http.IncomingMessage, outgoing: http.ServerResponse, response: PreparedResponse, stream: AsyncIterable<Uint8Array>, context: CollectorContext, closeConnection: boolean): Promise<void> {
   const iterator = stream[Symbol.asyncIterator]();
   let finished = false;
   try {
     if (outgoing.destroyed) return;
-    outgoing.writeHead(response.status, response.headers);
+    outgoing.writeHead(response.status, closeConnection ? { ...response.headers, connection: 'close' } : response.headers);
     // Headers at once: an event stream may have nothing to say for a while.
     outgoing.flushHeaders();
     if (incoming.method === 'HEAD') {

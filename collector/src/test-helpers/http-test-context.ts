@@ -150,3 +150,11 @@ export function stallingClient(url: string, path: string, bodyStart: string, dec
     });
   });
 }
+
+/** A whole HTTP/1.1 answer as a raw socket read it (latin1): status line, lower-case headers, body bytes. */
+export function parseRawAnswer(text: string): { statusLine: string; headers: Record<string, string>; body: Uint8Array } {
+  const end = text.indexOf('\r\n\r\n');
+  const [statusLine, ...lines] = text.slice(0, end).split('\r\n');
+  const headers = Object.fromEntries(lines.map((line) => [line.slice(0, line.indexOf(':')).toLowerCase(), line.slice(line.indexOf(':') + 1).trim()]));
+  return { statusLine: statusLine!, headers, body: Buffer.from(text.slice(end + 4), 'latin1') };
+}
