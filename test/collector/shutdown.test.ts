@@ -6,17 +6,26 @@
  * such connections and finishes its work (final checkpoint, store closed).
  */
 import { once } from 'node:events';
-import { rmSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import net from 'node:net';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { recordingLogger } from '../../collector/src/test-helpers/http-test-context.js';
 import { startTestCollector, type TestCollector } from '../support/collector.js';
+import { startCollectorProcess, type CollectorProcess } from '../support/collector-processes.js';
 import { otlpJson, TestAgent } from '../support/signed-spans.js';
 
 let collector: TestCollector | undefined;
+let processDirectory: string | undefined;
+let running: CollectorProcess | undefined;
 afterEach(() => {
   if (collector !== undefined) rmSync(collector.directory, { recursive: true, force: true });
   collector = undefined;
+  running?.child.kill('SIGKILL');
+  running = undefined;
+  if (processDirectory !== undefined) rmSync(processDirectory, { recursive: true, force: true });
+  processDirectory = undefined;
 });
 
 describe('collector shutdown', () => {
@@ -96,4 +105,27 @@ describe('collector shutdown', () => {
     expect(collector.context.ready).toBe(false);
     reader.destroy();
   });
+
+  it('facto collector logs the signal that starts its shutdown, and a second signal stops it at once, logged, with 128 + its number', async () => {
+    processDirectory = mkdtempSync(join(tmpdir(), 'facto-signals-'));
+    running = await startCollectorProcess({ db: join(processDirectory, 'facto.db'), logKey: join(processDirectory, 'log-key.pem') });
+    const { port, hostname } = new URL(running.url);
+    // A request whose body never ends keeps the shutdown waiting (for the read timeout, or the grace).
+    const stalled = net.connect(Number(port), hostname);
+    stalled.on('error', () => undefined);
+    stalled.write(`POST /v1/traces HTTP/1.1\r\nHost: ${hostname}\r\nContent-Type: application/json\r\nContent-Length: 1000\r\n\r\n{`);
+    const buffered = async () => /^facto_http_body_bytes_buffered (\d+)$/m.exec(await (await fetch(`${running!.url}/metrics`)).text())?.[1];
+    await vi.waitFor(async () => expect(await buffered()).toBe('1'), { timeout: 30_000, interval: 50 });
+
+    running.child.kill('SIGTERM');
+    expect(await running.waitForLog(/^shutting down/)).toMatchObject({ level: 'info', reason: 'SIGTERM' });
+    running.child.kill('SIGTERM');
+    await running.exited;
+    expect([running.child.exitCode, running.child.signalCode]).toEqual([143, null]);
+    const messages = running.logs.map((line) => String(line.message));
+    expect(running.logs.at(-1)).toMatchObject({ level: 'warn', signal: 'SIGTERM', message: expect.stringMatching(/^SIGTERM during the shutdown: exiting now/) });
+    expect(messages).not.toContain('cutting connections still open after the shutdown grace');
+    expect(messages).not.toContain('collector stopped');
+    stalled.destroy();
+  }, 60_000);
 });

@@ -39,4 +39,4 @@ function output(stream) {
   };
 }
 
-process.exitCode = await main(process.argv.slice(2), { stdout: output(process.stdout), stderr: output(process.stderr), env: process.env });
+process.exitCode = await main(process.argv.slice(2), { stdout: output(process.stdout), stderr: output(process.stderr), env: process.env, exit: (code) => process.exit(code) });

@@ -21,6 +21,12 @@ export interface CliIo {
   readonly env: Record<string, string | undefined>;
   /** Ends a long-running command (the collector, tail) as SIGINT would; for tests and embedding. */
   readonly signal?: AbortSignal;
+  /**
+   * Ends the process at once, for the one case that cannot wait for work to finish (a second signal
+   * during the collector's shutdown). The bin file binds it to process.exit; without it, the command
+   * returns the code and leaves the unfinished work to its caller.
+   */
+  readonly exit?: (code: number) => void;
 }
 
 export interface Command {

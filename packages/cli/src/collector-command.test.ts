@@ -59,6 +59,29 @@ describe('facto collector', () => {
     process.emit(signal);
     expect(await running.code).toBe(0);
     expect(collector.close).toHaveBeenCalledOnce();
+    // The collector logs the shutdown's start with this reason.
+    expect(collector.close).toHaveBeenCalledWith(signal);
+    expect({ SIGINT: process.listenerCount('SIGINT'), SIGTERM: process.listenerCount('SIGTERM') }).toEqual(before);
+  });
+
+  it('stops at once on a second signal during the shutdown, logging what that leaves undone, with exit 128 + the signal number', async () => {
+    const before = { SIGINT: process.listenerCount('SIGINT'), SIGTERM: process.listenerCount('SIGTERM') };
+    const warn = vi.fn();
+    // A shutdown that does not finish by itself: a request in flight that never ends, say.
+    const close = vi.fn(() => new Promise<void>(() => undefined));
+    collector.start.mockResolvedValue({ url: 'http://127.0.0.1:4318', close, halted: collector.halted, context: { logger: { warn }, forwarder: { depth: 7 } } });
+    const exit = vi.fn();
+    let stdout = '';
+    const code = main(['collector'], { stdout: { write: (text: string) => (stdout += text) }, stderr: { write: () => true }, env: {}, exit });
+    await vi.waitFor(() => expect(stdout).toContain('listening'), { timeout: 15_000 });
+    process.emit('SIGTERM');
+    await vi.waitFor(() => expect(close).toHaveBeenCalledWith('SIGTERM'));
+    expect(warn).not.toHaveBeenCalled();
+    process.emit('SIGINT');
+    expect(await code).toBe(130);
+    expect(exit).toHaveBeenCalledWith(130);
+    expect(warn).toHaveBeenCalledOnce();
+    expect(warn.mock.calls[0]).toEqual([expect.stringMatching(/^SIGINT during the shutdown: exiting now/), { signal: 'SIGINT', forwardQueueNotForwarded: 7 }]);
     expect({ SIGINT: process.listenerCount('SIGINT'), SIGTERM: process.listenerCount('SIGTERM') }).toEqual(before);
   });
 

@@ -1,13 +1,17 @@
 /**
  * `facto collector [options]`: resolves the configuration (flags, FACTO_* variables, config file),
  * starts the collector, prints the one line `facto collector listening on <url>` that scripts wait
- * for, and runs until SIGINT or SIGTERM, then closes gracefully: in-flight requests finish, a final
- * checkpoint is signed and the store is closed before the command returns 0. A second signal during
- * that shutdown gets Node's default handling (the process ends at once), the usual escape hatch. A
- * collector that stops by itself (its log key did not sign the log's latest checkpoint: another key
+ * for, and runs until SIGINT or SIGTERM, then closes gracefully (the collector logs the signal): no
+ * new request is taken, in-flight requests finish, a final checkpoint is signed and the store is
+ * closed before the command returns 0. A second signal during that shutdown stops the process now,
+ * with a log line saying what that leaves undone, and exit code 128 + the signal's number, as if the
+ * signal had ended it: everything acknowledged is committed already, so what is given up is the
+ * answers in flight (their exporters retry), the final checkpoint (the next start signs it) and the
+ * forward queue. A collector that stops by itself (its log key did not sign the log's latest checkpoint: another key
  * signs the log) ends the command with exit 3 and that reason, as the same refusal at start does.
  */
-import { configHelp, resolveConfig, startCollector } from '@facto/collector';
+import { constants } from 'node:os';
+import { configHelp, resolveConfig, startCollector, type RunningCollector } from '@facto/collector';
 import { FactoError } from '@facto/core';
 import { CliError } from './cli-error.js';
 import { EXIT_OK, EXIT_UNAVAILABLE, EXIT_USAGE, type CliIo, type Command } from './cli-io.js';
@@ -26,12 +30,32 @@ export const collectorCommand: Command = {
         throw new CliError((error as Error).message, usage ? EXIT_USAGE : EXIT_UNAVAILABLE);
       });
       io.stdout.write(`facto collector listening on ${collector.url.replace(/\/$/, '')}\n`);
-      const halted = await Promise.race([watch.stopped.then(() => undefined), collector.halted]);
-      await collector.close();
-      if (halted !== undefined) throw new CliError(halted.message, EXIT_UNAVAILABLE);
+      const stop = await Promise.race([watch.stopped, collector.halted]);
+      const stoppedNow = await closeUnlessStoppedAgain(collector, typeof stop === 'string' ? stop : 'its log key did not sign the log', io);
+      if (stoppedNow !== undefined) return stoppedNow;
+      if (typeof stop !== 'string') throw new CliError(stop.message, EXIT_UNAVAILABLE);
       return EXIT_OK;
     } finally {
       watch.dispose();
     }
   },
 };
+
+/** Closes the collector; a signal meanwhile ends the process at once: its exit code then (undefined once closed). */
+async function closeUnlessStoppedAgain(collector: RunningCollector, reason: string, io: CliIo): Promise<number | undefined> {
+  const again = watchForStop(undefined);
+  const stoppedNow = again.stopped.then((signal) => {
+    collector.context.logger.warn(`${signal} during the shutdown: exiting now without finishing it; requests in flight get no answer (their exporters retry), everything acknowledged is stored, and the final checkpoint is left to the next start`, {
+      signal,
+      forwardQueueNotForwarded: collector.context.forwarder?.depth ?? 0,
+    });
+    const code = 128 + (signal === 'abort' ? 0 : constants.signals[signal]);
+    io.exit?.(code);
+    return code;
+  });
+  try {
+    return await Promise.race([collector.close(reason).then(() => undefined), stoppedNow]);
+  } finally {
+    again.dispose();
+  }
+}

@@ -5,9 +5,11 @@
  */
 const STOP_SIGNALS = ['SIGINT', 'SIGTERM'] as const;
 
+export type StopCause = (typeof STOP_SIGNALS)[number] | 'abort';
+
 export interface StopWatch {
-  /** Resolves on the first stop. */
-  readonly stopped: Promise<void>;
+  /** Resolves on the first stop, with what stopped it: the signal's name, or 'abort'. */
+  readonly stopped: Promise<StopCause>;
   /** Aborted on the first stop, for work that takes a signal. */
   readonly signal: AbortSignal;
   dispose(): void;
@@ -16,19 +18,21 @@ export interface StopWatch {
 export function watchForStop(abortSignal: AbortSignal | undefined): StopWatch {
   const controller = new AbortController();
   let dispose = () => {};
-  const stopped = new Promise<void>((resolve) => {
-    const stop = () => {
+  const stopped = new Promise<StopCause>((resolve) => {
+    const stop = (cause: StopCause) => {
       dispose();
       controller.abort();
-      resolve();
+      resolve(cause);
     };
+    const listeners = STOP_SIGNALS.map((name) => [name, () => stop(name)] as const);
+    const aborted = () => stop('abort');
     dispose = () => {
-      for (const name of STOP_SIGNALS) process.off(name, stop);
-      abortSignal?.removeEventListener('abort', stop);
+      for (const [name, listener] of listeners) process.off(name, listener);
+      abortSignal?.removeEventListener('abort', aborted);
     };
-    for (const name of STOP_SIGNALS) process.once(name, stop);
-    if (abortSignal?.aborted) stop();
-    else abortSignal?.addEventListener('abort', stop, { once: true });
+    for (const [name, listener] of listeners) process.once(name, listener);
+    if (abortSignal?.aborted) aborted();
+    else abortSignal?.addEventListener('abort', aborted, { once: true });
   });
   return { stopped, signal: controller.signal, dispose: () => dispose() };
 }
