@@ -66,7 +66,7 @@ export function createHttpServer(options: HttpServerOptions): CollectorHttpServe
   let draining: Promise<void> | undefined;
 
   const server = http.createServer(
-    // How often Node checks the header and request timeouts: often enough that a short read timeout holds.
+    // How often Node checks the headers timeout: often enough that a short read timeout holds.
     { connectionsCheckingInterval: Math.max(50, Math.min(1000, readTimeoutMillis / 4)) },
     (incoming, outgoing) => {
       const startedAt = performance.now();
@@ -168,7 +168,7 @@ function pathOf(target: string): string {
 function send(incoming: http.IncomingMessage, outgoing: http.ServerResponse, response: PreparedResponse, maxBodyBytes: number, closeConnection: boolean): void {
   if (outgoing.destroyed) return;
   const headers = { ...response.headers };
-  // The rest of a body that overran the read timeout is not waited for.
+  // The connection ends after this answer (draining, or the read timeout ran out): the rest of a body still arriving is not waited for.
   if (closeConnection) headers.connection = 'close';
   else if (!incoming.complete) {
     // Node reads and discards the rest of this request's body after the answer (so it is not taken
