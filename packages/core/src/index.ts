@@ -36,6 +36,7 @@ export { ACTION_ATTR, ATTR, DEFAULT_CONTENT_KEYS, DOMAIN, FORMAT, TRANSPORT_KEYS
 export { assertTypedValue, normalizeAttributeValue, toTypedValue, wellFormed } from './record/typed-value.js';
 export { checkDisclosure, commitContent, deriveKeySalt, disclose, generateSalt, SALT_LENGTH, type ContentDisclosure } from './record/content.js';
 export { canonicalRecord, createRecord, encodeRecord, hashRecord, isFactoId, type ChainFields, type FactoRecord, type RecordAttributes } from './record/record.js';
+export { assertRecord, recordProblem } from './record/record-shape.js';
 export { prepareSeal, sealSpan, type ContentCapture, type FactoAttributeValue, type PreparedSeal, type SealedSpan, type SealOptions } from './record/seal.js';
 export { isSealed, openSpan, verifyRecordSignature, type OpenedSpan } from './record/open.js';
 export { actionTypeOf, clipActionType, MAX_ACTION_TYPE_LENGTH } from './record/action-type.js';

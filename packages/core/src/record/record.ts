@@ -8,7 +8,7 @@ import { sha3_256Of } from '../crypto/index.js';
 import { FactoError } from '../errors.js';
 import { DOMAIN, FORMAT, TRANSPORT_KEYS } from './constants.js';
 import { recordText } from './record-text.js';
-import { assertTypedValue } from './typed-value.js';
+import { assertRecord } from './record-shape.js';
 import type { AttributePairs, CommittedValue, SpanFields, TypedValue } from './types.js';
 
 export type RecordAttributes = { readonly [key: string]: TypedValue | CommittedValue };
@@ -48,48 +48,18 @@ export interface ChainFields {
   readonly dropped: number;
 }
 
-const FACTO_ID = /^ft-[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
+export { isFactoId } from './record-shape.js';
 
-/** `ft-` and a lowercase RFC 9562 UUID in 8-4-4-4-12 form (section 4). */
-export function isFactoId(value: unknown): value is string {
-  return typeof value === 'string' && FACTO_ID.test(value);
-}
-const HASH_HEX = /^[0-9a-f]{64}$/;
-const KEY_ID = /^[0-9a-f]{32}$/;
-const TRACE_ID = /^[0-9a-f]{32}$/;
-const SPAN_ID = /^[0-9a-f]{16}$/;
-const NANOS = /^(?:0|[1-9][0-9]{0,19})$/;
-const UINT64_MAX = 2n ** 64n - 1n;
-const MAX_ID_LENGTH = 256;
 const RECORD_PREFIX = concatBytes(utf8(DOMAIN.record), new Uint8Array([0]));
 
-function fail(path: string, message: string): never {
-  throw new FactoError('record_format', `${path}: ${message}`);
-}
-
 function check(condition: boolean, path: string, message: string): asserts condition {
-  if (!condition) fail(path, message);
-}
-
-function nanos(value: string, path: string): string {
-  check(typeof value === 'string' && NANOS.test(value) && BigInt(value) <= UINT64_MAX, path, 'expected decimal uint64 nanoseconds');
-  return value;
-}
-
-function identifier(value: string, path: string): string {
-  check(typeof value === 'string' && value.length > 0 && value.length <= MAX_ID_LENGTH, path, `expected a non-empty string of at most ${MAX_ID_LENGTH} characters`);
-  return value;
-}
-
-function counter(value: number, path: string): number {
-  check(Number.isSafeInteger(value) && value >= 0, path, 'expected a non-negative safe integer');
-  return value;
+  if (!condition) throw new FactoError('record_format', `${path}: ${message}`);
 }
 
 /**
  * Turns attribute pairs into the record's attribute object: transport keys dropped (top level only),
  * committed keys replaced by `{ c }`, duplicates refused. Null-prototype, so "__proto__" is an
- * ordinary key.
+ * ordinary key. The values are checked with the rest of the record (assertRecord).
  */
 function recordAttributes(pairs: AttributePairs, path: string, commitments?: ReadonlyMap<string, string>): RecordAttributes {
   const out: Record<string, TypedValue | CommittedValue> = Object.create(null);
@@ -100,15 +70,10 @@ function recordAttributes(pairs: AttributePairs, path: string, commitments?: Rea
     check(!seen.has(key), `${path}["${key}"]`, 'duplicate attribute key');
     seen.add(key);
     if (commitments?.has(key)) continue;
-    assertTypedValue(value, `${path}["${key}"]`);
     out[key] = value;
   }
   if (commitments) {
-    for (const [key, commitment] of commitments) {
-      check(HASH_HEX.test(commitment), `${path}["${key}"]`, 'commitment must be 64 lowercase hex digits');
-      check(!TRANSPORT_KEYS.has(key), `${path}["${key}"]`, 'a transport attribute cannot be content');
-      out[key] = { c: commitment };
-    }
+    for (const [key, commitment] of commitments) out[key] = { c: commitment };
   }
   return out;
 }
@@ -118,47 +83,34 @@ function recordAttributes(pairs: AttributePairs, path: string, commitments?: Rea
  * in `span.attributes`, if present, are not part of the record.
  */
 export function createRecord(span: SpanFields, chain: ChainFields, commitments: ReadonlyMap<string, string> = new Map()): FactoRecord {
-  check(FACTO_ID.test(chain.factoId), 'facto_id', 'expected "ft-" and a lowercase UUID');
-  check(HASH_HEX.test(chain.prevHash), 'prev_hash', 'expected 64 lowercase hex digits');
-  check(KEY_ID.test(chain.keyId), 'key_id', 'expected 32 lowercase hex digits');
-  check(TRACE_ID.test(span.traceId), 'trace_id', 'expected 32 lowercase hex digits');
-  check(SPAN_ID.test(span.spanId), 'span_id', 'expected 16 lowercase hex digits');
-  check(span.parentSpanId === '' || SPAN_ID.test(span.parentSpanId), 'parent_span_id', 'expected 16 lowercase hex digits or ""');
-  check(Number.isInteger(span.kind) && span.kind >= 0 && span.kind <= 5, 'kind', 'expected an OTLP SpanKind 0..5');
-  check(Number.isInteger(span.status.code) && span.status.code >= 0 && span.status.code <= 2, 'status.code', 'expected an OTLP StatusCode 0..2');
-  check(typeof span.name === 'string' && typeof span.status.message === 'string', 'name', 'name and status message must be strings');
-  return {
+  const record = {
     format: FORMAT,
     facto_id: chain.factoId,
-    agent_id: identifier(chain.agentId, 'agent_id'),
-    chain_id: identifier(chain.chainId, 'chain_id'),
-    seq: counter(chain.seq, 'seq'),
+    agent_id: chain.agentId,
+    chain_id: chain.chainId,
+    seq: chain.seq,
     prev_hash: chain.prevHash,
     key_id: chain.keyId,
-    dropped: counter(chain.dropped, 'dropped'),
+    dropped: chain.dropped,
     trace_id: span.traceId,
     span_id: span.spanId,
     parent_span_id: span.parentSpanId,
     name: span.name,
     kind: span.kind,
-    start_time_unix_nano: nanos(span.startTimeUnixNano, 'start_time_unix_nano'),
-    end_time_unix_nano: nanos(span.endTimeUnixNano, 'end_time_unix_nano'),
+    start_time_unix_nano: span.startTimeUnixNano,
+    end_time_unix_nano: span.endTimeUnixNano,
     status: { code: span.status.code, message: span.status.message },
     attributes: recordAttributes(span.attributes, 'attributes', commitments),
-    events: span.events.map((event, index) => {
-      check(typeof event.name === 'string', `events[${index}].name`, 'expected a string');
-      return {
-        name: event.name,
-        time_unix_nano: nanos(event.timeUnixNano, `events[${index}].time_unix_nano`),
-        attributes: recordAttributes(event.attributes, `events[${index}].attributes`),
-      };
-    }),
-    links: span.links.map((link, index) => {
-      check(TRACE_ID.test(link.traceId), `links[${index}].trace_id`, 'expected 32 lowercase hex digits');
-      check(SPAN_ID.test(link.spanId), `links[${index}].span_id`, 'expected 16 lowercase hex digits');
-      return { trace_id: link.traceId, span_id: link.spanId, attributes: recordAttributes(link.attributes, `links[${index}].attributes`) };
-    }),
+    events: span.events.map((event, index) => ({
+      name: event.name,
+      time_unix_nano: event.timeUnixNano,
+      attributes: recordAttributes(event.attributes, `events[${index}].attributes`),
+    })),
+    links: span.links.map((link, index) => ({ trace_id: link.traceId, span_id: link.spanId, attributes: recordAttributes(link.attributes, `links[${index}].attributes`) })),
   };
+  // One definition of a record (sections 3 and 4), shared with every verifier: what this builds is never refused there.
+  assertRecord(record);
+  return record;
 }
 
 /** The record's canonical bytes (RFC 8785). */

@@ -76,45 +76,73 @@ export function wellFormed(text: string): string {
   return LONE_SURROGATE.test(text) ? text.replace(LONE_SURROGATE, '\uFFFD') : text;
 }
 
-/** Checks a typed value received from outside (the collector's decoders) before it is signed over. */
+/** A value as a problem report quotes it: its JSON, cut short. */
+export function describeValue(value: unknown): string {
+  let text: string | undefined;
+  try {
+    // NaN and Infinity are shown as themselves (JSON.stringify would write null, a different value).
+    text = JSON.stringify(value, (_key, item: unknown) => (typeof item === 'number' && !Number.isFinite(item) ? `\u0000${item}\u0000` : item))?.replace(/"\\u0000([^"]*)\\u0000"/g, '$1');
+  } catch {
+    text = undefined;
+  }
+  if (text === undefined) return value === undefined ? 'nothing' : String(value);
+  return text.length > 80 ? `${text.slice(0, 77)}...` : text;
+}
+
+const TAG_RULES: Readonly<Record<string, string>> = {
+  s: 'a typed string ({"s": <string>})',
+  b: 'a typed bool ({"b": true or false})',
+  i: 'a canonical int64 ({"i": "<decimal>"}: no leading zeros, never "-0", within -2^63 ... 2^63-1)',
+  d: 'a finite double ({"d": <number>})',
+  x: 'typed bytes ({"x": "<lowercase hex>"})',
+  a: 'a typed array ({"a": [<typed>, ...]})',
+  m: 'a typed kvlist ({"m": [["<key>", <typed>], ...]})',
+};
+
+/**
+ * Checks a typed value received from outside (the collector's decoders, a record in a bundle) against
+ * docs/spec.md section 3: exactly one member, a known tag, and a value of that tag's form. `null` (an
+ * empty AnyValue) is a typed value wherever one may stand. Throws a record_format FactoError
+ * `<path>: <the value> is not ... (section 3)`.
+ */
 export function assertTypedValue(value: unknown, path: string): asserts value is TypedValue {
   if (value === null) return;
-  if (typeof value !== 'object' || Array.isArray(value)) fail(path, 'expected a typed value object');
-  const keys = Object.keys(value);
-  if (keys.length !== 1) fail(path, 'a typed value has exactly one key');
+  const wrong = (what: string): never => fail(path, `${describeValue(value)} is not ${what} (section 3)`);
+  if (typeof value !== 'object' || Array.isArray(value)) wrong('a typed value (an object with one member, or null)');
+  const keys = Object.keys(value as object);
+  if (keys.length !== 1) wrong('a typed value: a typed value has exactly one member');
   const tag = keys[0]!;
   const inner = (value as Record<string, unknown>)[tag];
+  const rule = Object.hasOwn(TAG_RULES, tag) ? TAG_RULES[tag]! : undefined;
+  if (rule === undefined) return wrong(`a typed value: unknown type tag ${JSON.stringify(tag)}`);
   switch (tag) {
     case 's':
-      if (typeof inner !== 'string') fail(path, 's must be a string');
+      if (typeof inner !== 'string') wrong(rule);
       return;
     case 'b':
-      if (typeof inner !== 'boolean') fail(path, 'b must be a boolean');
+      if (typeof inner !== 'boolean') wrong(rule);
       return;
     case 'i': {
-      if (typeof inner !== 'string' || !INT64_PATTERN.test(inner)) fail(path, 'i must be a canonical decimal int64 string');
-      const big = BigInt(inner);
-      if (big > INT64_MAX_BIG || big < INT64_MIN_BIG || inner === '-0') fail(path, 'i is outside the int64 range');
+      if (typeof inner !== 'string' || !INT64_PATTERN.test(inner) || inner === '-0') wrong(rule);
+      const big = BigInt(inner as string);
+      if (big > INT64_MAX_BIG || big < INT64_MIN_BIG) wrong(rule);
       return;
     }
     case 'd':
-      if (typeof inner !== 'number' || !Number.isFinite(inner)) fail(path, 'd must be a finite number');
+      if (typeof inner !== 'number' || !Number.isFinite(inner)) wrong(rule);
       return;
     case 'x':
-      if (typeof inner !== 'string' || !LOWER_HEX.test(inner)) fail(path, 'x must be lowercase hex');
+      if (typeof inner !== 'string' || !LOWER_HEX.test(inner)) wrong(rule);
       return;
     case 'a':
-      if (!Array.isArray(inner)) fail(path, 'a must be an array');
-      inner.forEach((item, index) => assertTypedValue(item, `${path}[${index}]`));
-      return;
-    case 'm':
-      if (!Array.isArray(inner)) fail(path, 'm must be an array of [key, value] pairs');
-      inner.forEach((pair: unknown, index) => {
-        if (!Array.isArray(pair) || pair.length !== 2 || typeof pair[0] !== 'string') fail(`${path}[${index}]`, 'expected [key, value]');
-        assertTypedValue(pair[1], `${path}[${index}][1]`);
-      });
+      if (!Array.isArray(inner)) wrong(rule);
+      (inner as unknown[]).forEach((item, index) => assertTypedValue(item, `${path}.a[${index}]`));
       return;
     default:
-      fail(path, `unknown type tag "${tag}"`);
+      if (!Array.isArray(inner)) wrong(rule);
+      (inner as unknown[]).forEach((pair: unknown, index) => {
+        if (!Array.isArray(pair) || pair.length !== 2 || typeof pair[0] !== 'string') fail(`${path}.m[${index}]`, `${describeValue(pair)} is not a kvlist pair: expected [key, value] (section 3)`);
+        assertTypedValue(pair[1], `${path}.m[${index}][1]`);
+      });
   }
 }
