@@ -102,7 +102,7 @@ describe('POST /v1/verify with one event', () => {
     ['[]', /the body is not a JSON object/],
     ['{"hello":1}', /expected an evidence bundle/],
     ['{"format":"facto.bundle.v0"}', /unsupported format "facto.bundle.v0"/],
-    ['{"record":{"format":"facto.v1"},"signature":"00"}', /record must be a facto.v1 record/],
+    ['{"record":{"format":"facto.v1"},"signature":"00"}', /record: member "agent_id" is missing/],
     ['{not json', /the request body is not valid JSON/],
     ['', /the request body is empty/],
   ])('answers 400 for %s', async (body, message) => {

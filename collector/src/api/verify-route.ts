@@ -4,7 +4,7 @@
  * never the keys the bundle carries) or a single event { record, signature, hash?, disclosures? }.
  * The answer is 200 with the verdict whatever it is; 400 only when the body is neither.
  */
-import { BUNDLE_FORMAT, FORMAT, fromHex, hashRecord, toHex, verifyBundle, type ContentDisclosure, type EvidenceBundle, type FactoRecord } from '@facto/core';
+import { BUNDLE_FORMAT, fromHex, hashRecord, recordProblem, toHex, verifyBundle, type ContentDisclosure, type EvidenceBundle, type FactoRecord } from '@facto/core';
 import type { CollectorContext } from '../context.js';
 import { json, type HttpRequest, type HttpResponse, type Route } from '../http/types.js';
 import { checkSignature, trustedAgentKeys } from './agent-keys.js';
@@ -43,12 +43,6 @@ async function verifySubmittedBundle(context: CollectorContext, body: JsonObject
   }
 }
 
-function isRecordLike(value: unknown): value is FactoRecord {
-  if (!isJsonObject(value)) return false;
-  return value.format === FORMAT && typeof value.facto_id === 'string' && typeof value.agent_id === 'string' && typeof value.chain_id === 'string' &&
-    Number.isSafeInteger(value.seq) && typeof value.key_id === 'string' && isJsonObject(value.attributes);
-}
-
 function readDisclosures(value: unknown): ContentDisclosure[] {
   if (value === undefined) return [];
   if (!Array.isArray(value)) throw badRequest('disclosures must be an array of { key, value, salt }');
@@ -62,8 +56,10 @@ function readDisclosures(value: unknown): ContentDisclosure[] {
 
 async function verifySubmittedEvent(context: CollectorContext, body: JsonObject): Promise<HttpResponse> {
   rejectUnknownFields(body, ['record', 'signature', 'hash', 'disclosures'], 'the event');
-  const record = body.record;
-  if (!isRecordLike(record)) throw badRequest(`record must be a ${FORMAT} record (format, facto_id, agent_id, chain_id, seq, key_id, attributes, ...)`);
+  const record = body.record as FactoRecord;
+  // The same definition of a record (docs/spec.md sections 3 and 4) as every verifier of @facto/core.
+  const problem = recordProblem(record);
+  if (problem !== undefined) throw badRequest(`record: ${problem}`);
   if (typeof body.signature !== 'string' || !SIGNATURE_HEX.test(body.signature)) throw badRequest('signature must be 128 lowercase hex digits (an Ed25519 signature)');
   if (body.hash !== undefined && (typeof body.hash !== 'string' || !HASH_HEX.test(body.hash))) throw badRequest('hash, when given, must be 64 lowercase hex digits');
   const stated = body.hash as string | undefined;

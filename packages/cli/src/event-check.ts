@@ -4,7 +4,7 @@
  * signature verified under a key the user trusts, and each disclosed value opened against its
  * commitment. `facto explain` shows the result for one event; `facto verify --endpoint` for all.
  */
-import { actionTypeOf, checkDisclosure, fromHex, hashRecord, keyId as computeKeyId, toHex, verifyRecordSignature, type ContentDisclosure, type FactoRecord } from '@facto/core';
+import { actionTypeOf, checkDisclosure, fromHex, hashRecord, keyId as computeKeyId, recordProblem, toHex, verifyRecordSignature, type ContentDisclosure, type FactoRecord } from '@facto/core';
 import { CliError } from './cli-error.js';
 import { EXIT_DENIED } from './cli-io.js';
 import type { CollectorClient } from './collector-client.js';
@@ -125,6 +125,10 @@ function signedAtMillis(record: FactoRecord): number | undefined {
 export function checkEvent(event: EventJson, keys: KeyRing, now = Date.now()): EventCheck {
   const errors: string[] = [];
   const record = event.record;
+  // The collector's word is not taken for the record's shape either: one that is not a facto.v1
+  // record (sections 3 and 4) fails however well it is signed, as it does in a bundle.
+  const problem = recordProblem(record);
+  if (problem !== undefined) errors.push(`record: ${problem}`);
   let computed: Uint8Array | undefined;
   try {
     computed = hashRecord(record);

@@ -7,7 +7,7 @@
  */
 import { chainKey } from '../chain/verify-chains.js';
 import type { BundleEvent } from './types.js';
-import { isRecord, type EventVerdict } from './verify-events.js';
+import { isReadableRecord, type EventVerdict } from './verify-events.js';
 
 const HASH_HEX = /^[0-9a-f]{64}$/;
 const FACTO_ID = /^ft-[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
@@ -129,8 +129,8 @@ export class StreamedEvents {
       this.leafHeld[row] = Held.Packed;
     } else if (leafIndex !== undefined) this.#other('leaf', row, leafIndex);
 
-    // A record that hashed to its stated hash passed isRecord in verifyEvent; others are checked here.
-    if (!verdict.hash && !isRecord(record)) return;
+    // A record that hashed to its stated hash passed isReadableRecord in verifyEvent; others are checked here.
+    if (!verdict.hash && !isReadableRecord(record)) return;
     if (FACTO_ID.test(record.facto_id)) {
       hexInto(this.factoId.bytes, row * 16, record.facto_id.slice(3).replaceAll('-', ''));
       this.factoIdHeld[row] = Held.Packed;

@@ -197,7 +197,12 @@ describe('verifyBundle: what section 13 says a verifier must refuse', async () =
   it('a record with a member section 4 does not define', () => {
     const bundle = clone(fixture.bundle);
     (bundle.events[0]!.record as unknown as Record<string, unknown>).approved_by = 'nobody';
-    expect(verifyBundle(bundle as EvidenceBundle, { trustedKeys }).events[0]!.errors).toEqual(['record is not a facto.v1 record (section 4: exactly its members, of their types)']);
+    expect(verifyBundle(bundle as EvidenceBundle, { trustedKeys }).events[0]!.errors).toEqual([
+      'record: unknown member "approved_by": a facto.v1 record has exactly the members agent_id, attributes, chain_id, dropped, end_time_unix_nano, events, facto_id, format, key_id, kind, links, name, parent_span_id, prev_hash, seq, span_id, start_time_unix_nano, status, trace_id (section 4)',
+      'hash: the record does not hash to the stated hash (record altered)',
+      'signature: does not verify under the agent key',
+      'inclusion: no valid proof that leaf 0 is in the checkpointed tree',
+    ]);
   });
 
   it('bundle text with a duplicate member name, before any check', () => {

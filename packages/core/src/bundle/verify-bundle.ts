@@ -14,7 +14,7 @@ import { verifyBundleChains, type ChainVerdict } from './verify-bundle-chains.js
 import { invalidJsonAt, invalidUtf8Offset, notUtf8Reason, strictRefusal } from './json-pieces.js';
 import { openBundle } from './open-bundle.js';
 import { erasuresNamingNoEvent } from './verify-erasures.js';
-import { isRecord, unreadableEvent, verifyEvent, type EventVerdict } from './verify-events.js';
+import { isReadableRecord, unreadableEvent, verifyEvent, type EventVerdict } from './verify-events.js';
 
 export type { ChainVerdict } from './verify-bundle-chains.js';
 export type { ContentStatus, EventVerdict, KeyTrust } from './verify-events.js';
@@ -144,7 +144,7 @@ function duplicateErrors(bundle: EvidenceBundle): string[] {
     if (typeof event !== 'object' || event === null) return;
     const identities: [keyof typeof seen, unknown][] = [
       ['hash', event.hash],
-      ['facto_id', isRecord(event.record) ? event.record.facto_id : undefined],
+      ['facto_id', isReadableRecord(event.record) ? event.record.facto_id : undefined],
       ['leaf', event.leaf_index],
     ];
     for (const [kind, value] of identities) {
@@ -162,7 +162,7 @@ function checkManifest(bundle: EvidenceBundle, logKeys: VerifierKey[], checkpoin
   const held = new Map<string, Set<number>>();
   for (const event of bundle.events) {
     const record = event?.record;
-    if (!isRecord(record)) continue;
+    if (!isReadableRecord(record)) continue;
     const key = chainKey(record.agent_id, record.chain_id);
     held.set(key, (held.get(key) ?? new Set()).add(record.seq));
   }

@@ -1,6 +1,6 @@
 /**
- * One event of an evidence bundle, checked on its own (docs/spec.md section 13.1, step 2): the record
- * is a facto.v1 record with exactly the members of section 4, it hashes to the stated hash, a trusted
+ * One event of an evidence bundle, checked on its own (docs/spec.md section 13.1, step 4): the record
+ * is a facto.v1 record (sections 3 and 4), it hashes to the stated hash, a trusted
  * key of its agent signed it, it is included in the checkpointed tree, and each disclosure opens its
  * commitment. Content that is committed but not disclosed is told apart: erased (an erasure entry in
  * the bundle names the event) or withheld.
@@ -11,6 +11,7 @@ import { hashLeaf, type InclusionMemo, verifyInclusion } from '../merkle/index.j
 import { checkDisclosure } from '../record/content.js';
 import { FORMAT } from '../record/constants.js';
 import { verifyRecordSignature } from '../record/open.js';
+import { recordProblem } from '../record/record-shape.js';
 import { hashRecord, type FactoRecord } from '../record/record.js';
 import { CHECKPOINT_NOT_OPENED, type BundleEvent } from './types.js';
 
@@ -50,19 +51,18 @@ export interface EventContext {
   readonly inclusionMemo?: InclusionMemo;
 }
 
-/** The members of a facto.v1 record (section 4), no more and no fewer. */
-const RECORD_MEMBERS = [
-  'agent_id', 'attributes', 'chain_id', 'dropped', 'end_time_unix_nano', 'events', 'facto_id', 'format', 'key_id', 'kind', 'links',
-  'name', 'parent_span_id', 'prev_hash', 'seq', 'span_id', 'start_time_unix_nano', 'status', 'trace_id',
-].join();
-
-export function isRecord(value: unknown): value is FactoRecord {
+/**
+ * Whether a record can be read far enough to be checked at all: the members that name its event,
+ * key and chain, of their JSON types. Whether it is a facto.v1 record (sections 3 and 4) is
+ * recordProblem's question; a record that is readable but not one is checked all the same (hash,
+ * signature, proof) and fails for what it is not, so the rest of the bundle is judged as usual.
+ */
+export function isReadableRecord(value: unknown): value is FactoRecord {
   const record = value as FactoRecord;
   return (
     typeof value === 'object' &&
     value !== null &&
     !Array.isArray(value) &&
-    Object.keys(value).sort().join() === RECORD_MEMBERS &&
     record.format === FORMAT &&
     typeof record.facto_id === 'string' &&
     typeof record.agent_id === 'string' &&
@@ -85,7 +85,9 @@ export function verifyEvent(event: BundleEvent, context: EventContext): EventVer
   const errors: string[] = [];
   if (typeof event !== 'object' || event === null) return unreadableEvent(event, 'event is not an object');
   const record = event.record;
-  if (!isRecord(record)) return unreadableEvent(event, 'record is not a facto.v1 record (section 4: exactly its members, of their types)');
+  const problem = recordProblem(record);
+  if (!isReadableRecord(record)) return unreadableEvent(event, `record: ${problem ?? 'not a facto.v1 record (section 4)'}`);
+  if (problem !== undefined) errors.push(`record: ${problem}`);
   if (!Array.isArray(event.inclusion_proof) || !Array.isArray(event.disclosures ?? [])) return unreadableEvent(event, 'inclusion_proof and disclosures must be arrays');
   let hash: Uint8Array | undefined;
   try {
