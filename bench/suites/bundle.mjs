@@ -44,7 +44,8 @@ async function writeBundle(bundlePath, events) {
   const signer = { name: origin, privateKey: log.privateKey };
   const query = { agent_id: 'bench' };
   const file = openSync(bundlePath, 'w');
-  writeSync(file, `{"format":"${BUNDLE_FORMAT}","checkpoint":${JSON.stringify(signCheckpoint({ origin, treeSize, rootHash: tree.root() }, signer))},"query":${JSON.stringify(query)},"events":[`);
+  // Every member section 13 requires, log_key included: a verifier refuses a bundle without one.
+  writeSync(file, `{"format":"${BUNDLE_FORMAT}","log_key":${JSON.stringify(encodeVerifierKey(origin, log.publicKey))},"checkpoint":${JSON.stringify(signCheckpoint({ origin, treeSize, rootHash: tree.root() }, signer))},"query":${JSON.stringify(query)},"events":[`);
   for (let seq = 0; seq < events; seq++) {
     const proof = (await inclusionProof(store, seq, treeSize)).map(toHex);
     writeSync(file, `${seq === 0 ? '' : ','}\n{"leaf_index":${seq},${lines[seq]},"inclusion_proof":${JSON.stringify(proof)},"disclosures":[]}`);

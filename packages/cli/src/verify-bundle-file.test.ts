@@ -25,7 +25,7 @@ const agentKey = toHex(generateKeyPair().publicKey);
 /** Writes a bundle whose events array is `events`, verbatim. */
 function bundleWith(name: string, events: string): string {
   const path = join(directory, name);
-  writeFileSync(path, `{"format":"facto.bundle.v1","query":{"agent_id":"support-bot"},"checkpoint":${JSON.stringify(checkpoint)},"keys":[],"chains":[],"events":${events}}`);
+  writeFileSync(path, `{"format":"facto.bundle.v1","log_key":${JSON.stringify(logKey)},"query":{"agent_id":"support-bot"},"checkpoint":${JSON.stringify(checkpoint)},"keys":[],"chains":[],"events":${events},"manifest":""}`);
   return path;
 }
 

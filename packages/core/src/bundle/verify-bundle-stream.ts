@@ -18,6 +18,7 @@ import { StreamedEvents } from './streamed-events.js';
 import { BUNDLE_FORMAT, type BundleChain, type BundleKey, type Checkpointed } from './types.js';
 import type { BundleReport, ChainVerdict, VerifyBundleOptions } from './verify-bundle.js';
 import { openBundle } from './open-bundle.js';
+import { bundleMemberErrors } from './bundle-members.js';
 import { erasuresNamingNoEvent } from './verify-erasures.js';
 import { unreadableEvent, verifyEvent, type EventVerdict } from './verify-events.js';
 
@@ -145,6 +146,8 @@ async function verifyStream(source: BundleSource, options: VerifyBundleStreamOpt
   if (!read.isObject || bundle.format !== BUNDLE_FORMAT || read.events !== 'array' || !Array.isArray(bundle.chains)) return refuse(`not a ${BUNDLE_FORMAT} document`);
   if (!Array.isArray(bundle.keys ?? [])) return refuse('keys must be an array');
   if (typeof bundle.checkpoint !== 'string') return refuse('checkpoint must be a signed note (a string)');
+  const names = [...read.members.keys(), 'events'];
+  for (const error of bundleMemberErrors(names, bundle.chains, bundle.keys)) errors.push(error);
   // The agent keys the bundle's own signed query names, asked for before anything is judged.
   let more: Readonly<Record<string, readonly (string | Uint8Array)[]>> = {};
   if (options.agentKeysFor !== undefined) {

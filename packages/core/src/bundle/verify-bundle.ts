@@ -15,6 +15,7 @@ import { invalidJsonAt, invalidUtf8Offset, notUtf8Reason, strictRefusal } from '
 import { openBundle } from './open-bundle.js';
 import { erasuresNamingNoEvent } from './verify-erasures.js';
 import { isReadableRecord, unreadableEvent, verifyEvent, type EventVerdict } from './verify-events.js';
+import { bundleMemberErrors } from './bundle-members.js';
 
 export type { ChainVerdict } from './verify-bundle-chains.js';
 export type { ContentStatus, EventVerdict, KeyTrust } from './verify-events.js';
@@ -118,6 +119,7 @@ function verifyWellFormedBundle(bundle: EvidenceBundle, options: VerifyBundleOpt
   }
   if (!Array.isArray(bundle.keys ?? [])) return malformed('keys must be an array', established);
   if (typeof bundle.checkpoint !== 'string') return malformed('checkpoint must be a signed note (a string)', established);
+  for (const error of bundleMemberErrors(Object.keys(bundle), bundle.chains, bundle.keys)) errors.push(error);
   const { logKeys, checkpointed, checkpoint, context, erasures } = openBundle(bundle, options, errors);
   established.checkpoint = checkpoint;
   const events = bundle.events.map((event) => {

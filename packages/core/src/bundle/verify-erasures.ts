@@ -14,6 +14,7 @@ import { fromHex, toHex } from '../bytes.js';
 import { checkErasureEntry } from '../erasure/erasure-entry.js';
 import { hashLeaf, verifyInclusion } from '../merkle/index.js';
 import type { VerifierKey } from '../note/index.js';
+import { ERASURE_MEMBERS, memberErrors } from './bundle-members.js';
 import { CHECKPOINT_NOT_OPENED, type BundleErasure } from './types.js';
 
 export interface ErasuresVerdict {
@@ -37,6 +38,7 @@ export function verifyBundleErasures(erasures: unknown, logKeys: readonly Verifi
     const where = `erasure ${index}`;
     if (typeof item !== 'object' || item === null) return errors.push(`${where}: not an object`);
     const erasure = item as BundleErasure;
+    errors.push(...memberErrors(Object.keys(item), ERASURE_MEMBERS, where, 'an erasures entry'));
     const named = typeof erasure.entry === 'object' && erasure.entry !== null ? erasure.entry.log_key_id : undefined;
     const key = logKeys.find((candidate) => toHex(candidate.keyId) === named);
     if (key === undefined) return errors.push(`${where}: not signed by a trusted log key`);

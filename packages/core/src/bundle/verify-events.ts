@@ -1,6 +1,6 @@
 /**
- * One event of an evidence bundle, checked on its own (docs/spec.md section 13.1, step 4): the record
- * is a facto.v1 record (sections 3 and 4), it hashes to the stated hash, a trusted
+ * One event of an evidence bundle, checked on its own (docs/spec.md section 13.1, step 4): the event
+ * has exactly its members, the record is a facto.v1 record (sections 3 and 4), it hashes to the stated hash, a trusted
  * key of its agent signed it, it is included in the checkpointed tree, and each disclosure opens its
  * commitment. Content that is committed but not disclosed is told apart: erased (an erasure entry in
  * the bundle names the event) or withheld.
@@ -13,6 +13,7 @@ import { FORMAT } from '../record/constants.js';
 import { verifyRecordSignature } from '../record/open.js';
 import { recordProblem } from '../record/record-shape.js';
 import { hashRecord, type FactoRecord } from '../record/record.js';
+import { eventMemberErrors } from './bundle-members.js';
 import { CHECKPOINT_NOT_OPENED, type BundleEvent } from './types.js';
 
 export type KeyTrust = 'trusted' | 'bundle' | 'untrusted' | 'unknown';
@@ -89,6 +90,7 @@ export function verifyEvent(event: BundleEvent, context: EventContext): EventVer
   if (!isReadableRecord(record)) return unreadableEvent(event, `record: ${problem ?? 'not a facto.v1 record (section 4)'}`);
   if (problem !== undefined) errors.push(`record: ${problem}`);
   if (!Array.isArray(event.inclusion_proof) || !Array.isArray(event.disclosures ?? [])) return unreadableEvent(event, 'inclusion_proof and disclosures must be arrays');
+  for (const error of eventMemberErrors(event)) errors.push(error);
   let hash: Uint8Array | undefined;
   try {
     hash = hashRecord(record);
