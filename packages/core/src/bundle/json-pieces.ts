@@ -32,6 +32,13 @@ export function notUtf8Reason(byte: number | undefined): string {
   return `not UTF-8${byte === undefined ? '' : ` (0x${byte.toString(16).padStart(2, '0')})`}: a bundle is JSON, which must be UTF-8 (RFC 8259 section 8.1)`;
 }
 
+/**
+ * Why a bundle that begins with a byte order mark is refused, by both readers. RFC 8259 section 8.1
+ * lets a parser either ignore one or treat it as an error; two verifiers must not differ on the same
+ * bytes, so section 13 picks one: refused, as no writer of bundles adds one.
+ */
+export const BOM_REASON = 'a byte order mark (U+FEFF) begins the text: a bundle must not begin with one, and it is refused, not skipped (section 13)';
+
 /** The UTF-8 length of `text`'s UTF-16 code units from `from` up to `end`. */
 function utf8Length(text: string, from: number, end: number): number {
   let length = 0;

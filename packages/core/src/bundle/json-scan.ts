@@ -5,7 +5,7 @@
  * would parse it inside the whole text (json-pieces.ts), so what is accepted, refused and produced is
  * exactly what parseStrictJson gives for the whole.
  */
-import { BundleSyntaxError, invalidJsonAt, parseEvent, parsePiece } from './json-pieces.js';
+import { BOM_REASON, BundleSyntaxError, invalidJsonAt, parseEvent, parsePiece } from './json-pieces.js';
 import { CLOSE_BRACE, CLOSE_BRACKET, COLON, COMMA, endsEscaped, isSpace, OPEN_BRACE, OPEN_BRACKET, QUOTE, stringEnd, valueEnd } from './json-bytes.js';
 
 /** A cursor over a stream of byte chunks, one byte at a time, reading a chunk only when it needs one. */
@@ -214,9 +214,30 @@ async function* walkMembers(cursor: ByteCursor): AsyncGenerator<string, boolean,
   return true;
 }
 
+/** The chunks as they come, after checking that the text does not begin with a byte order mark (EF BB BF). */
+async function* refusingBom(chunks: AsyncIterable<Uint8Array>): AsyncIterable<Uint8Array> {
+  const held: Uint8Array[] = [];
+  let length = 0;
+  let checked = false;
+  for await (const chunk of chunks) {
+    if (checked) {
+      yield chunk;
+      continue;
+    }
+    held.push(chunk);
+    length += chunk.length;
+    if (length < 3) continue;
+    checked = true;
+    const start = held.length === 1 ? chunk : Uint8Array.from(held.flatMap((piece) => [...piece.subarray(0, 3)]));
+    if (start[0] === 0xef && start[1] === 0xbb && start[2] === 0xbf) throw new BundleSyntaxError(`${invalidJsonAt(0)}: ${BOM_REASON}`);
+    yield* held;
+  }
+  if (!checked) yield* held;
+}
+
 /** First pass: every member but the events, which are only stepped over (their syntax is the second pass's). */
 export async function readBundleMembers(chunks: AsyncIterable<Uint8Array>): Promise<BundleMembers> {
-  const cursor = new ByteCursor(chunks);
+  const cursor = new ByteCursor(refusingBom(chunks));
   const members = new Map<string, unknown>();
   let events: BundleMembers['events'] = 'absent';
   const walker = walkMembers(cursor);

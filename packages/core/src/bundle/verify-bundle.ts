@@ -11,7 +11,7 @@ import { parseStrictJson } from '../strict-json.js';
 import { checkExportManifest } from './export-manifest.js';
 import { BUNDLE_FORMAT, type Checkpointed, type EvidenceBundle } from './types.js';
 import { verifyBundleChains, type ChainVerdict } from './verify-bundle-chains.js';
-import { invalidJsonAt, invalidUtf8Offset, notUtf8Reason, strictRefusal } from './json-pieces.js';
+import { BOM_REASON, invalidJsonAt, invalidUtf8Offset, notUtf8Reason, strictRefusal } from './json-pieces.js';
 import { openBundle } from './open-bundle.js';
 import { erasuresNamingNoEvent } from './verify-erasures.js';
 import { isReadableRecord, unreadableEvent, verifyEvent, type EventVerdict } from './verify-events.js';
@@ -68,7 +68,7 @@ const LONE_SURROGATE = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[
 
 /**
  * Reads a bundle as a verifier must: UTF-8 (RFC 8259 section 8.1: bytes that are not are refused,
- * never replaced by U+FFFD), strict JSON, a duplicate member name anywhere refused (section 13).
+ * never replaced by U+FFFD) without a byte order mark, strict JSON, a duplicate member name anywhere refused (section 13).
  * Give it the bytes as read when there are any, so that their encoding is checked too; a string
  * must be Unicode text (no lone surrogate, which no UTF-8 can carry). Throws a FactoError naming
  * the byte (of the text's UTF-8) where it is malformed, as verifyBundleStream does; verifyBundle
@@ -76,6 +76,8 @@ const LONE_SURROGATE = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[
  */
 export function parseEvidenceBundle(input: string | Uint8Array): EvidenceBundle {
   let text = input;
+  const bom = input instanceof Uint8Array ? input[0] === 0xef && input[1] === 0xbb && input[2] === 0xbf : typeof input === 'string' && input.charCodeAt(0) === 0xfeff;
+  if (bom) throw new FactoError('invalid_argument', `${invalidJsonAt(0)}: ${BOM_REASON}`);
   if (input instanceof Uint8Array) {
     try {
       text = utf8Decoder.decode(input);
