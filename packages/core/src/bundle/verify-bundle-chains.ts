@@ -29,12 +29,17 @@ export function openChainStatements(chains: readonly BundleChain[], logKeys: rea
   const statements: ChainStatements = new Map();
   for (const chain of chains) {
     if (typeof chain !== 'object' || chain === null) continue;
-    const key = chainKey(chain.agent_id, chain.chain_id);
+    // A statement is filed under the chain it signs, so an entry whose agent_id or chain_id was
+    // edited is reported as not matching its statement, not as a chain without one.
+    let key = chainKey(chain.agent_id, chain.chain_id);
     const errors: string[] = [];
     let statement: ChainStatement | null = null;
     try {
       statement = parseChainStatement(openNote(chain.statement, logKeys).text);
-      if (statement.agentId !== chain.agent_id || statement.chainId !== chain.chain_id) errors.push('statement names another chain');
+      if (statement.agentId !== chain.agent_id || statement.chainId !== chain.chain_id) {
+        errors.push(`the chains entry (agent ${JSON.stringify(chain.agent_id)}, chain ${JSON.stringify(chain.chain_id)}) does not match its signed statement (agent ${JSON.stringify(statement.agentId)}, chain ${JSON.stringify(statement.chainId)})`);
+        key = chainKey(statement.agentId, statement.chainId);
+      }
       if (checkpoint === undefined) errors.push(`statement: its origin and tree size could not be compared with the checkpoint: ${CHECKPOINT_NOT_OPENED}`);
       else {
         if (statement.origin !== checkpoint.origin) errors.push('statement is from another log');
