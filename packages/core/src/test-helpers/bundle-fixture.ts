@@ -8,12 +8,13 @@ import { toHex } from '../bytes.js';
 import { formatChainStatement } from '../bundle/chain-statement.js';
 import { formatExportManifest } from '../bundle/export-manifest.js';
 import { BUNDLE_FORMAT, type BundleErasure, type BundleEvent, type EvidenceBundle } from '../bundle/types.js';
-import { generateKeyPair, keyId, type Ed25519KeyPair } from '../crypto/index.js';
+import { generateKeyPair, keyId, sign, type Ed25519KeyPair } from '../crypto/index.js';
 import { createErasureEntry, signErasureEntry } from '../erasure/erasure-entry.js';
 import { hashLeaf, inclusionProof, MemoryNodeStore, MerkleTree } from '../merkle/index.js';
 import { encodeVerifierKey, noteKeyId, signCheckpoint, signNote } from '../note/index.js';
 import { DEFAULT_CONTENT_KEYS, ZERO_HASH_HEX } from '../record/constants.js';
 import { openSpan } from '../record/open.js';
+import { hashRecord, type FactoRecord } from '../record/record.js';
 import { sealSpan } from '../record/seal.js';
 import { receivedSpan, spanFixture } from './span-fixture.js';
 
@@ -41,8 +42,12 @@ export class TestLog {
     return encodeVerifierKey(ORIGIN, this.log.publicKey);
   }
 
-  /** Signs the chain's next record; `logged: false` loses it on the way, `dropped` says the signer dropped it. */
-  sign(chainId: string, options: { logged?: boolean; dropped?: boolean } = {}): void {
+  /**
+   * Signs the chain's next record; `logged: false` loses it on the way, `dropped` says the signer
+   * dropped it. `alter` changes the record before it is hashed and signed, as a signer that does not
+   * follow docs/spec.md section 4 would: the record is then signed, logged and proven like any other.
+   */
+  sign(chainId: string, options: { logged?: boolean; dropped?: boolean; alter?: (record: Record<string, unknown>) => void } = {}): void {
     const head = this.#heads.get(chainId) ?? { seq: 0, prevHash: ZERO_HASH_HEX, dropped: 0 };
     const span = spanFixture({ spanId: (++this.#serial).toString(16).padStart(16, '0') });
     const sealed = sealSpan({
@@ -52,11 +57,19 @@ export class TestLog {
       contentKeys: new Set(DEFAULT_CONTENT_KEYS),
       capture: 'full',
     });
-    this.#heads.set(chainId, { seq: head.seq + 1, prevHash: toHex(sealed.hash), dropped: head.dropped + (options.dropped ? 1 : 0) });
+    let { record, hash, signature } = sealed;
+    if (options.alter !== undefined) {
+      const altered = JSON.parse(JSON.stringify(record)) as Record<string, unknown>;
+      options.alter(altered);
+      record = altered as unknown as FactoRecord;
+      hash = hashRecord(record);
+      signature = sign(hash, this.agent.privateKey);
+    }
+    this.#heads.set(chainId, { seq: head.seq + 1, prevHash: toHex(hash), dropped: head.dropped + (options.dropped ? 1 : 0) });
     if (options.dropped || options.logged === false) return;
     const opened = openSpan(receivedSpan(span, sealed));
-    this.#append(sealed.hash);
-    this.#events.push({ leaf_index: this.#tree.size - 1, record: sealed.record, hash: toHex(sealed.hash), signature: toHex(sealed.signature), disclosures: opened.disclosures });
+    this.#append(hash);
+    this.#events.push({ leaf_index: this.#tree.size - 1, record, hash: toHex(hash), signature: toHex(signature), disclosures: opened.disclosures });
   }
 
   /** Appends a signed erasure entry naming these events, and deletes their disclosures, as the collector does. */
