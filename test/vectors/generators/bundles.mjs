@@ -33,7 +33,8 @@ class VectorLog {
     this.logKey = encodeVerifierKey(ORIGIN, getPublicKey(LOG_PRIVATE_KEY));
   }
 
-  sign(chainId, { logged = true, dropped = false, agentId = AGENT } = {}) {
+  /** `alter` changes the record before it is hashed and signed, as a signer that does not follow section 4 would. */
+  sign(chainId, { logged = true, dropped = false, agentId = AGENT, alter } = {}) {
     const headKey = JSON.stringify([agentId, chainId]);
     const head = this.#heads.get(headKey) ?? { seq: 0, prevHash: ZERO_HASH_HEX, dropped: 0 };
     const serial = ++this.#serial;
@@ -45,6 +46,12 @@ class VectorLog {
     };
     const chain = { factoId: `ft-00000000-0000-4000-8000-${serial.toString(16).padStart(12, '0')}`, agentId, chainId, seq: head.seq, prevHash: head.prevHash, keyId: keyId(this.agentPublicKey), dropped: head.dropped };
     const sealed = sealSpan({ span, chain, privateKey: this.agentPrivateKey, contentKeys: new Set(DEFAULT_CONTENT_KEYS), capture: 'full', salt: SALT });
+    if (alter !== undefined) {
+      const record = JSON.parse(JSON.stringify(sealed.record));
+      alter(record);
+      const hash = hashRecord(record);
+      Object.assign(sealed, { record, hash, signature: sign(hash, this.agentPrivateKey) });
+    }
     this.#heads.set(headKey, { seq: head.seq + 1, prevHash: toHex(sealed.hash), dropped: head.dropped + (dropped ? 1 : 0) });
     if (dropped || !logged) return;
     const received = { ...span, attributes: [...span.attributes, ...Object.entries(sealed.attributes).map(([key, value]) => [key, toTypedValue(value)])] };
@@ -134,7 +141,8 @@ export async function generateBundles(agentPrivateKey) {
   add('an event duplicated (a replay)', (bundle) => bundle.events.push(copy(bundle.events[indexOf('chain-b', 1)])), ['bundle', 'chain', 'manifest']);
   add('a record field altered', (bundle) => (bundle.events[indexOf('chain-b', 0)].record.name = 'step edited'), ['event:hash', 'chain']);
   add('a disclosure that does not open its commitment', (bundle) => (bundle.events[indexOf('chain-a', 0)].disclosures[0].value = { s: '{"step":999}' }), ['event:disclosure']);
-  add('a record with a member section 4 does not define', (bundle) => (bundle.events[indexOf('chain-a', 0)].record.approved_by = 'nobody'), ['event:record', 'chain', 'manifest']);
+  // The altered record no longer hashes to the logged hash (chain), yet it still names its chain, which the manifest counts.
+  add('a record with a member section 4 does not define', (bundle) => (bundle.events[indexOf('chain-a', 0)].record.approved_by = 'nobody'), ['event:record', 'chain']);
   add('a checkpoint from another log (same origin, another key)', (bundle) => {
     bundle.checkpoint = signCheckpoint({ origin: ORIGIN, treeSize: 11, rootHash: new Uint8Array(32) }, { name: ORIGIN, privateKey: OTHER_PRIVATE_KEY });
   }, ['checkpoint']);
@@ -157,18 +165,44 @@ export async function generateBundles(agentPrivateKey) {
   for (let seq = 0; seq < 10; seq++) honest.sign('chain-w', { dropped: seq === 4 || seq === 5 || seq === 8 });
   const honestWindow = await honest.export({ select: (record) => record.seq >= 6, query: window });
 
+  // Records a signer following section 4 never produces, yet signed, logged and proven: each MUST fail
+  // for its record alone (section 13.1, step 4); and one a signer may produce (an empty AnyValue).
+  const shaped = async (alter) => {
+    const shapeLog = new VectorLog(agentPrivateKey);
+    for (let seq = 0; seq < 2; seq++) shapeLog.sign('chain-s', { alter: seq === 1 ? alter : undefined });
+    return shapeLog.export();
+  };
+  const recordCase = async (name, alter) => tampered.push({ name, bundle: await shaped(alter), ok: false, fails: ['event:record'] });
+  await recordCase('a signed record whose name is a number (section 4)', (record) => (record.name = 5));
+  await recordCase('a signed record whose events member is an object (section 4)', (record) => (record.events = {}));
+  await recordCase('a signed record whose start time is a JSON number (section 4)', (record) => (record.start_time_unix_nano = 1));
+  await recordCase('a signed record whose status has a member section 4 does not define', (record) => (record.status.note = 'x'));
+  await recordCase('a signed record with an int attribute that is not canonical, {"i":"007"} (section 3)', (record) => (record.attributes.x = { i: '007' }));
+  await recordCase('a signed record with a typed value of two members (section 3)', (record) => (record.attributes.x = { s: 'a', i: '1' }));
+  await recordCase('a signed record with a commitment in an event attribute (section 4.1)', (record) => (record.events = [{ name: 'e', time_unix_nano: '1', attributes: { k: { c: 'ab'.repeat(32) } } }]));
+  const emptyValue = await shaped((record) => (record.attributes.empty = null));
+  add('an event with a member section 13 does not define', (bundle) => (bundle.events[indexOf('chain-a', 0)].comment = 'approved by auditor'), ['event:members']);
+  add('a key disclosed twice in one event', (bundle) => {
+    const event = bundle.events[indexOf('chain-a', 0)];
+    event.disclosures.push(copy(event.disclosures[0]));
+  }, ['event:members']);
+  add('an event without its disclosures member', (bundle) => delete bundle.events[indexOf('chain-a', 0)].disclosures, ['event:members']);
+  add('a bundle with a top-level member section 13 does not define', (bundle) => (bundle.note = 'verified by the exporter'), ['bundle']);
+
   const duplicateNames = JSON.stringify(valid).replace(`"format":"${BUNDLE_FORMAT}"`, `"format":"${BUNDLE_FORMAT}","format":"${BUNDLE_FORMAT}"`);
   return {
     description:
-      'facto.bundle.v1 vectors: see docs/spec.md section 13. Verify each bundle with the trusted keys below and nothing else (not the keys a bundle carries); ok is the verdict a verifier MUST reach, fails names the checks that fail (event:<check>, chain, checkpoint, manifest, bundle, erasures), for information. bundle_text cases must be read as JSON text, refusing duplicate member names.',
+      'facto.bundle.v1 vectors: see docs/spec.md section 13. Verify each bundle with the trusted keys below and nothing else (not the keys a bundle carries); ok is the verdict a verifier MUST reach. fails names the checks that fail, for information: event:record (a record that is not a section 4 record with section 3 values), event:members (an event or disclosure member section 13 does not define, a missing disclosures member, a key disclosed twice), event:hash, event:signature, event:inclusion, event:disclosure, chain, checkpoint, manifest, bundle (an event held twice, or a member section 13 does not define in the bundle, a keys or a chains entry), erasures, and json (the text is refused before it is read as a bundle). bundle_text cases must be read as JSON text (section 13.1, step 1): UTF-8 without a byte order mark, refusing duplicate member names.',
     generator: 'test/vectors/generate.mjs',
     checked_by: 'test/vectors/vectors.test.ts',
     trusted_keys: { log: log.logKey, agents: { [AGENT]: [toHex(log.agentPublicKey)] } },
     cases: [
       { name: 'a complete export: two chains, a declared drop, two erasure entries', bundle: valid, ok: true, fails: [] },
       { name: 'an honest time window (since=) after drops the signer declared', bundle: honestWindow, ok: true, fails: [] },
+      { name: 'a record with an attribute whose value is an empty AnyValue (null, section 3)', bundle: emptyValue, ok: true, fails: [] },
       ...tampered,
       { name: 'duplicate member names in the bundle text', bundle_text: duplicateNames, ok: false, fails: ['json'] },
+      { name: 'bundle text that begins with a byte order mark', bundle_text: `\uFEFF${JSON.stringify(valid)}`, ok: false, fails: ['json'] },
     ],
   };
 }
