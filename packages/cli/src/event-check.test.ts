@@ -20,7 +20,7 @@ function served(value: Record<string, unknown>): EventJson {
   const fields = value as unknown as FactoRecord;
   return {
     facto_id: fields.facto_id, leaf_index: 0, agent_id: fields.agent_id, chain_id: fields.chain_id, seq: fields.seq, hash: toHex(hash), prev_hash: fields.prev_hash,
-    key_id: fields.key_id, signature: toHex(sign(hash, agent.privateKey)), dropped: fields.dropped, trace_id: '', span_id: '', name: '', action_type: '',
+    key_id: fields.key_id, signature: toHex(sign(hash, agent.privateKey)), dropped: fields.dropped, trace_id: fields.trace_id, span_id: fields.span_id, name: fields.name, action_type: '',
     received_at: '', link_status: 'ok', erased: false, erased_by: null, record: value as unknown as FactoRecord,
   };
 }
