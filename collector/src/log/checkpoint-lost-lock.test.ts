@@ -56,6 +56,27 @@ describe.skipIf(missing !== undefined)(`a checkpoint whose section lost its lock
     if (folder) rmSync(folder, { recursive: true, force: true });
   });
 
+  /**
+   * Makes `store`'s first latestCheckpoint() read the head and then lose its section's lock: the
+   * connection holding it is ended (as PostgreSQL's idle_in_transaction_session_timeout or a network
+   * cut would), and `meanwhile` runs, as another process would, before the read returns.
+   */
+  function loseLockAfterFirstRead(store: Store, database: string, meanwhile: (latest: Checkpoint | null) => Promise<unknown>) {
+    const readLatest = store.latestCheckpoint.bind(store);
+    let lost = false;
+    store.latestCheckpoint = async () => {
+      const latest = await readLatest();
+      if (!lost) {
+        lost = true;
+        const ended = await server.query(`SELECT pg_terminate_backend(pid) AS ended FROM pg_locks WHERE locktype = 'advisory' AND granted`, database);
+        expect(ended.rows).toEqual([{ ended: true }]);
+        await meanwhile(latest);
+      }
+      return latest;
+    };
+    return { lost: () => lost };
+  }
+
   it('is not stored when another key stored a checkpoint after the section read the latest one; the next checkpoint is refused as another key\'s', async () => {
     const url = await server.createDatabase('facto_lost_lock');
     const [a, b] = [createPostgresStore({ url }), createPostgresStore({ url })];
@@ -68,24 +89,13 @@ describe.skipIf(missing !== undefined)(`a checkpoint whose section lost its lock
       const log = await LogService.open(a, keyA, { shared: a });
 
       const conflicts = recordConflicts(a);
-      const readLatest = a.latestCheckpoint.bind(a);
-      let lostLock = false;
-      a.latestCheckpoint = async () => {
-        const latest = await readLatest();
-        if (!lostLock) {
-          lostLock = true;
-          // A's section connection dies; B can now take the lock, and stores its claim in its own section.
-          const ended = await server.query(`SELECT pg_terminate_backend(pid) AS ended FROM pg_locks WHERE locktype = 'advisory' AND granted`, 'facto_lost_lock');
-          expect(ended.rows).toEqual([{ ended: true }]);
-          await b.withSequencerLock(() => b.putCheckpoint(rivalClaim, latest));
-        }
-        return latest;
-      };
+      // A's section connection dies; B can now take the lock, and stores its claim in its own section.
+      const lock = loseLockAfterFirstRead(a, 'facto_lost_lock', (latest) => b.withSequencerLock(() => b.putCheckpoint(rivalClaim, latest)));
 
       // The refused write is decided once more in a new section, which reads B's claim: A refuses to
       // sign for B's log, and says so rather than passing the conflict on.
       const error = await log.checkpoint().then(() => expect.fail('stored a checkpoint decided before another was stored'), (refusal: unknown) => refusal as Error);
-      expect(lostLock).toBe(true);
+      expect(lock.lost()).toBe(true);
       expect(LogKeyMismatchError.isInstance(error), String(error)).toBe(true);
       const stored = await server.query('SELECT tree_size::int AS tree_size, note FROM checkpoints ORDER BY tree_size', 'facto_lost_lock');
       expect(stored.rows).toEqual([{ tree_size: 0, note: rivalClaim.note }]);
@@ -109,24 +119,16 @@ describe.skipIf(missing !== undefined)(`a checkpoint whose section lost its lock
       await builder.commit(a, { events: [builder.event()] });
 
       const conflicts = recordConflicts(a);
-      const readLatest = a.latestCheckpoint.bind(a);
-      let lostLock = false;
-      a.latestCheckpoint = async () => {
-        const latest = await readLatest();
-        if (!lostLock) {
-          lostLock = true;
-          // A read the checkpoint at size 1 and will sign size 2; its lock is lost, and B, the same
-          // key in another process, commits one more entry and checkpoints size 3 first. (B signing
-          // size 2 would write A's very note, which the store takes as already stored.)
-          await server.query(`SELECT pg_terminate_backend(pid) FROM pg_locks WHERE locktype = 'advisory' AND granted`, 'facto_lost_lock_same_key');
-          await builder.commit(b, { events: [builder.event()] });
-          expect((await logB.checkpoint()).treeSize).toBe(3);
-        }
-        return latest;
-      };
+      // A read the checkpoint at size 1 and will sign size 2; its lock is lost, and B, the same key in
+      // another process, commits one more entry and checkpoints size 3 first. (B signing size 2 would
+      // write A's very note, which the store takes as already stored.)
+      const lock = loseLockAfterFirstRead(a, 'facto_lost_lock_same_key', async () => {
+        await builder.commit(b, { events: [builder.event()] });
+        expect((await logB.checkpoint()).treeSize).toBe(3);
+      });
 
       const checkpoint = await logA.checkpoint();
-      expect(lostLock).toBe(true);
+      expect(lock.lost()).toBe(true);
       expect(conflicts).toHaveLength(1);
       expect(checkpoint).toMatchObject({ treeSize: 3, rootHash: toHex(logB.root()) });
       expect(logA.treeSize).toBe(3);
