@@ -6,7 +6,11 @@
  */
 import { ACTION_ATTR } from './constants.js';
 
-/** The longest action type stored and queried; a longer attribute is whole in the signed record. */
+/**
+ * The longest action type stored and queried (the longest `action_type` a query may name); a longer
+ * attribute is whole in the signed record. Unbounded, a long one failed PostgreSQL's index (an index
+ * row holds about 2.7 KB at most) and with it every span of its request.
+ */
 export const MAX_ACTION_TYPE_LENGTH = 256;
 
 /** The action type of a record with these attributes (typed values, as in the record). */
