@@ -309,6 +309,8 @@ function readBody(incoming: http.IncomingMessage, maxBytes: number, budget: Byte
     output.on('end', () => {
       if (settled) return;
       const body = Buffer.concat(chunks, heldBytes);
+      // The listeners live as long as the handler: let the pieces go, or every body is held twice.
+      chunks.length = 0;
       settle({ kind: 'body', body });
     });
     decompressor?.on('error', (error) => settle({ kind: 'refused', error: new HttpError(400, `corrupt ${encoding} body: ${error.message}`) }));
