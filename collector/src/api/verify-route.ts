@@ -2,7 +2,8 @@
  * POST /v1/verify: server-side verification of what a client holds, either an evidence bundle (run
  * through core's verifyBundle, trusting this log's key and the registry's non-revoked agent keys,
  * never the keys the bundle carries) or a single event { record, signature, hash?, disclosures? }.
- * The answer is 200 with the verdict whatever it is; 400 only when the body is neither.
+ * The answer is 200 with the verdict whatever it is; 400 only when the body is neither (a single
+ * event's record that is not a facto.v1 record, sections 3 and 4, is a malformed body too).
  */
 import { BUNDLE_FORMAT, fromHex, hashRecord, recordProblem, toHex, verifyBundle, type ContentDisclosure, type EvidenceBundle, type FactoRecord } from '@facto/core';
 import type { CollectorContext } from '../context.js';

@@ -4,7 +4,7 @@
  * signature verified under a key the user trusts, and each disclosed value opened against its
  * commitment. `facto explain` shows the result for one event; `facto verify --endpoint` for all.
  */
-import { actionTypeOf, checkDisclosure, fromHex, hashRecord, keyId as computeKeyId, recordProblem, toHex, verifyRecordSignature, type ContentDisclosure, type FactoRecord } from '@facto/core';
+import { actionTypeOf, checkDisclosure, clipActionType, fromHex, hashRecord, keyId as computeKeyId, recordProblem, toHex, verifyRecordSignature, type ContentDisclosure, type FactoRecord } from '@facto/core';
 import { CliError } from './cli-error.js';
 import { EXIT_DENIED } from './cli-io.js';
 import type { CollectorClient } from './collector-client.js';
@@ -140,7 +140,9 @@ export function checkEvent(event: EventJson, keys: KeyRing, now = Date.now()): E
   if (computedHash !== undefined && !hash) errors.push('hash: the record does not hash to the stored hash (record altered)');
   // action_type is derived from the attributes (the API filters on it, explain and tail show it).
   const mismatched: string[] = INDEXED_FIELDS.filter((field) => record?.[field] !== event[field]);
-  if (actionTypeOfRecord(record) !== event.action_type) mismatched.push('action_type');
+  // Compared clipped: collectors before the clip stored a long one whole (it is the same signed attribute).
+  const stored = typeof event.action_type === 'string' ? clipActionType(event.action_type) : event.action_type;
+  if (actionTypeOfRecord(record) !== stored) mismatched.push('action_type');
   if (mismatched.length > 0) errors.push(`fields: the stored ${mismatched.join(', ')} differ from the signed record`);
 
   let signature = false;
