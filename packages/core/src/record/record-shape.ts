@@ -57,6 +57,7 @@ function rule(valid: boolean, value: unknown, path: string, what: string): void 
 
 const isString = (value: unknown): value is string => typeof value === 'string';
 const hex = (pattern: RegExp) => (value: unknown) => isString(value) && pattern.test(value);
+const isHash = hex(HASH_HEX);
 const isNanos = (value: unknown) => isString(value) && NANOS.test(value) && BigInt(value) <= UINT64_MAX;
 const isIdentifier = (value: unknown) => isString(value) && value.length > 0 && value.length <= MAX_ID_LENGTH;
 const isCounter = (value: unknown) => Number.isSafeInteger(value) && (value as number) >= 0;
@@ -89,13 +90,14 @@ const SCALAR_RULES: readonly [string, (value: unknown) => boolean, string][] = [
 function checkAttributes(value: unknown, path: string, span: boolean): void {
   if (!isObject(value)) fail(path, `${describeValue(value)} is not an attributes object (section 4.1)`);
   for (const key of Object.keys(value)) {
-    const where = `${path}[${JSON.stringify(key)}]`;
+    // Built only for a message: this runs for every attribute of every span a collector opens.
+    const where = () => `${path}[${JSON.stringify(key)}]`;
     const item = value[key];
-    if (span && TRANSPORT_KEYS.has(key)) fail(where, 'a transport attribute (section 7) is never part of the record (section 4.1)');
+    if (span && TRANSPORT_KEYS.has(key)) fail(where(), 'a transport attribute (section 7) is never part of the record (section 4.1)');
     if (isObject(item) && Object.hasOwn(item, 'c')) {
-      if (!span) fail(where, `${describeValue(item)}: a commitment stands only in the span's own attributes (section 4.1)`);
+      if (!span) fail(where(), `${describeValue(item)}: a commitment stands only in the span's own attributes (section 4.1)`);
       const keys = Object.keys(item);
-      if (keys.length !== 1 || !hex(HASH_HEX)(item.c)) fail(where, `${describeValue(item)} is not a commitment {"c": <64 lowercase hex digits>} (section 6)`);
+      if (keys.length !== 1 || !isHash(item.c)) fail(where(), `${describeValue(item)} is not a commitment {"c": <64 lowercase hex digits>} (section 6)`);
       continue;
     }
     assertTypedValue(item, where);

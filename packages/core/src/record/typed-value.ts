@@ -105,9 +105,11 @@ const TAG_RULES: Readonly<Record<string, string>> = {
  * empty AnyValue) is a typed value wherever one may stand. Throws a record_format FactoError
  * `<path>: <the value> is not ... (section 3)`.
  */
-export function assertTypedValue(value: unknown, path: string): asserts value is TypedValue {
+export function assertTypedValue(value: unknown, path: string | (() => string)): asserts value is TypedValue {
   if (value === null) return;
-  const wrong = (what: string): never => fail(path, `${describeValue(value)} is not ${what} (section 3)`);
+  // The path is built only for a message: a record's check runs on every span a collector opens.
+  const at = (): string => (typeof path === 'string' ? path : path());
+  const wrong = (what: string): never => fail(at(), `${describeValue(value)} is not ${what} (section 3)`);
   if (typeof value !== 'object' || Array.isArray(value)) wrong('a typed value (an object with one member, or null)');
   const keys = Object.keys(value as object);
   if (keys.length !== 1) wrong('a typed value: a typed value has exactly one member');
@@ -136,13 +138,13 @@ export function assertTypedValue(value: unknown, path: string): asserts value is
       return;
     case 'a':
       if (!Array.isArray(inner)) wrong(rule);
-      (inner as unknown[]).forEach((item, index) => assertTypedValue(item, `${path}.a[${index}]`));
+      (inner as unknown[]).forEach((item, index) => assertTypedValue(item, () => `${at()}.a[${index}]`));
       return;
     default:
       if (!Array.isArray(inner)) wrong(rule);
       (inner as unknown[]).forEach((pair: unknown, index) => {
-        if (!Array.isArray(pair) || pair.length !== 2 || typeof pair[0] !== 'string') fail(`${path}.m[${index}]`, `${describeValue(pair)} is not a kvlist pair: expected [key, value] (section 3)`);
-        assertTypedValue(pair[1], `${path}.m[${index}][1]`);
+        if (!Array.isArray(pair) || pair.length !== 2 || typeof pair[0] !== 'string') fail(`${at()}.m[${index}]`, `${describeValue(pair)} is not a kvlist pair: expected [key, value] (section 3)`);
+        assertTypedValue(pair[1], () => `${at()}.m[${index}][1]`);
       });
   }
 }
