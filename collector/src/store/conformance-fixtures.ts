@@ -5,7 +5,7 @@
  */
 import { createHash } from 'node:crypto';
 import { fromHex, hashLeaf, MerkleTree } from '@facto/core';
-import type { AgentKey, Batch, Checkpoint, LogEntry, NewEvent, NewIncident, StoredEvent, Store, UnverifiedSpan } from './types.js';
+import type { AgentKey, Batch, Checkpoint, LogEntry, NewEvent, NewForward, NewIncident, StoredEvent, Store, UnverifiedSpan } from './types.js';
 
 export type EventDraft = Omit<NewEvent, 'leafIndex'>;
 export type LogEntryDraft = Omit<LogEntry, 'leafIndex'>;
@@ -19,6 +19,7 @@ export interface BatchParts {
   unverified?: readonly UnverifiedSpan[];
   /** Erasures by the position of the erasure entry in this batch's logEntries. */
   erasures?: readonly { factoId: string; entry: number }[];
+  forwards?: readonly NewForward[];
 }
 
 export const hex = (label: string) => createHash('sha256').update(label).digest('hex');
@@ -67,7 +68,8 @@ export class LogBuilder {
     const { nodes } = this.#tree().append([...events, ...logEntries].map((leaf) => hashLeaf(fromHex(leaf.hash))));
     const { linkUpdates = [], incidents = [], keys = [], unverified = [] } = parts;
     const erasures = (parts.erasures ?? []).map(({ factoId, entry }) => ({ factoId, erasedBy: entryStart + entry }));
-    return { expectedTreeSize: start, newTreeSize: start + events.length + logEntries.length, events, logEntries, nodes, linkUpdates, incidents, keys, unverified, erasures };
+    const batch: Batch = { expectedTreeSize: start, newTreeSize: start + events.length + logEntries.length, events, logEntries, nodes, linkUpdates, incidents, keys, unverified, erasures };
+    return parts.forwards === undefined ? batch : { ...batch, forwards: parts.forwards };
   }
 
   accept(batch: Batch): void {
@@ -105,6 +107,11 @@ export function agentKey(overrides: Partial<AgentKey> = {}): AgentKey {
 
 export function unverifiedSpan(): UnverifiedSpan {
   return { traceId: hex('unsigned trace').slice(0, 32), spanId: hex('unsigned span').slice(0, 16), name: 'unsigned span', spanJson: '{"name":"unsigned span"}', receivedAt: 1_767_225_800_000 };
+}
+
+/** A request queued for forwarding; `label` makes its body distinct. */
+export function forwardRequest(label: string, overrides: Partial<NewForward> = {}): NewForward {
+  return { encoding: 'protobuf', body: new Uint8Array(Buffer.from(`otlp request ${label} \u0000\u0001 ✓`)), keepJson: null, queuedAt: 1_767_500_000_000, ...overrides };
 }
 
 export function checkpoint(treeSize: number, overrides: Partial<Checkpoint> = {}): Checkpoint {

@@ -7,10 +7,11 @@
  */
 import { MerkleTree, rootAt, type NodeId } from '@facto/core';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { agentKey, checkpoint, hex, incident, LogBuilder, unverifiedSpan } from './conformance-fixtures.js';
+import { agentKey, checkpoint, forwardRequest, hex, incident, LogBuilder, unverifiedSpan } from './conformance-fixtures.js';
 import type { EventDraft } from './conformance-fixtures.js';
 import { expectRefusal, walkPages } from './conformance-expect.js';
 import { checkpointConformance } from './conformance-checkpoint.js';
+import { forwardConformance } from './conformance-forward.js';
 import { chainRangeConformance } from './conformance-range.js';
 import { textConformance } from './conformance-text.js';
 import type { AgentKey, Batch, EventQuery, Incident, NewIncident, StoredEvent, Store } from './types.js';
@@ -49,6 +50,7 @@ export function runStoreConformance(name: string, options: StoreConformanceOptio
     textConformance(() => ({ store, log }));
     chainRangeConformance(() => ({ store, log }));
     checkpointConformance(() => ({ store }));
+    forwardConformance(() => ({ store, log }));
 
     /** Everything a refused batch could have touched, read back whole. */
     async function snapshot() {
@@ -368,7 +370,7 @@ export function runStoreConformance(name: string, options: StoreConformanceOptio
     });
 
     it('after reopening, sees everything committed', async () => {
-      const first = await log.commit(store, { events: [log.event(), log.event()], incidents: [incident()], keys: [agentKey()], unverified: [unverifiedSpan()] });
+      const first = await log.commit(store, { events: [log.event(), log.event()], incidents: [incident()], keys: [agentKey()], unverified: [unverifiedSpan()], forwards: [forwardRequest('kept')] });
       const second = await log.commit(store, { events: [log.event()], logEntries: [log.logEntry()], erasures: [{ factoId: first.events[0]!.factoId, entry: 0 }] });
       await store.putCheckpoint(checkpoint(4, { rootHash: Buffer.from(log.root()).toString('hex') }), null);
       store = await options.reopen(store);
@@ -381,6 +383,7 @@ export function runStoreConformance(name: string, options: StoreConformanceOptio
       expect(await store.listKeys()).toEqual([agentKey()]);
       expect((await store.listIncidents({ limit: 10 })).map(withoutId)).toEqual([asStored(incident())]);
       expect(await store.countUnverified()).toBe(1);
+      expect((await store.listForwards(0, 10)).map((forward) => Buffer.from(forward.body).toString())).toEqual([Buffer.from(forwardRequest('kept').body).toString()]);
       await log.commit(store, { events: [log.event()] });
       expect(await store.treeSize()).toBe(5);
     });

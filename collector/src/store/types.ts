@@ -167,6 +167,37 @@ export interface Batch {
   readonly unverified: readonly UnverifiedSpan[];
   /** Events whose content (disclosures and salt) this batch erases; erasedBy is the erasure entry's leaf index. */
   readonly erasures: readonly { readonly factoId: string; readonly erasedBy: number }[];
+  /**
+   * Requests to pass on downstream (the forward queue), stored with the spans they carry so that a
+   * request acknowledged is a request that will be forwarded, across a crash too. Absent: none.
+   */
+  readonly forwards?: readonly NewForward[];
+}
+
+/** An OTLP request waiting to be forwarded downstream (forward/forwarder.ts), as a batch writes it. */
+export interface NewForward {
+  /** How `body` is encoded: OTLP/protobuf or OTLP/JSON. */
+  readonly encoding: 'protobuf' | 'json';
+  /** The request as received, decompressed. */
+  readonly body: Uint8Array;
+  /**
+   * Which of its spans go on: JSON of the SpanSelection, one array per resource, of one array per
+   * scope, of booleans per span. Null when every span does, the common case, and the body goes on as it is.
+   */
+  readonly keepJson: string | null;
+  /** Milliseconds since the epoch when the collector acknowledged it. */
+  readonly queuedAt: number;
+}
+
+/** A queued request as read back: `id` orders the queue (oldest first) and names it for deleteForwards. */
+export interface QueuedForward extends NewForward {
+  readonly id: number;
+}
+
+export interface ForwardBacklog {
+  readonly requests: number;
+  /** The bodies' bytes. */
+  readonly bytes: number;
 }
 
 export interface EventQuery {
@@ -253,6 +284,13 @@ export interface Store {
 
   // Unsigned spans kept as unverified
   countUnverified(): Promise<number>;
+
+  // The forward queue (Batch.forwards): requests to pass on downstream, until delivered or given up
+  /** Up to `limit` queued requests with an id above `afterId` (0: from the start), oldest first. */
+  listForwards(afterId: number, limit: number): Promise<QueuedForward[]>;
+  /** Takes delivered (or given-up) requests off the queue; an id not queued is ignored. */
+  deleteForwards(ids: readonly number[]): Promise<void>;
+  forwardBacklog(): Promise<ForwardBacklog>;
 
   // Checkpoints (compare-and-swap head: a checkpoint never goes backwards)
   /**

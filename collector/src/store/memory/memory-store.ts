@@ -10,10 +10,10 @@ import { checkBatchShape, invalidBatch } from '../batch-shape.js';
 import { StoreConflictError, StoreRefusedError, StoreUnavailableError } from '../errors.js';
 import { chainRangeBounds } from '../chain-range.js';
 import { checkCheckpointWrite } from '../checkpoint-head.js';
-import type { AgentKey, Batch, ChainRangeQuery, ChainSummary, Checkpoint, EventQuery, Incident, IncidentKind, LogEntry, NewIncident, Store, StoredEvent, StoredNode } from '../types.js';
+import type { AgentKey, Batch, ChainRangeQuery, ChainSummary, Checkpoint, EventQuery, ForwardBacklog, Incident, IncidentKind, LogEntry, NewIncident, QueuedForward, Store, StoredEvent, StoredNode } from '../types.js';
 
 /** Operations a fault can be attached to. */
-export type StoreOperation = 'commitBatch' | 'read' | 'putCheckpoint' | 'putKey';
+export type StoreOperation = 'commitBatch' | 'read' | 'putCheckpoint' | 'putKey' | 'deleteForwards';
 
 export interface MemoryStoreFaults {
   /** The next `times` calls of `operation` fail with `error` (default: a StoreUnavailableError, as a full disk). */
@@ -35,6 +35,9 @@ interface Data {
   /** Each unverified span stored, by trace id, span id and JSON: a retried request's are stored once. */
   unverified: Set<string>;
   checkpoints: Map<number, Checkpoint>;
+  /** The forward queue, oldest first. */
+  forwards: QueuedForward[];
+  nextForwardId: number;
 }
 
 const nodeKey = (level: number, index: number) => `${level}/${index}`;
@@ -49,7 +52,7 @@ export class MemoryStore implements Store {
   #open = false;
   readonly #failures = new Map<StoreOperation, { error: Error; times: number }>();
   readonly #pauses = new Map<StoreOperation, { reached: () => void; released: Promise<void> }>();
-  readonly #calls: Record<StoreOperation, number> = { commitBatch: 0, read: 0, putCheckpoint: 0, putKey: 0 };
+  readonly #calls: Record<StoreOperation, number> = { commitBatch: 0, read: 0, putCheckpoint: 0, putKey: 0, deleteForwards: 0 };
 
   readonly faults: MemoryStoreFaults = {
     failNext: (operation, error = new StoreUnavailableError('memory store: injected failure (as a full disk)'), times = 1) => void this.#failures.set(operation, { error, times }),
@@ -64,7 +67,7 @@ export class MemoryStore implements Store {
   };
 
   async init(): Promise<void> {
-    this.#data ??= { treeSize: 0, events: [], logEntries: new Map(), nodes: new Map(), keys: new Map(), incidents: [], nextIncidentId: 1, unverified: new Set(), checkpoints: new Map() };
+    this.#data ??= { treeSize: 0, events: [], logEntries: new Map(), nodes: new Map(), keys: new Map(), incidents: [], nextIncidentId: 1, unverified: new Set(), checkpoints: new Map(), forwards: [], nextForwardId: 1 };
     this.#open = true;
   }
 
@@ -138,6 +141,7 @@ export class MemoryStore implements Store {
       for (const key of batch.keys) data.keys.set(keyKey(key.agentId, key.keyId), { ...key });
       for (const span of batch.unverified) data.unverified.add(JSON.stringify([span.traceId, span.spanId, span.spanJson]));
       for (const erasure of batch.erasures) replaceEvent(data, byId.get(erasure.factoId)!, { disclosuresJson: '[]', salt: null, erasedBy: erasure.erasedBy });
+      for (const forward of batch.forwards ?? []) data.forwards.push({ ...forward, id: data.nextForwardId++ });
       data.treeSize = batch.newTreeSize;
     });
   }
@@ -267,6 +271,24 @@ export class MemoryStore implements Store {
       for (const incident of data.incidents) counts[incident.kind] = (counts[incident.kind] ?? 0) + incident.count;
       return counts;
     });
+  }
+
+  listForwards(afterId: number, limit: number) {
+    return this.#use('read', (data) => {
+      checkLimit(limit, 'forward queue');
+      return data.forwards.filter((forward) => forward.id > afterId).slice(0, limit);
+    });
+  }
+
+  deleteForwards(ids: readonly number[]) {
+    return this.#use('deleteForwards', (data) => {
+      const gone = new Set(ids);
+      data.forwards = data.forwards.filter((forward) => !gone.has(forward.id));
+    });
+  }
+
+  forwardBacklog() {
+    return this.#use('read', (data): ForwardBacklog => ({ requests: data.forwards.length, bytes: data.forwards.reduce((sum, forward) => sum + forward.body.byteLength, 0) }));
   }
 
   countUnverified() {

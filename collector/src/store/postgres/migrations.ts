@@ -12,6 +12,7 @@
  * text, never jsonb, which would not keep the exact bytes that were hashed. Identifiers (facto_id,
  * agent, chain, key id) and the small key registry stay text, as the API carries them.
  */
+import { FORWARD_QUEUE_SCHEMA } from './forward-queue.js';
 import type { PoolClient } from 'pg';
 import { StoreUnavailableError } from '../errors.js';
 import { MIGRATION_LOCK } from './lock-keys.js';
@@ -166,6 +167,7 @@ export const migrations: readonly Migration[] = [
     sql: `DELETE FROM unverified_spans WHERE id NOT IN (SELECT min(id) FROM unverified_spans GROUP BY trace_id, span_id, span_json);
 CREATE INDEX unverified_spans_by_span ON unverified_spans (trace_id, span_id);`,
   },
+  { version: 4, description: 'the forward queue: requests to pass on downstream, stored with their spans so a crash does not lose them', sql: FORWARD_QUEUE_SCHEMA },
 ];
 
 /** The schema's version, as a scalar subquery a write statement can return alongside its own columns. */

@@ -19,6 +19,7 @@ import { createPool, describeTarget } from './connection.js';
 import { createEventReader } from './event-queries.js';
 import { startLeaderElection } from './leader-election.js';
 import { SEQUENCER_LOCK } from './lock-keys.js';
+import { createForwardQueue } from './forward-queue.js';
 import { createLogReader, createRegistryReader, inTransaction } from './log-queries.js';
 import { migrate } from './migrations.js';
 import { toStoreError } from './postgres-errors.js';
@@ -41,6 +42,7 @@ interface Open {
   readonly log: ReturnType<typeof createLogReader>;
   readonly events: ReturnType<typeof createEventReader>;
   readonly registry: ReturnType<typeof createRegistryReader>;
+  readonly forwards: ReturnType<typeof createForwardQueue>;
 }
 
 class PostgresStore implements Store, SharedSequencing {
@@ -61,7 +63,7 @@ class PostgresStore implements Store, SharedSequencing {
       } finally {
         client.release();
       }
-      this.#open = { pool, log: createLogReader(pool), events: createEventReader(pool), registry: createRegistryReader(pool) };
+      this.#open = { pool, log: createLogReader(pool), events: createEventReader(pool), registry: createRegistryReader(pool), forwards: createForwardQueue(pool) };
     } catch (error) {
       await pool.end().catch(() => undefined);
       throw toStoreError(error, 'opening the database', this.#target);
@@ -170,6 +172,15 @@ class PostgresStore implements Store, SharedSequencing {
   }
   async countIncidents() {
     return this.#use('counting incidents', (open) => open.registry.countIncidents());
+  }
+  async listForwards(afterId: number, limit: number) {
+    return this.#use('reading the forward queue', (open) => open.forwards.list(afterId, limit));
+  }
+  async deleteForwards(ids: readonly number[]) {
+    await this.#use('deleting from the forward queue', (open) => open.forwards.delete(ids));
+  }
+  async forwardBacklog() {
+    return this.#use('measuring the forward queue', (open) => open.forwards.backlog());
   }
   async countUnverified() {
     return this.#use('counting unverified spans', (open) => open.registry.countUnverified());

@@ -21,6 +21,7 @@
 import type Database from 'better-sqlite3';
 import { StoreUnavailableError } from '../errors.js';
 import { encodeEventBody, hexToBytes } from './event-body.js';
+import { FORWARD_QUEUE_SCHEMA } from './forward-queue.js';
 
 export interface Migration {
   readonly version: number;
@@ -247,6 +248,11 @@ export const migrations: readonly Migration[] = [
       database.exec(`
         DELETE FROM unverified_spans WHERE id NOT IN (SELECT min(id) FROM unverified_spans GROUP BY trace_id, span_id, span_json);
         CREATE INDEX unverified_spans_by_span ON unverified_spans (trace_id, span_id);`),
+  },
+  {
+    version: 6,
+    description: 'the forward queue: requests to pass on downstream, stored with their spans so a crash does not lose them',
+    apply: (database) => database.exec(FORWARD_QUEUE_SCHEMA),
   },
 ];
 

@@ -13,6 +13,7 @@ import { StoreUnavailableError } from '../errors.js';
 import type { AgentKey, Batch, ChainRangeQuery, Checkpoint, EventQuery, Store } from '../types.js';
 import { type BatchCommitter, createBatchCommitter } from './commit-batch.js';
 import { createEventReader, type EventReader } from './event-queries.js';
+import { createForwardQueue, type ForwardQueue } from './forward-queue.js';
 import { checkLogHead, createLogReader, type LogReader } from './log-queries.js';
 import { migrate } from './migrations.js';
 import { openDatabase, type SynchronousMode } from './open-database.js';
@@ -35,6 +36,7 @@ interface OpenStore {
   readonly log: LogReader;
   readonly events: EventReader;
   readonly registry: RegistryReader;
+  readonly forwards: ForwardQueue;
 }
 
 const IN_MEMORY = ':memory:';
@@ -64,6 +66,7 @@ class SqliteStore implements Store {
         log: createLogReader(database),
         events: createEventReader(database),
         registry: createRegistryReader(database),
+        forwards: createForwardQueue(database),
       };
     } catch (error) {
       database?.close();
@@ -144,6 +147,15 @@ class SqliteStore implements Store {
   }
   async countIncidents() {
     return this.#use('counting incidents', (open) => open.registry.countIncidents());
+  }
+  async listForwards(afterId: number, limit: number) {
+    return this.#use('reading the forward queue', (open) => open.forwards.list(afterId, limit));
+  }
+  async deleteForwards(ids: readonly number[]) {
+    return this.#use('deleting from the forward queue', (open) => open.forwards.delete(ids));
+  }
+  async forwardBacklog() {
+    return this.#use('measuring the forward queue', (open) => open.forwards.backlog());
   }
   async countUnverified() {
     return this.#use('counting unverified spans', (open) => open.registry.countUnverified());
