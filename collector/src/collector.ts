@@ -44,6 +44,8 @@ export interface StartOptions {
 }
 
 const SHUTDOWN_GRACE_MILLIS = 10_000;
+/** How often each process on a shared database re-reads the size of the forward queue they all fill, and the idle leader looks for new requests in it. */
+const FORWARD_REFRESH_MILLIS = 1_000;
 
 export interface RunningCollector {
   /** http://host:port */
@@ -127,8 +129,12 @@ export async function startCollector(config: CollectorConfig, options: StartOpti
     if (config.trust === 'tofu') logger.warn('trust mode is TOFU: the first key each agent presents is pinned; use --trust strict with --keys in production');
     // The SQLite store's bodies are compressed on the examination workers, off the sequencer thread.
     const pool = createExaminePool({ size: config.verifyWorkers ?? availableParallelism(), logger, examine: { prepareBodies: 'prepareBodies' in opened && opened.prepareBodies } });
-    const ingest = new IngestService({ store, log, registry, unsigned: config.unsigned, replayWindowSeconds: config.replayWindowSeconds, metrics, logger, pool });
-    const forwarder = config.forward ? createForwarder({ url: config.forward, queueSize: config.forwardQueueSize, queueBytes: config.forwardQueueBytes, logger, metrics }) : undefined;
+    // The forward queue is kept in the store; other processes on a shared database add to it too.
+    const forwarder = config.forward
+      ? createForwarder({ url: config.forward, queueSize: config.forwardQueueSize, queueBytes: config.forwardQueueBytes, logger, metrics, store, durable: db !== ':memory:', ...(opened.shared ? { refreshMillis: FORWARD_REFRESH_MILLIS } : {}) })
+      : undefined;
+    await forwarder?.open();
+    const ingest = new IngestService({ store, log, registry, unsigned: config.unsigned, replayWindowSeconds: config.replayWindowSeconds, metrics, logger, pool, forwarder });
     const context: CollectorContext = { config, store, log, registry, ingest, metrics, logger, forwarder, ready: false };
     metrics.treeSize.set(log.treeSize);
 
@@ -145,8 +151,11 @@ export async function startCollector(config: CollectorConfig, options: StartOpti
       const follower = opened.shared ? followStoredHead({ log, intervalMillis: Math.min(config.checkpointInterval * 1000, 1_000), logger }) : undefined;
       const publisher = startCheckpointPublisher({ log, intervalSeconds: config.checkpointInterval, logger, metrics, nextSigner: opened.shared ? 'the process that leads this log next' : undefined });
       const gapMonitor = startGapMonitor({ store, log, logger, metrics, graceMillis: options.gapGraceMillis, intervalMillis: options.gapIntervalMillis });
+      // On a shared database the leader delivers the queue every process fills.
+      const delivery = opened.shared ? forwarder?.startDelivering() : undefined;
       return {
         async stop() {
+          await delivery?.stop();
           follower?.stop();
           await gapMonitor.stop();
           await publisher.stop();
@@ -154,6 +163,8 @@ export async function startCollector(config: CollectorConfig, options: StartOpti
       };
     };
     const duties = opened.shared ? opened.store.lead(startDuties, logger) : startDuties();
+    // Alone on its database, this process delivers its queue itself, and drains it at shutdown (close()).
+    if (!opened.shared) forwarder?.startDelivering();
     const address = server.address() as AddressInfo;
     const host = address.family === 'IPv6' ? `[${address.address}]` : address.address;
     const url = `http://${host}:${address.port}`;

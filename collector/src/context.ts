@@ -4,23 +4,22 @@
  * test can run several collectors in one process.
  */
 import type { CollectorConfig } from './config.js';
-import type { IngestService } from './ingest/ingest-service.js';
+import type { ForwardAdmission, IngestService } from './ingest/ingest-service.js';
 import type { KeyRegistry } from './ingest/key-registry.js';
 import type { LogService } from './log/log-service.js';
 import type { Logger } from './ops/logger.js';
 import type { Metrics } from './ops/metrics.js';
-import type { OtlpContentType, SpanSelection } from './otlp/decoded-trace-request.js';
 import type { Store } from './store/types.js';
 
 /** Sends accepted OTLP on to a downstream endpoint (forward/forwarder.ts). */
-export interface Forwarder {
-  /**
-   * Queues the request for forwarding: `body` is the request as received (decompressed), `keep`
-   * says per [resource][scope][span] which spans go on. Never waits for the network; throws a
-   * ForwardQueueFullError (forward/forward-queue-full-error.ts) when it cannot hold the request.
-   */
-  enqueue(body: Uint8Array, contentType: OtlpContentType, keep: SpanSelection): void;
+export interface Forwarder extends ForwardAdmission {
+  /** Requests queued (in the store, or admitted to a commit still under way). */
   readonly depth: number;
+  /** Reads the queue the store already holds (requests left by an earlier run); before anything else. */
+  open(): Promise<void>;
+  /** Starts delivering the queue (in this process, or as the leader of a shared store). */
+  startDelivering(): { stop(): Promise<void> };
+  /** Admits nothing more, delivers what is queued until it is empty or `timeoutMillis` pass, then stops. */
   close(timeoutMillis: number): Promise<void>;
 }
 

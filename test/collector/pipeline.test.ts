@@ -2,6 +2,7 @@
  * Facto as one stage of an OpenTelemetry pipeline: what it accepts goes on to a downstream OTLP
  * endpoint after the commit, what it rejects does not, and unsigned spans follow --unsigned.
  */
+import { gzipSync } from 'node:zlib';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { SpanFields } from '@facto/core';
 import { startTestCollector, type TestCollector } from '../support/collector.js';
@@ -65,4 +66,13 @@ describe('forwarding and unsigned spans', () => {
     await expect.poll(() => downstream.acceptedSpans().length, { timeout: 10_000 }).toBe(2);
     expect(downstream.requests.filter((request) => request.status === 503)).toHaveLength(2);
   }, 20_000);
+
+  it('passes on a gzip request as the request itself, byte for byte, when every span goes on', async () => {
+    const { collector, downstream } = await pipeline('reject');
+    const agent = new TestAgent();
+    const body = otlpJson([agent.next(), agent.next()]);
+    expect((await collector.post('/v1/traces', gzipSync(body), 'application/json', { 'content-encoding': 'gzip' })).status).toBe(200);
+    await expect.poll(() => downstream.requests.length, { timeout: 5_000 }).toBe(1);
+    expect(Buffer.from(downstream.requests[0]!.body).toString()).toBe(body);
+  });
 });

@@ -1,9 +1,14 @@
+import { mkdtempSync, rmSync } from 'node:fs';
 import http from 'node:http';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import type { Forwarder } from '../context.js';
 import { createMetrics } from '../ops/metrics.js';
 import { closeServer, listen, recordingLogger, spanName, spanNamesOf, traceRequest } from '../test-helpers/http-test-context.js';
-import { ForwardQueueFullError } from './forward-queue-full-error.js';
+import { MemoryStore } from '../store/memory/memory-store.js';
+import { createSqliteStore } from '../store/sqlite/index.js';
+import type { NewForward, Store } from '../store/types.js';
 import { createForwarder, type ForwardClock, type ForwarderOptions } from './forwarder.js';
 
 interface Received {
@@ -38,12 +43,39 @@ async function downstream(answer: Answer = ok) {
   return { url: `${await listen(server)}/v1/traces`, received };
 }
 
-function forwarderTo(url: string, options: Partial<ForwarderOptions> = {}) {
+const storeOf = new WeakMap<Forwarder, Store>();
+
+/** A forwarder on a memory store (unless `options` names another), delivering; `deliver: false` leaves delivery unstarted. */
+async function forwarderTo(url: string, options: Partial<ForwarderOptions> & { deliver?: boolean } = {}) {
   const metrics = createMetrics({ defaultMetrics: false });
   const { logger, entries } = recordingLogger();
-  const forwarder = createForwarder({ url, queueSize: 10, queueBytes: 1024 ** 2, logger, metrics, initialBackoffMillis: 5, ...options });
+  const { deliver = true, ...rest } = options;
+  const store = rest.store ?? new MemoryStore();
+  if (rest.store === undefined) await store.init();
+  const forwarder = createForwarder({ url, queueSize: 10, queueBytes: 1024 ** 2, logger, metrics, store, durable: false, initialBackoffMillis: 5, ...rest });
   forwarders.push(forwarder);
-  return { forwarder, metrics, logEntries: entries };
+  storeOf.set(forwarder, store);
+  await forwarder.open();
+  if (deliver) forwarder.startDelivering();
+  return { forwarder, metrics, logEntries: entries, store };
+}
+
+/** A batch that stores nothing but `forwards`, on a store whose log is empty. */
+function forwardsOnly(forwards: readonly NewForward[]) {
+  return { expectedTreeSize: 0, newTreeSize: 0, events: [], logEntries: [], nodes: [], linkUpdates: [], incidents: [], keys: [], unverified: [], erasures: [], forwards };
+}
+
+/** What the ingest service does with a request: admit it, commit it with the batch, and tell the forwarder. False: the queue refused it. */
+async function offer(forwarder: Forwarder, ...args: Parameters<Forwarder['admit']>): Promise<boolean> {
+  const admitted = forwarder.admit(...args);
+  if (admitted === undefined) return false;
+  await storeOf.get(forwarder)!.commitBatch(forwardsOnly([admitted]));
+  forwarder.committed([admitted]);
+  return true;
+}
+
+async function enqueue(forwarder: Forwarder, ...args: Parameters<Forwarder['admit']>): Promise<void> {
+  if (!(await offer(forwarder, ...args))) throw new Error('the forward queue refused the request');
 }
 
 /** A clock whose sleep returns at once, moving its time on by the wait and recording it. */
@@ -61,17 +93,6 @@ function fakeClock() {
   return { clock, waits, now: () => time };
 }
 
-/** Enqueues, and says whether the forwarder took the request (false: ForwardQueueFullError). */
-function offer(forwarder: Forwarder, ...args: Parameters<Forwarder['enqueue']>): boolean {
-  try {
-    forwarder.enqueue(...args);
-    return true;
-  } catch (error) {
-    if (ForwardQueueFullError.isInstance(error)) return false;
-    throw error;
-  }
-}
-
 const counterValue = async (counter: { get(): Promise<{ values: { value: number }[] }> }) => (await counter.get()).values[0]?.value ?? 0;
 
 const request = traceRequest([[2, 1], [1]]);
@@ -80,9 +101,9 @@ const keepAll = [[[true, true], [true]], [[true]]];
 describe('forwarder', () => {
   it('sends the exact bytes when every span is kept, with the encoding and extra headers', async () => {
     const { url, received } = await downstream();
-    const { forwarder } = forwarderTo(url, { headers: { authorization: 'Bearer downstream' } });
-    forwarder.enqueue(request.protobuf, 'protobuf', keepAll);
-    forwarder.enqueue(request.json, 'json', keepAll);
+    const { forwarder } = await forwarderTo(url, { headers: { authorization: 'Bearer downstream' } });
+    await enqueue(forwarder, request.protobuf, 'protobuf', keepAll);
+    await enqueue(forwarder, request.json, 'json', keepAll);
     await forwarder.close(5_000);
     expect(received.map((entry) => entry.headers['content-type'])).toEqual(['application/x-protobuf', 'application/json']);
     expect(received[0]!.headers.authorization).toBe('Bearer downstream');
@@ -92,12 +113,14 @@ describe('forwarder', () => {
 
   it('sends only the kept spans, and nothing when none is kept', async () => {
     const { url, received } = await downstream();
-    const { forwarder } = forwarderTo(url);
-    forwarder.enqueue(request.protobuf, 'protobuf', [[[false, true], [false]], [[false]]]);
-    forwarder.enqueue(request.json, 'json', [[[false, false], [false]], [[false]]]);
+    const { forwarder, metrics } = await forwarderTo(url);
+    await enqueue(forwarder, request.protobuf, 'protobuf', [[[false, true], [false]], [[false]]]);
+    // Nothing to forward is not a drop: nothing is queued or counted.
+    expect(forwarder.admit(request.json, 'json', [[[false, false], [false]], [[false]]])).toBeUndefined();
     expect(forwarder.depth).toBe(1);
     await forwarder.close(5_000);
     expect(received).toHaveLength(1);
+    expect(await counterValue(metrics.forwardDropped)).toBe(0);
     expect(spanNamesOf(received[0]!.body, 'protobuf')).toEqual([[[spanName(0, 0, 1)]]]);
   });
 
@@ -109,8 +132,8 @@ describe('forwarder', () => {
       else if (attempts === 2) incoming.socket.destroy();
       else response.writeHead(200).end();
     });
-    const { forwarder, metrics } = forwarderTo(url);
-    forwarder.enqueue(request.protobuf, 'protobuf', keepAll);
+    const { forwarder, metrics } = await forwarderTo(url);
+    await enqueue(forwarder, request.protobuf, 'protobuf', keepAll);
     await vi.waitFor(() => expect(forwarder.depth).toBe(0));
     expect(received).toHaveLength(3);
     expect(await counterValue(metrics.forwardFailures)).toBe(2);
@@ -118,8 +141,8 @@ describe('forwarder', () => {
 
   it('gives up on other 4xx answers without retrying', async () => {
     const { url, received } = await downstream((_received, _request, response) => void response.writeHead(400).end());
-    const { forwarder, metrics, logEntries } = forwarderTo(url);
-    forwarder.enqueue(request.json, 'json', keepAll);
+    const { forwarder, metrics, logEntries } = await forwarderTo(url);
+    await enqueue(forwarder, request.json, 'json', keepAll);
     await forwarder.close(5_000);
     expect(received).toHaveLength(1);
     expect(await counterValue(metrics.forwardFailures)).toBe(0);
@@ -128,8 +151,8 @@ describe('forwarder', () => {
   });
 
   it('gives a request up at once, as an error, when fetch refuses the port (a bad port of the Fetch standard)', async () => {
-    const { forwarder, metrics, logEntries } = forwarderTo('http://127.0.0.1:6000/v1/traces', { clock: fakeClock().clock });
-    forwarder.enqueue(request.json, 'json', keepAll);
+    const { forwarder, metrics, logEntries } = await forwarderTo('http://127.0.0.1:6000/v1/traces', { clock: fakeClock().clock });
+    await enqueue(forwarder, request.json, 'json', keepAll);
     await forwarder.close(60_000);
     expect(await counterValue(metrics.forwardFailures)).toBe(0);
     expect(await counterValue(metrics.forwardDropped)).toBe(1);
@@ -141,9 +164,9 @@ describe('forwarder', () => {
   it('waits no longer than the maximum backoff for a long Retry-After, and keeps trying for the whole budget', async () => {
     const { url, received } = await downstream((_received, _request, response) => void response.writeHead(503, { 'retry-after': '600' }).end());
     const { clock, waits } = fakeClock();
-    const { forwarder, metrics, logEntries } = forwarderTo(url, { clock, initialBackoffMillis: 1_000, maxBackoffMillis: 30_000, maxElapsedMillis: 300_000 });
-    forwarder.enqueue(request.protobuf, 'protobuf', keepAll);
-    forwarder.enqueue(request.json, 'json', keepAll);
+    const { forwarder, metrics, logEntries } = await forwarderTo(url, { clock, initialBackoffMillis: 1_000, maxBackoffMillis: 30_000, maxElapsedMillis: 300_000 });
+    await enqueue(forwarder, request.protobuf, 'protobuf', keepAll);
+    await enqueue(forwarder, request.json, 'json', keepAll);
     await forwarder.close(5_000);
     // Each request: attempts at 0 s, 30 s, ... 300 s, then given up; none sooner.
     expect(received).toHaveLength(22);
@@ -162,8 +185,8 @@ describe('forwarder', () => {
       else if (attempts === 2) response.writeHead(429, { 'retry-after': new Date(now() - 60_000).toUTCString() }).end();
       else response.writeHead(200).end();
     });
-    const { forwarder, metrics } = forwarderTo(url, { clock, initialBackoffMillis: 1_000 });
-    forwarder.enqueue(request.protobuf, 'protobuf', keepAll);
+    const { forwarder, metrics } = await forwarderTo(url, { clock, initialBackoffMillis: 1_000 });
+    await enqueue(forwarder, request.protobuf, 'protobuf', keepAll);
     await forwarder.close(5_000);
     expect(received).toHaveLength(3);
     expect(waits).toHaveLength(2);
@@ -182,9 +205,9 @@ describe('forwarder', () => {
       else response.writeHead(200).end();
     });
     const { clock } = fakeClock();
-    const { forwarder, logEntries } = forwarderTo(url, { clock });
-    forwarder.enqueue(request.protobuf, 'protobuf', keepAll);
-    forwarder.enqueue(request.json, 'json', keepAll);
+    const { forwarder, logEntries } = await forwarderTo(url, { clock });
+    await enqueue(forwarder, request.protobuf, 'protobuf', keepAll);
+    await enqueue(forwarder, request.json, 'json', keepAll);
     await forwarder.close(5_000);
     const failures = logEntries.filter((entry) => entry.message.startsWith('forwarding failed'));
     expect(failures.map((entry) => entry.level)).toEqual(['warn', 'debug', 'debug', 'warn']);
@@ -201,8 +224,8 @@ describe('forwarder', () => {
     await closeServer(closed);
     const { clock, now } = fakeClock();
     const startedAt = now();
-    const { forwarder, metrics, logEntries } = forwarderTo(url, { clock, initialBackoffMillis: 1_000, maxElapsedMillis: 2_000 });
-    forwarder.enqueue(request.protobuf, 'protobuf', keepAll);
+    const { forwarder, metrics, logEntries } = await forwarderTo(url, { clock, initialBackoffMillis: 1_000, maxElapsedMillis: 2_000 });
+    await enqueue(forwarder, request.protobuf, 'protobuf', keepAll);
     await forwarder.close(5_000);
     expect(logEntries.map((entry) => entry.level)).toEqual(['warn', 'debug', 'error']);
     for (const entry of logEntries) expect(entry.fields.reason).toMatch(/^fetch failed: .*ECONNREFUSED/);
@@ -213,24 +236,25 @@ describe('forwarder', () => {
 
   it('counts a request it cannot filter as dropped', async () => {
     const { url, received } = await downstream();
-    const { forwarder, metrics, logEntries } = forwarderTo(url);
-    forwarder.enqueue(request.protobuf, 'protobuf', [[[true, false]]]);
+    const { forwarder, metrics, logEntries } = await forwarderTo(url);
+    await enqueue(forwarder, request.protobuf, 'protobuf', [[[true, false]]]);
     await forwarder.close(5_000);
     expect(received).toHaveLength(0);
     expect(await counterValue(metrics.forwardDropped)).toBe(1);
     expect(logEntries.some((entry) => entry.level === 'error')).toBe(true);
   });
 
-  it('refuses the newest request when the queue is full (ForwardQueueFullError), counting it, and never waits', async () => {
+  it('refuses the newest request when the queue is full, counting it, and never waits', async () => {
     let release!: () => void;
     const gate = new Promise<void>((resolve) => (release = resolve));
     const { url, received } = await downstream(async (entry, incoming, response) => {
       await gate;
       ok(entry, incoming, response);
     });
-    const { forwarder, metrics, logEntries } = forwarderTo(url, { queueSize: 2 });
+    const { forwarder, metrics, logEntries } = await forwarderTo(url, { queueSize: 2 });
     const bodies = [[[1]], [[2]], [[3]], [[4]]].map((layout) => traceRequest(layout).json);
-    const taken = bodies.map((body) => offer(forwarder, body, 'json', [[Array.from({ length: spanNamesOf(body, 'json')[0]![0]!.length }, () => true)]]));
+    const taken: boolean[] = [];
+    for (const body of bodies) taken.push(await offer(forwarder, body, 'json', [[Array.from({ length: spanNamesOf(body, 'json')[0]![0]!.length }, () => true)]]));
     expect(taken).toEqual([true, true, false, false]);
     expect(forwarder.depth).toBe(2);
     expect(await counterValue(metrics.forwardDropped)).toBe(2);
@@ -250,13 +274,13 @@ describe('forwarder', () => {
       ok(entry, incoming, response);
     });
     const size = request.protobuf.byteLength;
-    const { forwarder, metrics } = forwarderTo(url, { queueSize: 100, queueBytes: 2 * size + 1 });
-    expect([0, 1, 2].map(() => offer(forwarder, request.protobuf, 'protobuf', keepAll))).toEqual([true, true, false]);
+    const { forwarder, metrics } = await forwarderTo(url, { queueSize: 100, queueBytes: 2 * size + 1 });
+    expect([await offer(forwarder, request.protobuf, 'protobuf', keepAll), await offer(forwarder, request.protobuf, 'protobuf', keepAll), await offer(forwarder, request.protobuf, 'protobuf', keepAll)]).toEqual([true, true, false]);
     expect(forwarder.depth).toBe(2);
     expect(await counterValue(metrics.forwardDropped)).toBe(1);
     release();
     await vi.waitFor(() => expect(forwarder.depth).toBe(0));
-    expect([0, 1].map(() => offer(forwarder, request.protobuf, 'protobuf', keepAll))).toEqual([true, true]);
+    expect([await offer(forwarder, request.protobuf, 'protobuf', keepAll), await offer(forwarder, request.protobuf, 'protobuf', keepAll)]).toEqual([true, true]);
     expect(forwarder.depth).toBe(2);
     await forwarder.close(5_000);
     expect(received).toHaveLength(4);
@@ -265,16 +289,16 @@ describe('forwarder', () => {
 
   it('close() drains the queue', async () => {
     const { url, received } = await downstream((entry, incoming, response) => void setTimeout(() => ok(entry, incoming, response), 10));
-    const { forwarder } = forwarderTo(url);
-    for (let index = 0; index < 3; index++) forwarder.enqueue(request.protobuf, 'protobuf', keepAll);
+    const { forwarder } = await forwarderTo(url);
+    for (let index = 0; index < 3; index++) await enqueue(forwarder, request.protobuf, 'protobuf', keepAll);
     await forwarder.close(5_000);
     expect([received.length, forwarder.depth]).toEqual([3, 0]);
   });
 
   it('close() stops at its timeout when the downstream hangs, and reports what it dropped', async () => {
     const { url, received } = await downstream(() => {});
-    const { forwarder, metrics, logEntries } = forwarderTo(url);
-    for (let index = 0; index < 3; index++) forwarder.enqueue(request.protobuf, 'protobuf', keepAll);
+    const { forwarder, metrics, logEntries } = await forwarderTo(url);
+    for (let index = 0; index < 3; index++) await enqueue(forwarder, request.protobuf, 'protobuf', keepAll);
     await vi.waitFor(() => expect(received).toHaveLength(1));
     // With the downstream never answering, close() returning at all is the point (a close that
     // waited for it would hang this test until vitest's timeout).
@@ -282,16 +306,17 @@ describe('forwarder', () => {
     expect(forwarder.depth).toBe(0);
     expect(logEntries.find((entry) => entry.level === 'warn')).toMatchObject({ fields: { dropped: 3 } });
     expect(await counterValue(metrics.forwardDropped)).toBe(3);
-    expect(offer(forwarder, request.protobuf, 'protobuf', keepAll)).toBe(false);
+    expect(await offer(forwarder, request.protobuf, 'protobuf', keepAll)).toBe(false);
     expect(forwarder.depth).toBe(0);
   });
 
   it('validates its options', () => {
     const { logger } = recordingLogger();
     const metrics = createMetrics({ defaultMetrics: false });
-    expect(() => createForwarder({ url: 'not a url', queueSize: 1, queueBytes: 1, logger, metrics })).toThrow(TypeError);
-    expect(() => createForwarder({ url: 'http://127.0.0.1:1/v1/traces', queueSize: 0, queueBytes: 1, logger, metrics })).toThrow(RangeError);
-    expect(() => createForwarder({ url: 'http://127.0.0.1:1/v1/traces', queueSize: 1, queueBytes: 0, logger, metrics })).toThrow(RangeError);
+    const store = new MemoryStore();
+    expect(() => createForwarder({ url: 'not a url', queueSize: 1, queueBytes: 1, logger, metrics, store, durable: false })).toThrow(TypeError);
+    expect(() => createForwarder({ url: 'http://127.0.0.1:1/v1/traces', queueSize: 0, queueBytes: 1, logger, metrics, store, durable: false })).toThrow(RangeError);
+    expect(() => createForwarder({ url: 'http://127.0.0.1:1/v1/traces', queueSize: 1, queueBytes: 0, logger, metrics, store, durable: false })).toThrow(RangeError);
   });
 
   it('refuses a URL with user:password@ (fetch would refuse every attempt), without the password in the error', () => {
@@ -300,7 +325,7 @@ describe('forwarder', () => {
     for (const url of ['http://alice:hunter2@127.0.0.1:1/v1/traces', 'http://alice@127.0.0.1:1/v1/traces']) {
       let thrown: unknown;
       try {
-        createForwarder({ url, queueSize: 1, queueBytes: 1, logger, metrics });
+        createForwarder({ url, queueSize: 1, queueBytes: 1, logger, metrics, store: new MemoryStore(), durable: false });
       } catch (error) {
         thrown = error;
       }
@@ -308,5 +333,115 @@ describe('forwarder', () => {
       expect((thrown as Error).message).toContain('http://***@127.0.0.1:1/v1/traces');
       expect((thrown as Error).message).not.toMatch(/alice|hunter2/);
     }
+  });
+
+  describe('the queue in the store', () => {
+    it('keeps what it could not deliver in a durable store, and a forwarder started on it later delivers it, in order', async () => {
+      const folder = mkdtempSync(join(tmpdir(), 'facto-forward-'));
+      try {
+        const path = join(folder, 'facto.db');
+        const down = await downstream(() => {}); // never answers
+        const first = createSqliteStore({ path });
+        await first.init();
+        const before = await forwarderTo(down.url, { store: first, durable: true });
+        await enqueue(before.forwarder, request.protobuf, 'protobuf', keepAll);
+        await enqueue(before.forwarder, request.json, 'json', [[[false, true], [false]], [[true]]]);
+        await vi.waitFor(() => expect(down.received).toHaveLength(1));
+        await before.forwarder.close(50);
+        expect(before.logEntries.filter((entry) => entry.level !== 'debug')).toEqual([expect.objectContaining({ level: 'info', fields: { requests: 2 } })]);
+        expect(await counterValue(before.metrics.forwardDropped)).toBe(0);
+        await first.close();
+
+        const up = await downstream();
+        const second = createSqliteStore({ path });
+        await second.init();
+        const after = await forwarderTo(up.url, { store: second, durable: true });
+        expect(after.logEntries[0]).toMatchObject({ level: 'info', message: expect.stringMatching(/holds requests from before this start/), fields: { requests: 2, bytes: request.protobuf.byteLength + request.json.byteLength } });
+        expect(after.forwarder.depth).toBe(2);
+        await after.forwarder.close(5_000);
+        expect(up.received.map((entry) => entry.headers['content-type'])).toEqual(['application/x-protobuf', 'application/json']);
+        expect(up.received[0]!.body.equals(Buffer.from(request.protobuf))).toBe(true);
+        expect(spanNamesOf(up.received[1]!.body, 'json')).toEqual([[[spanName(0, 0, 1)]], [[spanName(1, 0, 0)]]]);
+        expect(await second.listForwards(0, 10)).toEqual([]);
+        expect(after.forwarder.depth).toBe(0);
+        await second.close();
+      } finally {
+        rmSync(folder, { recursive: true, force: true });
+      }
+    });
+
+    it('takes each request off the store once delivered or given up', async () => {
+      let attempts = 0;
+      const { url } = await downstream((_received, _request, response) => void response.writeHead(++attempts === 1 ? 200 : 400).end());
+      const { forwarder, store } = await forwarderTo(url);
+      await enqueue(forwarder, request.protobuf, 'protobuf', keepAll);
+      await enqueue(forwarder, request.json, 'json', keepAll);
+      await vi.waitFor(() => expect(forwarder.depth).toBe(0));
+      expect(attempts).toBe(2);
+      expect(await store.forwardBacklog()).toEqual({ requests: 0, bytes: 0 });
+    });
+
+    it('frees the room of a request whose commit failed (released)', async () => {
+      const { url } = await downstream();
+      const { forwarder, metrics } = await forwarderTo(url, { queueSize: 1, deliver: false });
+      const admitted = forwarder.admit(request.protobuf, 'protobuf', keepAll)!;
+      expect(forwarder.admit(request.protobuf, 'protobuf', keepAll)).toBeUndefined();
+      forwarder.released([admitted]);
+      expect(forwarder.depth).toBe(0);
+      expect(await counterValue(metrics.forwardQueueDepth)).toBe(0);
+      expect(forwarder.admit(request.protobuf, 'protobuf', keepAll)).toBeDefined();
+      expect(await counterValue(metrics.forwardDropped)).toBe(1);
+    });
+
+    it('waits out a store it cannot read, saying so once, and delivers when it can read again', async () => {
+      const { url, received } = await downstream();
+      const { clock, waits } = fakeClock();
+      const memory = new MemoryStore();
+      await memory.init();
+      const { forwarder, logEntries } = await forwarderTo(url, { store: memory, deliver: false, clock });
+      await enqueue(forwarder, request.protobuf, 'protobuf', keepAll);
+      memory.faults.failNext('read', undefined, 3);
+      forwarder.startDelivering();
+      await vi.waitFor(() => expect(received).toHaveLength(1));
+      expect(waits).toEqual([1_000, 1_000, 1_000]);
+      expect(logEntries.map((entry) => [entry.level, entry.message])).toEqual([
+        ['error', 'the forward queue cannot be read or updated in the store; delivery waits until it can'],
+        ['info', 'the forward queue can be read again; delivery goes on'],
+      ]);
+    });
+
+    it('deletes a delivered request with the next ones when its delete fails, without sending it again', async () => {
+      const { url, received } = await downstream();
+      const { forwarder, store } = await forwarderTo(url);
+      const memory = store as MemoryStore;
+      memory.faults.failNext('deleteForwards');
+      await enqueue(forwarder, request.protobuf, 'protobuf', keepAll);
+      await vi.waitFor(() => expect(memory.faults.calls.deleteForwards).toBe(1));
+      expect(await store.forwardBacklog()).toMatchObject({ requests: 1 });
+      expect(forwarder.depth).toBe(1);
+      await enqueue(forwarder, request.json, 'json', keepAll);
+      await vi.waitFor(() => expect(forwarder.depth).toBe(0));
+      expect(received.map((entry) => entry.headers['content-type'])).toEqual(['application/x-protobuf', 'application/json']);
+      expect(await store.forwardBacklog()).toEqual({ requests: 0, bytes: 0 });
+    });
+
+    it('with refreshMillis, counts and delivers what other processes queue in a shared store', async () => {
+      const { url, received } = await downstream();
+      const store = new MemoryStore();
+      await store.init();
+      const writer = await forwarderTo(url, { store, deliver: false, refreshMillis: 10, queueSize: 2 });
+      // Another process commits two requests: this one's count catches up at its next reading.
+      const fromElsewhere = (body: Uint8Array, encoding: 'protobuf' | 'json') => ({ encoding, body, keepJson: null, queuedAt: 0 });
+      await store.commitBatch(forwardsOnly([fromElsewhere(request.protobuf, 'protobuf'), fromElsewhere(request.json, 'json')]));
+      await vi.waitFor(() => expect(writer.forwarder.depth).toBe(2));
+      expect(writer.forwarder.admit(request.json, 'json', keepAll)).toBeUndefined();
+      const leader = await forwarderTo(url, { store, refreshMillis: 10 });
+      await vi.waitFor(() => expect(received).toHaveLength(2));
+      await vi.waitFor(() => expect(writer.forwarder.depth).toBe(0));
+      // The leader was told of none of these commits: it found them by looking again while idle.
+      await store.commitBatch(forwardsOnly([fromElsewhere(request.json, 'json')]));
+      await vi.waitFor(() => expect(received).toHaveLength(3));
+      expect(received.map((entry) => entry.headers['content-type'])).toEqual(['application/x-protobuf', 'application/json', 'application/json']);
+    });
   });
 });

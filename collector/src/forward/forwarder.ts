@@ -1,30 +1,48 @@
 /**
  * Sends accepted OTLP trace requests on to a downstream OTLP/HTTP endpoint, so the collector can be one
- * stage of an existing telemetry pipeline. The ingest path only appends to a bounded in-memory queue;
- * one worker delivers the queue in order and retries what OTLP/HTTP calls retryable (429, 502, 503,
- * 504 and network errors) on the schedule of retry-schedule.ts. A full queue refuses the newest
- * request with a ForwardQueueFullError, at once: the ingest route decides whether the sender must
- * retry (spans kept nowhere else) or the downstream copy can go (the Merkle log is the record). Every
- * request not delivered counts in facto_forward_dropped_total, whatever the reason.
+ * stage of an existing telemetry pipeline. The queue lives in the store (Batch.forwards): the ingest
+ * service admits a request (admit(), which takes room in the queue or refuses it at once) and writes
+ * it in the same transaction as its spans, so a request acknowledged 200 is a request that will be
+ * forwarded, across a crash or a restart too. One delivery loop reads the queue oldest first,
+ * retries what OTLP/HTTP calls retryable (429, 502, 503, 504 and network errors) on the schedule of
+ * retry-schedule.ts, and deletes each request once delivered or given up. A crash between a delivery
+ * and its deletion sends that request again after the restart: delivery is at least once.
+ *
+ * A full queue (by requests or bytes) refuses the newest request: the ingest service then leaves it
+ * out of the batch, and the ingest route decides whether the sender must retry (spans kept nowhere
+ * else) or the downstream copy can go (the Merkle log is the record). Every request not delivered
+ * counts in facto_forward_dropped_total, whatever the reason. With several processes on one
+ * PostgreSQL database every process admits and writes, the leader delivers, and each re-reads the
+ * shared queue's size every `refreshMillis`, so the bound holds as of that reading.
  */
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { Forwarder } from '../context.js';
+import type { ForwardBacklog, NewForward, QueuedForward, Store } from '../store/types.js';
 import type { Logger } from '../ops/logger.js';
 import type { Metrics } from '../ops/metrics.js';
 import type { OtlpContentType } from '../otlp/decoded-trace-request.js';
 import { selectsAny, type SpanSelection } from '../otlp/decoded-trace-request.js';
 import { describeError, withoutUserinfo } from './failure-reason.js';
-import { ForwardQueueFullError } from './forward-queue-full-error.js';
 import { filterRequest } from './filter-request.js';
 import { RETRYABLE_STATUSES, retryAfterMillisOf, retryDelayMillis } from './retry-schedule.js';
 
 export interface ForwarderOptions {
   /** The downstream traces URL, e.g. http://otel-collector:4318/v1/traces. */
   readonly url: string;
-  /** Requests held at most, the one being delivered included. */
+  /** Requests queued at most, the one being delivered included. */
   readonly queueSize: number;
-  /** Bytes of request bodies held at most, the one being delivered included. */
+  /** Bytes of request bodies queued at most, the one being delivered included. */
   readonly queueBytes: number;
+  /** Where the queue is kept: the collector's store, which commitBatch writes Batch.forwards to. */
+  readonly store: Store;
+  /** Whether the store outlives this process (an in-memory database does not): what close() leaves queued is then kept, not lost. */
+  readonly durable: boolean;
+  /**
+   * Other processes add to the queue too (a shared PostgreSQL store): its size is read again this
+   * often, and an idle delivery loop looks for their requests this often. Unset: this process is the
+   * queue's only writer, and counts it exactly.
+   */
+  readonly refreshMillis?: number;
   readonly logger: Logger;
   readonly metrics: Metrics;
   /** Sent with every request, e.g. the downstream's Authorization. */
@@ -52,11 +70,12 @@ const MEDIA_TYPES: Readonly<Record<OtlpContentType, string>> = { protobuf: 'appl
 // Under sustained overload every request is dropped; one warning per interval keeps the log readable.
 const DROP_WARNING_INTERVAL_MILLIS = 10_000;
 
-interface QueuedRequest {
-  readonly body: Uint8Array;
-  readonly contentType: OtlpContentType;
-  readonly keep: SpanSelection;
-}
+/** Requests read from the store at a time: at most this many bodies are held in memory by delivery. */
+const READ_AHEAD = 4;
+/** Delivered requests are deleted together, up to this many at a time (and whenever the queue runs dry). */
+const DELETE_BATCH = 16;
+/** How long delivery waits before reading the store again after it failed. */
+const STORE_RETRY_MILLIS = 1_000;
 
 type Attempt =
   | { readonly outcome: 'delivered' }
@@ -77,12 +96,15 @@ export function createForwarder(options: ForwarderOptions): Forwarder {
 class QueueForwarder implements Forwarder {
   readonly #options: ForwarderOptions;
   readonly #clock: ForwardClock;
-  readonly #queue: QueuedRequest[] = [];
-  #queuedBytes = 0;
-  /** Aborted when close() runs out of time: cancels the attempt or backoff under way. */
-  readonly #stop = new AbortController();
-  #worker: Promise<void> | undefined;
+  /** Committed to the store and not yet deleted from it, as far as this process knows. */
+  #stored: ForwardBacklog = { requests: 0, bytes: 0 };
+  /** Admitted into a batch whose commit has not finished. */
+  #reserved: ForwardBacklog = { requests: 0, bytes: 0 };
   #closed = false;
+  #delivery: Delivery | undefined;
+  /** Wakes an idle delivery loop: a commit added requests, or close() wants the queue drained. */
+  #wake: (() => void) | undefined;
+  #refreshTimer: NodeJS.Timeout | undefined;
   #droppedSinceWarning = 0;
   #lastDropWarningAt = Number.NEGATIVE_INFINITY;
   /**
@@ -90,6 +112,9 @@ class QueueForwarder implements Forwarder {
    * that went away shows within seconds; the rest are debug lines, as one per retry would flood.
    */
   #failuresInRun = 0;
+  #storeFailing = false;
+  /** Set by each commit, cleared before each read of the queue: a commit the loop's last read may have missed. */
+  #moreQueued = false;
 
   constructor(options: ForwarderOptions) {
     this.#options = options;
@@ -97,33 +122,94 @@ class QueueForwarder implements Forwarder {
   }
 
   get depth(): number {
-    return this.#queue.length;
+    return this.#stored.requests + this.#reserved.requests;
   }
 
-  enqueue(body: Uint8Array, contentType: OtlpContentType, keep: SpanSelection): void {
-    if (!selectsAny(keep)) return;
-    const { queueSize, queueBytes } = this.#options;
-    if (this.#closed || this.#queue.length >= queueSize || this.#queuedBytes + body.byteLength > queueBytes) {
-      this.#drop();
-      throw new ForwardQueueFullError(this.#closed ? 'the forwarder is shut down' : 'the forward queue is full');
+  async open(): Promise<void> {
+    this.#stored = await this.#options.store.forwardBacklog();
+    this.#showDepth();
+    if (this.#stored.requests > 0) this.#options.logger.info('the forward queue holds requests from before this start; they will be delivered', { ...this.#stored });
+    const { refreshMillis } = this.#options;
+    if (refreshMillis !== undefined) {
+      this.#refreshTimer = setInterval(() => void this.#refresh(), refreshMillis);
+      this.#refreshTimer.unref();
     }
-    this.#queue.push({ body, contentType, keep });
-    this.#queuedBytes += body.byteLength;
-    this.#options.metrics.forwardQueueDepth.set(this.#queue.length);
-    this.#worker ??= this.#work();
+  }
+
+  admit(body: Uint8Array, contentType: OtlpContentType, keep: SpanSelection): NewForward | undefined {
+    if (!selectsAny(keep)) return undefined;
+    const { queueSize, queueBytes } = this.#options;
+    if (this.#closed || this.depth >= queueSize || this.#stored.bytes + this.#reserved.bytes + body.byteLength > queueBytes) {
+      this.#drop();
+      return undefined;
+    }
+    this.#reserved = add(this.#reserved, 1, body.byteLength);
+    this.#showDepth();
+    const keepsAll = keep.every((scopes) => scopes.every((spans) => spans.every(Boolean)));
+    return { encoding: contentType, body, keepJson: keepsAll ? null : JSON.stringify(keep), queuedAt: this.#clock.now() };
+  }
+
+  committed(forwards: readonly NewForward[]): void {
+    if (forwards.length === 0) return;
+    const bytes = sumBytes(forwards);
+    this.#reserved = add(this.#reserved, -forwards.length, -bytes);
+    this.#stored = add(this.#stored, forwards.length, bytes);
+    this.#showDepth();
+    this.#moreQueued = true;
+    this.#wake?.();
+  }
+
+  released(forwards: readonly NewForward[]): void {
+    if (forwards.length === 0) return;
+    this.#reserved = add(this.#reserved, -forwards.length, -sumBytes(forwards));
+    this.#showDepth();
+  }
+
+  startDelivering(): { stop(): Promise<void> } {
+    const delivery = (this.#delivery ??= this.#startLoop());
+    return {
+      stop: async () => {
+        delivery.stop.abort();
+        await delivery.done;
+      },
+    };
   }
 
   async close(timeoutMillis: number): Promise<void> {
     this.#closed = true;
-    const deadline = setTimeout(() => this.#stop.abort(), timeoutMillis);
-    await this.#worker;
-    clearTimeout(deadline);
-    if (this.#queue.length > 0) {
-      this.#options.logger.warn('forward queue not drained before shutdown; dropped the rest', { dropped: this.#queue.length });
-      this.#options.metrics.forwardDropped.inc(this.#queue.length);
-      this.#queue.length = 0;
-      this.#queuedBytes = 0;
-      this.#options.metrics.forwardQueueDepth.set(0);
+    clearInterval(this.#refreshTimer);
+    const delivery = this.#delivery;
+    if (delivery !== undefined) {
+      // Deliver what is queued, up to the deadline: the loop ends when the queue is empty.
+      delivery.draining = true;
+      this.#wake?.();
+      const deadline = setTimeout(() => delivery.stop.abort(), timeoutMillis);
+      await delivery.done;
+      clearTimeout(deadline);
+    }
+    const left = this.depth;
+    if (left === 0) return;
+    const { logger, metrics, durable } = this.#options;
+    if (durable) {
+      logger.info('forward queue not drained before shutdown; the store keeps the rest, to be delivered after a start', { requests: left });
+      return;
+    }
+    logger.warn('forward queue not drained before shutdown; dropped the rest (the database is in memory)', { dropped: left });
+    metrics.forwardDropped.inc(left);
+    this.#stored = { requests: 0, bytes: 0 };
+    this.#showDepth();
+  }
+
+  #showDepth(): void {
+    this.#options.metrics.forwardQueueDepth.set(this.depth);
+  }
+
+  async #refresh(): Promise<void> {
+    try {
+      this.#stored = await this.#options.store.forwardBacklog();
+      this.#showDepth();
+    } catch {
+      // The delivery loop and the ingest route report a failing store; the count stays as it was.
     }
   }
 
@@ -138,23 +224,109 @@ class QueueForwarder implements Forwarder {
     this.#lastDropWarningAt = now;
   }
 
-  async #work(): Promise<void> {
-    while (this.#queue.length > 0) {
-      await this.#deliver(this.#queue[0]!);
-      // Stopped mid-delivery: the request was not delivered, so it stays to be counted by close().
-      if (this.#stop.signal.aborted) break;
-      this.#queuedBytes -= this.#queue.shift()!.body.byteLength;
-      this.#options.metrics.forwardQueueDepth.set(this.#queue.length);
-    }
-    this.#worker = undefined;
+  #startLoop(): Delivery {
+    const delivery: Delivery = { stop: new AbortController(), draining: false, done: Promise.resolve() };
+    delivery.done = this.#loop(delivery).finally(() => {
+      if (this.#delivery === delivery) this.#delivery = undefined;
+    });
+    return delivery;
   }
 
-  async #deliver(request: QueuedRequest): Promise<void> {
+  /** Reads the queue oldest first and delivers it, until stopped (or, draining, until it is empty). */
+  async #loop(delivery: Delivery): Promise<void> {
+    const { signal } = delivery.stop;
+    const finished: QueuedForward[] = [];
+    let afterId = 0;
+    while (!signal.aborted) {
+      let batch: QueuedForward[];
+      this.#moreQueued = false;
+      try {
+        batch = await this.#options.store.listForwards(afterId, READ_AHEAD);
+        this.#storeWorks();
+      } catch (error) {
+        this.#storeFailed(error);
+        if (delivery.draining || !(await this.#pause(STORE_RETRY_MILLIS, signal))) break;
+        continue;
+      }
+      if (batch.length === 0) {
+        await this.#deleteFinished(finished);
+        if (delivery.draining) break;
+        await this.#idle(signal);
+        continue;
+      }
+      for (const queued of batch) {
+        await this.#deliver(queued, signal);
+        // Stopped mid-delivery: the request was not delivered, and stays queued for the next loop or start.
+        if (signal.aborted) break;
+        afterId = queued.id;
+        finished.push(queued);
+        if (finished.length >= DELETE_BATCH) await this.#deleteFinished(finished);
+      }
+    }
+    await this.#deleteFinished(finished);
+  }
+
+  /** Takes delivered and given-up requests off the queue; on failure they stay listed and are tried again with the next ones. */
+  async #deleteFinished(finished: QueuedForward[]): Promise<void> {
+    if (finished.length === 0) return;
+    try {
+      await this.#options.store.deleteForwards(finished.map((queued) => queued.id));
+      this.#storeWorks();
+    } catch (error) {
+      this.#storeFailed(error);
+      return;
+    }
+    this.#stored = add(this.#stored, -finished.length, -sumBytes(finished));
+    finished.length = 0;
+    this.#showDepth();
+  }
+
+  #storeFailed(error: unknown): void {
+    if (this.#storeFailing) return;
+    this.#storeFailing = true;
+    this.#options.logger.error('the forward queue cannot be read or updated in the store; delivery waits until it can', { error: error instanceof Error ? error.message : String(error) });
+  }
+
+  #storeWorks(): void {
+    if (!this.#storeFailing) return;
+    this.#storeFailing = false;
+    this.#options.logger.info('the forward queue can be read again; delivery goes on');
+  }
+
+  /** Waits for a commit to add requests (or, when other processes add them, for the next look), or to be stopped. */
+  async #idle(signal: AbortSignal): Promise<void> {
+    if (this.#moreQueued || signal.aborted) return;
+    const { refreshMillis } = this.#options;
+    await new Promise<void>((resolve) => {
+      const timer = refreshMillis === undefined ? undefined : setTimeout(finish, refreshMillis);
+      function finish() {
+        clearTimeout(timer);
+        signal.removeEventListener('abort', finish);
+        resolve();
+      }
+      signal.addEventListener('abort', finish);
+      this.#wake = finish;
+    });
+    this.#wake = undefined;
+  }
+
+  /** Sleeps on the forwarder's clock; false when stopped meanwhile. */
+  async #pause(millis: number, signal: AbortSignal): Promise<boolean> {
+    try {
+      await this.#clock.sleep(millis, signal);
+      return true;
+    } catch {
+      return false;
+    }
+  }
+
+  /** Delivers one queued request, retrying as OTLP/HTTP allows; returns once it is delivered, given up, or `signal` stopped it. */
+  async #deliver(queued: QueuedForward, signal: AbortSignal): Promise<void> {
     const { logger, metrics, initialBackoffMillis = 1_000, maxBackoffMillis = 30_000, maxElapsedMillis = 300_000 } = this.#options;
     const schedule = { initialBackoffMillis, maxBackoffMillis, maxElapsedMillis };
     let body: Uint8Array;
     try {
-      body = filterRequest(request.body, request.contentType, request.keep);
+      body = queued.keepJson === null ? queued.body : filterRequest(queued.body, queued.encoding, JSON.parse(queued.keepJson) as SpanSelection);
     } catch (error) {
       metrics.forwardDropped.inc();
       logger.error('could not filter a request for forwarding; dropped it', { error: withoutUserinfo(error instanceof Error ? error.message : String(error)) });
@@ -162,8 +334,8 @@ class QueueForwarder implements Forwarder {
     }
     const startedAt = this.#clock.now();
     for (let attempt = 0; ; attempt++) {
-      const result = await this.#send(body, request.contentType);
-      if (this.#stop.signal.aborted) return;
+      const result = await this.#send(body, queued.encoding, signal);
+      if (signal.aborted) return;
       if (result.outcome === 'delivered') {
         if (this.#failuresInRun > 0) logger.info('forwarding works again', { url: this.#options.url, failedAttempts: this.#failuresInRun });
         this.#failuresInRun = 0;
@@ -182,14 +354,14 @@ class QueueForwarder implements Forwarder {
       if (this.#failuresInRun === 1) logger.warn('forwarding failed; retrying (further failures are logged at debug level until one succeeds)', retrying);
       else logger.debug('forwarding failed; will retry', retrying);
       try {
-        await this.#clock.sleep(delayMillis, this.#stop.signal);
+        await this.#clock.sleep(delayMillis, signal);
       } catch {
-        return; // close() ran out of time
+        return; // stopped, or close() ran out of time
       }
     }
   }
 
-  async #send(body: Uint8Array, contentType: OtlpContentType): Promise<Attempt> {
+  async #send(body: Uint8Array, contentType: OtlpContentType, signal: AbortSignal): Promise<Attempt> {
     const { url, headers, attemptTimeoutMillis = 10_000, metrics, logger } = this.#options;
     let status: number;
     let retryAfter: string | null;
@@ -198,7 +370,7 @@ class QueueForwarder implements Forwarder {
         method: 'POST',
         headers: { ...headers, 'content-type': MEDIA_TYPES[contentType] },
         body,
-        signal: AbortSignal.any([this.#stop.signal, AbortSignal.timeout(attemptTimeoutMillis)]),
+        signal: AbortSignal.any([signal, AbortSignal.timeout(attemptTimeoutMillis)]),
       });
       status = response.status;
       retryAfter = response.headers.get('retry-after');
@@ -221,4 +393,20 @@ class QueueForwarder implements Forwarder {
     logger.error('downstream refused a forwarded request; dropped it', { url, status });
     return { outcome: 'refused' };
   }
+}
+
+interface Delivery {
+  /** Aborted to stop delivery: cancels the attempt or backoff under way. */
+  readonly stop: AbortController;
+  /** Set by close(): the loop ends once the queue is empty rather than waiting for more. */
+  draining: boolean;
+  done: Promise<void>;
+}
+
+function add(backlog: ForwardBacklog, requests: number, bytes: number): ForwardBacklog {
+  return { requests: backlog.requests + requests, bytes: backlog.bytes + bytes };
+}
+
+function sumBytes(forwards: readonly { readonly body: Uint8Array }[]): number {
+  return forwards.reduce((sum, forward) => sum + forward.body.byteLength, 0);
 }

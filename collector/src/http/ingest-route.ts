@@ -3,16 +3,16 @@
  * names, hands the spans to the ingest service and answers in that same encoding, as OTLP/HTTP
  * requires, with an ExportTraceServiceResponse whose partial_success counts the rejected spans, and
  * fails (4xx, 5xx) with a google.rpc.Status in that encoding too (otlp/encode-status.ts). The
- * 200 comes only after the ingest service committed; forwarding downstream is queued after that and
- * never delays it. Spans kept nowhere but the forward queue (unsigned ones under --unsigned forward)
- * are acknowledged only once queued: the 200 must not stand for spans already lost, so a full queue
- * is a 503 + Retry-After for them, which OTLP exporters retry.
+ * 200 comes only after the ingest service committed, the request's copy for downstream included (it
+ * is queued in the store with the spans; forwarding itself never delays the answer). Spans kept
+ * nowhere but the forward queue (unsigned ones under --unsigned forward) are acknowledged only once
+ * queued: the 200 must not stand for spans already lost, so a full queue is a 503 + Retry-After for
+ * them, which OTLP exporters retry.
  *
  * A request's spans are counted in the span metrics only once it is acknowledged: one answered 503
  * comes back, and counting both times would count its spans twice.
  */
 import type { CollectorContext } from '../context.js';
-import { ForwardQueueFullError } from '../forward/forward-queue-full-error.js';
 import type { IngestOutcome } from '../ingest/ingest-service.js';
 import type { Metrics } from '../ops/metrics.js';
 import { selectsAny, type OtlpContentType } from '../otlp/decoded-trace-request.js';
@@ -43,7 +43,7 @@ async function exportTraces(context: CollectorContext, request: HttpRequest): Pr
   // OTLP/HTTP reads an empty body as a request without spans (the empty protobuf message); one
   // without spans costs no durable commit.
   const outcome = await context.ingest.ingestBody(request.body, contentType);
-  forward(context, request.body, contentType, outcome);
+  checkForwarded(context, outcome);
   countAcknowledged(context.metrics, contentType, outcome);
   return exportResponse(contentType, outcome.rejected, outcome.errorMessage);
 }
@@ -78,30 +78,17 @@ function exportResponse(contentType: OtlpContentType, rejectedSpans: number, err
   };
 }
 
-function forward(context: CollectorContext, body: Uint8Array, contentType: OtlpContentType, outcome: IngestOutcome): void {
-  const { forwarder } = context;
+/** Refuses the request when spans kept nowhere else could not be queued for downstream. */
+function checkForwarded(context: CollectorContext, outcome: IngestOutcome): void {
   if (!selectsAny(outcome.forward)) return;
   // Signed spans are in the log whatever happens here; their downstream copy is best effort.
-  const forwardOnly = context.config.unsigned === 'forward' && outcome.unverified > 0;
-  if (forwarder === undefined) {
-    if (forwardOnly) {
-      context.logger.error('unsigned spans are to be forwarded only, and no forward URL is set; refused them');
-      throw notForwarded();
-    }
-    return;
+  if (context.config.unsigned !== 'forward' || outcome.unverified === 0) return;
+  if (context.forwarder === undefined) {
+    context.logger.error('unsigned spans are to be forwarded only, and no forward URL is set; refused them');
+    throw notForwarded();
   }
-  try {
-    forwarder.enqueue(body, contentType, outcome.forward);
-  } catch (error) {
-    if (ForwardQueueFullError.isInstance(error)) {
-      // The forwarder counted and logged the drop; spans in the log can do without their downstream copy.
-      if (forwardOnly) throw new HttpError(503, "the collector cannot pass on this request's unsigned spans right now; retry later", { 'retry-after': FORWARD_RETRY_AFTER_SECONDS });
-      return;
-    }
-    context.logger.error('could not queue a request for forwarding', { error: error instanceof Error ? error.message : String(error) });
-    // Committed spans only: failing the request now would only make the agent send them again.
-    if (forwardOnly) throw notForwarded();
-  }
+  // The forwarder counted and logged the drop.
+  if (outcome.forwarding === 'refused') throw new HttpError(503, "the collector cannot pass on this request's unsigned spans right now; retry later", { 'retry-after': FORWARD_RETRY_AFTER_SECONDS });
 }
 
 /** Not retryable: whatever failed will fail again for the same request. */

@@ -51,7 +51,7 @@ describe('ops routes', () => {
   });
 
   it('renders Prometheus text with the checkpoint age and forward queue depth', async () => {
-    const forwarder: Forwarder = { depth: 7, enqueue: () => {}, close: async () => {} };
+    const forwarder = { depth: 7 } as Forwarder;
     const createdAt = Date.now() - 42_000;
     const { url, context } = await start({ forwarder, treeSize: 3, latestCheckpoint: async () => ({ treeSize: 3, rootHash: 'ab', note: 'note', createdAt }) });
     const response = await fetch(`${url}/metrics`);

@@ -31,7 +31,7 @@ function gate<T = void>(): { promise: Promise<T>; open: (value: T) => void } {
   return { promise, open };
 }
 
-const accepted = (received: number): IngestOutcome => ({ received, accepted: received, duplicates: 0, rejected: 0, unverified: 0, rejectedByReason: {}, errorMessage: '', forward: [] });
+const accepted = (received: number): IngestOutcome => ({ received, accepted: received, duplicates: 0, rejected: 0, unverified: 0, rejectedByReason: {}, errorMessage: '', forward: [], forwarding: 'none' });
 
 async function start(ingest: () => Promise<IngestOutcome>, extraRoutes: Route[] = []) {
   const context = fakeContext({ ingest });

@@ -3,12 +3,14 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { DEFAULT_CONTENT_KEYS, generateKeyPair, keyId, sealSpan, toHex, toTypedValue, ZERO_HASH_HEX, type SpanFields } from '@facto/core';
+import { createForwarder } from '../forward/forwarder.js';
 import { loadOrCreateLogKey } from '../log/log-key.js';
 import { LogService } from '../log/log-service.js';
 import { silentLogger } from '../ops/logger.js';
 import { createMetrics } from '../ops/metrics.js';
 import { StoreUnavailableError } from '../store/errors.js';
 import { MemoryStore } from '../store/memory/memory-store.js';
+import { traceRequest } from '../test-helpers/http-test-context.js';
 import { IngestService } from './ingest-service.js';
 import { KeyRegistry } from './key-registry.js';
 
@@ -78,5 +80,61 @@ describe('IngestService when the store fails', () => {
     expect(await first).toMatchObject({ accepted: 1 });
     expect(await second).toMatchObject({ accepted: 0, rejected: 1 });
     expect((await store.listKeys()).map((key) => key.publicKey)).toEqual([toHex(keys.publicKey)]);
+  });
+});
+
+describe('IngestService and the forward queue', () => {
+  /** An IngestService whose forwarder (not delivering) keeps its queue in the same MemoryStore. */
+  async function ingestWithForwarder(unsigned: 'reject' | 'store' | 'forward', queueSize = 10) {
+    const store = new MemoryStore();
+    await store.init();
+    const directory = mkdtempSync(join(tmpdir(), 'facto-ingest-'));
+    directories.push(directory);
+    const log = await LogService.open(store, loadOrCreateLogKey(join(directory, 'log.pem')));
+    const registry = new KeyRegistry(store, 'tofu', silentLogger);
+    await registry.load();
+    const metrics = createMetrics({ defaultMetrics: false });
+    const forwarder = createForwarder({ url: 'http://127.0.0.1:1/v1/traces', queueSize, queueBytes: 1024 ** 2, logger: silentLogger, metrics, store, durable: false });
+    await forwarder.open();
+    const ingest = new IngestService({ store, log, registry, unsigned, replayWindowSeconds: 900, metrics, logger: silentLogger, forwarder });
+    return { store, ingest, forwarder, metrics };
+  }
+
+  it('commits the request as received in the batch that stores its spans', async () => {
+    const { store, ingest, forwarder } = await ingestWithForwarder('store');
+    const { protobuf } = traceRequest([[2], [1]]);
+    const outcome = await ingest.ingestBody(protobuf, 'protobuf');
+    expect([outcome.unverified, outcome.forwarding]).toEqual([3, 'queued']);
+    const queued = await store.listForwards(0, 10);
+    expect(queued.map(({ encoding, keepJson }) => ({ encoding, keepJson }))).toEqual([{ encoding: 'protobuf', keepJson: null }]);
+    expect(Buffer.from(queued[0]!.body).equals(Buffer.from(protobuf))).toBe(true);
+    expect([forwarder.depth, await store.countUnverified()]).toEqual([1, 3]);
+  });
+
+  it('queues nothing, and says so, when no span goes on', async () => {
+    const { store, ingest, forwarder } = await ingestWithForwarder('reject');
+    const outcome = await ingest.ingestBody(traceRequest([[2]]).json, 'json');
+    expect([outcome.rejected, outcome.forwarding]).toEqual([2, 'none']);
+    expect([await store.listForwards(0, 10), forwarder.depth]).toEqual([[], 0]);
+  });
+
+  it('queues nothing when the commit fails, and frees the room it took', async () => {
+    const { store, ingest, forwarder } = await ingestWithForwarder('forward', 1);
+    store.faults.failNext('commitBatch');
+    await expect(ingest.ingestBody(traceRequest([[1]]).json, 'json')).rejects.toBeInstanceOf(StoreUnavailableError);
+    expect([await store.listForwards(0, 10), forwarder.depth]).toEqual([[], 0]);
+    // The room is free again: a queue of one takes the next request.
+    expect((await ingest.ingestBody(traceRequest([[1]]).json, 'json')).forwarding).toBe('queued');
+    expect(await store.listForwards(0, 10)).toHaveLength(1);
+  });
+
+  it('commits the spans of a request the full queue refused, and marks it refused, counted as dropped', async () => {
+    const { store, ingest, metrics } = await ingestWithForwarder('store', 1);
+    expect((await ingest.ingestBody(traceRequest([[1]]).json, 'json')).forwarding).toBe('queued');
+    const second = await ingest.ingestBody(traceRequest([[3]]).json, 'json');
+    expect([second.unverified, second.forwarding]).toEqual([3, 'refused']);
+    expect(await store.countUnverified()).toBe(3);
+    expect(await store.listForwards(0, 10)).toHaveLength(1);
+    expect((await metrics.forwardDropped.get()).values[0]?.value).toBe(1);
   });
 });

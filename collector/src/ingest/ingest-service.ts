@@ -15,8 +15,8 @@ import type { UnsignedPolicy } from '../config.js';
 import type { LogService } from '../log/log-service.js';
 import type { Logger } from '../ops/logger.js';
 import type { Metrics } from '../ops/metrics.js';
-import type { DecodedTraceRequest, OtlpContentType, SpanSelection } from '../otlp/decoded-trace-request.js';
-import type { Store, StoredEvent } from '../store/types.js';
+import { selectsAny, type DecodedTraceRequest, type OtlpContentType, type SpanSelection } from '../otlp/decoded-trace-request.js';
+import type { NewForward, Store, StoredEvent } from '../store/types.js';
 import { decideBatch, type IngestPlan, type RejectReason, type StoredState, type Verdict } from './decide.js';
 import { createExaminePool, type ExaminePool } from './examine-pool.js';
 import { examineRequest, type ExaminedRequest, type SignedSpan } from './examine.js';
@@ -35,6 +35,28 @@ export interface IngestOutcome {
   readonly errorMessage: string;
   /** Per [resource][scope][span]: whether the span goes on to the downstream endpoint. */
   readonly forward: SpanSelection;
+  /**
+   * What became of the request's downstream copy: committed to the forward queue with its spans,
+   * refused by a full queue, or none (no span goes on, or no forwarder is set).
+   */
+  readonly forwarding: 'queued' | 'refused' | 'none';
+}
+
+/**
+ * The forward queue as the ingest service fills it (forward/forwarder.ts): a request is admitted
+ * into the batch that commits its spans, so both land or neither does.
+ */
+export interface ForwardAdmission {
+  /**
+   * Takes room in the queue for a request about to be committed, returning what the batch stores
+   * (Batch.forwards); undefined when it keeps none of its spans, or when the queue is full or closed
+   * (counted as dropped). Each admitted request is then passed to committed() or released().
+   */
+  admit(body: Uint8Array, contentType: OtlpContentType, keep: SpanSelection): NewForward | undefined;
+  /** The batch holding these is durable: they are delivered from the store. */
+  committed(forwards: readonly NewForward[]): void;
+  /** The batch holding these failed: their room is free again. */
+  released(forwards: readonly NewForward[]): void;
 }
 
 export interface IngestOptions {
@@ -47,6 +69,8 @@ export interface IngestOptions {
   readonly logger: Logger;
   /** Where request bodies are examined (worker threads); without one, in this thread. */
   readonly pool?: ExaminePool;
+  /** The forward queue, when the collector passes requests on downstream. */
+  readonly forwarder?: ForwardAdmission;
 }
 
 /** A group commit holds at most this many spans (unless one request alone holds more). */
@@ -54,6 +78,8 @@ const MAX_GROUP_SPANS = 20_000;
 
 interface Waiting {
   readonly examined: ExaminedRequest;
+  /** The request as received, for the forward queue (absent for requests decoded by the caller). */
+  readonly received?: { readonly body: Uint8Array; readonly contentType: OtlpContentType };
   readonly resolve: (outcome: IngestOutcome) => void;
   readonly reject: (error: unknown) => void;
 }
@@ -88,7 +114,7 @@ export class IngestService {
     const stopVerify = this.#options.metrics.verifySeconds.startTimer();
     const examined = await this.#pool.examine(body, contentType);
     stopVerify();
-    return this.#sequence(examined);
+    return this.#sequence(examined, { body, contentType });
   }
 
   /** A request already decoded (tests, in-process callers): examined in this thread. */
@@ -104,12 +130,12 @@ export class IngestService {
    * Requests that arrive while a commit is in flight wait and go together in the next one: one
    * decision over their spans in arrival order, one transaction, one fsync for all of them.
    */
-  #sequence(examined: ExaminedRequest): Promise<IngestOutcome> {
+  #sequence(examined: ExaminedRequest, received?: Waiting['received']): Promise<IngestOutcome> {
     this.#options.metrics.batchSpans.observe(examined.spans.length);
     // Nothing to verify or store: no durable commit.
     if (examined.spans.length === 0) return Promise.resolve(summarise(examined, []));
     return new Promise((resolve, reject) => {
-      this.#waiting.push({ examined, resolve, reject });
+      this.#waiting.push({ examined, ...(received === undefined ? {} : { received }), resolve, reject });
       this.#commitNext();
     });
   }
@@ -124,16 +150,9 @@ export class IngestService {
       group.push(next);
       spans += next.examined.spans.length;
     }
-    this.#commitGroup(group.map((waiting) => waiting.examined))
+    this.#commitGroup(group)
       .then(
-        (verdicts) => {
-          let offset = 0;
-          for (const waiting of group) {
-            const count = waiting.examined.spans.length;
-            waiting.resolve(summarise(waiting.examined, verdicts.slice(offset, offset + count)));
-            offset += count;
-          }
-        },
+        (outcomes) => group.forEach((waiting, position) => waiting.resolve(outcomes[position]!)),
         (error: unknown) => {
           for (const waiting of group) waiting.reject(error);
         },
@@ -144,11 +163,16 @@ export class IngestService {
       });
   }
 
-  /** Decides and commits the spans of several requests as one batch; resolves with their verdicts, in order. */
-  async #commitGroup(requests: readonly ExaminedRequest[]): Promise<readonly Verdict[]> {
-    const { metrics, registry, log, store, unsigned } = this.#options;
-    const candidates = requests.flatMap((request) => request.spans);
+  /**
+   * Decides and commits the spans of several requests as one batch, with the forward queue's copy of
+   * each request that keeps a span for downstream; resolves with their outcomes, in order.
+   */
+  async #commitGroup(group: readonly Waiting[]): Promise<readonly IngestOutcome[]> {
+    const { metrics, registry, log, store, unsigned, forwarder } = this.#options;
+    const candidates = group.flatMap((waiting) => waiting.examined.spans);
     let plan: IngestPlan | undefined;
+    let outcomes: IngestOutcome[] = [];
+    let forwards: NewForward[] = [];
     const stopCommit = metrics.commitSeconds.startTimer();
     try {
       await log.commit(async (firstLeafIndex) => {
@@ -163,19 +187,41 @@ export class IngestService {
           now: Date.now(),
           firstLeafIndex,
         });
+        ({ outcomes, forwards } = this.#outcomes(group, plan.verdicts));
         const { events, linkUpdates, incidents, pins, unverified } = plan;
-        return { events, logEntries: [], leaves: events.map((event) => fromHex(event.hash, 'hash', 32)), linkUpdates, incidents, keys: pins, unverified, erasures: [] };
+        return { events, logEntries: [], leaves: events.map((event) => fromHex(event.hash, 'hash', 32)), linkUpdates, incidents, keys: pins, unverified, erasures: [], forwards };
       });
+    } catch (error) {
+      forwarder?.released(forwards);
+      throw error;
     } finally {
       stopCommit();
     }
+    forwarder?.committed(forwards);
     // Committed: from here on the plan is the truth.
     const committed = plan!;
     registry.applyPins(committed.pins);
     metrics.treeSize.set(log.treeSize);
     metrics.spansAccepted.inc(committed.events.length);
     for (const incident of committed.incidents) metrics.incidents.inc({ kind: incident.kind });
-    return committed.verdicts;
+    return outcomes;
+  }
+
+  /** Each request's outcome from its spans' verdicts, and the forward queue's entries for them (admitted here). */
+  #outcomes(group: readonly Waiting[], verdicts: readonly Verdict[]): { outcomes: IngestOutcome[]; forwards: NewForward[] } {
+    const { forwarder } = this.#options;
+    const forwards: NewForward[] = [];
+    let offset = 0;
+    const outcomes = group.map(({ examined, received }) => {
+      const outcome = summarise(examined, verdicts.slice(offset, offset + examined.spans.length));
+      offset += examined.spans.length;
+      if (forwarder === undefined || received === undefined || !selectsAny(outcome.forward)) return outcome;
+      const admitted = forwarder.admit(received.body, received.contentType, outcome.forward);
+      if (admitted === undefined) return { ...outcome, forwarding: 'refused' as const };
+      forwards.push(admitted);
+      return { ...outcome, forwarding: 'queued' as const };
+    });
+    return { outcomes, forwards };
   }
 }
 
@@ -203,7 +249,7 @@ function summarise(request: ExaminedRequest, verdicts: readonly Verdict[]): Inge
     }
   });
   const errorMessage = [...reasons].map(([reason, count]) => `${count} rejected: ${REASON_TEXT[reason]}`).join('; ');
-  return { received: candidates.length, accepted, duplicates, rejected, unverified, rejectedByReason: Object.fromEntries(reasons), errorMessage, forward };
+  return { received: candidates.length, accepted, duplicates, rejected, unverified, rejectedByReason: Object.fromEntries(reasons), errorMessage, forward, forwarding: 'none' };
 }
 
 /** Everything the decision needs from the store: events with the same hash or id, and chain neighbours. */

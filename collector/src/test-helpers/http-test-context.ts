@@ -44,7 +44,7 @@ export function fakeContext(options: FakeContextOptions = {}): CollectorContext 
       if (options.ingest === undefined) throw new Error('this test does not ingest');
       const decoded = body.length === 0 ? { resourceSpans: [] } : decodeTraceRequest(body, contentType);
       const received = decoded.resourceSpans.reduce((total, resource) => total + resource.scopeSpans.reduce((sum, scope) => sum + scope.spans.length, 0), 0);
-      if (received === 0) return { received, accepted: 0, duplicates: 0, rejected: 0, unverified: 0, rejectedByReason: {}, errorMessage: '', forward: [] };
+      if (received === 0) return { received, accepted: 0, duplicates: 0, rejected: 0, unverified: 0, rejectedByReason: {}, errorMessage: '', forward: [], forwarding: 'none' };
       return options.ingest(decoded);
     },
   } as unknown as IngestService;
