@@ -14,6 +14,7 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { fromHex, generateKeyPair, hashLeaf, MerkleTree, openCheckpoint, parseVerifierKey, signCheckpoint, toHex, verifyConsistency, verifyInclusion } from '@facto/core';
 import { POSTGRES_PASSWORD, postgresBinaries, startPostgresServer, type PostgresServer } from '../../collector/src/test-helpers/postgres-server.js';
 import { createWorkload, startCollectorProcess, type CollectorProcess, type Workload } from '../support/collector-processes.js';
+import { startOtlpSink } from '../support/otlp-sink.js';
 import { otlpJson, TestAgent } from '../support/signed-spans.js';
 
 const binaries = postgresBinaries();
@@ -108,12 +109,12 @@ describe.skipIf(missing !== undefined)(`several collector processes on one Postg
   });
 
   /** A fresh database and `count` collectors on it sharing one log key (the first creates the key and the schema). */
-  async function startCollectors(count: number): Promise<CollectorProcess[]> {
+  async function startCollectors(count: number, args: readonly string[] = []): Promise<CollectorProcess[]> {
     const name = `facto_scale_${++databases}`;
     const db = await server.createDatabase(name);
     const logKey = join(folder, `${name}.pem`);
-    const first = await startCollectorProcess({ db, logKey });
-    const others = await Promise.all(Array.from({ length: count - 1 }, () => startCollectorProcess({ db, logKey })));
+    const first = await startCollectorProcess({ db, logKey, args });
+    const others = await Promise.all(Array.from({ length: count - 1 }, () => startCollectorProcess({ db, logKey, args })));
     processes.push(first, ...others);
     return [first, ...others];
   }
@@ -266,6 +267,34 @@ describe.skipIf(missing !== undefined)(`several collector processes on one Postg
     const proof = await getJson<{ hashes: string[] }>(`${successor.url}/v1/proofs/consistency?from=${before!.size}&to=${after.size}`);
     expect(verifyConsistency({ size1: before!.size, size2: after.size, proof: proof.hashes.map((hash) => fromHex(hash)), root1: fromHex(before!.root), root2: after.root })).toBe(true);
   }, 120_000);
+
+  it('forwarding: what any process acknowledges the leader delivers, and when it dies mid-delivery the next leader delivers the rest', async () => {
+    const downstream = await startOtlpSink();
+    try {
+      downstream.hold();
+      const collectors = await startCollectors(2, ['--forward', `${downstream.url}/v1/traces`]);
+      const leader = await Promise.race(collectors.map((collector) => collector.waitForLog(ELECTED).then(() => collector)));
+      const other = collectors.find((collector) => collector !== leader)!;
+      const agent = new TestAgent('agent-forwarded', 'chain-forwarded');
+      const names = ['first', 'second', 'third', 'fourth'];
+      for (const name of names) {
+        const response = await fetch(`${other.url}/v1/traces`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: otlpJson([agent.next(name)]) });
+        expect(response.status).toBe(200);
+      }
+      // The leader is delivering the first request (its answer held); it dies before the answer.
+      await until(async () => downstream.heldCount(), (count) => count === 1);
+      leader.child.kill('SIGKILL');
+      await leader.exited;
+      // The attempt the dead leader made is answered 503, so only deliveries the survivor makes count.
+      downstream.reply = (index) => ({ status: index === 0 ? 503 : 200 });
+      downstream.release();
+      await other.waitForLog(ELECTED);
+      await until(async () => downstream.acceptedSpans().map((span) => span.name).join(), (delivered) => delivered === names.join());
+      expect(downstream.requests.slice(1).map((request) => request.status)).toEqual([200, 200, 200, 200]);
+    } finally {
+      await downstream.close();
+    }
+  }, 60_000);
 
   it('the database restarted mid-run: requests get 503 with Retry-After meanwhile, succeed after, and nothing acknowledged is lost', async () => {
     const collectors = await startCollectors(2);

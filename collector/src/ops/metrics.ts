@@ -61,8 +61,8 @@ export function createMetrics(options: { defaultMetrics?: boolean } = {}): Metri
       help: 'Seconds the oldest log entry no signed checkpoint covers has waited; 0 when the latest checkpoint covers the whole log',
       registers,
     }),
-    forwardQueueDepth: new Gauge({ name: 'facto_forward_queue_depth', help: 'Requests waiting to be forwarded downstream', registers }),
+    forwardQueueDepth: new Gauge({ name: 'facto_forward_queue_depth', help: "Requests waiting to be forwarded downstream (in the store's queue, shared on PostgreSQL)", registers }),
     forwardFailures: new Counter({ name: 'facto_forward_failures_total', help: 'Forward attempts that failed in a way OTLP retries (network error, timeout, 429, 502, 503, 504)', registers }),
-    forwardDropped: new Counter({ name: 'facto_forward_dropped_total', help: 'Requests not forwarded: the queue was full, or delivery was given up (retries spent, refused by the downstream, shutdown)', registers }),
+    forwardDropped: new Counter({ name: 'facto_forward_dropped_total', help: 'Requests not forwarded: the queue was full, or delivery was given up (retries spent, refused by the downstream, shutdown of an in-memory database)', registers }),
   };
 }

@@ -45,7 +45,7 @@ export const collectorCommand: Command = {
 async function closeUnlessStoppedAgain(collector: RunningCollector, reason: string, io: CliIo): Promise<number | undefined> {
   const again = watchForStop(undefined);
   const stoppedNow = again.stopped.then((signal) => {
-    collector.context.logger.warn(`${signal} during the shutdown: exiting now without finishing it; requests in flight get no answer (their exporters retry), everything acknowledged is stored, and the final checkpoint is left to the next start`, {
+    collector.context.logger.warn(`${signal} during the shutdown: exiting now without finishing it; requests in flight get no answer (their exporters retry), everything acknowledged is stored (the forward queue too, unless the database is in memory), and the final checkpoint is left to the next start`, {
       signal,
       forwardQueueNotForwarded: collector.context.forwarder?.depth ?? 0,
     });
