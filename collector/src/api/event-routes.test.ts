@@ -134,6 +134,7 @@ describe('GET /v1/events/{facto_id}', () => {
     const verification = response.body.verification;
     expect(verification).toMatchObject({
       ok: true,
+      record: { ok: true },
       hash: { ok: true, computed: toHex(second!.sealed.hash) },
       fields: { ok: true, mismatched: [] },
       signature: { ok: true, key_id: alice.keyId, key_status: 'active', valid: true },
@@ -159,6 +160,38 @@ describe('GET /v1/events/{facto_id}', () => {
     expect(verification.signature.valid).toBe(false);
     expect(verification.disclosures).toEqual([{ key: 'gen_ai.input.messages', ok: false }]);
     expect(verification.merkle.included).toBe(false);
+  });
+
+  it('compares every column served beside the record with it: an edited action_type, trace_id or name fails', async () => {
+    const spans = [alice.seal('a-1'), alice.seal('a-1'), alice.seal('a-1')];
+    await ingestSpans(fixture.context, spans);
+    const database = new Database(join(fixture.context.config.db));
+    registerBodyFunctions(database);
+    const ids = spans.map((span) => span.sealed.record.facto_id);
+    database.prepare("UPDATE events SET action_type = 'approved.by.auditor' WHERE facto_id = ?").run(ids[0]);
+    database.prepare("UPDATE events SET body = facto_body_set(body, 'trace_id', '00000000000000000000000000000001') WHERE facto_id = ?").run(ids[1]);
+    database.prepare("UPDATE events SET body = facto_body_set(body, 'name', 'refund approved') WHERE facto_id = ?").run(ids[2]);
+    database.close();
+    const mismatched = [];
+    for (const id of ids) {
+      const { verification } = (await fixture.call('GET', `/v1/events/${id}`)).body;
+      expect([verification.ok, verification.hash.ok, verification.signature.ok]).toEqual([false, true, true]);
+      mismatched.push(verification.fields.mismatched);
+    }
+    expect(mismatched).toEqual([['action_type'], ['trace_id'], ['name']]);
+  });
+
+  it('refuses a stored record that is not a facto.v1 record, saying why', async () => {
+    const span = alice.seal('a-1');
+    await ingestSpans(fixture.context, [span]);
+    const factoId = span.sealed.record.facto_id;
+    const database = new Database(join(fixture.context.config.db));
+    registerBodyFunctions(database);
+    database.prepare(`UPDATE events SET body = facto_body_set(body, 'record_json', json_set(facto_body_get(body, 'record_json'), '$.comment', 'approved by auditor')) WHERE facto_id = ?`).run(factoId);
+    database.close();
+    const { verification } = (await fixture.call('GET', `/v1/events/${factoId}`)).body;
+    expect(verification.ok).toBe(false);
+    expect(verification.record).toEqual({ ok: false, problem: expect.stringContaining('comment') });
   });
 
   it('no longer vouches for an event once its key is revoked', async () => {
