@@ -1,7 +1,9 @@
 /**
  * A structural check of a submitted evidence bundle before verifyBundle sees it. verifyBundle judges
  * the evidence (hashes, signatures, proofs, statements); it expects the JSON to have the bundle's
- * shape. This check turns a wrong shape into a 400 naming the first field that is wrong.
+ * shape. This check turns a wrong shape into a 400 naming the first field that is wrong. What it
+ * requires, core's reader requires too (spec section 13: log_key, keys and each event's disclosures
+ * are members of every bundle); members it does not look at are core's to judge, in the report.
  */
 import { badRequest } from './query-parameters.js';
 import { isJsonObject, type JsonObject } from './request-body.js';
@@ -14,9 +16,8 @@ function expectString(object: JsonObject, field: string, path: string): void {
   if (typeof object[field] !== 'string') throw badRequest(`bundle: ${fieldPath(path, field)} must be a string`);
 }
 
-function expectArray(object: JsonObject, field: string, path: string, optional = false): unknown[] {
+function expectArray(object: JsonObject, field: string, path: string): unknown[] {
   const value = object[field];
-  if (value === undefined && optional) return [];
   if (!Array.isArray(value)) throw badRequest(`bundle: ${fieldPath(path, field)} must be an array`);
   return value;
 }
@@ -39,7 +40,7 @@ function checkEvent(event: JsonObject, path: string): void {
   expectArray(event, 'inclusion_proof', path).forEach((hash, index) => {
     if (typeof hash !== 'string') throw badRequest(`bundle: ${path}.inclusion_proof[${index}] must be a hex string`);
   });
-  expectObjects(expectArray(event, 'disclosures', path, true), `${path}.disclosures`).forEach((disclosure, index) => {
+  expectObjects(expectArray(event, 'disclosures', path), `${path}.disclosures`).forEach((disclosure, index) => {
     const where = `${path}.disclosures[${index}]`;
     expectString(disclosure, 'key', where);
     expectString(disclosure, 'salt', where);
@@ -49,9 +50,9 @@ function checkEvent(event: JsonObject, path: string): void {
 
 export function checkBundleShape(bundle: JsonObject): void {
   expectString(bundle, 'checkpoint', '');
-  if (bundle.log_key !== undefined) expectString(bundle, 'log_key', '');
+  expectString(bundle, 'log_key', '');
   if (bundle.query !== undefined && !isJsonObject(bundle.query)) throw badRequest('bundle: query must be an object');
-  expectObjects(expectArray(bundle, 'keys', '', true), 'keys').forEach((key, index) => {
+  expectObjects(expectArray(bundle, 'keys', ''), 'keys').forEach((key, index) => {
     for (const field of ['agent_id', 'key_id', 'public_key']) expectString(key, field, `keys[${index}]`);
   });
   expectObjects(expectArray(bundle, 'events', ''), 'events').forEach((event, index) => checkEvent(event, `events[${index}]`));

@@ -39,11 +39,14 @@ describe('POST /v1/verify with a bundle', () => {
 
   it.each([
     [{ format: 'facto.bundle.v1' }, /bundle: checkpoint must be a string/],
-    [{ format: 'facto.bundle.v1', checkpoint: '', events: {}, chains: [] }, /bundle: events must be an array/],
-    [{ format: 'facto.bundle.v1', checkpoint: '', events: [{ leaf_index: -1 }], chains: [] }, /bundle: events\[0\]\.leaf_index must be a non-negative integer/],
-    [{ format: 'facto.bundle.v1', checkpoint: '', events: [{ leaf_index: 0, record: {}, hash: '', signature: '', inclusion_proof: [1] }], chains: [] }, /inclusion_proof\[0\] must be a hex string/],
-    [{ format: 'facto.bundle.v1', checkpoint: '', events: [], chains: [{ agent_id: 'a' }] }, /bundle: chains\[0\]\.chain_id must be a string/],
-    [{ format: 'facto.bundle.v1', checkpoint: '', keys: [null], events: [], chains: [] }, /bundle: keys\[0\] must be an object/],
+    [{ format: 'facto.bundle.v1', checkpoint: '', keys: [], events: [], chains: [] }, /bundle: log_key must be a string/],
+    [{ format: 'facto.bundle.v1', checkpoint: '', log_key: '', events: [], chains: [] }, /bundle: keys must be an array/],
+    [{ format: 'facto.bundle.v1', checkpoint: '', log_key: '', keys: [], events: {}, chains: [] }, /bundle: events must be an array/],
+    [{ format: 'facto.bundle.v1', checkpoint: '', log_key: '', keys: [], events: [{ leaf_index: -1 }], chains: [] }, /bundle: events\[0\]\.leaf_index must be a non-negative integer/],
+    [{ format: 'facto.bundle.v1', checkpoint: '', log_key: '', keys: [], events: [{ leaf_index: 0, record: {}, hash: '', signature: '', inclusion_proof: [1] }], chains: [] }, /inclusion_proof\[0\] must be a hex string/],
+    [{ format: 'facto.bundle.v1', checkpoint: '', log_key: '', keys: [], events: [{ leaf_index: 0, record: {}, hash: '', signature: '', inclusion_proof: [] }], chains: [] }, /bundle: events\[0\]\.disclosures must be an array/],
+    [{ format: 'facto.bundle.v1', checkpoint: '', log_key: '', keys: [], events: [], chains: [{ agent_id: 'a' }] }, /bundle: chains\[0\]\.chain_id must be a string/],
+    [{ format: 'facto.bundle.v1', checkpoint: '', log_key: '', keys: [null], events: [], chains: [] }, /bundle: keys\[0\] must be an object/],
   ])('answers 400 for a malformed bundle %#', async (body, message) => {
     const response = await verify(body);
     expect(response.status).toBe(400);
