@@ -18,7 +18,7 @@ import { createForwarder } from './forward/forwarder.js';
 import { collectorRoutes } from './http/routes.js';
 import { createHttpServer } from './http/server.js';
 import { startGapMonitor } from './ingest/gap-monitor.js';
-import { createExaminePool } from './ingest/examine-pool.js';
+import { createExaminePool, type ExaminePool } from './ingest/examine-pool.js';
 import { IngestService } from './ingest/ingest-service.js';
 import { KeyRegistry, readKeyFile } from './ingest/key-registry.js';
 import { startCheckpointPublisher } from './log/checkpoint-publisher.js';
@@ -110,6 +110,7 @@ export async function startCollector(config: CollectorConfig, options: StartOpti
   const opened = openStore(config);
   const { store, db } = opened;
   await store.init();
+  let startedPool: ExaminePool | undefined;
   if (db === ':memory:') logger.warn('the database is in memory (--db :memory:): everything acknowledged is lost when the process ends');
   try {
     const key = loadOrCreateLogKey(config.logKey, config.origin, await store.latestCheckpoint(), (await store.treeSize()) > 0);
@@ -129,6 +130,9 @@ export async function startCollector(config: CollectorConfig, options: StartOpti
     if (config.trust === 'tofu') logger.warn('trust mode is TOFU: the first key each agent presents is pinned; use --trust strict with --keys in production');
     // The SQLite store's bodies are compressed on the examination workers, off the sequencer thread.
     const pool = createExaminePool({ size: config.verifyWorkers ?? availableParallelism(), logger, examine: { prepareBodies: 'prepareBodies' in opened && opened.prepareBodies } });
+    startedPool = pool;
+    // Loaded while the rest starts, so the first request does not wait for the workers.
+    pool.warm();
     // The forward queue is kept in the store; other processes on a shared database add to it too.
     const forwarder = config.forward
       ? createForwarder({ url: config.forward, queueSize: config.forwardQueueSize, queueBytes: config.forwardQueueBytes, logger, metrics, store, durable: db !== ':memory:', ...(opened.shared ? { refreshMillis: FORWARD_REFRESH_MILLIS } : {}) })
@@ -196,6 +200,8 @@ export async function startCollector(config: CollectorConfig, options: StartOpti
     }).catch(() => undefined); // a failing shutdown is the caller's to hear, through close()
     return { url, context, halted, close };
   } catch (error) {
+    // Workers would keep a process that failed to start alive.
+    await startedPool?.close();
     await store.close().catch(() => undefined);
     throw error;
   }

@@ -57,6 +57,19 @@ function signedRequest(count: number, keys = generateKeyPair()): Uint8Array {
 }
 
 describe('the examination pool', () => {
+  it('warm() starts every worker before the first request, and the request uses them', async () => {
+    let started = 0;
+    const warmed = createExaminePool({ size: 2, logger: silentLogger, spawn: () => (started++, spawnDefault()) });
+    pools.push(warmed);
+    warmed.warm();
+    expect(started).toBe(2);
+    expect((await warmed.examine(request.json, 'json')).spans).toHaveLength(6);
+    expect(started).toBe(2);
+    await warmed.close();
+    warmed.warm();
+    expect(started).toBe(2);
+  });
+
   it('examines on worker threads exactly as in this thread, for both encodings, many requests at once', async () => {
     const workers = pool(2);
     const inThread = examineBody(request.protobuf, 'protobuf');

@@ -14,6 +14,8 @@ import { examineBody, type ExaminedRequest, type ExamineOptions } from './examin
 
 export interface ExaminePool {
   examine(body: Uint8Array, contentType: OtlpContentType): Promise<ExaminedRequest>;
+  /** Starts the workers now rather than on the first request, so that request does not wait for them to load. */
+  warm(): void;
   readonly size: number;
   close(): Promise<void>;
 }
@@ -54,7 +56,7 @@ export function createExaminePool(options: ExaminePoolOptions): ExaminePool {
   const examineOptions = options.examine ?? {};
   const startWorker = options.spawn ?? (() => spawnExamineWorker(examineOptions));
   if (size === 0) {
-    return { size, examine: async (body, contentType) => examineBody(body, contentType, examineOptions), close: async () => undefined };
+    return { size, examine: async (body, contentType) => examineBody(body, contentType, examineOptions), warm: () => undefined, close: async () => undefined };
   }
   const workers: PooledWorker[] = [];
   let nextId = 0;
@@ -85,12 +87,18 @@ export function createExaminePool(options: ExaminePoolOptions): ExaminePool {
     return pooled;
   };
 
+  const fill = () => {
+    while (workers.length < size) start();
+  };
   return {
     size,
+    warm() {
+      if (!closed) fill();
+    },
     examine(body, contentType) {
       if (closed) return Promise.reject(new HttpError(503, 'the collector is shutting down; retry later', { 'retry-after': '1' }));
-      // Workers start on first use and are replaced when they stop, up to `size`.
-      while (workers.length < size) start();
+      // Workers start when warmed or on first use, and are replaced when they stop, up to `size`.
+      fill();
       const least = workers.reduce((best, candidate) => (candidate.pending.size < best.pending.size ? candidate : best));
       const id = nextId++;
       return new Promise<ExaminedRequest>((resolve, reject) => {
