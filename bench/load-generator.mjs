@@ -3,20 +3,23 @@
  * The ingest benchmark's load generator, in its own process so its CPU is not the collector's: it
  * signs a workload of realistic GenAI spans (many agents and chains) on all cores first, says
  * `ready`, waits for `go` on stdin, then sends the pre-signed OTLP/protobuf requests over several
- * connections for a fixed time (each connection sends whole chains, in seq order, as one agent's
- * exporter would) and prints one JSON line: requests, acknowledged spans, answers by status, and the
- * latency of each request.
+ * connections (each connection sends whole chains, in seq order, as one agent's exporter would):
+ * first for WARMUP_SECONDS, not counted, so the collector's JIT and heap reach their steady state;
+ * then it says `measuring` and sends for SECONDS more. It prints one JSON line: the measured window's
+ * acknowledged spans, answers by status and request latencies (requests sent in it), and every span
+ * acknowledged since `go` (the count the collector's log must hold).
  *
- *   node bench/load-generator.mjs URL CONNECTIONS SECONDS AGENTS CHAINS_PER_AGENT SPANS_PER_CHAIN SPANS_PER_REQUEST
+ *   node bench/load-generator.mjs URL CONNECTIONS SECONDS AGENTS CHAINS_PER_AGENT SPANS_PER_CHAIN SPANS_PER_REQUEST [WARMUP_SECONDS]
  */
 import http from 'node:http';
 import { availableParallelism } from 'node:os';
 import { createInterface } from 'node:readline';
 import { Worker } from 'node:worker_threads';
 
-const [url, connectionsText, secondsText, agentsText, chainsText, spansText, perRequestText] = process.argv.slice(2);
+const [url, connectionsText, secondsText, agentsText, chainsText, spansText, perRequestText, warmupText = '0'] = process.argv.slice(2);
 const connections = Number(connectionsText);
 const seconds = Number(secondsText);
+const warmupSeconds = Number(warmupText);
 const agents = Number(agentsText);
 const parameters = { chainsPerAgent: Number(chainsText), spansPerChain: Number(spansText), spansPerRequest: Number(perRequestText) };
 
@@ -62,24 +65,39 @@ await new Promise((resolve) => createInterface({ input: process.stdin }).once('l
 const latencies = [];
 const statuses = {};
 let acknowledged = 0;
+let acknowledgedSinceGo = 0;
 let nextChain = 0;
-const started = performance.now();
-const deadline = started + seconds * 1000;
+const warmupEnds = performance.now() + warmupSeconds * 1000;
+const deadline = warmupEnds + seconds * 1000;
+let started;
+const measuring = new Promise((resolve) =>
+  setTimeout(() => {
+    started = performance.now();
+    process.stdout.write('measuring\n');
+    resolve();
+  }, warmupSeconds * 1000),
+);
+/** Whether a request sent at `sentAt` counts: it was sent in the measured window. */
+const counted = (sentAt) => started !== undefined && sentAt >= started;
 await Promise.all(
   Array.from({ length: connections }, async () => {
     while (performance.now() < deadline && nextChain < chains.length) {
       const chain = chains[nextChain++];
       for (const body of chain) {
         if (performance.now() >= deadline) return;
+        let sentAt = performance.now();
         let answer = await post(body);
         // A 503 or 429 is the collector asking to come back later: wait what its Retry-After says,
         // then send again, as an OTLP exporter does.
         while ((answer.status === 503 || answer.status === 429) && performance.now() < deadline) {
-          statuses[answer.status] = (statuses[answer.status] ?? 0) + 1;
+          if (counted(sentAt)) statuses[answer.status] = (statuses[answer.status] ?? 0) + 1;
           await new Promise((resolve) => setTimeout(resolve, Math.min(answer.retryAfterMillis, Math.max(0, deadline - performance.now()))));
           if (performance.now() >= deadline) return;
+          sentAt = performance.now();
           answer = await post(body);
         }
+        if (answer.status === 200) acknowledgedSinceGo += spansPerRequest;
+        if (!counted(sentAt)) continue;
         statuses[answer.status] = (statuses[answer.status] ?? 0) + 1;
         if (answer.status === 200) {
           acknowledged += spansPerRequest;
@@ -89,6 +107,7 @@ await Promise.all(
     }
   }),
 );
+await measuring;
 const elapsed = (performance.now() - started) / 1000;
 agent.destroy();
-process.stdout.write(`${JSON.stringify({ seconds: elapsed, acknowledged, statuses, latencies, exhausted: nextChain >= chains.length })}\n`);
+process.stdout.write(`${JSON.stringify({ seconds: elapsed, acknowledged, acknowledgedSinceGo, statuses, latencies, exhausted: nextChain >= chains.length })}\n`);

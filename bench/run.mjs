@@ -17,8 +17,27 @@ import { fileURLToPath } from 'node:url';
 
 const here = dirname(fileURLToPath(import.meta.url));
 const argv = process.argv.slice(2);
+const SUITES = ['primitives', 'sdk', 'ingest', 'storage', 'proofs', 'bundle', 'postgres'];
+const USAGE = `usage: node bench/run.mjs [--smoke] [--only=SUITE,...] [--out=FILE] | --print
+suites: ${SUITES.join(', ')}
+Without --only or --smoke it runs every suite at full size (minutes) and rewrites bench/results/latest.json.`;
+if (argv.includes('--help') || argv.includes('-h')) {
+  process.stdout.write(`${USAGE}\n`);
+  process.exit(0);
+}
+// A mistyped flag must not start a run of several minutes that rewrites the published figures.
+const unknown = argv.filter((argument) => !['--smoke', '--print'].includes(argument) && !argument.startsWith('--only=') && !argument.startsWith('--out='));
+if (unknown.length > 0) {
+  process.stderr.write(`bench: unknown argument ${unknown.map((argument) => JSON.stringify(argument)).join(', ')}\n${USAGE}\n`);
+  process.exit(2);
+}
 const smoke = argv.includes('--smoke');
 const only = argv.find((argument) => argument.startsWith('--only='))?.slice('--only='.length).split(',');
+const unknownSuites = (only ?? []).filter((name) => !SUITES.includes(name));
+if (unknownSuites.length > 0) {
+  process.stderr.write(`bench: no suite ${unknownSuites.map((name) => JSON.stringify(name)).join(', ')}\n${USAGE}\n`);
+  process.exit(2);
+}
 // latest.json is a full run only, so the README's table never mixes runs; --only and --smoke write elsewhere.
 const output = argv.find((argument) => argument.startsWith('--out='))?.slice('--out='.length) ?? join(here, 'results', smoke ? 'smoke.json' : only ? 'partial.json' : 'latest.json');
 
@@ -27,7 +46,6 @@ if (argv.includes('--print')) {
   process.exit(0);
 }
 
-const SUITES = ['primitives', 'sdk', 'ingest', 'storage', 'proofs', 'bundle', 'postgres'];
 const results = {
   date: new Date().toISOString(),
   smoke,
