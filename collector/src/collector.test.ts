@@ -10,6 +10,8 @@ import { DEFAULT_CONFIG, type CollectorConfig } from './config.js';
 import { silentLogger, type Logger } from './ops/logger.js';
 import { ingestSpans, TestAgent } from './test-helpers/api-fixture.js';
 import { createMetrics } from './ops/metrics.js';
+import { createSqliteStore } from './store/sqlite/index.js';
+import { recordingLogger } from './test-helpers/http-test-context.js';
 
 const cleanups: (() => Promise<void> | void)[] = [];
 afterEach(async () => {
@@ -37,6 +39,22 @@ async function failureToStart(config: CollectorConfig, why: string): Promise<Fac
 }
 
 describe('startCollector', () => {
+  it('warns when the store holds a forward queue an earlier run left and --forward is not set, keeping it', async () => {
+    const config = freshConfig('facto-stranded-');
+    const store = createSqliteStore({ path: config.db });
+    await store.init();
+    const body = new TextEncoder().encode('{"resourceSpans":[]}');
+    await store.commitBatch({ expectedTreeSize: 0, newTreeSize: 0, events: [], logEntries: [], nodes: [], linkUpdates: [], incidents: [], keys: [], unverified: [], erasures: [], forwards: [{ encoding: 'json', body, keepJson: null, queuedAt: 1 }] });
+    await store.close();
+    const { logger, entries } = recordingLogger();
+    const running = await startCollector(config, { logger, metrics: createMetrics({ defaultMetrics: false }) });
+    cleanups.push(() => running.close());
+    expect(entries.filter((entry) => entry.level === 'warn' && entry.message.startsWith('the forward queue holds'))).toEqual([
+      expect.objectContaining({ fields: { requests: 1, bytes: body.byteLength } }),
+    ]);
+    expect(await running.context.store.forwardBacklog()).toEqual({ requests: 1, bytes: body.byteLength });
+  });
+
   it('says what to do when the port is taken, instead of failing with a stack trace, and leaves the store closed', async () => {
     const blocker = net.createServer();
     await new Promise<void>((resolve) => blocker.listen(0, '127.0.0.1', resolve));

@@ -86,6 +86,13 @@ async function claimSharedLog(store: Store, log: LogService, path: string): Prom
   if (latest !== null) assertSignedBy(latest, log.key.verifierKey, path);
 }
 
+/** A queue an earlier run with --forward left is kept, not delivered, while this one runs without it: say so. */
+async function warnOfStrandedForwards(store: Store, logger: Logger): Promise<void> {
+  const backlog = await store.forwardBacklog();
+  if (backlog.requests === 0) return;
+  logger.warn('the forward queue holds requests an earlier run was to forward, and --forward is not set: they wait in the store until the collector runs with --forward again', { ...backlog });
+}
+
 /** What a user needs to hear when the port cannot be had, rather than a stack trace. */
 function listenError(error: Error, config: CollectorConfig): Error {
   const code = (error as NodeJS.ErrnoException).code;
@@ -138,6 +145,7 @@ export async function startCollector(config: CollectorConfig, options: StartOpti
       ? createForwarder({ url: config.forward, queueSize: config.forwardQueueSize, queueBytes: config.forwardQueueBytes, logger, metrics, store, durable: db !== ':memory:', ...(opened.shared ? { refreshMillis: FORWARD_REFRESH_MILLIS } : {}) })
       : undefined;
     await forwarder?.open();
+    if (forwarder === undefined) await warnOfStrandedForwards(store, logger);
     const ingest = new IngestService({ store, log, registry, unsigned: config.unsigned, replayWindowSeconds: config.replayWindowSeconds, metrics, logger, pool, forwarder });
     const context: CollectorContext = { config, store, log, registry, ingest, metrics, logger, forwarder, ready: false };
     metrics.treeSize.set(log.treeSize);
