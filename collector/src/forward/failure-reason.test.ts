@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { describeError, withoutUserinfo } from './failure-reason.js';
+import { describeError, shownUrl, withoutUserinfo } from './failure-reason.js';
 
 describe('withoutUserinfo', () => {
   it('hides the user:password of every URL in a message, and leaves other text alone', () => {
@@ -8,6 +8,15 @@ describe('withoutUserinfo', () => {
     );
     expect(withoutUserinfo('from https://a:b@one/x to https://c@two/y?mail=d@e')).toBe('from https://***@one/x to https://***@two/y?mail=d@e');
     expect(withoutUserinfo('connect ECONNREFUSED 127.0.0.1:4318')).toBe('connect ECONNREFUSED 127.0.0.1:4318');
+  });
+});
+
+describe('shownUrl', () => {
+  it('hides query values (a token often travels there) and userinfo, keeping the rest', () => {
+    expect(shownUrl('https://otel.example:4318/v1/traces?api_key=SUPERSECRET123&tenant=acme#frag')).toBe('https://otel.example:4318/v1/traces?api_key=***&tenant=***');
+    expect(shownUrl('http://alice:hunter2@otelcol:4318/v1/traces?k=v')).toBe('http://***@otelcol:4318/v1/traces?k=***');
+    expect(shownUrl('http://127.0.0.1:4318/v1/traces')).toBe('http://127.0.0.1:4318/v1/traces');
+    expect(shownUrl('not a url, user:pw@host')).toBe('not a url, user:pw@host');
   });
 });
 

@@ -9,6 +9,19 @@ export function withoutUserinfo(text: string): string {
   return text.replace(/\/\/[^/?#\s]*@/g, '//***@');
 }
 
+/**
+ * The forward URL as logs show it: without user:password@ and with each query value as ***, since a
+ * receiver's token often travels there (?api_key=...). The keys stay, so the URL is still recognisable.
+ */
+export function shownUrl(text: string): string {
+  if (!URL.canParse(text)) return withoutUserinfo(text);
+  const url = new URL(text);
+  const query = [...url.searchParams.keys()].map((key) => `${encodeURIComponent(key)}=***`).join('&');
+  url.search = '';
+  url.hash = '';
+  return `${withoutUserinfo(url.href)}${query === '' ? '' : `?${query}`}`;
+}
+
 /** An error thrown by fetch, with its cause's code and message when it has one. */
 export function describeError(error: unknown): string {
   if (!(error instanceof Error)) return withoutUserinfo(String(error));

@@ -139,6 +139,15 @@ describe('forwarder', () => {
     expect(await counterValue(metrics.forwardFailures)).toBe(2);
   });
 
+  it('logs the URL without its query values, where a receiver token often travels', async () => {
+    const { url } = await downstream((_received, _request, response) => void response.writeHead(400).end());
+    const { forwarder, logEntries } = await forwarderTo(`${url}?api_key=SUPERSECRET123`);
+    await enqueue(forwarder, request.json, 'json', keepAll);
+    await forwarder.close(5_000);
+    expect(logEntries.find((entry) => entry.level === 'error')?.fields.url).toBe(`${url}?api_key=***`);
+    expect(JSON.stringify(logEntries)).not.toContain('SUPERSECRET123');
+  });
+
   it('gives up on other 4xx answers without retrying', async () => {
     const { url, received } = await downstream((_received, _request, response) => void response.writeHead(400).end());
     const { forwarder, metrics, logEntries } = await forwarderTo(url);

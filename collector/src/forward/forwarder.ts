@@ -22,7 +22,7 @@ import type { Logger } from '../ops/logger.js';
 import type { Metrics } from '../ops/metrics.js';
 import type { OtlpContentType } from '../otlp/decoded-trace-request.js';
 import { selectsAny, type SpanSelection } from '../otlp/decoded-trace-request.js';
-import { describeError, withoutUserinfo } from './failure-reason.js';
+import { describeError, shownUrl, withoutUserinfo } from './failure-reason.js';
 import { filterRequest } from './filter-request.js';
 import { RETRYABLE_STATUSES, retryAfterMillisOf, retryDelayMillis } from './retry-schedule.js';
 
@@ -83,7 +83,7 @@ type Attempt =
   | { readonly outcome: 'failed'; readonly retryAfterMillis: number | undefined; readonly reason: string };
 
 export function createForwarder(options: ForwarderOptions): Forwarder {
-  const shown = JSON.stringify(withoutUserinfo(options.url));
+  const shown = JSON.stringify(shownUrl(options.url));
   if (!URL.canParse(options.url)) throw new TypeError(`forward URL is not a URL: ${shown}`);
   const url = new URL(options.url);
   // fetch() refuses such a URL outright: every attempt would fail, for minutes, naming the password.
@@ -115,9 +115,12 @@ class QueueForwarder implements Forwarder {
   #storeFailing = false;
   /** Set by each commit, cleared before each read of the queue: a commit the loop's last read may have missed. */
   #moreQueued = false;
+  /** The URL as logs show it (failure-reason.ts: no query values). */
+  readonly #url: string;
 
   constructor(options: ForwarderOptions) {
     this.#options = options;
+    this.#url = shownUrl(options.url);
     this.#clock = options.clock ?? systemClock;
   }
 
@@ -337,7 +340,7 @@ class QueueForwarder implements Forwarder {
       const result = await this.#send(body, queued.encoding, signal);
       if (signal.aborted) return;
       if (result.outcome === 'delivered') {
-        if (this.#failuresInRun > 0) logger.info('forwarding works again', { url: this.#options.url, failedAttempts: this.#failuresInRun });
+        if (this.#failuresInRun > 0) logger.info('forwarding works again', { url: this.#url, failedAttempts: this.#failuresInRun });
         this.#failuresInRun = 0;
         return;
       }
@@ -347,10 +350,10 @@ class QueueForwarder implements Forwarder {
       const delayMillis = retryDelayMillis(schedule, attempt, this.#clock.now() - startedAt, result.retryAfterMillis, Math.random());
       if (delayMillis === undefined) {
         metrics.forwardDropped.inc();
-        logger.error('giving up forwarding a request', { url: this.#options.url, attempts: attempt + 1, reason: result.reason });
+        logger.error('giving up forwarding a request', { url: this.#url, attempts: attempt + 1, reason: result.reason });
         return;
       }
-      const retrying = { url: this.#options.url, attempt: attempt + 1, reason: result.reason, delayMillis: Math.round(delayMillis) };
+      const retrying = { url: this.#url, attempt: attempt + 1, reason: result.reason, delayMillis: Math.round(delayMillis) };
       if (this.#failuresInRun === 1) logger.warn('forwarding failed; retrying (further failures are logged at debug level until one succeeds)', retrying);
       else logger.debug('forwarding failed; will retry', retrying);
       try {
@@ -380,7 +383,7 @@ class QueueForwarder implements Forwarder {
       // fetch refuses some ports outright (blocked-ports.ts), on every attempt alike.
       if (error instanceof Error && error.cause instanceof Error && error.cause.message === 'bad port') {
         metrics.forwardDropped.inc();
-        logger.error("fetch refuses to connect to the forward URL's port (a bad port of the Fetch standard); dropped the request: choose another port", { url });
+        logger.error("fetch refuses to connect to the forward URL's port (a bad port of the Fetch standard); dropped the request: choose another port", { url: this.#url });
         return { outcome: 'refused' };
       }
       const reason = error instanceof Error && error.name === 'TimeoutError' ? `no answer within ${attemptTimeoutMillis} ms` : describeError(error);
@@ -390,7 +393,7 @@ class QueueForwarder implements Forwarder {
     if (RETRYABLE_STATUSES.has(status)) return { outcome: 'failed', retryAfterMillis: retryAfterMillisOf(retryAfter, this.#clock.now()), reason: `HTTP ${status}` };
     // Not retryable: the same request would be refused again.
     metrics.forwardDropped.inc();
-    logger.error('downstream refused a forwarded request; dropped it', { url, status });
+    logger.error('downstream refused a forwarded request; dropped it', { url: this.#url, status });
     return { outcome: 'refused' };
   }
 }
