@@ -44,7 +44,7 @@ describe('startCollector', () => {
     const store = createSqliteStore({ path: config.db });
     await store.init();
     const body = new TextEncoder().encode('{"resourceSpans":[]}');
-    await store.commitBatch({ expectedTreeSize: 0, newTreeSize: 0, events: [], logEntries: [], nodes: [], linkUpdates: [], incidents: [], keys: [], unverified: [], erasures: [], forwards: [{ encoding: 'json', body, keepJson: null, queuedAt: 1 }] });
+    await store.commitBatch({ expectedTreeSize: 0, newTreeSize: 0, events: [], logEntries: [], nodes: [], linkUpdates: [], incidents: [], keys: [], unverified: [], erasures: [], forwards: [{ encoding: 'json', body, keepJson: null, queuedAt: 1, factoIds: [] }] });
     await store.close();
     const { logger, entries } = recordingLogger();
     const running = await startCollector(config, { logger, metrics: createMetrics({ defaultMetrics: false }) });

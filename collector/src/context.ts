@@ -9,6 +9,7 @@ import type { KeyRegistry } from './ingest/key-registry.js';
 import type { LogService } from './log/log-service.js';
 import type { Logger } from './ops/logger.js';
 import type { Metrics } from './ops/metrics.js';
+import type { ForwardRevision } from './forward/forwarder.js';
 import type { Store } from './store/types.js';
 
 /** Sends accepted OTLP on to a downstream endpoint (forward/forwarder.ts). */
@@ -17,6 +18,12 @@ export interface Forwarder extends ForwardAdmission {
   readonly depth: number;
   /** Reads the queue the store already holds (requests left by an earlier run); before anything else. */
   open(): Promise<void>;
+  /**
+   * Queued requests an erasure rewrote or removed in the store (erase-route.ts): the count is
+   * adjusted, and a delivery holding one of them in memory reads the queue again rather than send
+   * the erased content.
+   */
+  revised(edits: readonly ForwardRevision[]): void;
   /** Starts delivering the queue (in this process, or as the leader of a shared store). */
   startDelivering(): { stop(): Promise<void> };
   /** Admits nothing more, delivers what is queued until it is empty or `timeoutMillis` pass, then stops. */

@@ -2,12 +2,16 @@
  * POST /v1/admin/erase: erases the content (disclosed values and salts) of chosen events, for a
  * GDPR Article 17 request, say. Records, signatures, chain links and Merkle leaves stay as they are,
  * so every proof still verifies; what changes is one signed erasure entry appended to the log, in the
- * same durable commit that deletes the content, so content never disappears without a trace.
+ * same durable commit that deletes the content, so content never disappears without a trace. The
+ * same commit rewrites the requests still waiting in the forward queue that carry an erased span
+ * (forward/erase-forwards.ts), so the content is not delivered downstream afterwards either.
  */
 import { createErasureEntry, isFactoId, toHex } from '@facto/core';
 import type { CollectorContext } from '../context.js';
 import { HttpError, json, type HttpRequest, type HttpResponse, type Route } from '../http/types.js';
-import type { StoredEvent } from '../store/types.js';
+import { forwardEditFor } from '../forward/erase-forwards.js';
+import type { ForwardRevision } from '../forward/forwarder.js';
+import type { ForwardEdit, StoredEvent } from '../store/types.js';
 import { badRequest, notFound, readQuery } from './query-parameters.js';
 import { expectObject, optionalTimeField, readJsonBody, rejectUnknownFields, requiredIdentifier, requiredString, type JsonObject } from './request-body.js';
 
@@ -71,12 +75,18 @@ async function erase(context: CollectorContext, request: HttpRequest): Promise<H
     const hash = toHex(signed.hash);
     const signature = toHex(signed.signature);
     let erasedMeanwhile = false;
+    let revisions: ForwardRevision[] = [];
     const committed = await context.log
       .commit(async (first) => {
         if ((await context.store.getEventsByFactoId(entry.facto_ids)).some((event) => event.erasedBy !== null)) {
           erasedMeanwhile = true;
           throw new Error('an event of this erasure was erased meanwhile');
         }
+        // Read in the lane, so no commit adds a request between this reading and the erasure's own.
+        const erasedIds = new Set(entry.facto_ids);
+        const queued = await context.store.listForwardsHolding(entry.facto_ids);
+        const forwardEdits: ForwardEdit[] = queued.map((request) => forwardEditFor(request, erasedIds));
+        revisions = forwardEdits.map((edit, index) => ({ id: edit.id, bytesBefore: queued[index]!.body.byteLength, bytesAfter: edit.replacement?.body.byteLength ?? null }));
         return {
           events: [],
           logEntries: [{ leafIndex: first, kind: 'erasure', hash, entryJson: signed.entryJson, signature, createdAt: erasedAt }],
@@ -86,6 +96,7 @@ async function erase(context: CollectorContext, request: HttpRequest): Promise<H
           incidents: [],
           keys: [],
           unverified: [],
+          forwardEdits,
         };
       })
       .catch((error: unknown) => {
@@ -95,8 +106,9 @@ async function erase(context: CollectorContext, request: HttpRequest): Promise<H
         throw new HttpError(503, 'other erasures of these events are being committed; retry', { 'retry-after': '1' });
       });
     if (committed === undefined) continue;
+    context.forwarder?.revised(revisions);
     context.metrics.treeSize.set(context.log.treeSize);
-    context.logger.info('erased event content', { events: entry.facto_ids.length, leafIndex: committed.firstLeafIndex });
+    context.logger.info('erased event content', { events: entry.facto_ids.length, leafIndex: committed.firstLeafIndex, forwardQueueRewritten: revisions.length });
     return json(200, { erased: entry.facto_ids.length, already_erased: alreadyErased, leaf_index: committed.firstLeafIndex, hash, signature, entry });
   }
 }

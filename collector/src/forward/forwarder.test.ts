@@ -440,7 +440,7 @@ describe('forwarder', () => {
       await store.init();
       const writer = await forwarderTo(url, { store, deliver: false, refreshMillis: 10, queueSize: 2 });
       // Another process commits two requests: this one's count catches up at its next reading.
-      const fromElsewhere = (body: Uint8Array, encoding: 'protobuf' | 'json') => ({ encoding, body, keepJson: null, queuedAt: 0 });
+      const fromElsewhere = (body: Uint8Array, encoding: 'protobuf' | 'json') => ({ encoding, body, keepJson: null, queuedAt: 0, factoIds: [] });
       await store.commitBatch(forwardsOnly([fromElsewhere(request.protobuf, 'protobuf'), fromElsewhere(request.json, 'json')]));
       await vi.waitFor(() => expect(writer.forwarder.depth).toBe(2));
       expect(writer.forwarder.admit(request.json, 'json', keepAll)).toBeUndefined();
@@ -451,6 +451,42 @@ describe('forwarder', () => {
       await store.commitBatch(forwardsOnly([fromElsewhere(request.json, 'json')]));
       await vi.waitFor(() => expect(received).toHaveLength(3));
       expect(received.map((entry) => entry.headers['content-type'])).toEqual(['application/x-protobuf', 'application/json', 'application/json']);
+    });
+
+    it('delivers the rewritten request, not the one read ahead, when an erasure revises the queue', async () => {
+      let release!: () => void;
+      const gate = new Promise<void>((resolve) => (release = resolve));
+      const { url, received } = await downstream(async (entry, incoming, response) => {
+        await gate;
+        ok(entry, incoming, response);
+      });
+      const { forwarder, store } = await forwarderTo(url, { deliver: false });
+      const bodies = [[[1]], [[2]], [[3]]].map((layout) => traceRequest(layout).json);
+      for (const body of bodies) await enqueue(forwarder, body, 'json', [[Array.from({ length: spanNamesOf(body, 'json')[0]![0]!.length }, () => true)]]);
+      forwarder.startDelivering();
+      await vi.waitFor(() => expect(received).toHaveLength(1));
+      // The loop holds all three in memory; an erasure rewrites the second and removes the third.
+      const [first, second, third] = await store.listForwards(0, 10);
+      const rewritten = traceRequest([[1]]).json;
+      await store.commitBatch({ ...forwardsOnly([]), forwardEdits: [{ id: second!.id, replacement: { body: rewritten, keepJson: null, factoIds: [] } }, { id: third!.id, replacement: null }] });
+      forwarder.revised([{ id: second!.id, bytesBefore: second!.body.byteLength, bytesAfter: rewritten.byteLength }, { id: third!.id, bytesBefore: third!.body.byteLength, bytesAfter: null }]);
+      expect(forwarder.depth).toBe(2);
+      release();
+      await vi.waitFor(() => expect(forwarder.depth).toBe(0));
+      expect(received.map((entry) => entry.body.toString())).toEqual([first!.body, rewritten].map((body) => Buffer.from(body).toString()));
+    });
+
+    it('cuts the attempt under way when an erasure rewrites the request being delivered, and sends the rewritten one', async () => {
+      const { url, received } = await downstream(() => {}); // never answers the first attempt
+      const { forwarder, store } = await forwarderTo(url);
+      await enqueue(forwarder, request.json, 'json', keepAll);
+      await vi.waitFor(() => expect(received).toHaveLength(1));
+      const [queued] = await store.listForwards(0, 10);
+      const rewritten = traceRequest([[1]]).json;
+      await store.commitBatch({ ...forwardsOnly([]), forwardEdits: [{ id: queued!.id, replacement: { body: rewritten, keepJson: null, factoIds: [] } }] });
+      forwarder.revised([{ id: queued!.id, bytesBefore: queued!.body.byteLength, bytesAfter: rewritten.byteLength }]);
+      await vi.waitFor(() => expect(received).toHaveLength(2));
+      expect(received[1]!.body.equals(Buffer.from(rewritten))).toBe(true);
     });
   });
 });

@@ -139,7 +139,7 @@ class QueueForwarder implements Forwarder {
     }
   }
 
-  admit(body: Uint8Array, contentType: OtlpContentType, keep: SpanSelection): NewForward | undefined {
+  admit(body: Uint8Array, contentType: OtlpContentType, keep: SpanSelection, factoIds: readonly string[] = []): NewForward | undefined {
     if (!selectsAny(keep)) return undefined;
     const { queueSize, queueBytes } = this.#options;
     if (this.#closed || this.depth >= queueSize || this.#stored.bytes + this.#reserved.bytes + body.byteLength > queueBytes) {
@@ -149,7 +149,7 @@ class QueueForwarder implements Forwarder {
     this.#reserved = add(this.#reserved, 1, body.byteLength);
     this.#showDepth();
     const keepsAll = keep.every((scopes) => scopes.every((spans) => spans.every(Boolean)));
-    return { encoding: contentType, body, keepJson: keepsAll ? null : JSON.stringify(keep), queuedAt: this.#clock.now() };
+    return { encoding: contentType, body, keepJson: keepsAll ? null : JSON.stringify(keep), queuedAt: this.#clock.now(), factoIds };
   }
 
   committed(forwards: readonly NewForward[]): void {
@@ -166,6 +166,17 @@ class QueueForwarder implements Forwarder {
     if (forwards.length === 0) return;
     this.#reserved = add(this.#reserved, -forwards.length, -sumBytes(forwards));
     this.#showDepth();
+  }
+
+  revised(edits: readonly ForwardRevision[]): void {
+    for (const edit of edits) this.#stored = add(this.#stored, edit.bytesAfter === null ? -1 : 0, (edit.bytesAfter ?? 0) - edit.bytesBefore);
+    this.#showDepth();
+    const delivery = this.#delivery;
+    if (delivery === undefined) return;
+    // Nothing of the old body may go out: an attempt under way is cut (what it sent already is gone),
+    // requests read ahead are read again.
+    if (edits.some((edit) => edit.id === delivery.current)) delivery.rewind.abort();
+    if (edits.some((edit) => delivery.held.has(edit.id))) delivery.reread = true;
   }
 
   startDelivering(): { stop(): Promise<void> } {
@@ -228,7 +239,7 @@ class QueueForwarder implements Forwarder {
   }
 
   #startLoop(): Delivery {
-    const delivery: Delivery = { stop: new AbortController(), draining: false, done: Promise.resolve() };
+    const delivery: Delivery = { stop: new AbortController(), rewind: new AbortController(), held: new Set(), current: undefined, reread: false, draining: false, done: Promise.resolve() };
     delivery.done = this.#loop(delivery).finally(() => {
       if (this.#delivery === delivery) this.#delivery = undefined;
     });
@@ -237,10 +248,17 @@ class QueueForwarder implements Forwarder {
 
   /** Reads the queue oldest first and delivers it, until stopped (or, draining, until it is empty). */
   async #loop(delivery: Delivery): Promise<void> {
-    const { signal } = delivery.stop;
+    const stopped = delivery.stop.signal;
     const finished: QueuedForward[] = [];
     let afterId = 0;
-    while (!signal.aborted) {
+    let signal = AbortSignal.any([stopped, delivery.rewind.signal]);
+    while (!stopped.aborted) {
+      if (delivery.rewind.signal.aborted) {
+        // The request being delivered was rewritten in the store (an erasure): its attempt was cut.
+        delivery.rewind = new AbortController();
+        signal = AbortSignal.any([stopped, delivery.rewind.signal]);
+      }
+      delivery.reread = false;
       let batch: QueuedForward[];
       this.#moreQueued = false;
       try {
@@ -248,23 +266,29 @@ class QueueForwarder implements Forwarder {
         this.#storeWorks();
       } catch (error) {
         this.#storeFailed(error);
-        if (delivery.draining || !(await this.#pause(STORE_RETRY_MILLIS, signal))) break;
+        if (delivery.draining || !(await this.#pause(STORE_RETRY_MILLIS, stopped))) break;
         continue;
       }
       if (batch.length === 0) {
         await this.#deleteFinished(finished);
         if (delivery.draining) break;
-        await this.#idle(signal);
+        await this.#idle(stopped);
         continue;
       }
+      delivery.held = new Set(batch.map((queued) => queued.id));
       for (const queued of batch) {
+        // Requests read ahead were rewritten in the store: read them again, from here.
+        if (delivery.reread) break;
+        delivery.current = queued.id;
         await this.#deliver(queued, signal);
-        // Stopped mid-delivery: the request was not delivered, and stays queued for the next loop or start.
+        delivery.current = undefined;
+        // Stopped or cut mid-delivery: the request was not delivered, and stays queued for the next reading or start.
         if (signal.aborted) break;
         afterId = queued.id;
         finished.push(queued);
         if (finished.length >= DELETE_BATCH) await this.#deleteFinished(finished);
       }
+      delivery.held = new Set();
     }
     await this.#deleteFinished(finished);
   }
@@ -398,9 +422,24 @@ class QueueForwarder implements Forwarder {
   }
 }
 
+/** A queued request an erasure rewrote (bytesAfter: its new size) or removed (null). */
+export interface ForwardRevision {
+  readonly id: number;
+  readonly bytesBefore: number;
+  readonly bytesAfter: number | null;
+}
+
 interface Delivery {
   /** Aborted to stop delivery: cancels the attempt or backoff under way. */
   readonly stop: AbortController;
+  /** Aborted when the request being delivered was rewritten in the store: its attempt is cut and it is read again. */
+  rewind: AbortController;
+  /** The ids of the requests read in the current batch. */
+  held: ReadonlySet<number>;
+  /** The id of the request being delivered. */
+  current: number | undefined;
+  /** Set when requests of the current batch were rewritten in the store: the loop reads on from the last one delivered. */
+  reread: boolean;
   /** Set by close(): the loop ends once the queue is empty rather than waiting for more. */
   draining: boolean;
   done: Promise<void>;

@@ -50,9 +50,10 @@ export interface ForwardAdmission {
   /**
    * Takes room in the queue for a request about to be committed, returning what the batch stores
    * (Batch.forwards); undefined when it keeps none of its spans, or when the queue is full or closed
-   * (counted as dropped). Each admitted request is then passed to committed() or released().
+   * (counted as dropped). `factoIds` names the signed spans it carries, for erasures to find it. Each
+   * admitted request is then passed to committed() or released().
    */
-  admit(body: Uint8Array, contentType: OtlpContentType, keep: SpanSelection): NewForward | undefined;
+  admit(body: Uint8Array, contentType: OtlpContentType, keep: SpanSelection, factoIds?: readonly string[]): NewForward | undefined;
   /** The batch holding these is durable: they are delivered from the store. */
   committed(forwards: readonly NewForward[]): void;
   /** The batch holding these failed: their room is free again. */
@@ -213,10 +214,13 @@ export class IngestService {
     const forwards: NewForward[] = [];
     let offset = 0;
     const outcomes = group.map(({ examined, received }) => {
-      const outcome = summarise(examined, verdicts.slice(offset, offset + examined.spans.length));
+      const own = verdicts.slice(offset, offset + examined.spans.length);
+      const outcome = summarise(examined, own);
       offset += examined.spans.length;
       if (forwarder === undefined || received === undefined || !selectsAny(outcome.forward)) return outcome;
-      const admitted = forwarder.admit(received.body, received.contentType, outcome.forward);
+      // The signed spans that go on: an erasure of one of them must reach this queued copy too.
+      const factoIds = examined.spans.flatMap((span, index) => (span.kind === 'signed' && own[index]!.kind === 'accepted' ? [span.factoId] : []));
+      const admitted = forwarder.admit(received.body, received.contentType, outcome.forward, factoIds);
       if (admitted === undefined) return { ...outcome, forwarding: 'refused' as const };
       forwards.push(admitted);
       return { ...outcome, forwarding: 'queued' as const };

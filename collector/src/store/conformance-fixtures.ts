@@ -5,7 +5,7 @@
  */
 import { createHash } from 'node:crypto';
 import { fromHex, hashLeaf, MerkleTree } from '@facto/core';
-import type { AgentKey, Batch, Checkpoint, LogEntry, NewEvent, NewForward, NewIncident, StoredEvent, Store, UnverifiedSpan } from './types.js';
+import type { AgentKey, Batch, Checkpoint, ForwardEdit, LogEntry, NewEvent, NewForward, NewIncident, StoredEvent, Store, UnverifiedSpan } from './types.js';
 
 export type EventDraft = Omit<NewEvent, 'leafIndex'>;
 export type LogEntryDraft = Omit<LogEntry, 'leafIndex'>;
@@ -20,6 +20,7 @@ export interface BatchParts {
   /** Erasures by the position of the erasure entry in this batch's logEntries. */
   erasures?: readonly { factoId: string; entry: number }[];
   forwards?: readonly NewForward[];
+  forwardEdits?: readonly ForwardEdit[];
 }
 
 export const hex = (label: string) => createHash('sha256').update(label).digest('hex');
@@ -69,7 +70,7 @@ export class LogBuilder {
     const { linkUpdates = [], incidents = [], keys = [], unverified = [] } = parts;
     const erasures = (parts.erasures ?? []).map(({ factoId, entry }) => ({ factoId, erasedBy: entryStart + entry }));
     const batch: Batch = { expectedTreeSize: start, newTreeSize: start + events.length + logEntries.length, events, logEntries, nodes, linkUpdates, incidents, keys, unverified, erasures };
-    return parts.forwards === undefined ? batch : { ...batch, forwards: parts.forwards };
+    return { ...batch, ...(parts.forwards === undefined ? {} : { forwards: parts.forwards }), ...(parts.forwardEdits === undefined ? {} : { forwardEdits: parts.forwardEdits }) };
   }
 
   accept(batch: Batch): void {
@@ -111,7 +112,7 @@ export function unverifiedSpan(): UnverifiedSpan {
 
 /** A request queued for forwarding; `label` makes its body distinct. */
 export function forwardRequest(label: string, overrides: Partial<NewForward> = {}): NewForward {
-  return { encoding: 'protobuf', body: new Uint8Array(Buffer.from(`otlp request ${label} \u0000\u0001 ✓`)), keepJson: null, queuedAt: 1_767_500_000_000, ...overrides };
+  return { encoding: 'protobuf', body: new Uint8Array(Buffer.from(`otlp request ${label} \u0000\u0001 ✓`)), keepJson: null, queuedAt: 1_767_500_000_000, factoIds: [], ...overrides };
 }
 
 export function checkpoint(treeSize: number, overrides: Partial<Checkpoint> = {}): Checkpoint {

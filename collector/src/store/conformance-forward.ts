@@ -16,7 +16,7 @@ export function forwardConformance(context: () => { store: Store; log: LogBuilde
   it('queues forwards with their batch, oldest first, bytes intact, and pages on from the last id', async () => {
     const { store, log } = context();
     expect(await store.forwardBacklog()).toEqual({ requests: 0, bytes: 0 });
-    const first = [forwardRequest('one'), forwardRequest('two', { encoding: 'json', keepJson: '[[[true,false]]]', queuedAt: 1_767_500_000_001 })];
+    const first = [forwardRequest('one'), forwardRequest('two', { encoding: 'json', keepJson: '[[[true,false]]]', queuedAt: 1_767_500_000_001, factoIds: ['ft-00000000-0000-4000-8000-000000000001'] })];
     await log.commit(store, { events: [log.event()], forwards: first });
     await log.commit(store, { events: [log.event()], forwards: [forwardRequest('three')] });
     await log.commit(store, { events: [log.event()] });
@@ -57,5 +57,36 @@ export function forwardConformance(context: () => { store: Store; log: LogBuilde
     await expectRefusal(store.commitBatch(stale), 'conflict');
     expect(await store.listForwards(0, 10)).toEqual([]);
     expect(await store.forwardBacklog()).toEqual({ requests: 0, bytes: 0 });
+  });
+
+  it("finds queued requests by the signed spans they carry, and applies an erasure's rewrites and removals with its batch only", async () => {
+    const { store, log } = context();
+    const id = (n: number) => `ft-00000000-0000-4000-8000-00000000000${n}`;
+    await log.commit(store, {
+      events: [log.event()],
+      forwards: [forwardRequest('ab', { factoIds: [id(1), id(2)] }), forwardRequest('c', { factoIds: [id(3)] }), forwardRequest('d', { factoIds: [id(4)] }), forwardRequest('none')],
+    });
+    const [ab, c, d, none] = await store.listForwards(0, 10);
+    expect(await store.listForwardsHolding([id(2), id(3)])).toEqual([ab, c]);
+    expect(await store.listForwardsHolding([id(9)])).toEqual([]);
+    expect(await store.listForwardsHolding([])).toEqual([]);
+
+    const rewritten = { body: new Uint8Array(Buffer.from('request ab without b')), keepJson: null, factoIds: [id(1)] };
+    const edits = [{ id: ab!.id, replacement: rewritten }, { id: c!.id, replacement: null }, { id: 987_654_321, replacement: null }];
+    // Refused (sequenced against a size the log has left): nothing of it applies.
+    const stale = log.batch({ forwardEdits: edits });
+    await log.commit(store, { events: [log.event()] });
+    await expectRefusal(store.commitBatch(stale), 'conflict');
+    expect(await store.listForwards(0, 10)).toEqual([ab, c, d, none]);
+
+    await log.commit(store, { forwardEdits: edits });
+    const after = await store.listForwards(0, 10);
+    expect(after.map((forward) => [forward.id, Buffer.from(forward.body).toString(), forward.factoIds])).toEqual([
+      [ab!.id, 'request ab without b', [id(1)]],
+      [d!.id, Buffer.from(d!.body).toString(), [id(4)]],
+      [none!.id, Buffer.from(none!.body).toString(), []],
+    ]);
+    expect(await store.listForwardsHolding([id(2), id(3)])).toEqual([]);
+    expect(await store.forwardBacklog()).toEqual({ requests: 3, bytes: rewritten.body.byteLength + d!.body.byteLength + none!.body.byteLength });
   });
 }

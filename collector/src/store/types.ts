@@ -172,6 +172,8 @@ export interface Batch {
    * request acknowledged is a request that will be forwarded, across a crash too. Absent: none.
    */
   readonly forwards?: readonly NewForward[];
+  /** Queued requests rewritten or removed because they carry content this batch erases. Absent: none. */
+  readonly forwardEdits?: readonly ForwardEdit[];
 }
 
 /** An OTLP request waiting to be forwarded downstream (forward/forwarder.ts), as a batch writes it. */
@@ -187,6 +189,14 @@ export interface NewForward {
   readonly keepJson: string | null;
   /** Milliseconds since the epoch when the collector acknowledged it. */
   readonly queuedAt: number;
+  /** The facto_ids of the signed spans it carries downstream: an erasure of one rewrites the request (Batch.forwardEdits). */
+  readonly factoIds: readonly string[];
+}
+
+/** A queued request rewritten (its body without erased spans) or, with `replacement` null, taken off the queue. */
+export interface ForwardEdit {
+  readonly id: number;
+  readonly replacement: Pick<NewForward, 'body' | 'keepJson' | 'factoIds'> | null;
 }
 
 /** A queued request as read back: `id` orders the queue (oldest first) and names it for deleteForwards. */
@@ -290,6 +300,8 @@ export interface Store {
   listForwards(afterId: number, limit: number): Promise<QueuedForward[]>;
   /** Takes delivered (or given-up) requests off the queue; an id not queued is ignored. */
   deleteForwards(ids: readonly number[]): Promise<void>;
+  /** The queued requests that carry any of these signed spans, oldest first. */
+  listForwardsHolding(factoIds: readonly string[]): Promise<QueuedForward[]>;
   forwardBacklog(): Promise<ForwardBacklog>;
 
   // Checkpoints (compare-and-swap head: a checkpoint never goes backwards)

@@ -142,6 +142,12 @@ export class MemoryStore implements Store {
       for (const span of batch.unverified) data.unverified.add(JSON.stringify([span.traceId, span.spanId, span.spanJson]));
       for (const erasure of batch.erasures) replaceEvent(data, byId.get(erasure.factoId)!, { disclosuresJson: '[]', salt: null, erasedBy: erasure.erasedBy });
       for (const forward of batch.forwards ?? []) data.forwards.push({ ...forward, id: data.nextForwardId++ });
+      for (const edit of batch.forwardEdits ?? []) {
+        const position = data.forwards.findIndex((forward) => forward.id === edit.id);
+        if (position < 0) continue; // delivered meanwhile
+        if (edit.replacement === null) data.forwards.splice(position, 1);
+        else data.forwards[position] = { ...data.forwards[position]!, ...edit.replacement };
+      }
       data.treeSize = batch.newTreeSize;
     });
   }
@@ -284,6 +290,13 @@ export class MemoryStore implements Store {
     return this.#use('deleteForwards', (data) => {
       const gone = new Set(ids);
       data.forwards = data.forwards.filter((forward) => !gone.has(forward.id));
+    });
+  }
+
+  listForwardsHolding(factoIds: readonly string[]) {
+    return this.#use('read', (data) => {
+      const wanted = new Set(factoIds);
+      return data.forwards.filter((forward) => forward.factoIds.some((id) => wanted.has(id)));
     });
   }
 

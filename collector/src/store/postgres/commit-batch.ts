@@ -11,7 +11,7 @@ import type { PoolClient } from 'pg';
 import { invalidBatch } from '../batch-shape.js';
 import { StoreConflictError } from '../errors.js';
 import type { Batch } from '../types.js';
-import { insertForwards } from './forward-queue.js';
+import { editForwards, insertForwards } from './forward-queue.js';
 import { refuseNewerSchema, SCHEMA_VERSION } from './migrations.js';
 import { EVENT_COLUMN_TYPES, EVENT_COLUMNS, eventColumns, hexToBytes, keyToParameters, UPSERT_KEY_SQL } from './rows.js';
 
@@ -91,6 +91,7 @@ export async function writeBatch(client: PoolClient, batch: Batch): Promise<numb
     if (missing) throw invalidBatch(`erasure names facto_id ${missing.factoId}, which is not stored`);
   }
   await insertForwards(client, batch.forwards ?? []);
+  await editForwards(client, batch.forwardEdits ?? []);
   const keysVersion = head.keys_version + (batch.keys.length > 0 ? 1 : 0);
   await run(client, 'write_head', 'UPDATE log_head SET tree_size = $1, keys_version = $2 WHERE singleton = 0', [batch.newTreeSize, keysVersion]);
   return keysVersion;

@@ -3,11 +3,12 @@
  * by writeBatch in the transaction that stores their spans, read oldest first and deleted once
  * delivered or given up. Every process on the database inserts; the leader delivers. Ids come from
  * an identity column inside the sequencer lock's transaction, so they grow in commit order and the
- * leader can read on from the last id it saw.
+ * leader can read on from the last id it saw. `facto_ids` (jsonb, an array) names the signed spans a
+ * request carries, so an erasure finds the requests to rewrite (the ?| operator).
  */
 import type pg from 'pg';
 import type { PoolClient } from 'pg';
-import type { ForwardBacklog, NewForward, QueuedForward } from '../types.js';
+import type { ForwardBacklog, ForwardEdit, NewForward, QueuedForward } from '../types.js';
 import { checkLimit } from './event-queries.js';
 
 export const FORWARD_QUEUE_SCHEMA = `CREATE TABLE forward_queue (
@@ -15,7 +16,8 @@ export const FORWARD_QUEUE_SCHEMA = `CREATE TABLE forward_queue (
   encoding text NOT NULL CHECK (encoding IN ('protobuf', 'json')),
   body bytea NOT NULL,
   keep_json text,
-  queued_at bigint NOT NULL
+  queued_at bigint NOT NULL,
+  facto_ids jsonb NOT NULL
 );`;
 
 interface ForwardRow {
@@ -24,26 +26,54 @@ interface ForwardRow {
   body: Buffer;
   keep_json: string | null;
   queued_at: number;
+  facto_ids: string[];
 }
+
+const COLUMNS = 'id, encoding, body, keep_json, queued_at, facto_ids';
+const fromRow = (row: ForwardRow): QueuedForward => ({ id: row.id, encoding: row.encoding, body: row.body, keepJson: row.keep_json, queuedAt: row.queued_at, factoIds: row.facto_ids });
+const bytes = (body: Uint8Array) => Buffer.from(body.buffer, body.byteOffset, body.byteLength);
 
 /** Inserts a batch's forwards inside the caller's transaction, in their order (one statement). */
 export async function insertForwards(client: PoolClient, forwards: readonly NewForward[]): Promise<void> {
   if (forwards.length === 0) return;
   await client.query({
     name: 'facto_insert_forwards',
-    text: `INSERT INTO forward_queue (encoding, body, keep_json, queued_at)
-      SELECT encoding, body, keep_json, queued_at FROM unnest($1::text[], $2::bytea[], $3::text[], $4::bigint[]) WITH ORDINALITY AS given (encoding, body, keep_json, queued_at, position)
+    text: `INSERT INTO forward_queue (encoding, body, keep_json, queued_at, facto_ids)
+      SELECT encoding, body, keep_json, queued_at, facto_ids::jsonb
+      FROM unnest($1::text[], $2::bytea[], $3::text[], $4::bigint[], $5::text[]) WITH ORDINALITY AS given (encoding, body, keep_json, queued_at, facto_ids, position)
       ORDER BY position`,
-    values: [forwards.map((forward) => forward.encoding), forwards.map((forward) => Buffer.from(forward.body.buffer, forward.body.byteOffset, forward.body.byteLength)), forwards.map((forward) => forward.keepJson), forwards.map((forward) => forward.queuedAt)],
+    values: [
+      forwards.map((forward) => forward.encoding), forwards.map((forward) => bytes(forward.body)), forwards.map((forward) => forward.keepJson),
+      forwards.map((forward) => forward.queuedAt), forwards.map((forward) => JSON.stringify(forward.factoIds)),
+    ],
   });
+}
+
+/** Applies an erasure's rewrites inside the caller's transaction; a request delivered meanwhile is gone already. */
+export async function editForwards(client: PoolClient, edits: readonly ForwardEdit[]): Promise<void> {
+  for (const { id, replacement } of edits) {
+    if (replacement === null) await client.query({ name: 'facto_remove_forward', text: 'DELETE FROM forward_queue WHERE id = $1', values: [id] });
+    else {
+      await client.query({
+        name: 'facto_rewrite_forward',
+        text: 'UPDATE forward_queue SET body = $1, keep_json = $2, facto_ids = $3::jsonb WHERE id = $4',
+        values: [bytes(replacement.body), replacement.keepJson, JSON.stringify(replacement.factoIds), id],
+      });
+    }
+  }
 }
 
 export function createForwardQueue(pool: pg.Pool) {
   return {
     list: async (afterId: number, limit: number): Promise<QueuedForward[]> => {
       checkLimit(limit, 'Forward queue');
-      const result = await pool.query<ForwardRow>({ name: 'facto_list_forwards', text: 'SELECT id, encoding, body, keep_json, queued_at FROM forward_queue WHERE id > $1 ORDER BY id LIMIT $2', values: [afterId, limit] });
-      return result.rows.map((row) => ({ id: row.id, encoding: row.encoding, body: row.body, keepJson: row.keep_json, queuedAt: row.queued_at }));
+      const result = await pool.query<ForwardRow>({ name: 'facto_list_forwards', text: `SELECT ${COLUMNS} FROM forward_queue WHERE id > $1 ORDER BY id LIMIT $2`, values: [afterId, limit] });
+      return result.rows.map(fromRow);
+    },
+    holding: async (factoIds: readonly string[]): Promise<QueuedForward[]> => {
+      if (factoIds.length === 0) return [];
+      const result = await pool.query<ForwardRow>({ name: 'facto_forwards_holding', text: `SELECT ${COLUMNS} FROM forward_queue WHERE facto_ids ?| $1::text[] ORDER BY id`, values: [factoIds] });
+      return result.rows.map(fromRow);
     },
     delete: async (ids: readonly number[]): Promise<void> => {
       if (ids.length > 0) await pool.query({ name: 'facto_delete_forwards', text: 'DELETE FROM forward_queue WHERE id = ANY($1::bigint[])', values: [ids] });

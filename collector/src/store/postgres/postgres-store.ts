@@ -179,6 +179,9 @@ class PostgresStore implements Store, SharedSequencing {
   async deleteForwards(ids: readonly number[]) {
     await this.#use('deleting from the forward queue', (open) => open.forwards.delete(ids));
   }
+  async listForwardsHolding(factoIds: readonly string[]) {
+    return this.#use('reading the forward queue', (open) => open.forwards.holding(factoIds));
+  }
   async forwardBacklog() {
     return this.#use('measuring the forward queue', (open) => open.forwards.backlog());
   }

@@ -11,7 +11,7 @@ import { StoreConflictError } from '../errors.js';
 import type { IncidentRow } from '../row-mapping.js';
 import type { Batch, StoredNode } from '../types.js';
 import { decodeEventBody, encodeEventBody } from './event-body.js';
-import { createForwardInserter } from './forward-queue.js';
+import { createForwardWriter } from './forward-queue.js';
 import { EVENT_COLUMNS, type EventParameters, eventToParameters, type KeyParameters, keyToParameters, UPSERT_KEY_SQL } from './rows.js';
 
 /** Distinct resource and scope texts whose row ids are remembered; a fleet has a handful, a flood of distinct ones is not kept. */
@@ -65,7 +65,7 @@ export function createBatchCommitter(database: Database.Database): BatchCommitte
     `INSERT INTO unverified_spans (trace_id, span_id, name, span_json, received_at) SELECT @trace_id, @span_id, @name, @span_json, @received_at
       WHERE NOT EXISTS (SELECT 1 FROM unverified_spans WHERE trace_id = @trace_id AND span_id = @span_id AND span_json = @span_json)`,
   );
-  const insertForward = createForwardInserter(database);
+  const forwardQueue = createForwardWriter(database);
   const readBody = database.prepare<[string], { body: Buffer }>('SELECT body FROM events WHERE facto_id = ?');
   const erase = database.prepare<[Buffer, number, string]>('UPDATE events SET body = ?, erased_by = ? WHERE facto_id = ?');
   // Erasing rewrites the body without the content; secure_delete (open-database.ts) zeroes the old cell.
@@ -118,7 +118,8 @@ export function createBatchCommitter(database: Database.Database): BatchCommitte
     for (const erasure of batch.erasures) {
       if (!eraseContent(erasure.factoId, erasure.erasedBy)) throw invalidBatch(`erasure names facto_id ${erasure.factoId}, which is not stored`);
     }
-    for (const forward of batch.forwards ?? []) insertForward(forward);
+    for (const forward of batch.forwards ?? []) forwardQueue.insert(forward);
+    for (const edit of batch.forwardEdits ?? []) forwardQueue.edit(edit);
     writeTreeSize.run(batch.newTreeSize);
   });
 

@@ -2,11 +2,12 @@
  * The forward queue in SQLite (schema 6): requests waiting to be passed on downstream. commit-batch.ts
  * inserts them in the transaction that stores their spans; the forwarder reads them oldest first and
  * deletes each once delivered or given up. AUTOINCREMENT, so an id is never handed out twice even
- * after the newest row is deleted: the forwarder reads on from the last id it saw.
+ * after the newest row is deleted: the forwarder reads on from the last id it saw. `facto_ids` (a JSON
+ * array) names the signed spans a request carries, so an erasure finds the requests to rewrite.
  */
 import { FactoError } from '@facto/core';
 import type Database from 'better-sqlite3';
-import type { ForwardBacklog, NewForward, QueuedForward } from '../types.js';
+import type { ForwardBacklog, ForwardEdit, NewForward, QueuedForward } from '../types.js';
 
 export const FORWARD_QUEUE_SCHEMA = `
 CREATE TABLE forward_queue (
@@ -14,7 +15,8 @@ CREATE TABLE forward_queue (
   encoding TEXT NOT NULL CHECK (encoding IN ('protobuf', 'json')),
   body BLOB NOT NULL,
   keep_json TEXT,
-  queued_at INTEGER NOT NULL
+  queued_at INTEGER NOT NULL,
+  facto_ids TEXT NOT NULL
 ) STRICT;`;
 
 interface ForwardRow {
@@ -23,21 +25,37 @@ interface ForwardRow {
   body: Buffer;
   keep_json: string | null;
   queued_at: number;
+  facto_ids: string;
 }
 
 export interface ForwardQueue {
   list(afterId: number, limit: number): QueuedForward[];
+  holding(factoIds: readonly string[]): QueuedForward[];
   delete(ids: readonly number[]): void;
   backlog(): ForwardBacklog;
 }
 
-export function createForwardInserter(database: Database.Database): (forward: NewForward) => void {
-  const insert = database.prepare<[string, Uint8Array, string | null, number]>('INSERT INTO forward_queue (encoding, body, keep_json, queued_at) VALUES (?, ?, ?, ?)');
-  return (forward) => void insert.run(forward.encoding, forward.body, forward.keepJson, forward.queuedAt);
+const COLUMNS = 'id, encoding, body, keep_json, queued_at, facto_ids';
+const fromRow = (row: ForwardRow): QueuedForward => ({ id: row.id, encoding: row.encoding, body: row.body, keepJson: row.keep_json, queuedAt: row.queued_at, factoIds: JSON.parse(row.facto_ids) as string[] });
+
+/** The statements commit-batch.ts runs inside a batch's transaction: new requests, and erasures' rewrites. */
+export function createForwardWriter(database: Database.Database): { insert(forward: NewForward): void; edit(edit: ForwardEdit): void } {
+  const insert = database.prepare<[string, Uint8Array, string | null, number, string]>('INSERT INTO forward_queue (encoding, body, keep_json, queued_at, facto_ids) VALUES (?, ?, ?, ?, ?)');
+  const rewrite = database.prepare<[Uint8Array, string | null, string, number]>('UPDATE forward_queue SET body = ?, keep_json = ?, facto_ids = ? WHERE id = ?');
+  const remove = database.prepare<[number]>('DELETE FROM forward_queue WHERE id = ?');
+  return {
+    insert: (forward) => void insert.run(forward.encoding, forward.body, forward.keepJson, forward.queuedAt, JSON.stringify(forward.factoIds)),
+    // A request delivered meanwhile is gone already: nothing to do.
+    edit: ({ id, replacement }) => void (replacement === null ? remove.run(id) : rewrite.run(replacement.body, replacement.keepJson, JSON.stringify(replacement.factoIds), id)),
+  };
 }
 
 export function createForwardQueue(database: Database.Database): ForwardQueue {
-  const list = database.prepare<[number, number], ForwardRow>('SELECT id, encoding, body, keep_json, queued_at FROM forward_queue WHERE id > ? ORDER BY id LIMIT ?');
+  const list = database.prepare<[number, number], ForwardRow>(`SELECT ${COLUMNS} FROM forward_queue WHERE id > ? ORDER BY id LIMIT ?`);
+  // The queue is bounded (--forward-queue-size), and erasures are rare: a scan of its id lists will do.
+  const holding = database.prepare<[string], ForwardRow>(
+    `SELECT ${COLUMNS} FROM forward_queue WHERE EXISTS (SELECT 1 FROM json_each(forward_queue.facto_ids) AS held WHERE held.value IN (SELECT value FROM json_each(?))) ORDER BY id`,
+  );
   const remove = database.prepare<[number]>('DELETE FROM forward_queue WHERE id = ?');
   const removeAll = database.transaction((ids: readonly number[]) => {
     for (const id of ids) remove.run(id);
@@ -46,7 +64,10 @@ export function createForwardQueue(database: Database.Database): ForwardQueue {
   return {
     list(afterId, limit) {
       if (!Number.isSafeInteger(limit) || limit < 0) throw new FactoError('invalid_argument', `forward queue limit must be a non-negative integer, got ${String(limit)}`);
-      return list.all(afterId, limit).map((row) => ({ id: row.id, encoding: row.encoding, body: row.body, keepJson: row.keep_json, queuedAt: row.queued_at }));
+      return list.all(afterId, limit).map(fromRow);
+    },
+    holding(factoIds) {
+      return factoIds.length === 0 ? [] : holding.all(JSON.stringify(factoIds)).map(fromRow);
     },
     delete(ids) {
       if (ids.length > 0) removeAll.immediate(ids);

@@ -154,6 +154,9 @@ class SqliteStore implements Store {
   async deleteForwards(ids: readonly number[]) {
     return this.#use('deleting from the forward queue', (open) => open.forwards.delete(ids));
   }
+  async listForwardsHolding(factoIds: readonly string[]) {
+    return this.#use('reading the forward queue', (open) => open.forwards.holding(factoIds));
+  }
   async forwardBacklog() {
     return this.#use('measuring the forward queue', (open) => open.forwards.backlog());
   }
