@@ -14,6 +14,7 @@ import { availableParallelism } from 'node:os';
 import { FactoError } from '@facto/core';
 import type { CollectorConfig } from './config.js';
 import type { CollectorContext } from './context.js';
+import { parseForwardHeaders } from './forward/forward-headers.js';
 import { createForwarder } from './forward/forwarder.js';
 import { collectorRoutes } from './http/routes.js';
 import { createHttpServer } from './http/server.js';
@@ -86,6 +87,13 @@ async function claimSharedLog(store: Store, log: LogService, path: string): Prom
   if (latest !== null) assertSignedBy(latest, log.key.verifierKey, path);
 }
 
+/** --forward-headers as headers; resolve-config.ts refused a text that is not acceptable, so this one is. */
+function forwardHeadersOf(text: string): Record<string, string> {
+  const parsed = parseForwardHeaders(text);
+  if ('problem' in parsed) throw new FactoError('invalid_argument', `--forward-headers: ${parsed.problem}`);
+  return parsed.headers;
+}
+
 /** A queue an earlier run with --forward left is kept, not delivered, while this one runs without it: say so. */
 async function warnOfStrandedForwards(store: Store, logger: Logger): Promise<void> {
   const backlog = await store.forwardBacklog();
@@ -142,7 +150,17 @@ export async function startCollector(config: CollectorConfig, options: StartOpti
     pool.warm();
     // The forward queue is kept in the store; other processes on a shared database add to it too.
     const forwarder = config.forward
-      ? createForwarder({ url: config.forward, queueSize: config.forwardQueueSize, queueBytes: config.forwardQueueBytes, logger, metrics, store, durable: db !== ':memory:', ...(opened.shared ? { refreshMillis: FORWARD_REFRESH_MILLIS } : {}) })
+      ? createForwarder({
+          url: config.forward,
+          queueSize: config.forwardQueueSize,
+          queueBytes: config.forwardQueueBytes,
+          logger,
+          metrics,
+          store,
+          durable: db !== ':memory:',
+          ...(config.forwardHeaders === undefined ? {} : { headers: forwardHeadersOf(config.forwardHeaders) }),
+          ...(opened.shared ? { refreshMillis: FORWARD_REFRESH_MILLIS } : {}),
+        })
       : undefined;
     await forwarder?.open();
     if (forwarder === undefined) await warnOfStrandedForwards(store, logger);

@@ -39,6 +39,8 @@ export interface CollectorConfig {
   readonly ingestToken: string | undefined;
   readonly queryToken: string | undefined;
   readonly adminToken: string | undefined;
+  /** Headers for every forwarded request, as --forward-headers takes them (forward/forward-headers.ts); a secret. */
+  readonly forwardHeaders: string | undefined;
   /** Forward queue bound (requests). */
   readonly forwardQueueSize: number;
   /** Forward queue bound (bytes of request bodies). */
@@ -66,6 +68,7 @@ export const DEFAULT_CONFIG: CollectorConfig = {
   ingestToken: undefined,
   queryToken: undefined,
   adminToken: undefined,
+  forwardHeaders: undefined,
   forwardQueueSize: 1000,
   forwardQueueBytes: 256 * 1024 * 1024,
   logLevel: 'info',

@@ -75,4 +75,15 @@ describe('forwarding and unsigned spans', () => {
     await expect.poll(() => downstream.requests.length, { timeout: 5_000 }).toBe(1);
     expect(Buffer.from(downstream.requests[0]!.body).toString()).toBe(body);
   });
+
+  it('sends --forward-headers with every forwarded request', async () => {
+    const downstream = await startOtlpSink();
+    cleanups.push(() => downstream.close());
+    const collector = await startTestCollector({ forward: `${downstream.url}/v1/traces`, forwardHeaders: 'authorization=Bearer%20downstream-key,x-tenant=acme' });
+    cleanups.push(() => collector.stop());
+    const agent = new TestAgent();
+    expect((await collector.post('/v1/traces', otlpJson([agent.next()]))).status).toBe(200);
+    await expect.poll(() => downstream.requests.length, { timeout: 5_000 }).toBe(1);
+    expect(downstream.requests[0]!.headers).toMatchObject({ authorization: 'Bearer downstream-key', 'x-tenant': 'acme', 'content-type': 'application/json' });
+  });
 });

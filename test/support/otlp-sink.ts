@@ -18,7 +18,7 @@ export interface SinkReply {
 
 export interface OtlpSink {
   readonly url: string;
-  readonly requests: { readonly contentType: string; readonly body: Uint8Array; readonly status: number }[];
+  readonly requests: { readonly contentType: string; readonly body: Uint8Array; readonly status: number; readonly headers: IncomingMessage['headers'] }[];
   /** Decide the reply for the n-th request (0-based). Default: 200. */
   reply: (index: number) => SinkReply;
   /** While set, requests wait until release() is called. */
@@ -63,7 +63,7 @@ export async function startOtlpSink(): Promise<OtlpSink> {
         let body: Uint8Array = Buffer.concat(chunks);
         if (request.headers['content-encoding'] === 'gzip') body = gunzipSync(body);
         const reply = sink.reply(requests.length);
-        requests.push({ contentType: String(request.headers['content-type'] ?? ''), body, status: reply.status });
+        requests.push({ contentType: String(request.headers['content-type'] ?? ''), body, status: reply.status, headers: request.headers });
         response.writeHead(reply.status, { 'content-type': 'application/json', ...reply.headers });
         response.end(reply.body ?? (reply.status === 200 ? '{}' : '{"error":"unavailable"}'));
       };

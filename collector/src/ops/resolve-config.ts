@@ -11,6 +11,7 @@ import { dirname, resolve } from 'node:path';
 import { FactoError, parseStrictJson } from '@facto/core';
 import { DEFAULT_CONFIG, type CollectorConfig } from '../config.js';
 import { onBlockedPort } from '../forward/blocked-ports.js';
+import { parseForwardHeaders } from '../forward/forward-headers.js';
 
 type Value = string | number | boolean | undefined;
 type Field = keyof CollectorConfig | 'allowOpen';
@@ -18,6 +19,8 @@ type Field = keyof CollectorConfig | 'allowOpen';
 interface Parser {
   /** What is accepted, for error messages. */
   readonly expected: string;
+  /** What is wrong with a refused text, when that can be said without quoting a secret. */
+  readonly problem?: (text: string) => string | undefined;
   /** The value, or undefined when the text is not acceptable. */
   fromText(text: string): Value;
   fromJson(value: unknown): Value;
@@ -73,6 +76,17 @@ const forwardParser = textParser(
   "an http:// or https:// URL without user:password@, on a port fetch connects to (not one of the Fetch standard's bad ports such as 6000 or 6667)",
   (text) => isUrl(text, ['http:', 'https:']) && !hasUserinfo(text) && !onBlockedPort(new URL(text)),
 );
+// The values are secrets (secret: true below): a message names what is wrong, never a value.
+const forwardHeadersParser: Parser = {
+  ...textParser(
+    'comma-separated name=value pairs, as OTEL_EXPORTER_OTLP_HEADERS (values percent-encoded where needed), e.g. authorization=Bearer%20abc,x-tenant=acme',
+    (text) => !('problem' in parseForwardHeaders(text)),
+  ),
+  problem: (text) => {
+    const parsed = parseForwardHeaders(text);
+    return 'problem' in parsed ? parsed.problem : undefined;
+  },
+};
 // A C2SP note key name: no whitespace and no '+', which separates the name in a verifier key.
 const originParser = textParser('a non-empty line without spaces or "+", e.g. facto.example.com/log', (text) => /^[^\s+]+$/u.test(text));
 // Tokens travel in `Authorization: Bearer <token>`: printable ASCII without spaces.
@@ -108,6 +122,7 @@ const OPTIONS: readonly OptionSpec[] = [
   { field: 'ingestToken', flag: 'ingest-token', placeholder: 'TOKEN', parser: tokenParser, secret: true, meaning: 'Bearer token required on POST /v1/traces.' },
   { field: 'queryToken', flag: 'query-token', placeholder: 'TOKEN', parser: tokenParser, secret: true, meaning: 'Bearer token required on the query, proof and export endpoints and /metrics.' },
   { field: 'adminToken', flag: 'admin-token', placeholder: 'TOKEN', parser: tokenParser, secret: true, meaning: 'Bearer token required on the admin endpoints.' },
+  { field: 'forwardHeaders', flag: 'forward-headers', placeholder: 'NAME=VALUE,...', parser: forwardHeadersParser, secret: true, meaning: 'Headers sent with every forwarded request (an API key, say), as OTEL_EXPORTER_OTLP_HEADERS writes them; never logged.' },
   { field: 'forwardQueueSize', flag: 'forward-queue-size', placeholder: 'N', parser: integer(1, 1_000_000), meaning: 'Requests held for forwarding; when full, newer ones are not forwarded (their signed spans are in the log), or refused with 503 if they hold --unsigned forward spans.' },
   { field: 'forwardQueueBytes', flag: 'forward-queue-bytes', placeholder: 'BYTES', parser: integer(1, 1024 ** 4), meaning: 'Bytes of request bodies held for forwarding; beyond it, as when --forward-queue-size is reached.' },
   { field: 'logLevel', flag: 'log-level', placeholder: 'debug|info|warn|error', parser: oneOf(['debug', 'info', 'warn', 'error']), meaning: 'The lowest level of the JSON log lines written to stderr.' },
@@ -139,8 +154,13 @@ function withoutUserinfo(text: string): string {
 
 function parseText(option: OptionSpec, text: string, source: string): Value {
   const value = option.parser.fromText(text);
-  if (value === undefined) throw invalid(`${source}: expected ${option.parser.expected}${quote(option, text)}`);
+  if (value === undefined) throw invalid(`${source}: ${problemOf(option, text)}expected ${option.parser.expected}${quote(option, text)}`);
   return value;
+}
+
+function problemOf(option: OptionSpec, raw: unknown): string {
+  const problem = typeof raw === 'string' ? option.parser.problem?.(raw) : undefined;
+  return problem === undefined ? '' : `${problem}; `;
 }
 
 /** Splits argv into flag values; the boolean --allow-open takes no separate value. */
@@ -204,7 +224,7 @@ function readConfigFile(path: string, cwd: string): Map<OptionSpec, Value> {
     // null reads as "not set", so a generated file can leave an optional value empty.
     if (raw === null) continue;
     let value = option.parser.fromJson(raw);
-    if (value === undefined) throw invalid(`config file ${path}, key "${key}": expected ${option.parser.expected}${quote(option, raw)}`);
+    if (value === undefined) throw invalid(`config file ${path}, key "${key}": ${problemOf(option, raw)}expected ${option.parser.expected}${quote(option, raw)}`);
     // Paths in a file mean what they say wherever the collector is started from.
     if (option.path && typeof value === 'string' && !URL_SCHEME.test(value) && value !== ':memory:') value = resolve(dirname(absolute), value);
     values.set(option, value);

@@ -1,0 +1,38 @@
+/**
+ * --forward-headers: headers sent with every forwarded request, so a downstream that wants a key
+ * (an OTLP endpoint of a tracing service, a gateway) can be reached. The text has the form of
+ * OpenTelemetry's OTEL_EXPORTER_OTLP_HEADERS: comma-separated name=value pairs, each value
+ * percent-encoded where it needs to be (`authorization=Basic%20dXNlcjpwdw==,x-tenant=acme`).
+ * Values are secrets: they are never logged or echoed in an error.
+ */
+
+// RFC 9110 section 5.6.2: a field name is a token.
+const TOKEN = /^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/;
+// A field value: visible characters, spaces and tabs (no CR, LF or NUL).
+const FIELD_VALUE = /^[\t\x20-\x7e\x80-\xff]*$/;
+/** Set by the forwarder or the HTTP client for each request; a configured one would break delivery. */
+const RESERVED = new Set(['content-type', 'content-length', 'content-encoding', 'transfer-encoding', 'host', 'connection', 'te', 'trailer', 'upgrade', 'keep-alive']);
+
+/** The headers `text` names, by lower-case name; or why it is not acceptable (never quoting a value). */
+export function parseForwardHeaders(text: string): { readonly headers: Record<string, string> } | { readonly problem: string } {
+  const headers: Record<string, string> = {};
+  const items = text.split(',');
+  for (const [index, item] of items.entries()) {
+    const equals = item.indexOf('=');
+    const where = `pair ${index + 1}`;
+    if (equals < 0) return { problem: `${where} has no "="; write name=value` };
+    const name = item.slice(0, equals).trim().toLowerCase();
+    if (!TOKEN.test(name)) return { problem: `${where}: the name is not an HTTP header name` };
+    if (RESERVED.has(name)) return { problem: `${name} is set by the collector for each request and cannot be configured` };
+    if (Object.hasOwn(headers, name)) return { problem: `${name} is given twice` };
+    let value: string;
+    try {
+      value = decodeURIComponent(item.slice(equals + 1).trim());
+    } catch {
+      return { problem: `the value of ${name} is not valid percent-encoding` };
+    }
+    if (value === '' || !FIELD_VALUE.test(value)) return { problem: `the value of ${name} is empty or holds a character a header cannot carry (CR, LF, NUL, other controls)` };
+    headers[name] = value;
+  }
+  return { headers };
+}
