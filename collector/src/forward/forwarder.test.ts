@@ -148,6 +148,19 @@ describe('forwarder', () => {
     expect(JSON.stringify(logEntries)).not.toContain('SUPERSECRET123');
   });
 
+  it('follows no redirect: a 301 is a refusal naming where it points, not a delivery', async () => {
+    const { url, received } = await downstream((_received, _request, response) => void response.writeHead(301, { location: '/elsewhere/v1/traces?token=SECRET9' }).end());
+    const { forwarder, metrics, logEntries } = await forwarderTo(url);
+    await enqueue(forwarder, request.json, 'json', keepAll);
+    await forwarder.close(5_000);
+    expect(received.map((entry) => entry.headers['content-type'])).toEqual(['application/json']);
+    expect(await counterValue(metrics.forwardDropped)).toBe(1);
+    const origin = new URL(url).origin;
+    expect(logEntries.filter((entry) => entry.level !== 'debug')).toEqual([
+      expect.objectContaining({ level: 'error', message: expect.stringMatching(/^downstream answered with a redirect/), fields: { url, status: 301, location: `${origin}/elsewhere/v1/traces?token=***` } }),
+    ]);
+  });
+
   it('gives up on other 4xx answers without retrying', async () => {
     const { url, received } = await downstream((_received, _request, response) => void response.writeHead(400).end());
     const { forwarder, metrics, logEntries } = await forwarderTo(url);

@@ -392,15 +392,32 @@ class QueueForwarder implements Forwarder {
     const { url, headers, attemptTimeoutMillis = 10_000, metrics, logger } = this.#options;
     let status: number;
     let retryAfter: string | null;
+    let location: string | null;
+    // A controller and a timer of our own: on Node 20 a timeout signal inside AbortSignal.any() can be
+    // collected before it fires (nodejs/node#57736), and an attempt to a downstream that never answers
+    // then waits forever, stalling the queue behind it.
+    const attempt = new AbortController();
+    let timedOut = false;
+    const timer = setTimeout(() => {
+      timedOut = true;
+      attempt.abort();
+    }, attemptTimeoutMillis);
+    const stop = () => attempt.abort();
+    signal.addEventListener('abort', stop);
+    if (signal.aborted) attempt.abort();
     try {
       const response = await fetch(url, {
         method: 'POST',
         headers: { ...headers, 'content-type': MEDIA_TYPES[contentType] },
         body,
-        signal: AbortSignal.any([signal, AbortSignal.timeout(attemptTimeoutMillis)]),
+        signal: attempt.signal,
+        // Followed, a 301 or 302 would turn the POST into a GET without its body and count as
+        // delivered; a 307 or 308 would send the headers (a key) to another origin.
+        redirect: 'manual',
       });
       status = response.status;
       retryAfter = response.headers.get('retry-after');
+      location = response.headers.get('location');
       // Reading the (small) OTLP answer to the end lets the connection be reused.
       await response.arrayBuffer();
     } catch (error) {
@@ -410,16 +427,26 @@ class QueueForwarder implements Forwarder {
         logger.error("fetch refuses to connect to the forward URL's port (a bad port of the Fetch standard); dropped the request: choose another port", { url: this.#url });
         return { outcome: 'refused' };
       }
-      const reason = error instanceof Error && error.name === 'TimeoutError' ? `no answer within ${attemptTimeoutMillis} ms` : describeError(error);
+      const reason = timedOut ? `no answer within ${attemptTimeoutMillis} ms` : describeError(error);
       return { outcome: 'failed', retryAfterMillis: undefined, reason };
+    } finally {
+      clearTimeout(timer);
+      signal.removeEventListener('abort', stop);
     }
     if (status >= 200 && status < 300) return { outcome: 'delivered' };
     if (RETRYABLE_STATUSES.has(status)) return { outcome: 'failed', retryAfterMillis: retryAfterMillisOf(retryAfter, this.#clock.now()), reason: `HTTP ${status}` };
     // Not retryable: the same request would be refused again.
     metrics.forwardDropped.inc();
-    logger.error('downstream refused a forwarded request; dropped it', { url: this.#url, status });
+    if (status >= 300 && status < 400) {
+      logger.error('downstream answered with a redirect, which forwarding does not follow; dropped the request: set --forward to the URL it redirects to', {
+        url: this.#url,
+        status,
+        ...(location !== null && URL.canParse(location, url) ? { location: shownUrl(new URL(location, url).href) } : {}),
+      });
+    } else logger.error('downstream refused a forwarded request; dropped it', { url: this.#url, status });
     return { outcome: 'refused' };
   }
+
 }
 
 /** A queued request an erasure rewrote (bytesAfter: its new size) or removed (null). */
