@@ -427,14 +427,14 @@ describe('forwarder', () => {
       await vi.waitFor(() => expect(received).toHaveLength(1));
       expect(waits).toEqual([1_000, 1_000, 1_000]);
       expect(logEntries.map((entry) => [entry.level, entry.message])).toEqual([
-        ['error', 'the forward queue cannot be read or updated in the store; delivery waits until it can'],
+        ['error', 'the forward queue cannot be read from the store; delivery waits until it can'],
         ['info', 'the forward queue can be read again; delivery goes on'],
       ]);
     });
 
-    it('deletes a delivered request with the next ones when its delete fails, without sending it again', async () => {
+    it('deletes a delivered request with the next ones when its delete fails, without sending it again, saying so once', async () => {
       const { url, received } = await downstream();
-      const { forwarder, store } = await forwarderTo(url);
+      const { forwarder, store, logEntries } = await forwarderTo(url);
       const memory = store as MemoryStore;
       memory.faults.failNext('deleteForwards');
       await enqueue(forwarder, request.protobuf, 'protobuf', keepAll);
@@ -445,6 +445,11 @@ describe('forwarder', () => {
       await vi.waitFor(() => expect(forwarder.depth).toBe(0));
       expect(received.map((entry) => entry.headers['content-type'])).toEqual(['application/x-protobuf', 'application/json']);
       expect(await store.forwardBacklog()).toEqual({ requests: 0, bytes: 0 });
+      // Reads kept working: only the delete is reported, once failing and once working again.
+      expect(logEntries.map((entry) => [entry.level, entry.message])).toEqual([
+        ['error', expect.stringMatching(/^delivered requests cannot be taken off the forward queue/)],
+        ['info', 'delivered requests are taken off the forward queue again'],
+      ]);
     });
 
     it('with refreshMillis, counts and delivers what other processes queue in a shared store', async () => {

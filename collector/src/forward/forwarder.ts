@@ -112,7 +112,8 @@ class QueueForwarder implements Forwarder {
    * that went away shows within seconds; the rest are debug lines, as one per retry would flood.
    */
   #failuresInRun = 0;
-  #storeFailing = false;
+  /** Which of the queue's store operations is failing now: each is reported once when it starts failing and once when it works again. */
+  readonly #failing = new Set<'read' | 'delete'>();
   /** Set by each commit, cleared before each read of the queue: a commit the loop's last read may have missed. */
   #moreQueued = false;
   /** The URL as logs show it (failure-reason.ts: no query values). */
@@ -263,9 +264,9 @@ class QueueForwarder implements Forwarder {
       this.#moreQueued = false;
       try {
         batch = await this.#options.store.listForwards(afterId, READ_AHEAD);
-        this.#storeWorks();
+        this.#storeWorks('read');
       } catch (error) {
-        this.#storeFailed(error);
+        this.#storeFailed('read', error);
         if (delivery.draining || !(await this.#pause(STORE_RETRY_MILLIS, stopped))) break;
         continue;
       }
@@ -298,9 +299,9 @@ class QueueForwarder implements Forwarder {
     if (finished.length === 0) return;
     try {
       await this.#options.store.deleteForwards(finished.map((queued) => queued.id));
-      this.#storeWorks();
+      this.#storeWorks('delete');
     } catch (error) {
-      this.#storeFailed(error);
+      this.#storeFailed('delete', error);
       return;
     }
     this.#stored = add(this.#stored, -finished.length, -sumBytes(finished));
@@ -308,16 +309,19 @@ class QueueForwarder implements Forwarder {
     this.#showDepth();
   }
 
-  #storeFailed(error: unknown): void {
-    if (this.#storeFailing) return;
-    this.#storeFailing = true;
-    this.#options.logger.error('the forward queue cannot be read or updated in the store; delivery waits until it can', { error: error instanceof Error ? error.message : String(error) });
+  #storeFailed(operation: 'read' | 'delete', error: unknown): void {
+    if (this.#failing.has(operation)) return;
+    this.#failing.add(operation);
+    const message =
+      operation === 'read'
+        ? 'the forward queue cannot be read from the store; delivery waits until it can'
+        : 'delivered requests cannot be taken off the forward queue in the store; delivery goes on, and they are sent again after a restart if they are still there';
+    this.#options.logger.error(message, { error: error instanceof Error ? error.message : String(error) });
   }
 
-  #storeWorks(): void {
-    if (!this.#storeFailing) return;
-    this.#storeFailing = false;
-    this.#options.logger.info('the forward queue can be read again; delivery goes on');
+  #storeWorks(operation: 'read' | 'delete'): void {
+    if (!this.#failing.delete(operation)) return;
+    this.#options.logger.info(operation === 'read' ? 'the forward queue can be read again; delivery goes on' : 'delivered requests are taken off the forward queue again');
   }
 
   /** Waits for a commit to add requests (or, when other processes add them, for the next look), or to be stopped. */
