@@ -181,11 +181,8 @@ export async function startCollector(config: CollectorConfig, options: StartOpti
       const follower = opened.shared ? followStoredHead({ log, intervalMillis: Math.min(config.checkpointInterval * 1000, 1_000), logger }) : undefined;
       const publisher = startCheckpointPublisher({ log, intervalSeconds: config.checkpointInterval, logger, metrics, nextSigner: opened.shared ? 'the process that leads this log next' : undefined });
       const gapMonitor = startGapMonitor({ store, log, logger, metrics, graceMillis: options.gapGraceMillis, intervalMillis: options.gapIntervalMillis });
-      // On a shared database the leader delivers the queue every process fills.
-      const delivery = opened.shared ? forwarder?.startDelivering() : undefined;
       return {
         async stop() {
-          await delivery?.stop();
           follower?.stop();
           await gapMonitor.stop();
           await publisher.stop();
@@ -193,8 +190,10 @@ export async function startCollector(config: CollectorConfig, options: StartOpti
       };
     };
     const duties = opened.shared ? opened.store.lead(startDuties, logger) : startDuties();
-    // Alone on its database, this process delivers its queue itself, and drains it at shutdown (close()).
-    if (!opened.shared) forwarder?.startDelivering();
+    // Alone on its database, this process delivers its queue itself, and drains it at shutdown
+    // (close()). On a shared one, the queue every process fills is delivered by one process, elected
+    // among those started with --forward (a leader without --forward would deliver nothing).
+    const forwarding = forwarder === undefined ? undefined : opened.shared ? opened.store.lead(() => forwarder.startDelivering(), logger, 'forwarding') : forwarder.startDelivering();
     const address = server.address() as AddressInfo;
     const host = address.family === 'IPv6' ? `[${address.address}]` : address.address;
     const url = `http://${host}:${address.port}`;
@@ -212,7 +211,10 @@ export async function startCollector(config: CollectorConfig, options: StartOpti
         // A request cut this way was either committed already or gets no 200; its exporter retries.
         await server.drain({ graceMillis, onGraceOver: () => logger.warn('cutting connections still open after the shutdown grace', { graceMillis }) });
         await duties.stop();
+        // Delivers what it can within 5 s (alone) or finishes the request under way (shared), then
+        // gives up the forwarding election, so another process delivers the rest.
         await forwarder?.close(5_000);
+        await forwarding?.stop();
         await pool.close();
         await store.close();
         logger.info('collector stopped', { treeSize: log.treeSize });

@@ -20,6 +20,7 @@ import { otlpJson, TestAgent } from '../support/signed-spans.js';
 const binaries = postgresBinaries();
 const missing = 'missing' in binaries ? binaries.missing : undefined;
 const ELECTED = /^became the leader/;
+const FORWARDING = /^became the forwarder/;
 
 interface EventJson {
   leaf_index: number;
@@ -268,29 +269,66 @@ describe.skipIf(missing !== undefined)(`several collector processes on one Postg
     expect(verifyConsistency({ size1: before!.size, size2: after.size, proof: proof.hashes.map((hash) => fromHex(hash)), root1: fromHex(before!.root), root2: after.root })).toBe(true);
   }, 120_000);
 
-  it('forwarding: what any process acknowledges the leader delivers, and when it dies mid-delivery the next leader delivers the rest', async () => {
+  it('forwarding: what any process acknowledges the forwarder delivers, and when it dies mid-delivery the next one delivers the rest', async () => {
     const downstream = await startOtlpSink();
     try {
       downstream.hold();
       const collectors = await startCollectors(2, ['--forward', `${downstream.url}/v1/traces`]);
-      const leader = await Promise.race(collectors.map((collector) => collector.waitForLog(ELECTED).then(() => collector)));
-      const other = collectors.find((collector) => collector !== leader)!;
+      const forwarder = await Promise.race(collectors.map((collector) => collector.waitForLog(FORWARDING).then(() => collector)));
+      const other = collectors.find((collector) => collector !== forwarder)!;
       const agent = new TestAgent('agent-forwarded', 'chain-forwarded');
       const names = ['first', 'second', 'third', 'fourth'];
       for (const name of names) {
         const response = await fetch(`${other.url}/v1/traces`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: otlpJson([agent.next(name)]) });
         expect(response.status).toBe(200);
       }
-      // The leader is delivering the first request (its answer held); it dies before the answer.
+      // The forwarder is delivering the first request (its answer held); it dies before the answer.
       await until(async () => downstream.heldCount(), (count) => count === 1);
-      leader.child.kill('SIGKILL');
-      await leader.exited;
-      // The attempt the dead leader made is answered 503, so only deliveries the survivor makes count.
+      forwarder.child.kill('SIGKILL');
+      await forwarder.exited;
+      // The attempt the dead process made is answered 503, so only deliveries the survivor makes count.
       downstream.reply = (index) => ({ status: index === 0 ? 503 : 200 });
       downstream.release();
-      await other.waitForLog(ELECTED);
+      await other.waitForLog(FORWARDING);
       await until(async () => downstream.acceptedSpans().map((span) => span.name).join(), (delivered) => delivered === names.join());
       expect(downstream.requests.slice(1).map((request) => request.status)).toEqual([200, 200, 200, 200]);
+    } finally {
+      await downstream.close();
+    }
+  }, 60_000);
+
+  it('forwarding: a process started with --forward delivers even when the leader was started without it, and SIGTERM hands over without a duplicate', async () => {
+    const downstream = await startOtlpSink();
+    try {
+      const name = `facto_scale_${++databases}`;
+      const db = await server.createDatabase(name);
+      const logKey = join(folder, `${name}.pem`);
+      // The log's leader has no --forward; two others do (a process without it queues nothing).
+      const plain = await startCollectorProcess({ db, logKey });
+      processes.push(plain);
+      await plain.waitForLog(ELECTED);
+      const forwarding = await Promise.all([0, 1].map(() => startCollectorProcess({ db, logKey, args: ['--forward', `${downstream.url}/v1/traces`] })));
+      processes.push(...forwarding);
+      const first = await Promise.race(forwarding.map((collector) => collector.waitForLog(FORWARDING).then(() => collector)));
+      const second = forwarding.find((collector) => collector !== first)!;
+      downstream.hold();
+      const agent = new TestAgent('agent-handover', 'chain-handover');
+      const names = ['one', 'two', 'three'];
+      // Sent to the process that is not delivering: it queues them, the elected one delivers.
+      for (const spanName of names) {
+        const response = await fetch(`${second.url}/v1/traces`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: otlpJson([agent.next(spanName)]) });
+        expect(response.status).toBe(200);
+      }
+      await until(async () => downstream.heldCount(), (count) => count === 1);
+      // SIGTERM while a delivery is under way: it is finished, not cut, and the rest is left to the other.
+      first.child.kill('SIGTERM');
+      await until(async () => first.logs.some((line) => line.message === 'shutting down: taking no new requests, finishing the ones in flight'), Boolean);
+      downstream.release();
+      await first.exited;
+      await second.waitForLog(FORWARDING);
+      await until(async () => downstream.acceptedSpans().map((span) => span.name).join(), (delivered) => delivered === names.join());
+      expect(downstream.requests).toHaveLength(3);
+      expect(first.logs.find((line) => line.message === 'left the forward queue in the shared store, for the process that delivers it next')).toMatchObject({ requests: 2 });
     } finally {
       await downstream.close();
     }

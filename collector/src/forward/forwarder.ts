@@ -181,6 +181,8 @@ class QueueForwarder implements Forwarder {
   }
 
   startDelivering(): { stop(): Promise<void> } {
+    // Elected while shutting down: nothing more to deliver here.
+    if (this.#closed) return { stop: async () => undefined };
     const delivery = (this.#delivery ??= this.#startLoop());
     return {
       stop: async () => {
@@ -204,7 +206,11 @@ class QueueForwarder implements Forwarder {
     }
     const left = this.depth;
     if (left === 0) return;
-    const { logger, metrics, durable } = this.#options;
+    const { logger, metrics, durable, refreshMillis } = this.#options;
+    if (refreshMillis !== undefined) {
+      logger.info('left the forward queue in the shared store, for the process that delivers it next', { requests: left });
+      return;
+    }
     if (durable) {
       logger.info('forward queue not drained before shutdown; the store keeps the rest, to be delivered after a start', { requests: left });
       return;
@@ -253,6 +259,8 @@ class QueueForwarder implements Forwarder {
     const finished: QueuedForward[] = [];
     let afterId = 0;
     let signal = AbortSignal.any([stopped, delivery.rewind.signal]);
+    // Shutting down on a shared queue: what is left is another process's to deliver, not this one's to drain.
+    const finishOnly = () => delivery.draining && this.#options.refreshMillis !== undefined;
     while (!stopped.aborted) {
       if (delivery.rewind.signal.aborted) {
         // The request being delivered was rewritten in the store (an erasure): its attempt was cut.
@@ -276,10 +284,11 @@ class QueueForwarder implements Forwarder {
         await this.#idle(stopped);
         continue;
       }
+      if (finishOnly()) break;
       delivery.held = new Set(batch.map((queued) => queued.id));
       for (const queued of batch) {
         // Requests read ahead were rewritten in the store: read them again, from here.
-        if (delivery.reread) break;
+        if (delivery.reread || finishOnly()) break;
         delivery.current = queued.id;
         await this.#deliver(queued, signal);
         delivery.current = undefined;

@@ -27,10 +27,16 @@ export interface Duties {
   stop(): Promise<void>;
 }
 
+/**
+ * What a leader is elected for: 'log', the log's duties (checkpoints, the gap sweep), among every
+ * process; 'forwarding', delivering the forward queue, among the processes started with --forward.
+ */
+export type Election = 'log' | 'forwarding';
+
 export interface SharedSequencing {
   withSequencerLock<T>(work: (section: SequencerSection) => Promise<T>): Promise<T>;
   /** Starts competing for leadership; `start` runs each time this process becomes the leader. Says when it wins and loses on `logger`. */
-  lead(start: () => Duties, logger: Logger): { stop(): Promise<void> };
+  lead(start: () => Duties, logger: Logger, election?: Election): { stop(): Promise<void> };
 }
 
 export function isSharedSequencing(value: unknown): value is SharedSequencing {

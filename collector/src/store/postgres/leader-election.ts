@@ -10,9 +10,33 @@
 import pg from 'pg';
 import type { Duties } from '../../log/shared-sequencing.js';
 import type { Logger } from '../../ops/logger.js';
-import { LEADER_LOCK } from './lock-keys.js';
+import { FORWARDER_LOCK, LEADER_LOCK } from './lock-keys.js';
+
+/** Which election: its lock, and how winning and losing it read in the log. */
+export interface LeaderRole {
+  readonly lock: number;
+  /** Logged (info) on winning, e.g. 'became the leader: ...'. */
+  readonly won: string;
+  /** Logged (warn) on losing. */
+  readonly lost: string;
+}
+
+/** Checkpoints and the gap sweep. */
+export const LEADER: LeaderRole = {
+  lock: LEADER_LOCK,
+  won: 'became the leader: this process signs checkpoints and runs the gap sweep',
+  lost: 'no longer the leader: checkpoints and the gap sweep stop here until this process is elected again',
+};
+
+/** Delivering the forward queue: among the processes started with --forward only. */
+export const FORWARDER: LeaderRole = {
+  lock: FORWARDER_LOCK,
+  won: 'became the forwarder: this process delivers the forward queue every process fills',
+  lost: 'no longer the forwarder: delivery of the forward queue stops here until this process is elected again',
+};
 
 export interface LeaderElectionOptions {
+  readonly role: LeaderRole;
   /** Connection settings for the dedicated connection (never a pooled one: the lock must outlive no query). */
   readonly connection: pg.ClientConfig;
   readonly target: string;
@@ -33,7 +57,7 @@ export function startLeaderElection(options: LeaderElectionOptions): { stop(): P
     const current = duties;
     duties = undefined;
     if (current === undefined) return;
-    logger.warn('no longer the leader: checkpoints and the gap sweep stop here until this process is elected again', { reason, db: target });
+    logger.warn(options.role.lost, { reason, db: target });
     await current.stop();
   }
 
@@ -64,10 +88,10 @@ export function startLeaderElection(options: LeaderElectionOptions): { stop(): P
         return;
       }
       client ??= await connect();
-      const { rows } = await client.query<{ locked: boolean }>('SELECT pg_try_advisory_lock($1) AS locked', [LEADER_LOCK]);
+      const { rows } = await client.query<{ locked: boolean }>('SELECT pg_try_advisory_lock($1) AS locked', [options.role.lock]);
       if (rows[0]?.locked === true && !stopped) {
         duties = options.start();
-        logger.info('became the leader: this process signs checkpoints and runs the gap sweep', { db: target, pid: process.pid });
+        logger.info(options.role.won, { db: target, pid: process.pid });
       }
     } catch (error) {
       await dropConnection(`leader check failed: ${error instanceof Error ? error.message : String(error)}`);

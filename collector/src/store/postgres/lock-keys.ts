@@ -12,3 +12,6 @@ export const SEQUENCER_LOCK = 0x666163746f02; // "facto" 02
 
 /** Held by the leader's session for as long as its connection lives: checkpoints and the gap sweep. */
 export const LEADER_LOCK = 0x666163746f03; // "facto" 03
+
+/** Held by the session of the process that delivers the forward queue, among those started with --forward. */
+export const FORWARDER_LOCK = 0x666163746f04; // "facto" 04

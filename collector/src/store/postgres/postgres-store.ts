@@ -9,7 +9,7 @@
  */
 import { FactoError, type NodeId } from '@facto/core';
 import type pg from 'pg';
-import type { Duties, SequencerSection, SharedSequencing } from '../../log/shared-sequencing.js';
+import type { Duties, Election, SequencerSection, SharedSequencing } from '../../log/shared-sequencing.js';
 import type { Logger } from '../../ops/logger.js';
 import { StoreUnavailableError } from '../errors.js';
 import { checkBatchShape } from '../batch-shape.js';
@@ -17,7 +17,7 @@ import type { AgentKey, Batch, ChainRangeQuery, Checkpoint, EventQuery, Incident
 import { writeBatch } from './commit-batch.js';
 import { createPool, describeTarget } from './connection.js';
 import { createEventReader } from './event-queries.js';
-import { startLeaderElection } from './leader-election.js';
+import { FORWARDER, LEADER, startLeaderElection } from './leader-election.js';
 import { SEQUENCER_LOCK } from './lock-keys.js';
 import { createForwardQueue } from './forward-queue.js';
 import { createLogReader, createRegistryReader, inTransaction } from './log-queries.js';
@@ -108,9 +108,10 @@ class PostgresStore implements Store, SharedSequencing {
     );
   }
 
-  lead(start: () => Duties, logger: Logger): { stop(): Promise<void> } {
+  lead(start: () => Duties, logger: Logger, election: Election = 'log'): { stop(): Promise<void> } {
     return startLeaderElection({
-      connection: { connectionString: this.options.url, connectionTimeoutMillis: this.options.connectTimeoutMillis, keepAlive: true, application_name: 'facto-collector-leader' },
+      role: election === 'log' ? LEADER : FORWARDER,
+      connection: { connectionString: this.options.url, connectionTimeoutMillis: this.options.connectTimeoutMillis, keepAlive: true, application_name: election === 'log' ? 'facto-collector-leader' : 'facto-collector-forwarder' },
       target: this.#target,
       intervalMillis: this.options.leaderIntervalMillis,
       logger,
