@@ -70,13 +70,13 @@ let nextChain = 0;
 const warmupEnds = performance.now() + warmupSeconds * 1000;
 const deadline = warmupEnds + seconds * 1000;
 let started;
-const measuring = new Promise((resolve) =>
-  setTimeout(() => {
-    started = performance.now();
-    process.stdout.write('measuring\n');
-    resolve();
-  }, warmupSeconds * 1000),
-);
+const startMeasuring = () => {
+  started = performance.now();
+  process.stdout.write('measuring\n');
+};
+// Without a warm-up the window opens before the first request, so that one counts too.
+if (warmupSeconds === 0) startMeasuring();
+const measuring = warmupSeconds === 0 ? Promise.resolve() : new Promise((resolve) => setTimeout(() => resolve(startMeasuring()), warmupSeconds * 1000));
 /** Whether a request sent at `sentAt` counts: it was sent in the measured window. */
 const counted = (sentAt) => started !== undefined && sentAt >= started;
 await Promise.all(
@@ -107,7 +107,9 @@ await Promise.all(
     }
   }),
 );
+// The workload may run out during the warm-up: then the window is empty.
+const ranOutEarly = started === undefined;
 await measuring;
-const elapsed = (performance.now() - started) / 1000;
+const elapsed = ranOutEarly ? 0 : (performance.now() - started) / 1000;
 agent.destroy();
 process.stdout.write(`${JSON.stringify({ seconds: elapsed, acknowledged, acknowledgedSinceGo, statuses, latencies, exhausted: nextChain >= chains.length })}\n`);

@@ -96,14 +96,14 @@ export async function run({ smoke }) {
     child.kill('SIGTERM');
     await new Promise((resolve) => child.once('exit', resolve));
     rmSync(directory, { recursive: true, force: true });
-    const rate = report.acknowledged / report.seconds;
+    const rate = report.seconds > 0 ? report.acknowledged / report.seconds : 0;
     const cpu = after.cpuSeconds - before.cpuSeconds;
     const prefix = `${scenario.name} (${scenario.connections} connections)`;
     rows.push(
       row(`${prefix}: spans acknowledged`, rate, 'spans/s', `${(rate / ceiling).toFixed(2)} of the verify ceiling${report.exhausted ? ' (workload ran out)' : ''}`),
       row(`${prefix}: request latency p50`, percentile(report.latencies, 50), 'ms', `${workload.spansPerRequest} spans per request`),
       row(`${prefix}: request latency p99`, percentile(report.latencies, 99), 'ms'),
-      row(`${prefix}: collector CPU`, cpu / report.seconds, 'cores', `${((cpu * 1e6) / Math.max(1, report.acknowledged)).toFixed(0)} µs per span`),
+      row(`${prefix}: collector CPU`, cpu / Math.max(report.seconds, 1e-9), 'cores', `${((cpu * 1e6) / Math.max(1, report.acknowledged)).toFixed(0)} µs per span`),
       ...(scenario.name === 'steady' ? cpuRows(prefix, byRole, report.acknowledged, ceiling) : []),
       row(`${prefix}: collector peak memory`, after.peakMiB, 'MiB'),
       row(`${prefix}: answers 503 (asked to retry)`, report.statuses['503'] ?? 0, 'requests', `of ${Object.values(report.statuses).reduce((sum, count) => sum + count, 0)}`),

@@ -95,10 +95,11 @@ function forwardHeadersOf(text: string): Record<string, string> {
 }
 
 /** A queue an earlier run with --forward left is kept, not delivered, while this one runs without it: say so. */
-async function warnOfStrandedForwards(store: Store, logger: Logger): Promise<void> {
+async function warnOfStrandedForwards(store: Store, logger: Logger, shared: boolean): Promise<void> {
   const backlog = await store.forwardBacklog();
   if (backlog.requests === 0) return;
-  logger.warn('the forward queue holds requests an earlier run was to forward, and --forward is not set: they wait in the store until the collector runs with --forward again', { ...backlog });
+  if (shared) logger.warn('the shared forward queue holds requests, and this process runs without --forward: only processes started with --forward deliver it', { ...backlog });
+  else logger.warn('the forward queue holds requests an earlier run was to forward, and --forward is not set: they wait in the store until the collector runs with --forward again', { ...backlog });
 }
 
 /** What a user needs to hear when the port cannot be had, rather than a stack trace. */
@@ -163,7 +164,7 @@ export async function startCollector(config: CollectorConfig, options: StartOpti
         })
       : undefined;
     await forwarder?.open();
-    if (forwarder === undefined) await warnOfStrandedForwards(store, logger);
+    if (forwarder === undefined) await warnOfStrandedForwards(store, logger, opened.shared);
     const ingest = new IngestService({ store, log, registry, unsigned: config.unsigned, replayWindowSeconds: config.replayWindowSeconds, metrics, logger, pool, forwarder });
     const context: CollectorContext = { config, store, log, registry, ingest, metrics, logger, forwarder, ready: false };
     metrics.treeSize.set(log.treeSize);

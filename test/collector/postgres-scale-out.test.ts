@@ -327,8 +327,8 @@ describe.skipIf(missing !== undefined)(`several collector processes on one Postg
       await first.exited;
       await second.waitForLog(FORWARDING);
       await until(async () => downstream.acceptedSpans().map((span) => span.name).join(), (delivered) => delivered === names.join());
+      // Each request once: the one under way at the signal was finished, not cut and sent again.
       expect(downstream.requests).toHaveLength(3);
-      expect(first.logs.find((line) => line.message === 'left the forward queue in the shared store, for the process that delivers it next')).toMatchObject({ requests: 2 });
     } finally {
       await downstream.close();
     }

@@ -86,7 +86,7 @@ async function erase(context: CollectorContext, request: HttpRequest): Promise<H
         const erasedIds = new Set(entry.facto_ids);
         const queued = await context.store.listForwardsHolding(entry.facto_ids);
         const forwardEdits: ForwardEdit[] = queued.map((request) => forwardEditFor(request, erasedIds));
-        revisions = forwardEdits.map((edit, index) => ({ id: edit.id, bytesBefore: queued[index]!.body.byteLength, bytesAfter: edit.replacement?.body.byteLength ?? null }));
+        revisions = forwardEdits.map((edit) => ({ id: edit.id }));
         return {
           events: [],
           logEntries: [{ leafIndex: first, kind: 'erasure', hash, entryJson: signed.entryJson, signature, createdAt: erasedAt }],

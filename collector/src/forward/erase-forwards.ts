@@ -5,27 +5,21 @@
  * the queue on disk and then be delivered downstream.
  */
 import { ATTR } from '@facto/core';
+import { decodeTraceRequest } from '../otlp/decode-trace-request.js';
 import type { SpanSelection } from '../otlp/decoded-trace-request.js';
-import { exportTraceServiceRequestType } from '../otlp/proto-schema.js';
 import type { ForwardEdit, QueuedForward } from '../store/types.js';
 import { filterRequest } from './filter-request.js';
 
-interface AttributeShape {
-  key?: string | null;
-  value?: { stringValue?: string | null } | null;
-}
-interface RequestShape {
-  resourceSpans?: { scopeSpans?: { spans?: { attributes?: AttributeShape[] | null }[] | null }[] | null }[] | null;
-}
-
-/** Per [resource][scope][span]: whether the span's facto.id is one of `erased`. */
+/**
+ * Per [resource][scope][span]: whether the span's facto.id is one of `erased`. Read with ingest's own
+ * decoder and rule (openSpan: the last facto.id attribute counts), so both name the same span.
+ */
 function erasedSpans(queued: QueuedForward, erased: ReadonlySet<string>): SpanSelection {
-  const request = (queued.encoding === 'protobuf' ? exportTraceServiceRequestType.decode(queued.body) : JSON.parse(new TextDecoder().decode(queued.body))) as RequestShape;
-  return (request.resourceSpans ?? []).map((resource) =>
-    (resource.scopeSpans ?? []).map((scope) =>
-      (scope.spans ?? []).map((span) => {
-        const id = (span.attributes ?? []).find((attribute) => attribute.key === ATTR.id)?.value?.stringValue;
-        return typeof id === 'string' && erased.has(id);
+  return decodeTraceRequest(queued.body, queued.encoding).resourceSpans.map((resource) =>
+    resource.scopeSpans.map((scope) =>
+      scope.spans.map((span) => {
+        const value = span.attributes.findLast(([key]) => key === ATTR.id)?.[1];
+        return value !== null && value !== undefined && 's' in value && erased.has(value.s);
       }),
     ),
   );

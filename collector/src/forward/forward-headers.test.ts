@@ -16,6 +16,7 @@ describe('parseForwardHeaders', () => {
     ['bad name=x', /pair 1: the name is not an HTTP header name/],
     ['Content-Type=text/plain', /content-type is set by the collector/],
     ['host=evil.example', /host is set by the collector/],
+    ['Expect=100-continue', /expect is set by the collector/],
     ['x-key=one,X-Key=two', /x-key is given twice/],
     ['x-key=%E0%A4%A', /the value of x-key is not valid percent-encoding/],
     ['x-key=SECRET%0D%0Ainjected: yes', /the value of x-key is empty or holds a character/],

@@ -11,7 +11,8 @@ const TOKEN = /^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/;
 // A field value: visible characters, spaces and tabs (no CR, LF or NUL).
 const FIELD_VALUE = /^[\t\x20-\x7e\x80-\xff]*$/;
 /** Set by the forwarder or the HTTP client for each request; a configured one would break delivery. */
-const RESERVED = new Set(['content-type', 'content-length', 'content-encoding', 'transfer-encoding', 'host', 'connection', 'te', 'trailer', 'upgrade', 'keep-alive']);
+// `expect` too: fetch (undici) refuses a request that carries it.
+const RESERVED = new Set(['content-type', 'content-length', 'content-encoding', 'transfer-encoding', 'host', 'connection', 'te', 'trailer', 'upgrade', 'keep-alive', 'expect']);
 
 /** The headers `text` names, by lower-case name; or why it is not acceptable (never quoting a value). */
 export function parseForwardHeaders(text: string): { readonly headers: Record<string, string> } | { readonly problem: string } {

@@ -68,7 +68,12 @@ function forwardsOnly(forwards: readonly NewForward[]) {
 /** What the ingest service does with a request: admit it, commit it with the batch, and tell the forwarder. False: the queue refused it. */
 async function offer(forwarder: Forwarder, ...args: Parameters<Forwarder['admit']>): Promise<boolean> {
   const admitted = forwarder.admit(...args);
-  if (admitted === undefined) return false;
+  if (admitted === undefined) {
+    // The ingest service counts a refusal once the commit it was refused in stands.
+    await storeOf.get(forwarder)!.commitBatch(forwardsOnly([]));
+    forwarder.refused(1);
+    return false;
+  }
   await storeOf.get(forwarder)!.commitBatch(forwardsOnly([admitted]));
   forwarder.committed([admitted]);
   return true;
@@ -412,7 +417,8 @@ describe('forwarder', () => {
       expect(forwarder.depth).toBe(0);
       expect(await counterValue(metrics.forwardQueueDepth)).toBe(0);
       expect(forwarder.admit(request.protobuf, 'protobuf', keepAll)).toBeDefined();
-      expect(await counterValue(metrics.forwardDropped)).toBe(1);
+      // A refusal counts only once the commit it was refused in stands (refused()): none did here.
+      expect(await counterValue(metrics.forwardDropped)).toBe(0);
     });
 
     it('waits out a store it cannot read, saying so once, and delivers when it can read again', async () => {
@@ -471,7 +477,7 @@ describe('forwarder', () => {
       expect(received.map((entry) => entry.headers['content-type'])).toEqual(['application/x-protobuf', 'application/json', 'application/json']);
     });
 
-    it('delivers the rewritten request, not the one read ahead, when an erasure revises the queue', async () => {
+    it('delivers the rewritten request, not the one read ahead, when an erasure revises the queue (each attempt reads its request from the store)', async () => {
       let release!: () => void;
       const gate = new Promise<void>((resolve) => (release = resolve));
       const { url, received } = await downstream(async (entry, incoming, response) => {
@@ -487,8 +493,8 @@ describe('forwarder', () => {
       const [first, second, third] = await store.listForwards(0, 10);
       const rewritten = traceRequest([[1]]).json;
       await store.commitBatch({ ...forwardsOnly([]), forwardEdits: [{ id: second!.id, replacement: { body: rewritten, keepJson: null, factoIds: [] } }, { id: third!.id, replacement: null }] });
-      forwarder.revised([{ id: second!.id, bytesBefore: second!.body.byteLength, bytesAfter: rewritten.byteLength }, { id: third!.id, bytesBefore: third!.body.byteLength, bytesAfter: null }]);
-      expect(forwarder.depth).toBe(2);
+      forwarder.revised([{ id: second!.id }, { id: third!.id }]);
+      await vi.waitFor(() => expect(forwarder.depth).toBe(2));
       release();
       await vi.waitFor(() => expect(forwarder.depth).toBe(0));
       expect(received.map((entry) => entry.body.toString())).toEqual([first!.body, rewritten].map((body) => Buffer.from(body).toString()));
@@ -502,9 +508,33 @@ describe('forwarder', () => {
       const [queued] = await store.listForwards(0, 10);
       const rewritten = traceRequest([[1]]).json;
       await store.commitBatch({ ...forwardsOnly([]), forwardEdits: [{ id: queued!.id, replacement: { body: rewritten, keepJson: null, factoIds: [] } }] });
-      forwarder.revised([{ id: queued!.id, bytesBefore: queued!.body.byteLength, bytesAfter: rewritten.byteLength }]);
+      forwarder.revised([{ id: queued!.id }]);
       await vi.waitFor(() => expect(received).toHaveLength(2));
       expect(received[1]!.body.equals(Buffer.from(rewritten))).toBe(true);
+    });
+
+    it('keeps its count from what the store removed when an erasure takes off a request delivered but not yet deleted', async () => {
+      let answered = 0;
+      let release!: () => void;
+      const gate = new Promise<void>((resolve) => (release = resolve));
+      const { url } = await downstream(async (entry, incoming, response) => {
+        if (answered++ > 0) await gate;
+        ok(entry, incoming, response);
+      });
+      const { forwarder, store, metrics } = await forwarderTo(url, { deliver: false });
+      await enqueue(forwarder, request.json, 'json', keepAll);
+      await enqueue(forwarder, request.protobuf, 'protobuf', keepAll);
+      const [first] = await store.listForwards(0, 10);
+      forwarder.startDelivering();
+      // The first is delivered (its delete waits for the queue to run dry); the second is held.
+      await vi.waitFor(() => expect(answered).toBe(2));
+      await store.commitBatch({ ...forwardsOnly([]), forwardEdits: [{ id: first!.id, replacement: null }] });
+      forwarder.revised([{ id: first!.id }]);
+      release();
+      await vi.waitFor(async () => expect(await store.forwardBacklog()).toEqual({ requests: 0, bytes: 0 }));
+      await vi.waitFor(() => expect(forwarder.depth).toBe(0));
+      await forwarder.close(1_000);
+      expect([forwarder.depth, await counterValue(metrics.forwardQueueDepth), await counterValue(metrics.forwardDropped)]).toEqual([0, 0, 0]);
     });
   });
 });

@@ -74,6 +74,8 @@ const DROP_WARNING_INTERVAL_MILLIS = 10_000;
 const READ_AHEAD = 4;
 /** Delivered requests are deleted together, up to this many at a time (and whenever the queue runs dry). */
 const DELETE_BATCH = 16;
+/** How often the count of a queue only this process writes is read again from the store. */
+const RECOUNT_MILLIS = 10_000;
 /** How long delivery waits before reading the store again after it failed. */
 const STORE_RETRY_MILLIS = 1_000;
 
@@ -133,20 +135,17 @@ class QueueForwarder implements Forwarder {
     this.#stored = await this.#options.store.forwardBacklog();
     this.#showDepth();
     if (this.#stored.requests > 0) this.#options.logger.info('the forward queue holds requests from before this start; they will be delivered', { ...this.#stored });
-    const { refreshMillis } = this.#options;
-    if (refreshMillis !== undefined) {
-      this.#refreshTimer = setInterval(() => void this.#refresh(), refreshMillis);
-      this.#refreshTimer.unref();
-    }
+    // Counted again from the store now and then: the count kept beside it drifts on races (a commit
+    // and a recount crossing, an erasure and a delete) and, on a shared database, other processes add.
+    this.#refreshTimer = setInterval(() => void this.#refresh(), this.#options.refreshMillis ?? RECOUNT_MILLIS);
+    this.#refreshTimer.unref();
   }
 
   admit(body: Uint8Array, contentType: OtlpContentType, keep: SpanSelection, factoIds: readonly string[] = []): NewForward | undefined {
     if (!selectsAny(keep)) return undefined;
     const { queueSize, queueBytes } = this.#options;
-    if (this.#closed || this.depth >= queueSize || this.#stored.bytes + this.#reserved.bytes + body.byteLength > queueBytes) {
-      this.#drop();
-      return undefined;
-    }
+    // Counted as dropped by refused(), once the commit it was refused in stands.
+    if (this.#closed || this.depth >= queueSize || this.#stored.bytes + this.#reserved.bytes + body.byteLength > queueBytes) return undefined;
     this.#reserved = add(this.#reserved, 1, body.byteLength);
     this.#showDepth();
     const keepsAll = keep.every((scopes) => scopes.every((spans) => spans.every(Boolean)));
@@ -163,6 +162,10 @@ class QueueForwarder implements Forwarder {
     this.#wake?.();
   }
 
+  refused(requests: number): void {
+    for (let index = 0; index < requests; index++) this.#drop();
+  }
+
   released(forwards: readonly NewForward[]): void {
     if (forwards.length === 0) return;
     this.#reserved = add(this.#reserved, -forwards.length, -sumBytes(forwards));
@@ -170,14 +173,12 @@ class QueueForwarder implements Forwarder {
   }
 
   revised(edits: readonly ForwardRevision[]): void {
-    for (const edit of edits) this.#stored = add(this.#stored, edit.bytesAfter === null ? -1 : 0, (edit.bytesAfter ?? 0) - edit.bytesBefore);
-    this.#showDepth();
-    const delivery = this.#delivery;
-    if (delivery === undefined) return;
+    // Counted again from the store: an edit may name a request delivered and deleted meanwhile.
+    void this.#refresh();
     // Nothing of the old body may go out: an attempt under way is cut (what it sent already is gone),
-    // requests read ahead are read again.
-    if (edits.some((edit) => edit.id === delivery.current)) delivery.rewind.abort();
-    if (edits.some((edit) => delivery.held.has(edit.id))) delivery.reread = true;
+    // and every attempt reads its request from the store first.
+    const delivery = this.#delivery;
+    if (delivery !== undefined && edits.some((edit) => edit.id === delivery.current)) delivery.rewind.abort();
   }
 
   startDelivering(): { stop(): Promise<void> } {
@@ -204,7 +205,9 @@ class QueueForwarder implements Forwarder {
       await delivery.done;
       clearTimeout(deadline);
     }
-    const left = this.depth;
+    // What the store holds is what is left, whatever the count kept beside it says.
+    await this.#refresh();
+    const left = this.#stored.requests;
     if (left === 0) return;
     const { logger, metrics, durable, refreshMillis } = this.#options;
     if (refreshMillis !== undefined) {
@@ -246,7 +249,7 @@ class QueueForwarder implements Forwarder {
   }
 
   #startLoop(): Delivery {
-    const delivery: Delivery = { stop: new AbortController(), rewind: new AbortController(), held: new Set(), current: undefined, reread: false, draining: false, done: Promise.resolve() };
+    const delivery: Delivery = { stop: new AbortController(), rewind: new AbortController(), current: undefined, draining: false, done: Promise.resolve() };
     delivery.done = this.#loop(delivery).finally(() => {
       if (this.#delivery === delivery) this.#delivery = undefined;
     });
@@ -256,7 +259,8 @@ class QueueForwarder implements Forwarder {
   /** Reads the queue oldest first and delivers it, until stopped (or, draining, until it is empty). */
   async #loop(delivery: Delivery): Promise<void> {
     const stopped = delivery.stop.signal;
-    const finished: QueuedForward[] = [];
+    /** Delivered or given up, to be deleted: ids only, so a run of failing deletes holds no bodies. */
+    const finished: number[] = [];
     let afterId = 0;
     let signal = AbortSignal.any([stopped, delivery.rewind.signal]);
     // Shutting down on a shared queue: what is left is another process's to deliver, not this one's to drain.
@@ -267,7 +271,6 @@ class QueueForwarder implements Forwarder {
         delivery.rewind = new AbortController();
         signal = AbortSignal.any([stopped, delivery.rewind.signal]);
       }
-      delivery.reread = false;
       let batch: QueuedForward[];
       this.#moreQueued = false;
       try {
@@ -284,36 +287,35 @@ class QueueForwarder implements Forwarder {
         await this.#idle(stopped);
         continue;
       }
-      if (finishOnly()) break;
-      delivery.held = new Set(batch.map((queued) => queued.id));
-      for (const queued of batch) {
-        // Requests read ahead were rewritten in the store: read them again, from here.
-        if (delivery.reread || finishOnly()) break;
-        delivery.current = queued.id;
-        await this.#deliver(queued, signal);
+      for (const { id } of batch) {
+        if (finishOnly()) break;
+        delivery.current = id;
+        await this.#deliver({ id }, signal);
         delivery.current = undefined;
         // Stopped or cut mid-delivery: the request was not delivered, and stays queued for the next reading or start.
         if (signal.aborted) break;
-        afterId = queued.id;
-        finished.push(queued);
+        afterId = id;
+        finished.push(id);
         if (finished.length >= DELETE_BATCH) await this.#deleteFinished(finished);
       }
-      delivery.held = new Set();
+      if (finishOnly()) break;
     }
     await this.#deleteFinished(finished);
   }
 
   /** Takes delivered and given-up requests off the queue; on failure they stay listed and are tried again with the next ones. */
-  async #deleteFinished(finished: QueuedForward[]): Promise<void> {
+  async #deleteFinished(finished: number[]): Promise<void> {
     if (finished.length === 0) return;
+    let removed: ForwardBacklog;
     try {
-      await this.#options.store.deleteForwards(finished.map((queued) => queued.id));
+      removed = await this.#options.store.deleteForwards(finished);
       this.#storeWorks('delete');
     } catch (error) {
       this.#storeFailed('delete', error);
       return;
     }
-    this.#stored = add(this.#stored, -finished.length, -sumBytes(finished));
+    // What the store removed: an erasure may have taken a request off, or shrunk it, meanwhile.
+    this.#stored = add(this.#stored, -removed.requests, -removed.bytes);
     finished.length = 0;
     this.#showDepth();
   }
@@ -361,21 +363,13 @@ class QueueForwarder implements Forwarder {
   }
 
   /** Delivers one queued request, retrying as OTLP/HTTP allows; returns once it is delivered, given up, or `signal` stopped it. */
-  async #deliver(queued: QueuedForward, signal: AbortSignal): Promise<void> {
+  async #deliver(queued: Pick<QueuedForward, 'id'>, signal: AbortSignal): Promise<void> {
     const { logger, metrics, initialBackoffMillis = 1_000, maxBackoffMillis = 30_000, maxElapsedMillis = 300_000 } = this.#options;
     const schedule = { initialBackoffMillis, maxBackoffMillis, maxElapsedMillis };
-    let body: Uint8Array;
-    try {
-      body = queued.keepJson === null ? queued.body : filterRequest(queued.body, queued.encoding, JSON.parse(queued.keepJson) as SpanSelection);
-    } catch (error) {
-      metrics.forwardDropped.inc();
-      logger.error('could not filter a request for forwarding; dropped it', { error: withoutUserinfo(error instanceof Error ? error.message : String(error)) });
-      return;
-    }
     const startedAt = this.#clock.now();
     for (let attempt = 0; ; attempt++) {
-      const result = await this.#send(body, queued.encoding, signal);
-      if (signal.aborted) return;
+      const result = await this.#attempt(queued.id, signal);
+      if (signal.aborted || result.outcome === 'gone') return;
       if (result.outcome === 'delivered') {
         if (this.#failuresInRun > 0) logger.info('forwarding works again', { url: this.#url, failedAttempts: this.#failuresInRun });
         this.#failuresInRun = 0;
@@ -400,6 +394,30 @@ class QueueForwarder implements Forwarder {
       }
     }
   }
+
+  /**
+   * One attempt, with the request as the store holds it now: an erasure made since it was listed, in
+   * this process or another on a shared database, has rewritten it or taken it off the queue ('gone').
+   */
+  async #attempt(id: number, signal: AbortSignal): Promise<Attempt | { readonly outcome: 'gone' }> {
+    let queued: QueuedForward | null;
+    try {
+      queued = await this.#options.store.getForward(id);
+    } catch (error) {
+      return { outcome: 'failed', retryAfterMillis: undefined, reason: `the forward queue cannot be read: ${error instanceof Error ? error.message : String(error)}` };
+    }
+    if (queued === null) return { outcome: 'gone' };
+    let body: Uint8Array;
+    try {
+      body = queued.keepJson === null ? queued.body : filterRequest(queued.body, queued.encoding, JSON.parse(queued.keepJson) as SpanSelection);
+    } catch (error) {
+      this.#options.metrics.forwardDropped.inc();
+      this.#options.logger.error('could not filter a request for forwarding; dropped it', { error: withoutUserinfo(error instanceof Error ? error.message : String(error)) });
+      return { outcome: 'refused' };
+    }
+    return this.#send(body, queued.encoding, signal);
+  }
+
 
   async #send(body: Uint8Array, contentType: OtlpContentType, signal: AbortSignal): Promise<Attempt> {
     const { url, headers, attemptTimeoutMillis = 10_000, metrics, logger } = this.#options;
@@ -462,11 +480,9 @@ class QueueForwarder implements Forwarder {
 
 }
 
-/** A queued request an erasure rewrote (bytesAfter: its new size) or removed (null). */
+/** A queued request an erasure rewrote or removed. */
 export interface ForwardRevision {
   readonly id: number;
-  readonly bytesBefore: number;
-  readonly bytesAfter: number | null;
 }
 
 interface Delivery {
@@ -474,19 +490,16 @@ interface Delivery {
   readonly stop: AbortController;
   /** Aborted when the request being delivered was rewritten in the store: its attempt is cut and it is read again. */
   rewind: AbortController;
-  /** The ids of the requests read in the current batch. */
-  held: ReadonlySet<number>;
   /** The id of the request being delivered. */
   current: number | undefined;
-  /** Set when requests of the current batch were rewritten in the store: the loop reads on from the last one delivered. */
-  reread: boolean;
   /** Set by close(): the loop ends once the queue is empty rather than waiting for more. */
   draining: boolean;
   done: Promise<void>;
 }
 
+/** Never below zero: a count kept beside the store must not go negative on a race; the next recount corrects it. */
 function add(backlog: ForwardBacklog, requests: number, bytes: number): ForwardBacklog {
-  return { requests: backlog.requests + requests, bytes: backlog.bytes + bytes };
+  return { requests: Math.max(0, backlog.requests + requests), bytes: Math.max(0, backlog.bytes + bytes) };
 }
 
 function sumBytes(forwards: readonly { readonly body: Uint8Array }[]): number {

@@ -50,7 +50,7 @@ export interface ForwardAdmission {
   /**
    * Takes room in the queue for a request about to be committed, returning what the batch stores
    * (Batch.forwards); undefined when it keeps none of its spans, or when the queue is full or closed
-   * (counted as dropped). `factoIds` names the signed spans it carries, for erasures to find it. Each
+   * (then refused() counts it once the batch commits). `factoIds` names the signed spans it carries, for erasures to find it. Each
    * admitted request is then passed to committed() or released().
    */
   admit(body: Uint8Array, contentType: OtlpContentType, keep: SpanSelection, factoIds?: readonly string[]): NewForward | undefined;
@@ -58,6 +58,8 @@ export interface ForwardAdmission {
   committed(forwards: readonly NewForward[]): void;
   /** The batch holding these failed: their room is free again. */
   released(forwards: readonly NewForward[]): void;
+  /** A committed batch holds `requests` requests admit() refused (the queue was full): counted and logged as dropped. */
+  refused(requests: number): void;
 }
 
 export interface IngestOptions {
@@ -199,6 +201,8 @@ export class IngestService {
       stopCommit();
     }
     forwarder?.committed(forwards);
+    const refused = outcomes.filter((outcome) => outcome.forwarding === 'refused').length;
+    if (refused > 0) forwarder?.refused(refused);
     // Committed: from here on the plan is the truth.
     const committed = plan!;
     registry.applyPins(committed.pins);

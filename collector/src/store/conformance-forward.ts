@@ -37,8 +37,12 @@ export function forwardConformance(context: () => { store: Store; log: LogBuilde
     const { store, log } = context();
     await log.commit(store, { events: [log.event()], forwards: [forwardRequest('a'), forwardRequest('b'), forwardRequest('c')] });
     const [a, b, c] = await store.listForwards(0, 10);
-    await store.deleteForwards([b!.id, 987_654_321]);
-    await store.deleteForwards([]);
+    expect(await store.getForward(b!.id)).toEqual(b);
+    // What was removed, and only that: an id not queued counts for nothing, twice neither.
+    expect(await store.deleteForwards([b!.id, 987_654_321])).toEqual({ requests: 1, bytes: b!.body.byteLength });
+    expect(await store.deleteForwards([b!.id])).toEqual({ requests: 0, bytes: 0 });
+    expect(await store.deleteForwards([])).toEqual({ requests: 0, bytes: 0 });
+    expect(await store.getForward(b!.id)).toBeNull();
     expect(await store.listForwards(0, 10)).toEqual([a, c]);
     expect(await store.forwardBacklog()).toEqual({ requests: 2, bytes: a!.body.byteLength + c!.body.byteLength });
     // The newest is deleted: the next request must still get a larger id than any handed out.
@@ -87,6 +91,8 @@ export function forwardConformance(context: () => { store: Store; log: LogBuilde
       [none!.id, Buffer.from(none!.body).toString(), []],
     ]);
     expect(await store.listForwardsHolding([id(2), id(3)])).toEqual([]);
+    expect(await store.getForward(ab!.id)).toEqual(after[0]);
+    expect(await store.getForward(c!.id)).toBeNull();
     expect(await store.forwardBacklog()).toEqual({ requests: 3, bytes: rewritten.body.byteLength + d!.body.byteLength + none!.body.byteLength });
   });
 }

@@ -298,8 +298,10 @@ export interface Store {
   // The forward queue (Batch.forwards): requests to pass on downstream, until delivered or given up
   /** Up to `limit` queued requests with an id above `afterId` (0: from the start), oldest first. */
   listForwards(afterId: number, limit: number): Promise<QueuedForward[]>;
-  /** Takes delivered (or given-up) requests off the queue; an id not queued is ignored. */
-  deleteForwards(ids: readonly number[]): Promise<void>;
+  /** One queued request as it is now (an erasure may have rewritten it), or null when it is not queued. */
+  getForward(id: number): Promise<QueuedForward | null>;
+  /** Takes delivered (or given-up) requests off the queue, answering what it removed; an id not queued is ignored. */
+  deleteForwards(ids: readonly number[]): Promise<ForwardBacklog>;
   /** The queued requests that carry any of these signed spans, oldest first. */
   listForwardsHolding(factoIds: readonly string[]): Promise<QueuedForward[]>;
   forwardBacklog(): Promise<ForwardBacklog>;

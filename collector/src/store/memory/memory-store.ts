@@ -286,10 +286,16 @@ export class MemoryStore implements Store {
     });
   }
 
+  getForward(id: number) {
+    return this.#use('read', (data) => data.forwards.find((forward) => forward.id === id) ?? null);
+  }
+
   deleteForwards(ids: readonly number[]) {
-    return this.#use('deleteForwards', (data) => {
+    return this.#use('deleteForwards', (data): ForwardBacklog => {
       const gone = new Set(ids);
+      const removed = data.forwards.filter((forward) => gone.has(forward.id));
       data.forwards = data.forwards.filter((forward) => !gone.has(forward.id));
+      return { requests: removed.length, bytes: removed.reduce((sum, forward) => sum + forward.body.byteLength, 0) };
     });
   }
 

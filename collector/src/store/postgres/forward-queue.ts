@@ -75,8 +75,14 @@ export function createForwardQueue(pool: pg.Pool) {
       const result = await pool.query<ForwardRow>({ name: 'facto_forwards_holding', text: `SELECT ${COLUMNS} FROM forward_queue WHERE facto_ids ?| $1::text[] ORDER BY id`, values: [factoIds] });
       return result.rows.map(fromRow);
     },
-    delete: async (ids: readonly number[]): Promise<void> => {
-      if (ids.length > 0) await pool.query({ name: 'facto_delete_forwards', text: 'DELETE FROM forward_queue WHERE id = ANY($1::bigint[])', values: [ids] });
+    get: async (id: number): Promise<QueuedForward | null> => {
+      const row = (await pool.query<ForwardRow>({ name: 'facto_get_forward', text: `SELECT ${COLUMNS} FROM forward_queue WHERE id = $1`, values: [id] })).rows[0];
+      return row === undefined ? null : fromRow(row);
+    },
+    delete: async (ids: readonly number[]): Promise<ForwardBacklog> => {
+      if (ids.length === 0) return { requests: 0, bytes: 0 };
+      const removed = await pool.query<{ bytes: number }>({ name: 'facto_delete_forwards', text: 'DELETE FROM forward_queue WHERE id = ANY($1::bigint[]) RETURNING octet_length(body) AS bytes', values: [ids] });
+      return { requests: removed.rows.length, bytes: removed.rows.reduce((sum, row) => sum + row.bytes, 0) };
     },
     backlog: async (): Promise<ForwardBacklog> => {
       const row = (await pool.query<{ requests: number; bytes: number | null }>({ name: 'facto_forward_backlog', text: 'SELECT count(*) AS requests, sum(octet_length(body))::bigint AS bytes FROM forward_queue' })).rows[0];

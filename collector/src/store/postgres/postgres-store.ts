@@ -177,8 +177,11 @@ class PostgresStore implements Store, SharedSequencing {
   async listForwards(afterId: number, limit: number) {
     return this.#use('reading the forward queue', (open) => open.forwards.list(afterId, limit));
   }
+  async getForward(id: number) {
+    return this.#use('reading the forward queue', (open) => open.forwards.get(id));
+  }
   async deleteForwards(ids: readonly number[]) {
-    await this.#use('deleting from the forward queue', (open) => open.forwards.delete(ids));
+    return this.#use('deleting from the forward queue', (open) => open.forwards.delete(ids));
   }
   async listForwardsHolding(factoIds: readonly string[]) {
     return this.#use('reading the forward queue', (open) => open.forwards.holding(factoIds));

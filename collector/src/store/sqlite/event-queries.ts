@@ -40,10 +40,10 @@ const chainSummarySql = (where: string) => `
   FROM (SELECT agent_id, chain_id, count(*) AS count, max(seq) AS head_seq FROM events ${where} GROUP BY agent_id, chain_id) AS chains
   ORDER BY chains.agent_id, chains.chain_id`;
 
-function checkLimit(limit: unknown): asserts limit is number {
+export function checkLimit(limit: unknown, what = 'Event query'): asserts limit is number {
   // SQLite reads a negative LIMIT as "no limit", so a bad value must not reach it.
   if (typeof limit !== 'number' || !Number.isSafeInteger(limit) || limit < 0) {
-    throw new FactoError('invalid_argument', `Event query limit must be a non-negative integer, got ${String(limit)}`);
+    throw new FactoError('invalid_argument', `${what} limit must be a non-negative integer, got ${String(limit)}`);
   }
 }
 

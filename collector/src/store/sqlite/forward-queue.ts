@@ -5,9 +5,9 @@
  * after the newest row is deleted: the forwarder reads on from the last id it saw. `facto_ids` (a JSON
  * array) names the signed spans a request carries, so an erasure finds the requests to rewrite.
  */
-import { FactoError } from '@facto/core';
 import type Database from 'better-sqlite3';
 import type { ForwardBacklog, ForwardEdit, NewForward, QueuedForward } from '../types.js';
+import { checkLimit } from './event-queries.js';
 
 export const FORWARD_QUEUE_SCHEMA = `
 CREATE TABLE forward_queue (
@@ -30,8 +30,9 @@ interface ForwardRow {
 
 export interface ForwardQueue {
   list(afterId: number, limit: number): QueuedForward[];
+  get(id: number): QueuedForward | null;
   holding(factoIds: readonly string[]): QueuedForward[];
-  delete(ids: readonly number[]): void;
+  delete(ids: readonly number[]): ForwardBacklog;
   backlog(): ForwardBacklog;
 }
 
@@ -56,21 +57,34 @@ export function createForwardQueue(database: Database.Database): ForwardQueue {
   const holding = database.prepare<[string], ForwardRow>(
     `SELECT ${COLUMNS} FROM forward_queue WHERE EXISTS (SELECT 1 FROM json_each(forward_queue.facto_ids) AS held WHERE held.value IN (SELECT value FROM json_each(?))) ORDER BY id`,
   );
-  const remove = database.prepare<[number]>('DELETE FROM forward_queue WHERE id = ?');
-  const removeAll = database.transaction((ids: readonly number[]) => {
-    for (const id of ids) remove.run(id);
+  const one = database.prepare<[number], ForwardRow>(`SELECT ${COLUMNS} FROM forward_queue WHERE id = ?`);
+  const remove = database.prepare<[number], { bytes: number }>('DELETE FROM forward_queue WHERE id = ? RETURNING length(body) AS bytes');
+  const removeAll = database.transaction((ids: readonly number[]): ForwardBacklog => {
+    let requests = 0;
+    let bytes = 0;
+    for (const id of ids) {
+      const removed = remove.get(id);
+      if (removed === undefined) continue;
+      requests++;
+      bytes += removed.bytes;
+    }
+    return { requests, bytes };
   });
   const backlog = database.prepare<[], { requests: number; bytes: number | null }>('SELECT count(*) AS requests, sum(length(body)) AS bytes FROM forward_queue');
   return {
     list(afterId, limit) {
-      if (!Number.isSafeInteger(limit) || limit < 0) throw new FactoError('invalid_argument', `forward queue limit must be a non-negative integer, got ${String(limit)}`);
+      checkLimit(limit, 'Forward queue');
       return list.all(afterId, limit).map(fromRow);
+    },
+    get(id) {
+      const row = one.get(id);
+      return row === undefined ? null : fromRow(row);
     },
     holding(factoIds) {
       return factoIds.length === 0 ? [] : holding.all(JSON.stringify(factoIds)).map(fromRow);
     },
     delete(ids) {
-      if (ids.length > 0) removeAll.immediate(ids);
+      return ids.length === 0 ? { requests: 0, bytes: 0 } : removeAll.immediate(ids);
     },
     backlog() {
       const row = backlog.get()!;

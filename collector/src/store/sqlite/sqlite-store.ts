@@ -151,6 +151,9 @@ class SqliteStore implements Store {
   async listForwards(afterId: number, limit: number) {
     return this.#use('reading the forward queue', (open) => open.forwards.list(afterId, limit));
   }
+  async getForward(id: number) {
+    return this.#use('reading the forward queue', (open) => open.forwards.get(id));
+  }
   async deleteForwards(ids: readonly number[]) {
     return this.#use('deleting from the forward queue', (open) => open.forwards.delete(ids));
   }
