@@ -47,4 +47,30 @@ describe('erasure and the forward queue', () => {
     for (const request of downstream.requests) expect(Buffer.from(request.body).toString('latin1')).not.toMatch(/SECRET-[AB]/);
     expect(collector.context.forwarder!.depth).toBe(0);
   });
+
+  it("reaches a retry's copy too, whose body still holds the span the first request stored", async () => {
+    const downstream = await startOtlpSink();
+    cleanups.push(() => downstream.close());
+    // Unavailable for now: every attempt fails and both requests wait in the queue.
+    downstream.reply = () => ({ status: 503, headers: { 'retry-after': '1' } });
+    const collector = await startTestCollector({ forward: `${downstream.url}/v1/traces` });
+    cleanups.push(() => collector.stop());
+    const agent = new TestAgent();
+    const secret = agent.next('secret', { 'facto.input': 'SECRET-RETRY' });
+    const later = agent.next('later', { 'facto.input': 'not erased' });
+    expect((await collector.post('/v1/traces', otlpJson([secret]))).status).toBe(200);
+    // An exporter's retry: the stored span again (a duplicate, not forwarded) with a new one.
+    expect((await collector.post('/v1/traces', otlpJson([secret, later]))).status).toBe(200);
+    expect((await collector.post('/v1/admin/erase', JSON.stringify({ facto_ids: [secret.factoId], reason: 'GDPR art. 17' }))).status).toBe(200);
+    const database = new Database(collector.config.db, { readonly: true });
+    const bodies = (database.prepare('SELECT body FROM forward_queue').all() as { body: Buffer }[]).map((row) => row.body.toString('latin1'));
+    database.close();
+    // The first request held only the erased span: gone. The retry's copy holds only the new one.
+    expect(bodies).toHaveLength(1);
+    expect(bodies[0]).toContain('not erased');
+    expect(bodies[0]).not.toContain('SECRET-RETRY');
+    downstream.reply = () => ({ status: 200 });
+    await expect.poll(() => collector.context.forwarder!.depth, { timeout: 10_000 }).toBe(0);
+    expect(downstream.acceptedSpans().map((span) => span.name)).toEqual(['later']);
+  });
 });

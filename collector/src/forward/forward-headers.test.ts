@@ -6,13 +6,16 @@ describe('parseForwardHeaders', () => {
     expect(parseForwardHeaders('Authorization=Basic%20dXNlcjpwdw%3D%3D, x-tenant = acme ,X-Honeycomb-Team=abc=def')).toEqual({
       headers: { authorization: 'Basic dXNlcjpwdw==', 'x-tenant': 'acme', 'x-honeycomb-team': 'abc=def' },
     });
-    // A header may be called anything a token allows, "problem" included.
-    expect(parseForwardHeaders('problem=none')).toEqual({ headers: { problem: 'none' } });
+    // A header may be called anything a token allows, "problem" and "__proto__" included; an empty item is skipped.
+    expect(parseForwardHeaders('problem=none,')).toEqual({ headers: Object.assign(Object.create(null), { problem: 'none' }) });
+    expect(Object.keys((parseForwardHeaders('__proto__=x,,b=2') as { headers: object }).headers)).toEqual(['__proto__', 'b']);
   });
 
   it.each([
     ['authorization', /pair 1 has no "="/],
-    ['a=1,,b=2', /pair 2 has no "="/],
+    ['a=1,b', /pair 2 has no "="/],
+    [' , ', /no name=value pair/],
+    ['x-a=%20%20', /the value of x-a is empty/],
     ['bad name=x', /pair 1: the name is not an HTTP header name/],
     ['Content-Type=text/plain', /content-type is set by the collector/],
     ['host=evil.example', /host is set by the collector/],

@@ -16,9 +16,12 @@ const RESERVED = new Set(['content-type', 'content-length', 'content-encoding', 
 
 /** The headers `text` names, by lower-case name; or why it is not acceptable (never quoting a value). */
 export function parseForwardHeaders(text: string): { readonly headers: Record<string, string> } | { readonly problem: string } {
-  const headers: Record<string, string> = {};
+  // No prototype: a header may be called __proto__.
+  const headers: Record<string, string> = Object.create(null) as Record<string, string>;
   const items = text.split(',');
   for (const [index, item] of items.entries()) {
+    // An empty item (a trailing comma) is skipped, as OpenTelemetry's own readers of the variable do.
+    if (item.trim() === '') continue;
     const equals = item.indexOf('=');
     const where = `pair ${index + 1}`;
     if (equals < 0) return { problem: `${where} has no "="; write name=value` };
@@ -28,12 +31,13 @@ export function parseForwardHeaders(text: string): { readonly headers: Record<st
     if (Object.hasOwn(headers, name)) return { problem: `${name} is given twice` };
     let value: string;
     try {
-      value = decodeURIComponent(item.slice(equals + 1).trim());
+      value = decodeURIComponent(item.slice(equals + 1).trim()).trim();
     } catch {
       return { problem: `the value of ${name} is not valid percent-encoding` };
     }
     if (value === '' || !FIELD_VALUE.test(value)) return { problem: `the value of ${name} is empty or holds a character a header cannot carry (CR, LF, NUL, other controls)` };
     headers[name] = value;
   }
+  if (Object.keys(headers).length === 0) return { problem: 'no name=value pair' };
   return { headers };
 }

@@ -166,6 +166,21 @@ describe('forwarder', () => {
     ]);
   });
 
+  it('counts a 200 whose answer body drags past the attempt limit as delivered, once', async () => {
+    const { url, received } = await downstream((_received, _request, response) => {
+      response.writeHead(200, { 'content-type': 'application/json' });
+      response.write('{');
+      // The rest of the body comes long after the 50 ms limit.
+      setTimeout(() => response.end('}'), 500);
+    });
+    const { forwarder, metrics } = await forwarderTo(url, { attemptTimeoutMillis: 50 });
+    await enqueue(forwarder, request.json, 'json', keepAll);
+    await vi.waitFor(() => expect(forwarder.depth).toBe(0));
+    await forwarder.close(5_000);
+    expect(received).toHaveLength(1);
+    expect([await counterValue(metrics.forwardFailures), await counterValue(metrics.forwardDropped)]).toEqual([0, 0]);
+  });
+
   it('gives up on other 4xx answers without retrying', async () => {
     const { url, received } = await downstream((_received, _request, response) => void response.writeHead(400).end());
     const { forwarder, metrics, logEntries } = await forwarderTo(url);

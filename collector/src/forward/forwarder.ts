@@ -436,6 +436,10 @@ class QueueForwarder implements Forwarder {
     const stop = () => attempt.abort();
     signal.addEventListener('abort', stop);
     if (signal.aborted) attempt.abort();
+    const settle = () => {
+      clearTimeout(timer);
+      signal.removeEventListener('abort', stop);
+    };
     try {
       const response = await fetch(url, {
         method: 'POST',
@@ -449,9 +453,12 @@ class QueueForwarder implements Forwarder {
       status = response.status;
       retryAfter = response.headers.get('retry-after');
       location = response.headers.get('location');
-      // Reading the (small) OTLP answer to the end lets the connection be reused.
-      await response.arrayBuffer();
+      // The status decides the outcome. The (small) OTLP answer is read to its end in the background,
+      // which lets the connection be reused; one that drags is cut by the same limit, and a 200 whose
+      // body is slow still counts as delivered (sending it again would duplicate it).
+      void response.arrayBuffer().then(settle, settle);
     } catch (error) {
+      settle();
       // fetch refuses some ports outright (blocked-ports.ts), on every attempt alike.
       if (error instanceof Error && error.cause instanceof Error && error.cause.message === 'bad port') {
         metrics.forwardDropped.inc();
@@ -460,9 +467,6 @@ class QueueForwarder implements Forwarder {
       }
       const reason = timedOut ? `no answer within ${attemptTimeoutMillis} ms` : describeError(error);
       return { outcome: 'failed', retryAfterMillis: undefined, reason };
-    } finally {
-      clearTimeout(timer);
-      signal.removeEventListener('abort', stop);
     }
     if (status >= 200 && status < 300) return { outcome: 'delivered' };
     if (RETRYABLE_STATUSES.has(status)) return { outcome: 'failed', retryAfterMillis: retryAfterMillisOf(retryAfter, this.#clock.now()), reason: `HTTP ${status}` };

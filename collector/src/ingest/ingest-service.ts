@@ -218,12 +218,13 @@ export class IngestService {
     const forwards: NewForward[] = [];
     let offset = 0;
     const outcomes = group.map(({ examined, received }) => {
-      const own = verdicts.slice(offset, offset + examined.spans.length);
-      const outcome = summarise(examined, own);
+      const outcome = summarise(examined, verdicts.slice(offset, offset + examined.spans.length));
       offset += examined.spans.length;
       if (forwarder === undefined || received === undefined || !selectsAny(outcome.forward)) return outcome;
-      // The signed spans that go on: an erasure of one of them must reach this queued copy too.
-      const factoIds = examined.spans.flatMap((span, index) => (span.kind === 'signed' && own[index]!.kind === 'accepted' ? [span.factoId] : []));
+      // Every span of the body that names a facto_id, forwarded or not (a retry's duplicates stay in
+      // the body as received): an erasure of one must reach this queued copy too.
+      const named = examined.spans.flatMap((span) => (span.kind === 'signed' ? [span.factoId] : span.kind === 'unreadable' && span.subject.factoId !== null ? [span.subject.factoId] : []));
+      const factoIds = [...new Set(named)];
       const admitted = forwarder.admit(received.body, received.contentType, outcome.forward, factoIds);
       if (admitted === undefined) return { ...outcome, forwarding: 'refused' as const };
       forwards.push(admitted);

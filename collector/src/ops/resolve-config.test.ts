@@ -175,6 +175,13 @@ describe('resolveConfig validation', () => {
     expect(failure({ argv: ['--db', 'mysql://admin:hunter2@db/facto'], env: {} })).toContain('mysql://***@db/facto');
   });
 
+  it('hides the query values of a refused forward URL, and refuses --forward-headers without --forward', () => {
+    const message = failure({ argv: ['--forward', 'http://127.0.0.1:6000/v1/traces?api_key=SECRETQ'], env: {} });
+    expect(message).toContain('http://127.0.0.1:6000/v1/traces?api_key=***');
+    expect(message).not.toContain('SECRETQ');
+    expect(failure({ argv: ['--forward-headers', 'x-key=abc'], env: {} })).toMatch(/--forward-headers is set but --forward is not/);
+  });
+
   it('says what is wrong with --forward-headers without quoting a value, from any source', () => {
     for (const message of [
       failure({ argv: ['--forward-headers', 'x-key=hunter2%0Ainjected'], env: {} }),

@@ -12,6 +12,7 @@ import { FactoError, parseStrictJson } from '@facto/core';
 import { DEFAULT_CONFIG, type CollectorConfig } from '../config.js';
 import { onBlockedPort } from '../forward/blocked-ports.js';
 import { parseForwardHeaders } from '../forward/forward-headers.js';
+import { shownUrl } from '../forward/failure-reason.js';
 
 type Value = string | number | boolean | undefined;
 type Field = keyof CollectorConfig | 'allowOpen';
@@ -139,7 +140,9 @@ const invalid = (message: string) => new FactoError('invalid_argument', message)
 /** The value as it may be quoted back: never a token, and never a URL's user:password. */
 function quote(option: OptionSpec, value: unknown): string {
   if (option.secret) return '';
-  return ` (got ${JSON.stringify(typeof value === 'string' ? withoutUserinfo(value) : value)})`;
+  // A forward URL's query often carries a receiver's token (failure-reason.ts hides its values in logs too).
+  const shown = typeof value === 'string' ? (option.field === 'forward' ? shownUrl(value) : withoutUserinfo(value)) : value;
+  return ` (got ${JSON.stringify(shown)})`;
 }
 
 /** The URL parser's own reading first (a password may hold "@", and "http:user:pw@host" has no "//"). */
@@ -261,6 +264,9 @@ function refuseContradictions(config: CollectorConfig): void {
       '--unsigned forward keeps unsigned spans only by passing them on to --forward, and no --forward URL is set: they would be acknowledged and lost. ' +
         'Set --forward URL (FACTO_FORWARD, file key "forward"), or choose --unsigned reject or store.',
     );
+  }
+  if (config.forwardHeaders !== undefined && config.forward === undefined) {
+    throw invalid('--forward-headers is set but --forward is not: the headers would go nowhere. Set --forward URL (FACTO_FORWARD, file key "forward"), or drop --forward-headers.');
   }
   if (config.forward !== undefined && config.forwardQueueBytes < config.maxBodyBytes) {
     throw invalid(

@@ -189,7 +189,7 @@ export interface NewForward {
   readonly keepJson: string | null;
   /** Milliseconds since the epoch when the collector acknowledged it. */
   readonly queuedAt: number;
-  /** The facto_ids of the signed spans it carries downstream: an erasure of one rewrites the request (Batch.forwardEdits). */
+  /** The facto_ids its spans name, forwarded or not: an erasure of one rewrites the request (Batch.forwardEdits). */
   readonly factoIds: readonly string[];
 }
 

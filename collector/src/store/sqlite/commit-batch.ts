@@ -123,6 +123,14 @@ export function createBatchCommitter(database: Database.Database): BatchCommitte
     writeTreeSize.run(batch.newTreeSize);
   });
 
+  const checkpointWal = () => {
+    try {
+      database.pragma('wal_checkpoint(TRUNCATE)');
+    } catch {
+      // Committed already; the checkpoint is housekeeping and SQLite retries it on its own.
+    }
+  };
+
   return (batch) => {
     checkBatchShape(batch);
     // Compressed before the write lock is taken (event-body.ts): the transaction holds it only to write.
@@ -136,6 +144,11 @@ export function createBatchCommitter(database: Database.Database): BatchCommitte
       pendingContexts = [];
       throw error;
     }
+    // Erased content left the database pages (secure_delete zeroes them), but the write-ahead log still
+    // holds the pages as they were until a checkpoint copies them back and the log is truncated: do
+    // that now rather than whenever the log next fills. Best effort: a reader holding an old snapshot
+    // (another process reading the file) keeps it from completing, and the next erasure tries again.
+    if (batch.erasures.length > 0 || (batch.forwardEdits?.length ?? 0) > 0) checkpointWal();
     if (contextIds.size + pendingContexts.length > MAX_CACHED_CONTEXTS) contextIds.clear();
     for (const [json, id] of pendingContexts) contextIds.set(json, id);
     pendingContexts = [];

@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { constants, deflateRawSync } from 'node:zlib';
@@ -141,18 +141,34 @@ describe('SQLite store', () => {
     const stored = connection().prepare('SELECT body FROM events WHERE facto_id = ?').pluck().get(event!.factoId) as Buffer;
     // The body spans pages (with page headers between), so look for pieces of it.
     const pieces = Array.from({ length: 20 }, (_, index) => stored.subarray(Math.floor((index * (stored.length - 64)) / 20), Math.floor((index * (stored.length - 64)) / 20) + 64));
+    // In the database file and its write-ahead log alike.
     const found = () => {
-      const file = readFileSync(path);
-      return pieces.filter((piece) => file.includes(piece)).length;
+      const files = [readFileSync(path), existsSync(`${path}-wal`) ? readFileSync(`${path}-wal`) : Buffer.alloc(0)];
+      return pieces.filter((piece) => files.some((file) => file.includes(piece))).length;
     };
-    connection().pragma('wal_checkpoint(TRUNCATE)');
     expect(found()).toBeGreaterThanOrEqual(15);
 
+    // No checkpoint by hand: the erasure's commit leaves nothing of the content in the log either.
     await log.commit(store, { logEntries: [log.logEntry()], erasures: [{ factoId: event!.factoId, entry: 0 }] });
-    connection().pragma('wal_checkpoint(TRUNCATE)');
     const erased = await store.getEvent(event!.factoId);
     expect({ disclosuresJson: erased!.disclosuresJson, salt: erased!.salt, erasedBy: erased!.erasedBy }).toEqual({ disclosuresJson: '[]', salt: null, erasedBy: 1 });
     expect(erased!.recordJson).toBe(event!.recordJson);
+    expect(found()).toBe(0);
+  });
+
+  it("leaves nothing of a queued request's erased body in the file or its write-ahead log", async () => {
+    const { path, store } = await storeWithConnection();
+    const log = new LogBuilder();
+    const secret = randomBytes(9_000).toString('base64');
+    await log.commit(store, { events: [log.event()], forwards: [{ encoding: 'json', body: new Uint8Array(Buffer.from(`{"secret":"${secret}"}`)), keepJson: null, queuedAt: 1, factoIds: ['ft-00000000-0000-4000-8000-000000000001'] }] });
+    const pieces = Array.from({ length: 20 }, (_, index) => Buffer.from(secret.slice(index * 400, index * 400 + 64)));
+    const found = () => {
+      const files = [readFileSync(path), existsSync(`${path}-wal`) ? readFileSync(`${path}-wal`) : Buffer.alloc(0)];
+      return pieces.filter((piece) => files.some((file) => file.includes(piece))).length;
+    };
+    expect(found()).toBeGreaterThanOrEqual(15);
+    const [queued] = await store.listForwards(0, 10);
+    await log.commit(store, { forwardEdits: [{ id: queued!.id, replacement: { body: new Uint8Array(Buffer.from('{}')), keepJson: null, factoIds: [] } }] });
     expect(found()).toBe(0);
   });
 
