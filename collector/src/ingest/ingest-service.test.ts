@@ -37,8 +37,11 @@ function request(span: SpanFields) {
   return { resourceSpans: [{ resource: { attributes: [] }, schemaUrl: '', scopeSpans: [{ scope: { name: 's', version: '' }, schemaUrl: '', spans: [span] }] }] };
 }
 
-/** An IngestService (TOFU, unsigned spans refused) over a fresh MemoryStore and log. */
-async function ingestOnMemoryStore() {
+/**
+ * An IngestService (TOFU) over a fresh MemoryStore and log; unsigned spans refused unless said
+ * otherwise. With `forwardQueueSize`, a forwarder (not delivering) keeps its queue in the same store.
+ */
+async function ingestOnMemoryStore(options: { unsigned?: 'reject' | 'store' | 'forward'; forwardQueueSize?: number } = {}) {
   const store = new MemoryStore();
   await store.init();
   const directory = mkdtempSync(join(tmpdir(), 'facto-ingest-'));
@@ -46,8 +49,12 @@ async function ingestOnMemoryStore() {
   const log = await LogService.open(store, loadOrCreateLogKey(join(directory, 'log.pem')));
   const registry = new KeyRegistry(store, 'tofu', silentLogger);
   await registry.load();
-  const ingest = new IngestService({ store, log, registry, unsigned: 'reject', replayWindowSeconds: 900, metrics: createMetrics({ defaultMetrics: false }), logger: silentLogger });
-  return { store, log, ingest };
+  const metrics = createMetrics({ defaultMetrics: false });
+  const { unsigned = 'reject', forwardQueueSize } = options;
+  const forwarder = forwardQueueSize === undefined ? undefined : createForwarder({ url: 'http://127.0.0.1:1/v1/traces', queueSize: forwardQueueSize, queueBytes: 1024 ** 2, logger: silentLogger, metrics, store, durable: false });
+  await forwarder?.open();
+  const ingest = new IngestService({ store, log, registry, unsigned, replayWindowSeconds: 900, metrics, logger: silentLogger, forwarder });
+  return { store, log, ingest, forwarder, metrics };
 }
 
 describe('IngestService when the store fails', () => {
@@ -84,20 +91,9 @@ describe('IngestService when the store fails', () => {
 });
 
 describe('IngestService and the forward queue', () => {
-  /** An IngestService whose forwarder (not delivering) keeps its queue in the same MemoryStore. */
   async function ingestWithForwarder(unsigned: 'reject' | 'store' | 'forward', queueSize = 10) {
-    const store = new MemoryStore();
-    await store.init();
-    const directory = mkdtempSync(join(tmpdir(), 'facto-ingest-'));
-    directories.push(directory);
-    const log = await LogService.open(store, loadOrCreateLogKey(join(directory, 'log.pem')));
-    const registry = new KeyRegistry(store, 'tofu', silentLogger);
-    await registry.load();
-    const metrics = createMetrics({ defaultMetrics: false });
-    const forwarder = createForwarder({ url: 'http://127.0.0.1:1/v1/traces', queueSize, queueBytes: 1024 ** 2, logger: silentLogger, metrics, store, durable: false });
-    await forwarder.open();
-    const ingest = new IngestService({ store, log, registry, unsigned, replayWindowSeconds: 900, metrics, logger: silentLogger, forwarder });
-    return { store, ingest, forwarder, metrics };
+    const { store, ingest, forwarder, metrics } = await ingestOnMemoryStore({ unsigned, forwardQueueSize: queueSize });
+    return { store, ingest, forwarder: forwarder!, metrics };
   }
 
   it('commits the request as received in the batch that stores its spans', async () => {

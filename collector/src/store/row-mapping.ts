@@ -2,7 +2,7 @@
  * Rows both SQL drivers read the same way: the agent_keys and incidents tables have the same columns
  * in SQLite and PostgreSQL, so their conversions to the contract's types live once, here.
  */
-import type { AgentKey, Incident, IncidentKind } from './types.js';
+import type { AgentKey, Incident, IncidentKind, QueuedForward } from './types.js';
 
 export interface AgentKeyRow {
   agent_id: string;
@@ -64,4 +64,20 @@ export function incidentFromRow(row: IncidentRow): Incident {
     count: row.count,
     lastSeenAt: row.last_seen_at ?? row.created_at,
   };
+}
+
+/** A forward_queue row; `facto_ids` as the driver returns it (SQLite: JSON text; PostgreSQL: jsonb, parsed). */
+export interface ForwardRow<FactoIds> {
+  id: number;
+  encoding: 'protobuf' | 'json';
+  body: Buffer;
+  keep_json: string | null;
+  queued_at: number;
+  facto_ids: FactoIds;
+}
+
+export const FORWARD_COLUMNS = 'id, encoding, body, keep_json, queued_at, facto_ids';
+
+export function forwardFromRow<FactoIds>(row: ForwardRow<FactoIds>, factoIds: (stored: FactoIds) => string[]): QueuedForward {
+  return { id: row.id, encoding: row.encoding, body: row.body, keepJson: row.keep_json, queuedAt: row.queued_at, factoIds: factoIds(row.facto_ids) };
 }

@@ -8,6 +8,7 @@
  */
 import type pg from 'pg';
 import type { PoolClient } from 'pg';
+import { FORWARD_COLUMNS, forwardFromRow, type ForwardRow as StoredForwardRow } from '../row-mapping.js';
 import type { ForwardBacklog, ForwardEdit, NewForward, QueuedForward } from '../types.js';
 import { checkLimit } from './event-queries.js';
 
@@ -20,17 +21,10 @@ export const FORWARD_QUEUE_SCHEMA = `CREATE TABLE forward_queue (
   facto_ids jsonb NOT NULL
 );`;
 
-interface ForwardRow {
-  id: number;
-  encoding: 'protobuf' | 'json';
-  body: Buffer;
-  keep_json: string | null;
-  queued_at: number;
-  facto_ids: string[];
-}
+type ForwardRow = StoredForwardRow<string[]>;
 
-const COLUMNS = 'id, encoding, body, keep_json, queued_at, facto_ids';
-const fromRow = (row: ForwardRow): QueuedForward => ({ id: row.id, encoding: row.encoding, body: row.body, keepJson: row.keep_json, queuedAt: row.queued_at, factoIds: row.facto_ids });
+const COLUMNS = FORWARD_COLUMNS;
+const fromRow = (row: ForwardRow): QueuedForward => forwardFromRow(row, (stored) => stored);
 const bytes = (body: Uint8Array) => Buffer.from(body.buffer, body.byteOffset, body.byteLength);
 
 /** Inserts a batch's forwards inside the caller's transaction, in their order (one statement). */

@@ -6,6 +6,7 @@
  * array) names the signed spans a request carries, so an erasure finds the requests to rewrite.
  */
 import type Database from 'better-sqlite3';
+import { FORWARD_COLUMNS, forwardFromRow, type ForwardRow as StoredForwardRow } from '../row-mapping.js';
 import type { ForwardBacklog, ForwardEdit, NewForward, QueuedForward } from '../types.js';
 import { checkLimit } from './event-queries.js';
 
@@ -19,14 +20,7 @@ CREATE TABLE forward_queue (
   facto_ids TEXT NOT NULL
 ) STRICT;`;
 
-interface ForwardRow {
-  id: number;
-  encoding: 'protobuf' | 'json';
-  body: Buffer;
-  keep_json: string | null;
-  queued_at: number;
-  facto_ids: string;
-}
+type ForwardRow = StoredForwardRow<string>;
 
 export interface ForwardQueue {
   list(afterId: number, limit: number): QueuedForward[];
@@ -36,8 +30,8 @@ export interface ForwardQueue {
   backlog(): ForwardBacklog;
 }
 
-const COLUMNS = 'id, encoding, body, keep_json, queued_at, facto_ids';
-const fromRow = (row: ForwardRow): QueuedForward => ({ id: row.id, encoding: row.encoding, body: row.body, keepJson: row.keep_json, queuedAt: row.queued_at, factoIds: JSON.parse(row.facto_ids) as string[] });
+const COLUMNS = FORWARD_COLUMNS;
+const fromRow = (row: ForwardRow): QueuedForward => forwardFromRow(row, (stored) => JSON.parse(stored) as string[]);
 
 /** The statements commit-batch.ts runs inside a batch's transaction: new requests, and erasures' rewrites. */
 export function createForwardWriter(database: Database.Database): { insert(forward: NewForward): void; edit(edit: ForwardEdit): void } {
