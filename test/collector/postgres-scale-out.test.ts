@@ -334,6 +334,31 @@ describe.skipIf(missing !== undefined)(`several collector processes on one Postg
     }
   }, 60_000);
 
+  it('forwarding: an erasure made on another process reaches the forwarder: what it retries is read again, and the erased content is not delivered', async () => {
+    const downstream = await startOtlpSink();
+    try {
+      // Unavailable at first: the forwarder keeps retrying what it has read.
+      downstream.reply = () => ({ status: 503, headers: { 'retry-after': '1' } });
+      const collectors = await startCollectors(2, ['--forward', `${downstream.url}/v1/traces`]);
+      const forwarder = await Promise.race(collectors.map((collector) => collector.waitForLog(FORWARDING).then(() => collector)));
+      const other = collectors.find((collector) => collector !== forwarder)!;
+      const agent = new TestAgent('agent-erased', 'chain-erased');
+      const spans = [0, 1, 2].map((index) => agent.next(`step-${index}`, { 'facto.input': `SECRET-PG-${index}` }));
+      for (const span of spans) {
+        const response = await fetch(`${other.url}/v1/traces`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: otlpJson([span]) });
+        expect(response.status).toBe(200);
+      }
+      await until(async () => downstream.requests.length, (count) => count >= 1);
+      const erase = await fetch(`${other.url}/v1/admin/erase`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ facto_ids: spans.slice(0, 2).map((span) => span.factoId), reason: 'GDPR art. 17' }) });
+      expect(erase.status).toBe(200);
+      downstream.reply = () => ({ status: 200 });
+      await until(async () => downstream.acceptedSpans().map((span) => span.name).join(), (delivered) => delivered === 'step-2');
+      for (const request of downstream.requests.filter((entry) => entry.status === 200)) expect(Buffer.from(request.body).toString('latin1')).not.toMatch(/SECRET-PG-[01]/);
+    } finally {
+      await downstream.close();
+    }
+  }, 60_000);
+
   it('the database restarted mid-run: requests get 503 with Retry-After meanwhile, succeed after, and nothing acknowledged is lost', async () => {
     const collectors = await startCollectors(2);
     const leader = await Promise.race(collectors.map((collector) => collector.waitForLog(ELECTED).then(() => collector)));
