@@ -70,8 +70,8 @@ const MEDIA_TYPES: Readonly<Record<OtlpContentType, string>> = { protobuf: 'appl
 // Under sustained overload every request is dropped; one warning per interval keeps the log readable.
 const DROP_WARNING_INTERVAL_MILLIS = 10_000;
 
-/** Requests read from the store at a time: at most this many bodies are held in memory by delivery. */
-const READ_AHEAD = 4;
+/** Request ids read from the store at a time; each body is read when its request is sent. */
+const READ_AHEAD = 16;
 /** Delivered requests are deleted together, up to this many at a time (and whenever the queue runs dry). */
 const DELETE_BATCH = 16;
 /** How often the count of a queue only this process writes is read again from the store. */
@@ -271,10 +271,10 @@ class QueueForwarder implements Forwarder {
         delivery.rewind = new AbortController();
         signal = AbortSignal.any([stopped, delivery.rewind.signal]);
       }
-      let batch: QueuedForward[];
+      let batch: number[];
       this.#moreQueued = false;
       try {
-        batch = await this.#options.store.listForwards(afterId, READ_AHEAD);
+        batch = await this.#options.store.listForwardIds(afterId, READ_AHEAD);
         this.#storeWorks('read');
       } catch (error) {
         this.#storeFailed('read', error);
@@ -287,7 +287,7 @@ class QueueForwarder implements Forwarder {
         await this.#idle(stopped);
         continue;
       }
-      for (const { id } of batch) {
+      for (const id of batch) {
         if (finishOnly()) break;
         delivery.current = id;
         await this.#deliver({ id }, signal);

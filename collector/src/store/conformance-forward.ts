@@ -26,6 +26,9 @@ export function forwardConformance(context: () => { store: Store; log: LogBuilde
     expect(all.map((forward) => forward.id)).toEqual([...all.map((forward) => forward.id)].sort((left, right) => left - right));
     expect(new Set(all.map((forward) => forward.id)).size).toBe(3);
     expect(await store.listForwards(0, 2)).toEqual(all.slice(0, 2));
+    expect(await store.listForwardIds(0, 10)).toEqual(all.map((forward) => forward.id));
+    expect(await store.listForwardIds(all[0]!.id, 1)).toEqual([all[1]!.id]);
+    await expectRefusal(store.listForwardIds(0, -1), 'invalid_argument');
     expect(await store.listForwards(all[1]!.id, 10)).toEqual(all.slice(2));
     expect(await store.listForwards(all[2]!.id, 10)).toEqual([]);
     const bytes = [...first, forwardRequest('three')].reduce((sum, forward) => sum + forward.body.byteLength, 0);

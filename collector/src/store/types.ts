@@ -298,6 +298,8 @@ export interface Store {
   // The forward queue (Batch.forwards): requests to pass on downstream, until delivered or given up
   /** Up to `limit` queued requests with an id above `afterId` (0: from the start), oldest first. */
   listForwards(afterId: number, limit: number): Promise<QueuedForward[]>;
+  /** The same ids listForwards would answer, without reading a body: delivery reads each request when it sends it. */
+  listForwardIds(afterId: number, limit: number): Promise<number[]>;
   /** One queued request as it is now (an erasure may have rewritten it), or null when it is not queued. */
   getForward(id: number): Promise<QueuedForward | null>;
   /** Takes delivered (or given-up) requests off the queue, answering what it removed; an id not queued is ignored. */

@@ -286,6 +286,13 @@ export class MemoryStore implements Store {
     });
   }
 
+  listForwardIds(afterId: number, limit: number) {
+    return this.#use('read', (data) => {
+      checkLimit(limit, 'forward queue');
+      return data.forwards.filter((forward) => forward.id > afterId).slice(0, limit).map((forward) => forward.id);
+    });
+  }
+
   getForward(id: number) {
     return this.#use('read', (data) => data.forwards.find((forward) => forward.id === id) ?? null);
   }

@@ -69,6 +69,11 @@ export function createForwardQueue(pool: pg.Pool) {
       const result = await pool.query<ForwardRow>({ name: 'facto_forwards_holding', text: `SELECT ${COLUMNS} FROM forward_queue WHERE facto_ids ?| $1::text[] ORDER BY id`, values: [factoIds] });
       return result.rows.map(fromRow);
     },
+    listIds: async (afterId: number, limit: number): Promise<number[]> => {
+      checkLimit(limit, 'Forward queue');
+      const result = await pool.query<{ id: number }>({ name: 'facto_list_forward_ids', text: 'SELECT id FROM forward_queue WHERE id > $1 ORDER BY id LIMIT $2', values: [afterId, limit] });
+      return result.rows.map((row) => row.id);
+    },
     get: async (id: number): Promise<QueuedForward | null> => {
       const row = (await pool.query<ForwardRow>({ name: 'facto_get_forward', text: `SELECT ${COLUMNS} FROM forward_queue WHERE id = $1`, values: [id] })).rows[0];
       return row === undefined ? null : fromRow(row);

@@ -177,6 +177,9 @@ class PostgresStore implements Store, SharedSequencing {
   async listForwards(afterId: number, limit: number) {
     return this.#use('reading the forward queue', (open) => open.forwards.list(afterId, limit));
   }
+  async listForwardIds(afterId: number, limit: number) {
+    return this.#use('reading the forward queue', (open) => open.forwards.listIds(afterId, limit));
+  }
   async getForward(id: number) {
     return this.#use('reading the forward queue', (open) => open.forwards.get(id));
   }

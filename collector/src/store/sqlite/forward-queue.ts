@@ -24,6 +24,7 @@ type ForwardRow = StoredForwardRow<string>;
 
 export interface ForwardQueue {
   list(afterId: number, limit: number): QueuedForward[];
+  listIds(afterId: number, limit: number): number[];
   get(id: number): QueuedForward | null;
   holding(factoIds: readonly string[]): QueuedForward[];
   delete(ids: readonly number[]): ForwardBacklog;
@@ -51,6 +52,7 @@ export function createForwardQueue(database: Database.Database): ForwardQueue {
   const holding = database.prepare<[string], ForwardRow>(
     `SELECT ${COLUMNS} FROM forward_queue WHERE EXISTS (SELECT 1 FROM json_each(forward_queue.facto_ids) AS held WHERE held.value IN (SELECT value FROM json_each(?))) ORDER BY id`,
   );
+  const listIds = database.prepare<[number, number], { id: number }>('SELECT id FROM forward_queue WHERE id > ? ORDER BY id LIMIT ?');
   const one = database.prepare<[number], ForwardRow>(`SELECT ${COLUMNS} FROM forward_queue WHERE id = ?`);
   const remove = database.prepare<[number], { bytes: number }>('DELETE FROM forward_queue WHERE id = ? RETURNING length(body) AS bytes');
   const removeAll = database.transaction((ids: readonly number[]): ForwardBacklog => {
@@ -69,6 +71,10 @@ export function createForwardQueue(database: Database.Database): ForwardQueue {
     list(afterId, limit) {
       checkLimit(limit, 'Forward queue');
       return list.all(afterId, limit).map(fromRow);
+    },
+    listIds(afterId, limit) {
+      checkLimit(limit, 'Forward queue');
+      return listIds.all(afterId, limit).map((row) => row.id);
     },
     get(id) {
       const row = one.get(id);

@@ -151,6 +151,9 @@ class SqliteStore implements Store {
   async listForwards(afterId: number, limit: number) {
     return this.#use('reading the forward queue', (open) => open.forwards.list(afterId, limit));
   }
+  async listForwardIds(afterId: number, limit: number) {
+    return this.#use('reading the forward queue', (open) => open.forwards.listIds(afterId, limit));
+  }
   async getForward(id: number) {
     return this.#use('reading the forward queue', (open) => open.forwards.get(id));
   }
