@@ -6,6 +6,7 @@ import { afterEach, describe, expect, it, vi } from 'vitest';
 import type { Forwarder } from '../context.js';
 import { createMetrics } from '../ops/metrics.js';
 import { closeServer, listen, recordingLogger, spanName, spanNamesOf, traceRequest } from '../test-helpers/http-test-context.js';
+import { StoreUnavailableError } from '../store/errors.js';
 import { MemoryStore } from '../store/memory/memory-store.js';
 import { createSqliteStore } from '../store/sqlite/index.js';
 import type { NewForward, Store } from '../store/types.js';
@@ -167,18 +168,19 @@ describe('forwarder', () => {
   });
 
   it('counts a 200 whose answer body drags past the attempt limit as delivered, once', async () => {
+    const open: http.ServerResponse[] = [];
     const { url, received } = await downstream((_received, _request, response) => {
       response.writeHead(200, { 'content-type': 'application/json' });
+      // The rest of the body never comes while the test looks: the 1 s limit cuts the reading.
       response.write('{');
-      // The rest of the body comes long after the 50 ms limit.
-      setTimeout(() => response.end('}'), 500);
+      open.push(response);
     });
-    const { forwarder, metrics } = await forwarderTo(url, { attemptTimeoutMillis: 50 });
+    const { forwarder, metrics } = await forwarderTo(url, { attemptTimeoutMillis: 1_000 });
     await enqueue(forwarder, request.json, 'json', keepAll);
     await vi.waitFor(() => expect(forwarder.depth).toBe(0));
-    await forwarder.close(5_000);
     expect(received).toHaveLength(1);
     expect([await counterValue(metrics.forwardFailures), await counterValue(metrics.forwardDropped)]).toEqual([0, 0]);
+    for (const response of open) response.destroy();
   });
 
   it('gives up on other 4xx answers without retrying', async () => {
@@ -528,7 +530,7 @@ describe('forwarder', () => {
       expect(received[1]!.body.equals(Buffer.from(rewritten))).toBe(true);
     });
 
-    it('keeps its count from what the store removed when an erasure takes off a request delivered but not yet deleted', async () => {
+    it('ends at a count of zero, and closes, when an erasure takes off a request delivered but not yet deleted', async () => {
       let answered = 0;
       let release!: () => void;
       const gate = new Promise<void>((resolve) => (release = resolve));
@@ -550,6 +552,40 @@ describe('forwarder', () => {
       await vi.waitFor(() => expect(forwarder.depth).toBe(0));
       await forwarder.close(1_000);
       expect([forwarder.depth, await counterValue(metrics.forwardQueueDepth), await counterValue(metrics.forwardDropped)]).toEqual([0, 0, 0]);
+    });
+
+    it('waits out a store that cannot read a request, without spending its retries or dropping it', async () => {
+      class FlakyStore extends MemoryStore {
+        failures = 3;
+        override async getForward(id: number) {
+          if (this.failures-- > 0) throw new StoreUnavailableError('the database is down');
+          return super.getForward(id);
+        }
+      }
+      const { url, received } = await downstream();
+      const { clock, waits } = fakeClock();
+      const store = new FlakyStore();
+      await store.init();
+      const { forwarder, metrics, logEntries } = await forwarderTo(url, { store, clock });
+      await enqueue(forwarder, request.json, 'json', keepAll);
+      await vi.waitFor(() => expect(received).toHaveLength(1));
+      await vi.waitFor(() => expect(forwarder.depth).toBe(0));
+      expect(waits).toEqual([1_000, 1_000, 1_000]);
+      expect([await counterValue(metrics.forwardFailures), await counterValue(metrics.forwardDropped)]).toEqual([0, 0]);
+      expect(logEntries.map((entry) => [entry.level, entry.message])).toEqual([
+        ['error', 'the forward queue cannot be read from the store; delivery waits until it can'],
+        ['info', 'the forward queue can be read again; delivery goes on'],
+      ]);
+    });
+
+    it('delivers after a stop and a new start in quick succession (a re-election while the last step-down finishes)', async () => {
+      const { url, received } = await downstream();
+      const { forwarder } = await forwarderTo(url);
+      const stopping = forwarder.startDelivering().stop();
+      forwarder.startDelivering();
+      await stopping;
+      await enqueue(forwarder, request.json, 'json', keepAll);
+      await vi.waitFor(() => expect(received).toHaveLength(1));
     });
   });
 });

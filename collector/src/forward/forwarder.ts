@@ -116,6 +116,12 @@ class QueueForwarder implements Forwarder {
   #failuresInRun = 0;
   /** Which of the queue's store operations is failing now: each is reported once when it starts failing and once when it works again. */
   readonly #failing = new Set<'read' | 'delete'>();
+  /** Delivered or given up, to be deleted: ids only, so a run of failing deletes holds no bodies. */
+  readonly #finished: number[] = [];
+  /** The last request a loop finished: the next reading starts after it. */
+  #afterId = 0;
+  /** Bumped by every change to the counts, so a recount read before one is not applied over it. */
+  #epoch = 0;
   /** Set by each commit, cleared before each read of the queue: a commit the loop's last read may have missed. */
   #moreQueued = false;
   /** The URL as logs show it (failure-reason.ts: no query values). */
@@ -147,6 +153,7 @@ class QueueForwarder implements Forwarder {
     // Counted as dropped by refused(), once the commit it was refused in stands.
     if (this.#closed || this.depth >= queueSize || this.#stored.bytes + this.#reserved.bytes + body.byteLength > queueBytes) return undefined;
     this.#reserved = add(this.#reserved, 1, body.byteLength);
+    this.#epoch++;
     this.#showDepth();
     const keepsAll = keep.every((scopes) => scopes.every((spans) => spans.every(Boolean)));
     return { encoding: contentType, body, keepJson: keepsAll ? null : JSON.stringify(keep), queuedAt: this.#clock.now(), factoIds };
@@ -157,6 +164,7 @@ class QueueForwarder implements Forwarder {
     const bytes = sumBytes(forwards);
     this.#reserved = add(this.#reserved, -forwards.length, -bytes);
     this.#stored = add(this.#stored, forwards.length, bytes);
+    this.#epoch++;
     this.#showDepth();
     this.#moreQueued = true;
     this.#wake?.();
@@ -169,6 +177,7 @@ class QueueForwarder implements Forwarder {
   released(forwards: readonly NewForward[]): void {
     if (forwards.length === 0) return;
     this.#reserved = add(this.#reserved, -forwards.length, -sumBytes(forwards));
+    this.#epoch++;
     this.#showDepth();
   }
 
@@ -184,7 +193,11 @@ class QueueForwarder implements Forwarder {
   startDelivering(): { stop(): Promise<void> } {
     // Elected while shutting down: nothing more to deliver here.
     if (this.#closed) return { stop: async () => undefined };
-    const delivery = (this.#delivery ??= this.#startLoop());
+    // A loop asked to stop may still be finishing (a re-election while the last step-down waits):
+    // the new one starts after it, rather than this call handing back the stopping one.
+    const current = this.#delivery;
+    const delivery = current !== undefined && !current.stop.signal.aborted ? current : this.#startLoop(current?.done);
+    this.#delivery = delivery;
     return {
       stop: async () => {
         delivery.stop.abort();
@@ -229,13 +242,20 @@ class QueueForwarder implements Forwarder {
   }
 
   async #refresh(): Promise<void> {
+    const epoch = this.#epoch;
+    // With a commit under way, its requests may or may not be in the store's count yet.
+    if (this.#reserved.requests > 0) return;
     try {
-      this.#stored = await this.#options.store.forwardBacklog();
+      const counted = await this.#options.store.forwardBacklog();
+      // Something changed the counts meanwhile: this reading may predate it; the next one will do.
+      if (epoch !== this.#epoch || this.#reserved.requests > 0) return;
+      this.#stored = counted;
       this.#showDepth();
     } catch {
       // The delivery loop and the ingest route report a failing store; the count stays as it was.
     }
   }
+
 
   #drop(): void {
     const { metrics, logger, queueSize, queueBytes } = this.#options;
@@ -248,9 +268,9 @@ class QueueForwarder implements Forwarder {
     this.#lastDropWarningAt = now;
   }
 
-  #startLoop(): Delivery {
+  #startLoop(after: Promise<void> = Promise.resolve()): Delivery {
     const delivery: Delivery = { stop: new AbortController(), rewind: new AbortController(), current: undefined, draining: false, done: Promise.resolve() };
-    delivery.done = this.#loop(delivery).finally(() => {
+    delivery.done = after.then(() => this.#loop(delivery)).finally(() => {
       if (this.#delivery === delivery) this.#delivery = undefined;
     });
     return delivery;
@@ -259,9 +279,10 @@ class QueueForwarder implements Forwarder {
   /** Reads the queue oldest first and delivers it, until stopped (or, draining, until it is empty). */
   async #loop(delivery: Delivery): Promise<void> {
     const stopped = delivery.stop.signal;
-    /** Delivered or given up, to be deleted: ids only, so a run of failing deletes holds no bodies. */
-    const finished: number[] = [];
-    let afterId = 0;
+    // Kept on the forwarder, not the loop: a loop that stops with deletes still failing hands them,
+    // and where it got to, to the next one (a re-election), which would otherwise send them again.
+    const finished = this.#finished;
+    let afterId = this.#afterId;
     let signal = AbortSignal.any([stopped, delivery.rewind.signal]);
     // Shutting down on a shared queue: what is left is another process's to deliver, not this one's to drain.
     const finishOnly = () => delivery.draining && this.#options.refreshMillis !== undefined;
@@ -294,7 +315,7 @@ class QueueForwarder implements Forwarder {
         delivery.current = undefined;
         // Stopped or cut mid-delivery: the request was not delivered, and stays queued for the next reading or start.
         if (signal.aborted) break;
-        afterId = id;
+        afterId = this.#afterId = id;
         finished.push(id);
         if (finished.length >= DELETE_BATCH) await this.#deleteFinished(finished);
       }
@@ -316,6 +337,7 @@ class QueueForwarder implements Forwarder {
     }
     // What the store removed: an erasure may have taken a request off, or shrunk it, meanwhile.
     this.#stored = add(this.#stored, -removed.requests, -removed.bytes);
+    this.#epoch++;
     finished.length = 0;
     this.#showDepth();
   }
@@ -366,10 +388,19 @@ class QueueForwarder implements Forwarder {
   async #deliver(queued: Pick<QueuedForward, 'id'>, signal: AbortSignal): Promise<void> {
     const { logger, metrics, initialBackoffMillis = 1_000, maxBackoffMillis = 30_000, maxElapsedMillis = 300_000 } = this.#options;
     const schedule = { initialBackoffMillis, maxBackoffMillis, maxElapsedMillis };
-    const startedAt = this.#clock.now();
+    let startedAt = this.#clock.now();
     for (let attempt = 0; ; attempt++) {
       const result = await this.#attempt(queued.id, signal);
       if (signal.aborted || result.outcome === 'gone') return;
+      if (result.outcome === 'unreadable') {
+        // Our own store, not the downstream: no attempt was made, none is counted, and the request
+        // is not given up for it. Delivery waits, as it does when the queue cannot be listed.
+        this.#storeFailed('read', result.error);
+        if (!(await this.#pause(STORE_RETRY_MILLIS, signal))) return;
+        attempt--;
+        startedAt = this.#clock.now();
+        continue;
+      }
       if (result.outcome === 'delivered') {
         if (this.#failuresInRun > 0) logger.info('forwarding works again', { url: this.#url, failedAttempts: this.#failuresInRun });
         this.#failuresInRun = 0;
@@ -399,12 +430,13 @@ class QueueForwarder implements Forwarder {
    * One attempt, with the request as the store holds it now: an erasure made since it was listed, in
    * this process or another on a shared database, has rewritten it or taken it off the queue ('gone').
    */
-  async #attempt(id: number, signal: AbortSignal): Promise<Attempt | { readonly outcome: 'gone' }> {
+  async #attempt(id: number, signal: AbortSignal): Promise<Attempt | { readonly outcome: 'gone' } | { readonly outcome: 'unreadable'; readonly error: unknown }> {
     let queued: QueuedForward | null;
     try {
       queued = await this.#options.store.getForward(id);
+      this.#storeWorks('read');
     } catch (error) {
-      return { outcome: 'failed', retryAfterMillis: undefined, reason: `the forward queue cannot be read: ${error instanceof Error ? error.message : String(error)}` };
+      return { outcome: 'unreadable', error };
     }
     if (queued === null) return { outcome: 'gone' };
     let body: Uint8Array;
@@ -433,6 +465,8 @@ class QueueForwarder implements Forwarder {
       timedOut = true;
       attempt.abort();
     }, attemptTimeoutMillis);
+    // A slow answer body read behind a 2xx must not keep a stopping process alive.
+    timer.unref();
     const stop = () => attempt.abort();
     signal.addEventListener('abort', stop);
     if (signal.aborted) attempt.abort();

@@ -123,12 +123,23 @@ export function createBatchCommitter(database: Database.Database): BatchCommitte
     writeTreeSize.run(batch.newTreeSize);
   });
 
-  const checkpointWal = () => {
+  // Without waiting: the connection is the event loop's, and SQLite's busy handler would hold it for
+  // the whole busy timeout while a reader (a backup, another process) keeps an old snapshot. A
+  // checkpoint that cannot finish now is tried again each second for a minute, then left to the
+  // next erasure.
+  const checkpointWal = (triesLeft = 60) => {
+    if (!database.open) return;
+    const busyTimeout = database.pragma('busy_timeout', { simple: true }) as number;
+    let busy = true;
     try {
-      database.pragma('wal_checkpoint(TRUNCATE)');
+      database.pragma('busy_timeout = 0');
+      busy = (database.pragma('wal_checkpoint(TRUNCATE)') as { busy: number }[])[0]?.busy === 1;
     } catch {
-      // Committed already; the checkpoint is housekeeping and SQLite retries it on its own.
+      // Committed already; the checkpoint is housekeeping.
+    } finally {
+      database.pragma(`busy_timeout = ${busyTimeout}`);
     }
+    if (busy && triesLeft > 1) setTimeout(() => checkpointWal(triesLeft - 1), 1_000).unref();
   };
 
   return (batch) => {

@@ -172,6 +172,28 @@ describe('SQLite store', () => {
     expect(found()).toBe(0);
   });
 
+  it('checkpoints the write-ahead log once a reader holding an old snapshot lets go, rather than waiting on it', async () => {
+    const { path, store } = await storeWithConnection();
+    const log = new LogBuilder();
+    const secret = randomBytes(9_000).toString('base64');
+    const [event] = (await log.commit(store, { events: [log.event({ disclosuresJson: JSON.stringify([{ key: 'gen_ai.input.messages', value: { s: secret }, salt: 'ab' }]) })] })).events;
+    const stored = readFileSync(`${path}-wal`);
+    expect(stored.length).toBeGreaterThan(0);
+    const body = (await store.getEvent(event!.factoId))!;
+    expect(body.disclosuresJson).toContain(secret.slice(0, 64));
+    // A reader (a backup, another process) holds a snapshot: the checkpoint cannot finish now.
+    const reader = new Database(path, { readonly: true });
+    reader.prepare('BEGIN').run();
+    reader.prepare('SELECT count(*) FROM events').get();
+    const walBefore = readFileSync(`${path}-wal`).length;
+    await log.commit(store, { logEntries: [log.logEntry()], erasures: [{ factoId: event!.factoId, entry: 0 }] });
+    expect(readFileSync(`${path}-wal`).length).toBeGreaterThanOrEqual(walBefore);
+    reader.prepare('COMMIT').run();
+    reader.close();
+    // Retried each second: the log is truncated once the reader let go.
+    await vi.waitFor(() => expect(readFileSync(`${path}-wal`).length).toBe(0), { timeout: 5_000 });
+  });
+
   it('answers StoreUnavailableError when another connection holds the write lock past the busy timeout', async () => {
     const path = temporaryPath();
     const store = createSqliteStoreWith(path, () => {
