@@ -256,7 +256,6 @@ class QueueForwarder implements Forwarder {
     }
   }
 
-
   #drop(): void {
     const { metrics, logger, queueSize, queueBytes } = this.#options;
     metrics.forwardDropped.inc();
