@@ -15,58 +15,20 @@
  * PostgreSQL database every process admits and writes, the leader delivers, and each re-reads the
  * shared queue's size every `refreshMillis`, so the bound holds as of that reading.
  */
-import { setTimeout as sleep } from 'node:timers/promises';
 import type { Forwarder } from '../context.js';
-import type { ForwardBacklog, NewForward, QueuedForward, Store } from '../store/types.js';
-import type { Logger } from '../ops/logger.js';
-import type { Metrics } from '../ops/metrics.js';
+import type { ForwardBacklog, NewForward, QueuedForward } from '../store/types.js';
 import type { OtlpContentType } from '../otlp/decoded-trace-request.js';
 import { selectsAny, type SpanSelection } from '../otlp/decoded-trace-request.js';
-import { describeError, shownUrl, withoutUserinfo } from './failure-reason.js';
+import { shownUrl, withoutUserinfo } from './failure-reason.js';
+import { systemClock, type ForwardClock, type ForwarderOptions, type ForwardRevision } from './forwarder-options.js';
+import { postOnce, type PostOutcome } from './post-once.js';
+import { QueueCount } from './queue-count.js';
+import { StoreHealth } from './store-health.js';
 import { filterRequest } from './filter-request.js';
-import { RETRYABLE_STATUSES, retryAfterMillisOf, retryDelayMillis } from './retry-schedule.js';
+import { retryDelayMillis } from './retry-schedule.js';
 
-export interface ForwarderOptions {
-  /** The downstream traces URL, e.g. http://otel-collector:4318/v1/traces. */
-  readonly url: string;
-  /** Requests queued at most, the one being delivered included. */
-  readonly queueSize: number;
-  /** Bytes of request bodies queued at most, the one being delivered included. */
-  readonly queueBytes: number;
-  /** Where the queue is kept: the collector's store, which commitBatch writes Batch.forwards to. */
-  readonly store: Store;
-  /** Whether the store outlives this process (an in-memory database does not): what close() leaves queued is then kept, not lost. */
-  readonly durable: boolean;
-  /**
-   * Other processes add to the queue too (a shared PostgreSQL store): its size is read again this
-   * often, and an idle delivery loop looks for their requests this often. Unset: this process is the
-   * queue's only writer, and counts it exactly.
-   */
-  readonly refreshMillis?: number;
-  readonly logger: Logger;
-  readonly metrics: Metrics;
-  /** Sent with every request, e.g. the downstream's Authorization. */
-  readonly headers?: Readonly<Record<string, string>>;
-  /** The first retry delay, doubled per attempt up to maxBackoffMillis. Default 1 s. */
-  readonly initialBackoffMillis?: number;
-  /** Default 30 s. */
-  readonly maxBackoffMillis?: number;
-  /** A request still failing after this long is dropped, so one request cannot stall the queue forever. Default 5 min. */
-  readonly maxElapsedMillis?: number;
-  /** One attempt's limit, so a downstream that never answers counts as a network error. Default 10 s. */
-  readonly attemptTimeoutMillis?: number;
-  /** Time for backoff and the retry budget; tests pass a fake one. Default: the system clock. */
-  readonly clock?: ForwardClock;
-}
+export type { ForwardClock, ForwarderOptions, ForwardRevision } from './forwarder-options.js';
 
-export interface ForwardClock {
-  now(): number;
-  /** Resolves after `millis`; rejects once `signal` aborts. */
-  sleep(millis: number, signal: AbortSignal): Promise<void>;
-}
-
-const systemClock: ForwardClock = { now: () => Date.now(), sleep: (millis, signal) => sleep(millis, undefined, { signal }) };
-const MEDIA_TYPES: Readonly<Record<OtlpContentType, string>> = { protobuf: 'application/x-protobuf', json: 'application/json' };
 // Under sustained overload every request is dropped; one warning per interval keeps the log readable.
 const DROP_WARNING_INTERVAL_MILLIS = 10_000;
 
@@ -79,10 +41,7 @@ const RECOUNT_MILLIS = 10_000;
 /** How long delivery waits before reading the store again after it failed. */
 const STORE_RETRY_MILLIS = 1_000;
 
-type Attempt =
-  | { readonly outcome: 'delivered' }
-  | { readonly outcome: 'refused' }
-  | { readonly outcome: 'failed'; readonly retryAfterMillis: number | undefined; readonly reason: string };
+type Attempt = PostOutcome | { readonly outcome: 'refused' };
 
 export function createForwarder(options: ForwarderOptions): Forwarder {
   const shown = JSON.stringify(shownUrl(options.url));
@@ -98,10 +57,8 @@ export function createForwarder(options: ForwarderOptions): Forwarder {
 class QueueForwarder implements Forwarder {
   readonly #options: ForwarderOptions;
   readonly #clock: ForwardClock;
-  /** Committed to the store and not yet deleted from it, as far as this process knows. */
-  #stored: ForwardBacklog = { requests: 0, bytes: 0 };
-  /** Admitted into a batch whose commit has not finished. */
-  #reserved: ForwardBacklog = { requests: 0, bytes: 0 };
+  /** The queue's size as this process knows it (queue-count.ts). */
+  readonly #count: QueueCount;
   #closed = false;
   #delivery: Delivery | undefined;
   /** Wakes an idle delivery loop: a commit added requests, or close() wants the queue drained. */
@@ -114,14 +71,12 @@ class QueueForwarder implements Forwarder {
    * that went away shows within seconds; the rest are debug lines, as one per retry would flood.
    */
   #failuresInRun = 0;
-  /** Which of the queue's store operations is failing now: each is reported once when it starts failing and once when it works again. */
-  readonly #failing = new Set<'read' | 'delete'>();
+  /** Says once when the store starts failing the queue's reads or deletes, and once when it works again. */
+  readonly #health: StoreHealth;
   /** Delivered or given up, to be deleted: ids only, so a run of failing deletes holds no bodies. */
   readonly #finished: number[] = [];
   /** The last request a loop finished: the next reading starts after it. */
   #afterId = 0;
-  /** Bumped by every change to the counts, so a recount read before one is not applied over it. */
-  #epoch = 0;
   /** Set by each commit, cleared before each read of the queue: a commit the loop's last read may have missed. */
   #moreQueued = false;
   /** The URL as logs show it (failure-reason.ts: no query values). */
@@ -131,16 +86,18 @@ class QueueForwarder implements Forwarder {
     this.#options = options;
     this.#url = shownUrl(options.url);
     this.#clock = options.clock ?? systemClock;
+    this.#health = new StoreHealth(options.logger);
+    this.#count = new QueueCount(options.store, () => options.metrics.forwardQueueDepth.set(this.depth));
   }
 
   get depth(): number {
-    return this.#stored.requests + this.#reserved.requests;
+    return this.#count.requests;
   }
 
   async open(): Promise<void> {
-    this.#stored = await this.#options.store.forwardBacklog();
-    this.#showDepth();
-    if (this.#stored.requests > 0) this.#options.logger.info('the forward queue holds requests from before this start; they will be delivered', { ...this.#stored });
+    await this.#count.recount();
+    const backlog = this.#count.stored;
+    if (backlog.requests > 0) this.#options.logger.info('the forward queue holds requests from before this start; they will be delivered', { ...backlog });
     // Counted again from the store now and then: the count kept beside it drifts on races (a commit
     // and a recount crossing, an erasure and a delete) and, on a shared database, other processes add.
     this.#refreshTimer = setInterval(() => void this.#refresh(), this.#options.refreshMillis ?? RECOUNT_MILLIS);
@@ -151,21 +108,15 @@ class QueueForwarder implements Forwarder {
     if (!selectsAny(keep)) return undefined;
     const { queueSize, queueBytes } = this.#options;
     // Counted as dropped by refused(), once the commit it was refused in stands.
-    if (this.#closed || this.depth >= queueSize || this.#stored.bytes + this.#reserved.bytes + body.byteLength > queueBytes) return undefined;
-    this.#reserved = add(this.#reserved, 1, body.byteLength);
-    this.#epoch++;
-    this.#showDepth();
+    if (this.#closed || this.depth >= queueSize || this.#count.bytes + body.byteLength > queueBytes) return undefined;
+    this.#count.reserve(body.byteLength);
     const keepsAll = keep.every((scopes) => scopes.every((spans) => spans.every(Boolean)));
     return { encoding: contentType, body, keepJson: keepsAll ? null : JSON.stringify(keep), queuedAt: this.#clock.now(), factoIds };
   }
 
   committed(forwards: readonly NewForward[]): void {
     if (forwards.length === 0) return;
-    const bytes = sumBytes(forwards);
-    this.#reserved = add(this.#reserved, -forwards.length, -bytes);
-    this.#stored = add(this.#stored, forwards.length, bytes);
-    this.#epoch++;
-    this.#showDepth();
+    this.#count.commit(forwards.length, sumBytes(forwards));
     this.#moreQueued = true;
     this.#wake?.();
   }
@@ -176,9 +127,7 @@ class QueueForwarder implements Forwarder {
 
   released(forwards: readonly NewForward[]): void {
     if (forwards.length === 0) return;
-    this.#reserved = add(this.#reserved, -forwards.length, -sumBytes(forwards));
-    this.#epoch++;
-    this.#showDepth();
+    this.#count.release(forwards.length, sumBytes(forwards));
   }
 
   revised(edits: readonly ForwardRevision[]): void {
@@ -220,7 +169,7 @@ class QueueForwarder implements Forwarder {
     }
     // What the store holds is what is left, whatever the count kept beside it says.
     await this.#refresh();
-    const left = this.#stored.requests;
+    const left = this.#count.stored.requests;
     if (left === 0) return;
     const { logger, metrics, durable, refreshMillis } = this.#options;
     if (refreshMillis !== undefined) {
@@ -233,24 +182,12 @@ class QueueForwarder implements Forwarder {
     }
     logger.warn('forward queue not drained before shutdown; dropped the rest (the database is in memory)', { dropped: left });
     metrics.forwardDropped.inc(left);
-    this.#stored = { requests: 0, bytes: 0 };
-    this.#showDepth();
-  }
-
-  #showDepth(): void {
-    this.#options.metrics.forwardQueueDepth.set(this.depth);
+    this.#count.clear();
   }
 
   async #refresh(): Promise<void> {
-    const epoch = this.#epoch;
-    // With a commit under way, its requests may or may not be in the store's count yet.
-    if (this.#reserved.requests > 0) return;
     try {
-      const counted = await this.#options.store.forwardBacklog();
-      // Something changed the counts meanwhile: this reading may predate it; the next one will do.
-      if (epoch !== this.#epoch || this.#reserved.requests > 0) return;
-      this.#stored = counted;
-      this.#showDepth();
+      await this.#count.recount();
     } catch {
       // The delivery loop and the ingest route report a failing store; the count stays as it was.
     }
@@ -295,9 +232,9 @@ class QueueForwarder implements Forwarder {
       this.#moreQueued = false;
       try {
         batch = await this.#options.store.listForwardIds(afterId, READ_AHEAD);
-        this.#storeWorks('read');
+        this.#health.worked('read');
       } catch (error) {
-        this.#storeFailed('read', error);
+        this.#health.failed('read', error);
         if (delivery.draining || !(await this.#pause(STORE_RETRY_MILLIS, stopped))) break;
         continue;
       }
@@ -329,31 +266,14 @@ class QueueForwarder implements Forwarder {
     let removed: ForwardBacklog;
     try {
       removed = await this.#options.store.deleteForwards(finished);
-      this.#storeWorks('delete');
+      this.#health.worked('delete');
     } catch (error) {
-      this.#storeFailed('delete', error);
+      this.#health.failed('delete', error);
       return;
     }
     // What the store removed: an erasure may have taken a request off, or shrunk it, meanwhile.
-    this.#stored = add(this.#stored, -removed.requests, -removed.bytes);
-    this.#epoch++;
+    this.#count.remove(removed);
     finished.length = 0;
-    this.#showDepth();
-  }
-
-  #storeFailed(operation: 'read' | 'delete', error: unknown): void {
-    if (this.#failing.has(operation)) return;
-    this.#failing.add(operation);
-    const message =
-      operation === 'read'
-        ? 'the forward queue cannot be read from the store; delivery waits until it can'
-        : 'delivered requests cannot be taken off the forward queue in the store; delivery goes on, and they are sent again after a restart if they are still there';
-    this.#options.logger.error(message, { error: error instanceof Error ? error.message : String(error) });
-  }
-
-  #storeWorks(operation: 'read' | 'delete'): void {
-    if (!this.#failing.delete(operation)) return;
-    this.#options.logger.info(operation === 'read' ? 'the forward queue can be read again; delivery goes on' : 'delivered requests are taken off the forward queue again');
   }
 
   /** Waits for a commit to add requests (or, when other processes add them, for the next look), or to be stopped. */
@@ -394,7 +314,7 @@ class QueueForwarder implements Forwarder {
       if (result.outcome === 'unreadable') {
         // Our own store, not the downstream: no attempt was made, none is counted, and the request
         // is not given up for it. Delivery waits, as it does when the queue cannot be listed.
-        this.#storeFailed('read', result.error);
+        this.#health.failed('read', result.error);
         if (!(await this.#pause(STORE_RETRY_MILLIS, signal))) return;
         attempt--;
         startedAt = this.#clock.now();
@@ -433,7 +353,7 @@ class QueueForwarder implements Forwarder {
     let queued: QueuedForward | null;
     try {
       queued = await this.#options.store.getForward(id);
-      this.#storeWorks('read');
+      this.#health.worked('read');
     } catch (error) {
       return { outcome: 'unreadable', error };
     }
@@ -449,77 +369,15 @@ class QueueForwarder implements Forwarder {
     return this.#send(body, queued.encoding, signal);
   }
 
-
-  async #send(body: Uint8Array, contentType: OtlpContentType, signal: AbortSignal): Promise<Attempt> {
+  async #send(body: Uint8Array, contentType: OtlpContentType, signal: AbortSignal): Promise<PostOutcome> {
     const { url, headers, attemptTimeoutMillis = 10_000, metrics, logger } = this.#options;
-    let status: number;
-    let retryAfter: string | null;
-    let location: string | null;
-    // A controller and a timer of our own: on Node 20 a timeout signal inside AbortSignal.any() can be
-    // collected before it fires (nodejs/node#57736), and an attempt to a downstream that never answers
-    // then waits forever, stalling the queue behind it.
-    const attempt = new AbortController();
-    let timedOut = false;
-    const timer = setTimeout(() => {
-      timedOut = true;
-      attempt.abort();
-    }, attemptTimeoutMillis);
-    // A slow answer body read behind a 2xx must not keep a stopping process alive.
-    timer.unref();
-    const stop = () => attempt.abort();
-    signal.addEventListener('abort', stop);
-    if (signal.aborted) attempt.abort();
-    const settle = () => {
-      clearTimeout(timer);
-      signal.removeEventListener('abort', stop);
-    };
-    try {
-      const response = await fetch(url, {
-        method: 'POST',
-        headers: { ...headers, 'content-type': MEDIA_TYPES[contentType] },
-        body,
-        signal: attempt.signal,
-        // Followed, a 301 or 302 would turn the POST into a GET without its body and count as
-        // delivered; a 307 or 308 would send the headers (a key) to another origin.
-        redirect: 'manual',
-      });
-      status = response.status;
-      retryAfter = response.headers.get('retry-after');
-      location = response.headers.get('location');
-      // The status decides the outcome. The (small) OTLP answer is read to its end in the background,
-      // which lets the connection be reused; one that drags is cut by the same limit, and a 200 whose
-      // body is slow still counts as delivered (sending it again would duplicate it).
-      void response.arrayBuffer().then(settle, settle);
-    } catch (error) {
-      settle();
-      // fetch refuses some ports outright (blocked-ports.ts), on every attempt alike.
-      if (error instanceof Error && error.cause instanceof Error && error.cause.message === 'bad port') {
-        metrics.forwardDropped.inc();
-        logger.error("fetch refuses to connect to the forward URL's port (a bad port of the Fetch standard); dropped the request: choose another port", { url: this.#url });
-        return { outcome: 'refused' };
-      }
-      const reason = timedOut ? `no answer within ${attemptTimeoutMillis} ms` : describeError(error);
-      return { outcome: 'failed', retryAfterMillis: undefined, reason };
+    const result = await postOnce({ url, headers, body, contentType, timeoutMillis: attemptTimeoutMillis, signal, now: () => this.#clock.now() });
+    if (result.outcome === 'refused') {
+      metrics.forwardDropped.inc();
+      logger.error(result.message, { url: this.#url, ...result.fields });
     }
-    if (status >= 200 && status < 300) return { outcome: 'delivered' };
-    if (RETRYABLE_STATUSES.has(status)) return { outcome: 'failed', retryAfterMillis: retryAfterMillisOf(retryAfter, this.#clock.now()), reason: `HTTP ${status}` };
-    // Not retryable: the same request would be refused again.
-    metrics.forwardDropped.inc();
-    if (status >= 300 && status < 400) {
-      logger.error('downstream answered with a redirect, which forwarding does not follow; dropped the request: set --forward to the URL it redirects to', {
-        url: this.#url,
-        status,
-        ...(location !== null && URL.canParse(location, url) ? { location: shownUrl(new URL(location, url).href) } : {}),
-      });
-    } else logger.error('downstream refused a forwarded request; dropped it', { url: this.#url, status });
-    return { outcome: 'refused' };
+    return result;
   }
-
-}
-
-/** A queued request an erasure rewrote or removed. */
-export interface ForwardRevision {
-  readonly id: number;
 }
 
 interface Delivery {
@@ -532,11 +390,6 @@ interface Delivery {
   /** Set by close(): the loop ends once the queue is empty rather than waiting for more. */
   draining: boolean;
   done: Promise<void>;
-}
-
-/** Never below zero: a count kept beside the store must not go negative on a race; the next recount corrects it. */
-function add(backlog: ForwardBacklog, requests: number, bytes: number): ForwardBacklog {
-  return { requests: Math.max(0, backlog.requests + requests), bytes: Math.max(0, backlog.bytes + bytes) };
 }
 
 function sumBytes(forwards: readonly { readonly body: Uint8Array }[]): number {
