@@ -12,8 +12,9 @@
  * out of the batch, and the ingest route decides whether the sender must retry (spans kept nowhere
  * else) or the downstream copy can go (the Merkle log is the record). Every request not delivered
  * counts in facto_forward_dropped_total, whatever the reason. With several processes on one
- * PostgreSQL database every process admits and writes, the leader delivers, and each re-reads the
- * shared queue's size every `refreshMillis`, so the bound holds as of that reading.
+ * PostgreSQL database every process admits and writes and the leader delivers; each commit that adds
+ * to the queue first reads its size inside the cross-process section (storedNow()), so the bound holds
+ * for the shared queue; the gauge is read again every `refreshMillis`.
  */
 import type { Forwarder } from '../context.js';
 import type { ForwardBacklog, NewForward, QueuedForward } from '../store/types.js';
@@ -123,6 +124,10 @@ class QueueForwarder implements Forwarder {
 
   refused(requests: number): void {
     for (let index = 0; index < requests; index++) this.#drop();
+  }
+
+  storedNow(backlog: ForwardBacklog): void {
+    this.#count.set(backlog);
   }
 
   released(forwards: readonly NewForward[]): void {

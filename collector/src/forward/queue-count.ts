@@ -66,6 +66,11 @@ export class QueueCount {
     this.#change(() => (this.#stored = add(this.#stored, -removed.requests, -removed.bytes)));
   }
 
+  /** What the store holds as read where nothing else adds to it (a shared store's section). */
+  set(stored: ForwardBacklog): void {
+    this.#change(() => (this.#stored = stored));
+  }
+
   /** Forgets what is stored (a queue in memory dropped at shutdown). */
   clear(): void {
     this.#change(() => (this.#stored = NONE));

@@ -12,11 +12,11 @@
  */
 import { chainKey, fromHex } from '@facto/core';
 import type { UnsignedPolicy } from '../config.js';
-import type { LogService } from '../log/log-service.js';
+import type { BatchLane, LogService } from '../log/log-service.js';
 import type { Logger } from '../ops/logger.js';
 import type { Metrics } from '../ops/metrics.js';
 import { selectsAny, type DecodedTraceRequest, type OtlpContentType, type SpanSelection } from '../otlp/decoded-trace-request.js';
-import type { NewForward, Store, StoredEvent } from '../store/types.js';
+import type { ForwardBacklog, NewForward, Store, StoredEvent } from '../store/types.js';
 import { decideBatch, type IngestPlan, type RejectReason, type StoredState, type Verdict } from './decide.js';
 import { createExaminePool, type ExaminePool } from './examine-pool.js';
 import { examineRequest, type ExaminedRequest, type SignedSpan } from './examine.js';
@@ -60,6 +60,12 @@ export interface ForwardAdmission {
   released(forwards: readonly NewForward[]): void;
   /** A committed batch holds `requests` requests admit() refused (the queue was full): counted and logged as dropped. */
   refused(requests: number): void;
+  /**
+   * On a store other processes share: the queue's size as the store holds it, read inside this
+   * commit's cross-process section just before admit() is called for the commit's requests, so the
+   * bound applies to the shared queue as it is, not to this process's view of it.
+   */
+  storedNow(backlog: ForwardBacklog): void;
 }
 
 export interface IngestOptions {
@@ -178,7 +184,7 @@ export class IngestService {
     let forwards: NewForward[] = [];
     const stopCommit = metrics.commitSeconds.startTimer();
     try {
-      await log.commit(async (firstLeafIndex) => {
+      await log.commit(async (firstLeafIndex, lane) => {
         const signed = candidates.filter((candidate): candidate is SignedSpan => candidate.kind === 'signed');
         plan = decideBatch({
           candidates,
@@ -190,7 +196,7 @@ export class IngestService {
           now: Date.now(),
           firstLeafIndex,
         });
-        ({ outcomes, forwards } = this.#outcomes(group, plan.verdicts));
+        ({ outcomes, forwards } = await this.#outcomes(group, plan.verdicts, lane));
         const { events, linkUpdates, incidents, pins, unverified } = plan;
         return { events, logEntries: [], leaves: events.map((event) => fromHex(event.hash, 'hash', 32)), linkUpdates, incidents, keys: pins, unverified, erasures: [], forwards };
       });
@@ -213,14 +219,23 @@ export class IngestService {
   }
 
   /** Each request's outcome from its spans' verdicts, and the forward queue's entries for them (admitted here). */
-  #outcomes(group: readonly Waiting[], verdicts: readonly Verdict[]): { outcomes: IngestOutcome[]; forwards: NewForward[] } {
+  async #outcomes(group: readonly Waiting[], verdicts: readonly Verdict[], lane: BatchLane): Promise<{ outcomes: IngestOutcome[]; forwards: NewForward[] }> {
     const { forwarder } = this.#options;
     const forwards: NewForward[] = [];
     let offset = 0;
-    const outcomes = group.map(({ examined, received }) => {
+    const summaries = group.map(({ examined }) => {
       const outcome = summarise(examined, verdicts.slice(offset, offset + examined.spans.length));
       offset += examined.spans.length;
-      if (forwarder === undefined || received === undefined || !selectsAny(outcome.forward)) return outcome;
+      return outcome;
+    });
+    const forwarding = (index: number) => forwarder !== undefined && group[index]!.received !== undefined && selectsAny(summaries[index]!.forward);
+    // A shared queue is measured where it is, once per commit that adds to it.
+    if (forwarder !== undefined && lane.sharedForwardBacklog !== undefined && summaries.some((_, index) => forwarding(index))) {
+      forwarder.storedNow(await lane.sharedForwardBacklog());
+    }
+    const outcomes = group.map(({ examined, received }, index) => {
+      const outcome = summaries[index]!;
+      if (forwarder === undefined || received === undefined || !forwarding(index)) return outcome;
       // Every span of the body that names a facto_id, forwarded or not (a retry's duplicates stay in
       // the body as received): an erasure of one must reach this queued copy too.
       const named = examined.spans.flatMap((span) => (span.kind === 'signed' ? [span.factoId] : span.kind === 'unreadable' && span.subject.factoId !== null ? [span.subject.factoId] : []));

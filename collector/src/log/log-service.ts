@@ -31,7 +31,7 @@ import {
   type SignedErasureEntry,
 } from '@facto/core';
 import { StoreConflictError } from '../store/errors.js';
-import type { Batch, Checkpoint, Store } from '../store/types.js';
+import type { Batch, Checkpoint, ForwardBacklog, Store } from '../store/types.js';
 import { assertSignedBy, LogKeyMismatchError, type LogKey } from './log-key.js';
 import type { SharedSequencing } from './shared-sequencing.js';
 
@@ -41,8 +41,18 @@ export type BatchContent = Omit<Batch, 'expectedTreeSize' | 'newTreeSize' | 'nod
   readonly leaves: readonly Uint8Array[];
 };
 
+/** What the sequencer's lane offers a builder besides the first leaf index. */
+export interface BatchLane {
+  /**
+   * On a store other processes share: the forward queue's size read inside the cross-process lock,
+   * so that what those processes added and delivered counts (SequencerSection.forwardBacklog).
+   * Absent when this process alone writes the store, which then knows the queue by itself.
+   */
+  readonly sharedForwardBacklog?: () => Promise<ForwardBacklog>;
+}
+
 /** Builds a batch inside the sequencer lane; may read the store (nothing else commits meanwhile). */
-export type BatchBuilder = (firstLeafIndex: number) => BatchContent | Promise<BatchContent>;
+export type BatchBuilder = (firstLeafIndex: number, lane: BatchLane) => BatchContent | Promise<BatchContent>;
 
 export interface LogServiceOptions {
   /** Set when other collector processes share the store: commits and checkpoints take its lock. */
@@ -118,9 +128,9 @@ export class LogService {
     return this.serialize(async () => {
       let firstLeafIndex: number | undefined;
       try {
-        return await this.#section(async (commitBatch) => {
+        return await this.#section(async (commitBatch, lane) => {
           firstLeafIndex = this.#tree.size;
-          const { leaves, ...content } = await build(firstLeafIndex);
+          const { leaves, ...content } = await build(firstLeafIndex, lane);
           const { nodes } = this.#tree.append(leaves.map((leaf) => hashLeaf(leaf)));
           await commitBatch({ ...content, expectedTreeSize: firstLeafIndex, newTreeSize: this.#tree.size, nodes });
           return { firstLeafIndex, treeSize: this.#tree.size };
@@ -143,11 +153,11 @@ export class LogService {
    * Runs `work` as the sequencer: in this process alone, or inside the shared store's lock after
    * catching up with what other processes committed (tree) and changed (key registry).
    */
-  async #section<T>(work: (commitBatch: CommitBatch) => Promise<T>): Promise<T> {
+  async #section<T>(work: (commitBatch: CommitBatch, lane: BatchLane) => Promise<T>): Promise<T> {
     const { shared, onKeysChanged } = this.#options;
     if (shared === undefined) {
       if (this.#stale) await this.#reload(await this.#store.treeSize());
-      return work((batch) => this.#store.commitBatch(batch));
+      return work((batch) => this.#store.commitBatch(batch), {});
     }
     return shared.withSequencerLock(async (section) => {
       if (this.#stale || section.treeSize !== this.#tree.size) await this.#reload(section.treeSize);
@@ -155,9 +165,12 @@ export class LogService {
         await onKeysChanged?.();
         this.#keysVersion = section.keysVersion;
       }
-      return work(async (batch) => {
-        this.#keysVersion = await section.commitBatch(batch);
-      });
+      return work(
+        async (batch) => {
+          this.#keysVersion = await section.commitBatch(batch);
+        },
+        { sharedForwardBacklog: () => section.forwardBacklog() },
+      );
     });
   }
 

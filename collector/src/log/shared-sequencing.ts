@@ -11,7 +11,7 @@
  * the second only keeps the same work from being done several times over.
  */
 import type { Logger } from '../ops/logger.js';
-import type { Batch } from '../store/types.js';
+import type { Batch, ForwardBacklog } from '../store/types.js';
 
 export interface SequencerSection {
   /** The committed tree size when the lock was taken. */
@@ -20,6 +20,11 @@ export interface SequencerSection {
   readonly keysVersion: number;
   /** Writes the batch inside the section (compare-and-swap included); returns the key registry version after it. */
   commitBatch(batch: Batch): Promise<number>;
+  /**
+   * The forward queue's size as the store holds it, read inside the section: exact as to what other
+   * processes added, as none commits meanwhile (deliveries may still shrink it).
+   */
+  forwardBacklog(): Promise<ForwardBacklog>;
 }
 
 /** Background work that runs while its process leads, and stops (finishing what is in flight) when it no longer does. */

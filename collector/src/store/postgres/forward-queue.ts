@@ -11,17 +11,22 @@ import type { PoolClient } from 'pg';
 import { FORWARD_COLUMNS, forwardFromRow, type ForwardRow as StoredForwardRow } from '../row-mapping.js';
 import type { ForwardBacklog, ForwardEdit, NewForward, QueuedForward } from '../types.js';
 import { checkLimit } from './event-queries.js';
-
-export const FORWARD_QUEUE_SCHEMA = `CREATE TABLE forward_queue (
-  id bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
-  encoding text NOT NULL CHECK (encoding IN ('protobuf', 'json')),
-  body bytea NOT NULL,
-  keep_json text,
-  queued_at bigint NOT NULL,
-  facto_ids jsonb NOT NULL
-);`;
+import { inTransaction } from './log-queries.js';
 
 type ForwardRow = StoredForwardRow<string[]>;
+
+const SIZE = { name: 'facto_forward_queue_size', text: 'SELECT requests, bytes FROM forward_queue_size WHERE singleton = 0' };
+
+/** The queue's size from its counter row, on `client` (inside a transaction) or the pool. */
+export async function readForwardBacklog(client: pg.Pool | PoolClient): Promise<ForwardBacklog> {
+  const row = (await client.query<ForwardBacklog>(SIZE)).rows[0];
+  return { requests: row?.requests ?? 0, bytes: row?.bytes ?? 0 };
+}
+
+/** Locks the counter row before a transaction removes or rewrites queued rows (see FORWARD_QUEUE_SIZE_SCHEMA). */
+async function lockSize(client: PoolClient): Promise<void> {
+  await client.query({ name: 'facto_lock_forward_queue_size', text: 'SELECT 1 FROM forward_queue_size WHERE singleton = 0 FOR UPDATE' });
+}
 
 const COLUMNS = FORWARD_COLUMNS;
 const fromRow = (row: ForwardRow): QueuedForward => forwardFromRow(row, (stored) => stored);
@@ -45,6 +50,7 @@ export async function insertForwards(client: PoolClient, forwards: readonly NewF
 
 /** Applies an erasure's rewrites inside the caller's transaction; a request delivered meanwhile is gone already. */
 export async function editForwards(client: PoolClient, edits: readonly ForwardEdit[]): Promise<void> {
+  if (edits.length > 0) await lockSize(client);
   for (const { id, replacement } of edits) {
     if (replacement === null) await client.query({ name: 'facto_remove_forward', text: 'DELETE FROM forward_queue WHERE id = $1', values: [id] });
     else {
@@ -80,12 +86,12 @@ export function createForwardQueue(pool: pg.Pool) {
     },
     delete: async (ids: readonly number[]): Promise<ForwardBacklog> => {
       if (ids.length === 0) return { requests: 0, bytes: 0 };
-      const removed = await pool.query<{ bytes: number }>({ name: 'facto_delete_forwards', text: 'DELETE FROM forward_queue WHERE id = ANY($1::bigint[]) RETURNING octet_length(body) AS bytes', values: [ids] });
+      const removed = await inTransaction(pool, async (client) => {
+        await lockSize(client);
+        return client.query<{ bytes: number }>({ name: 'facto_delete_forwards', text: 'DELETE FROM forward_queue WHERE id = ANY($1::bigint[]) RETURNING octet_length(body) AS bytes', values: [ids] });
+      });
       return { requests: removed.rows.length, bytes: removed.rows.reduce((sum, row) => sum + row.bytes, 0) };
     },
-    backlog: async (): Promise<ForwardBacklog> => {
-      const row = (await pool.query<{ requests: number; bytes: number | null }>({ name: 'facto_forward_backlog', text: 'SELECT count(*) AS requests, sum(octet_length(body))::bigint AS bytes FROM forward_queue' })).rows[0];
-      return { requests: row?.requests ?? 0, bytes: row?.bytes ?? 0 };
-    },
+    backlog: (): Promise<ForwardBacklog> => readForwardBacklog(pool),
   };
 }

@@ -12,7 +12,7 @@
  * text, never jsonb, which would not keep the exact bytes that were hashed. Identifiers (facto_id,
  * agent, chain, key id) and the small key registry stay text, as the API carries them.
  */
-import { FORWARD_QUEUE_SCHEMA } from './forward-queue.js';
+import { FORWARD_QUEUE_SCHEMA, FORWARD_QUEUE_SIZE_SCHEMA } from './forward-queue-schema.js';
 import type { PoolClient } from 'pg';
 import { StoreUnavailableError } from '../errors.js';
 import { MIGRATION_LOCK } from './lock-keys.js';
@@ -168,6 +168,11 @@ export const migrations: readonly Migration[] = [
 CREATE INDEX unverified_spans_by_span ON unverified_spans (trace_id, span_id);`,
   },
   { version: 4, description: 'the forward queue: requests to pass on downstream, stored with their spans so a crash does not lose them', sql: FORWARD_QUEUE_SCHEMA },
+  {
+    version: 5,
+    description: "the forward queue's size in one row kept by triggers, so that every process sharing the database admits against the real queue",
+    sql: FORWARD_QUEUE_SIZE_SCHEMA,
+  },
 ];
 
 /** The schema's version, as a scalar subquery a write statement can return alongside its own columns. */

@@ -7,9 +7,9 @@
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runStoreConformance } from '../conformance.js';
-import { agentKey, incident, LogBuilder, unverifiedSpan } from '../conformance-fixtures.js';
+import { agentKey, forwardRequest, incident, LogBuilder, unverifiedSpan } from '../conformance-fixtures.js';
 import { StoreUnavailableError } from '../errors.js';
-import type { AgentKey, IncidentKind, LinkStatus, LogEntry, Store } from '../types.js';
+import type { AgentKey, ForwardBacklog, IncidentKind, LinkStatus, LogEntry, Store } from '../types.js';
 import { POSTGRES_PASSWORD, postgresBinaries, startPostgresServer, type PostgresServer } from '../../test-helpers/postgres-server.js';
 import { writeBatch } from './commit-batch.js';
 import { migrate, migrations, TEXT_COLUMNS } from './migrations.js';
@@ -205,6 +205,52 @@ describe.skipIf(missing !== undefined)(`PostgreSQL store (${missing ?? 'a real s
       const error = await rejection(store.commitBatch({ ...batch, events: [{ ...event, hash: event.hash.toUpperCase() }] }));
       expect((error as { code?: string }).code).toBe('invalid_argument');
       expect(await store.treeSize()).toBe(0);
+      await store.close();
+    });
+
+    it("keeps the forward queue's size row equal to the table through every change, a delete and a truncate by hand included", async () => {
+      const { name, url } = await freshDatabase();
+      const store = await open(url);
+      const log = new LogBuilder();
+      const counted = async () => {
+        const row = (await server.query('SELECT count(*)::int AS requests, coalesce(sum(octet_length(body)), 0)::int AS bytes FROM forward_queue', name)).rows[0] as ForwardBacklog;
+        const backlog = await store.forwardBacklog();
+        expect(backlog).toEqual(row);
+        return backlog;
+      };
+      const forwards = [forwardRequest('one'), forwardRequest('two-two'), forwardRequest('three-3-3')];
+      const [a, b, c] = forwards.map((forward) => forward.body.byteLength) as [number, number, number];
+      await log.commit(store, { events: [log.event()], forwards });
+      expect(await counted()).toEqual({ requests: 3, bytes: a + b + c });
+      const [one, two] = await store.listForwards(0, 10);
+      await log.commit(store, { events: [log.event()], forwardEdits: [{ id: one!.id, replacement: { body: new Uint8Array(40), keepJson: null, factoIds: [] } }, { id: two!.id, replacement: null }] });
+      expect(await counted()).toEqual({ requests: 2, bytes: 40 + c });
+      expect(await store.deleteForwards([one!.id])).toEqual({ requests: 1, bytes: 40 });
+      expect(await counted()).toEqual({ requests: 1, bytes: c });
+      await server.query('DELETE FROM forward_queue', name);
+      expect(await counted()).toEqual({ requests: 0, bytes: 0 });
+      await log.commit(store, { events: [log.event()], forwards: [forwardRequest('four')] });
+      await server.query('TRUNCATE forward_queue', name);
+      expect(await counted()).toEqual({ requests: 0, bytes: 0 });
+      await store.close();
+    });
+
+    it("counts a forward queue left by a schema-4 collector when it adds the size row", async () => {
+      const { name, url } = await freshDatabase();
+      const plain = new pg.Pool({ connectionString: url, max: 1 });
+      try {
+        const client = await plain.connect();
+        try {
+          await migrate(client, 'test', migrations.slice(0, 4));
+        } finally {
+          client.release();
+        }
+      } finally {
+        await plain.end();
+      }
+      await server.query("INSERT INTO forward_queue (encoding, body, keep_json, queued_at, facto_ids) VALUES ('json', '\\x0102', NULL, 0, '[]'), ('json', '\\x030405', NULL, 0, '[]')", name);
+      const store = await open(url);
+      expect(await store.forwardBacklog()).toEqual({ requests: 2, bytes: 5 });
       await store.close();
     });
 

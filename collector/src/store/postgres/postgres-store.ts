@@ -19,7 +19,7 @@ import { createPool, describeTarget } from './connection.js';
 import { createEventReader } from './event-queries.js';
 import { FORWARDER, LEADER, startLeaderElection } from './leader-election.js';
 import { SEQUENCER_LOCK } from './lock-keys.js';
-import { createForwardQueue } from './forward-queue.js';
+import { createForwardQueue, readForwardBacklog } from './forward-queue.js';
 import { createLogReader, createRegistryReader, inTransaction } from './log-queries.js';
 import { migrate } from './migrations.js';
 import { toStoreError } from './postgres-errors.js';
@@ -103,6 +103,7 @@ class PostgresStore implements Store, SharedSequencing {
             checkBatchShape(batch);
             return writeBatch(client, batch);
           },
+          forwardBacklog: () => readForwardBacklog(client),
         });
       }),
     );
