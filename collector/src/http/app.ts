@@ -17,6 +17,7 @@ import { LogKeyMismatchError } from '../log/log-key.js';
 import type { Logger } from '../ops/logger.js';
 import { StoreConflictError, StoreRefusedError, StoreUnavailableError } from '../store/errors.js';
 import { HttpError, json, type Access, type Failure, type HttpResponse, type Route } from './types.js';
+import { StoreOutage } from './store-outage.js';
 
 /** A response ready for the socket: lower-case headers, the body as bytes, or a stream of them (then `body` is empty). */
 export interface PreparedResponse {
@@ -90,9 +91,13 @@ export function createApp(options: { readonly routes: readonly Route[]; readonly
     openGauge.dec();
   };
 
+  const outage = new StoreOutage(context.logger);
   const fail = (error: unknown, match?: Pick<RouteMatch, 'head' | 'route'>) => {
     const failure = describeFailure(error, context.logger);
-    if (StoreUnavailableError.isInstance(error)) context.storeUnavailableAt = Date.now();
+    if (StoreUnavailableError.isInstance(error)) {
+      context.storeUnavailableAt = Date.now();
+      outage.failed(error.message);
+    }
     const write = match?.route.failureBody;
     return prepare(write === undefined ? json(failure.status, { error: failure.message }, { ...failure.headers }) : write(failure, match!.head.headers));
   };
@@ -132,6 +137,9 @@ export function createApp(options: { readonly routes: readonly Route[]; readonly
     let slotHandedOn = false;
     try {
       const prepared = prepare(await matched.handler({ method: head.method, url, headers: head.headers, params, body, remoteAddress: head.remoteAddress, signal }));
+      // An ingest request answered 200 committed its spans: the store takes writes again (one that
+      // held no span touched no store, and says so too early; the next failure is then reported anew).
+      if (limited && prepared.status === 200) outage.worked();
       if (!streaming || prepared.stream === undefined) return prepared;
       slotHandedOn = true;
       return { ...prepared, stream: releasedAtEnd(prepared.stream, releaseStreamSlot) };
@@ -282,8 +290,8 @@ function authorize(access: Access, authorization: string | undefined, config: Co
  */
 function describeFailure(error: unknown, logger: Logger): Failure {
   if (HttpError.isInstance(error)) return { status: error.status, message: error.message, headers: error.headers };
+  // Logged by StoreOutage: once as it begins, then once a minute, not once per request.
   if (StoreUnavailableError.isInstance(error)) {
-    logger.error('store unavailable; answering 503', { error: error.message });
     return { status: 503, message: 'storage is temporarily unavailable; retry later', headers: { 'retry-after': '5' } };
   }
   // Another sequencer moved the head between this one's read and its write (a section that lost its

@@ -158,10 +158,21 @@ describe('POST /v1/traces', () => {
     expect(ingest).not.toHaveBeenCalled();
   });
 
-  it('answers 503 with Retry-After when the store is down', async () => {
-    const { url } = await start({ ingest: () => Promise.reject(new StoreUnavailableError('disk full')) });
-    const response = await fetch(url, { method: 'POST', headers: { 'content-type': 'application/x-protobuf' }, body: request.protobuf });
-    expect([response.status, response.headers.get('retry-after')]).toEqual([503, '5']);
+  it('answers 503 with Retry-After when the store is down, says so once, and says when it works again', async () => {
+    let down = true;
+    const { url, context } = await start({ ingest: async (decoded) => (down ? Promise.reject(new StoreUnavailableError('disk full')) : outcomeFor(decoded)) });
+    const post = () => fetch(url, { method: 'POST', headers: { 'content-type': 'application/x-protobuf' }, body: request.protobuf });
+    for (let attempt = 0; attempt < 5; attempt++) {
+      const response = await post();
+      expect([response.status, response.headers.get('retry-after')]).toEqual([503, '5']);
+    }
+    down = false;
+    expect((await post()).status).toBe(200);
+    const said = context.logEntries.filter((entry) => entry.level !== 'debug');
+    expect(said.map((entry) => [entry.message, entry.fields.error ?? entry.fields.refused])).toEqual([
+      ['store unavailable; answering 503 until it works again', 'disk full'],
+      ['store available again', 5],
+    ]);
   });
 
   it('counts spans by encoding and requests by status', async () => {

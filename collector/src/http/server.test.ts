@@ -369,7 +369,7 @@ describe('errors', () => {
     for (const path of ['/bug', '/not-an-error', '/unserialisable', '/sync-throw']) expect(await answer(path)).toMatchObject({ status: 500, body: { error: 'internal error' } });
     const errors = context.logEntries.filter((entry) => entry.level === 'error');
     expect(errors.map((entry) => entry.message)).toEqual([
-      'store unavailable; answering 503',
+      'store unavailable; answering 503 until it works again',
       'the store refused a write decided on a stale head; answering 503',
       'the store refused a write; answering 500',
       'request failed', 'request failed', 'request failed', 'request failed']);
