@@ -7,7 +7,8 @@
  * leaf order) and compared with the signed one; a leaf that is neither is a deleted row. With
  * --agent, each of the agent's events gets an inclusion proof instead, checked against the root.
  */
-import { fromHex, hashLeaf, MerkleTree, openCheckpoint, parseVerifierKey, toHex, verifyChains, verifyConsistency, verifyInclusion, type ChainEntry } from '@facto/core';
+import { fromHex, hashLeaf, MerkleTree, openCheckpoint, parseVerifierKey, toHex, verifyConsistency, verifyInclusion } from '@facto/core';
+import { ChainLedger } from './chain-ledger.js';
 import { openAuditState, readAuditState, writeAuditState, type AuditState } from './audit-state.js';
 import { CliError } from './cli-error.js';
 import { EXIT_NOT_FOUND, EXIT_NOT_VERIFIED, EXIT_OK, type CliIo } from './cli-io.js';
@@ -86,7 +87,7 @@ export async function auditCollector(client: CollectorClient, options: LiveAudit
     tree.append([hashLeaf(fromHex(proof.entry_hash, 'entry hash', 32))]);
   };
 
-  const entries: ChainEntry[] = [];
+  const entries = new ChainLedger();
   const pendingAfter = new Set<string>();
   let checked = 0;
   let failed = 0;
@@ -116,7 +117,7 @@ export async function auditCollector(client: CollectorClient, options: LiveAudit
         findings.problem(`event ${eventPlace({ factoId: event.facto_id, leafIndex: event.leaf_index, agentId: event.agent_id, chainId: event.chain_id, seq: event.seq })}: ${errors.join('; ')}`);
       }
       // The chain as the records stand: an altered record keeps its place and shows as a broken link.
-      if (result.computedHash !== undefined) entries.push({ agentId: event.record.agent_id, chainId: event.record.chain_id, seq: event.record.seq, prevHash: event.record.prev_hash, hash: result.computedHash, dropped: event.record.dropped });
+      if (result.computedHash !== undefined) entries.add({ agentId: event.record.agent_id, chainId: event.record.chain_id, seq: event.record.seq, prevHash: event.record.prev_hash, hash: result.computedHash, dropped: event.record.dropped });
       if (event.link_status === 'pending') pendingAfter.add(`${JSON.stringify([event.agent_id, event.chain_id])} ${event.seq}`);
       progress.update(checked, treeSize);
     }
@@ -130,8 +131,11 @@ export async function auditCollector(client: CollectorClient, options: LiveAudit
   if (options.agent === undefined) while (nextLeaf < treeSize && checkpoint !== undefined) await appendOtherLeaf(nextLeaf++);
   progress.finish();
 
-  const chains = verifyChains(entries);
-  for (const chain of chains) {
+  // Chain by chain, keeping counts only: a report holds its chain's findings, and a log has many chains.
+  const chains = { checked: 0, intact: 0 };
+  for (const chain of entries.reports()) {
+    chains.checked++;
+    if (chain.intact) chains.intact++;
     const name = `chain ${chain.agentId}/${chain.chainId}`;
     if (chain.forks.length > 0) findings.problem(`${name}: fork at seq ${chain.forks.map((fork) => fork.seq).join(', ')}`);
     if (chain.badLinks.length > 0) findings.problem(`${name}: broken link at seq ${chain.badLinks.map((link) => link.seq).join(', ')} (its prev_hash is not the hash of the record before)`);
@@ -152,7 +156,7 @@ export async function auditCollector(client: CollectorClient, options: LiveAudit
     const next: AuditState = { format: 'facto.audit-state.v1', endpoint: client.endpoint, origin: checkpoint.origin, log_key: logKey, tree_size: treeSize, root_hash: toHex(checkpoint.rootHash), checkpoint: note, audited_at: new Date().toISOString() };
     await writeAuditState(options.statePath, next);
   }
-  const intact = chains.filter((chain) => chain.intact).length;
+  const { intact } = chains;
   const summary = {
     ok,
     endpoint: client.endpoint,
@@ -163,7 +167,7 @@ export async function auditCollector(client: CollectorClient, options: LiveAudit
     events: { checked, verified: checked - failed, failed },
     leaves: options.agent === undefined ? leaves : null,
     merkle_root: rootMatches === undefined ? null : rootMatches,
-    chains: { checked: chains.length, intact },
+    chains,
     problems: findings.problems,
     warnings: findings.warnings,
   };
@@ -182,7 +186,7 @@ export async function auditCollector(client: CollectorClient, options: LiveAudit
       ? `  leaves       ${checkpoint === undefined ? unchecked : `${count(leaves.events + leaves.erasures)} of ${count(treeSize)} accounted for (${counted(leaves.events, 'event')}, ${counted(leaves.erasures, 'erasure entry', 'erasure entries')}${leaves.missing > 0 ? `, ${count(leaves.missing)} missing` : ''})`}`
       : `  inclusion    ${checkpoint === undefined ? unchecked : 'each event proven into the signed tree'}`,
     options.agent === undefined ? `  merkle root  ${rootMatches === undefined ? 'could not be recomputed' : rootMatches ? 'recomputed from the leaves: matches the signed root' : 'recomputed from the leaves: DIFFERS from the signed root'}` : undefined,
-    `  chains       ${checkpoint === undefined ? unchecked : `${counted(chains.length, 'chain')} checked: ${count(intact)} intact${chains.length > intact ? `, ${count(chains.length - intact)} not` : ''}`}`,
+    `  chains       ${checkpoint === undefined ? unchecked : `${counted(chains.checked, 'chain')} checked: ${count(intact)} intact${chains.checked > intact ? `, ${count(chains.checked - intact)} not` : ''}`}`,
     '',
     ok ? style.green(style.bold('VERIFIED: the log and every event in it hold.')) : style.red(style.bold(`NOT VERIFIED: ${counted(findings.problemCount, 'problem')}, listed above.`)),
     '',
