@@ -14,7 +14,10 @@ const root = new URL('../', import.meta.url).pathname;
  * SQLite file) in `directory`; resolves with its URL and process once it says it listens.
  */
 export function startCollector(directory, extraArgs = [], { db = join(directory, 'facto.db') } = {}) {
-  const child = spawn(process.execPath, [join(root, 'packages/cli/bin/facto.mjs'), 'collector', '--port', '0', '--db', db, '--log-key', join(directory, 'log.pem'), '--checkpoint-interval', '3600', '--log-level', 'error', ...extraArgs], { stdio: ['ignore', 'pipe', 'inherit'] });
+  // FACTO_BENCH_PROFILE=DIR: the collector writes V8 CPU profiles there (its main thread and each
+  // worker's, when it exits), to say from a profile what bounds a figure.
+  const profile = process.env.FACTO_BENCH_PROFILE ? ['--cpu-prof', `--cpu-prof-dir=${process.env.FACTO_BENCH_PROFILE}`] : [];
+  const child = spawn(process.execPath, [...profile, join(root, 'packages/cli/bin/facto.mjs'), 'collector', '--port', '0', '--db', db, '--log-key', join(directory, 'log.pem'), '--checkpoint-interval', '3600', '--log-level', 'error', ...extraArgs], { stdio: ['ignore', 'pipe', 'inherit'] });
   return new Promise((resolve, reject) => {
     child.once('error', reject);
     child.once('exit', (code) => reject(new Error(`facto collector exited with ${code}`)));
