@@ -8,13 +8,11 @@
  * retry-schedule.ts, and deletes each request once delivered or given up. A crash between a delivery
  * and its deletion sends that request again after the restart: delivery is at least once.
  *
- * A full queue (by requests or bytes) refuses the newest request: the ingest service then leaves it
- * out of the batch, and the ingest route decides whether the sender must retry (spans kept nowhere
- * else) or the downstream copy can go (the Merkle log is the record). Every request not delivered
- * counts in facto_forward_dropped_total, whatever the reason. With several processes on one
- * PostgreSQL database every process admits and writes and the leader delivers; each commit that adds
- * to the queue first reads its size inside the cross-process section (storedNow()), so the bound holds
- * for the shared queue; the gauge is read again every `refreshMillis`.
+ * A full queue (by requests or bytes) refuses the newest request: the ingest service leaves it out
+ * of the batch, and the ingest route decides whether the sender must retry (spans kept nowhere else)
+ * or the downstream copy can go (the Merkle log is the record). Every request not delivered counts
+ * in facto_forward_dropped_total. On a shared PostgreSQL database every process admits and writes,
+ * the leader delivers, and each commit that adds reads the shared size first (storedNow()).
  */
 import type { Forwarder } from '../context.js';
 import type { ForwardBacklog, NewForward, QueuedForward } from '../store/types.js';
