@@ -25,7 +25,7 @@ export interface Forwarder extends ForwardAdmission {
    */
   revised(edits: readonly ForwardRevision[]): void;
   /** Starts delivering the queue (in this process, or as the leader of a shared store). */
-  startDelivering(): { stop(): Promise<void> };
+  startDelivering(): { stop(): Promise<void>; notified(): void };
   /** Admits nothing more, delivers what is queued until it is empty or `timeoutMillis` pass, then stops. */
   close(timeoutMillis: number): Promise<void>;
 }

@@ -142,9 +142,9 @@ class QueueForwarder implements Forwarder {
     if (delivery !== undefined && edits.some((edit) => edit.id === delivery.current)) delivery.rewind.abort();
   }
 
-  startDelivering(): { stop(): Promise<void> } {
+  startDelivering(): { stop(): Promise<void>; notified(): void } {
     // Elected while shutting down: nothing more to deliver here.
-    if (this.#closed) return { stop: async () => undefined };
+    if (this.#closed) return { stop: async () => undefined, notified: () => undefined };
     // A loop asked to stop may still be finishing (a re-election while the last step-down waits):
     // the new one starts after it, rather than this call handing back the stopping one.
     const current = this.#delivery;
@@ -154,6 +154,11 @@ class QueueForwarder implements Forwarder {
       stop: async () => {
         delivery.stop.abort();
         await delivery.done;
+      },
+      // Another process committed requests to the shared queue.
+      notified: () => {
+        this.#moreQueued = true;
+        this.#wake?.();
       },
     };
   }

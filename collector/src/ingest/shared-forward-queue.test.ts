@@ -6,6 +6,8 @@
  * process, on one database; neither re-reads the queue's size by its timer during the test.
  */
 import { mkdtempSync, rmSync } from 'node:fs';
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
@@ -43,15 +45,15 @@ describe.skipIf(missing !== undefined)(`the forward queue shared on PostgreSQL (
     if (folder) rmSync(folder, { recursive: true, force: true });
   });
 
-  /** One collector process's ingest path on `url`: unsigned spans stored, and a forwarder that does not deliver. */
-  async function processOn(url: string, logKey: string, queueSize: number) {
+  /** One collector process's ingest path on `url`: unsigned spans stored, and a forwarder (delivering only once elected). */
+  async function processOn(url: string, logKey: string, queueSize: number, forwardUrl = 'http://127.0.0.1:1/v1/traces') {
     const store = createPostgresStore({ url, connectTimeoutMillis: 2_000 });
     await store.init();
     const log = await LogService.open(store, loadOrCreateLogKey(logKey), { shared: store });
     const registry = new KeyRegistry(store, 'tofu', silentLogger);
     await registry.load();
     const metrics = createMetrics({ defaultMetrics: false });
-    const forwarder = createForwarder({ url: 'http://127.0.0.1:1/v1/traces', queueSize, queueBytes: 1024 ** 2, logger: silentLogger, metrics, store, durable: true, refreshMillis: HOUR });
+    const forwarder = createForwarder({ url: forwardUrl, queueSize, queueBytes: 1024 ** 2, logger: silentLogger, metrics, store, durable: true, refreshMillis: HOUR });
     await forwarder.open();
     const ingest = new IngestService({ store, log, registry, unsigned: 'store', replayWindowSeconds: 900, metrics, logger: silentLogger, forwarder });
     cleanups.push(async () => {
@@ -63,6 +65,34 @@ describe.skipIf(missing !== undefined)(`the forward queue shared on PostgreSQL (
   }
 
   const deliverAll = async (store: Store) => store.deleteForwards(await store.listForwardIds(0, 100));
+
+  it('the forwarder delivers what another process queued at once: the commit notifies it, it does not wait for its next poll', async () => {
+    const name = `facto_shared_forward_${++databases}`;
+    const url = await server.createDatabase(name);
+    const logKey = join(folder, `${name}.pem`);
+    const received: string[] = [];
+    const sink = http.createServer((request, response) => {
+      request.resume().on('end', () => {
+        received.push(request.headers['content-type'] ?? '');
+        response.writeHead(200, { 'content-type': 'application/json' }).end('{}');
+      });
+    });
+    await new Promise<void>((resolve) => sink.listen(0, '127.0.0.1', resolve));
+    cleanups.push(() => new Promise((resolve) => sink.close(() => resolve())));
+    const sinkUrl = `http://127.0.0.1:${(sink.address() as AddressInfo).port}/v1/traces`;
+    // A polls the queue once an hour: only the notification can bring B's requests to it.
+    const a = await processOn(url, logKey, 10, sinkUrl);
+    const b = await processOn(url, logKey, 10, sinkUrl);
+    const elected = new Promise<void>((resolve) => {
+      const logger = { ...silentLogger, info: (message: string) => message.startsWith('became the forwarder') && resolve() };
+      const election = a.store.lead(() => a.forwarder.startDelivering(), logger, 'forwarding');
+      cleanups.push(() => election.stop());
+    });
+    await elected;
+    expect([await b.send(), await b.send()]).toEqual(['queued', 'queued']);
+    while (received.length < 2) await new Promise((resolve) => setTimeout(resolve, 20));
+    expect(received).toEqual(['application/json', 'application/json']);
+  }, 60_000);
 
   it("bounds the shared queue: another process's requests fill it, and the forwarder's deliveries free it, at once", async () => {
     const name = `facto_shared_forward_${++databases}`;

@@ -30,6 +30,11 @@ export interface SequencerSection {
 /** Background work that runs while its process leads, and stops (finishing what is in flight) when it no longer does. */
 export interface Duties {
   stop(): Promise<void>;
+  /**
+   * Another process told the leader there is work (on PostgreSQL, a NOTIFY on the role's channel,
+   * sent when a commit adds to the forward queue): look now rather than at the next poll.
+   */
+  notified?(): void;
 }
 
 /**

@@ -20,6 +20,13 @@ export const FORWARD_QUEUE_SCHEMA = `CREATE TABLE forward_queue (
  * removes or rewrites queued rows locks this row first (lockSize), so two such transactions take
  * their locks in one order and cannot deadlock.
  */
+/**
+ * Notified, on commit, by every transaction that adds to the queue (the insert trigger below): the
+ * forwarder LISTENs on it while elected, so it delivers what another process queued at once instead
+ * of at its next poll (a second later, by which time a busy queue was full).
+ */
+export const FORWARD_QUEUE_CHANNEL = 'facto_forward_queue';
+
 export const FORWARD_QUEUE_SIZE_SCHEMA = `CREATE TABLE forward_queue_size (
   singleton smallint PRIMARY KEY CHECK (singleton = 0),
   requests bigint NOT NULL,
@@ -31,6 +38,7 @@ CREATE FUNCTION facto_forward_queue_added() RETURNS trigger LANGUAGE plpgsql AS 
 BEGIN
   UPDATE forward_queue_size SET requests = requests + counted.added_requests, bytes = bytes + counted.added_bytes
     FROM (SELECT count(*) AS added_requests, coalesce(sum(octet_length(body)), 0) AS added_bytes FROM added) AS counted WHERE singleton = 0;
+  PERFORM pg_notify('${FORWARD_QUEUE_CHANNEL}', '');
   RETURN NULL;
 END $$;
 CREATE FUNCTION facto_forward_queue_removed() RETURNS trigger LANGUAGE plpgsql AS $$

@@ -10,6 +10,7 @@
 import pg from 'pg';
 import type { Duties } from '../../log/shared-sequencing.js';
 import type { Logger } from '../../ops/logger.js';
+import { FORWARD_QUEUE_CHANNEL } from './forward-queue-schema.js';
 import { FORWARDER_LOCK, LEADER_LOCK } from './lock-keys.js';
 
 /** Which election: its lock, and how winning and losing it read in the log. */
@@ -19,6 +20,8 @@ export interface LeaderRole {
   readonly won: string;
   /** Logged (warn) on losing. */
   readonly lost: string;
+  /** A channel the leader LISTENs on while it leads; each notification calls its duties' notified(). */
+  readonly channel?: string;
 }
 
 /** Checkpoints and the gap sweep. */
@@ -33,6 +36,7 @@ export const FORWARDER: LeaderRole = {
   lock: FORWARDER_LOCK,
   won: 'became the forwarder: this process delivers the forward queue every process fills',
   lost: 'no longer the forwarder: delivery of the forward queue stops here until this process is elected again',
+  channel: FORWARD_QUEUE_CHANNEL,
 };
 
 export interface LeaderElectionOptions {
@@ -77,6 +81,9 @@ export function startLeaderElection(options: LeaderElectionOptions): { stop(): P
     fresh.on('end', () => {
       if (client === fresh) void dropConnection('connection closed');
     });
+    fresh.on('notification', () => {
+      if (client === fresh) duties?.notified?.();
+    });
     await fresh.connect();
     return fresh;
   }
@@ -90,6 +97,8 @@ export function startLeaderElection(options: LeaderElectionOptions): { stop(): P
       client ??= await connect();
       const { rows } = await client.query<{ locked: boolean }>('SELECT pg_try_advisory_lock($1) AS locked', [options.role.lock]);
       if (rows[0]?.locked === true && !stopped) {
+        // Listening before the duties start: a commit between the two would otherwise go unnoticed until the next poll.
+        if (options.role.channel !== undefined) await client.query(`LISTEN ${options.role.channel}`);
         duties = options.start();
         logger.info(options.role.won, { db: target, pid: process.pid });
       }

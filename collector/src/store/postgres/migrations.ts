@@ -170,7 +170,7 @@ CREATE INDEX unverified_spans_by_span ON unverified_spans (trace_id, span_id);`,
   { version: 4, description: 'the forward queue: requests to pass on downstream, stored with their spans so a crash does not lose them', sql: FORWARD_QUEUE_SCHEMA },
   {
     version: 5,
-    description: "the forward queue's size in one row kept by triggers, so that every process sharing the database admits against the real queue",
+    description: "the forward queue's size in one row kept by triggers, so that every process sharing the database admits against the real queue; each addition notifies the forwarder",
     sql: FORWARD_QUEUE_SIZE_SCHEMA,
   },
 ];
