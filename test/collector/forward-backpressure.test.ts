@@ -5,6 +5,7 @@
  */
 import { afterEach, describe, expect, it } from 'vitest';
 import type { SpanFields } from '@facto/core';
+import { createLogger } from '../../collector/src/ops/logger.js';
 import { startTestCollector } from '../support/collector.js';
 import { startOtlpSink } from '../support/otlp-sink.js';
 import { otlpJson, TestAgent, withAttribute } from '../support/signed-spans.js';
@@ -27,14 +28,16 @@ function metric(text: string, name: string): number {
 async function forwardingCollector() {
   const downstream = await startOtlpSink();
   cleanups.push(() => downstream.close());
-  const collector = await startTestCollector({ unsigned: 'forward', forward: `${downstream.url}/v1/traces`, forwardQueueSize: 1 });
+  const logs: Record<string, unknown>[] = [];
+  const logger = createLogger('info', (line) => logs.push(JSON.parse(line) as Record<string, unknown>));
+  const collector = await startTestCollector({ unsigned: 'forward', forward: `${downstream.url}/v1/traces`, forwardQueueSize: 1 }, { logger });
   cleanups.push(() => collector.stop());
-  return { downstream, collector };
+  return { downstream, collector, logs };
 }
 
 describe('--unsigned forward with a full forward queue', () => {
   it('answers 503 + Retry-After for unsigned spans it cannot queue, 200 for signed ones, and delivers the retry', async () => {
-    const { downstream, collector } = await forwardingCollector();
+    const { downstream, collector, logs } = await forwardingCollector();
     // The downstream holds its answers: the first request stays in the queue while it is delivered.
     downstream.hold();
 
@@ -51,8 +54,14 @@ describe('--unsigned forward with a full forward queue', () => {
     await expect.poll(() => downstream.acceptedSpans().map((span) => span.name), { timeout: 5_000 }).toEqual(['first', 'second']);
 
     const metrics = await (await collector.get('/metrics')).text();
-    expect(metric(metrics, 'facto_forward_dropped_total')).toBe(2);
+    // Dropped: the signed request's downstream copy only. The unsigned one answered 503 was sent again and delivered.
+    expect(metric(metrics, 'facto_forward_dropped_total')).toBe(1);
     expect(metric(metrics, 'facto_ingest_requests_total{status="503"}')).toBe(1);
+    // Said at once for the first refusal; the drop right after it waits for the interval's end or the stop.
+    const full = () => logs.filter((line) => line.message === 'forward queue full: newer requests were not queued for downstream').map(({ dropped, answered503 }) => [dropped, answered503]);
+    expect(full()).toEqual([[0, 1]]);
+    await collector.stop();
+    expect(full()).toEqual([[0, 1], [1, 0]]);
   });
 
   it('counts the spans of a request answered 503 once, when its retry is acknowledged', async () => {

@@ -72,7 +72,7 @@ async function offer(forwarder: Forwarder, ...args: Parameters<Forwarder['admit'
   if (admitted === undefined) {
     // The ingest service counts a refusal once the commit it was refused in stands.
     await storeOf.get(forwarder)!.commitBatch(forwardsOnly([]));
-    forwarder.refused(1);
+    forwarder.refused(1, 0);
     return false;
   }
   await storeOf.get(forwarder)!.commitBatch(forwardsOnly([admitted]));
@@ -303,9 +303,12 @@ describe('forwarder', () => {
     expect(forwarder.depth).toBe(2);
     expect(await counterValue(metrics.forwardDropped)).toBe(2);
     expect(await counterValue(metrics.forwardQueueDepth)).toBe(2);
-    expect(logEntries.filter((entry) => entry.level === 'warn')).toEqual([expect.objectContaining({ fields: { dropped: 1, queueSize: 2, queueBytes: 1024 ** 2 } })]);
+    // The first refusal is said at once, the second within the same interval only at the close.
+    const full = { message: 'forward queue full: newer requests were not queued for downstream' };
+    expect(logEntries.filter((entry) => entry.level === 'warn')).toEqual([expect.objectContaining({ ...full, fields: { dropped: 1, answered503: 0, queueSize: 2, queueBytes: 1024 ** 2 } })]);
     release();
     await forwarder.close(5_000);
+    expect(logEntries.filter((entry) => entry.level === 'warn').map((entry) => entry.fields.dropped)).toEqual([1, 1]);
     expect(received.map((entry) => entry.body.toString())).toEqual(bodies.slice(0, 2).map((body) => Buffer.from(body).toString()));
     expect(await counterValue(metrics.forwardQueueDepth)).toBe(0);
   });

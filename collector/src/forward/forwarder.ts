@@ -21,15 +21,13 @@ import { selectsAny, type SpanSelection } from '../otlp/decoded-trace-request.js
 import { shownUrl, withoutUserinfo } from './failure-reason.js';
 import { systemClock, type ForwardClock, type ForwarderOptions, type ForwardRevision } from './forwarder-options.js';
 import { postOnce, type PostOutcome } from './post-once.js';
+import { FullQueueReport } from './full-queue-report.js';
 import { QueueCount } from './queue-count.js';
 import { StoreHealth } from './store-health.js';
 import { filterRequest } from './filter-request.js';
 import { retryDelayMillis } from './retry-schedule.js';
 
 export type { ForwardClock, ForwarderOptions, ForwardRevision } from './forwarder-options.js';
-
-// Under sustained overload every request is dropped; one warning per interval keeps the log readable.
-const DROP_WARNING_INTERVAL_MILLIS = 10_000;
 
 /** Request ids read from the store at a time; each body is read when its request is sent. */
 const READ_AHEAD = 16;
@@ -63,8 +61,8 @@ class QueueForwarder implements Forwarder {
   /** Wakes an idle delivery loop: a commit added requests, or close() wants the queue drained. */
   #wake: (() => void) | undefined;
   #refreshTimer: NodeJS.Timeout | undefined;
-  #droppedSinceWarning = 0;
-  #lastDropWarningAt = Number.NEGATIVE_INFINITY;
+  /** Says and counts what a full queue refused (full-queue-report.ts). */
+  readonly #full: FullQueueReport;
   /**
    * Retryable failures since the last delivery. The first of a run is a warning, so a downstream
    * that went away shows within seconds; the rest are debug lines, as one per retry would flood.
@@ -87,6 +85,7 @@ class QueueForwarder implements Forwarder {
     this.#clock = options.clock ?? systemClock;
     this.#health = new StoreHealth(options.logger);
     this.#count = new QueueCount(options.store, () => options.metrics.forwardQueueDepth.set(this.depth));
+    this.#full = new FullQueueReport({ ...options, now: () => this.#clock.now() });
   }
 
   get depth(): number {
@@ -120,8 +119,8 @@ class QueueForwarder implements Forwarder {
     this.#wake?.();
   }
 
-  refused(requests: number): void {
-    for (let index = 0; index < requests; index++) this.#drop();
+  refused(dropped: number, deferred = 0): void {
+    this.#full.refused(dropped, deferred);
   }
 
   storedNow(backlog: ForwardBacklog): void {
@@ -166,6 +165,7 @@ class QueueForwarder implements Forwarder {
   async close(timeoutMillis: number): Promise<void> {
     this.#closed = true;
     clearInterval(this.#refreshTimer);
+    this.#full.flush();
     const delivery = this.#delivery;
     if (delivery !== undefined) {
       // Deliver what is queued, up to the deadline: the loop ends when the queue is empty.
@@ -199,17 +199,6 @@ class QueueForwarder implements Forwarder {
     } catch {
       // The delivery loop and the ingest route report a failing store; the count stays as it was.
     }
-  }
-
-  #drop(): void {
-    const { metrics, logger, queueSize, queueBytes } = this.#options;
-    metrics.forwardDropped.inc();
-    this.#droppedSinceWarning++;
-    const now = this.#clock.now();
-    if (now - this.#lastDropWarningAt < DROP_WARNING_INTERVAL_MILLIS) return;
-    logger.warn('forward queue full; dropped the newest requests', { dropped: this.#droppedSinceWarning, queueSize, queueBytes });
-    this.#droppedSinceWarning = 0;
-    this.#lastDropWarningAt = now;
   }
 
   #startLoop(after: Promise<void> = Promise.resolve()): Delivery {

@@ -58,8 +58,12 @@ export interface ForwardAdmission {
   committed(forwards: readonly NewForward[]): void;
   /** The batch holding these failed: their room is free again. */
   released(forwards: readonly NewForward[]): void;
-  /** A committed batch holds `requests` requests admit() refused (the queue was full): counted and logged as dropped. */
-  refused(requests: number): void;
+  /**
+   * A committed batch holds requests admit() refused (the queue was full): `dropped` lose their
+   * downstream copy (counted and logged as dropped); `deferred` hold unsigned spans kept nowhere else,
+   * so the sender is answered 503 and sends them again (logged, not counted as dropped).
+   */
+  refused(dropped: number, deferred: number): void;
   /**
    * On a store other processes share: the queue's size as the store holds it, read inside this
    * commit's cross-process section just before admit() is called for the commit's requests, so the
@@ -207,8 +211,10 @@ export class IngestService {
       stopCommit();
     }
     forwarder?.committed(forwards);
-    const refused = outcomes.filter((outcome) => outcome.forwarding === 'refused').length;
-    if (refused > 0) forwarder?.refused(refused);
+    const refused = outcomes.filter((outcome) => outcome.forwarding === 'refused');
+    // The ingest route answers 503 to these (checkForwarded): spans under --unsigned forward are kept nowhere else.
+    const deferred = unsigned === 'forward' ? refused.filter((outcome) => outcome.unverified > 0).length : 0;
+    if (refused.length > 0) forwarder?.refused(refused.length - deferred, deferred);
     // Committed: from here on the plan is the truth.
     const committed = plan!;
     registry.applyPins(committed.pins);

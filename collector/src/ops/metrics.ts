@@ -63,6 +63,6 @@ export function createMetrics(options: { defaultMetrics?: boolean } = {}): Metri
     }),
     forwardQueueDepth: new Gauge({ name: 'facto_forward_queue_depth', help: "Requests waiting to be forwarded downstream (in the store's queue, shared on PostgreSQL)", registers }),
     forwardFailures: new Counter({ name: 'facto_forward_failures_total', help: 'Forward attempts that failed in a way OTLP retries (network error, timeout, 429, 502, 503, 504)', registers }),
-    forwardDropped: new Counter({ name: 'facto_forward_dropped_total', help: 'Requests not forwarded: the queue was full, or delivery was given up (retries spent, refused by the downstream, shutdown of an in-memory database)', registers }),
+    forwardDropped: new Counter({ name: 'facto_forward_dropped_total', help: 'Requests not forwarded: the queue was full (not counted: one answered 503 for its unsigned spans, which the sender retries), or delivery was given up (retries spent, refused by the downstream, shutdown of an in-memory database)', registers }),
   };
 }
