@@ -155,6 +155,7 @@ export async function startCollector(config: CollectorConfig, options: StartOpti
           url: config.forward,
           queueSize: config.forwardQueueSize,
           queueBytes: config.forwardQueueBytes,
+          concurrency: config.forwardConcurrency,
           logger,
           metrics,
           store,

@@ -45,6 +45,8 @@ export interface CollectorConfig {
   readonly forwardQueueSize: number;
   /** Forward queue bound (bytes of request bodies). */
   readonly forwardQueueBytes: number;
+  /** Requests forwarded at once (--forward-concurrency). */
+  readonly forwardConcurrency: number;
   readonly logLevel: 'debug' | 'info' | 'warn' | 'error';
 }
 
@@ -71,5 +73,6 @@ export const DEFAULT_CONFIG: CollectorConfig = {
   forwardHeaders: undefined,
   forwardQueueSize: 1000,
   forwardQueueBytes: 256 * 1024 * 1024,
+  forwardConcurrency: 4,
   logLevel: 'info',
 };

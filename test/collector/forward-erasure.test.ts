@@ -19,7 +19,9 @@ describe('erasure and the forward queue', () => {
     const downstream = await startOtlpSink();
     cleanups.push(() => downstream.close());
     downstream.hold();
-    const collector = await startTestCollector({ forward: `${downstream.url}/v1/traces` });
+    // One request at a time, so the later ones wait in the queue while the first is held: content
+    // already sent downstream is beyond any erasure's reach.
+    const collector = await startTestCollector({ forward: `${downstream.url}/v1/traces`, forwardConcurrency: 1 });
     cleanups.push(() => collector.stop());
     const agent = new TestAgent();
     const post = async (body: string) => expect((await collector.post('/v1/traces', body)).status).toBe(200);
@@ -53,7 +55,9 @@ describe('erasure and the forward queue', () => {
     cleanups.push(() => downstream.close());
     // Unavailable for now: every attempt fails and both requests wait in the queue.
     downstream.reply = () => ({ status: 503, headers: { 'retry-after': '1' } });
-    const collector = await startTestCollector({ forward: `${downstream.url}/v1/traces` });
+    // One request at a time, so the later ones wait in the queue while the first is held: content
+    // already sent downstream is beyond any erasure's reach.
+    const collector = await startTestCollector({ forward: `${downstream.url}/v1/traces`, forwardConcurrency: 1 });
     cleanups.push(() => collector.stop());
     const agent = new TestAgent();
     const secret = agent.next('secret', { 'facto.input': 'SECRET-RETRY' });

@@ -21,6 +21,8 @@ const binaries = postgresBinaries();
 const missing = 'missing' in binaries ? binaries.missing : undefined;
 const ELECTED = /^became the leader/;
 const FORWARDING = /^became the forwarder/;
+// The forwarding tests follow one request at a time through a kill or a handover, so they send one at a time.
+const ONE_AT_A_TIME = ['--forward-concurrency', '1'];
 
 interface EventJson {
   leaf_index: number;
@@ -273,7 +275,7 @@ describe.skipIf(missing !== undefined)(`several collector processes on one Postg
     const downstream = await startOtlpSink();
     try {
       downstream.hold();
-      const collectors = await startCollectors(2, ['--forward', `${downstream.url}/v1/traces`]);
+      const collectors = await startCollectors(2, ['--forward', `${downstream.url}/v1/traces`, ...ONE_AT_A_TIME]);
       const forwarder = await Promise.race(collectors.map((collector) => collector.waitForLog(FORWARDING).then(() => collector)));
       const other = collectors.find((collector) => collector !== forwarder)!;
       const agent = new TestAgent('agent-forwarded', 'chain-forwarded');
@@ -307,7 +309,7 @@ describe.skipIf(missing !== undefined)(`several collector processes on one Postg
       const plain = await startCollectorProcess({ db, logKey });
       processes.push(plain);
       await plain.waitForLog(ELECTED);
-      const forwarding = await Promise.all([0, 1].map(() => startCollectorProcess({ db, logKey, args: ['--forward', `${downstream.url}/v1/traces`] })));
+      const forwarding = await Promise.all([0, 1].map(() => startCollectorProcess({ db, logKey, args: ['--forward', `${downstream.url}/v1/traces`, ...ONE_AT_A_TIME] })));
       processes.push(...forwarding);
       const first = await Promise.race(forwarding.map((collector) => collector.waitForLog(FORWARDING).then(() => collector)));
       const second = forwarding.find((collector) => collector !== first)!;
@@ -339,7 +341,7 @@ describe.skipIf(missing !== undefined)(`several collector processes on one Postg
     try {
       // Unavailable at first: the forwarder keeps retrying what it has read.
       downstream.reply = () => ({ status: 503, headers: { 'retry-after': '1' } });
-      const collectors = await startCollectors(2, ['--forward', `${downstream.url}/v1/traces`]);
+      const collectors = await startCollectors(2, ['--forward', `${downstream.url}/v1/traces`, ...ONE_AT_A_TIME]);
       const forwarder = await Promise.race(collectors.map((collector) => collector.waitForLog(FORWARDING).then(() => collector)));
       const other = collectors.find((collector) => collector !== forwarder)!;
       const agent = new TestAgent('agent-erased', 'chain-erased');

@@ -26,6 +26,11 @@ export interface ForwarderOptions {
   readonly refreshMillis?: number;
   readonly logger: Logger;
   readonly metrics: Metrics;
+  /**
+   * Requests sent at once (each with its own retries), as an OTel Collector exporter's consumers:
+   * one at a time caps delivery at one request per round trip. Default 1.
+   */
+  readonly concurrency?: number;
   /** Sent with every request, e.g. the downstream's Authorization. */
   readonly headers?: Readonly<Record<string, string>>;
   /** The first retry delay, doubled per attempt up to maxBackoffMillis. Default 1 s. */

@@ -581,6 +581,66 @@ describe('forwarder', () => {
       ]);
     });
 
+    describe('several requests at once (concurrency)', () => {
+      /** A downstream that holds each answer until the test releases it, by the request's name (nameOf). */
+      async function heldDownstream() {
+        const held = new Map<string, () => void>();
+        const { url, received } = await downstream(async (entry, _request, response) => {
+          const name = nameOf(entry.body);
+          await new Promise<void>((release) => held.set(name, release));
+          ok(entry, _request, response);
+        });
+        return { url, received, held, names: () => received.map((entry) => nameOf(entry.body)) };
+      }
+      // Told apart by their number of spans: request n holds n + 1.
+      const bodies = Array.from({ length: 5 }, (_, index) => traceRequest([[index + 1]]).json);
+      const nameOf = (body: Uint8Array) => `${spanNamesOf(body, 'json')[0]![0]!.length} spans`;
+
+      it('sends up to `concurrency` requests at once, and a slow one holds its slot only', async () => {
+        const downstreamHeld = await heldDownstream();
+        const { forwarder } = await forwarderTo(downstreamHeld.url, { concurrency: 3 });
+        for (const body of bodies) await enqueue(forwarder, body, 'json', [[Array.from({ length: spanNamesOf(body, 'json')[0]![0]!.length }, () => true)]]);
+        await vi.waitFor(() => expect(downstreamHeld.held.size).toBe(3));
+        // The first three are in flight, the others wait for a slot.
+        expect(downstreamHeld.names().sort()).toEqual(bodies.slice(0, 3).map(nameOf).sort());
+        // The second answers: the fourth takes its slot while the first and third are still held.
+        downstreamHeld.held.get(nameOf(bodies[1]!))!();
+        await vi.waitFor(() => expect(downstreamHeld.names()).toHaveLength(4));
+        expect(downstreamHeld.names()[3]).toBe(nameOf(bodies[3]!));
+        for (const release of downstreamHeld.held.values()) release();
+        await vi.waitFor(() => expect(downstreamHeld.names()).toHaveLength(5));
+        for (const release of downstreamHeld.held.values()) release();
+        await vi.waitFor(() => expect(forwarder.depth).toBe(0));
+        expect(downstreamHeld.names().sort()).toEqual(bodies.map(nameOf).sort());
+      });
+
+      it('a stop with requests in flight leaves them queued; the next start sends those again and no delivered one', async () => {
+        const downstreamHeld = await heldDownstream();
+        const { forwarder, store } = await forwarderTo(downstreamHeld.url, { concurrency: 2, deliver: false });
+        for (const body of bodies) await enqueue(forwarder, body, 'json', [[Array.from({ length: spanNamesOf(body, 'json')[0]![0]!.length }, () => true)]]);
+        const first = forwarder.startDelivering();
+        await vi.waitFor(() => expect(downstreamHeld.held.size).toBe(2));
+        // The second is delivered; the first stays held, and the third takes the free slot.
+        downstreamHeld.held.get(nameOf(bodies[1]!))!();
+        await vi.waitFor(() => expect(downstreamHeld.names()).toHaveLength(3));
+        await first.stop();
+        // Delivered: the second only. The first and third were cut, and stay queued with the rest.
+        expect((await store.listForwards(0, 10)).map((queued) => nameOf(queued.body))).toEqual([0, 2, 3, 4].map((index) => nameOf(bodies[index]!)));
+        forwarder.startDelivering();
+        await vi.waitFor(() => expect(downstreamHeld.names()).toHaveLength(5));
+        for (;;) {
+          for (const [name, release] of downstreamHeld.held) if (name !== nameOf(bodies[1]!)) release();
+          if (forwarder.depth === 0) break;
+          await new Promise((resolve) => setTimeout(resolve, 10));
+        }
+        const sent = downstreamHeld.names();
+        // Each of the cut ones twice (cut, then again), the delivered one once, the others once.
+        expect(sent.filter((name) => name === nameOf(bodies[1]!))).toHaveLength(1);
+        expect(sent.filter((name) => name === nameOf(bodies[0]!))).toHaveLength(2);
+        expect(new Set(sent)).toEqual(new Set(bodies.map(nameOf)));
+      });
+    });
+
     it('delivers after a stop and a new start in quick succession (a re-election while the last step-down finishes)', async () => {
       const { url, received } = await downstream();
       const { forwarder } = await forwarderTo(url);

@@ -3,10 +3,10 @@
  * stage of an existing telemetry pipeline. The queue lives in the store (Batch.forwards): the ingest
  * service admits a request (admit(), which takes room in the queue or refuses it at once) and writes
  * it in the same transaction as its spans, so a request acknowledged 200 is a request that will be
- * forwarded, across a crash or a restart too. One delivery loop reads the queue oldest first,
- * retries what OTLP/HTTP calls retryable (429, 502, 503, 504 and network errors) on the schedule of
- * retry-schedule.ts, and deletes each request once delivered or given up. A crash between a delivery
- * and its deletion sends that request again after the restart: delivery is at least once.
+ * forwarded, across a crash or a restart too. One delivery loop reads the queue oldest first and
+ * sends up to `concurrency` requests at once, each with its retries (send-request.ts), and deletes
+ * each request once delivered or given up. A crash between a delivery and its deletion sends that
+ * request again after the restart: delivery is at least once.
  *
  * A full queue (by requests or bytes) refuses the newest request: the ingest service leaves it out
  * of the batch, and the ingest route decides whether the sender must retry (spans kept nowhere else)
@@ -15,17 +15,15 @@
  * the leader delivers, and each commit that adds reads the shared size first (storedNow()).
  */
 import type { Forwarder } from '../context.js';
-import type { ForwardBacklog, NewForward, QueuedForward } from '../store/types.js';
+import type { ForwardBacklog, NewForward } from '../store/types.js';
 import type { OtlpContentType } from '../otlp/decoded-trace-request.js';
 import { selectsAny, type SpanSelection } from '../otlp/decoded-trace-request.js';
-import { shownUrl, withoutUserinfo } from './failure-reason.js';
+import { shownUrl } from './failure-reason.js';
 import { systemClock, type ForwardClock, type ForwarderOptions, type ForwardRevision } from './forwarder-options.js';
-import { postOnce, type PostOutcome } from './post-once.js';
 import { FullQueueReport } from './full-queue-report.js';
 import { QueueCount } from './queue-count.js';
+import { pause, RequestSender, STORE_RETRY_MILLIS } from './send-request.js';
 import { StoreHealth } from './store-health.js';
-import { filterRequest } from './filter-request.js';
-import { retryDelayMillis } from './retry-schedule.js';
 
 export type { ForwardClock, ForwarderOptions, ForwardRevision } from './forwarder-options.js';
 
@@ -35,10 +33,6 @@ const READ_AHEAD = 16;
 const DELETE_BATCH = 16;
 /** How often the count of a queue only this process writes is read again from the store. */
 const RECOUNT_MILLIS = 10_000;
-/** How long delivery waits before reading the store again after it failed. */
-const STORE_RETRY_MILLIS = 1_000;
-
-type Attempt = PostOutcome | { readonly outcome: 'refused' };
 
 export function createForwarder(options: ForwarderOptions): Forwarder {
   const shown = JSON.stringify(shownUrl(options.url));
@@ -48,6 +42,8 @@ export function createForwarder(options: ForwarderOptions): Forwarder {
   if (url.username !== '' || url.password !== '') throw new TypeError(`forward URL must not carry user:password@: ${shown}`);
   if (!Number.isSafeInteger(options.queueSize) || options.queueSize < 1) throw new RangeError(`queueSize must be a positive integer, got ${options.queueSize}`);
   if (!Number.isSafeInteger(options.queueBytes) || options.queueBytes < 1) throw new RangeError(`queueBytes must be a positive integer, got ${options.queueBytes}`);
+  const { concurrency = 1 } = options;
+  if (!Number.isSafeInteger(concurrency) || concurrency < 1) throw new RangeError(`concurrency must be a positive integer, got ${concurrency}`);
   return new QueueForwarder(options);
 }
 
@@ -63,11 +59,8 @@ class QueueForwarder implements Forwarder {
   #refreshTimer: NodeJS.Timeout | undefined;
   /** Says and counts what a full queue refused (full-queue-report.ts). */
   readonly #full: FullQueueReport;
-  /**
-   * Retryable failures since the last delivery. The first of a run is a warning, so a downstream
-   * that went away shows within seconds; the rest are debug lines, as one per retry would flood.
-   */
-  #failuresInRun = 0;
+  /** Sends one request with its retries (send-request.ts). */
+  readonly #sender: RequestSender;
   /** Says once when the store starts failing the queue's reads or deletes, and once when it works again. */
   readonly #health: StoreHealth;
   /** Delivered or given up, to be deleted: ids only, so a run of failing deletes holds no bodies. */
@@ -84,6 +77,7 @@ class QueueForwarder implements Forwarder {
     this.#url = shownUrl(options.url);
     this.#clock = options.clock ?? systemClock;
     this.#health = new StoreHealth(options.logger);
+    this.#sender = new RequestSender(options, this.#clock, this.#health, this.#url);
     this.#count = new QueueCount(options.store, () => options.metrics.forwardQueueDepth.set(this.depth));
     this.#full = new FullQueueReport({ ...options, now: () => this.#clock.now() });
   }
@@ -137,8 +131,7 @@ class QueueForwarder implements Forwarder {
     void this.#refresh();
     // Nothing of the old body may go out: an attempt under way is cut (what it sent already is gone),
     // and every attempt reads its request from the store first.
-    const delivery = this.#delivery;
-    if (delivery !== undefined && edits.some((edit) => edit.id === delivery.current)) delivery.rewind.abort();
+    for (const edit of edits) this.#delivery?.current.get(edit.id)?.abort();
   }
 
   startDelivering(): { stop(): Promise<void>; notified(): void } {
@@ -202,188 +195,159 @@ class QueueForwarder implements Forwarder {
   }
 
   #startLoop(after: Promise<void> = Promise.resolve()): Delivery {
-    const delivery: Delivery = { stop: new AbortController(), rewind: new AbortController(), current: undefined, draining: false, done: Promise.resolve() };
+    const delivery: Delivery = { stop: new AbortController(), current: new Map(), draining: false, done: Promise.resolve() };
     delivery.done = after.then(() => this.#loop(delivery)).finally(() => {
       if (this.#delivery === delivery) this.#delivery = undefined;
     });
     return delivery;
   }
 
-  /** Reads the queue oldest first and delivers it, until stopped (or, draining, until it is empty). */
+  /**
+   * Reads the queue oldest first and delivers it, up to `concurrency` requests at once, until stopped
+   * (or, draining, until it is empty). A slot that frees takes the next request at once, read ahead
+   * of what is in flight, so one slow request holds one slot, not the queue. Requests may therefore
+   * reach the downstream out of order, as from an OTel Collector exporter with several consumers.
+   */
   async #loop(delivery: Delivery): Promise<void> {
     const stopped = delivery.stop.signal;
+    const { concurrency = 1, refreshMillis } = this.#options;
     // Kept on the forwarder, not the loop: a loop that stops with deletes still failing hands them,
     // and where it got to, to the next one (a re-election), which would otherwise send them again.
     const finished = this.#finished;
-    let afterId = this.#afterId;
-    let signal = AbortSignal.any([stopped, delivery.rewind.signal]);
     // Shutting down on a shared queue: what is left is another process's to deliver, not this one's to drain.
-    const finishOnly = () => delivery.draining && this.#options.refreshMillis !== undefined;
-    while (!stopped.aborted) {
-      if (delivery.rewind.signal.aborted) {
-        // The request being delivered was rewritten in the store (an erasure): its attempt was cut.
-        delivery.rewind = new AbortController();
-        signal = AbortSignal.any([stopped, delivery.rewind.signal]);
+    const finishOnly = () => delivery.draining && refreshMillis !== undefined;
+    const inFlight = new Set<number>();
+    /** Read, not yet sent. */
+    const ahead: number[] = [];
+    /** Started and not delivered when delivery stopped: where the next loop must start again. */
+    const unsent: number[] = [];
+    let cursor = this.#afterId;
+    let drained = false;
+    let taskEnded: (() => void) | undefined;
+    const launch = (id: number) => {
+      inFlight.add(id);
+      void this.#deliverOne(delivery, id).then(async (delivered) => {
+        inFlight.delete(id);
+        if (delivered) finished.push(id);
+        else unsent.push(id);
+        taskEnded?.();
+        if (finished.length >= DELETE_BATCH) await this.#deleteFinished(finished);
+      });
+    };
+    while (!stopped.aborted && !finishOnly()) {
+      let readFailed = false;
+      // Fill the free slots, reading ahead when the ids read run out.
+      while (inFlight.size < concurrency && !stopped.aborted && !finishOnly()) {
+        const next = ahead.shift();
+        if (next !== undefined) {
+          launch(next);
+          continue;
+        }
+        if (drained && !this.#moreQueued) break;
+        this.#moreQueued = false;
+        let batch: number[];
+        try {
+          batch = await this.#options.store.listForwardIds(cursor, READ_AHEAD);
+          this.#health.worked('read');
+        } catch (error) {
+          this.#health.failed('read', error);
+          readFailed = true;
+          break;
+        }
+        drained = batch.length === 0;
+        cursor = batch.at(-1) ?? cursor;
+        // Delivered ones a stopped loop left behind may still wait for their delete: not again.
+        ahead.push(...batch.filter((id) => !finished.includes(id)));
       }
-      let batch: number[];
-      this.#moreQueued = false;
-      try {
-        batch = await this.#options.store.listForwardIds(afterId, READ_AHEAD);
-        this.#health.worked('read');
-      } catch (error) {
-        this.#health.failed('read', error);
-        if (delivery.draining || !(await this.#pause(STORE_RETRY_MILLIS, stopped))) break;
+      if (readFailed) {
+        if (delivery.draining || !(await pause(this.#clock, STORE_RETRY_MILLIS, stopped))) break;
         continue;
       }
-      if (batch.length === 0) {
+      const idle = inFlight.size === 0 && ahead.length === 0 && drained && !this.#moreQueued;
+      if (idle) {
         await this.#deleteFinished(finished);
         if (delivery.draining) break;
-        await this.#idle(stopped);
-        continue;
       }
-      for (const id of batch) {
-        if (finishOnly()) break;
-        delivery.current = id;
-        await this.#deliver({ id }, signal);
-        delivery.current = undefined;
-        // Stopped or cut mid-delivery: the request was not delivered, and stays queued for the next reading or start.
-        if (signal.aborted) break;
-        afterId = this.#afterId = id;
-        finished.push(id);
-        if (finished.length >= DELETE_BATCH) await this.#deleteFinished(finished);
-      }
-      if (finishOnly()) break;
+      // A commit came while the queue was being read, and a slot is free: read again now.
+      if (this.#moreQueued && inFlight.size < concurrency) continue;
+      // Wait for a slot to free, a commit or another process's notification (wake), or, idle on a
+      // shared queue, the next look; then read again unless only a slot freed.
+      const woken = await this.#waitForChange(stopped, (ended) => (taskEnded = ended), idle || inFlight.size < concurrency ? refreshMillis : undefined);
+      taskEnded = undefined;
+      if (woken !== 'task') drained = false;
     }
+    // Stopped or finishing: the requests under way end (stop cuts them; finishing lets them end).
+    while (inFlight.size > 0) await this.#waitForChange(undefined, (ended) => (taskEnded = ended));
+    unsent.push(...ahead);
+    this.#afterId = unsent.length === 0 ? cursor : Math.min(...unsent) - 1;
     await this.#deleteFinished(finished);
+  }
+
+  /** Resolves on the first of: a delivery ending (`onTaskEnd` is given its trigger), a wake, `millis`, or `stopped`. */
+  #waitForChange(stopped: AbortSignal | undefined, onTaskEnd: (ended: () => void) => void, millis?: number): Promise<'task' | 'wake' | 'timer' | 'stopped'> {
+    if (stopped?.aborted) return Promise.resolve('stopped');
+    return new Promise((resolve) => {
+      let settled = false;
+      const finish = (why: 'task' | 'wake' | 'timer' | 'stopped') => {
+        if (settled) return;
+        settled = true;
+        clearTimeout(timer);
+        stopped?.removeEventListener('abort', onAbort);
+        if (this.#wake === onWake) this.#wake = undefined;
+        resolve(why);
+      };
+      const onAbort = () => finish('stopped');
+      const onWake = () => finish('wake');
+      const timer = millis === undefined ? undefined : setTimeout(() => finish('timer'), millis);
+      stopped?.addEventListener('abort', onAbort);
+      this.#wake = onWake;
+      onTaskEnd(() => finish('task'));
+    });
+  }
+
+  /**
+   * Delivers one request until it is delivered or given up (true) or delivery stops (false). An
+   * erasure that rewrites it meanwhile (revised()) cuts the attempt under way, and it is read again
+   * from the store and sent as it now stands, or not at all if it is gone.
+   */
+  async #deliverOne(delivery: Delivery, id: number): Promise<boolean> {
+    for (;;) {
+      const rewind = new AbortController();
+      delivery.current.set(id, rewind);
+      try {
+        await this.#sender.deliver(id, AbortSignal.any([delivery.stop.signal, rewind.signal]));
+      } finally {
+        delivery.current.delete(id);
+      }
+      if (delivery.stop.signal.aborted) return false;
+      if (!rewind.signal.aborted) return true;
+    }
   }
 
   /** Takes delivered and given-up requests off the queue; on failure they stay listed and are tried again with the next ones. */
   async #deleteFinished(finished: number[]): Promise<void> {
     if (finished.length === 0) return;
+    // Taken off the list first: deliveries that end meanwhile delete theirs apart, never the same ids twice.
+    const ids = finished.splice(0);
     let removed: ForwardBacklog;
     try {
-      removed = await this.#options.store.deleteForwards(finished);
+      removed = await this.#options.store.deleteForwards(ids);
       this.#health.worked('delete');
     } catch (error) {
       this.#health.failed('delete', error);
+      finished.push(...ids);
       return;
     }
     // What the store removed: an erasure may have taken a request off, or shrunk it, meanwhile.
     this.#count.remove(removed);
-    finished.length = 0;
-  }
-
-  /** Waits for a commit to add requests (or, when other processes add them, for the next look), or to be stopped. */
-  async #idle(signal: AbortSignal): Promise<void> {
-    if (this.#moreQueued || signal.aborted) return;
-    const { refreshMillis } = this.#options;
-    await new Promise<void>((resolve) => {
-      const timer = refreshMillis === undefined ? undefined : setTimeout(finish, refreshMillis);
-      function finish() {
-        clearTimeout(timer);
-        signal.removeEventListener('abort', finish);
-        resolve();
-      }
-      signal.addEventListener('abort', finish);
-      this.#wake = finish;
-    });
-    this.#wake = undefined;
-  }
-
-  /** Sleeps on the forwarder's clock; false when stopped meanwhile. */
-  async #pause(millis: number, signal: AbortSignal): Promise<boolean> {
-    try {
-      await this.#clock.sleep(millis, signal);
-      return true;
-    } catch {
-      return false;
-    }
-  }
-
-  /** Delivers one queued request, retrying as OTLP/HTTP allows; returns once it is delivered, given up, or `signal` stopped it. */
-  async #deliver(queued: Pick<QueuedForward, 'id'>, signal: AbortSignal): Promise<void> {
-    const { logger, metrics, initialBackoffMillis = 1_000, maxBackoffMillis = 30_000, maxElapsedMillis = 300_000 } = this.#options;
-    const schedule = { initialBackoffMillis, maxBackoffMillis, maxElapsedMillis };
-    let startedAt = this.#clock.now();
-    for (let attempt = 0; ; attempt++) {
-      const result = await this.#attempt(queued.id, signal);
-      if (signal.aborted || result.outcome === 'gone') return;
-      if (result.outcome === 'unreadable') {
-        // Our own store, not the downstream: no attempt was made, none is counted, and the request
-        // is not given up for it. Delivery waits, as it does when the queue cannot be listed.
-        this.#health.failed('read', result.error);
-        if (!(await this.#pause(STORE_RETRY_MILLIS, signal))) return;
-        attempt--;
-        startedAt = this.#clock.now();
-        continue;
-      }
-      if (result.outcome === 'delivered') {
-        if (this.#failuresInRun > 0) logger.info('forwarding works again', { url: this.#url, failedAttempts: this.#failuresInRun });
-        this.#failuresInRun = 0;
-        return;
-      }
-      if (result.outcome === 'refused') return;
-      metrics.forwardFailures.inc();
-      this.#failuresInRun++;
-      const delayMillis = retryDelayMillis(schedule, attempt, this.#clock.now() - startedAt, result.retryAfterMillis, Math.random());
-      if (delayMillis === undefined) {
-        metrics.forwardDropped.inc();
-        logger.error('giving up forwarding a request', { url: this.#url, attempts: attempt + 1, reason: result.reason });
-        return;
-      }
-      const retrying = { url: this.#url, attempt: attempt + 1, reason: result.reason, delayMillis: Math.round(delayMillis) };
-      if (this.#failuresInRun === 1) logger.warn('forwarding failed; retrying (further failures are logged at debug level until one succeeds)', retrying);
-      else logger.debug('forwarding failed; will retry', retrying);
-      try {
-        await this.#clock.sleep(delayMillis, signal);
-      } catch {
-        return; // stopped, or close() ran out of time
-      }
-    }
-  }
-
-  /**
-   * One attempt, with the request as the store holds it now: an erasure made since it was listed, in
-   * this process or another on a shared database, has rewritten it or taken it off the queue ('gone').
-   */
-  async #attempt(id: number, signal: AbortSignal): Promise<Attempt | { readonly outcome: 'gone' } | { readonly outcome: 'unreadable'; readonly error: unknown }> {
-    let queued: QueuedForward | null;
-    try {
-      queued = await this.#options.store.getForward(id);
-      this.#health.worked('read');
-    } catch (error) {
-      return { outcome: 'unreadable', error };
-    }
-    if (queued === null) return { outcome: 'gone' };
-    let body: Uint8Array;
-    try {
-      body = queued.keepJson === null ? queued.body : filterRequest(queued.body, queued.encoding, JSON.parse(queued.keepJson) as SpanSelection);
-    } catch (error) {
-      this.#options.metrics.forwardDropped.inc();
-      this.#options.logger.error('could not filter a request for forwarding; dropped it', { error: withoutUserinfo(error instanceof Error ? error.message : String(error)) });
-      return { outcome: 'refused' };
-    }
-    return this.#send(body, queued.encoding, signal);
-  }
-
-  async #send(body: Uint8Array, contentType: OtlpContentType, signal: AbortSignal): Promise<PostOutcome> {
-    const { url, headers, attemptTimeoutMillis = 10_000, metrics, logger } = this.#options;
-    const result = await postOnce({ url, headers, body, contentType, timeoutMillis: attemptTimeoutMillis, signal, now: () => this.#clock.now() });
-    if (result.outcome === 'refused') {
-      metrics.forwardDropped.inc();
-      logger.error(result.message, { url: this.#url, ...result.fields });
-    }
-    return result;
   }
 }
 
 interface Delivery {
-  /** Aborted to stop delivery: cancels the attempt or backoff under way. */
+  /** Aborted to stop delivery: cancels the attempts and backoffs under way. */
   readonly stop: AbortController;
-  /** Aborted when the request being delivered was rewritten in the store: its attempt is cut and it is read again. */
-  rewind: AbortController;
-  /** The id of the request being delivered. */
-  current: number | undefined;
+  /** The requests being delivered, each with what cuts its attempt when an erasure rewrites it in the store (it is then read again). */
+  readonly current: Map<number, AbortController>;
   /** Set by close(): the loop ends once the queue is empty rather than waiting for more. */
   draining: boolean;
   done: Promise<void>;

@@ -59,14 +59,14 @@ describe('resolveConfig precedence', () => {
       '--host=127.0.0.2', '--port', '0', '--db', 'postgres://user:pw@db:5432/facto', '--trust', 'strict', '--keys', 'keys.json',
       '--unsigned=store', '--forward', 'https://otel.example:4318/v1/traces', '--checkpoint-interval', '5', '--log-key', 'k.pem',
       '--origin', 'facto.example.com/log', '--max-body-bytes', '1024', '--read-timeout', '9', '--max-concurrent-ingest', '2', '--max-streams', '3', '--replay-window', '0',
-      '--ingest-token', 'a', '--query-token', 'b', '--admin-token', 'c', '--forward-queue-size', '7', '--forward-queue-bytes', '2048', '--log-level', 'debug',
+      '--ingest-token', 'a', '--query-token', 'b', '--admin-token', 'c', '--forward-queue-size', '7', '--forward-queue-bytes', '2048', '--forward-concurrency', '3', '--log-level', 'debug',
       '--forward-headers', 'authorization=Bearer%20abc,x-tenant=acme',
     ];
     const expected = {
       host: '127.0.0.2', port: 0, db: 'postgres://user:pw@db:5432/facto', trust: 'strict', keys: 'keys.json', unsigned: 'store',
       forward: 'https://otel.example:4318/v1/traces', checkpointInterval: 5, logKey: 'k.pem', origin: 'facto.example.com/log',
       maxBodyBytes: 1024, readTimeout: 9, maxConcurrentIngest: 2, maxStreams: 3, replayWindowSeconds: 0, ingestToken: 'a', queryToken: 'b', adminToken: 'c',
-      forwardQueueSize: 7, forwardQueueBytes: 2048, logLevel: 'debug', forwardHeaders: 'authorization=Bearer%20abc,x-tenant=acme',
+      forwardQueueSize: 7, forwardQueueBytes: 2048, forwardConcurrency: 3, logLevel: 'debug', forwardHeaders: 'authorization=Bearer%20abc,x-tenant=acme',
     };
     expect(resolveConfig({ argv: flags, env: {} })).toEqual(expected);
     const env: Record<string, string> = {};
@@ -317,7 +317,7 @@ describe('configHelp', () => {
   it('matches the table in docs/collector.md, row by row', () => {
     const documentation = readFileSync(new URL('../../../docs/collector.md', import.meta.url), 'utf8');
     const rows = [...configHelp().matchAll(/^ {2}(--\S+.*)\n {6}(.+)\n {6}env (\S+), file key "(\S+)", default (.+)$/gm)];
-    expect(rows).toHaveLength(24);
+    expect(rows).toHaveLength(25);
     for (const [, usage, meaning, env, key, fallback] of rows) {
       const escape = (text: string) => text!.replaceAll('|', '\\|');
       const documented = fallback === 'none' ? 'none' : `\`${fallback}\``;
