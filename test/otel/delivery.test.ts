@@ -7,6 +7,7 @@
  */
 import { execFile } from 'node:child_process';
 import { rmSync, writeFileSync } from 'node:fs';
+import { createServer, type AddressInfo } from 'node:net';
 import { promisify } from 'node:util';
 import { diag, DiagLogLevel, type DiagLogger } from '@opentelemetry/api';
 import { OTLPTraceExporter } from '@opentelemetry/exporter-trace-otlp-proto';
@@ -169,6 +170,31 @@ for (let index = 0; index < 3; index++) facto.record('step', index, index * 2);
     }
     const events = (await instance.json('/v1/events?agent_id=natural-exit&order=asc')).events;
     expect(events.map((event: { seq: number }) => event.seq)).toEqual([0, 1, 2]);
+  }, 60_000);
+
+  it('ends, and says what it leaves undelivered, when the collector cannot be reached', async () => {
+    // A port nothing listens on: every export is refused at once.
+    const closed = createServer();
+    await new Promise<void>((resolve) => closed.listen(0, '127.0.0.1', resolve));
+    const { port } = closed.address() as AddressInfo;
+    await new Promise((resolve) => closed.close(resolve));
+    const script = new URL('./.ends-unreachable.mjs', import.meta.url).pathname;
+    writeFileSync(
+      script,
+      `import { diag, DiagConsoleLogger, DiagLogLevel } from '@opentelemetry/api';
+import { createFacto } from '@facto/otel';
+diag.setLogger(new DiagConsoleLogger(), DiagLogLevel.ERROR);
+const facto = createFacto({ agentId: 'unreachable-exit', endpoint: process.env.ENDPOINT, privateKey: process.env.KEY, scheduledDelayMillis: 3_600_000, retryDelayMillis: 50 });
+for (let index = 0; index < 3; index++) facto.record('step', index, index * 2);
+`,
+    );
+    try {
+      // Before, Node's next beforeExit started another delivery each time the last one failed, for ever.
+      const { stderr } = await promisify(execFile)(process.execPath, [script], { env: { ...process.env, ENDPOINT: `http://127.0.0.1:${port}`, KEY: Buffer.from(keys.privateKey).toString('hex') } });
+      expect(stderr).toMatch(/the process is ending with 3 signed spans not delivered/);
+    } finally {
+      rmSync(script, { force: true });
+    }
   }, 60_000);
 });
 

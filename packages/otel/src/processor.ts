@@ -86,6 +86,8 @@ const DELIVERY_AT_EXIT_MILLIS = 5_000;
 /** Processors not yet closed: what a process ending on its own still owes the collector. */
 const livingProcessors = new Set<FactoSpanProcessor>();
 let exitHookInstalled = false;
+/** When the delivery at exit began: the beforeExit deliveries that follow share its wait. */
+let exitDeliveryStartedAt: number | undefined;
 
 /**
  * Node's beforeExit comes when the event loop has nothing left to do; the queue's timers do not keep
@@ -94,7 +96,18 @@ let exitHookInstalled = false;
  * that calls shutdown() or exits explicitly is unaffected.
  */
 function deliverAtExit(): void {
-  for (const processor of livingProcessors) processor.deliverBeforeExit();
+  const waiting = [...livingProcessors].filter((processor) => processor.stats.queued > 0);
+  // Everything went out: a later beforeExit (the program found more to do) gets a full wait again.
+  if (waiting.length === 0) {
+    exitDeliveryStartedAt = undefined;
+    return;
+  }
+  // Node emits beforeExit again each time the loop empties, so with the collector unreachable each
+  // delivery that failed was followed by another, and the process never ended. The wait is for the
+  // exit as a whole: once it is spent, what is left is said and the process is let go.
+  const now = Date.now();
+  exitDeliveryStartedAt ??= now;
+  for (const processor of waiting) processor.deliverBeforeExit(now - exitDeliveryStartedAt);
 }
 
 export class FactoSpanProcessor implements SpanProcessor {
@@ -160,9 +173,24 @@ export class FactoSpanProcessor implements SpanProcessor {
     }
   }
 
-  /** The beforeExit hook's part: deliver what is queued, if anything is. */
-  deliverBeforeExit(): void {
-    if (this.#queue.stats.queued > 0) void this.#queue.deliver(Math.min(this.#flushTimeout, DELIVERY_AT_EXIT_MILLIS));
+  /**
+   * The beforeExit hook's part: deliver what is queued within what is left of the wait at exit
+   * (`elapsedMillis` of it spent), or, once it is spent, say what the exit leaves undelivered.
+   */
+  deliverBeforeExit(elapsedMillis: number): void {
+    const queued = this.#queue.stats.queued;
+    if (queued === 0) return;
+    const left = Math.min(this.#flushTimeout, DELIVERY_AT_EXIT_MILLIS) - elapsedMillis;
+    if (left <= 0) this.#reportExitLoss(queued);
+    else void this.#queue.deliver(left);
+  }
+
+  #exitLossReported = false;
+
+  #reportExitLoss(queued: number): void {
+    if (this.#exitLossReported) return;
+    this.#exitLossReported = true;
+    diag.error(`facto: the process is ending with ${queued} signed spans not delivered (the collector did not take them in the wait at exit); call shutdown() before exiting to wait longer`);
   }
 
   get stats(): ProcessorStats {
