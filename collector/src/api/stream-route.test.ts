@@ -51,9 +51,10 @@ async function open(query = '', headers: Record<string, string> = {}, timing: St
     }
     return { ...fields, data: fields.data === undefined ? undefined : JSON.parse(fields.data) };
   };
-  const retry = await next();
-  expect(retry).toEqual({ retry: '2000', data: undefined });
-  return { response, next, abort, ended: async () => (await iterator.next()).done === true };
+  // The first block: the reconnection delay, and the position the stream starts from (an id without an event).
+  const first = await next();
+  expect(first).toEqual({ retry: '2000', id: expect.stringMatching(/^-?\d+(:\d+)?$/), data: undefined });
+  return { response, next, abort, start: first.id, ended: async () => (await iterator.next()).done === true };
 }
 
 const seal = (agent: TestAgent, chainId: string, count: number, actionType = 'chat') => Array.from({ length: count }, () => agent.seal(chainId, { actionType }));
@@ -63,6 +64,8 @@ describe('GET /v1/stream', () => {
     await ingestSpans(fixture.context, seal(alice, 'a', 2));
     const stream = await open();
     expect(stream.response.headers).toMatchObject({ 'content-type': 'text/event-stream; charset=utf-8', 'cache-control': 'no-cache' });
+    // From now: after the two leaves committed before it opened, which a reconnect resumes from.
+    expect(stream.start).toBe('1');
     await ingestSpans(fixture.context, seal(alice, 'a', 2));
     const first = await stream.next();
     const second = await stream.next();

@@ -114,7 +114,10 @@ async function* messages(context: CollectorContext, state: StreamState): AsyncIt
   // The client left, or the collector is shutting down (its close waits for open answers to end).
   const stopped = () => signal?.aborted === true || !context.ready;
   let lastSent = Date.now();
-  yield `retry: ${RETRY_MILLIS}\n\n`;
+  // The position the stream starts from, as an id without an event: a client that reconnects before
+  // any event came resumes from here (an EventSource sets its Last-Event-ID from it), rather than
+  // "from now" again, which would skip what was committed while it was away.
+  yield `retry: ${RETRY_MILLIS}\nid: ${id()}\n\n`;
   while (!stopped()) {
     // Everything below the durable size is visible to the queries that follow.
     const durableSize = await context.store.treeSize();

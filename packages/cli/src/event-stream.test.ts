@@ -27,6 +27,10 @@ describe('readEventStream', () => {
     ]);
   });
 
+  it('reads an id without data as a position: no message, but where a reconnect resumes from', async () => {
+    expect(await read('retry: 2000\nid: 41:7\n\nretry: 5\n\nid: 42:7\ndata: x\n\n')).toEqual([{ lastEventId: '41:7' }, { id: '42:7', event: 'message', data: 'x' }]);
+  });
+
   it('keeps the last id for messages without one, and drops a message cut off before its blank line', async () => {
     expect(await read('id: 7\ndata: a\n\ndata: b\n\ndata: cut')).toEqual([
       { id: '7', event: 'message', data: 'a' },

@@ -10,13 +10,19 @@ export interface StreamMessage {
   readonly data: string;
 }
 
-/** Messages, and `undefined` for each comment, so a reader can tell the stream is alive. */
-export async function* readEventStream(body: AsyncIterable<Uint8Array>): AsyncIterable<StreamMessage | undefined> {
+/** A block with an id and no data: no event, but the position a reconnect resumes from moved (an EventSource's lastEventId). */
+export interface StreamPosition {
+  readonly lastEventId: string;
+}
+
+/** Messages, positions, and `undefined` for each comment, so a reader can tell the stream is alive. */
+export async function* readEventStream(body: AsyncIterable<Uint8Array>): AsyncIterable<StreamMessage | StreamPosition | undefined> {
   const decoder = new TextDecoder();
   let buffered = '';
   let id: string | undefined;
   let event = '';
   let data: string[] = [];
+  let idInBlock = false;
   for await (const chunk of body) {
     buffered += decoder.decode(chunk, { stream: true });
     for (;;) {
@@ -26,8 +32,10 @@ export async function* readEventStream(body: AsyncIterable<Uint8Array>): AsyncIt
       buffered = buffered.slice(end + (buffered.startsWith('\r\n', end) ? 2 : 1));
       if (line === '') {
         if (data.length > 0) yield { id, event: event || 'message', data: data.join('\n') };
+        else if (idInBlock && id !== undefined) yield { lastEventId: id };
         event = '';
         data = [];
+        idInBlock = false;
         continue;
       }
       if (line.startsWith(':')) {
@@ -39,7 +47,10 @@ export async function* readEventStream(body: AsyncIterable<Uint8Array>): AsyncIt
       const value = colon === -1 ? '' : line.slice(colon + 1).replace(/^ /, '');
       if (field === 'data') data.push(value);
       else if (field === 'event') event = value;
-      else if (field === 'id' && !value.includes('\0')) id = value;
+      else if (field === 'id' && !value.includes('\0')) {
+        id = value;
+        idInBlock = true;
+      }
     }
   }
 }

@@ -127,6 +127,24 @@ describe('facto tail, when the collector goes quiet', () => {
     expect(await tail.exited).toBe(0);
   });
 
+  it('resumes from where the collector started the stream when the connection is lost before any line was printed', async () => {
+    const tail = startTail(['--agent', 'quiet-bot']);
+    await tail.until(() => streams.length === 1);
+    // The collector says where "from now" is (an id without an event), then the connection drops.
+    streams[0]!.response.write('retry: 2000\nid: 41:7\n\n');
+    await vi.advanceTimersByTimeAsync(0);
+    streams[0]!.response.destroy();
+    await tail.until(() => tail.output.stderr.includes('connection lost'));
+    expect(tail.output.stderr).toContain('reconnecting after 41:7\n');
+    await vi.advanceTimersByTimeAsync(500);
+    await tail.until(() => streams.length === 2);
+    // Before, it asked "from now" again, and what was committed while it was away was skipped.
+    expect(streams.map((stream) => stream.lastEventId)).toEqual([undefined, '41:7']);
+    expect(tail.lines()).toEqual([]);
+    tail.stop();
+    expect(await tail.exited).toBe(0);
+  });
+
   it("does not count the time its own reader takes (facto tail | less) as the collector's silence", async () => {
     let readerTookIt = () => {};
     let readerCalls = 0;

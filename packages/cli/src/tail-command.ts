@@ -106,6 +106,11 @@ export const tailCommand: Command = {
             clearTimeout(silence);
             silence = setTimeout(abort, SILENCE_MILLIS);
             if (message === undefined) continue;
+            // Where the collector started this stream: a reconnect before any event resumes there.
+            if ('lastEventId' in message) {
+              lastId = message.lastEventId;
+              continue;
+            }
             const data = JSON.parse(message.data) as StreamedEvent | StreamedIncident;
             if (flags.json) io.stdout.write(`${JSON.stringify({ type: message.event, ...data })}\n`);
             else io.stdout.write(`${message.event === 'incident' ? incidentLine(data as StreamedIncident, style) : eventLine(data as StreamedEvent, style)}\n`);
