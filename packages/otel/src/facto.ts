@@ -5,7 +5,7 @@
  * the global provider. Both return the recording helpers record(), step() and traced().
  */
 import { AsyncLocalStorage } from 'node:async_hooks';
-import { context, propagation, trace, type Context, type Span, type Tracer } from '@opentelemetry/api';
+import { context, diag, DiagConsoleLogger, DiagLogLevel, propagation, trace, type Context, type Span, type Tracer } from '@opentelemetry/api';
 import { AsyncLocalStorageContextManager } from '@opentelemetry/context-async-hooks';
 import { W3CTraceContextPropagator } from '@opentelemetry/core';
 import { OTLPTraceExporter as JsonExporter } from '@opentelemetry/exporter-trace-otlp-http';
@@ -171,11 +171,37 @@ export function createFacto(options: FactoOptions = {}): Facto {
   };
 }
 
-/** createFacto, then installs the provider, an async context manager and W3C propagation globally. */
+const DIAG_LEVELS: Readonly<Record<string, DiagLogLevel>> = {
+  NONE: DiagLogLevel.NONE,
+  ERROR: DiagLogLevel.ERROR,
+  WARN: DiagLogLevel.WARN,
+  INFO: DiagLogLevel.INFO,
+  DEBUG: DiagLogLevel.DEBUG,
+  VERBOSE: DiagLogLevel.VERBOSE,
+  ALL: DiagLogLevel.ALL,
+};
+
+/**
+ * OpenTelemetry's diag logger on the console, at OTEL_LOG_LEVEL as the OTel SDKs read it. Unlike
+ * NodeSDK, which logs nothing when the variable is unset, unset means WARN: a collector that cannot
+ * be reached, a token it refuses, spans it rejects are then said on stderr, since telemetry that
+ * stops delivering must not do so silently. OTEL_LOG_LEVEL=NONE keeps it quiet; a logger set after
+ * registerFacto replaces this one.
+ */
+function installDiagLogger(level: string | undefined): void {
+  const chosen = DIAG_LEVELS[(level ?? '').trim().toUpperCase()] ?? DiagLogLevel.WARN;
+  if (chosen !== DiagLogLevel.NONE) diag.setLogger(new DiagConsoleLogger(), { logLevel: chosen });
+}
+
+/**
+ * createFacto, then installs the provider, an async context manager and W3C propagation globally,
+ * and a console diag logger (at OTEL_LOG_LEVEL, default WARN) so that delivery problems are seen.
+ */
 export function registerFacto(options: FactoOptions = {}): Facto {
   const facto = createFacto(options);
   context.setGlobalContextManager(new AsyncLocalStorageContextManager().enable());
   propagation.setGlobalPropagator(new W3CTraceContextPropagator());
   trace.setGlobalTracerProvider(facto.provider);
+  installDiagLogger(process.env.OTEL_LOG_LEVEL);
   return facto;
 }
