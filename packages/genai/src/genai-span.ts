@@ -82,7 +82,9 @@ export class GenAISpan {
         return;
       }
       const message = errorMessageOf(error);
-      this.span.recordException(error instanceof Error ? error : { name: type, message });
+      // Given as name, message and stack: handed the error itself, the SDK takes `exception.type` from
+      // its `code` when it has one (OpenAI's 'rate_limit_exceeded'), unlike `error.type` beside it.
+      this.span.recordException({ name: type, message, ...(error instanceof Error && error.stack !== undefined ? { stack: error.stack } : {}) });
       this.span.setAttribute(COMMON_ATTRIBUTES.errorType, type);
       this.span.setStatus({ code: SpanStatusCode.ERROR, message });
     });

@@ -97,7 +97,10 @@ describe('InferenceSpan', () => {
 
   it('records an error with status, error.type and message, and a stream abort as such', () => {
     const { recording, genai } = setup();
-    class RateLimitError extends Error {}
+    // As OpenAI's errors do, it carries a `code`, which the SDK would have taken for the exception's type.
+    class RateLimitError extends Error {
+      readonly code = 'rate_limit_exceeded';
+    }
     const failing = genai.startInference({ operation: 'chat', provider: 'openai', model: 'a' })!;
     failing.fail(new RateLimitError('429 slow down'));
     failing.end();
@@ -110,6 +113,7 @@ describe('InferenceSpan', () => {
     expect(recording.span('chat a').status).toEqual({ code: SpanStatusCode.ERROR, message: '429 slow down' });
     expect(recording.span('chat a').attributes['error.type']).toBe('RateLimitError');
     expect(recording.span('chat a').events.map((event) => event.name)).toEqual(['exception']);
+    expect(recording.span('chat a').events[0]!.attributes).toMatchObject({ 'exception.type': 'RateLimitError', 'exception.message': '429 slow down', 'exception.stacktrace': expect.stringContaining('inference-span.test.ts') });
     expect(recording.span('chat b').status.code).toBe(SpanStatusCode.ERROR);
     expect(recording.span('chat b').attributes).toMatchObject({ 'error.type': 'APIUserAbortError', 'facto.stream.outcome': 'aborted' });
     expect(recording.span('chat c').status.code).toBe(SpanStatusCode.UNSET);

@@ -37,7 +37,8 @@ export function recordStepError(span: ApiSpan, error: unknown, capture: ContentC
     return;
   }
   const message = error instanceof Error ? error.message : String(error);
-  span.recordException(error instanceof Error ? error : message);
+  // Name, message and stack rather than the error: the SDK would take `exception.type` from a `code`.
+  span.recordException({ name: type, message, ...(error instanceof Error && error.stack !== undefined ? { stack: error.stack } : {}) });
   span.setStatus({ code: SpanStatusCode.ERROR, message });
   span.setAttribute(ACTION_ATTR.error, message);
 }
