@@ -26,6 +26,7 @@ import {
 } from '@facto/core';
 import { ChainHead, type ChainHeadStore } from './chain-head.js';
 import { withholdErrorText } from './error-text.js';
+import { deliverQueueAtExit } from './exit-delivery.js';
 import { ExportQueue, type DropReason, type FlushReport, type QueueStats } from './export-queue.js';
 import { signOnThreadPool } from './off-thread-signatures.js';
 import { SealingLane, type PendingSeal } from './sealing-lane.js';
@@ -81,35 +82,6 @@ function randomFactoId(): string {
   return `ft-${globalThis.crypto.randomUUID()}`;
 }
 
-/** How long a process that ends on its own waits, at most, for its queued spans to go out. */
-const DELIVERY_AT_EXIT_MILLIS = 5_000;
-/** Processors not yet closed: what a process ending on its own still owes the collector. */
-const livingProcessors = new Set<FactoSpanProcessor>();
-let exitHookInstalled = false;
-/** When the delivery at exit began: the beforeExit deliveries that follow share its wait. */
-let exitDeliveryStartedAt: number | undefined;
-
-/**
- * Node's beforeExit comes when the event loop has nothing left to do; the queue's timers do not keep
- * it alive (telemetry must not), so spans still queued would be lost when an agent simply returns.
- * The hook delivers them, which gives the loop work until they are out (or the wait ends); a process
- * that calls shutdown() or exits explicitly is unaffected.
- */
-function deliverAtExit(): void {
-  const waiting = [...livingProcessors].filter((processor) => processor.stats.queued > 0);
-  // Everything went out: a later beforeExit (the program found more to do) gets a full wait again.
-  if (waiting.length === 0) {
-    exitDeliveryStartedAt = undefined;
-    return;
-  }
-  // Node emits beforeExit again each time the loop empties, so with the collector unreachable each
-  // delivery that failed was followed by another, and the process never ended. The wait is for the
-  // exit as a whole: once it is spent, what is left is said and the process is let go.
-  const now = Date.now();
-  exitDeliveryStartedAt ??= now;
-  for (const processor of waiting) processor.deliverBeforeExit(now - exitDeliveryStartedAt);
-}
-
 export class FactoSpanProcessor implements SpanProcessor {
   readonly agentId: string;
   readonly chainId: string;
@@ -134,6 +106,8 @@ export class FactoSpanProcessor implements SpanProcessor {
   #signed = 0;
   #sealFailures = 0;
   #shutdown: Promise<FlushReport> | undefined;
+  /** Takes this processor's queue off the delivery at exit (exit-delivery.ts). */
+  readonly #leaveExit: () => void;
 
   constructor(options: FactoSpanProcessorOptions) {
     this.agentId = options.agentId;
@@ -166,31 +140,7 @@ export class FactoSpanProcessor implements SpanProcessor {
       beforeExport: (spans) => this.#sealForExport(spans),
       report: { warn: (message) => diag.warn(`facto: ${message}`), error: (message) => diag.error(`facto: ${message}`) },
     });
-    livingProcessors.add(this);
-    if (!exitHookInstalled && typeof process !== 'undefined' && typeof process.once === 'function') {
-      exitHookInstalled = true;
-      process.on('beforeExit', deliverAtExit);
-    }
-  }
-
-  /**
-   * The beforeExit hook's part: deliver what is queued within what is left of the wait at exit
-   * (`elapsedMillis` of it spent), or, once it is spent, say what the exit leaves undelivered.
-   */
-  deliverBeforeExit(elapsedMillis: number): void {
-    const queued = this.#queue.stats.queued;
-    if (queued === 0) return;
-    const left = Math.min(this.#flushTimeout, DELIVERY_AT_EXIT_MILLIS) - elapsedMillis;
-    if (left <= 0) this.#reportExitLoss(queued);
-    else void this.#queue.deliver(left);
-  }
-
-  #exitLossReported = false;
-
-  #reportExitLoss(queued: number): void {
-    if (this.#exitLossReported) return;
-    this.#exitLossReported = true;
-    diag.error(`facto: the process is ending with ${queued} signed spans not delivered (the collector did not take them in the wait at exit); call shutdown() before exiting to wait longer`);
+    this.#leaveExit = deliverQueueAtExit({ queued: () => this.#queue.stats.queued, deliver: (timeoutMillis) => void this.#queue.deliver(timeoutMillis), flushTimeoutMillis: this.#flushTimeout });
   }
 
   get stats(): ProcessorStats {
@@ -240,7 +190,7 @@ export class FactoSpanProcessor implements SpanProcessor {
 
   /** Delivers what it can, declares the rest dropped, persists the chain head. Idempotent. */
   close(timeoutMillis = this.#flushTimeout): Promise<FlushReport> {
-    livingProcessors.delete(this);
+    this.#leaveExit();
     this.#shutdown ??= this.#queue.shutdown(timeoutMillis).finally(() => {
       this.#lane.drainAll();
       this.#head.close();
