@@ -614,6 +614,72 @@ describe('forwarder', () => {
         expect(downstreamHeld.names().sort()).toEqual(bodies.map(nameOf).sort());
       });
 
+      const many = Array.from({ length: 20 }, (_, index) => traceRequest([[index + 1]]).json);
+      const keepOf = (body: Uint8Array) => [[Array.from({ length: spanNamesOf(body, 'json')[0]![0]!.length }, () => true)]];
+
+      it('combines no signal per request with the loop\'s, which Node 20 would keep attached for ever', async () => {
+        const combined = vi.spyOn(AbortSignal, 'any');
+        try {
+          const { url } = await downstream();
+          const { forwarder } = await forwarderTo(url, { concurrency: 4, queueSize: 1000 });
+          for (let round = 0; round < 5; round++) {
+            for (const body of many) await enqueue(forwarder, body, 'json', keepOf(body));
+            await vi.waitFor(() => expect(forwarder.depth).toBe(0));
+          }
+          // 100 requests delivered: before, one AbortSignal.any() each, all attached to the loop's stop signal.
+          expect(combined.mock.calls.length).toBeLessThan(5);
+        } finally {
+          combined.mockRestore();
+        }
+      });
+
+      it('tries a failed delete again within a second, though nothing else wakes it: the room it holds refuses new requests', async () => {
+        const { url, received } = await downstream();
+        const memory = new MemoryStore();
+        await memory.init();
+        const { forwarder } = await forwarderTo(url, { store: memory, queueSize: 3, concurrency: 4 });
+        memory.faults.failNext('deleteForwards');
+        for (const body of many.slice(0, 3)) await enqueue(forwarder, body, 'json', keepOf(body));
+        await vi.waitFor(() => expect(received).toHaveLength(3));
+        // The queue is full of delivered requests whose delete failed; it empties once the delete is tried again.
+        await vi.waitFor(() => expect(forwarder.depth).toBe(0), { timeout: 5_000 });
+        expect(await offer(forwarder, many[3]!, 'json', keepOf(many[3]!))).toBe(true);
+      });
+
+      it('a stop while a delete is under way hands over without sending that delete\'s requests again', async () => {
+        const held: (() => void)[] = [];
+        const { url, received } = await downstream(async (entry, incoming, response) => {
+          // The first request (1 span) is held; the others are answered at once.
+          if (spanNamesOf(entry.body, 'json')[0]![0]!.length === 1) await new Promise<void>((release) => held.push(release));
+          ok(entry, incoming, response);
+        });
+        const memory = new MemoryStore();
+        await memory.init();
+        const { forwarder } = await forwarderTo(url, { store: memory, queueSize: 100, concurrency: 2, deliver: false });
+        for (const body of many) await enqueue(forwarder, body, 'json', keepOf(body));
+        const deleting = memory.faults.pauseNext('deleteForwards');
+        const first = forwarder.startDelivering();
+        // The 16th delivery starts a delete of 16 (paused, as a slow database would be).
+        await deleting.reached;
+        await vi.waitFor(() => expect(received).toHaveLength(20));
+        const stopping = first.stop();
+        forwarder.startDelivering();
+        await new Promise((resolve) => setTimeout(resolve, 100));
+        deleting.release();
+        await stopping;
+        await vi.waitFor(() => {
+          for (const release of held.splice(0)) release();
+          expect(forwarder.depth).toBe(0);
+        });
+        const sent = new Map<number, number>();
+        for (const entry of received) {
+          const spans = spanNamesOf(entry.body, 'json')[0]![0]!.length;
+          sent.set(spans, (sent.get(spans) ?? 0) + 1);
+        }
+        // Only the request the stop cut goes twice.
+        expect([...sent].filter(([, count]) => count > 1).map(([spans]) => spans)).toEqual([1]);
+      });
+
       it('a stop with requests in flight leaves them queued; the next start sends those again and no delivered one', async () => {
         const downstreamHeld = await heldDownstream();
         const { forwarder, store } = await forwarderTo(downstreamHeld.url, { concurrency: 2, deliver: false });

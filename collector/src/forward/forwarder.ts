@@ -65,6 +65,10 @@ class QueueForwarder implements Forwarder {
   readonly #health: StoreHealth;
   /** Delivered or given up, to be deleted: ids only, so a run of failing deletes holds no bodies. */
   readonly #finished: number[] = [];
+  /** Taken off #finished by a delete under way: not to be sent again either. */
+  readonly #deleting = new Set<number>();
+  /** Deletes a delivery's end started, which the loop awaits before it hands over. */
+  readonly #pendingDeletes = new Set<Promise<void>>();
   /** The last request a loop finished: the next reading starts after it. */
   #afterId = 0;
   /** Set by each commit, cleared before each read of the queue: a commit the loop's last read may have missed. */
@@ -196,6 +200,12 @@ class QueueForwarder implements Forwarder {
 
   #startLoop(after: Promise<void> = Promise.resolve()): Delivery {
     const delivery: Delivery = { stop: new AbortController(), current: new Map(), draining: false, done: Promise.resolve() };
+    // One listener for the loop's life cuts every request's own controller. A signal combined per
+    // request with AbortSignal.any() would stay attached to this long-lived one on Node 20
+    // (nodejs/node#55351): a leak that grows with every request delivered.
+    delivery.stop.signal.addEventListener('abort', () => {
+      for (const cut of delivery.current.values()) cut.abort();
+    }, { once: true });
     delivery.done = after.then(() => this.#loop(delivery)).finally(() => {
       if (this.#delivery === delivery) this.#delivery = undefined;
     });
@@ -226,13 +236,19 @@ class QueueForwarder implements Forwarder {
     let taskEnded: (() => void) | undefined;
     const launch = (id: number) => {
       inFlight.add(id);
-      void this.#deliverOne(delivery, id).then(async (delivered) => {
-        inFlight.delete(id);
-        if (delivered) finished.push(id);
-        else unsent.push(id);
-        taskEnded?.();
-        if (finished.length >= DELETE_BATCH) await this.#deleteFinished(finished);
-      });
+      // Whatever happens inside, the id leaves inFlight: a throw there must not wedge the loop, and an
+      // unexpected one leaves the request queued (unsent) rather than deleted.
+      void this.#deliverOne(delivery, id)
+        .catch(() => false)
+        .then((delivered) => {
+          inFlight.delete(id);
+          if (delivered) finished.push(id);
+          else unsent.push(id);
+          taskEnded?.();
+          if (finished.length < DELETE_BATCH) return;
+          const deleting = this.#deleteFinished(finished).finally(() => this.#pendingDeletes.delete(deleting));
+          this.#pendingDeletes.add(deleting);
+        });
     };
     while (!stopped.aborted && !finishOnly()) {
       let readFailed = false;
@@ -257,7 +273,8 @@ class QueueForwarder implements Forwarder {
         drained = batch.length === 0;
         cursor = batch.at(-1) ?? cursor;
         // Delivered ones a stopped loop left behind may still wait for their delete: not again.
-        ahead.push(...batch.filter((id) => !finished.includes(id)));
+        const waitingDelete = new Set(finished);
+        ahead.push(...batch.filter((id) => !waitingDelete.has(id) && !this.#deleting.has(id)));
       }
       if (readFailed) {
         if (delivery.draining || !(await pause(this.#clock, STORE_RETRY_MILLIS, stopped))) break;
@@ -272,12 +289,18 @@ class QueueForwarder implements Forwarder {
       if (this.#moreQueued && inFlight.size < concurrency) continue;
       // Wait for a slot to free, a commit or another process's notification (wake), or, idle on a
       // shared queue, the next look; then read again unless only a slot freed.
-      const woken = await this.#waitForChange(stopped, (ended) => (taskEnded = ended), idle || inFlight.size < concurrency ? refreshMillis : undefined);
+      const look = idle || inFlight.size < concurrency ? refreshMillis : undefined;
+      // Deletes that failed hold room in the queue, and new requests are refused for it: they are
+      // tried again within a second, even where nothing else would wake the loop.
+      const millis = idle && finished.length > 0 ? Math.min(look ?? STORE_RETRY_MILLIS, STORE_RETRY_MILLIS) : look;
+      const woken = await this.#waitForChange(stopped, (ended) => (taskEnded = ended), millis);
       taskEnded = undefined;
       if (woken !== 'task') drained = false;
     }
     // Stopped or finishing: the requests under way end (stop cuts them; finishing lets them end).
     while (inFlight.size > 0) await this.#waitForChange(undefined, (ended) => (taskEnded = ended));
+    // Deletes under way end first: the next loop must see their ids either gone or still listed.
+    await Promise.all(this.#pendingDeletes);
     unsent.push(...ahead);
     this.#afterId = unsent.length === 0 ? cursor : Math.min(...unsent) - 1;
     await this.#deleteFinished(finished);
@@ -312,15 +335,19 @@ class QueueForwarder implements Forwarder {
    */
   async #deliverOne(delivery: Delivery, id: number): Promise<boolean> {
     for (;;) {
+      if (delivery.stop.signal.aborted) return false;
+      // Aborted by a stop (the loop's listener) or by an erasure of this request (revised()).
       const rewind = new AbortController();
       delivery.current.set(id, rewind);
+      let outcome: 'finished' | 'cut';
       try {
-        await this.#sender.deliver(id, AbortSignal.any([delivery.stop.signal, rewind.signal]));
+        outcome = await this.#sender.deliver(id, rewind.signal);
       } finally {
         delivery.current.delete(id);
       }
+      if (outcome === 'finished') return true;
+      // Cut: by a stop it stays queued; by an erasure (or anything else) it is read and sent again.
       if (delivery.stop.signal.aborted) return false;
-      if (!rewind.signal.aborted) return true;
     }
   }
 
@@ -329,6 +356,7 @@ class QueueForwarder implements Forwarder {
     if (finished.length === 0) return;
     // Taken off the list first: deliveries that end meanwhile delete theirs apart, never the same ids twice.
     const ids = finished.splice(0);
+    for (const id of ids) this.#deleting.add(id);
     let removed: ForwardBacklog;
     try {
       removed = await this.#options.store.deleteForwards(ids);
@@ -337,6 +365,8 @@ class QueueForwarder implements Forwarder {
       this.#health.failed('delete', error);
       finished.push(...ids);
       return;
+    } finally {
+      for (const id of ids) this.#deleting.delete(id);
     }
     // What the store removed: an erasure may have taken a request off, or shrunk it, meanwhile.
     this.#count.remove(removed);

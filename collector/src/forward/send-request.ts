@@ -50,19 +50,23 @@ export class RequestSender {
     this.#url = url;
   }
 
-  /** Delivers one queued request, retrying as OTLP/HTTP allows; returns once it is delivered, given up, or `signal` stopped it. */
-  async deliver(id: number, signal: AbortSignal): Promise<void> {
+  /**
+   * Delivers one queued request, retrying as OTLP/HTTP allows: 'finished' once it is delivered, given
+   * up or gone from the store (it is then deleted), 'cut' when `signal` stopped it (it stays queued).
+   */
+  async deliver(id: number, signal: AbortSignal): Promise<'finished' | 'cut'> {
     const { logger, metrics, initialBackoffMillis = 1_000, maxBackoffMillis = 30_000, maxElapsedMillis = 300_000 } = this.#options;
     const schedule = { initialBackoffMillis, maxBackoffMillis, maxElapsedMillis };
     let startedAt = this.#clock.now();
     for (let attempt = 0; ; attempt++) {
       const result = await this.#attempt(id, signal);
-      if (signal.aborted || result.outcome === 'gone') return;
+      if (signal.aborted) return 'cut';
+      if (result.outcome === 'gone') return 'finished';
       if (result.outcome === 'unreadable') {
         // Our own store, not the downstream: no attempt was made, none is counted, and the request
         // is not given up for it. Delivery waits, as it does when the queue cannot be listed.
         this.#health.failed('read', result.error);
-        if (!(await pause(this.#clock, STORE_RETRY_MILLIS, signal))) return;
+        if (!(await pause(this.#clock, STORE_RETRY_MILLIS, signal))) return 'cut';
         attempt--;
         startedAt = this.#clock.now();
         continue;
@@ -70,16 +74,16 @@ export class RequestSender {
       if (result.outcome === 'delivered') {
         if (this.#failuresInRun > 0) logger.info('forwarding works again', { url: this.#url, failedAttempts: this.#failuresInRun });
         this.#failuresInRun = 0;
-        return;
+        return 'finished';
       }
-      if (result.outcome === 'refused') return;
+      if (result.outcome === 'refused') return 'finished';
       metrics.forwardFailures.inc();
       this.#failuresInRun++;
       const delayMillis = retryDelayMillis(schedule, attempt, this.#clock.now() - startedAt, result.retryAfterMillis, Math.random());
       if (delayMillis === undefined) {
         metrics.forwardDropped.inc();
         logger.error('giving up forwarding a request', { url: this.#url, attempts: attempt + 1, reason: result.reason });
-        return;
+        return 'finished';
       }
       const retrying = { url: this.#url, attempt: attempt + 1, reason: result.reason, delayMillis: Math.round(delayMillis) };
       if (this.#failuresInRun === 1) logger.warn('forwarding failed; retrying (further failures are logged at debug level until one succeeds)', retrying);
@@ -87,7 +91,7 @@ export class RequestSender {
       try {
         await this.#clock.sleep(delayMillis, signal);
       } catch {
-        return; // stopped, or close() ran out of time
+        return 'cut'; // stopped, or close() ran out of time
       }
     }
   }
