@@ -5,7 +5,7 @@
  */
 import { createHash } from 'node:crypto';
 import { fromHex, hashLeaf, MerkleTree } from '@facto/core';
-import type { AgentKey, Batch, Checkpoint, ForwardEdit, LogEntry, NewEvent, NewForward, NewIncident, StoredEvent, Store, UnverifiedSpan } from './types.js';
+import type { AgentKey, Batch, Checkpoint, ForwardEdit, LogEntry, NewEvent, NewForward, NewIncident, Store, UnverifiedSpan } from './types.js';
 
 export type EventDraft = Omit<NewEvent, 'leafIndex'>;
 export type LogEntryDraft = Omit<LogEntry, 'leafIndex'>;

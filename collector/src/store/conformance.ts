@@ -5,7 +5,7 @@
  * sequencer builds them (a real MerkleTree from @facto/core supplies the nodes), so the suite also
  * proves that roots and proofs computed from a store's nodes are the tree's own.
  */
-import { MerkleTree, rootAt, type NodeId } from '@facto/core';
+import { rootAt, type NodeId } from '@facto/core';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { agentKey, checkpoint, forwardRequest, hex, incident, LogBuilder, unverifiedSpan } from './conformance-fixtures.js';
 import type { EventDraft } from './conformance-fixtures.js';
