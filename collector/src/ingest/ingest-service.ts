@@ -234,14 +234,15 @@ export class IngestService {
       offset += examined.spans.length;
       return outcome;
     });
-    const forwarding = (index: number) => forwarder !== undefined && group[index]!.received !== undefined && selectsAny(summaries[index]!.forward);
+    if (forwarder === undefined) return { outcomes: summaries, forwards };
+    const forwarding = (index: number) => group[index]!.received !== undefined && selectsAny(summaries[index]!.forward);
     // A shared queue is measured where it is, once per commit that adds to it.
-    if (forwarder !== undefined && lane.sharedForwardBacklog !== undefined && summaries.some((_, index) => forwarding(index))) {
+    if (lane.sharedForwardBacklog !== undefined && summaries.some((_, index) => forwarding(index))) {
       forwarder.storedNow(await lane.sharedForwardBacklog());
     }
     const outcomes = group.map(({ examined, received }, index) => {
       const outcome = summaries[index]!;
-      if (forwarder === undefined || received === undefined || !forwarding(index)) return outcome;
+      if (received === undefined || !forwarding(index)) return outcome;
       // Every span of the body that names a facto_id, forwarded or not (a retry's duplicates stay in
       // the body as received): an erasure of one must reach this queued copy too.
       const named = examined.spans.flatMap((span) => (span.kind === 'signed' ? [span.factoId] : span.kind === 'unreadable' && span.subject.factoId !== null ? [span.subject.factoId] : []));
