@@ -533,6 +533,38 @@ describe('forwarder', () => {
       expect(received[1]!.body.equals(Buffer.from(rewritten))).toBe(true);
     });
 
+    it('keeps a request\'s retry budget when an erasure cuts an attempt: rewriting it does not renew its retries', async () => {
+      const { clock, now } = fakeClock();
+      const startedAt = now();
+      let cutDone = false;
+      let rewriteOnce!: () => Promise<void>;
+      const { url, received } = await downstream(async (_entry, _request, response) => {
+        // The third attempt is cut by an erasure of the request while the downstream holds it.
+        if (received.length === 3 && !cutDone) {
+          cutDone = true;
+          await rewriteOnce();
+          return;
+        }
+        response.writeHead(503, { 'retry-after': '600' }).end();
+      });
+      const { forwarder, store, logEntries } = await forwarderTo(url, { clock, deliver: false, initialBackoffMillis: 1_000, maxBackoffMillis: 30_000, maxElapsedMillis: 300_000 });
+      await enqueue(forwarder, request.json, 'json', keepAll);
+      const [queued] = await store.listForwards(0, 10);
+      const rewritten = traceRequest([[1]]).json;
+      rewriteOnce = async () => {
+        await store.commitBatch({ ...forwardsOnly([]), forwardEdits: [{ id: queued!.id, replacement: { body: rewritten, keepJson: null, factoIds: [] } }] });
+        forwarder.revised([{ id: queued!.id }]);
+      };
+      forwarder.startDelivering();
+      await forwarder.close(5_000);
+      // Attempts at 0 and 30 s answered 503; the one at 60 s was cut and sent again at once as
+      // rewritten; then 90 s ... 300 s and given up, 300 s after the first, as with no erasure.
+      expect(received).toHaveLength(12);
+      expect(received.slice(3).every((entry) => entry.body.equals(Buffer.from(rewritten)))).toBe(true);
+      expect(logEntries.filter((entry) => entry.message === 'giving up forwarding a request').map((entry) => entry.fields.attempts)).toEqual([11]);
+      expect(now() - startedAt).toBe(300_000);
+    });
+
     it('ends at a count of zero, and closes, when an erasure takes off a request delivered but not yet deleted', async () => {
       let answered = 0;
       let release!: () => void;

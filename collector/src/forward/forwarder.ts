@@ -22,7 +22,7 @@ import { shownUrl } from './failure-reason.js';
 import { systemClock, type ForwardClock, type ForwarderOptions, type ForwardRevision } from './forwarder-options.js';
 import { FullQueueReport } from './full-queue-report.js';
 import { QueueCount } from './queue-count.js';
-import { pause, RequestSender, STORE_RETRY_MILLIS } from './send-request.js';
+import { freshBudget, pause, RequestSender, STORE_RETRY_MILLIS } from './send-request.js';
 import { StoreHealth } from './store-health.js';
 
 export type { ForwardClock, ForwarderOptions, ForwardRevision } from './forwarder-options.js';
@@ -334,6 +334,8 @@ class QueueForwarder implements Forwarder {
    * from the store and sent as it now stands, or not at all if it is gone.
    */
   async #deliverOne(delivery: Delivery, id: number): Promise<boolean> {
+    // One budget across the cuts: an erasure rewriting the request does not renew its retries.
+    const budget = freshBudget();
     for (;;) {
       if (delivery.stop.signal.aborted) return false;
       // Aborted by a stop (the loop's listener) or by an erasure of this request (revised()).
@@ -341,7 +343,7 @@ class QueueForwarder implements Forwarder {
       delivery.current.set(id, rewind);
       let outcome: 'finished' | 'cut';
       try {
-        outcome = await this.#sender.deliver(id, rewind.signal);
+        outcome = await this.#sender.deliver(id, rewind.signal, budget);
       } finally {
         delivery.current.delete(id);
       }

@@ -21,6 +21,20 @@ export const STORE_RETRY_MILLIS = 1_000;
 
 type Attempt = PostOutcome | { readonly outcome: 'refused' } | { readonly outcome: 'gone' } | { readonly outcome: 'unreadable'; readonly error: unknown };
 
+/**
+ * What a request has spent of its retries. The forwarder keeps one per request across the attempts
+ * an erasure cuts (the request is then read again and resent), so rewriting a request never renews
+ * the budget of a downstream that keeps failing.
+ */
+export interface RetryBudget {
+  /** Attempts the downstream answered (or failed on the network), counted from 0. */
+  attempts: number;
+  /** When the first of them started, in the clock's time; undefined until one does. */
+  startedAt: number | undefined;
+}
+
+export const freshBudget = (): RetryBudget => ({ attempts: 0, startedAt: undefined });
+
 /** Sleeps on `clock`; false when `signal` stopped it. */
 export async function pause(clock: ForwardClock, millis: number, signal: AbortSignal): Promise<boolean> {
   try {
@@ -53,22 +67,25 @@ export class RequestSender {
   /**
    * Delivers one queued request, retrying as OTLP/HTTP allows: 'finished' once it is delivered, given
    * up or gone from the store (it is then deleted), 'cut' when `signal` stopped it (it stays queued).
+   * `budget` carries what earlier, cut deliveries of the same request spent.
    */
-  async deliver(id: number, signal: AbortSignal): Promise<'finished' | 'cut'> {
+  async deliver(id: number, signal: AbortSignal, budget: RetryBudget = freshBudget()): Promise<'finished' | 'cut'> {
     const { logger, metrics, initialBackoffMillis = 1_000, maxBackoffMillis = 30_000, maxElapsedMillis = 300_000 } = this.#options;
     const schedule = { initialBackoffMillis, maxBackoffMillis, maxElapsedMillis };
-    let startedAt = this.#clock.now();
-    for (let attempt = 0; ; attempt++) {
+    for (;;) {
+      budget.startedAt ??= this.#clock.now();
       const result = await this.#attempt(id, signal);
       if (signal.aborted) return 'cut';
       if (result.outcome === 'gone') return 'finished';
       if (result.outcome === 'unreadable') {
-        // Our own store, not the downstream: no attempt was made, none is counted, and the request
-        // is not given up for it. Delivery waits, as it does when the queue cannot be listed.
+        // Our own store, not the downstream: no attempt was made, none is counted, and the time
+        // waited for the store is not charged to the request (it is not given up for it). Delivery
+        // waits, as it does when the queue cannot be listed.
         this.#health.failed('read', result.error);
-        if (!(await pause(this.#clock, STORE_RETRY_MILLIS, signal))) return 'cut';
-        attempt--;
-        startedAt = this.#clock.now();
+        const pausedAt = this.#clock.now();
+        const resumed = await pause(this.#clock, STORE_RETRY_MILLIS, signal);
+        budget.startedAt += this.#clock.now() - pausedAt;
+        if (!resumed) return 'cut';
         continue;
       }
       if (result.outcome === 'delivered') {
@@ -79,7 +96,8 @@ export class RequestSender {
       if (result.outcome === 'refused') return 'finished';
       metrics.forwardFailures.inc();
       this.#failuresInRun++;
-      const delayMillis = retryDelayMillis(schedule, attempt, this.#clock.now() - startedAt, result.retryAfterMillis, Math.random());
+      const attempt = budget.attempts++;
+      const delayMillis = retryDelayMillis(schedule, attempt, this.#clock.now() - budget.startedAt, result.retryAfterMillis, Math.random());
       if (delayMillis === undefined) {
         metrics.forwardDropped.inc();
         logger.error('giving up forwarding a request', { url: this.#url, attempts: attempt + 1, reason: result.reason });
