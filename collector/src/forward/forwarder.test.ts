@@ -458,6 +458,38 @@ describe('forwarder', () => {
       ]);
     });
 
+    it('says once that the store cannot read one request while the others read fine, and once that it can again', async () => {
+      const { url, received } = await downstream();
+      let broken: number | undefined;
+      let failedReads = 0;
+      // One row the store cannot read (a damaged page, say): every other request reads and goes.
+      class OneBadRow extends MemoryStore {
+        override async getForward(id: number) {
+          if (id === broken) {
+            failedReads++;
+            throw new StoreUnavailableError('page damaged', { cause: new Error('SQLITE_CORRUPT') });
+          }
+          return super.getForward(id);
+        }
+      }
+      const store = new OneBadRow();
+      await store.init();
+      const { forwarder, logEntries } = await forwarderTo(url, { store, deliver: false, concurrency: 4 });
+      for (let index = 0; index < 5; index++) await enqueue(forwarder, request.json, 'json', keepAll);
+      broken = (await store.listForwards(0, 1))[0]!.id;
+      forwarder.startDelivering();
+      await vi.waitFor(() => expect(received).toHaveLength(4));
+      // Tried again a second later, still failing: no more lines than the first failure.
+      await vi.waitFor(() => expect(failedReads).toBeGreaterThanOrEqual(2), { timeout: 3_000 });
+      broken = undefined;
+      await vi.waitFor(() => expect(forwarder.depth).toBe(0), { timeout: 3_000 });
+      expect(received).toHaveLength(5);
+      expect(logEntries.map((entry) => [entry.level, entry.message])).toEqual([
+        ['error', 'the forward queue cannot be read from the store; delivery waits until it can'],
+        ['info', 'the forward queue can be read again; delivery goes on'],
+      ]);
+    });
+
     it('deletes a delivered request with the next ones when its delete fails, without sending it again, saying so once', async () => {
       const { url, received } = await downstream();
       const { forwarder, store, logEntries } = await forwarderTo(url);

@@ -206,7 +206,12 @@ class QueueForwarder implements Forwarder {
     delivery.stop.signal.addEventListener('abort', () => {
       for (const cut of delivery.current.values()) cut.abort();
     }, { once: true });
-    delivery.done = after.then(() => this.#loop(delivery)).finally(() => {
+    const run = async () => {
+      // Readers the last loop left failing (a request cut by a stop) must not hold a recovery back.
+      this.#health.restart();
+      await this.#loop(delivery);
+    };
+    delivery.done = after.then(run).finally(() => {
       if (this.#delivery === delivery) this.#delivery = undefined;
     });
     return delivery;
@@ -264,9 +269,9 @@ class QueueForwarder implements Forwarder {
         let batch: number[];
         try {
           batch = await this.#options.store.listForwardIds(cursor, READ_AHEAD);
-          this.#health.worked('read');
+          this.#health.worked('read', 'listing');
         } catch (error) {
-          this.#health.failed('read', error);
+          this.#health.failed('read', error, 'listing');
           readFailed = true;
           break;
         }

@@ -81,7 +81,7 @@ export class RequestSender {
         // Our own store, not the downstream: no attempt was made, none is counted, and the time
         // waited for the store is not charged to the request (it is not given up for it). Delivery
         // waits, as it does when the queue cannot be listed.
-        this.#health.failed('read', result.error);
+        this.#health.failed('read', result.error, id);
         const pausedAt = this.#clock.now();
         const resumed = await pause(this.#clock, STORE_RETRY_MILLIS, signal);
         budget.startedAt += this.#clock.now() - pausedAt;
@@ -122,7 +122,7 @@ export class RequestSender {
     let queued: QueuedForward | null;
     try {
       queued = await this.#options.store.getForward(id);
-      this.#health.worked('read');
+      this.#health.worked('read', id);
     } catch (error) {
       return { outcome: 'unreadable', error };
     }

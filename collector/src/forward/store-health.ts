@@ -2,6 +2,11 @@
  * How the forwarder reports its store failing: each operation (reading the queue, deleting what was
  * delivered) is logged once when it starts failing and once when it works again, however often it is
  * tried meanwhile, and the two are reported apart (with a full disk, reads work and deletes fail).
+ *
+ * Several readers use the store at once (the listing of the queue, each request in flight): an
+ * operation is failing while any of them is failing it, and works again once none is. One request
+ * whose row cannot be read is then one error line, not an error and a recovery for every other
+ * request that reads fine meanwhile.
  */
 import type { Logger } from '../ops/logger.js';
 
@@ -18,19 +23,33 @@ const WORKING: Readonly<Record<QueueOperation, string>> = {
 
 export class StoreHealth {
   readonly #logger: Logger;
-  readonly #failing = new Set<QueueOperation>();
+  /** Who is failing each operation now: the listing, a request id. */
+  readonly #failing = new Map<QueueOperation, Set<string | number>>();
 
   constructor(logger: Logger) {
     this.#logger = logger;
   }
 
-  failed(operation: QueueOperation, error: unknown): void {
-    if (this.#failing.has(operation)) return;
-    this.#failing.add(operation);
-    this.#logger.error(FAILING[operation], { error: error instanceof Error ? error.message : String(error) });
+  /** `reader` failed `operation`: logged when it is the first one failing it. */
+  failed(operation: QueueOperation, error: unknown, reader: string | number = operation): void {
+    const failing = this.#failing.get(operation) ?? new Set();
+    this.#failing.set(operation, failing);
+    if (failing.has(reader)) return;
+    failing.add(reader);
+    if (failing.size === 1) this.#logger.error(FAILING[operation], { error: error instanceof Error ? error.message : String(error) });
   }
 
-  worked(operation: QueueOperation): void {
-    if (this.#failing.delete(operation)) this.#logger.info(WORKING[operation]);
+  /** `reader` did `operation`: the recovery is logged when no reader fails it any more. */
+  worked(operation: QueueOperation, reader: string | number = operation): void {
+    const failing = this.#failing.get(operation);
+    if (failing?.delete(reader) === true && failing.size === 0) this.#logger.info(WORKING[operation]);
+  }
+
+  /**
+   * A new delivery loop starts: readers of the last one that stopped while failing (a request cut by
+   * a stop, which another process may deliver meanwhile) would otherwise hold a recovery back for ever.
+   */
+  restart(): void {
+    this.#failing.clear();
   }
 }
