@@ -37,7 +37,7 @@ export async function verifyBundleFile(path: string, options: BundleCheckOptions
   const findings = new Findings(io, style, options.json, () => progress.finish());
   const failedEvents: EventVerdict[] = [];
   let verified = 0;
-  const content = { disclosed: 0, erased: 0, withheld: 0 };
+  const content = { disclosed: 0, unverified: 0, erased: 0, withheld: 0 };
   if (!options.json) {
     io.stdout.write(`Verifying ${path} (${bytes(before.size)}) offline, trusting ${counted(options.keys.length, 'agent key')} and the log key ${options.logKey}${options.trustBundleKeys ? ', and the keys the bundle carries' : ''}\n`);
   }
@@ -120,7 +120,7 @@ export async function verifyBundleFile(path: string, options: BundleCheckOptions
       `  checkpoint  ${checkpointLine}`,
       `  events      ${counted(report.eventCount, 'event')} checked: ${count(verified)} verified, ${count(report.failedEventCount)} failed`,
       `  chains      ${counted(report.chains.length, 'chain')} checked: ${count(intact)} intact${report.chains.length > intact ? `, ${count(report.chains.length - intact)} not` : ''}`,
-      `  content     ${count(content.disclosed)} values disclosed and checked, ${count(content.erased)} erased (by a signed erasure entry), ${count(content.withheld)} withheld`,
+      `  content     ${count(content.disclosed)} values disclosed and checked, ${count(content.erased)} erased (by a signed erasure entry), ${count(content.withheld)} withheld${content.unverified > 0 ? `, ${count(content.unverified)} shown but not verified` : ''}`,
       // A rate over a short run measures start-up, not verification.
       `  time        ${seconds.toFixed(2)} s${seconds >= 1 ? `, ${count(report.eventCount / seconds)} events/s` : ''}`,
       '',

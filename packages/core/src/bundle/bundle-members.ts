@@ -78,3 +78,14 @@ export function eventMemberErrors(event: object): string[] {
   });
   return errors;
 }
+
+/**
+ * Two events of a bundle share an identity (verifyBundle and the streaming verifier say it alike).
+ * The same hash is the same record twice; the same facto_id or leaf index may as well be two
+ * different records claiming one place (a forgery beside the original), so only a claim is named.
+ */
+export function sameEventError(first: number, second: number, kind: 'hash' | 'facto_id' | 'leaf' | 'leaf index'): string {
+  if (kind === 'hash') return `events ${first} and ${second} are the same event (same hash): a bundle holds each event once`;
+  const what = kind === 'facto_id' ? 'facto_id' : 'leaf index';
+  return `events ${first} and ${second} claim the same ${what}: a bundle holds each event once, and one ${what === 'facto_id' ? 'facto_id names' : 'leaf holds'} one event`;
+}

@@ -5,9 +5,8 @@
  * rather than a million objects. verify-bundle-stream.test.ts holds the two to the same reports.
  */
 import { chainKey, type ChainGap } from '../chain/verify-chains.js';
-import type { ChainStatement } from './chain-statement.js';
 import { Held, type StreamedEvents } from './streamed-events.js';
-import type { ChainStatements, ChainVerdict } from './verify-bundle-chains.js';
+import { chainWithoutEvents, judgeChain, type ChainStatements, type ChainVerdict } from './verify-bundle-chains.js';
 
 /** Whether the packed hashes of two rows, or a row's prev_hash and another row's hash, are equal. */
 function prevLinksTo(table: StreamedEvents, row: number, predecessor: number | 'genesis'): boolean {
@@ -107,39 +106,65 @@ function walkChain(table: StreamedEvents, rows: Uint32Array, partial: boolean): 
   return { seqs: Float64Array.from(seqs), gaps, forks, replays, badLinks, firstRow: Uint32Array.from(starts.slice(0, -1), (start) => distinct[start]!) };
 }
 
+/** The seqs, by chain key, of rows whose record is readable but does not hash to its stated hash. */
+function failingSeqs(table: StreamedEvents): Map<string, number[]> {
+  const failing = new Map<string, number[]>();
+  for (let row = 0; row < table.count; row++) {
+    const group = table.recordChain[row]!;
+    if (group < 0 || table.chain[row]! >= 0) continue;
+    const { agentId, chainId } = table.recordChains[group]!;
+    const key = chainKey(agentId, chainId);
+    const seqs = failing.get(key) ?? [];
+    seqs.push(table.seq[row]!);
+    failing.set(key, seqs);
+  }
+  return failing;
+}
+
+/** The distinct seqs of `seqs` that `verified` (ascending) does not hold, ascending. */
+function unverifiedSeqs(seqs: readonly number[] | undefined, verified: Float64Array): number[] {
+  if (seqs === undefined) return [];
+  const sorted = Float64Array.from(seqs).sort();
+  const out: number[] = [];
+  for (let index = 0; index < sorted.length; index++) {
+    const seq = sorted[index]!;
+    if (index > 0 && sorted[index - 1] === seq) continue;
+    if (!binaryHas(verified, seq)) out.push(seq);
+  }
+  return out;
+}
+
+function binaryHas(sorted: Float64Array, value: number): boolean {
+  let low = 0;
+  let high = sorted.length - 1;
+  while (low <= high) {
+    const middle = (low + high) >> 1;
+    if (sorted[middle] === value) return true;
+    if (sorted[middle]! < value) low = middle + 1;
+    else high = middle - 1;
+  }
+  return false;
+}
+
 /** verifyBundleChains over the packed facts: one verdict per chain with hash-verified events, then one per statement left without events. */
 export function verifyStreamedChains(table: StreamedEvents, statements: ChainStatements, partial: boolean): ChainVerdict[] {
   const verdicts: ChainVerdict[] = [];
   const rowsByChain = table.groupRows(table.chain, table.chains.length);
+  const failing = failingSeqs(table);
   const withEvents = new Set<string>();
   table.chains.forEach(({ agentId, chainId }, index) => {
     const key = chainKey(agentId, chainId);
     withEvents.add(key);
-    const found = statements.get(key);
-    const errors = [...(found?.errors ?? ['no chain statement: a removed tail could not be detected'])];
-    const statement = found?.statement ?? null;
     const walked = walkChain(table, rowsByChain[index]!, partial);
-    const missing = walked.gaps.filter((gap) => !gap.declared);
-    if (walked.forks.length > 0) errors.push(`fork at seq ${walked.forks.join(', ')}`);
-    if (walked.replays.length > 0) errors.push(`replayed (duplicated) event at seq ${walked.replays.join(', ')}`);
-    if (walked.badLinks.length > 0) errors.push(`broken link at seq ${walked.badLinks.join(', ')}`);
-    for (const gap of missing) errors.push(`events ${gap.fromSeq}..${gap.toSeq} are missing and were not declared dropped`);
-    if (statement) {
-      const lowest = walked.seqs[0]!;
-      const highest = walked.seqs[walked.seqs.length - 1]!;
-      if (lowest !== statement.firstSeq) errors.push(`the statement's range starts at seq ${statement.firstSeq}, the bundle at ${lowest}`);
-      if (highest !== statement.lastSeq) errors.push(`the statement's range ends at seq ${statement.lastSeq}, the bundle at ${highest} (events removed from the end)`);
-      if (walked.seqs.length !== statement.count) errors.push(`the statement counts ${statement.count} events, the bundle holds ${walked.seqs.length}`);
-      const headGroup = walked.seqs.indexOf(statement.headSeq);
-      if (headGroup !== -1 && table.hashHex(walked.firstRow[headGroup]!) !== statement.headHash) errors.push('the head event differs from the signed head');
-    }
-    verdicts.push({ agentId, chainId, statement, missing, ok: errors.length === 0, errors });
+    const hashAt = (seq: number) => {
+      const group = walked.seqs.indexOf(seq);
+      return group === -1 ? undefined : table.hashHex(walked.firstRow[group]!);
+    };
+    verdicts.push(judgeChain(agentId, chainId, statements.get(key), { ...walked, hashAt }, unverifiedSeqs(failing.get(key), walked.seqs)));
   });
   for (const [key, { statement, errors }] of statements) {
     if (withEvents.has(key)) continue;
-    const [agentId, chainId] = JSON.parse(key) as [string, string];
-    const found = [...errors, statement ? `the statement covers ${statement.count} events of this chain, the bundle holds none` : 'chain statement without events'];
-    verdicts.push({ agentId, chainId, statement, missing: [], ok: false, errors: found });
+    verdicts.push(chainWithoutEvents(key, statement, errors, unverifiedSeqs(failing.get(key), new Float64Array(0))));
   }
   return verdicts;
 }

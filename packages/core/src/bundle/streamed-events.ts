@@ -7,6 +7,7 @@
  */
 import { chainKey } from '../chain/verify-chains.js';
 import type { BundleEvent } from './types.js';
+import { sameEventError } from './bundle-members.js';
 import { isReadableRecord, type EventVerdict } from './verify-events.js';
 
 const HASH_HEX = /^[0-9a-f]{64}$/;
@@ -188,7 +189,7 @@ export class StreamedEvents {
    */
   duplicateErrors(): string[] {
     const found: { row: number; kind: number; first: number }[] = [];
-    const kinds: { name: string; held: Uint8Array; otherKey: OtherKind; equal: (left: number, right: number) => boolean; digest: (row: number) => number }[] = [
+    const kinds: { name: 'hash' | 'facto_id' | 'leaf index'; held: Uint8Array; otherKey: OtherKind; equal: (left: number, right: number) => boolean; digest: (row: number) => number }[] = [
       { name: 'hash', held: this.hashHeld, otherKey: 'hash', equal: (left, right) => this.hash.equal(left, right), digest: (row) => this.hash.digest(row) },
       { name: 'facto_id', held: this.factoIdHeld, otherKey: 'facto_id', equal: (left, right) => this.factoId.equal(left, right), digest: (row) => this.factoId.digest(row) },
       { name: 'leaf index', held: this.leafHeld, otherKey: 'leaf', equal: (left, right) => this.leaf[left] === this.leaf[right], digest: (row) => (Math.imul(this.leaf[row]! | 0, 0x9e3779b1) ^ Math.floor(this.leaf[row]! / 2 ** 32)) >>> 0 },
@@ -221,7 +222,7 @@ export class StreamedEvents {
       }
     });
     found.sort((left, right) => left.row - right.row || left.kind - right.kind);
-    const messages = found.map(({ row, kind, first }) => `events ${first} and ${row} are the same event (same ${kinds[kind]!.name}): a bundle holds each event once`);
+    const messages = found.map(({ row, kind, first }) => sameEventError(first, row, kinds[kind]!.name));
     return [...new Set(messages)];
   }
 

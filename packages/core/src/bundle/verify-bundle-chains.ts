@@ -3,18 +3,26 @@
  * against its signed chain statement, with the gap rule of section 10; a bundle whose query has a
  * `since` bound holds a partial view of each chain, which starts at its first event. A statement
  * whose chain has no event left in the bundle means all of them were removed.
+ *
+ * A chain is judged on its events whose record hashes to their stated hash: nothing else about a
+ * record can be trusted, its seq and prev_hash included. A seq that only events failing that check
+ * hold is present but unverified, and said so, rather than called missing: an altered event is
+ * reported where it is, and the counts against the statement and the manifest agree.
  */
 import { chainKey, verifyChains, type ChainGap } from '../chain/verify-chains.js';
 import { openNote, type VerifierKey } from '../note/index.js';
 import { parseChainStatement, type ChainStatement } from './chain-statement.js';
 import { CHECKPOINT_NOT_OPENED, type BundleChain, type Checkpointed, type EvidenceBundle } from './types.js';
-import type { EventVerdict } from './verify-events.js';
+import { isReadableRecord, type EventVerdict } from './verify-events.js';
 
 export interface ChainVerdict {
   readonly agentId: string;
   readonly chainId: string;
   readonly statement: ChainStatement | null;
+  /** Runs of seq the bundle holds no event at, undeclared (the gap rule of section 10). */
   readonly missing: readonly ChainGap[];
+  /** Seqs held only by events whose record does not hash to their stated hash, ascending. */
+  readonly unverified: readonly number[];
   readonly ok: boolean;
   readonly errors: readonly string[];
 }
@@ -54,56 +62,130 @@ export function openChainStatements(chains: readonly BundleChain[], logKeys: rea
   return statements;
 }
 
+/** What a walk of one chain's hash-verified events found (verifyChains, or the packed walk of streamed-chains.ts). */
+export interface WalkedChain {
+  readonly forks: readonly number[];
+  readonly replays: readonly number[];
+  readonly badLinks: readonly number[];
+  readonly gaps: readonly ChainGap[];
+  /** The distinct seqs of the chain's hash-verified events, ascending. */
+  readonly seqs: ArrayLike<number>;
+  /** The stated hash of the first hash-verified event (in bundle order) at `seq`, if there is one. */
+  hashAt(seq: number): string | undefined;
+}
+
+/** `seq 4`, `seqs 2..5, 9`: ascending distinct seqs as runs. */
+export function seqRuns(seqs: readonly number[]): string {
+  const runs: string[] = [];
+  for (let index = 0; index < seqs.length; ) {
+    let end = index;
+    while (end + 1 < seqs.length && seqs[end + 1] === seqs[end]! + 1) end++;
+    runs.push(end === index ? `${seqs[index]}` : `${seqs[index]}..${seqs[end]}`);
+    index = end + 1;
+  }
+  return `${seqs.length === 1 ? 'seq' : 'seqs'} ${runs.join(', ')}`;
+}
+
+/** The undeclared gaps less the seqs unverified events hold: what is really absent. Both lists ascending. */
+function absentRuns(gaps: readonly ChainGap[], unverified: readonly number[]): ChainGap[] {
+  const absent: ChainGap[] = [];
+  let next = 0;
+  for (const gap of gaps) {
+    if (gap.declared) continue;
+    while (next < unverified.length && unverified[next]! < gap.fromSeq) next++;
+    let from = gap.fromSeq;
+    for (; next < unverified.length && unverified[next]! <= gap.toSeq; next++) {
+      if (unverified[next]! > from) absent.push({ fromSeq: from, toSeq: unverified[next]! - 1, declared: false });
+      from = unverified[next]! + 1;
+    }
+    if (from <= gap.toSeq) absent.push({ fromSeq: from, toSeq: gap.toSeq, declared: false });
+  }
+  return absent;
+}
+
+/**
+ * One chain's verdict from its walk and its statement (the same words from both verifiers).
+ * `unverified`: the seqs, ascending, that only events failing their hash hold in this chain.
+ */
+export function judgeChain(agentId: string, chainId: string, found: { statement: ChainStatement | null; errors: string[] } | undefined, walked: WalkedChain, unverified: readonly number[]): ChainVerdict {
+  const errors = [...(found?.errors ?? ['no chain statement: a removed tail could not be detected'])];
+  const statement = found?.statement ?? null;
+  if (walked.forks.length > 0) errors.push(`fork at seq ${walked.forks.join(', ')}`);
+  if (walked.replays.length > 0) errors.push(`replayed (duplicated) event at seq ${walked.replays.join(', ')}`);
+  if (walked.badLinks.length > 0) errors.push(`broken link at seq ${walked.badLinks.join(', ')}`);
+  if (unverified.length > 0) errors.push(unverifiedError(unverified));
+  const missing = absentRuns(walked.gaps, unverified);
+  for (const gap of missing) errors.push(`events ${gap.fromSeq}..${gap.toSeq} are missing and were not declared dropped`);
+  if (statement) {
+    // The bundle's range and count take in the unverified events: they are there, only not proven.
+    const seqs = walked.seqs;
+    const lowest = Math.min(seqs[0]!, unverified[0] ?? Infinity);
+    const highest = Math.max(seqs[seqs.length - 1]!, unverified[unverified.length - 1] ?? -Infinity);
+    const held = seqs.length + unverified.length;
+    if (lowest !== statement.firstSeq) errors.push(`the statement's range starts at seq ${statement.firstSeq}, the bundle at ${lowest}`);
+    if (highest !== statement.lastSeq) errors.push(`the statement's range ends at seq ${statement.lastSeq}, the bundle at ${highest} (events removed from the end)`);
+    if (held !== statement.count) errors.push(`the statement counts ${statement.count} events, the bundle holds ${held}`);
+    const head = walked.hashAt(statement.headSeq);
+    if (head !== undefined && head !== statement.headHash) errors.push('the head event differs from the signed head');
+  }
+  return { agentId, chainId, statement, missing, unverified, ok: errors.length === 0, errors };
+}
+
+function unverifiedError(unverified: readonly number[]): string {
+  return `the bundle's events at ${seqRuns(unverified)} do not hash to their stated hash (see those events): the chain cannot be checked through them`;
+}
+
+/** The verdict of a statement whose chain has no hash-verified event in the bundle. */
+export function chainWithoutEvents(key: string, statement: ChainStatement | null, errors: readonly string[], unverified: readonly number[] = []): ChainVerdict {
+  const [agentId, chainId] = JSON.parse(key) as [string, string];
+  const holds = unverified.length === 0 ? 'the bundle holds none' : `the bundle holds none that verify: ${unverifiedError(unverified)}`;
+  const found = [...errors, statement ? `the statement covers ${statement.count} events of this chain, ${holds}` : unverified.length === 0 ? 'chain statement without events' : `chain statement without events that verify: ${unverifiedError(unverified)}`];
+  return { agentId, chainId, statement, missing: [], unverified, ok: false, errors: found };
+}
+
 export function verifyBundleChains(bundle: EvidenceBundle, events: readonly EventVerdict[], logKeys: readonly VerifierKey[], checkpoint: Checkpointed | undefined): ChainVerdict[] {
   const statements = openChainStatements(bundle.chains, logKeys, checkpoint);
   const partial = typeof bundle.query === 'object' && bundle.query !== null && Object.hasOwn(bundle.query, 'since');
 
   const byChain = new Map<string, { agentId: string; chainId: string; entries: { seq: number; hash: string; prevHash: string; dropped: number }[] }>();
+  // The seqs of events whose record is readable but does not hash to their stated hash, by the chain the record names.
+  const failing = new Map<string, Set<number>>();
   bundle.events.forEach((event, index) => {
-    if (!events[index]!.hash || typeof event.hash !== 'string') return;
+    if (!events[index]!.hash || typeof event.hash !== 'string') {
+      if (typeof event === 'object' && event !== null && isReadableRecord(event.record)) {
+        const key = chainKey(event.record.agent_id, event.record.chain_id);
+        failing.set(key, (failing.get(key) ?? new Set()).add(event.record.seq));
+      }
+      return;
+    }
     const record = event.record;
     const key = chainKey(record.agent_id, record.chain_id);
     const chain = byChain.get(key) ?? { agentId: record.agent_id, chainId: record.chain_id, entries: [] };
     chain.entries.push({ seq: record.seq, hash: event.hash, prevHash: record.prev_hash, dropped: record.dropped });
     byChain.set(key, chain);
   });
+  const unverifiedIn = (key: string, verified: ReadonlySet<number>) => [...(failing.get(key) ?? [])].filter((seq) => !verified.has(seq)).sort((left, right) => left - right);
 
   const verdicts: ChainVerdict[] = [];
   for (const [key, chain] of byChain) {
-    const found = statements.get(key);
-    const errors = [...(found?.errors ?? ['no chain statement: a removed tail could not be detected'])];
-    const statement = found?.statement ?? null;
     const [report] = verifyChains(
       chain.entries.map((entry) => ({ ...entry, agentId: chain.agentId, chainId: chain.chainId })),
       { partial },
     );
-    const missing = report!.gaps.filter((gap) => !gap.declared);
-    if (report!.forks.length > 0) errors.push(`fork at seq ${report!.forks.map((fork) => fork.seq).join(', ')}`);
-    if (report!.replays.length > 0) errors.push(`replayed (duplicated) event at seq ${report!.replays.map((replay) => replay.seq).join(', ')}`);
-    if (report!.badLinks.length > 0) errors.push(`broken link at seq ${report!.badLinks.map((link) => link.seq).join(', ')}`);
-    for (const gap of missing) errors.push(`events ${gap.fromSeq}..${gap.toSeq} are missing and were not declared dropped`);
-    if (statement) {
-      const seqs = chain.entries.map((entry) => entry.seq);
-      // A loop, not Math.min(...seqs): spreading a large chain as arguments overflows the stack.
-      let lowest = Infinity;
-      let highest = -Infinity;
-      for (const seq of seqs) {
-        if (seq < lowest) lowest = seq;
-        if (seq > highest) highest = seq;
-      }
-      if (lowest !== statement.firstSeq) errors.push(`the statement's range starts at seq ${statement.firstSeq}, the bundle at ${lowest}`);
-      if (highest !== statement.lastSeq) errors.push(`the statement's range ends at seq ${statement.lastSeq}, the bundle at ${highest} (events removed from the end)`);
-      if (new Set(seqs).size !== statement.count) errors.push(`the statement counts ${statement.count} events, the bundle holds ${new Set(seqs).size}`);
-      const head = chain.entries.find((entry) => entry.seq === statement.headSeq);
-      if (head && head.hash !== statement.headHash) errors.push('the head event differs from the signed head');
-    }
-    verdicts.push({ agentId: chain.agentId, chainId: chain.chainId, statement, missing, ok: errors.length === 0, errors });
+    const seqs = [...new Set(chain.entries.map((entry) => entry.seq))].sort((left, right) => left - right);
+    const walked: WalkedChain = {
+      forks: report!.forks.map((fork) => fork.seq),
+      replays: report!.replays.map((replay) => replay.seq),
+      badLinks: report!.badLinks.map((link) => link.seq),
+      gaps: report!.gaps,
+      seqs,
+      hashAt: (seq) => chain.entries.find((entry) => entry.seq === seq)?.hash,
+    };
+    verdicts.push(judgeChain(chain.agentId, chain.chainId, statements.get(key), walked, unverifiedIn(key, new Set(seqs))));
   }
   for (const [key, { statement, errors }] of statements) {
     if (byChain.has(key)) continue;
-    const [agentId, chainId] = JSON.parse(key) as [string, string];
-    const found = [...errors, statement ? `the statement covers ${statement.count} events of this chain, the bundle holds none` : 'chain statement without events'];
-    verdicts.push({ agentId, chainId, statement, missing: [], ok: false, errors: found });
+    verdicts.push(chainWithoutEvents(key, statement, errors, unverifiedIn(key, new Set())));
   }
   return verdicts;
 }

@@ -119,6 +119,15 @@ describe('verifyBundleStream gives verifyBundle reports', async () => {
     ['the keys replaced with garbage', (bundle) => (bundle.keys = [null])],
     ['events not an array', (bundle) => (bundle.events = { 0: bundle.events[0] })],
     ['an event replaced with null', (bundle) => (bundle.events[3] = null)],
+    ['disclosures null rather than an array', (bundle) => (bundle.events[0].disclosures = null)],
+    ['keys null rather than an array', (bundle) => (bundle.keys = null)],
+    ['the last event of a chain altered', (bundle) => (bundle.events[4].record.name = 'edited')],
+    ['an event altered and the one after it removed', (bundle) => {
+      bundle.events[1].record.name = 'edited';
+      bundle.events.splice(2, 1);
+    }],
+    ['every event of a chain altered', (bundle) => bundle.events.filter((event: any) => event.record.chain_id === 'session-2').forEach((event: any) => (event.record.name = 'edited'))],
+    ['a stated hash changed, the record untouched', (bundle) => (bundle.events[2].hash = bundle.events[3].hash)],
   ];
 
   it.each(tampers)('reports the same for %s', async (_name, tamper) => {

@@ -144,7 +144,8 @@ async function verifyStream(source: BundleSource, options: VerifyBundleStreamOpt
     return malformed(reason, progress);
   };
   if (!read.isObject || bundle.format !== BUNDLE_FORMAT || read.events !== 'array' || !Array.isArray(bundle.chains)) return refuse(`not a ${BUNDLE_FORMAT} document`);
-  if (!Array.isArray(bundle.keys ?? [])) return refuse('keys must be an array');
+  // Absent, it is a missing member (reported below); present, it is an array, null included.
+  if (bundle.keys !== undefined && !Array.isArray(bundle.keys)) return refuse('keys must be an array');
   if (typeof bundle.checkpoint !== 'string') return refuse('checkpoint must be a signed note (a string)');
   const names = [...read.members.keys(), 'events'];
   for (const error of bundleMemberErrors(names, bundle.chains, bundle.keys)) errors.push(error);

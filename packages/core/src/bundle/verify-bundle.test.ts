@@ -33,8 +33,60 @@ describe('verifyBundle', async () => {
     const report = verifyBundle(bundle as EvidenceBundle, { trustedKeys });
     expect(report.ok).toBe(false);
     expect(report.events[1]!.hash).toBe(false);
-    expect(report.events[1]!.errors.join()).toMatch(/record altered/);
+    expect(report.events[1]!.errors.join()).toMatch(/the record or the stated hash was altered/);
     expect(report.events[0]!.ok).toBe(true);
+  });
+
+  it('says an altered event is there but does not verify, not that it is missing, and counts it against the statement', () => {
+    const middle = clone(fixture.bundle);
+    (middle.events[1]!.record as { name: string }).name = 'edited';
+    const chain = verifyBundle(middle as EvidenceBundle, { trustedKeys }).chains[0]!;
+    expect(chain).toMatchObject({ ok: false, missing: [], unverified: [1] });
+    expect(chain.errors).toEqual(["the bundle's events at seq 1 do not hash to their stated hash (see those events): the chain cannot be checked through them"]);
+
+    // The head altered: nothing was removed from the end, and the range and count agree.
+    const head = clone(fixture.bundle);
+    (head.events[3]!.record as { name: string }).name = 'edited';
+    expect(verifyBundle(head as EvidenceBundle, { trustedKeys }).chains[0]!.errors).toEqual(["the bundle's events at seq 3 do not hash to their stated hash (see those events): the chain cannot be checked through them"]);
+
+    // Altered and removed side by side: each is named for what it is.
+    const both = clone(fixture.bundle);
+    (both.events[1]!.record as { name: string }).name = 'edited';
+    both.events.splice(2, 1);
+    const mixed = verifyBundle(both as EvidenceBundle, { trustedKeys }).chains[0]!;
+    expect(mixed).toMatchObject({ missing: [{ fromSeq: 2, toSeq: 2, declared: false }], unverified: [1] });
+    expect(mixed.errors).toEqual([
+      "the bundle's events at seq 1 do not hash to their stated hash (see those events): the chain cannot be checked through them",
+      'events 2..2 are missing and were not declared dropped',
+      'the statement counts 4 events, the bundle holds 3',
+    ]);
+
+    // A chain whose every event is altered still holds them.
+    const all = clone(fixture.bundle);
+    for (const event of all.events) if (event.record.chain_id === 'session-2') (event.record as { name: string }).name = 'edited';
+    const second = verifyBundle(all as EvidenceBundle, { trustedKeys }).chains.find((found) => found.chainId === 'session-2')!;
+    expect(second).toMatchObject({ ok: false, unverified: [0, 1] });
+    expect(second.errors).toEqual(["the statement covers 2 events of this chain, the bundle holds none that verify: the bundle's events at seqs 0..1 do not hash to their stated hash (see those events): the chain cannot be checked through them"]);
+  });
+
+  it('refuses null where section 13 requires an array: an event\'s disclosures, the bundle\'s keys', () => {
+    const disclosures = clone(fixture.bundle);
+    (disclosures.events[0] as { disclosures: unknown }).disclosures = null;
+    const report = verifyBundle(disclosures as EvidenceBundle, { trustedKeys });
+    expect(report.ok).toBe(false);
+    expect(report.events[0]!.errors).toEqual(['inclusion_proof and disclosures must be arrays']);
+    const keys = clone(fixture.bundle);
+    (keys as { keys: unknown }).keys = null;
+    expect(verifyBundle(keys as EvidenceBundle, { trustedKeys })).toMatchObject({ ok: false, errors: ['keys must be an array'] });
+  });
+
+  it('names two different events at one leaf index as claiming it, and a copy as the same event', () => {
+    const forged = clone(fixture.bundle);
+    const other = clone(fixture.bundle).events[2]!;
+    forged.events.push({ ...other, leaf_index: forged.events[1]!.leaf_index });
+    const errors = verifyBundle(forged as EvidenceBundle, { trustedKeys }).errors;
+    expect(errors).toContain('events 1 and 6 claim the same leaf index: a bundle holds each event once, and one leaf holds one event');
+    expect(errors).toContain('events 2 and 6 are the same event (same hash): a bundle holds each event once');
   });
 
   it('catches an event removed from the end of a chain as surely as from the middle', () => {
@@ -156,6 +208,21 @@ describe('verifyBundle', async () => {
     const report = verifyBundle(bundle as EvidenceBundle, { trustedKeys });
     expect(report.ok).toBe(false);
     expect(report.events[0]!.disclosures.some((disclosure) => !disclosure.ok)).toBe(true);
+    // Shown, not withheld: the value is there, and it proves nothing.
+    const key = bundle.events[0]!.disclosures[0]!.key;
+    expect(report.events[0]!.content.find((item) => item.key === key)!.status).toBe('unverified');
+  });
+
+  it('counts no value as disclosed and checked when the record holding its commitment does not verify', () => {
+    const bundle = clone(fixture.bundle);
+    expect(bundle.events[0]!.disclosures.length).toBeGreaterThan(0);
+    (bundle.events[0]!.record as { name: string }).name = 'edited';
+    const statuses = verifyBundle(bundle as EvidenceBundle, { trustedKeys }).events[0]!.content.map((item) => item.status);
+    expect(statuses.length).toBeGreaterThan(0);
+    expect(statuses.every((status) => status === 'unverified')).toBe(true);
+    // Nor under a key that is not trusted: a forged record opens its own commitments.
+    const untrusted = verifyBundle(fixture.bundle, { trustedKeys: { log: fixture.logKey, agents: {} } }).events[0]!.content.map((item) => item.status);
+    expect(untrusted.every((status) => status === 'unverified')).toBe(true);
   });
 
   it('refuses what is not a bundle', () => {
@@ -199,7 +266,7 @@ describe('verifyBundle: what section 13 says a verifier must refuse', async () =
     (bundle.events[0]!.record as unknown as Record<string, unknown>).approved_by = 'nobody';
     expect(verifyBundle(bundle as EvidenceBundle, { trustedKeys }).events[0]!.errors).toEqual([
       'record: unknown member "approved_by": a facto.v1 record has exactly the members agent_id, attributes, chain_id, dropped, end_time_unix_nano, events, facto_id, format, key_id, kind, links, name, parent_span_id, prev_hash, seq, span_id, start_time_unix_nano, status, trace_id (section 4)',
-      'hash: the record does not hash to the stated hash (record altered)',
+      'hash: the record does not hash to the stated hash (the record or the stated hash was altered)',
       'signature: does not verify under the agent key',
       'inclusion: no valid proof that leaf 0 is in the checkpointed tree',
     ]);
@@ -344,7 +411,8 @@ describe('verifyBundle on hostile input', async () => {
         const report = verifyBundle(bundle as EvidenceBundle, { trustedKeys });
         // Dropping disclosures is what erasure does, and the bundle's own keys are information only:
         // integrity holds without either.
-        const harmless = (path === 3 || path === 10) && (value === null || (Array.isArray(value) && value.length === 0));
+        // Not null, though: section 13 requires both to be arrays.
+        const harmless = (path === 3 || path === 10) && Array.isArray(value) && value.length === 0;
         return report.ok === false || harmless || JSON.stringify(bundle) === JSON.stringify(fixture.bundle);
       }),
       { numRuns: 600 },

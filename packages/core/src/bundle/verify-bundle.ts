@@ -15,7 +15,7 @@ import { BOM_REASON, invalidJsonAt, invalidUtf8Offset, notUtf8Reason, strictRefu
 import { openBundle } from './open-bundle.js';
 import { erasuresNamingNoEvent } from './verify-erasures.js';
 import { isReadableRecord, unreadableEvent, verifyEvent, type EventVerdict } from './verify-events.js';
-import { bundleMemberErrors } from './bundle-members.js';
+import { bundleMemberErrors, sameEventError } from './bundle-members.js';
 
 export type { ChainVerdict } from './verify-bundle-chains.js';
 export type { ContentStatus, EventVerdict, KeyTrust } from './verify-events.js';
@@ -119,7 +119,8 @@ function verifyWellFormedBundle(bundle: EvidenceBundle, options: VerifyBundleOpt
   if (typeof bundle !== 'object' || bundle === null || bundle.format !== BUNDLE_FORMAT || !Array.isArray(bundle.events) || !Array.isArray(bundle.chains)) {
     return malformed(`not a ${BUNDLE_FORMAT} document`, established);
   }
-  if (!Array.isArray(bundle.keys ?? [])) return malformed('keys must be an array', established);
+  // Absent, it is a missing member (reported below); present, it is an array, null included.
+  if (bundle.keys !== undefined && !Array.isArray(bundle.keys)) return malformed('keys must be an array', established);
   if (typeof bundle.checkpoint !== 'string') return malformed('checkpoint must be a signed note (a string)', established);
   for (const error of bundleMemberErrors(Object.keys(bundle), bundle.chains, bundle.keys)) errors.push(error);
   const { logKeys, checkpointed, checkpoint, context, erasures } = openBundle(bundle, options, errors);
@@ -154,7 +155,7 @@ function duplicateErrors(bundle: EvidenceBundle): string[] {
     for (const [kind, value] of identities) {
       if (value === undefined) continue;
       const first = seen[kind].get(value);
-      if (first !== undefined) errors.push(`events ${first} and ${index} are the same event (same ${kind === 'leaf' ? 'leaf index' : kind}): a bundle holds each event once`);
+      if (first !== undefined) errors.push(sameEventError(first, index, kind));
       else seen[kind].set(value, index);
     }
   });

@@ -3,7 +3,7 @@
  * has exactly its members, the record is a facto.v1 record (sections 3 and 4), it hashes to the stated hash, a trusted
  * key of its agent signed it, it is included in the checkpointed tree, and each disclosure opens its
  * commitment. Content that is committed but not disclosed is told apart: erased (an erasure entry in
- * the bundle names the event) or withheld.
+ * the bundle names the event) or withheld; content shown that proves nothing is unverified.
  */
 import { fromHex, toHex } from '../bytes.js';
 import { keyId as computeKeyId } from '../crypto/index.js';
@@ -18,8 +18,13 @@ import { CHECKPOINT_NOT_OPENED, type BundleEvent } from './types.js';
 
 export type KeyTrust = 'trusted' | 'bundle' | 'untrusted' | 'unknown';
 
-/** What became of a committed content value: shown (and checked), erased by an erasure entry, or never shown. */
-export type ContentStatus = 'disclosed' | 'erased' | 'withheld';
+/**
+ * What became of a committed content value: disclosed (shown, opening the commitment of a record
+ * that hashes and verifies under a trusted key), unverified (shown, but the disclosure does not open
+ * the commitment, or the record holding the commitment does not verify: the value proves nothing),
+ * erased by an erasure entry, or withheld (never shown).
+ */
+export type ContentStatus = 'disclosed' | 'unverified' | 'erased' | 'withheld';
 
 export interface EventVerdict {
   readonly factoId: string;
@@ -89,7 +94,8 @@ export function verifyEvent(event: BundleEvent, context: EventContext): EventVer
   const problem = recordProblem(record);
   if (!isReadableRecord(record)) return unreadableEvent(event, `record: ${problem ?? 'not a facto.v1 record (section 4)'}`);
   if (problem !== undefined) errors.push(`record: ${problem}`);
-  if (!Array.isArray(event.inclusion_proof) || !Array.isArray(event.disclosures ?? [])) return unreadableEvent(event, 'inclusion_proof and disclosures must be arrays');
+  // disclosures may be absent (a missing member, reported below), never null: it is [] when nothing is disclosed.
+  if (!Array.isArray(event.inclusion_proof) || (event.disclosures !== undefined && !Array.isArray(event.disclosures))) return unreadableEvent(event, 'inclusion_proof and disclosures must be arrays');
   for (const error of eventMemberErrors(event)) errors.push(error);
   let hash: Uint8Array | undefined;
   try {
@@ -98,7 +104,7 @@ export function verifyEvent(event: BundleEvent, context: EventContext): EventVer
     errors.push(`record cannot be canonicalised: ${(error as Error).message}`);
   }
   const hashOk = hash !== undefined && hash.length === 32 && event.hash === toHex(hash);
-  if (hash && !hashOk) errors.push('hash: the record does not hash to the stated hash (record altered)');
+  if (hash && !hashOk) errors.push('hash: the record does not hash to the stated hash (the record or the stated hash was altered)');
 
   const { key, candidates } = keysFor(record, context);
   let signatureOk = false;
@@ -140,7 +146,10 @@ export function verifyEvent(event: BundleEvent, context: EventContext): EventVer
     })
     .sort()
     .map((name) => {
-      const status: ContentStatus = disclosures.some((disclosure) => disclosure.key === name && disclosure.ok) ? 'disclosed' : erasedBy !== null ? 'erased' : 'withheld';
+      const shown = disclosures.filter((disclosure) => disclosure.key === name);
+      // A value checked against a commitment is evidence only if the record holding it is authentic.
+      const proven = hashOk && signatureOk && shown.every((disclosure) => disclosure.ok);
+      const status: ContentStatus = shown.length === 0 ? (erasedBy !== null ? 'erased' : 'withheld') : proven ? 'disclosed' : 'unverified';
       return { key: name, status };
     });
   if (erasedBy !== null && disclosures.length > 0) errors.push(`content: disclosed, yet named by the erasure entry at leaf ${erasedBy}`);
