@@ -134,7 +134,7 @@ describe('a tampered bundle fails verification, naming what was done', () => {
     const report = verifyBundle(bundle, trusted());
     expect(report.ok).toBe(false);
     expect(report.events[3]).toMatchObject({ hash: false, ok: false });
-    expect(report.events[3]!.errors.join('\n')).toMatch(/record altered/);
+    expect(report.events[3]!.errors.join('\n')).toMatch(/the record or the stated hash was altered/);
     expect(report.events.filter((event) => !event.ok)).toHaveLength(1);
   });
 

@@ -25,7 +25,7 @@ describe('POST /v1/verify with a bundle', () => {
     const tampered = await verify(bundle);
     expect(tampered.status).toBe(200);
     expect(tampered.body.ok).toBe(false);
-    expect(tampered.body.report.events[1].errors.join('\n')).toMatch(/record altered/);
+    expect(tampered.body.report.events[1].errors.join('\n')).toMatch(/the record or the stated hash was altered/);
   });
 
   it('trusts no key the bundle carries: a revoked agent key fails it', async () => {
