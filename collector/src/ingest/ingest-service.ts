@@ -285,8 +285,13 @@ function summarise(request: ExaminedRequest, verdicts: readonly Verdict[]): Inge
 
 /** Everything the decision needs from the store: events with the same hash or id, and chain neighbours. */
 async function readStoredState(store: Store, signed: readonly SignedSpan[]): Promise<StoredState> {
-  const byHash = new Map((await store.getEventsByHash(signed.map((span) => span.hash))).map((event) => [event.hash, event]));
   const byFactoId = new Map((await store.getEventsByFactoId(signed.map((span) => span.factoId))).map((event) => [event.factoId, event]));
+  // A stored event with a span's hash holds the span's record, and so its facto_id (unique in the
+  // store): the facto_id read above has found it. A read by hash besides cost a second lookup per
+  // span, in an index of random keys whose pages a large log does not keep in cache.
+  const hashes = new Set(signed.map((span) => span.hash));
+  const byHash = new Map<string, StoredEvent>();
+  for (const event of byFactoId.values()) if (hashes.has(event.hash)) byHash.set(event.hash, event);
   const wanted = new Map<string, { agentId: string; chainId: string; seqs: Set<number> }>();
   for (const span of signed) {
     const key = chainKey(span.agentId, span.chainId);
