@@ -14,7 +14,7 @@
 import { canonicalize } from '../canonicalize.js';
 import { chainKey } from '../chain/verify-chains.js';
 import { FactoError } from '../errors.js';
-import { openNote, type VerifierKey } from '../note/index.js';
+import { openNote, parseVerifierKey, type VerifierKey } from '../note/index.js';
 import { CHECKPOINT_NOT_OPENED, type Checkpointed } from './types.js';
 
 export interface ExportManifest {
@@ -92,6 +92,28 @@ export interface BundleContents {
  * exactly the query, events, erasure entries and chains (with their counts) the bundle holds.
  * Returns the problems found; shared by verifyBundle and verifyBundleStream.
  */
+/**
+ * The query the bundle's manifest signs, when the manifest opens with one of the trusted log keys
+ * (given as text) and parses; undefined otherwise. Unlike the bundle's own `query` member, which
+ * nothing signs, it cannot be edited to point the caller's keys at another agent.
+ */
+export function signedManifestQuery(manifest: unknown, logKeys: string | readonly string[]): Readonly<Record<string, string>> | undefined {
+  if (typeof manifest !== 'string') return undefined;
+  const keys: VerifierKey[] = [];
+  for (const text of typeof logKeys === 'string' ? [logKeys] : logKeys) {
+    try {
+      keys.push(parseVerifierKey(text));
+    } catch {
+      // An unusable log key is reported where the checkpoint is opened.
+    }
+  }
+  try {
+    return parseExportManifest(openNote(manifest, keys).text).query;
+  } catch {
+    return undefined;
+  }
+}
+
 export function checkExportManifest(bundle: BundleContents, logKeys: readonly VerifierKey[], checkpoint: Checkpointed | undefined): string[] {
   if (typeof bundle.manifest !== 'string') return ['no export manifest: a chain removed together with its statement could not be detected'];
   let manifest: ExportManifest;

@@ -157,6 +157,23 @@ describe('verifyBundleStream gives verifyBundle reports', async () => {
     await expect(refusing).rejects.toThrow(RangeError);
   });
 
+  it('gives that callback the query the manifest signs, not an edited query member', async () => {
+    const keysFor = (query: unknown) => ({ [(query as { agent_id: string }).agent_id]: Object.values(fixture.agentKeys)[0]! });
+    const edited = clone(fixture.bundle);
+    edited.query = { ...edited.query, agent_id: 'someone-else' };
+    const queries: unknown[] = [];
+    const report = await verifyBundleStream(source(JSON.stringify(edited)), { trustedKeys: { log: fixture.logKey }, agentKeysFor: (query) => (queries.push(query), keysFor(query)) });
+    expect(queries).toEqual([fixture.bundle.query]);
+    // One problem, the edit itself; no event blamed on a key.
+    expect(report).toMatchObject({ ok: false, failedEventCount: 0, errors: ["manifest: the bundle's query differs from the signed one"] });
+    // A manifest that does not open leaves only the bundle's own query to go by.
+    const unsigned = clone(edited);
+    unsigned.manifest = unsigned.manifest.replace(/\n\n[^]*$/, '\n\n');
+    const fallback: unknown[] = [];
+    await verifyBundleStream(source(JSON.stringify(unsigned)), { trustedKeys: { log: fixture.logKey }, agentKeysFor: (query) => (fallback.push(query), keysFor(query)) });
+    expect(fallback).toEqual([edited.query]);
+  });
+
   it('tells the caller the checkpoint verdict and the problems found so far before the first event', async () => {
     const calls: string[] = [];
     const stranger = { log: encodeVerifierKey('facto.test/log', generateKeyPair().publicKey), agents: fixture.agentKeys };

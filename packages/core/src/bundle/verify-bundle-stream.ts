@@ -10,7 +10,7 @@
  * `onEvent`). verify-bundle-stream.test.ts holds the two verifiers to the same reports.
  */
 import type { VerifierKey } from '../note/index.js';
-import { checkExportManifest } from './export-manifest.js';
+import { checkExportManifest, signedManifestQuery } from './export-manifest.js';
 import { readBundleEvents, readBundleMembers } from './json-scan.js';
 import { verifyStreamedChains } from './streamed-chains.js';
 import { openChainStatements } from './verify-bundle-chains.js';
@@ -44,7 +44,9 @@ export interface VerifyBundleStreamOptions extends VerifyBundleOptions {
   readonly keepFailedEvents?: number;
   /**
    * More trusted agent keys, decided once the bundle's query has been read (for instance: keys the
-   * caller gave without naming an agent belong to the agent the signed query names). Added to
+   * caller gave without naming an agent belong to the agent the signed query names). It is given
+   * the query the manifest signs when the manifest opens with the log key, else the bundle's own
+   * `query` member (a query that differs from the signed one is reported either way). Added to
    * trustedKeys.agents. What it throws is thrown, not reported.
    */
   readonly agentKeysFor?: (query: unknown) => Readonly<Record<string, readonly (string | Uint8Array)[]>>;
@@ -153,7 +155,8 @@ async function verifyStream(source: BundleSource, options: VerifyBundleStreamOpt
   let more: Readonly<Record<string, readonly (string | Uint8Array)[]>> = {};
   if (options.agentKeysFor !== undefined) {
     try {
-      more = options.agentKeysFor(bundle.query);
+      // The signed query first: an edited `query` member must not point the caller's keys elsewhere.
+      more = options.agentKeysFor(signedManifestQuery(bundle.manifest, options.trustedKeys.log) ?? bundle.query);
     } catch (error) {
       throw new PassedOn(error);
     }
