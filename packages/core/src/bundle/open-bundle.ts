@@ -6,6 +6,7 @@
  */
 import { fromHex, toHex } from '../bytes.js';
 import { InclusionMemo } from '../merkle/index.js';
+import { keyId as computeKeyId } from '../crypto/index.js';
 import { openCheckpoint, parseVerifierKey, type VerifierKey } from '../note/index.js';
 import type { BundleKey, Checkpointed } from './types.js';
 import type { BundleReport, VerifyBundleOptions } from './verify-bundle.js';
@@ -26,7 +27,7 @@ function toKeyBytes(key: string | Uint8Array): Uint8Array {
 }
 
 export function openBundle(
-  bundle: { readonly checkpoint: string; readonly keys?: readonly BundleKey[]; readonly erasures?: unknown },
+  bundle: { readonly checkpoint: string; readonly log_key?: unknown; readonly keys?: readonly BundleKey[]; readonly erasures?: unknown },
   options: VerifyBundleOptions,
   errors: string[],
   moreTrusted: Readonly<Record<string, readonly (string | Uint8Array)[]>> = {},
@@ -48,6 +49,9 @@ export function openBundle(
     treeSize = opened.checkpoint.treeSize;
     root = opened.checkpoint.rootHash;
     origin = opened.checkpoint.origin;
+    const signedBy = logKeys.filter((key) => opened.signatures.some((signature) => signature.verified && signature.name === key.name && sameBytes(signature.keyId, key.keyId)));
+    const named = logKeyProblem(bundle.log_key, signedBy);
+    if (named !== undefined) errors.push(named);
   } catch (error) {
     errors.push(`checkpoint: did not open with the log key, so no inclusion proof, chain statement or manifest could be checked against it: ${(error as Error).message}`);
   }
@@ -58,15 +62,42 @@ export function openBundle(
   for (const [agentId, keys] of Object.entries(moreTrusted)) trusted.set(agentId, [...(trusted.get(agentId) ?? []), ...keys.map(toKeyBytes)]);
   const bundleKeys = new Map<string, { agentId: string; publicKey: Uint8Array }>();
   for (const key of bundle.keys ?? []) {
+    let publicKey: Uint8Array;
     try {
-      bundleKeys.set(key.key_id, { agentId: key.agent_id, publicKey: fromHex(key.public_key, 'public_key', 32) });
+      publicKey = fromHex(key.public_key, 'public_key', 32);
     } catch {
       errors.push(`bundle key ${key?.key_id}: malformed public key`);
+      continue;
     }
+    // Information only, yet never false: an entry whose key_id is not its key's would be an
+    // unsigned assertion riding in a bundle reported as verified (section 13, "Members").
+    const actual = computeKeyId(publicKey);
+    if (key.key_id !== actual) errors.push(`bundle key ${JSON.stringify(key.key_id)}: not the key id of its public_key, which is ${actual} (section 8)`);
+    else bundleKeys.set(key.key_id, { agentId: key.agent_id, publicKey });
   }
 
   const erasures = verifyBundleErasures(bundle.erasures, logKeys, treeSize, root);
   for (const error of erasures.errors) errors.push(error);
   const context = { trusted, bundleKeys, trustBundleKeys: options.trustBundleKeys ?? false, treeSize, root, erasedBy: erasures.erasedBy, inclusionMemo: new InclusionMemo() };
   return { logKeys, checkpointed: root ? { origin, treeSize } : undefined, checkpoint, context, erasures };
+}
+
+function sameBytes(left: Uint8Array, right: Uint8Array): boolean {
+  return left.length === right.length && left.every((byte, index) => byte === right[index]);
+}
+
+/**
+ * The bundle's `log_key` member against the trusted log keys the checkpoint opened under: it names
+ * the key of the log the bundle comes from, so it must be one of them, or it says something false.
+ */
+function logKeyProblem(logKey: unknown, signedBy: readonly VerifierKey[]): string | undefined {
+  if (logKey === undefined) return undefined; // a missing member, reported as one
+  let named: VerifierKey;
+  try {
+    named = parseVerifierKey(logKey as string);
+  } catch (error) {
+    return `log_key: not a C2SP verifier key: ${(error as Error).message}`;
+  }
+  if (signedBy.some((key) => key.name === named.name && sameBytes(key.keyId, named.keyId) && sameBytes(key.publicKey, named.publicKey))) return undefined;
+  return `log_key: names the key ${JSON.stringify(logKey)}, not the trusted log key the checkpoint is signed with: the member is information only, and here it is false`;
 }

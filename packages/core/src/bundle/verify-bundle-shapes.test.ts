@@ -7,6 +7,8 @@
  * refused; a chains entry that does not match its statement says so.
  */
 import { describe, expect, it } from 'vitest';
+import { toHex } from '../bytes.js';
+import { generateKeyPair } from '../crypto/index.js';
 import { TestLog } from '../test-helpers/bundle-fixture.js';
 import type { EvidenceBundle } from './types.js';
 import { parseEvidenceBundle, verifyBundle, type BundleReport } from './verify-bundle.js';
@@ -125,6 +127,23 @@ describe('members section 13 does not define, in both readers', () => {
       expect(report.events[1]!.errors[0]).toEqual(expected.event);
       expect(report.errors).toEqual([]);
     } else expect(report.errors).toEqual([expected.bundle]);
+  });
+
+  it('refuses log_key and keys members that say something false, though they are information only', async () => {
+    const { bundle, trustedKeys } = await exportWith();
+    const otherLog = new TestLog();
+    const wrongLog = JSON.parse(JSON.stringify(bundle)) as Record<string, any>;
+    wrongLog.log_key = otherLog.logKey;
+    expect((await verifyBoth(wrongLog, trustedKeys)).errors).toEqual([`log_key: names the key ${JSON.stringify(otherLog.logKey)}, not the trusted log key the checkpoint is signed with: the member is information only, and here it is false`]);
+    const garbage = JSON.parse(JSON.stringify(bundle)) as Record<string, any>;
+    garbage.log_key = 'not a key';
+    expect((await verifyBoth(garbage, trustedKeys)).errors).toEqual([expect.stringMatching(/^log_key: not a C2SP verifier key: /)]);
+    const wrongKey = JSON.parse(JSON.stringify(bundle)) as Record<string, any>;
+    const realId = wrongKey.keys[0].key_id as string;
+    wrongKey.keys[0].public_key = toHex(generateKeyPair().publicKey);
+    const report = await verifyBoth(wrongKey, trustedKeys);
+    expect(report.ok).toBe(false);
+    expect(report.errors).toEqual([expect.stringMatching(new RegExp(`^bundle key "${realId}": not the key id of its public_key, which is [0-9a-f]{32} \\(section 8\\)$`))]);
   });
 
   it('refuses an erasures entry member', async () => {

@@ -69,6 +69,7 @@ export interface StreamedBundleReport {
 interface Members {
   readonly format?: unknown;
   readonly checkpoint?: unknown;
+  readonly log_key?: unknown;
   readonly keys?: readonly BundleKey[];
   readonly chains?: readonly BundleChain[];
   readonly erasures?: unknown;
@@ -161,7 +162,7 @@ async function verifyStream(source: BundleSource, options: VerifyBundleStreamOpt
       throw new PassedOn(error);
     }
   }
-  const { logKeys, checkpointed, checkpoint, context, erasures } = openBundle({ checkpoint: bundle.checkpoint, keys: bundle.keys, erasures: bundle.erasures }, options, errors, more);
+  const { logKeys, checkpointed, checkpoint, context, erasures } = openBundle({ checkpoint: bundle.checkpoint, log_key: bundle.log_key, keys: bundle.keys, erasures: bundle.erasures }, options, errors, more);
   progress.checkpoint = checkpoint;
   try {
     options.onOpened?.({ checkpoint, errors: [...errors] });
