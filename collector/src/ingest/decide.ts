@@ -197,9 +197,15 @@ export function decideBatch(input: DecisionInput): IngestPlan {
       startTimeUnixNano: span.startTimeUnixNano,
       endTimeUnixNano: span.endTimeUnixNano,
       receivedAt: now,
-      recordJson: span.recordJson,
+      // Read through the span: from a worker, they are inflated from the prepared body only if a
+      // store or an incident asks (the SQLite store writes the body as it is).
+      get recordJson() {
+        return span.recordJson;
+      },
       contextJson: span.contextJson,
-      disclosuresJson: span.disclosuresJson,
+      get disclosuresJson() {
+        return span.disclosuresJson;
+      },
       salt: span.salt,
       linkStatus,
       erasedBy: null,
