@@ -197,15 +197,9 @@ export function decideBatch(input: DecisionInput): IngestPlan {
       startTimeUnixNano: span.startTimeUnixNano,
       endTimeUnixNano: span.endTimeUnixNano,
       receivedAt: now,
-      // Read through the span: from a worker, they are inflated from the prepared body only if a
-      // store or an incident asks (the SQLite store writes the body as it is).
-      get recordJson() {
-        return span.recordJson;
-      },
+      recordJson: span.recordJson,
       contextJson: span.contextJson,
-      get disclosuresJson() {
-        return span.disclosuresJson;
-      },
+      disclosuresJson: span.disclosuresJson,
       salt: span.salt,
       linkStatus,
       erasedBy: null,

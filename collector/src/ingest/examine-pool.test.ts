@@ -130,28 +130,6 @@ describe('the examination pool', () => {
     expect(examineBody(body, 'json', { prepareBodies: true }).spans.map((span) => span.kind === 'signed' && Buffer.from(span.preparedBody!).toString('hex'))).toEqual(signed.map((span) => Buffer.from(span.preparedBody!).toString('hex')));
   });
 
-  it('sends no record or disclosures text besides a prepared body, and reads them from the body when asked', async () => {
-    const body = signedRequest(2);
-    // What each reply carried as it arrived (the pool then adds the fields back, on the same objects).
-    const sent: unknown[][][] = [];
-    const preparing = createExaminePool({
-      size: 1,
-      logger: silentLogger,
-      examine: { prepareBodies: true },
-      spawn: () => {
-        const worker = spawnDefault({ prepareBodies: true });
-        worker.on('message', (reply: { result: { spans: Record<string, unknown>[] } }) => sent.push(reply.result.spans.map((span) => [span.kind, 'recordJson' in span, 'disclosuresJson' in span, 'preparedBody' in span])));
-        return worker;
-      },
-    });
-    pools.push(preparing);
-    const result = await preparing.examine(body, 'json');
-    expect(sent).toEqual([[['signed', false, false, true], ['signed', false, false, true]]]);
-    const inThread = examineBody(body, 'json').spans as SignedSpan[];
-    const signed = result.spans as SignedSpan[];
-    expect(signed.map((span) => [span.recordJson, span.disclosuresJson])).toEqual(inThread.map((span) => [span.recordJson, span.disclosuresJson]));
-  });
-
   it('remembers only well-formed presented keys, and never more than its bound, whatever spans present', () => {
     const keys = generateKeyPair();
     const text = new TextDecoder().decode(signedRequest(1, keys));

@@ -10,7 +10,7 @@ import { FactoError, type FactoErrorCode } from '@facto/core';
 import { HttpError } from '../http/types.js';
 import type { Logger } from '../ops/logger.js';
 import type { OtlpContentType } from '../otlp/decoded-trace-request.js';
-import { examineBody, restoreBodyCopies, type ExaminedRequest, type ExamineOptions } from './examine.js';
+import { examineBody, type ExaminedRequest, type ExamineOptions } from './examine.js';
 
 export interface ExaminePool {
   examine(body: Uint8Array, contentType: OtlpContentType): Promise<ExaminedRequest>;
@@ -68,7 +68,7 @@ export function createExaminePool(options: ExaminePoolOptions): ExaminePool {
       const pending = pooled.pending.get(reply.id);
       if (pending === undefined) return;
       pooled.pending.delete(reply.id);
-      if ('result' in reply) pending.resolve(restoreBodyCopies(reply.result));
+      if ('result' in reply) pending.resolve(reply.result);
       else pending.reject(reply.error.code === undefined ? new Error(reply.error.message) : new FactoError(reply.error.code, reply.error.message));
     });
     let stopped = false;

@@ -9,7 +9,7 @@
 import { parentPort, workerData } from 'node:worker_threads';
 import { FactoError } from '@facto/core';
 import type { OtlpContentType } from '../otlp/decoded-trace-request.js';
-import { dropBodyCopies, examineBody, type ExamineOptions, packPreparedBodies } from './examine.js';
+import { examineBody, type ExamineOptions, packPreparedBodies } from './examine.js';
 
 export interface ExamineJob {
   readonly id: number;
@@ -24,7 +24,6 @@ const options: ExamineOptions = { prepareBodies: (workerData as ExamineOptions |
 port.on('message', (job: ExamineJob) => {
   try {
     const { result, buffer } = packPreparedBodies(examineBody(job.body, job.contentType, options));
-    dropBodyCopies(result);
     port.postMessage({ id: job.id, result }, [buffer]);
   } catch (error) {
     const code = FactoError.isInstance(error) ? error.code : undefined;

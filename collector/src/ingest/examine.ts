@@ -12,7 +12,7 @@
 import { actionTypeOf, ATTR, FactoError, fromHex, isSealed, keyId as computeKeyId, openSpan, toHex, verifyRecordSignature, type AttributePairs, type OpenedSpan, type SpanFields } from '@facto/core';
 import type { DecodedTraceRequest, OtlpContentType } from '../otlp/decoded-trace-request.js';
 import { decodeTraceRequest } from '../otlp/decode-trace-request.js';
-import { decodeEventBody, encodeEventBody, type EventBody } from '../store/sqlite/event-body.js';
+import { encodeEventBody } from '../store/sqlite/event-body.js';
 import type { IncidentSubject } from './incident.js';
 
 /** [resource, scope, span] position in the request. */
@@ -153,33 +153,6 @@ export function packPreparedBodies(result: ExaminedRequest): { result: ExaminedR
     offset += length;
   }
   return { result, buffer };
-}
-
-/** The text fields a prepared body holds (event-body.ts) that a worker does not send besides it. */
-const BODY_COPIES = ['recordJson', 'disclosuresJson'] as const;
-
-/**
- * In the worker, once the bodies are packed: the record and disclosures text of each span with a
- * prepared body is dropped from the message, since the body holds both. They were half of what a
- * signed span cost to send (2.4 of 4.6 KB), and the main thread, which needs them only for an
- * incident's evidence, kept them alive until the commit, long enough to be promoted.
- */
-export function dropBodyCopies(result: ExaminedRequest): void {
-  for (const span of result.spans) {
-    if (span.kind !== 'signed' || span.preparedBody === undefined) continue;
-    for (const field of BODY_COPIES) delete (span as Partial<Record<(typeof BODY_COPIES)[number], string>>)[field];
-  }
-}
-
-/** On the main thread: the dropped fields again, as getters that inflate the body on first use. */
-export function restoreBodyCopies(result: ExaminedRequest): ExaminedRequest {
-  for (const span of result.spans) {
-    if (span.kind !== 'signed' || span.preparedBody === undefined || Object.hasOwn(span, 'recordJson')) continue;
-    const body = span.preparedBody;
-    let decoded: EventBody | undefined;
-    for (const field of BODY_COPIES) Object.defineProperty(span, field, { enumerable: true, get: () => (decoded ??= decodeEventBody(body))[field] });
-  }
-  return result;
 }
 
 function stringAttribute(span: SpanFields, key: string): string | undefined {
