@@ -367,7 +367,7 @@ describe('verifyBundle: erased content (sections 12 and 13)', async () => {
     const second = { ...exported, erasures: [...exported.erasures!, (await apart.export()).erasures![0]!] };
     const report = verifyBundle(second, { trustedKeys: { log: apart.logKey, agents: { 'agent-1': [apart.agent.publicKey] } } });
     expect(report.errors).toEqual([
-      'erasure 1: names no event of the bundle (leaf 2): a bundle carries the entries of its own events only',
+      'erasure 1: names no event of the bundle (leaf 2): either the events it names were removed from the bundle, or the entry was added to it; a bundle carries the entries of its own events only',
       'manifest: lists 1 erasure entries, the bundle holds 2',
     ]);
     expect(report.ok).toBe(false);

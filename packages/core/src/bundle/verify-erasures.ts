@@ -76,7 +76,7 @@ export function erasuresNamingNoEvent(erasures: ErasuresVerdict, named: Readonly
   const errors: string[] = [];
   for (const [leafIndex, index] of erasures.verified) {
     // An entry refused for naming a taken event may name bundle events too: its events were credited to the other entry.
-    if (!named.has(leafIndex) && !erasures.namingTaken.has(leafIndex)) errors.push(`erasure ${index}: names no event of the bundle (leaf ${leafIndex}): a bundle carries the entries of its own events only`);
+    if (!named.has(leafIndex) && !erasures.namingTaken.has(leafIndex)) errors.push(`erasure ${index}: names no event of the bundle (leaf ${leafIndex}): either the events it names were removed from the bundle, or the entry was added to it; a bundle carries the entries of its own events only`);
   }
   return errors;
 }
