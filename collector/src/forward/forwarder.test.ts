@@ -96,7 +96,7 @@ function fakeClock() {
       time += millis;
     },
   };
-  return { clock, waits, now: () => time };
+  return { clock, waits, now: () => time, advance: (millis: number) => void (time += millis) };
 }
 
 const counterValue = async (counter: { get(): Promise<{ values: { value: number }[] }> }) => (await counter.get()).values[0]?.value ?? 0;
@@ -490,6 +490,49 @@ describe('forwarder', () => {
       ]);
     });
 
+    it('says the store reads again in a loop started after one that stopped while reads failed (a re-election)', async () => {
+      const { url } = await downstream();
+      let listing = false;
+      let unreadable: number | undefined;
+      class Failing extends MemoryStore {
+        override async listForwardIds(afterId: number, limit: number) {
+          if (listing) throw new StoreUnavailableError('down');
+          return super.listForwardIds(afterId, limit);
+        }
+        override async getForward(id: number) {
+          if (id === unreadable) throw new StoreUnavailableError('page damaged');
+          return super.getForward(id);
+        }
+      }
+      const store = new Failing();
+      await store.init();
+      const { forwarder, logEntries } = await forwarderTo(url, { store, deliver: false });
+      const lines = () => logEntries.map((entry) => [entry.level, entry.message]);
+      const failed = ['error', 'the forward queue cannot be read from the store; delivery waits until it can'];
+      const works = ['info', 'the forward queue can be read again; delivery goes on'];
+
+      // The listing fails when the loop stops; in the next loop it works.
+      listing = true;
+      const first = forwarder.startDelivering();
+      await vi.waitFor(() => expect(lines()).toEqual([failed]));
+      await first.stop();
+      listing = false;
+      forwarder.startDelivering();
+      await vi.waitFor(() => expect(lines()).toEqual([failed, works]));
+
+      // A request's read fails when the loop stops, and another process delivers it meanwhile: it
+      // is never read here again, yet the next read that works says the store works.
+      await enqueue(forwarder, request.json, 'json', keepAll);
+      unreadable = (await store.listForwards(0, 1))[0]!.id;
+      const running = forwarder.startDelivering(); // the loop already running
+      await vi.waitFor(() => expect(lines()).toEqual([failed, works, failed]));
+      await running.stop();
+      await store.deleteForwards([unreadable]);
+      forwarder.startDelivering();
+      await enqueue(forwarder, request.protobuf, 'protobuf', keepAll);
+      await vi.waitFor(() => expect(lines()).toEqual([failed, works, failed, works]));
+    });
+
     it('deletes a delivered request with the next ones when its delete fails, without sending it again, saying so once', async () => {
       const { url, received } = await downstream();
       const { forwarder, store, logEntries } = await forwarderTo(url);
@@ -595,6 +638,38 @@ describe('forwarder', () => {
       expect(received.slice(3).every((entry) => entry.body.equals(Buffer.from(rewritten)))).toBe(true);
       expect(logEntries.filter((entry) => entry.message === 'giving up forwarding a request').map((entry) => entry.fields.attempts)).toEqual([11]);
       expect(now() - startedAt).toBe(300_000);
+    });
+
+    it('charges none of the time its own store took to fail to the downstream budget', async () => {
+      const { clock, now, advance } = fakeClock();
+      let failing = 0;
+      // Reads that fail slowly (a database past its connect timeout), each taking 59 s of the clock.
+      class SlowFailing extends MemoryStore {
+        override async getForward(id: number) {
+          if (failing > 0) {
+            failing--;
+            advance(59_000);
+            throw new StoreUnavailableError('connect timeout');
+          }
+          return super.getForward(id);
+        }
+      }
+      const store = new SlowFailing();
+      await store.init();
+      const answers: number[] = [];
+      const { url } = await downstream((_received, _request, response) => {
+        answers.push(now());
+        // The first attempt is answered 503; the store then fails six times before the retry reads it.
+        if (answers.length === 1) failing = 6;
+        response.writeHead(503, { 'retry-after': '600' }).end();
+      });
+      const { forwarder, logEntries } = await forwarderTo(url, { store, clock, initialBackoffMillis: 1_000, maxBackoffMillis: 30_000, maxElapsedMillis: 300_000 });
+      await enqueue(forwarder, request.json, 'json', keepAll);
+      await forwarder.close(5_000);
+      // Eleven downstream attempts 30 s apart, as with a store that never failed; six minutes of
+      // failing reads in between are not the downstream's.
+      expect(logEntries.filter((entry) => entry.message === 'giving up forwarding a request').map((entry) => entry.fields.attempts)).toEqual([11]);
+      expect(answers).toHaveLength(11);
     });
 
     it('ends at a count of zero, and closes, when an erasure takes off a request delivered but not yet deleted', async () => {

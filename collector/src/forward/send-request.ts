@@ -73,18 +73,21 @@ export class RequestSender {
     const { logger, metrics, initialBackoffMillis = 1_000, maxBackoffMillis = 30_000, maxElapsedMillis = 300_000 } = this.#options;
     const schedule = { initialBackoffMillis, maxBackoffMillis, maxElapsedMillis };
     for (;;) {
-      budget.startedAt ??= this.#clock.now();
+      const triedAt = this.#clock.now();
+      const first = budget.startedAt === undefined;
+      budget.startedAt ??= triedAt;
       const result = await this.#attempt(id, signal);
       if (signal.aborted) return 'cut';
       if (result.outcome === 'gone') return 'finished';
       if (result.outcome === 'unreadable') {
         // Our own store, not the downstream: no attempt was made, none is counted, and the time
-        // waited for the store is not charged to the request (it is not given up for it). Delivery
-        // waits, as it does when the queue cannot be listed.
+        // spent on the store (the failed read, which can last a connect timeout, and the pause) is
+        // not charged to the request: it is not given up for it. Delivery waits, as it does when
+        // the queue cannot be listed.
         this.#health.failed('read', result.error, id);
-        const pausedAt = this.#clock.now();
         const resumed = await pause(this.#clock, STORE_RETRY_MILLIS, signal);
-        budget.startedAt += this.#clock.now() - pausedAt;
+        if (first) budget.startedAt = undefined;
+        else budget.startedAt += this.#clock.now() - triedAt;
         if (!resumed) return 'cut';
         continue;
       }

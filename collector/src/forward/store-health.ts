@@ -25,6 +25,8 @@ export class StoreHealth {
   readonly #logger: Logger;
   /** Who is failing each operation now: the listing, a request id. */
   readonly #failing = new Map<QueueOperation, Set<string | number>>();
+  /** Requests a stopped delivery loop left failing: the next read that works, by anyone, clears them. */
+  readonly #stale = new Set<number>();
 
   constructor(logger: Logger) {
     this.#logger = logger;
@@ -42,14 +44,20 @@ export class StoreHealth {
   /** `reader` did `operation`: the recovery is logged when no reader fails it any more. */
   worked(operation: QueueOperation, reader: string | number = operation): void {
     const failing = this.#failing.get(operation);
-    if (failing?.delete(reader) === true && failing.size === 0) this.#logger.info(WORKING[operation]);
+    if (failing === undefined || failing.size === 0) return;
+    failing.delete(reader);
+    for (const stale of this.#stale) failing.delete(stale);
+    if (operation === 'read') this.#stale.clear();
+    if (failing.size === 0) this.#logger.info(WORKING[operation]);
   }
 
   /**
-   * A new delivery loop starts: readers of the last one that stopped while failing (a request cut by
-   * a stop, which another process may deliver meanwhile) would otherwise hold a recovery back for ever.
+   * A new delivery loop starts. The requests the last one left failing (cut by a stop; another
+   * process may deliver them meanwhile, so they may never be read here again) would hold a recovery
+   * back for ever: they now count as failing only until a read works. The listing and the deletes
+   * keep their state, which the new loop carries on.
    */
   restart(): void {
-    this.#failing.clear();
+    for (const reader of this.#failing.get('read') ?? []) if (typeof reader === 'number') this.#stale.add(reader);
   }
 }
