@@ -73,7 +73,7 @@ describe('facto verify BUNDLE', () => {
   });
 
   it.each<[string, (bundle: any) => void, () => string[]]>([
-    ['a record field altered', (bundle) => (bundle.events[bySeq(bundle, 'session-1', 2)].record.name = 'approved by nobody'), () => [`event 2 (${ids[2]}, leaf 2, support-bot/session-1 seq 2): hash: the record does not hash to the stated hash (the record or the stated hash was altered)`, "chain support-bot/session-1: the bundle's events at seq 2 do not hash to their stated hash (see those events): the chain cannot be checked through them"]],
+    ['a record field altered', (bundle) => (bundle.events[bySeq(bundle, 'session-1', 2)].record.name = 'approved by nobody'), () => [`event 2 (${ids[2]}, leaf 2, support-bot/session-1 seq 2): hash: the record does not hash to the stated hash (the record or the stated hash was altered)`, "chain support-bot/session-1: the bundle's events at seq 2 could not be verified (see those events), so the chain cannot be checked through them"]],
     ['an event removed from the middle of a chain', (bundle) => bundle.events.splice(bySeq(bundle, 'session-1', 3), 1), () => ['chain support-bot/session-1: events 3..3 are missing and were not declared dropped']],
     ['an event removed from the end of a chain', (bundle) => bundle.events.splice(bySeq(bundle, 'session-1', 5), 1), () => ["chain support-bot/session-1: the statement's range ends at seq 5, the bundle at 4 (events removed from the end)"]],
     ['two events reordered in the log', (bundle) => {

@@ -6,7 +6,7 @@
  */
 import { chainKey, type ChainGap } from '../chain/verify-chains.js';
 import { Held, type StreamedEvents } from './streamed-events.js';
-import { chainWithoutEvents, judgeChain, type ChainStatements, type ChainVerdict } from './verify-bundle-chains.js';
+import { chainOfUnverifiedOnly, chainWithoutEvents, judgeChain, type ChainStatements, type ChainVerdict } from './verify-bundle-chains.js';
 
 /** Whether the packed hashes of two rows, or a row's prev_hash and another row's hash, are equal. */
 function prevLinksTo(table: StreamedEvents, row: number, predecessor: number | 'genesis'): boolean {
@@ -160,11 +160,12 @@ export function verifyStreamedChains(table: StreamedEvents, statements: ChainSta
       const group = walked.seqs.indexOf(seq);
       return group === -1 ? undefined : table.hashHex(walked.firstRow[group]!);
     };
-    verdicts.push(judgeChain(agentId, chainId, statements.get(key), { ...walked, hashAt }, unverifiedSeqs(failing.get(key), walked.seqs)));
+    verdicts.push(judgeChain(agentId, chainId, statements.get(key), { ...walked, hashAt }, unverifiedSeqs(failing.get(key), walked.seqs), partial));
   });
   for (const [key, { statement, errors }] of statements) {
     if (withEvents.has(key)) continue;
     verdicts.push(chainWithoutEvents(key, statement, errors, unverifiedSeqs(failing.get(key), new Float64Array(0))));
   }
+  for (const [key, seqs] of failing) if (!withEvents.has(key) && !statements.has(key)) verdicts.push(chainOfUnverifiedOnly(key, unverifiedSeqs(seqs, new Float64Array(0))));
   return verdicts;
 }

@@ -86,6 +86,11 @@ export function seqRuns(seqs: readonly number[]): string {
   return `${seqs.length === 1 ? 'seq' : 'seqs'} ${runs.join(', ')}`;
 }
 
+/** The seqs in [from, to] that `unverified` (ascending) does not hold, as undeclared runs. */
+function runsOutside(from: number, to: number, unverified: readonly number[]): ChainGap[] {
+  return absentRuns([{ fromSeq: from, toSeq: to, declared: false }], unverified);
+}
+
 /** The undeclared gaps less the seqs unverified events hold: what is really absent. Both lists ascending. */
 function absentRuns(gaps: readonly ChainGap[], unverified: readonly number[]): ChainGap[] {
   const absent: ChainGap[] = [];
@@ -105,22 +110,31 @@ function absentRuns(gaps: readonly ChainGap[], unverified: readonly number[]): C
 
 /**
  * One chain's verdict from its walk and its statement (the same words from both verifiers).
- * `unverified`: the seqs, ascending, that only events failing their hash hold in this chain.
+ * `unverified`: the seqs, ascending, that only events not hash-verified hold in this chain.
+ * The walk finds gaps between verified events; beyond them (after the last verified event, and in
+ * a partial view before the first), what the unverified events do not hold is absent too, and no
+ * verified event declares it dropped.
  */
-export function judgeChain(agentId: string, chainId: string, found: { statement: ChainStatement | null; errors: string[] } | undefined, walked: WalkedChain, unverified: readonly number[]): ChainVerdict {
+export function judgeChain(agentId: string, chainId: string, found: { statement: ChainStatement | null; errors: string[] } | undefined, walked: WalkedChain, unverified: readonly number[], partial: boolean): ChainVerdict {
   const errors = [...(found?.errors ?? ['no chain statement: a removed tail could not be detected'])];
   const statement = found?.statement ?? null;
   if (walked.forks.length > 0) errors.push(`fork at seq ${walked.forks.join(', ')}`);
   if (walked.replays.length > 0) errors.push(`replayed (duplicated) event at seq ${walked.replays.join(', ')}`);
   if (walked.badLinks.length > 0) errors.push(`broken link at seq ${walked.badLinks.join(', ')}`);
   if (unverified.length > 0) errors.push(unverifiedError(unverified));
-  const missing = absentRuns(walked.gaps, unverified);
+  const seqs = walked.seqs;
+  const lowestVerified = seqs[0]!;
+  const highestVerified = seqs[seqs.length - 1]!;
+  const missing = [
+    ...(partial && unverified.length > 0 && unverified[0]! < lowestVerified ? runsOutside(unverified[0]!, lowestVerified - 1, unverified) : []),
+    ...absentRuns(walked.gaps, unverified),
+    ...(unverified.length > 0 && unverified[unverified.length - 1]! > highestVerified ? runsOutside(highestVerified + 1, unverified[unverified.length - 1]!, unverified) : []),
+  ];
   for (const gap of missing) errors.push(`events ${gap.fromSeq}..${gap.toSeq} are missing and were not declared dropped`);
   if (statement) {
     // The bundle's range and count take in the unverified events: they are there, only not proven.
-    const seqs = walked.seqs;
-    const lowest = Math.min(seqs[0]!, unverified[0] ?? Infinity);
-    const highest = Math.max(seqs[seqs.length - 1]!, unverified[unverified.length - 1] ?? -Infinity);
+    const lowest = Math.min(lowestVerified, unverified[0] ?? Infinity);
+    const highest = Math.max(highestVerified, unverified[unverified.length - 1] ?? -Infinity);
     const held = seqs.length + unverified.length;
     if (lowest !== statement.firstSeq) errors.push(`the statement's range starts at seq ${statement.firstSeq}, the bundle at ${lowest}`);
     if (highest !== statement.lastSeq) errors.push(`the statement's range ends at seq ${statement.lastSeq}, the bundle at ${highest} (events removed from the end)`);
@@ -132,7 +146,7 @@ export function judgeChain(agentId: string, chainId: string, found: { statement:
 }
 
 function unverifiedError(unverified: readonly number[]): string {
-  return `the bundle's events at ${seqRuns(unverified)} do not hash to their stated hash (see those events): the chain cannot be checked through them`;
+  return `the bundle's events at ${seqRuns(unverified)} could not be verified (see those events), so the chain cannot be checked through them`;
 }
 
 /** The verdict of a statement whose chain has no hash-verified event in the bundle. */
@@ -141,6 +155,12 @@ export function chainWithoutEvents(key: string, statement: ChainStatement | null
   const holds = unverified.length === 0 ? 'the bundle holds none' : `the bundle holds none that verify: ${unverifiedError(unverified)}`;
   const found = [...errors, statement ? `the statement covers ${statement.count} events of this chain, ${holds}` : unverified.length === 0 ? 'chain statement without events' : `chain statement without events that verify: ${unverifiedError(unverified)}`];
   return { agentId, chainId, statement, missing: [], unverified, ok: false, errors: found };
+}
+
+/** The verdict of a chain the bundle holds only unverified events of, and no statement for. */
+export function chainOfUnverifiedOnly(key: string, unverified: readonly number[]): ChainVerdict {
+  const [agentId, chainId] = JSON.parse(key) as [string, string];
+  return { agentId, chainId, statement: null, missing: [], unverified, ok: false, errors: ['no chain statement: a removed tail could not be detected', unverifiedError(unverified)] };
 }
 
 export function verifyBundleChains(bundle: EvidenceBundle, events: readonly EventVerdict[], logKeys: readonly VerifierKey[], checkpoint: Checkpointed | undefined): ChainVerdict[] {
@@ -181,11 +201,13 @@ export function verifyBundleChains(bundle: EvidenceBundle, events: readonly Even
       seqs,
       hashAt: (seq) => chain.entries.find((entry) => entry.seq === seq)?.hash,
     };
-    verdicts.push(judgeChain(chain.agentId, chain.chainId, statements.get(key), walked, unverifiedIn(key, new Set(seqs))));
+    verdicts.push(judgeChain(chain.agentId, chain.chainId, statements.get(key), walked, unverifiedIn(key, new Set(seqs)), partial));
   }
   for (const [key, { statement, errors }] of statements) {
     if (byChain.has(key)) continue;
     verdicts.push(chainWithoutEvents(key, statement, errors, unverifiedIn(key, new Set())));
   }
+  // Chains the bundle holds only unverified events of, with no statement either: said as well.
+  for (const key of failing.keys()) if (!byChain.has(key) && !statements.has(key)) verdicts.push(chainOfUnverifiedOnly(key, unverifiedIn(key, new Set())));
   return verdicts;
 }

@@ -128,6 +128,19 @@ describe('verifyBundleStream gives verifyBundle reports', async () => {
     }],
     ['every event of a chain altered', (bundle) => bundle.events.filter((event: any) => event.record.chain_id === 'session-2').forEach((event: any) => (event.record.name = 'edited'))],
     ['a stated hash changed, the record untouched', (bundle) => (bundle.events[2].hash = bundle.events[3].hash)],
+    ['the head altered and the event before it removed', (bundle) => {
+      bundle.events[4].record.name = 'edited';
+      bundle.events.splice(3, 1);
+    }],
+    ['a partial view with its first event altered and the next removed', (bundle) => {
+      bundle.query = { ...bundle.query, since: '2026-01-01T00:00:00Z' };
+      bundle.events[0].record.name = 'edited';
+      bundle.events.splice(1, 1);
+    }],
+    ['a chain of altered events only, its statement removed', (bundle) => {
+      bundle.events.filter((event: any) => event.record.chain_id === 'session-2').forEach((event: any) => (event.record.name = 'edited'));
+      bundle.chains = bundle.chains.filter((chain: any) => chain.chain_id !== 'session-2');
+    }],
   ];
 
   it.each(tampers)('reports the same for %s', async (_name, tamper) => {

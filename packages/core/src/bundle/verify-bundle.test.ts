@@ -42,12 +42,12 @@ describe('verifyBundle', async () => {
     (middle.events[1]!.record as { name: string }).name = 'edited';
     const chain = verifyBundle(middle as EvidenceBundle, { trustedKeys }).chains[0]!;
     expect(chain).toMatchObject({ ok: false, missing: [], unverified: [1] });
-    expect(chain.errors).toEqual(["the bundle's events at seq 1 do not hash to their stated hash (see those events): the chain cannot be checked through them"]);
+    expect(chain.errors).toEqual(["the bundle's events at seq 1 could not be verified (see those events), so the chain cannot be checked through them"]);
 
     // The head altered: nothing was removed from the end, and the range and count agree.
     const head = clone(fixture.bundle);
     (head.events[3]!.record as { name: string }).name = 'edited';
-    expect(verifyBundle(head as EvidenceBundle, { trustedKeys }).chains[0]!.errors).toEqual(["the bundle's events at seq 3 do not hash to their stated hash (see those events): the chain cannot be checked through them"]);
+    expect(verifyBundle(head as EvidenceBundle, { trustedKeys }).chains[0]!.errors).toEqual(["the bundle's events at seq 3 could not be verified (see those events), so the chain cannot be checked through them"]);
 
     // Altered and removed side by side: each is named for what it is.
     const both = clone(fixture.bundle);
@@ -56,7 +56,7 @@ describe('verifyBundle', async () => {
     const mixed = verifyBundle(both as EvidenceBundle, { trustedKeys }).chains[0]!;
     expect(mixed).toMatchObject({ missing: [{ fromSeq: 2, toSeq: 2, declared: false }], unverified: [1] });
     expect(mixed.errors).toEqual([
-      "the bundle's events at seq 1 do not hash to their stated hash (see those events): the chain cannot be checked through them",
+      "the bundle's events at seq 1 could not be verified (see those events), so the chain cannot be checked through them",
       'events 2..2 are missing and were not declared dropped',
       'the statement counts 4 events, the bundle holds 3',
     ]);
@@ -66,7 +66,40 @@ describe('verifyBundle', async () => {
     for (const event of all.events) if (event.record.chain_id === 'session-2') (event.record as { name: string }).name = 'edited';
     const second = verifyBundle(all as EvidenceBundle, { trustedKeys }).chains.find((found) => found.chainId === 'session-2')!;
     expect(second).toMatchObject({ ok: false, unverified: [0, 1] });
-    expect(second.errors).toEqual(["the statement covers 2 events of this chain, the bundle holds none that verify: the bundle's events at seqs 0..1 do not hash to their stated hash (see those events): the chain cannot be checked through them"]);
+    expect(second.errors).toEqual(["the statement covers 2 events of this chain, the bundle holds none that verify: the bundle's events at seqs 0..1 could not be verified (see those events), so the chain cannot be checked through them"]);
+  });
+
+  it('names what is absent beside unverified events: after the last verified one, and before the first in a partial view', () => {
+    const unverifiedLine = (seq: number) => `the bundle's events at seq ${seq} could not be verified (see those events), so the chain cannot be checked through them`;
+    // Seq 2 removed and the head (3) altered: 2 is missing, not only miscounted.
+    const tail = clone(fixture.bundle);
+    tail.events.splice(2, 1);
+    (tail.events[2]!.record as { name: string }).name = 'edited';
+    const chain = verifyBundle(tail as EvidenceBundle, { trustedKeys }).chains[0]!;
+    expect(chain).toMatchObject({ missing: [{ fromSeq: 2, toSeq: 2, declared: false }], unverified: [3] });
+    expect(chain.errors).toEqual([unverifiedLine(3), 'events 2..2 are missing and were not declared dropped', 'the statement counts 4 events, the bundle holds 3']);
+    // A partial view (since): seq 0 altered, seq 1 removed.
+    const partial = clone(fixture.bundle);
+    partial.query = { ...partial.query, since: '2026-01-01T00:00:00Z' };
+    (partial.events[0]!.record as { name: string }).name = 'edited';
+    partial.events.splice(1, 1);
+    const first = verifyBundle(partial as EvidenceBundle, { trustedKeys }).chains[0]!;
+    expect(first).toMatchObject({ missing: [{ fromSeq: 1, toSeq: 1, declared: false }], unverified: [0] });
+  });
+
+  it('says an event refused before its hash was checked could not be verified, not that it does not hash', () => {
+    const bundle = clone(fixture.bundle);
+    (bundle.events[1] as { disclosures: unknown }).disclosures = null;
+    const chain = verifyBundle(bundle as EvidenceBundle, { trustedKeys }).chains[0]!;
+    expect(chain.errors).toEqual(["the bundle's events at seq 1 could not be verified (see those events), so the chain cannot be checked through them"]);
+  });
+
+  it('reports a chain of unverified events only, its statement removed too', () => {
+    const bundle = clone(fixture.bundle);
+    for (const event of bundle.events) if (event.record.chain_id === 'session-2') (event.record as { name: string }).name = 'edited';
+    bundle.chains = bundle.chains.filter((chain) => chain.chain_id !== 'session-2');
+    const chain = verifyBundle(bundle as EvidenceBundle, { trustedKeys }).chains.find((found) => found.chainId === 'session-2');
+    expect(chain).toMatchObject({ ok: false, unverified: [0, 1], errors: ['no chain statement: a removed tail could not be detected', "the bundle's events at seqs 0..1 could not be verified (see those events), so the chain cannot be checked through them"] });
   });
 
   it('refuses null where section 13 requires an array: an event\'s disclosures, the bundle\'s keys', () => {
