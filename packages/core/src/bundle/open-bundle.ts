@@ -62,6 +62,8 @@ export function openBundle(
   for (const [agentId, keys] of Object.entries(moreTrusted)) trusted.set(agentId, [...(trusted.get(agentId) ?? []), ...keys.map(toKeyBytes)]);
   const bundleKeys = new Map<string, { agentId: string; publicKey: Uint8Array }>();
   for (const key of bundle.keys ?? []) {
+    // An entry that is not an object is reported with the members (bundle-members.ts), once.
+    if (typeof key !== 'object' || key === null || Array.isArray(key)) continue;
     let publicKey: Uint8Array;
     try {
       publicKey = fromHex(key.public_key, 'public_key', 32);

@@ -146,6 +146,13 @@ describe('members section 13 does not define, in both readers', () => {
     expect(report.errors).toEqual([expect.stringMatching(new RegExp(`^bundle key "${realId}": not the key id of its public_key, which is [0-9a-f]{32} \\(section 8\\)$`))]);
   });
 
+  it('reports a keys entry that is not an object once', async () => {
+    const { bundle, trustedKeys } = await exportWith();
+    const copy = JSON.parse(JSON.stringify(bundle)) as Record<string, any>;
+    copy.keys.push(null);
+    expect((await verifyBoth(copy, trustedKeys)).errors).toEqual([`keys[${copy.keys.length - 1}]: not an object (section 13)`]);
+  });
+
   it('refuses an erasures entry member', async () => {
     const log = new TestLog();
     for (let seq = 0; seq < 2; seq++) log.sign('c');
