@@ -63,17 +63,7 @@ function walkChain(table: StreamedEvents, rows: Uint32Array, partial: boolean): 
   }
   starts.push(distinct.length);
   const groupRows = (group: number) => distinct.slice(starts[group], starts[group + 1]);
-  const groupOf = (seq: number) => {
-    let low = 0;
-    let high = seqs.length - 1;
-    while (low <= high) {
-      const middle = (low + high) >> 1;
-      if (seqs[middle] === seq) return middle;
-      if (seqs[middle]! < seq) low = middle + 1;
-      else high = middle - 1;
-    }
-    return -1;
-  };
+  const groupOf = (seq: number) => indexInSorted(seqs, seq);
 
   const suffixDropped = new Float64Array(seqs.length);
   let highest = 0;
@@ -129,21 +119,22 @@ function unverifiedSeqs(seqs: readonly number[] | undefined, verified: Float64Ar
   for (let index = 0; index < sorted.length; index++) {
     const seq = sorted[index]!;
     if (index > 0 && sorted[index - 1] === seq) continue;
-    if (!binaryHas(verified, seq)) out.push(seq);
+    if (indexInSorted(verified, seq) === -1) out.push(seq);
   }
   return out;
 }
 
-function binaryHas(sorted: Float64Array, value: number): boolean {
+/** The index of `value` in ascending `sorted`, or -1 (a binary search). */
+function indexInSorted(sorted: ArrayLike<number>, value: number): number {
   let low = 0;
   let high = sorted.length - 1;
   while (low <= high) {
     const middle = (low + high) >> 1;
-    if (sorted[middle] === value) return true;
+    if (sorted[middle] === value) return middle;
     if (sorted[middle]! < value) low = middle + 1;
     else high = middle - 1;
   }
-  return false;
+  return -1;
 }
 
 /** verifyBundleChains over the packed facts: one verdict per chain with hash-verified events, then one per statement left without events. */
