@@ -36,6 +36,8 @@ export class StoreHealth {
   failed(operation: QueueOperation, error: unknown, reader: string | number = operation): void {
     const failing = this.#failing.get(operation) ?? new Set();
     this.#failing.set(operation, failing);
+    // Failing again in this loop: no longer a stale reader of the last one.
+    if (typeof reader === 'number') this.#stale.delete(reader);
     if (failing.has(reader)) return;
     failing.add(reader);
     if (failing.size === 1) this.#logger.error(FAILING[operation], { error: error instanceof Error ? error.message : String(error) });
