@@ -6,7 +6,7 @@
  */
 import { chainKey, type ChainGap } from '../chain/verify-chains.js';
 import { Held, type StreamedEvents } from './streamed-events.js';
-import { chainOfUnverifiedOnly, chainWithoutEvents, judgeChain, type ChainStatements, type ChainVerdict } from './verify-bundle-chains.js';
+import { chainWithoutEvents, judgeChain, type ChainStatements, type ChainVerdict } from './verify-bundle-chains.js';
 
 /** Whether the packed hashes of two rows, or a row's prev_hash and another row's hash, are equal. */
 function prevLinksTo(table: StreamedEvents, row: number, predecessor: number | 'genesis'): boolean {
@@ -157,6 +157,5 @@ export function verifyStreamedChains(table: StreamedEvents, statements: ChainSta
     if (withEvents.has(key)) continue;
     verdicts.push(chainWithoutEvents(key, statement, errors, unverifiedSeqs(failing.get(key), new Float64Array(0))));
   }
-  for (const [key, seqs] of failing) if (!withEvents.has(key) && !statements.has(key)) verdicts.push(chainOfUnverifiedOnly(key, unverifiedSeqs(seqs, new Float64Array(0))));
   return verdicts;
 }

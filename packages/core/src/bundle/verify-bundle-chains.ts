@@ -122,22 +122,25 @@ export function judgeChain(agentId: string, chainId: string, found: { statement:
   if (walked.replays.length > 0) errors.push(`replayed (duplicated) event at seq ${walked.replays.join(', ')}`);
   if (walked.badLinks.length > 0) errors.push(`broken link at seq ${walked.badLinks.join(', ')}`);
   if (unverified.length > 0) errors.push(unverifiedError(unverified));
+  // An unverified record's seq is only its claim: one outside the signed range (an edited seq) is
+  // no evidence of where the chain ends, so it places nothing; it is named in the line above.
+  const placed = statement === null ? unverified : unverified.filter((seq) => seq >= statement.firstSeq && seq <= statement.lastSeq);
   const seqs = walked.seqs;
   const lowestVerified = seqs[0]!;
   const highestVerified = seqs[seqs.length - 1]!;
   const missing = [
-    ...(partial && unverified.length > 0 && unverified[0]! < lowestVerified ? runsOutside(unverified[0]!, lowestVerified - 1, unverified) : []),
-    ...absentRuns(walked.gaps, unverified),
-    ...(unverified.length > 0 && unverified[unverified.length - 1]! > highestVerified ? runsOutside(highestVerified + 1, unverified[unverified.length - 1]!, unverified) : []),
+    ...(partial && placed.length > 0 && placed[0]! < lowestVerified ? runsOutside(placed[0]!, lowestVerified - 1, placed) : []),
+    ...absentRuns(walked.gaps, placed),
+    ...(placed.length > 0 && placed[placed.length - 1]! > highestVerified ? runsOutside(highestVerified + 1, placed[placed.length - 1]!, placed) : []),
   ];
   for (const gap of missing) errors.push(`events ${gap.fromSeq}..${gap.toSeq} are missing and were not declared dropped`);
   if (statement) {
     // The bundle's range and count take in the unverified events: they are there, only not proven.
-    const lowest = Math.min(lowestVerified, unverified[0] ?? Infinity);
-    const highest = Math.max(highestVerified, unverified[unverified.length - 1] ?? -Infinity);
-    const held = seqs.length + unverified.length;
+    const lowest = Math.min(lowestVerified, placed[0] ?? Infinity);
+    const highest = Math.max(highestVerified, placed[placed.length - 1] ?? -Infinity);
+    const held = seqs.length + placed.length;
     if (lowest !== statement.firstSeq) errors.push(`the statement's range starts at seq ${statement.firstSeq}, the bundle at ${lowest}`);
-    if (highest !== statement.lastSeq) errors.push(`the statement's range ends at seq ${statement.lastSeq}, the bundle at ${highest} (events removed from the end)`);
+    if (highest !== statement.lastSeq) errors.push(`the statement's range ends at seq ${statement.lastSeq}, the bundle at ${highest} (${highest < statement.lastSeq ? 'events removed from the end' : 'past the signed range'})`);
     if (held !== statement.count) errors.push(`the statement counts ${statement.count} events, the bundle holds ${held}`);
     const head = walked.hashAt(statement.headSeq);
     if (head !== undefined && head !== statement.headHash) errors.push('the head event differs from the signed head');
@@ -155,12 +158,6 @@ export function chainWithoutEvents(key: string, statement: ChainStatement | null
   const holds = unverified.length === 0 ? 'the bundle holds none' : `the bundle holds none that verify: ${unverifiedError(unverified)}`;
   const found = [...errors, statement ? `the statement covers ${statement.count} events of this chain, ${holds}` : unverified.length === 0 ? 'chain statement without events' : `chain statement without events that verify: ${unverifiedError(unverified)}`];
   return { agentId, chainId, statement, missing: [], unverified, ok: false, errors: found };
-}
-
-/** The verdict of a chain the bundle holds only unverified events of, and no statement for. */
-export function chainOfUnverifiedOnly(key: string, unverified: readonly number[]): ChainVerdict {
-  const [agentId, chainId] = JSON.parse(key) as [string, string];
-  return { agentId, chainId, statement: null, missing: [], unverified, ok: false, errors: ['no chain statement: a removed tail could not be detected', unverifiedError(unverified)] };
 }
 
 export function verifyBundleChains(bundle: EvidenceBundle, events: readonly EventVerdict[], logKeys: readonly VerifierKey[], checkpoint: Checkpointed | undefined): ChainVerdict[] {
@@ -207,7 +204,5 @@ export function verifyBundleChains(bundle: EvidenceBundle, events: readonly Even
     if (byChain.has(key)) continue;
     verdicts.push(chainWithoutEvents(key, statement, errors, unverifiedIn(key, new Set())));
   }
-  // Chains the bundle holds only unverified events of, with no statement either: said as well.
-  for (const key of failing.keys()) if (!byChain.has(key) && !statements.has(key)) verdicts.push(chainOfUnverifiedOnly(key, unverifiedIn(key, new Set())));
   return verdicts;
 }

@@ -137,6 +137,9 @@ describe('verifyBundleStream gives verifyBundle reports', async () => {
       bundle.events[0].record.name = 'edited';
       bundle.events.splice(1, 1);
     }],
+    ['a seq edited past the signed range', (bundle) => (bundle.events[1].record.seq = 9)],
+    ['an agent_id edited', (bundle) => (bundle.events[1].record.agent_id = 'someone-else')],
+    ['an inclusion proof emptied', (bundle) => (bundle.events[0].inclusion_proof = [])],
     ['a chain of altered events only, its statement removed', (bundle) => {
       bundle.events.filter((event: any) => event.record.chain_id === 'session-2').forEach((event: any) => (event.record.name = 'edited'));
       bundle.chains = bundle.chains.filter((chain: any) => chain.chain_id !== 'session-2');

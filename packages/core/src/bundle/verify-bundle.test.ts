@@ -94,12 +94,37 @@ describe('verifyBundle', async () => {
     expect(chain.errors).toEqual(["the bundle's events at seq 1 could not be verified (see those events), so the chain cannot be checked through them"]);
   });
 
-  it('reports a chain of unverified events only, its statement removed too', () => {
-    const bundle = clone(fixture.bundle);
-    for (const event of bundle.events) if (event.record.chain_id === 'session-2') (event.record as { name: string }).name = 'edited';
-    bundle.chains = bundle.chains.filter((chain) => chain.chain_id !== 'session-2');
-    const chain = verifyBundle(bundle as EvidenceBundle, { trustedKeys }).chains.find((found) => found.chainId === 'session-2');
-    expect(chain).toMatchObject({ ok: false, unverified: [0, 1], errors: ['no chain statement: a removed tail could not be detected', "the bundle's events at seqs 0..1 could not be verified (see those events), so the chain cannot be checked through them"] });
+  it('places no unverified event by a seq outside the signed range, nor invents a chain from an edited agent_id', () => {
+    // An edited seq (1 -> 9): 9 is only a claim, outside the statement's 0..3; seq 1 is then missing.
+    const seq = clone(fixture.bundle);
+    (seq.events[1]!.record as { seq: number }).seq = 9;
+    const chain = verifyBundle(seq as EvidenceBundle, { trustedKeys }).chains[0]!;
+    expect(chain).toMatchObject({ missing: [{ fromSeq: 1, toSeq: 1, declared: false }], unverified: [9] });
+    expect(chain.errors).toEqual([
+      "the bundle's events at seq 9 could not be verified (see those events), so the chain cannot be checked through them",
+      'events 1..1 are missing and were not declared dropped',
+      'the statement counts 4 events, the bundle holds 3',
+    ]);
+    // An edited agent_id: no verdict for a chain only that claim names.
+    const agent = clone(fixture.bundle);
+    (agent.events[1]!.record as { agent_id: string }).agent_id = 'someone-else';
+    expect(verifyBundle(agent as EvidenceBundle, { trustedKeys }).chains.map((found) => found.agentId)).not.toContain('someone-else');
+  });
+
+  it('counts a value as disclosed and checked only on a record in the checkpointed log, and says so of an event refused early', () => {
+    const outside = clone(fixture.bundle);
+    outside.events[0]!.inclusion_proof = [];
+    const statuses = verifyBundle(outside as EvidenceBundle, { trustedKeys }).events[0]!.content.map((item) => item.status);
+    expect(statuses.length).toBeGreaterThan(0);
+    expect(statuses.every((status) => status === 'unverified')).toBe(true);
+    // Refused before hashing: still placed where the record says it is.
+    const early = clone(fixture.bundle);
+    (early.events[1] as { disclosures: unknown }).disclosures = null;
+    expect(verifyBundle(early as EvidenceBundle, { trustedKeys }).events[1]).toMatchObject({ chainId: 'session-1', seq: 1, factoId: early.events[1]!.record.facto_id });
+    // A disclosure of a key the record holds no commitment for says that, not that it mismatches.
+    const plain = clone(fixture.bundle);
+    plain.events[0]!.disclosures.push({ key: 'gen_ai.operation.name', value: { s: 'chat' }, salt: '00'.repeat(16) });
+    expect(verifyBundle(plain as EvidenceBundle, { trustedKeys }).events[0]!.errors).toContain('disclosure "gen_ai.operation.name": the record holds no commitment under this key');
   });
 
   it('refuses null where section 13 requires an array: an event\'s disclosures, the bundle\'s keys', () => {

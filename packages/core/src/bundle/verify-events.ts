@@ -84,7 +84,10 @@ export function isReadableRecord(value: unknown): value is FactoRecord {
 
 export function unreadableEvent(event: unknown, reason: string): EventVerdict {
   const leafIndex = typeof event === 'object' && event !== null && Number.isSafeInteger((event as BundleEvent).leaf_index) ? (event as BundleEvent).leaf_index : -1;
-  return { factoId: '', leafIndex, agentId: '', chainId: '', seq: -1, hash: false, signature: false, key: 'unknown', inclusion: false, disclosures: [], content: [], erasedBy: null, ok: false, errors: [reason] };
+  // Where the event says it is, when its record can be read that far (its chain reports it there).
+  const record = typeof event === 'object' && event !== null ? (event as BundleEvent).record : undefined;
+  const place = isReadableRecord(record) ? { factoId: record.facto_id, agentId: record.agent_id, chainId: record.chain_id, seq: record.seq } : { factoId: '', agentId: '', chainId: '', seq: -1 };
+  return { ...place, leafIndex, hash: false, signature: false, key: 'unknown', inclusion: false, disclosures: [], content: [], erasedBy: null, ok: false, errors: [reason] };
 }
 
 export function verifyEvent(event: BundleEvent, context: EventContext): EventVerdict {
@@ -134,8 +137,9 @@ export function verifyEvent(event: BundleEvent, context: EventContext): EventVer
 
   const disclosures = (event.disclosures ?? []).map((disclosure) => {
     const committed: unknown = typeof disclosure?.key === 'string' ? record.attributes[disclosure.key] : undefined;
-    const ok = typeof committed === 'object' && committed !== null && 'c' in committed && typeof committed.c === 'string' && checkDisclosure(disclosure, committed.c);
-    if (!ok) errors.push(`disclosure "${disclosure?.key}": does not match its commitment`);
+    const isCommitment = typeof committed === 'object' && committed !== null && 'c' in committed && typeof committed.c === 'string';
+    const ok = isCommitment && checkDisclosure(disclosure, committed.c as string);
+    if (!ok) errors.push(`disclosure "${disclosure?.key}": ${isCommitment ? 'does not match its commitment' : 'the record holds no commitment under this key'}`);
     return { key: disclosure?.key, ok };
   });
   const erasedBy = context.erasedBy.get(record.facto_id) ?? null;
@@ -147,8 +151,9 @@ export function verifyEvent(event: BundleEvent, context: EventContext): EventVer
     .sort()
     .map((name) => {
       const shown = disclosures.filter((disclosure) => disclosure.key === name);
-      // A value checked against a commitment is evidence only if the record holding it is authentic.
-      const proven = hashOk && signatureOk && shown.every((disclosure) => disclosure.ok);
+      // A value checked against a commitment is evidence only if the record holding it is authentic
+      // and in the checkpointed log.
+      const proven = hashOk && signatureOk && inclusion && shown.every((disclosure) => disclosure.ok);
       const status: ContentStatus = shown.length === 0 ? (erasedBy !== null ? 'erased' : 'withheld') : proven ? 'disclosed' : 'unverified';
       return { key: name, status };
     });
