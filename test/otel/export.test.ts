@@ -63,9 +63,10 @@ describe.each(['http/protobuf', 'http/json'] as const)('over %s', (protocol) => 
         lone: 'x\uD800y',
       },
     });
-    span.addEvent('checkpoint', { step: 1 });
+    // Lone surrogates in an event name and in the status message (an error text cut mid-emoji).
+    span.addEvent('check\uD800point', { step: 1 });
     span.addLink({ context: { traceId: '0af7651916cd43dd8448eb211c80319c', spanId: 'b7ad6b7169203331', traceFlags: 1 }, attributes: { why: 'follows' } });
-    span.setStatus({ code: SpanStatusCode.ERROR, message: 'declined' });
+    span.setStatus({ code: SpanStatusCode.ERROR, message: 'declined \uD83D' });
     span.end();
     await agent.shutdown();
 
@@ -86,7 +87,8 @@ describe.each(['http/protobuf', 'http/json'] as const)('over %s', (protocol) => 
     expect(everyType.attributes.big).toEqual({ i: '1152921504606846976' });
     expect(everyType.attributes.double).toEqual({ d: 0.1 });
     expect(everyType.kind).toBe(3);
-    expect(everyType.status).toEqual({ code: 2, message: 'declined' });
+    expect(everyType.status).toEqual({ code: 2, message: 'declined \uFFFD' });
+    expect(everyType.events.map((event) => event.name)).toEqual(['check\uFFFDpoint']);
     expect(everyType.links).toHaveLength(1);
 
     const tool = opened.find((item) => item.record.name === 'tool.call')!;

@@ -362,6 +362,12 @@ function writeAttribute(span: Span, key: string, value: unknown): void {
 function normalizeSpan(span: Span): void {
   const name = wellFormed(span.name);
   if (name !== span.name) span.updateName(name);
+  // The status message and event names are strings of the record too: an error text cut in the
+  // middle of an emoji (a lone surrogate) must not make its span unsignable. Written in place, as
+  // the span is ending and setStatus may no longer apply.
+  const message = span.status.message;
+  if (message !== undefined && wellFormed(message) !== message) (span as unknown as { status: Span['status'] }).status = { ...span.status, message: wellFormed(message) };
+  for (const event of span.events) if (wellFormed(event.name) !== event.name) (event as { name: string }).name = wellFormed(event.name);
   normalizeAttributes(span.attributes as Record<string, unknown>);
   for (const event of span.events) if (event.attributes) normalizeAttributes(event.attributes as Record<string, unknown>);
   for (const link of span.links) if (link.attributes) normalizeAttributes(link.attributes as Record<string, unknown>);
