@@ -37,6 +37,27 @@ async function run(env: Record<string, string>): Promise<string> {
   return stderr;
 }
 
+describe('registerFacto after another tracer provider', () => {
+  const other = new URL('./.register-after-other.mjs', import.meta.url).pathname;
+  afterAll(() => rmSync(other, { force: true }));
+
+  it('says as an error that it recorded nothing, rather than staying silent', async () => {
+    writeFileSync(
+      other,
+      `import { trace } from '@opentelemetry/api';
+import { BasicTracerProvider } from '@opentelemetry/sdk-trace-base';
+import { registerFacto } from '@facto/otel';
+trace.setGlobalTracerProvider(new BasicTracerProvider());
+const facto = registerFacto({ agentId: 'after-other', endpoint: process.env.ENDPOINT, privateKey: process.env.KEY, retryDelayMillis: 20, flushTimeoutMillis: 300 });
+await facto.shutdown();
+`,
+    );
+    const key = Buffer.from(generateKeyPair().privateKey).toString('hex');
+    const { stderr } = await promisify(execFile)(process.execPath, [other], { env: { ...process.env, OTEL_LOG_LEVEL: '', ENDPOINT: endpoint, KEY: key } });
+    expect(stderr).toMatch(/facto: registerFacto could not install its tracer provider: another one is already registered globally/);
+  }, 30_000);
+});
+
 describe('registerFacto and delivery problems', () => {
   it('says on stderr what it could not deliver, by default, and nothing with OTEL_LOG_LEVEL=NONE', async () => {
     const [byDefault, quiet] = await Promise.all([run({}), run({ OTEL_LOG_LEVEL: 'NONE' })]);

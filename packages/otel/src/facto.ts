@@ -196,12 +196,19 @@ function installDiagLogger(level: string | undefined): void {
 /**
  * createFacto, then installs the provider, an async context manager and W3C propagation globally,
  * and a console diag logger (at OTEL_LOG_LEVEL, default WARN) so that delivery problems are seen.
+ * The logger comes first, so that what the OpenTelemetry API says about the rest is heard. Another
+ * tracer provider already installed keeps its place (the API refuses a second one): instrumented
+ * calls then go to it, unsigned, and nothing reaches Facto, so that is said as an error.
  */
 export function registerFacto(options: FactoOptions = {}): Facto {
+  installDiagLogger(process.env.OTEL_LOG_LEVEL);
   const facto = createFacto(options);
   context.setGlobalContextManager(new AsyncLocalStorageContextManager().enable());
   propagation.setGlobalPropagator(new W3CTraceContextPropagator());
-  trace.setGlobalTracerProvider(facto.provider);
-  installDiagLogger(process.env.OTEL_LOG_LEVEL);
+  if (!trace.setGlobalTracerProvider(facto.provider)) {
+    diag.error(
+      'facto: registerFacto could not install its tracer provider: another one is already registered globally (an OpenTelemetry SDK, or registerFacto called before). Instrumented calls go to that one, unsigned, and nothing reaches Facto. Call registerFacto once, before anything else registers a provider, or put a FactoSpanProcessor in the provider you have (README, "Inside an existing OpenTelemetry setup").',
+    );
+  }
   return facto;
 }
