@@ -194,6 +194,37 @@ describe('FactoCallbackHandler on streams', () => {
   });
 });
 
+describe('FactoCallbackHandler on a model stream read directly', () => {
+  it('ends it as aborted when its call signal aborts mid-stream, and holds no listener on a signal reused after', async () => {
+    const recorded = recording();
+    const handler = new FactoCallbackHandler({ tracerProvider: recorded.provider });
+    const chat = new FakeListChatModel({ responses: ['alpha beta gamma delta epsilon'] });
+    const controller = new AbortController();
+    let read = 0;
+    await expect(
+      (async () => {
+        for await (const _chunk of await chat.stream('hi', { callbacks: [handler], signal: controller.signal })) {
+          if (++read === 3) controller.abort(new Error('the user left'));
+        }
+      })(),
+    ).rejects.toThrow();
+    expect(recorded.spans().map((span) => span.name)).toEqual(['chat']);
+    expect(recorded.span('chat').attributes).toMatchObject({ 'gen_ai.request.stream': true, 'facto.stream.outcome': 'aborted' });
+
+    // A signal kept for a session: each call that ends on its own takes its listener with it.
+    const session = new AbortController();
+    const added: unknown[] = [];
+    const removed: unknown[] = [];
+    const { addEventListener, removeEventListener } = session.signal;
+    session.signal.addEventListener = (...args: Parameters<AbortSignal['addEventListener']>) => (added.push(args[1]), addEventListener.apply(session.signal, args));
+    session.signal.removeEventListener = (...args: Parameters<AbortSignal['removeEventListener']>) => (removed.push(args[1]), removeEventListener.apply(session.signal, args));
+    for (let call = 0; call < 3; call++) for await (const _chunk of await chat.stream('hi', { callbacks: [handler], signal: session.signal }));
+    const ours = added.filter((listener) => removed.includes(listener));
+    expect(ours.length).toBeGreaterThanOrEqual(3);
+    expect(recorded.spans().filter((span) => span.name === 'chat').map((span) => span.attributes['facto.stream.outcome'])).toEqual(['aborted', 'completed', 'completed', 'completed']);
+  });
+});
+
 describe('LangChain 1.x callback arguments', () => {
   it('handleChainStart gets the parent run id 4th and the run name 8th, not as its type declaration says', async () => {
     const calls: unknown[][] = [];

@@ -124,6 +124,7 @@ export class FactoCallbackHandler extends BaseCallbackHandler {
     this.#guard('recording a model result', () => {
       this.#closeAbandoned(runId);
       const run = this.#runs.take(runId, 'model');
+      run?.unwatch?.();
       if (!run?.span) return;
       modelRunEnded(run.parentRunId);
       try {
@@ -139,6 +140,7 @@ export class FactoCallbackHandler extends BaseCallbackHandler {
     this.#guard('recording a model error', () => {
       this.#closeAbandoned(runId);
       const run = this.#runs.take(runId, 'model');
+      run?.unwatch?.();
       this.#cutShort(run, error);
       if (!run?.span) return;
       modelRunEnded(run.parentRunId);
@@ -204,14 +206,37 @@ export class FactoCallbackHandler extends BaseCallbackHandler {
       const place = this.#runs.place(parentRunId);
       // Undefined when an inference span already stands for this call (a model that calls another).
       const span = this.#genai.startInference(inferenceStart(operation, llm, extraParams, metadata), place.context);
-      this.#runs.add(runId, { kind: 'model', parentRunId, span, streamed: false, signal: callSignalOf(extraParams) });
+      const signal = callSignalOf(extraParams);
+      const run: Run = { kind: 'model', parentRunId, span, streamed: false, signal };
+      this.#runs.add(runId, run);
       if (!span) return;
+      this.#watchAbort(runId, run, signal);
       modelRunStarted(parentRunId);
       this.#guard('recording the model request', () => {
         recordRequest(span, extraParams, metadata);
         recordInput(span);
       });
     });
+  }
+
+  /**
+   * A model stream read directly (`model.stream(...)`, no graph around it) whose call signal aborts
+   * gets no callback from LangChain: its span would stay open and its run registered for ever. The
+   * call's own signal ends it, as `aborted` (or `stopped` for an abort without a reason). The
+   * listener goes when the run ends otherwise, so a signal reused across calls holds none.
+   */
+  #watchAbort(runId: string, run: Run, signal: AbortSignal | undefined): void {
+    if (signal === undefined || signal.aborted || run.kind !== 'model') return;
+    const onAbort = () =>
+      this.#guard('recording an aborted model stream', () => {
+        if (!run.streamed || this.#runs.get(runId, 'model') !== run) return; // LangChain ends the others itself
+        this.#runs.take(runId, 'model');
+        modelRunEnded(run.parentRunId);
+        run.span?.streamEnded(cancelOutcome(signal.reason));
+        run.span?.end();
+      });
+    signal.addEventListener('abort', onAbort, { once: true });
+    run.unwatch = () => signal.removeEventListener('abort', onAbort);
   }
 
   #streamed(runId: string): void {
@@ -279,6 +304,7 @@ export class FactoCallbackHandler extends BaseCallbackHandler {
         continue;
       }
       if (run.kind === 'model') {
+        run.unwatch?.();
         modelRunEnded(run.parentRunId);
         if (run.streamed) run.span.streamEnded(run.signal?.aborted ? cancelOutcome(run.signal.reason) : outcome);
       }

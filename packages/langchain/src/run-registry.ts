@@ -14,7 +14,7 @@ import type { GenAISpan, InferenceSpan, ToolSpan } from '@facto/genai';
 /** A run without a span (its start was declined or failed) still links its children to its parent. */
 export type Run =
   | AgentRun
-  | { readonly kind: 'model'; readonly parentRunId?: string; readonly span?: InferenceSpan; streamed: boolean; readonly signal?: AbortSignal }
+  | { readonly kind: 'model'; readonly parentRunId?: string; readonly span?: InferenceSpan; streamed: boolean; readonly signal?: AbortSignal; unwatch?: () => void }
   | { readonly kind: 'tool'; readonly parentRunId?: string; readonly span?: ToolSpan }
   | { readonly kind: 'chain'; readonly parentRunId?: string };
 
