@@ -88,11 +88,6 @@ export interface BundleContents {
 }
 
 /**
- * Section 13.1: the manifest must be signed by the log, made at the checkpoint's size, and list
- * exactly the query, events, erasure entries and chains (with their counts) the bundle holds.
- * Returns the problems found; shared by verifyBundle and verifyBundleStream.
- */
-/**
  * The query the bundle's manifest signs, when the manifest opens with one of the trusted log keys
  * (given as text) and parses; undefined otherwise. Unlike the bundle's own `query` member, which
  * nothing signs, it cannot be edited to point the caller's keys at another agent.
@@ -114,6 +109,11 @@ export function signedManifestQuery(manifest: unknown, logKeys: string | readonl
   }
 }
 
+/**
+ * Section 13.1: the manifest must be signed by the log, made at the checkpoint's size, and list
+ * exactly the query, events, erasure entries and chains (with their counts) the bundle holds.
+ * Returns the problems found; shared by verifyBundle and verifyBundleStream.
+ */
 export function checkExportManifest(bundle: BundleContents, logKeys: readonly VerifierKey[], checkpoint: Checkpointed | undefined): string[] {
   if (typeof bundle.manifest !== 'string') return ['no export manifest: a chain removed together with its statement could not be detected'];
   let manifest: ExportManifest;

@@ -4,7 +4,7 @@
  * them, the agent keys trusted and those the bundle carries, and the erasure entries; what every
  * event is then checked against. Problems are appended to `errors`, in the order a reader meets them.
  */
-import { fromHex, toHex } from '../bytes.js';
+import { equalBytes, fromHex, toHex } from '../bytes.js';
 import { InclusionMemo } from '../merkle/index.js';
 import { keyId as computeKeyId } from '../crypto/index.js';
 import { openCheckpoint, parseVerifierKey, type VerifierKey } from '../note/index.js';
@@ -49,7 +49,7 @@ export function openBundle(
     treeSize = opened.checkpoint.treeSize;
     root = opened.checkpoint.rootHash;
     origin = opened.checkpoint.origin;
-    const signedBy = logKeys.filter((key) => opened.signatures.some((signature) => signature.verified && signature.name === key.name && sameBytes(signature.keyId, key.keyId)));
+    const signedBy = logKeys.filter((key) => opened.signatures.some((signature) => signature.verified && signature.name === key.name && equalBytes(signature.keyId, key.keyId)));
     const named = logKeyProblem(bundle.log_key, signedBy);
     if (named !== undefined) errors.push(named);
   } catch (error) {
@@ -84,10 +84,6 @@ export function openBundle(
   return { logKeys, checkpointed: root ? { origin, treeSize } : undefined, checkpoint, context, erasures };
 }
 
-function sameBytes(left: Uint8Array, right: Uint8Array): boolean {
-  return left.length === right.length && left.every((byte, index) => byte === right[index]);
-}
-
 /**
  * The bundle's `log_key` member against the trusted log keys the checkpoint opened under: it names
  * the key of the log the bundle comes from, so it must be one of them, or it says something false.
@@ -100,6 +96,6 @@ function logKeyProblem(logKey: unknown, signedBy: readonly VerifierKey[]): strin
   } catch (error) {
     return `log_key: not a C2SP verifier key: ${(error as Error).message}`;
   }
-  if (signedBy.some((key) => key.name === named.name && sameBytes(key.keyId, named.keyId) && sameBytes(key.publicKey, named.publicKey))) return undefined;
+  if (signedBy.some((key) => key.name === named.name && equalBytes(key.keyId, named.keyId) && equalBytes(key.publicKey, named.publicKey))) return undefined;
   return `log_key: names the key ${JSON.stringify(logKey)}, not the trusted log key the checkpoint is signed with: the member is information only, and here it is false`;
 }

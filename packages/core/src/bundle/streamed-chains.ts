@@ -148,7 +148,7 @@ export function verifyStreamedChains(table: StreamedEvents, statements: ChainSta
     withEvents.add(key);
     const walked = walkChain(table, rowsByChain[index]!, partial);
     const hashAt = (seq: number) => {
-      const group = walked.seqs.indexOf(seq);
+      const group = indexInSorted(walked.seqs, seq);
       return group === -1 ? undefined : table.hashHex(walked.firstRow[group]!);
     };
     verdicts.push(judgeChain(agentId, chainId, statements.get(key), { ...walked, hashAt }, unverifiedSeqs(failing.get(key), walked.seqs), partial));

@@ -20,9 +20,10 @@ export type KeyTrust = 'trusted' | 'bundle' | 'untrusted' | 'unknown';
 
 /**
  * What became of a committed content value: disclosed (shown, opening the commitment of a record
- * that hashes and verifies under a trusted key), unverified (shown, but the disclosure does not open
- * the commitment, or the record holding the commitment does not verify: the value proves nothing),
- * erased by an erasure entry, or withheld (never shown).
+ * that hashes, verifies under a trusted key and is proven in the checkpointed tree), unverified
+ * (shown, but the disclosure does not open the commitment, or the record holding the commitment
+ * fails one of those checks: the value proves nothing), erased by an erasure entry, or withheld
+ * (never shown).
  */
 export type ContentStatus = 'disclosed' | 'unverified' | 'erased' | 'withheld';
 
