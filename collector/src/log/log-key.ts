@@ -8,9 +8,10 @@
  * key would publish a verifier key that none of the log's checkpoints open with, while exports mixed
  * old-key checkpoints with new-key statements: genuine evidence that verifies under neither key.
  */
-import { chmodSync, mkdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { chmodSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { encodeVerifierKey, FactoError, generateKeyPair, getPublicKey, noteKeyId, openCheckpoint, parsePrivateKey, parseVerifierKey, privateKeyToPem, sha256, toHex } from '@facto/core';
+import { makeFolders } from '../ops/make-folders.js';
 
 export interface LogKey {
   /** The key file, for messages. */
@@ -63,7 +64,7 @@ export function loadOrCreateLogKey(path: string, origin?: string, signedBefore?:
     }
     privateKey = generateKeyPair().privateKey;
     try {
-      mkdirSync(dirname(path), { recursive: true });
+      makeFolders(dirname(path));
       writeFileSync(path, privateKeyToPem(privateKey), { mode: 0o600, flag: 'wx' });
       chmodSync(path, 0o600);
     } catch (writeError) {

@@ -4,10 +4,10 @@
  * returns, so an acknowledged span survives kill -9 and power loss (NORMAL survives a process crash
  * but may lose the last commits on power loss, and is offered for benchmarks and throwaway logs).
  */
-import { mkdirSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import Database from 'better-sqlite3';
 import { StoreUnavailableError } from '../errors.js';
+import { makeFolders } from '../../ops/make-folders.js';
 
 export type SynchronousMode = 'FULL' | 'NORMAL';
 
@@ -22,7 +22,7 @@ const BUSY_TIMEOUT_MS = 5_000;
 const IN_MEMORY = ':memory:';
 
 export function openDatabase(options: OpenDatabaseOptions): Database.Database {
-  if (options.path !== IN_MEMORY) mkdirSync(dirname(resolve(options.path)), { recursive: true });
+  if (options.path !== IN_MEMORY) makeFolders(dirname(resolve(options.path)));
   const database = new Database(options.path, { timeout: BUSY_TIMEOUT_MS });
   try {
     // The first statement reads the file header, so a file that is not a database fails here.

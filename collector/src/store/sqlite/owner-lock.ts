@@ -18,10 +18,11 @@
  * within the holding process, though: closing any descriptor of a file drops every fcntl lock the
  * process holds on it, so a process first looks in its own list of held locks.
  */
-import { closeSync, mkdirSync, openSync, readlinkSync, readSync, realpathSync } from 'node:fs';
+import { closeSync, openSync, readlinkSync, readSync, realpathSync } from 'node:fs';
 import { basename, dirname, join, resolve } from 'node:path';
 import Database from 'better-sqlite3';
 import { StoreUnavailableError } from '../errors.js';
+import { makeFolders } from '../../ops/make-folders.js';
 
 export interface OwnerLock {
   /** The companion file that carries the lock. */
@@ -42,7 +43,7 @@ const held: Set<string> = ((globalThis as Record<symbol, unknown>)[Symbol.for('f
 /** The lock file for a database path: beside the real file, so every name for one database gives one lock. The folder is created if missing. */
 export function ownerLockPath(databasePath: string): string {
   const absolute = resolve(databasePath);
-  mkdirSync(dirname(absolute), { recursive: true });
+  makeFolders(dirname(absolute));
   return `${realFilePath(absolute)}-lock`;
 }
 

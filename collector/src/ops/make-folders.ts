@@ -1,0 +1,47 @@
+/**
+ * Creates the missing folders on the way to a file, one level at a time. Node's recursive
+ * mkdirSync misreports two cases an operator meets when pointing --db or --log-key at the wrong
+ * place: under a read-only mount it says ENOENT ("no such file or directory") instead of EROFS, and
+ * under /proc, where mkdir answers ENOENT although the parent exists, it retries for ever and the
+ * start hangs (SIGTERM included: the event loop never runs again). One level at a time, the error is
+ * the one the system gave for the folder that could not be made, and it always returns.
+ */
+import { mkdirSync, statSync } from 'node:fs';
+import { dirname, resolve } from 'node:path';
+
+/** Makes `folder` and any missing parents (with `mode`); returns the first one it created, if any. */
+export function makeFolders(folder: string, mode?: number): string | undefined {
+  const missing: string[] = [];
+  for (let at = resolve(folder); ; ) {
+    if (exists(at)) break;
+    missing.push(at);
+    const parent = dirname(at);
+    if (parent === at) break;
+    at = parent;
+  }
+  let first: string | undefined;
+  for (const path of missing.reverse()) {
+    try {
+      mkdirSync(path, { mode });
+      first ??= path;
+    } catch (error) {
+      // Another process made it meanwhile: go on. A file of that name fails at the next level (ENOTDIR).
+      if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error;
+    }
+  }
+  return first;
+}
+
+/** Anything at `path` (a file there makes the next mkdir say ENOTDIR, which is the right answer). */
+function exists(path: string): boolean {
+  try {
+    statSync(path);
+    return true;
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code;
+    if (code === 'ENOENT') return false;
+    // ENOTDIR (a file on the way) or EACCES: mkdir below it gives the same answer, with its path.
+    if (code === 'ENOTDIR' || code === 'EACCES') return true;
+    throw error;
+  }
+}
