@@ -95,6 +95,14 @@ describe('facto keys', () => {
     expect(result.stderr).toMatch(message);
   });
 
+  it('reads the admin token from FACTO_ADMIN_TOKEN, not the query or ingest one beside it', async () => {
+    const env = { FACTO_ENDPOINT: collector.url, FACTO_INGEST_TOKEN: 'ingest-secret', FACTO_QUERY_TOKEN: 'query-secret' };
+    const refused = await facto(['keys', 'list'], env);
+    expect(refused.code).toBe(4);
+    expect(refused.stderr).toContain('pass the right token with --token or FACTO_ADMIN_TOKEN');
+    expect((await facto(['keys', 'list'], { ...env, FACTO_ADMIN_TOKEN: 'admin-secret' })).code).toBe(0);
+  });
+
   it('exits 3 when the collector cannot be reached', async () => {
     const url = collector.url;
     await collector.close();

@@ -203,14 +203,14 @@ describe('facto verify --endpoint', () => {
 });
 
 describe('facto verify --endpoint: reaching the collector', () => {
-  it('exits 4 when the token is refused, and passes with FACTO_TOKEN', async () => {
+  it('exits 4 when the token is refused, and passes with FACTO_QUERY_TOKEN (not the agent FACTO_INGEST_TOKEN beside it)', async () => {
     const guarded = await startTestCollector({ queryToken: 'query-secret', adminToken: 'admin-secret' });
     try {
       await record(guarded, new TestAgent('support-bot', 'x', agent.keys), 1);
       const refused = await facto(['verify', '--endpoint', guarded.url, '--key', agentKey]);
       expect(refused.code).toBe(4);
-      expect(refused.stderr).toContain('the collector refused access (401: missing bearer token): pass the right token with --token or FACTO_TOKEN');
-      const allowed = await facto(['verify', '--key', agentKey], { FACTO_ENDPOINT: guarded.url, FACTO_TOKEN: 'query-secret' });
+      expect(refused.stderr).toContain('the collector refused access (401: missing bearer token): pass the right token with --token or FACTO_QUERY_TOKEN');
+      const allowed = await facto(['verify', '--key', agentKey], { FACTO_ENDPOINT: guarded.url, FACTO_INGEST_TOKEN: 'ingest-secret', FACTO_ADMIN_TOKEN: 'admin-secret', FACTO_QUERY_TOKEN: 'query-secret' });
       expect(allowed.code).toBe(0);
     } finally {
       await guarded.stop();

@@ -334,7 +334,7 @@ describe('configuration', () => {
   it('reads FACTO_* variables and falls back to the standard OTLP endpoint variables', async () => {
     const { resolveEnvironment } = await import('@facto/otel');
     const seed = toHex(keys.privateKey);
-    const resolved = resolveEnvironment({}, { FACTO_AGENT_ID: 'env-agent', FACTO_PRIVATE_KEY: seed, OTEL_EXPORTER_OTLP_ENDPOINT: 'http://collector:4318', FACTO_CAPTURE: 'hashes', FACTO_TOKEN: 't0k' });
+    const resolved = resolveEnvironment({}, { FACTO_AGENT_ID: 'env-agent', FACTO_PRIVATE_KEY: seed, OTEL_EXPORTER_OTLP_ENDPOINT: 'http://collector:4318', FACTO_CAPTURE: 'hashes', FACTO_INGEST_TOKEN: 't0k', FACTO_QUERY_TOKEN: 'not-this-one' });
     expect(resolved).toMatchObject({ agentId: 'env-agent', url: 'http://collector:4318/v1/traces', capture: 'hashes', protocol: 'http/protobuf' });
     expect(resolved.privateKey).toEqual(fromHex(seed));
     expect(resolved.headers.authorization).toBe('Bearer t0k');

@@ -35,7 +35,7 @@ beforeAll(async () => {
 });
 afterAll(() => new Promise<void>((resolve) => server.close(() => resolve())));
 
-async function failure(path: string, client = new CollectorClient({ endpoint: url, token: undefined })): Promise<CliError> {
+async function failure(path: string, client = new CollectorClient({ endpoint: url, token: undefined, tokenVariable: 'FACTO_QUERY_TOKEN' })): Promise<CliError> {
   const error = await client.json(path).then(
     () => undefined,
     (caught: unknown) => caught,
@@ -46,12 +46,12 @@ async function failure(path: string, client = new CollectorClient({ endpoint: ur
 
 describe('CollectorClient', () => {
   it('sends the bearer token and reads JSON', async () => {
-    expect(await new CollectorClient({ endpoint: url, token: 's3cret' }).json('/ok')).toEqual({ fine: true });
+    expect(await new CollectorClient({ endpoint: url, token: 's3cret', tokenVariable: 'FACTO_QUERY_TOKEN' }).json('/ok')).toEqual({ fine: true });
     expect(lastAuthorization).toBe('Bearer s3cret');
   });
 
   it.each([
-    ['/denied', 4, 'the collector refused access (401: missing bearer token): pass the right token with --token or FACTO_TOKEN'],
+    ['/denied', 4, 'the collector refused access (401: missing bearer token): pass the right token with --token or FACTO_QUERY_TOKEN'],
     ['/missing', 5, 'no event with facto_id ft-x'],
     ['/bad', 2, 'the collector refused the request: since must be an RFC 3339 time'],
     ['/conflict', 6, 'key k is already registered to agent "a"'],
@@ -71,21 +71,28 @@ describe('CollectorClient', () => {
     await new Promise<void>((resolve) => spare.listen(0, '127.0.0.1', resolve));
     const port = (spare.address() as AddressInfo).port;
     await new Promise<void>((resolve) => spare.close(() => resolve()));
-    const error = await failure('/ok', new CollectorClient({ endpoint: `http://127.0.0.1:${port}`, token: undefined }));
+    const error = await failure('/ok', new CollectorClient({ endpoint: `http://127.0.0.1:${port}`, token: undefined, tokenVariable: 'FACTO_QUERY_TOKEN' }));
     expect(error.exitCode).toBe(3);
     expect(error.message).toBe(`cannot reach the collector at http://127.0.0.1:${port} (ECONNREFUSED): is it running? Set --endpoint or FACTO_ENDPOINT`);
   });
 });
 
 describe('resolveConnection', () => {
-  it('takes the flag, else FACTO_ENDPOINT and FACTO_TOKEN, else the default', () => {
-    expect(resolveConnection({}, {})).toEqual({ endpoint: 'http://127.0.0.1:4318', token: undefined });
-    expect(resolveConnection({}, { FACTO_ENDPOINT: 'https://facto.example/', FACTO_TOKEN: 't' })).toEqual({ endpoint: 'https://facto.example', token: 't' });
-    expect(resolveConnection({ endpoint: 'http://h:1', token: 'flag' }, { FACTO_ENDPOINT: 'http://other', FACTO_TOKEN: 't' })).toEqual({ endpoint: 'http://h:1', token: 'flag' });
+  it('takes the flag, else FACTO_ENDPOINT and the token variable of the command\'s class, else the default', () => {
+    expect(resolveConnection({}, {}, 'query')).toEqual({ endpoint: 'http://127.0.0.1:4318', token: undefined, tokenVariable: 'FACTO_QUERY_TOKEN' });
+    expect(resolveConnection({}, { FACTO_ENDPOINT: 'https://facto.example/', FACTO_QUERY_TOKEN: 'q' }, 'query')).toEqual({ endpoint: 'https://facto.example', token: 'q', tokenVariable: 'FACTO_QUERY_TOKEN' });
+    expect(resolveConnection({ endpoint: 'http://h:1', token: 'flag' }, { FACTO_ENDPOINT: 'http://other', FACTO_QUERY_TOKEN: 'q' }, 'query')).toEqual({ endpoint: 'http://h:1', token: 'flag', tokenVariable: 'FACTO_QUERY_TOKEN' });
+  });
+
+  it('never sends one class\'s token to another: a shell holding all of the collector\'s tokens works for every command', () => {
+    const env = { FACTO_INGEST_TOKEN: 'i', FACTO_QUERY_TOKEN: 'q', FACTO_ADMIN_TOKEN: 'a' };
+    expect(resolveConnection({}, env, 'query').token).toBe('q');
+    expect(resolveConnection({}, env, 'admin').token).toBe('a');
+    expect(resolveConnection({}, { FACTO_INGEST_TOKEN: 'i', FACTO_QUERY_TOKEN: 'q' }, 'admin')).toMatchObject({ token: undefined, tokenVariable: 'FACTO_ADMIN_TOKEN' });
   });
 
   it('refuses what is not an http URL, as a usage error', () => {
-    expect(() => resolveConnection({ endpoint: 'localhost:4318' }, {})).toThrow(/expected an http:\/\/ or https:\/\/ URL/);
-    expect(() => resolveConnection({ endpoint: 'not a url' }, {})).toThrow(/is not a URL/);
+    expect(() => resolveConnection({ endpoint: 'localhost:4318' }, {}, 'query')).toThrow(/expected an http:\/\/ or https:\/\/ URL/);
+    expect(() => resolveConnection({ endpoint: 'not a url' }, {}, 'query')).toThrow(/is not a URL/);
   });
 });

@@ -1,7 +1,9 @@
 /**
  * The collector's API as the commands use it: the endpoint and bearer token every command that talks
  * to a collector takes (--endpoint, else FACTO_ENDPOINT, else http://127.0.0.1:4318; --token, else
- * FACTO_TOKEN), and requests whose failures become CliErrors with the right exit code and a sentence
+ * the environment variable the collector itself reads for that class of route: FACTO_QUERY_TOKEN,
+ * or FACTO_ADMIN_TOKEN for `keys`, so one shell that holds the collector's tokens, the agent's
+ * FACTO_INGEST_TOKEN among them, sends each command the right one), and requests whose failures become CliErrors with the right exit code and a sentence
  * that says what to do: an unreachable collector, a refused token, a 404, a 400 naming the parameter.
  */
 import { CliError } from './cli-error.js';
@@ -14,15 +16,25 @@ const ANSWER_TIMEOUT_MILLIS = 60_000;
 /** The flags every collector command takes, for parseFlags. */
 export const CONNECTION_FLAGS = { endpoint: { type: 'string' }, token: { type: 'string' } } as const;
 
-export const CONNECTION_USAGE = `  --endpoint URL   The collector (default: FACTO_ENDPOINT, else ${DEFAULT_ENDPOINT}).
-  --token TOKEN    Bearer token for the collector's API (default: FACTO_TOKEN).`;
+/** Which of the collector's token classes a command's routes take (docs/api.md, "Access"). */
+export type Access = 'query' | 'admin';
+
+/** The environment variable a command reads its token from: the one the collector reads for that class. */
+export const TOKEN_VARIABLE: Readonly<Record<Access, string>> = { query: 'FACTO_QUERY_TOKEN', admin: 'FACTO_ADMIN_TOKEN' };
+
+export function connectionUsage(access: Access): string {
+  return `  --endpoint URL   The collector (default: FACTO_ENDPOINT, else ${DEFAULT_ENDPOINT}).
+  --token TOKEN    Bearer token for the collector's ${access} routes (default: ${TOKEN_VARIABLE[access]}).`;
+}
 
 export interface Connection {
   readonly endpoint: string;
   readonly token: string | undefined;
+  /** Where the token comes from when no --token is given, for the message that refuses it. */
+  readonly tokenVariable: string;
 }
 
-export function resolveConnection(flags: { endpoint?: string; token?: string }, env: Record<string, string | undefined>): Connection {
+export function resolveConnection(flags: { endpoint?: string; token?: string }, env: Record<string, string | undefined>, access: Access): Connection {
   const endpoint = flags.endpoint ?? (env.FACTO_ENDPOINT || DEFAULT_ENDPOINT);
   let url: URL;
   try {
@@ -31,8 +43,9 @@ export function resolveConnection(flags: { endpoint?: string; token?: string }, 
     throw new CliError(`--endpoint: ${JSON.stringify(endpoint)} is not a URL; expected http://HOST:PORT`, EXIT_USAGE);
   }
   if (url.protocol !== 'http:' && url.protocol !== 'https:') throw new CliError(`--endpoint: expected an http:// or https:// URL, got ${JSON.stringify(endpoint)}`, EXIT_USAGE);
-  const token = flags.token ?? env.FACTO_TOKEN;
-  return { endpoint: endpoint.replace(/\/+$/, ''), token: token === undefined || token === '' ? undefined : token };
+  const tokenVariable = TOKEN_VARIABLE[access];
+  const token = flags.token ?? env[tokenVariable];
+  return { endpoint: endpoint.replace(/\/+$/, ''), token: token === undefined || token === '' ? undefined : token, tokenVariable };
 }
 
 /**
@@ -81,7 +94,7 @@ export class CollectorClient {
     const { reason, fromCollector } = await reasonOf(response);
     const what = `${init.method ?? 'GET'} ${path.split('?')[0]}`;
     if (response.status === 401 || response.status === 403) {
-      throw new CliError(`the collector refused access (${response.status}: ${reason}): pass the right token with --token or FACTO_TOKEN`, EXIT_DENIED);
+      throw new CliError(`the collector refused access (${response.status}: ${reason}): pass the right token with --token or ${this.connection.tokenVariable}`, EXIT_DENIED);
     }
     // A 404 or 400 that is not the collector's own says nothing about the event or the request: the
     // endpoint is something else (another server on the port), which is not "not found" (exit 5).

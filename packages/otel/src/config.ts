@@ -2,7 +2,8 @@
  * Options for createFacto/registerFacto, resolved from code first and the environment second:
  * FACTO_AGENT_ID, FACTO_ENDPOINT (else the standard OTEL_EXPORTER_OTLP_TRACES_ENDPOINT /
  * OTEL_EXPORTER_OTLP_ENDPOINT), FACTO_PRIVATE_KEY or FACTO_KEY_FILE, FACTO_CHAIN_ID, FACTO_CAPTURE,
- * FACTO_TOKEN, and OTEL_EXPORTER_OTLP_PROTOCOL. A missing or malformed key fails here, at start,
+ * FACTO_INGEST_TOKEN (the name the collector reads its ingest token from, so one environment serves
+ * both, and the CLI's FACTO_QUERY_TOKEN never reaches the agent), and OTEL_EXPORTER_OTLP_PROTOCOL. A missing or malformed key fails here, at start,
  * with a message that says what to do; the key itself never appears in a message.
  */
 import { readFileSync } from 'node:fs';
@@ -96,7 +97,7 @@ export function resolveEnvironment(options: FactoEnvironmentOptions, env: NodeJS
     throw new FactoError('invalid_argument', `protocol must be http/protobuf or http/json, got "${protocol}"`);
   }
   const headers: Record<string, string> = { ...options.headers };
-  const token = options.token ?? env.FACTO_TOKEN;
+  const token = options.token ?? env.FACTO_INGEST_TOKEN;
   if (token) headers.authorization = `Bearer ${token}`;
   return {
     agentId,
