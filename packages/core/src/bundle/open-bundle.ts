@@ -6,10 +6,10 @@
  */
 import { equalBytes, fromHex, toHex } from '../bytes.js';
 import { InclusionMemo } from '../merkle/index.js';
-import { keyId as computeKeyId } from '../crypto/index.js';
+import { keyId as computeKeyId, parsePublicKey } from '../crypto/index.js';
 import { openCheckpoint, parseVerifierKey, type VerifierKey } from '../note/index.js';
 import type { BundleKey, Checkpointed } from './types.js';
-import type { BundleReport, VerifyBundleOptions } from './verify-bundle.js';
+import type { BundleReport, TrustedKeys, VerifyBundleOptions } from './verify-bundle.js';
 import { verifyBundleErasures, type ErasuresVerdict } from './verify-erasures.js';
 import type { EventContext } from './verify-events.js';
 
@@ -22,8 +22,24 @@ export interface OpenedBundle {
   readonly erasures: ErasuresVerdict;
 }
 
-function toKeyBytes(key: string | Uint8Array): Uint8Array {
-  return typeof key === 'string' ? fromHex(key, 'agent public key', 32) : key;
+/**
+ * The agent keys a caller trusts may come in any form parsePublicKey reads: the PEM `facto keygen`
+ * writes, 64 hex digits, base64, or the 32 bytes. One that is none of these is the caller's mistake,
+ * not the bundle's, so the verifiers check them first and throw (a TypeError naming the entry), as
+ * they do for a missing trustedKeys, instead of reporting the bundle malformed.
+ */
+export function checkTrustedAgentKeys(trustedKeys: TrustedKeys, caller: string): void {
+  for (const [agentId, keys] of Object.entries(trustedKeys.agents ?? {})) {
+    const at = `${caller}: trustedKeys.agents[${JSON.stringify(agentId)}]`;
+    if (!Array.isArray(keys)) throw new TypeError(`${at} must be an array of public keys`);
+    keys.forEach((key: unknown, index) => {
+      try {
+        parsePublicKey(key as string | Uint8Array);
+      } catch (error) {
+        throw new TypeError(`${at}[${index}]: ${(error as Error).message}`);
+      }
+    });
+  }
 }
 
 export function openBundle(
@@ -58,8 +74,8 @@ export function openBundle(
   const checkpoint = root ? { ok: true, origin, treeSize, rootHash: toHex(root) } : { ok: false };
 
   const trusted = new Map<string, Uint8Array[]>();
-  for (const [agentId, keys] of Object.entries(options.trustedKeys.agents ?? {})) trusted.set(agentId, keys.map(toKeyBytes));
-  for (const [agentId, keys] of Object.entries(moreTrusted)) trusted.set(agentId, [...(trusted.get(agentId) ?? []), ...keys.map(toKeyBytes)]);
+  for (const [agentId, keys] of Object.entries(options.trustedKeys.agents ?? {})) trusted.set(agentId, keys.map((key) => parsePublicKey(key)));
+  for (const [agentId, keys] of Object.entries(moreTrusted)) trusted.set(agentId, [...(trusted.get(agentId) ?? []), ...keys.map((key) => parsePublicKey(key))]);
   const bundleKeys = new Map<string, { agentId: string; publicKey: Uint8Array }>();
   for (const key of bundle.keys ?? []) {
     // An entry that is not an object is reported with the members (bundle-members.ts), once.

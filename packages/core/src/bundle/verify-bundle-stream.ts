@@ -17,7 +17,7 @@ import { openChainStatements } from './verify-bundle-chains.js';
 import { StreamedEvents } from './streamed-events.js';
 import { BUNDLE_FORMAT, type BundleChain, type BundleKey, type Checkpointed } from './types.js';
 import type { BundleReport, ChainVerdict, VerifyBundleOptions } from './verify-bundle.js';
-import { openBundle } from './open-bundle.js';
+import { checkTrustedAgentKeys, openBundle } from './open-bundle.js';
 import { bundleMemberErrors } from './bundle-members.js';
 import { erasuresNamingNoEvent } from './verify-erasures.js';
 import { unreadableEvent, verifyEvent, type EventVerdict } from './verify-events.js';
@@ -100,6 +100,7 @@ function malformed(reason: string, progress: Progress): StreamedBundleReport {
  */
 export async function verifyBundleStream(source: BundleSource, options: VerifyBundleStreamOptions): Promise<StreamedBundleReport> {
   if (typeof options?.trustedKeys !== 'object' || options.trustedKeys === null) throw new TypeError('verifyBundleStream: options.trustedKeys is required');
+  checkTrustedAgentKeys(options.trustedKeys, 'verifyBundleStream');
   const progress = new Progress();
   const opened: (() => Promise<unknown>)[] = [];
   try {

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { generateKeyPair } from '../crypto/index.js';
+import { generateKeyPair, publicKeyToPem } from '../crypto/index.js';
 import { encodeVerifierKey } from '../note/index.js';
 import { toHex } from '../bytes.js';
 import { sign } from '../crypto/index.js';
@@ -25,6 +25,21 @@ describe('verifyBundle', async () => {
     expect(report.events.every((event) => event.hash && event.signature && event.inclusion && event.key === 'trusted')).toBe(true);
     expect(report.chains.map((chain) => chain.ok)).toEqual([true, true]);
     expect(report.events[0]!.disclosures.every((disclosure) => disclosure.ok)).toBe(true);
+  });
+
+  it('takes trusted agent keys as `facto keygen` writes them (PEM) or as hex, with the same verdict', () => {
+    const [agent, [publicKey]] = Object.entries(fixture.agentKeys)[0]!;
+    const asPem = verifyBundle(fixture.bundle, { trustedKeys: { log: fixture.logKey, agents: { [agent]: [publicKeyToPem(publicKey!)] } } });
+    const asHex = verifyBundle(fixture.bundle, { trustedKeys: { log: fixture.logKey, agents: { [agent]: [toHex(publicKey!)] } } });
+    expect(asPem.ok).toBe(true);
+    expect(asPem).toEqual(asHex);
+  });
+
+  it("throws on a trusted key it cannot read, naming the entry: the caller's mistake, not a malformed bundle", () => {
+    const [agent] = Object.keys(fixture.agentKeys);
+    const options = { trustedKeys: { log: fixture.logKey, agents: { [agent!]: [toHex(generateKeyPair().publicKey), 'agent.pem.pub'] } } };
+    expect(() => verifyBundle(fixture.bundle, options)).toThrow(new RegExp(`^verifyBundle: trustedKeys\\.agents\\["${agent}"\\]\\[1\\]: public key must be an SPKI PEM`));
+    expect(() => verifyBundle(fixture.bundle, { trustedKeys: { log: fixture.logKey, agents: { [agent!]: 'not-a-list' as never } } })).toThrow(TypeError);
   });
 
   it('names an altered record field', () => {

@@ -12,7 +12,7 @@ import { checkExportManifest } from './export-manifest.js';
 import { BUNDLE_FORMAT, type Checkpointed, type EvidenceBundle } from './types.js';
 import { verifyBundleChains, type ChainVerdict } from './verify-bundle-chains.js';
 import { BOM_REASON, invalidJsonAt, invalidUtf8Offset, notUtf8Reason, strictRefusal } from './json-pieces.js';
-import { openBundle } from './open-bundle.js';
+import { checkTrustedAgentKeys, openBundle } from './open-bundle.js';
 import { erasuresNamingNoEvent } from './verify-erasures.js';
 import { isReadableRecord, unreadableEvent, verifyEvent, type EventVerdict } from './verify-events.js';
 import { bundleMemberErrors, sameEventError } from './bundle-members.js';
@@ -106,6 +106,7 @@ export function parseEvidenceBundle(input: string | Uint8Array): EvidenceBundle 
  */
 export function verifyBundle(bundle: EvidenceBundle, options: VerifyBundleOptions): BundleReport {
   if (typeof options?.trustedKeys !== 'object' || options.trustedKeys === null) throw new TypeError('verifyBundle: options.trustedKeys is required');
+  checkTrustedAgentKeys(options.trustedKeys, 'verifyBundle');
   const established: Established = { checkpoint: { ok: false }, errors: [], events: [] };
   try {
     return verifyWellFormedBundle(bundle, options, established);
