@@ -1,7 +1,19 @@
 #!/usr/bin/env node
 // The `facto` command. Everything lives in main() (tested in-process); this file only binds it to
 // the real process. exitCode rather than process.exit(), so pending output is flushed first.
-import { main } from '../dist/main.js';
+
+/** The compiled command; in a checkout of the repository it exists once something has built it. */
+async function loadMain() {
+  const compiled = new URL('../dist/main.js', import.meta.url);
+  try {
+    return (await import(compiled.href)).main;
+  } catch (error) {
+    if (error?.code !== 'ERR_MODULE_NOT_FOUND' || !String(error.message).includes(compiled.pathname)) throw error;
+    process.stderr.write('facto: this copy is not built yet; run "npm run build" at the repository root (npm start and npm test build it too)\n');
+    process.exit(70);
+  }
+}
+const main = await loadMain();
 
 /**
  * A standard stream whose reader may go away (`facto verify … | head -1`): once it has (EPIPE), what
