@@ -8,7 +8,7 @@
  */
 import { chmodSync, mkdirSync, readFileSync, writeFileSync, existsSync } from 'node:fs';
 import { resolveConfig, startCollector } from '@facto/collector';
-import { FactoError, generateKeyPair, privateKeyToPem, parsePrivateKey, getPublicKey, verifyBundle } from '@facto/core';
+import { FactoError, generateKeyPair, privateKeyToPem, publicKeyToPem, parsePrivateKey, getPublicKey, verifyBundle } from '@facto/core';
 import { createFacto, registerFacto } from '@facto/otel';
 import { runRefundAgent } from './demo-agent.mjs';
 import { runOpenAIAgent } from './openai-agent.mjs';
@@ -32,21 +32,29 @@ try {
 }
 console.log(`facto collector listening on ${collector.url}`);
 
-// The demo agent's key lives beside the database; a real agent's comes from `facto keygen`.
-const agentKeyFile = `${directory}/demo-agent.pem`;
-if (!existsSync(agentKeyFile)) {
-  writeFileSync(agentKeyFile, privateKeyToPem(generateKeyPair().privateKey), { mode: 0o600, flag: 'wx' });
-  chmodSync(agentKeyFile, 0o600);
+/**
+ * A demo agent's key pair, beside the database, as `facto keygen` writes one for a real agent: the
+ * private key (0600) and its public key in FILE.pub, which is all a verifier needs.
+ */
+function demoKey(name) {
+  const keyFile = `${directory}/${name}.pem`;
+  if (!existsSync(keyFile)) {
+    writeFileSync(keyFile, privateKeyToPem(generateKeyPair().privateKey), { mode: 0o600, flag: 'wx' });
+    chmodSync(keyFile, 0o600);
+  }
+  const publicKey = getPublicKey(parsePrivateKey(readFileSync(keyFile, 'utf8').trim()));
+  writeFileSync(`${keyFile}.pub`, publicKeyToPem(publicKey));
+  return { keyFile, publicKey };
 }
-const agentPublicKey = getPublicKey(parsePrivateKey(readFileSync(agentKeyFile, 'utf8').trim()));
+
+const { keyFile: agentKeyFile, publicKey: agentPublicKey } = demoKey('demo-agent');
 
 const facto = createFacto({ agentId: 'demo-refund-agent', endpoint: collector.url, keyFile: agentKeyFile, serviceName: 'facto-demo', scheduledDelayMillis: 50 });
 const outcome = await runRefundAgent(facto);
 const delivery = await facto.shutdown();
 
 // A second agent, on the openai client wrapped by @facto/openai (fake model, offline), with its own id and key.
-const openaiKeyFile = `${directory}/demo-openai-agent.pem`;
-if (!existsSync(openaiKeyFile)) writeFileSync(openaiKeyFile, privateKeyToPem(generateKeyPair().privateKey), { mode: 0o600, flag: 'wx' });
+const { keyFile: openaiKeyFile } = demoKey('demo-openai-agent');
 const openaiFacto = registerFacto({ agentId: 'demo-openai-agent', endpoint: collector.url, keyFile: openaiKeyFile, serviceName: 'facto-demo-openai', scheduledDelayMillis: 50 });
 const openaiAnswer = await runOpenAIAgent();
 const openaiDelivery = await openaiFacto.shutdown();
@@ -54,16 +62,14 @@ console.log(`OpenAI agent (wrapOpenAI): "${openaiAnswer}", ${openaiDelivery.deli
 
 // A third, on the Vercel AI SDK with @facto/ai-sdk's middleware and tools (mock model, offline). The
 // global provider is the OpenAI agent's (registered once per process), so this one is passed its own.
-const aiSdkKeyFile = `${directory}/demo-ai-sdk-agent.pem`;
-if (!existsSync(aiSdkKeyFile)) writeFileSync(aiSdkKeyFile, privateKeyToPem(generateKeyPair().privateKey), { mode: 0o600, flag: 'wx' });
+const { keyFile: aiSdkKeyFile } = demoKey('demo-ai-sdk-agent');
 const aiSdkFacto = createFacto({ agentId: 'demo-ai-sdk-agent', endpoint: collector.url, keyFile: aiSdkKeyFile, serviceName: 'facto-demo-ai-sdk', scheduledDelayMillis: 50 });
 const aiSdkAnswer = await runAiSdkAgent({ tracerProvider: aiSdkFacto.provider });
 const aiSdkDelivery = await aiSdkFacto.shutdown();
 console.log(`AI SDK agent (factoMiddleware, factoTools): "${aiSdkAnswer}", ${aiSdkDelivery.delivered} spans signed and delivered`);
 // A fourth, built with LangChain's createAgent and recorded by @facto/langchain's callback handler (fake model, offline).
 // The global provider is the OpenAI agent's, so this one gets its own provider passed in.
-const langchainKeyFile = `${directory}/demo-langchain-agent.pem`;
-if (!existsSync(langchainKeyFile)) writeFileSync(langchainKeyFile, privateKeyToPem(generateKeyPair().privateKey), { mode: 0o600, flag: 'wx' });
+const { keyFile: langchainKeyFile } = demoKey('demo-langchain-agent');
 const langchainFacto = createFacto({ agentId: 'demo-langchain-agent', endpoint: collector.url, keyFile: langchainKeyFile, serviceName: 'facto-demo-langchain', scheduledDelayMillis: 50 });
 const langchainAnswer = await runLangChainAgent({ tracerProvider: langchainFacto.provider });
 const langchainDelivery = await langchainFacto.shutdown();
@@ -77,6 +83,8 @@ const get = async (path) => {
 const log = await (await get('/v1/log')).json();
 const chain = await (await get(`/v1/chains/demo-refund-agent/${encodeURIComponent(facto.chainId)}`)).json();
 const bundle = await (await get(`/v1/export?agent_id=demo-refund-agent&chain_id=${encodeURIComponent(facto.chainId)}`)).json();
+const bundleFile = `${directory}/demo-bundle.json`;
+writeFileSync(bundleFile, JSON.stringify(bundle));
 const trustedKeys = { log: log.verifier_key, agents: { 'demo-refund-agent': [agentPublicKey] } };
 const verdict = verifyBundle(bundle, { trustedKeys });
 
@@ -96,6 +104,8 @@ Evidence bundle (checked offline with only the log key and the agent key):
   ${verdict.ok ? 'VERIFIED' : 'FAILED'}: ${verdict.events.filter((event) => event.ok).length}/${verdict.events.length} events, ${verdict.chains.filter((item) => item.ok).length}/${verdict.chains.length} chains
 The same bundle with the refund amount edited from 40 to 4000 EUR:
   ${tamperVerdict.ok ? 'VERIFIED (this would be a bug)' : `REJECTED: ${tamperVerdict.events.flatMap((event) => event.errors)[0]}`}
+Verify the bundle yourself, offline, trusting nothing but the two public keys:
+  npx facto verify ${bundleFile} --key demo-refund-agent=${agentKeyFile}.pub --log-key '${log.verifier_key}'
 
 Try:
   curl -s '${collector.url}/v1/events?limit=5' | head -c 600

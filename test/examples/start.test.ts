@@ -10,6 +10,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { afterEach, describe, expect, it } from 'vitest';
+import { FACTO_BIN } from '../cli/facto-process.js';
 
 const run = promisify(execFile);
 const script = new URL('../../examples/start.mjs', import.meta.url).pathname;
@@ -32,7 +33,8 @@ const environment = (extra: Record<string, string>) => {
 
 describe('npm start', () => {
   it('runs the demo, verifies the bundle, catches the edit, and prints only what a person reads', async () => {
-    const { stdout, stderr } = await run(process.execPath, [script], { cwd: folder(), env: environment({ FACTO_PORT: '0' }) });
+    const cwd = folder();
+    const { stdout, stderr } = await run(process.execPath, [script], { cwd, env: environment({ FACTO_PORT: '0' }) });
     expect(stdout).toMatch(/VERIFIED: (\d+)\/\1 events, 1\/1 chains/);
     expect(stdout).toMatch(/REJECTED: hash: the record does not hash to the stated hash/);
     // Every suggested command quotes its URL, so a '?' survives zsh.
@@ -40,6 +42,11 @@ describe('npm start', () => {
     expect(commands.length).toBeGreaterThanOrEqual(3);
     for (const command of commands) expect(command).toMatch(/^\s+curl -s 'http:\/\/127\.0\.0\.1:\d+\/[^' ]*'/);
     for (const line of [...stdout.split('\n'), ...stderr.split('\n')]) expect(line.trimStart().startsWith('{"')).toBe(false);
+    // The offline check it suggests works as printed, on the files it left: the bundle and the agent's .pub.
+    const suggested = /^ {2}npx facto (verify \S+ --key \S+) --log-key '([^']+)'$/m.exec(stdout);
+    expect(suggested).not.toBeNull();
+    const verified = await run(process.execPath, [FACTO_BIN, ...suggested![1]!.split(' '), '--log-key', suggested![2]!], { cwd });
+    expect(verified.stdout).toMatch(/^VERIFIED/m);
   }, 120_000);
 
   it('says the port is taken and how to pick another, without a stack trace', async () => {
