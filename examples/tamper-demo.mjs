@@ -70,7 +70,8 @@ try {
   console.log(`   edited ${refund.facto_id} (leaf ${refund.leaf_index}, seq ${refund.seq}): refund.amount_eur 40 -> 4000`);
   console.log(`   deleted ${modelCall.facto_id} (leaf ${modelCall.leaf_index}, seq ${modelCall.seq}): "${modelCall.name}"`);
 
-  collector = await startCollector(config, { logger: silentLogger });
+  // On the port it had: the state file names the collector by its URL, and this is the same one.
+  collector = await startCollector({ ...config, port: Number(new URL(collector.url).port) }, { logger: silentLogger });
   say('4. The same audit, against the same collector restarted on the edited file');
   const after = await run('verify', '--endpoint', collector.url, '--key', agentKey, '--log-key', logKey, '--state', state);
 
