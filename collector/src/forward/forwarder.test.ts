@@ -11,6 +11,7 @@ import { MemoryStore } from '../store/memory/memory-store.js';
 import { createSqliteStore } from '../store/sqlite/index.js';
 import type { NewForward, Store } from '../store/types.js';
 import { createForwarder, type ForwardClock, type ForwarderOptions } from './forwarder.js';
+import { STORE_RETRY_MILLIS, UNREADABLE_ROW_READS } from './send-request.js';
 
 interface Received {
   readonly headers: http.IncomingHttpHeaders;
@@ -488,6 +489,58 @@ describe('forwarder', () => {
         ['error', 'the forward queue cannot be read from the store; delivery waits until it can'],
         ['info', 'the forward queue can be read again; delivery goes on'],
       ]);
+    });
+
+    it('gives up a request whose row never reads while the queue lists it, so the requests behind it go', async () => {
+      const { url, received } = await downstream();
+      const fake = fakeClock();
+      // Each pause also lets timers run: retries that never end must not starve the test's own waits.
+      const clock: ForwardClock = { now: fake.clock.now, sleep: async (millis, signal) => (await new Promise((resolve) => setImmediate(resolve)), fake.clock.sleep(millis, signal)) };
+      const { waits } = fake;
+      let broken: number | undefined;
+      let storeDown = false;
+      let listingFails = false;
+      class DamagedRow extends MemoryStore {
+        override async getForward(id: number) {
+          // In the first phase the whole store goes down once the queue has been listed.
+          if (id === broken && storeDown) listingFails = true;
+          if (id === broken) throw new StoreUnavailableError('page damaged', { cause: new Error('SQLITE_CORRUPT') });
+          return super.getForward(id);
+        }
+        override async listForwardIds(afterId: number, limit: number) {
+          if (listingFails) throw new StoreUnavailableError('down');
+          return super.listForwardIds(afterId, limit);
+        }
+      }
+      const store = new DamagedRow();
+      await store.init();
+      // One delivery slot, the default: before, the damaged row held it, and nothing behind it went.
+      const { forwarder, logEntries, metrics } = await forwarderTo(url, { store, deliver: false, clock });
+      for (let index = 0; index < 3; index++) await enqueue(forwarder, request.json, 'json', keepAll);
+      broken = (await store.listForwards(0, 1))[0]!.id;
+      // While the listing fails too, the store is down, not the row: delivery waits, however long.
+      storeDown = true;
+      const delivery = forwarder.startDelivering();
+      await vi.waitFor(() => expect(waits.length).toBeGreaterThanOrEqual(3 * UNREADABLE_ROW_READS));
+      await delivery.stop();
+      expect(received).toHaveLength(0);
+      expect(await counterValue(metrics.forwardDropped)).toBe(0);
+      // The queue reads again, the row still does not: given up after UNREADABLE_ROW_READS reads.
+      storeDown = false;
+      listingFails = false;
+      waits.length = 0;
+      forwarder.startDelivering();
+      await vi.waitFor(() => expect(received).toHaveLength(2));
+      expect(waits.filter((millis) => millis === STORE_RETRY_MILLIS)).toHaveLength(UNREADABLE_ROW_READS - 1);
+      expect(await counterValue(metrics.forwardDropped)).toBe(1);
+      await vi.waitFor(() => expect(forwarder.depth).toBe(0));
+      expect(logEntries.map((entry) => [entry.level, entry.message])).toEqual([
+        ['error', 'the forward queue cannot be read from the store; delivery waits until it can'],
+        ['info', 'the forward queue can be read again; delivery goes on'],
+        ['error', 'the forward queue cannot be read from the store; delivery waits until it can'],
+        ['error', 'a queued request cannot be read from the store, though the queue can; gave up forwarding it (its spans stay in the log)'],
+      ]);
+      expect(logEntries.find((entry) => entry.message.startsWith('a queued request'))!.fields).toMatchObject({ request: broken, reads: UNREADABLE_ROW_READS, error: 'page damaged' });
     });
 
     it('says the store reads again in a loop started after one that stopped while reads failed (a re-election)', async () => {

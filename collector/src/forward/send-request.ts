@@ -18,6 +18,13 @@ import type { StoreHealth } from './store-health.js';
 
 /** How long delivery waits before reading the store again after it failed. */
 export const STORE_RETRY_MILLIS = 1_000;
+/**
+ * Failed reads of one request, a second apart, after which delivery asks whether the queue itself
+ * still reads: if it lists the request but cannot give its body (a damaged row), the request is given
+ * up rather than holding a delivery slot for ever; with one slot, the default, that was every request
+ * behind it. A store that is down fails the listing too, and delivery goes on waiting for it.
+ */
+export const UNREADABLE_ROW_READS = 30;
 
 type Attempt = PostOutcome | { readonly outcome: 'refused' } | { readonly outcome: 'gone' } | { readonly outcome: 'unreadable'; readonly error: unknown };
 
@@ -72,6 +79,7 @@ export class RequestSender {
   async deliver(id: number, signal: AbortSignal, budget: RetryBudget = freshBudget()): Promise<'finished' | 'cut'> {
     const { logger, metrics, initialBackoffMillis = 1_000, maxBackoffMillis = 30_000, maxElapsedMillis = 300_000 } = this.#options;
     const schedule = { initialBackoffMillis, maxBackoffMillis, maxElapsedMillis };
+    let failedReads = 0;
     for (;;) {
       const triedAt = this.#clock.now();
       const first = budget.startedAt === undefined;
@@ -85,12 +93,28 @@ export class RequestSender {
         // not charged to the request: it is not given up for it. Delivery waits, as it does when
         // the queue cannot be listed.
         this.#health.failed('read', result.error, id);
+        if (++failedReads >= UNREADABLE_ROW_READS) {
+          const row = await this.#rowAlone(id);
+          if (row === 'gone') return 'finished';
+          if (row === 'damaged') {
+            this.#health.abandoned('read', id);
+            metrics.forwardDropped.inc();
+            logger.error('a queued request cannot be read from the store, though the queue can; gave up forwarding it (its spans stay in the log)', {
+              url: this.#url,
+              request: id,
+              reads: failedReads,
+              error: result.error instanceof Error ? result.error.message : String(result.error),
+            });
+            return 'finished';
+          }
+        }
         const resumed = await pause(this.#clock, STORE_RETRY_MILLIS, signal);
         if (first) budget.startedAt = undefined;
         else budget.startedAt += this.#clock.now() - triedAt;
         if (!resumed) return 'cut';
         continue;
       }
+      failedReads = 0;
       if (result.outcome === 'delivered') {
         if (this.#failuresInRun > 0) logger.info('forwarding works again', { url: this.#url, failedAttempts: this.#failuresInRun });
         this.#failuresInRun = 0;
@@ -114,6 +138,19 @@ export class RequestSender {
       } catch {
         return 'cut'; // stopped, or close() ran out of time
       }
+    }
+  }
+
+  /**
+   * Whether the queue reads while request `id` does not: 'damaged' when the listing names it, 'gone'
+   * when it no longer does (delivered by another process, erased), 'store' when the listing fails too.
+   */
+  async #rowAlone(id: number): Promise<'damaged' | 'gone' | 'store'> {
+    try {
+      const [listed] = await this.#options.store.listForwardIds(id - 1, 1);
+      return listed === id ? 'damaged' : 'gone';
+    } catch {
+      return 'store';
     }
   }
 

@@ -54,6 +54,15 @@ export class StoreHealth {
   }
 
   /**
+   * `reader` is given up (a request whose row cannot be read, dropped with its own error line): it no
+   * longer counts as failing, and if it was the last, nothing more is said, as no read now works.
+   */
+  abandoned(operation: QueueOperation, reader: string | number): void {
+    this.#failing.get(operation)?.delete(reader);
+    if (typeof reader === 'number') this.#stale.delete(reader);
+  }
+
+  /**
    * A new delivery loop starts. The requests the last one left failing (cut by a stop; another
    * process may deliver them meanwhile, so they may never be read here again) would hold a recovery
    * back for ever: they now count as failing only until a read works. The listing and the deletes
