@@ -1,7 +1,8 @@
 /**
  * A full forward queue, seen from outside a real collector: under --unsigned forward a request whose
- * unsigned spans cannot be queued gets 503 + Retry-After (nothing acknowledged is lost, and the
- * exporter's retry delivers them), while signed spans, which the log holds, still get their 200.
+ * unsigned spans cannot be queued gets 503 + Retry-After and nothing of it is committed (the
+ * exporter's retry commits and delivers all of it), while signed spans alone, which the log holds,
+ * still get their 200.
  */
 import { afterEach, describe, expect, it } from 'vitest';
 import type { SpanFields } from '@facto/core';
@@ -64,19 +65,22 @@ describe('--unsigned forward with a full forward queue', () => {
     expect(full()).toEqual([[0, 1], [1, 0]]);
   });
 
-  it('counts the spans of a request answered 503 once, when its retry is acknowledged', async () => {
+  it('commits nothing of a request answered 503, so its retry commits and forwards every span, counted once', async () => {
     const { downstream, collector } = await forwardingCollector();
     downstream.hold();
     expect((await collector.post('/v1/traces', otlpJson([unsignedSpan('first', '00000000000000a1')]))).status).toBe(200);
 
-    // One signed span, one altered, one unsigned: the signed one is committed even though the answer is 503.
+    // One signed span, one altered, one unsigned. Answered 503, none of it is committed: the signed
+    // one, committed then, came back as a duplicate, which is not forwarded, and never went downstream.
     const agent = new TestAgent();
     const body = otlpJson([agent.next('signed'), withAttribute(agent.next('altered'), 'facto.action_type', { s: 'something else' }), unsignedSpan('second', '00000000000000a2')]);
     expect((await collector.post('/v1/traces', body)).status).toBe(503);
+    expect((await collector.json('/v1/log')).tree_size).toBe(0);
     downstream.release();
     await expect.poll(() => collector.context.forwarder!.depth, { timeout: 5_000 }).toBe(0);
     const retry = await collector.post('/v1/traces', body);
     expect([retry.status, (await retry.json()).partialSuccess.rejectedSpans]).toEqual([200, '1']);
+    await expect.poll(() => downstream.acceptedSpans().map((span) => span.name).sort(), { timeout: 5_000 }).toEqual(['first', 'second', 'signed']);
 
     const metrics = await (await collector.get('/metrics')).text();
     expect(metric(metrics, 'facto_ingest_requests_total{status="503"}')).toBe(1);
@@ -84,9 +88,9 @@ describe('--unsigned forward with a full forward queue', () => {
     expect(metric(metrics, 'facto_spans_unverified_total')).toBe(2);
     expect(metric(metrics, 'facto_spans_received_total{encoding="json"}')).toBe(4);
     expect(metric(metrics, 'facto_spans_rejected_total{reason="hash_mismatch"}')).toBe(1);
-    // Appended by the refused request's commit; its retry finds it in the log.
+    // Appended by the retry's commit, the first.
     expect(metric(metrics, 'facto_spans_accepted_total')).toBe(1);
-    expect(metric(metrics, 'facto_spans_duplicate_total')).toBe(1);
+    expect(metric(metrics, 'facto_spans_duplicate_total')).toBe(0);
     expect((await collector.json('/v1/log')).tree_size).toBe(1);
   });
 });

@@ -179,29 +179,37 @@ export class IngestService {
   /**
    * Decides and commits the spans of several requests as one batch, with the forward queue's copy of
    * each request that keeps a span for downstream; resolves with their outcomes, in order.
+   *
+   * A request whose copy the full queue refuses while it holds unsigned spans under --unsigned
+   * forward (kept nowhere else) is answered 503, and the sender sends it again: none of it may be
+   * committed then. Its signed spans, committed, would come back as duplicates, which are not
+   * forwarded, so their downstream copy was lost without a count. Such requests are taken out and the
+   * rest decided again (a pure function; its verdicts may change, a span of the same batch no longer
+   * being a duplicate, so the queue is asked again too), until none is refused that way.
    */
   async #commitGroup(group: readonly Waiting[]): Promise<readonly IngestOutcome[]> {
     const { metrics, registry, log, store, unsigned, forwarder } = this.#options;
-    const candidates = group.flatMap((waiting) => waiting.examined.spans);
     let plan: IngestPlan | undefined;
     let outcomes: IngestOutcome[] = [];
     let forwards: NewForward[] = [];
+    const deferred = new Map<Waiting, IngestOutcome>();
     const stopCommit = metrics.commitSeconds.startTimer();
     try {
       await log.commit(async (firstLeafIndex, lane) => {
-        const signed = candidates.filter((candidate): candidate is SignedSpan => candidate.kind === 'signed');
-        plan = decideBatch({
-          candidates,
-          stored: await readStoredState(store, signed),
-          keys: registry.view(),
-          trust: registry.mode,
-          unsigned,
-          replayWindowMillis: this.#options.replayWindowSeconds * 1000,
-          now: Date.now(),
-          firstLeafIndex,
-        });
-        ({ outcomes, forwards } = await this.#outcomes(group, plan.verdicts, lane));
-        const { events, linkUpdates, incidents, pins, unverified } = plan;
+        const stored = await readStoredState(store, group.flatMap((waiting) => waiting.examined.spans.filter((span): span is SignedSpan => span.kind === 'signed')));
+        for (;;) {
+          const deciding = group.filter((waiting) => !deferred.has(waiting));
+          const candidates = deciding.flatMap((waiting) => waiting.examined.spans);
+          plan = decideBatch({ candidates, stored, keys: registry.view(), trust: registry.mode, unsigned, replayWindowMillis: this.#options.replayWindowSeconds * 1000, now: Date.now(), firstLeafIndex });
+          ({ outcomes, forwards } = await this.#outcomes(deciding, plan.verdicts, lane));
+          const refusedNow = deciding.filter((_, index) => unsigned === 'forward' && outcomes[index]!.forwarding === 'refused' && outcomes[index]!.unverified > 0);
+          if (refusedNow.length === 0) break;
+          forwarder?.released(forwards);
+          // Nothing of it is committed: the sender sends it all again.
+          for (const waiting of refusedNow) deferred.set(waiting, { ...outcomes[deciding.indexOf(waiting)]!, accepted: 0 });
+        }
+        outcomes = mergeOutcomes(group, deferred, outcomes);
+        const { events, linkUpdates, incidents, pins, unverified } = plan!;
         return { events, logEntries: [], leaves: events.map((event) => fromHex(event.hash, 'hash', 32)), linkUpdates, incidents, keys: pins, unverified, erasures: [], forwards };
       });
     } catch (error) {
@@ -212,9 +220,8 @@ export class IngestService {
     }
     forwarder?.committed(forwards);
     const refused = outcomes.filter((outcome) => outcome.forwarding === 'refused');
-    // The ingest route answers 503 to these (checkForwarded): spans under --unsigned forward are kept nowhere else.
-    const deferred = unsigned === 'forward' ? refused.filter((outcome) => outcome.unverified > 0).length : 0;
-    if (refused.length > 0) forwarder?.refused(refused.length - deferred, deferred);
+    // The ingest route answers 503 to the deferred ones (checkForwarded); the others keep their 200.
+    if (refused.length > 0) forwarder?.refused(refused.length - deferred.size, deferred.size);
     // Committed: from here on the plan is the truth.
     const committed = plan!;
     registry.applyPins(committed.pins);
@@ -254,6 +261,12 @@ export class IngestService {
     });
     return { outcomes, forwards };
   }
+}
+
+/** The group's outcomes in its order: the decided requests' from `decided`, in order, the deferred ones' as they were refused. */
+function mergeOutcomes(group: readonly Waiting[], deferred: ReadonlyMap<Waiting, IngestOutcome>, decided: readonly IngestOutcome[]): IngestOutcome[] {
+  let next = 0;
+  return group.map((waiting) => deferred.get(waiting) ?? decided[next++]!);
 }
 
 /** One request's outcome from its spans' verdicts: counts, the partial_success message, what goes downstream. */
