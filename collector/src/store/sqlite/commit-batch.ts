@@ -10,9 +10,9 @@ import { checkBatchShape, invalidBatch } from '../batch-shape.js';
 import { StoreConflictError } from '../errors.js';
 import type { IncidentRow } from '../row-mapping.js';
 import type { Batch, StoredNode } from '../types.js';
-import { decodeEventBody, encodeEventBody } from './event-body.js';
+import { encodeEventBody } from './event-body.js';
 import { createForwardWriter } from './forward-queue.js';
-import { EVENT_COLUMNS, type EventParameters, eventToParameters, type KeyParameters, keyToParameters, UPSERT_KEY_SQL } from './rows.js';
+import { EVENT_COLUMNS, type EventParameters, eventToParameters, type KeyParameters, keyToParameters, storedBody, UPSERT_KEY_SQL } from './rows.js';
 
 /** Distinct resource and scope texts whose row ids are remembered; a fleet has a handful, a flood of distinct ones is not kept. */
 const MAX_CACHED_CONTEXTS = 10_000;
@@ -72,7 +72,7 @@ export function createBatchCommitter(database: Database.Database): BatchCommitte
   const eraseContent = (factoId: string, erasedBy: number): boolean => {
     const row = readBody.get(factoId);
     if (row === undefined) return false;
-    const body = decodeEventBody(row.body);
+    const body = storedBody(row.body, factoId);
     return erase.run(encodeEventBody({ ...body, disclosuresJson: '[]', salt: null }), erasedBy, factoId).changes > 0;
   };
 

@@ -8,6 +8,7 @@ import { FactoError } from '@facto/core';
 import type Database from 'better-sqlite3';
 import type { ChainRangeQuery, ChainSummary, EventQuery, StoredEvent } from '../types.js';
 import { chainRangeBounds } from '../chain-range.js';
+import { StoreUnavailableError } from '../errors.js';
 import { isLowerHex } from './event-body.js';
 import { EVENT_COLUMNS, eventFromRow, type EventRow } from './rows.js';
 
@@ -78,7 +79,7 @@ export function createEventReader(database: Database.Database): EventReader {
     let json = contexts.get(id);
     if (json === undefined) {
       json = readContext.get(id)?.context_json;
-      if (json === undefined) throw new FactoError('invalid_argument', `stored event names span context ${id}, which is not stored`);
+      if (json === undefined) throw new StoreUnavailableError(`SQLite store is damaged: a stored event names span context ${id}, which is not stored; restore the database from a backup`);
       if (contexts.size >= 10_000) contexts.clear();
       contexts.set(id, json);
     }

@@ -3,6 +3,7 @@
  * beside the converters so a column added by a migration is added to the reads in one place.
  */
 import type { Checkpoint, LinkStatus, LogEntry, StoredEvent } from '../types.js';
+import { StoreUnavailableError } from '../errors.js';
 import { decodeEventBody, type EventBody, hexToBytes } from './event-body.js';
 
 export { agentKeyFromRow, type AgentKeyRow, incidentFromRow, type IncidentRow, type KeyParameters, keyToParameters } from '../row-mapping.js';
@@ -33,6 +34,19 @@ export interface EventRow {
 const BODY_FIELDS = ['traceId', 'spanId', 'name', 'startTimeUnixNano', 'endTimeUnixNano', 'recordJson', 'disclosuresJson', 'salt'] as const;
 
 /**
+ * The body of the stored event `factoId`. One that does not decode is damage to the database, not a
+ * client's mistake: it is reported as SQLITE_CORRUPT is (503, the detail in the operator's log), never
+ * as a 400 carrying the store's internals to whoever asked.
+ */
+export function storedBody(body: Uint8Array, factoId: string): EventBody {
+  try {
+    return decodeEventBody(body);
+  } catch (error) {
+    throw new StoreUnavailableError(`SQLite store is damaged: the body of event ${factoId} does not decode (${(error as Error).message}); restore the database from a backup`, { cause: error });
+  }
+}
+
+/**
  * A stored event from its row. The columns are read at once; the body is inflated only when one of
  * its fields is first read, so the ingest lanes, which read links and hashes, never pay for it. The
  * body's fields are own enumerable getters, so spreading or comparing the event sees every field.
@@ -57,7 +71,7 @@ export function eventFromRow(row: EventRow, contextJson: (id: number) => string)
     erasedBy: row.erased_by,
   };
   for (const field of BODY_FIELDS) {
-    Object.defineProperty(event, field, { enumerable: true, get: () => (body ??= decodeEventBody(row.body))[field] });
+    Object.defineProperty(event, field, { enumerable: true, get: () => (body ??= storedBody(row.body, row.facto_id))[field] });
   }
   return event as unknown as StoredEvent;
 }
