@@ -1,5 +1,5 @@
 import type http from 'node:http';
-import { afterEach, describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it, vi } from 'vitest';
 import type { Forwarder } from '../context.js';
 import { createMetrics } from '../ops/metrics.js';
 import { StoreUnavailableError } from '../store/errors.js';
@@ -78,6 +78,39 @@ describe('ops routes', () => {
     expect(response.status).toBe(200);
     expect(metricValue(await response.text(), 'facto_forward_queue_depth')).toBe(0);
     expect(context.logEntries.some((entry) => entry.level === 'warn')).toBe(true);
+  });
+
+  it('reads the tree size from the store, which other processes sharing it also grow', async () => {
+    const { url, context } = await start({ treeSize: 6_173 });
+    // What this process's own commits last set: on a shared database, not the log's size.
+    context.metrics.treeSize.set(2_830);
+    expect(metricValue(await (await fetch(`${url}/metrics`)).text(), 'facto_log_tree_size')).toBe(6_173);
+  });
+
+  it('says NaN for the checkpoint age before any checkpoint, not 0, which reads as a fresh one', async () => {
+    const { url } = await start({ treeSize: 3 });
+    // prom-client writes NaN as "Nan"; Prometheus reads the word in any case (Go's ParseFloat).
+    expect(await (await fetch(`${url}/metrics`)).text()).toMatch(/^facto_checkpoint_age_seconds nan$/im);
+  });
+
+  it('keeps the checkpoint age growing while the store cannot be read, instead of freezing it', async () => {
+    let readable = true;
+    const createdAt = Date.parse('2026-01-01T00:00:00Z');
+    const latestCheckpoint = async () => {
+      if (!readable) throw new StoreUnavailableError('PostgreSQL at facto@db:5432/facto: connection refused');
+      return { treeSize: 3, rootHash: 'ab', note: 'note', createdAt };
+    };
+    const { url } = await start({ treeSize: 3, latestCheckpoint });
+    vi.useFakeTimers({ toFake: ['Date'] });
+    try {
+      vi.setSystemTime(createdAt + 10_000);
+      expect(metricValue(await (await fetch(`${url}/metrics`)).text(), 'facto_checkpoint_age_seconds')).toBe(10);
+      readable = false;
+      vi.setSystemTime(createdAt + 70_000);
+      expect(metricValue(await (await fetch(`${url}/metrics`)).text(), 'facto_checkpoint_age_seconds')).toBe(70);
+    } finally {
+      vi.useRealTimers();
+    }
   });
 
   it('guards /metrics with the query token', async () => {

@@ -53,17 +53,30 @@ async function readiness(context: CollectorContext): Promise<HttpResponse> {
   return json(200, { status: 'ready' });
 }
 
-/** Gauges that are cheaper to read when scraped than to keep current on every change. */
+/** When the latest checkpoint a scrape read was signed, by context: its age still grows while the store cannot be read. */
+const lastCheckpointAt = new WeakMap<CollectorContext, number>();
+
+/**
+ * Gauges that are cheaper to read when scraped than to keep current on every change, or that other
+ * processes move: on a shared database the tree grows by every process's commits, and only the
+ * leader signs checkpoints, so each process reads both from the store.
+ */
 async function refreshGauges(context: CollectorContext): Promise<void> {
   const { metrics, store, forwarder, logger } = context;
   metrics.forwardQueueDepth.set(forwarder?.depth ?? 0);
+  const now = Date.now();
   try {
+    metrics.treeSize.set(await store.treeSize());
     const checkpoint = await store.latestCheckpoint();
-    // Before the first checkpoint the gauge stays unset rather than claim a fresh one.
-    if (checkpoint !== null) metrics.checkpointAgeSeconds.set((Date.now() - checkpoint.createdAt) / 1000);
-    metrics.checkpointPendingSeconds.set(await checkpointPendingSeconds(store, Date.now()));
+    if (checkpoint !== null) lastCheckpointAt.set(context, checkpoint.createdAt);
+    metrics.checkpointPendingSeconds.set(await checkpointPendingSeconds(store, now));
   } catch (error) {
     // Metrics matter most while the store is failing, so a store error must not take them down.
-    logger.warn('could not read the latest checkpoint for /metrics', { error: error instanceof Error ? error.message : String(error) });
+    logger.warn('could not read the log from the store for /metrics', { error: error instanceof Error ? error.message : String(error) });
+  } finally {
+    // NaN before the first checkpoint (none is fresh); while the store cannot be read, the age of the
+    // last one seen keeps growing, as nothing new can be signed, rather than stand still.
+    const signedAt = lastCheckpointAt.get(context);
+    metrics.checkpointAgeSeconds.set(signedAt === undefined ? Number.NaN : (now - signedAt) / 1000);
   }
 }
