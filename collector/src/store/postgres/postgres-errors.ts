@@ -49,6 +49,10 @@ export function toStoreError(error: unknown, operation: string, target: string):
     return new StoreUnavailableError(`PostgreSQL at ${target} is unreachable: ${operation} failed (${code}); is the server running and the address in --db right?`, { cause: error });
   }
   if (code === undefined || !/^[0-9A-Z]{5}$/.test(code)) {
+    // pg's own words when --db asks for TLS (sslmode=require, …) and the server does not offer it.
+    if (/does not support SSL connections/i.test(message)) {
+      return new StoreUnavailableError(`PostgreSQL at ${target} does not accept TLS, which --db asks for (sslmode): ${operation} failed; enable ssl on the server, or change sslmode in --db`, { cause: error });
+    }
     if (CONNECTION_MESSAGES.some((pattern) => pattern.test(message))) {
       return new StoreUnavailableError(`PostgreSQL at ${target}: ${operation} failed, the connection was lost (${message})`, { cause: error });
     }

@@ -97,6 +97,14 @@ describe.skipIf(missing !== undefined)(`PostgreSQL store (${missing ?? 'a real s
       expect(noDatabase.message).not.toContain(POSTGRES_PASSWORD);
     });
 
+    it('names the server and sslmode when --db asks for TLS the server does not offer', async () => {
+      // The test server runs without ssl, as initdb leaves it.
+      const error = await rejection(createPostgresStore({ url: `${server.url('postgres')}?sslmode=require` }).init());
+      expect(StoreUnavailableError.isInstance(error)).toBe(true);
+      expect(error.message).toMatch(/^PostgreSQL at \S+@127\.0\.0\.1:\d+\/postgres does not accept TLS, which --db asks for \(sslmode\)/);
+      expect(error.message).not.toContain(POSTGRES_PASSWORD);
+    });
+
     it('refuses a schema written by a newer collector', async () => {
       const { name, url } = await freshDatabase();
       await (await open(url)).close();

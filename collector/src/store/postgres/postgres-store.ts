@@ -86,7 +86,7 @@ class PostgresStore implements Store, SharedSequencing {
   }
 
   withSequencerLock<T>(work: (section: SequencerSection) => Promise<T>): Promise<T> {
-    return this.#use('sequencing a batch', (open) =>
+    return this.#use('holding the log sequencer lock (a batch or a checkpoint)', (open) =>
       inTransaction(open.pool, async (client) => {
         // Bounded waits: a queue of other processes' batches, or a holder that stopped answering,
         // becomes a 503 the client retries, not a request that hangs. The idle timeout also frees the
