@@ -212,6 +212,9 @@ describe('facto verify --endpoint: reaching the collector', () => {
       expect(refused.stderr).toContain('the collector refused access (401: missing bearer token): pass the right token with --token or FACTO_QUERY_TOKEN');
       const allowed = await facto(['verify', '--key', agentKey], { FACTO_ENDPOINT: guarded.url, FACTO_INGEST_TOKEN: 'ingest-secret', FACTO_ADMIN_TOKEN: 'admin-secret', FACTO_QUERY_TOKEN: 'query-secret' });
       expect(allowed.code).toBe(0);
+      // Without --key the keys come from the admin registry: that request carries the admin token, the rest the query token.
+      const fromRegistry = await facto(['verify'], { FACTO_ENDPOINT: guarded.url, FACTO_INGEST_TOKEN: 'ingest-secret', FACTO_ADMIN_TOKEN: 'admin-secret', FACTO_QUERY_TOKEN: 'query-secret' });
+      expect([fromRegistry.code, fromRegistry.stderr]).toEqual([0, expect.stringContaining("agent keys come from the collector's own registry")]);
     } finally {
       await guarded.stop();
     }

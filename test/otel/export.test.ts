@@ -338,6 +338,15 @@ describe('configuration', () => {
     expect(resolved).toMatchObject({ agentId: 'env-agent', url: 'http://collector:4318/v1/traces', capture: 'hashes', protocol: 'http/protobuf' });
     expect(resolved.privateKey).toEqual(fromHex(seed));
     expect(resolved.headers.authorization).toBe('Bearer t0k');
+    // FACTO_TOKEN, read before the rename: not sent, and said.
+    const warnings: string[] = [];
+    diag.setLogger({ error: () => undefined, warn: (message) => void warnings.push(message), info: () => undefined, debug: () => undefined, verbose: () => undefined }, { logLevel: DiagLogLevel.WARN, suppressOverrideMessage: true });
+    try {
+      expect(resolveEnvironment({}, { FACTO_AGENT_ID: 'a', FACTO_PRIVATE_KEY: seed, FACTO_TOKEN: 'old' }).headers.authorization).toBeUndefined();
+    } finally {
+      diag.disable();
+    }
+    expect(warnings).toEqual([expect.stringContaining('FACTO_TOKEN is set but not read; the ingest token comes from FACTO_INGEST_TOKEN')]);
     expect(() => resolveEnvironment({}, { FACTO_PRIVATE_KEY: seed })).toThrow(/FACTO_AGENT_ID/);
     expect(() => resolveEnvironment({}, { FACTO_AGENT_ID: 'a' })).toThrow(/FACTO_KEY_FILE/);
     expect(() => resolveEnvironment({}, { FACTO_AGENT_ID: 'a', FACTO_KEY_FILE: '/nonexistent/key.pem' })).toThrow(/cannot read the signing key file/);

@@ -11,12 +11,16 @@ import { CollectorClient, resolveConnection } from './collector-client.js';
 let server: http.Server;
 let url: string;
 let lastAuthorization: string | undefined;
+const NO_ENV_TOKENS = { query: undefined, admin: undefined };
 
 beforeAll(async () => {
   server = http.createServer((request, response) => {
     lastAuthorization = request.headers.authorization;
     const answers: Record<string, [number, string]> = {
       '/ok': [200, '{"fine":true}'],
+      '/v1/admin/keys': [200, '{"keys":[]}'],
+      '/v1/admin/keys?agent_id=x': [200, '{"keys":[]}'],
+      '/v1/admin/denied': [401, '{"error":"invalid bearer token"}'],
       '/denied': [401, '{"error":"missing bearer token"}'],
       '/missing': [404, '{"error":"no event with facto_id ft-x"}'],
       '/bad': [400, '{"error":"since must be an RFC 3339 time"}'],
@@ -35,7 +39,7 @@ beforeAll(async () => {
 });
 afterAll(() => new Promise<void>((resolve) => server.close(() => resolve())));
 
-async function failure(path: string, client = new CollectorClient({ endpoint: url, token: undefined, tokenVariable: 'FACTO_QUERY_TOKEN' })): Promise<CliError> {
+async function failure(path: string, client = new CollectorClient({ endpoint: url, token: undefined, tokens: NO_ENV_TOKENS })): Promise<CliError> {
   const error = await client.json(path).then(
     () => undefined,
     (caught: unknown) => caught,
@@ -46,7 +50,7 @@ async function failure(path: string, client = new CollectorClient({ endpoint: ur
 
 describe('CollectorClient', () => {
   it('sends the bearer token and reads JSON', async () => {
-    expect(await new CollectorClient({ endpoint: url, token: 's3cret', tokenVariable: 'FACTO_QUERY_TOKEN' }).json('/ok')).toEqual({ fine: true });
+    expect(await new CollectorClient({ endpoint: url, token: 's3cret', tokens: NO_ENV_TOKENS }).json('/ok')).toEqual({ fine: true });
     expect(lastAuthorization).toBe('Bearer s3cret');
   });
 
@@ -71,28 +75,43 @@ describe('CollectorClient', () => {
     await new Promise<void>((resolve) => spare.listen(0, '127.0.0.1', resolve));
     const port = (spare.address() as AddressInfo).port;
     await new Promise<void>((resolve) => spare.close(() => resolve()));
-    const error = await failure('/ok', new CollectorClient({ endpoint: `http://127.0.0.1:${port}`, token: undefined, tokenVariable: 'FACTO_QUERY_TOKEN' }));
+    const error = await failure('/ok', new CollectorClient({ endpoint: `http://127.0.0.1:${port}`, token: undefined, tokens: NO_ENV_TOKENS }));
     expect(error.exitCode).toBe(3);
     expect(error.message).toBe(`cannot reach the collector at http://127.0.0.1:${port} (ECONNREFUSED): is it running? Set --endpoint or FACTO_ENDPOINT`);
   });
 });
 
 describe('resolveConnection', () => {
-  it('takes the flag, else FACTO_ENDPOINT and the token variable of the command\'s class, else the default', () => {
-    expect(resolveConnection({}, {}, 'query')).toEqual({ endpoint: 'http://127.0.0.1:4318', token: undefined, tokenVariable: 'FACTO_QUERY_TOKEN' });
-    expect(resolveConnection({}, { FACTO_ENDPOINT: 'https://facto.example/', FACTO_QUERY_TOKEN: 'q' }, 'query')).toEqual({ endpoint: 'https://facto.example', token: 'q', tokenVariable: 'FACTO_QUERY_TOKEN' });
-    expect(resolveConnection({ endpoint: 'http://h:1', token: 'flag' }, { FACTO_ENDPOINT: 'http://other', FACTO_QUERY_TOKEN: 'q' }, 'query')).toEqual({ endpoint: 'http://h:1', token: 'flag', tokenVariable: 'FACTO_QUERY_TOKEN' });
+  it('takes the flag, else FACTO_ENDPOINT, else the default; --token as given, and each class\'s token from its variable', () => {
+    expect(resolveConnection({}, {})).toEqual({ endpoint: 'http://127.0.0.1:4318', token: undefined, tokens: NO_ENV_TOKENS });
+    expect(resolveConnection({}, { FACTO_ENDPOINT: 'https://facto.example/', FACTO_QUERY_TOKEN: 'q', FACTO_ADMIN_TOKEN: 'a' })).toEqual({ endpoint: 'https://facto.example', token: undefined, tokens: { query: 'q', admin: 'a' } });
+    expect(resolveConnection({ endpoint: 'http://h:1', token: 'flag' }, { FACTO_ENDPOINT: 'http://other', FACTO_QUERY_TOKEN: '' })).toEqual({ endpoint: 'http://h:1', token: 'flag', tokens: NO_ENV_TOKENS });
   });
 
-  it('never sends one class\'s token to another: a shell holding all of the collector\'s tokens works for every command', () => {
-    const env = { FACTO_INGEST_TOKEN: 'i', FACTO_QUERY_TOKEN: 'q', FACTO_ADMIN_TOKEN: 'a' };
-    expect(resolveConnection({}, env, 'query').token).toBe('q');
-    expect(resolveConnection({}, env, 'admin').token).toBe('a');
-    expect(resolveConnection({}, { FACTO_INGEST_TOKEN: 'i', FACTO_QUERY_TOKEN: 'q' }, 'admin')).toMatchObject({ token: undefined, tokenVariable: 'FACTO_ADMIN_TOKEN' });
+  it("sends each route its own class's token from the environment, never another's; --token on every route", async () => {
+    const fromEnv = new CollectorClient(resolveConnection({ endpoint: url }, { FACTO_INGEST_TOKEN: 'i', FACTO_QUERY_TOKEN: 'q', FACTO_ADMIN_TOKEN: 'a' }));
+    await fromEnv.json('/ok');
+    expect(lastAuthorization).toBe('Bearer q');
+    await fromEnv.json('/v1/admin/keys?agent_id=x');
+    expect(lastAuthorization).toBe('Bearer a');
+    const onlyQuery = new CollectorClient(resolveConnection({ endpoint: url }, { FACTO_QUERY_TOKEN: 'q' }));
+    await onlyQuery.json('/v1/admin/keys');
+    expect(lastAuthorization).toBeUndefined();
+    const flag = new CollectorClient(resolveConnection({ endpoint: url, token: 'f' }, { FACTO_QUERY_TOKEN: 'q', FACTO_ADMIN_TOKEN: 'a' }));
+    await flag.json('/v1/admin/keys');
+    expect(lastAuthorization).toBe('Bearer f');
+  });
+
+  it('names the variable of the refused route\'s class, and says FACTO_TOKEN is not read when it is set', async () => {
+    const error = await failure('/v1/admin/denied');
+    expect(error.message).toMatch(/pass the right token with --token or FACTO_ADMIN_TOKEN$/);
+    const legacy = await failure('/denied', new CollectorClient(resolveConnection({ endpoint: url }, { FACTO_TOKEN: 'old' })));
+    expect(legacy.message).toMatch(/pass the right token with --token or FACTO_QUERY_TOKEN \(FACTO_TOKEN is not read\)$/);
+    expect(lastAuthorization).toBeUndefined();
   });
 
   it('refuses what is not an http URL, as a usage error', () => {
-    expect(() => resolveConnection({ endpoint: 'localhost:4318' }, {}, 'query')).toThrow(/expected an http:\/\/ or https:\/\/ URL/);
-    expect(() => resolveConnection({ endpoint: 'not a url' }, {}, 'query')).toThrow(/is not a URL/);
+    expect(() => resolveConnection({ endpoint: 'localhost:4318' }, {})).toThrow(/expected an http:\/\/ or https:\/\/ URL/);
+    expect(() => resolveConnection({ endpoint: 'not a url' }, {})).toThrow(/is not a URL/);
   });
 });

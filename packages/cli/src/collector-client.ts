@@ -1,10 +1,14 @@
 /**
  * The collector's API as the commands use it: the endpoint and bearer token every command that talks
- * to a collector takes (--endpoint, else FACTO_ENDPOINT, else http://127.0.0.1:4318; --token, else
- * the environment variable the collector itself reads for that class of route: FACTO_QUERY_TOKEN,
- * or FACTO_ADMIN_TOKEN for `keys`, so one shell that holds the collector's tokens, the agent's
- * FACTO_INGEST_TOKEN among them, sends each command the right one), and requests whose failures become CliErrors with the right exit code and a sentence
- * that says what to do: an unreachable collector, a refused token, a 404, a 400 naming the parameter.
+ * to a collector takes (--endpoint, else FACTO_ENDPOINT, else http://127.0.0.1:4318), and requests
+ * whose failures become CliErrors with the right exit code and a sentence that says what to do: an
+ * unreachable collector, a refused token, a 404, a 400 naming the parameter.
+ *
+ * Tokens: --token is sent on every request the command makes. Without it, each request carries the
+ * token of its route's class from the variable the collector itself reads for that class
+ * (FACTO_QUERY_TOKEN, or FACTO_ADMIN_TOKEN on /v1/admin/), so one environment that holds the
+ * collector's tokens, the agent's FACTO_INGEST_TOKEN among them, never sends one class's token to
+ * another, even within one command (a verify without --key reads the admin key registry).
  */
 import { CliError } from './cli-error.js';
 import { EXIT_CONFLICT, EXIT_DENIED, EXIT_NOT_FOUND, EXIT_UNAVAILABLE, EXIT_USAGE } from './cli-io.js';
@@ -16,25 +20,32 @@ const ANSWER_TIMEOUT_MILLIS = 60_000;
 /** The flags every collector command takes, for parseFlags. */
 export const CONNECTION_FLAGS = { endpoint: { type: 'string' }, token: { type: 'string' } } as const;
 
-/** Which of the collector's token classes a command's routes take (docs/api.md, "Access"). */
+/** The collector's token classes the commands call (docs/api.md, "Access"). */
 export type Access = 'query' | 'admin';
 
-/** The environment variable a command reads its token from: the one the collector reads for that class. */
+/** Where a request's token comes from without --token: the variable the collector reads for that class. */
 export const TOKEN_VARIABLE: Readonly<Record<Access, string>> = { query: 'FACTO_QUERY_TOKEN', admin: 'FACTO_ADMIN_TOKEN' };
 
-export function connectionUsage(access: Access): string {
-  return `  --endpoint URL   The collector (default: FACTO_ENDPOINT, else ${DEFAULT_ENDPOINT}).
-  --token TOKEN    Bearer token for the collector's ${access} routes (default: ${TOKEN_VARIABLE[access]}).`;
-}
+/** The class of a route, by its path. */
+export const accessOf = (path: string): Access => (path.startsWith('/v1/admin/') ? 'admin' : 'query');
+
+export const CONNECTION_USAGE = `  --endpoint URL   The collector (default: FACTO_ENDPOINT, else ${DEFAULT_ENDPOINT}).
+  --token TOKEN    Bearer token sent on every request (default: FACTO_QUERY_TOKEN, and
+                   FACTO_ADMIN_TOKEN on the admin routes, as the collector reads them).`;
 
 export interface Connection {
   readonly endpoint: string;
+  /** --token, sent on every request. */
   readonly token: string | undefined;
-  /** Where the token comes from when no --token is given, for the message that refuses it. */
-  readonly tokenVariable: string;
+  /** Without --token: each class's token from the environment, sent only on that class's routes. */
+  readonly tokens: Readonly<Record<Access, string | undefined>>;
+  /** FACTO_TOKEN is set: the variable read before the class names; a refusal says it is not read now. */
+  readonly ignoredFactoToken?: boolean;
 }
 
-export function resolveConnection(flags: { endpoint?: string; token?: string }, env: Record<string, string | undefined>, access: Access): Connection {
+const nonEmpty = (value: string | undefined) => (value === undefined || value === '' ? undefined : value);
+
+export function resolveConnection(flags: { endpoint?: string; token?: string }, env: Record<string, string | undefined>): Connection {
   const endpoint = flags.endpoint ?? (env.FACTO_ENDPOINT || DEFAULT_ENDPOINT);
   let url: URL;
   try {
@@ -43,9 +54,17 @@ export function resolveConnection(flags: { endpoint?: string; token?: string }, 
     throw new CliError(`--endpoint: ${JSON.stringify(endpoint)} is not a URL; expected http://HOST:PORT`, EXIT_USAGE);
   }
   if (url.protocol !== 'http:' && url.protocol !== 'https:') throw new CliError(`--endpoint: expected an http:// or https:// URL, got ${JSON.stringify(endpoint)}`, EXIT_USAGE);
-  const tokenVariable = TOKEN_VARIABLE[access];
-  const token = flags.token ?? env[tokenVariable];
-  return { endpoint: endpoint.replace(/\/+$/, ''), token: token === undefined || token === '' ? undefined : token, tokenVariable };
+  return {
+    endpoint: endpoint.replace(/\/+$/, ''),
+    token: nonEmpty(flags.token),
+    tokens: { query: nonEmpty(env[TOKEN_VARIABLE.query]), admin: nonEmpty(env[TOKEN_VARIABLE.admin]) },
+    ...(nonEmpty(env.FACTO_TOKEN) === undefined ? {} : { ignoredFactoToken: true }),
+  };
+}
+
+/** The token a request to `path` carries, if any. */
+function tokenFor(connection: Connection, path: string): string | undefined {
+  return connection.token ?? connection.tokens[accessOf(path)];
 }
 
 /**
@@ -78,7 +97,8 @@ export class CollectorClient {
    */
   async request(path: string, init: RequestInit = {}): Promise<Response> {
     const headers = new Headers(init.headers);
-    if (this.connection.token !== undefined) headers.set('authorization', `Bearer ${this.connection.token}`);
+    const token = tokenFor(this.connection, path);
+    if (token !== undefined) headers.set('authorization', `Bearer ${token}`);
     const timeout = new AbortController();
     const timer = setTimeout(() => timeout.abort(new DOMException('no answer', 'TimeoutError')), ANSWER_TIMEOUT_MILLIS);
     let response: Response;
@@ -94,7 +114,7 @@ export class CollectorClient {
     const { reason, fromCollector } = await reasonOf(response);
     const what = `${init.method ?? 'GET'} ${path.split('?')[0]}`;
     if (response.status === 401 || response.status === 403) {
-      throw new CliError(`the collector refused access (${response.status}: ${reason}): pass the right token with --token or ${this.connection.tokenVariable}`, EXIT_DENIED);
+      throw new CliError(`the collector refused access (${response.status}: ${reason}): pass the right token with --token or ${TOKEN_VARIABLE[accessOf(path)]}${this.connection.ignoredFactoToken ? ' (FACTO_TOKEN is not read)' : ''}`, EXIT_DENIED);
     }
     // A 404 or 400 that is not the collector's own says nothing about the event or the request: the
     // endpoint is something else (another server on the port), which is not "not found" (exit 5).

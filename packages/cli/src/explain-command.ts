@@ -9,7 +9,7 @@
 import { fromHex, hashLeaf, hashRecord, isFactoId, openCheckpoint, parseVerifierKey, toHex, verifyInclusion } from '@facto/core';
 import { CliError } from './cli-error.js';
 import { EXIT_DENIED, EXIT_NOT_FOUND, EXIT_NOT_VERIFIED, EXIT_OK, EXIT_USAGE, type CliIo, type Command } from './cli-io.js';
-import { CollectorClient, CONNECTION_FLAGS, connectionUsage, resolveConnection } from './collector-client.js';
+import { CollectorClient, CONNECTION_FLAGS, CONNECTION_USAGE, resolveConnection } from './collector-client.js';
 import { checkEvent, KeyRing, type EventCheck, type EventJson } from './event-check.js';
 import { renderExplanation, type Explanation, type Neighbour } from './explain-render.js';
 import { readKeyFlag, readLogKey, type AgentKeyArgument } from './key-input.js';
@@ -29,7 +29,7 @@ the latest signed checkpoint, opened with the log key.
   --log-key VKEY  The log's verifier key, pinned out of band (without it, GET /v1/log's is used and
                   the output says so: a collector cannot vouch for its own key).
   --json          Print the explanation as JSON.
-${connectionUsage('query')}
+${CONNECTION_USAGE}
 
 Exit codes: 0 every check holds, 1 a check fails, 2 usage, 3 collector unreachable, 4 token refused,
 5 no such event, 7 a key file could not be read.
@@ -83,7 +83,7 @@ export const explainCommand: Command = {
     // Keys are read before the collector is asked anything, so a mistyped key file is reported as such.
     const pinnedLogKey = flags['log-key'] === undefined ? undefined : readLogKey(flags['log-key']);
     const givenKeys = (flags.key ?? []).map((key) => readKeyFlag(key));
-    const client = new CollectorClient(resolveConnection(flags, io.env, 'query'));
+    const client = new CollectorClient(resolveConnection(flags, io.env));
 
     const event = await client.json<EventJson & { verification: ServerVerification }>(`/v1/events/${factoId}`).catch((error: unknown) => {
       if (CliError.isInstance(error) && error.exitCode === EXIT_NOT_FOUND) throw new CliError(`no event ${factoId} in the collector at ${client.endpoint}`, EXIT_NOT_FOUND);

@@ -9,7 +9,7 @@ import { open, rename, rm, stat } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import { CliError } from './cli-error.js';
 import { EXIT_CONFLICT, EXIT_FILE, EXIT_OK, EXIT_UNAVAILABLE, EXIT_USAGE, type CliIo, type Command } from './cli-io.js';
-import { CollectorClient, CONNECTION_FLAGS, connectionUsage, resolveConnection } from './collector-client.js';
+import { CollectorClient, CONNECTION_FLAGS, CONNECTION_USAGE, resolveConnection } from './collector-client.js';
 import { parseFlags } from './parse-flags.js';
 import { bytes, count, progressBar } from './progress-bar.js';
 import { styleFor } from './terminal.js';
@@ -30,7 +30,7 @@ Check it anywhere, offline, with facto verify.
                   renamed when complete. An existing FILE is kept unless --force.
   --force         Replace an existing FILE.
   --json          Print a summary as JSON (file, bytes, events, tree size).
-${connectionUsage('query')}
+${CONNECTION_USAGE}
 
 A progress bar shows on a terminal. Exit codes: 0 written, 2 usage, 3 collector unreachable or the
 export broke off (nothing is left at FILE), 4 token refused, 6 FILE exists, 7 FILE not writable.
@@ -83,7 +83,7 @@ export const exportCommand: Command = {
       const folder = await existing(dirname(out));
       if (folder !== 'directory') throw new CliError(`cannot write ${out}: ${folder === 'none' ? `the folder ${dirname(out)} does not exist` : `${dirname(out)} is a file, not a folder`}`, EXIT_FILE);
     }
-    const client = new CollectorClient(resolveConnection(flags, io.env, 'query'));
+    const client = new CollectorClient(resolveConnection(flags, io.env));
     const query = new URLSearchParams({ agent_id: flags.agent });
     if (flags.chain !== undefined) query.set('chain_id', flags.chain);
     if (flags.since !== undefined) query.set('since', readTime(flags.since));

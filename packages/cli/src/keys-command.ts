@@ -6,7 +6,7 @@
 import { keyId as computeKeyId, toHex } from '@facto/core';
 import { CliError } from './cli-error.js';
 import { EXIT_OK, EXIT_USAGE, type CliIo, type Command } from './cli-io.js';
-import { CollectorClient, CONNECTION_FLAGS, connectionUsage, resolveConnection } from './collector-client.js';
+import { CollectorClient, CONNECTION_FLAGS, CONNECTION_USAGE, resolveConnection } from './collector-client.js';
 import { readAgentKey } from './key-input.js';
 import { parseCommandLine } from './parse-flags.js';
 import { styleFor } from './terminal.js';
@@ -30,7 +30,7 @@ collector accepts a span only under a key registered for its agent and valid whe
   --at TIME          When the key stopped being trustworthy (revoke; default now). Spans signed
                      after it are refused, and verifications no longer trust the key at all.
   --json             Print the collector's answer as JSON.
-${connectionUsage('admin')}
+${CONNECTION_USAGE}
                    The admin API needs the collector's admin token.
 
 Exit codes: 0 done, 2 usage, 3 collector unreachable, 4 token refused, 5 no such key (revoke),
@@ -71,7 +71,7 @@ export const keysCommand: Command = {
       throw new CliError(action === undefined ? 'say what to do: add, list or revoke' : `unknown action ${JSON.stringify(action)}: expected add, list or revoke`, EXIT_USAGE);
     }
     const { values: flags, positionals } = parseCommandLine(rest, FLAGS, action === 'list' ? { min: 0, max: 0, names: 'no argument' } : { min: 1, max: 1, names: action === 'add' ? 'the KEY to add' : 'the KEY_ID (or KEY) to revoke' });
-    const client = new CollectorClient(resolveConnection(flags, io.env, 'admin'));
+    const client = new CollectorClient(resolveConnection(flags, io.env));
     const style = styleFor(io.stdout, io.env);
     const print = (key: KeyJson, headline: string) => {
       if (flags.json) io.stdout.write(`${JSON.stringify(key, null, 2)}\n`);

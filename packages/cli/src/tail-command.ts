@@ -7,7 +7,7 @@
  */
 import { CliError } from './cli-error.js';
 import { EXIT_DENIED, EXIT_NOT_FOUND, EXIT_OK, EXIT_USAGE, type CliIo, type Command } from './cli-io.js';
-import { CollectorClient, CONNECTION_FLAGS, connectionUsage, resolveConnection } from './collector-client.js';
+import { CollectorClient, CONNECTION_FLAGS, CONNECTION_USAGE, resolveConnection } from './collector-client.js';
 import { readEventStream } from './event-stream.js';
 import { parseFlags } from './parse-flags.js';
 import { watchForStop } from './stop-signal.js';
@@ -32,7 +32,7 @@ from its security incidents). Reconnects by itself, continuing after the last li
   --no-incidents   Events only: leave out the refused spans and incidents.
   -n, --limit N    Stop after N lines.
   --json           One JSON object per line (the stream's event or incident, with "type").
-${connectionUsage('query')}
+${CONNECTION_USAGE}
 
 Stops on Ctrl-C (exit 0). Exit codes: 0 stopped, 2 usage, 4 token refused; an unreachable collector
 is retried until it is back.
@@ -75,7 +75,7 @@ export const tailCommand: Command = {
     if (flags.after !== undefined && !/^(?:-1|0|[1-9][0-9]*)$/.test(flags.after)) throw new CliError(`--after: expected a leaf index, got ${JSON.stringify(flags.after)}`, EXIT_USAGE);
     const limit = flags.limit === undefined ? Number.POSITIVE_INFINITY : Number(flags.limit);
     if (!Number.isSafeInteger(limit) && limit !== Number.POSITIVE_INFINITY) throw new CliError(`--limit: expected a number of lines, got ${JSON.stringify(flags.limit)}`, EXIT_USAGE);
-    const client = new CollectorClient(resolveConnection(flags, io.env, 'query'));
+    const client = new CollectorClient(resolveConnection(flags, io.env));
     const style = styleFor(io.stdout, io.env);
     const query = new URLSearchParams();
     if (flags.agent !== undefined) query.set('agent_id', flags.agent);

@@ -5,7 +5,7 @@
  */
 import { CliError } from './cli-error.js';
 import { EXIT_USAGE, type CliIo, type Command } from './cli-io.js';
-import { CollectorClient, CONNECTION_FLAGS, connectionUsage, resolveConnection } from './collector-client.js';
+import { CollectorClient, CONNECTION_FLAGS, CONNECTION_USAGE, resolveConnection } from './collector-client.js';
 import { readKeyFlag, readLogKey } from './key-input.js';
 import { parseCommandLine } from './parse-flags.js';
 import { requireLogKey, verifyBundleFile } from './verify-bundle-file.js';
@@ -34,7 +34,7 @@ root from the leaves it serves (with --agent: proves each of the agent's events 
   --state FILE       Keep the last checkpoint seen here, and prove the next one extends it, so a log
                      that rewrote its history fails the next audit. Remembers the log key too.
   --json             Print the report as JSON.
-${connectionUsage('query')}
+${CONNECTION_USAGE}
 
 Exit codes: 0 everything holds, 1 something does not (the problems are listed: which event, which
 check), 2 usage, 3 collector unreachable, 4 token refused, 7 a file could not be read or written.
@@ -66,7 +66,7 @@ export const verifyCommand: Command = {
       return verifyBundleFile(bundle, { keys, logKey: requireLogKey(logKey), trustBundleKeys: flags['trust-bundle-keys'] ?? false, json: flags.json ?? false }, io);
     }
     if (flags['trust-bundle-keys']) throw new CliError('--trust-bundle-keys is for a bundle file', EXIT_USAGE);
-    const client = new CollectorClient(resolveConnection(flags, io.env, 'query'));
+    const client = new CollectorClient(resolveConnection(flags, io.env));
     return auditCollector(client, { agent: flags.agent, keys, logKey, statePath: flags.state, json: flags.json ?? false }, io);
   },
 };

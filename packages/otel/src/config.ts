@@ -7,6 +7,7 @@
  * with a message that says what to do; the key itself never appears in a message.
  */
 import { readFileSync } from 'node:fs';
+import { diag } from '@opentelemetry/api';
 import { FactoError, parsePrivateKey, type ContentCapture } from '@facto/core';
 
 export type OtlpProtocol = 'http/protobuf' | 'http/json';
@@ -99,6 +100,8 @@ export function resolveEnvironment(options: FactoEnvironmentOptions, env: NodeJS
   const headers: Record<string, string> = { ...options.headers };
   const token = options.token ?? env.FACTO_INGEST_TOKEN;
   if (token) headers.authorization = `Bearer ${token}`;
+  // The variable this package read before it took the collector's name for the ingest token.
+  else if (env.FACTO_TOKEN) diag.warn('@facto/otel: FACTO_TOKEN is set but not read; the ingest token comes from FACTO_INGEST_TOKEN (the name the collector reads), so spans go without one');
   return {
     agentId,
     url: resolveEndpoint(options, env),
