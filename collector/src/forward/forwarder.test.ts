@@ -504,7 +504,7 @@ describe('forwarder', () => {
         override async getForward(id: number) {
           // In the first phase the whole store goes down once the queue has been listed.
           if (id === broken && storeDown) listingFails = true;
-          if (id === broken) throw new StoreUnavailableError('page damaged', { cause: new Error('SQLITE_CORRUPT') });
+          if (id === broken) throw new StoreUnavailableError('page damaged', { cause: new Error('SQLITE_CORRUPT'), damaged: true });
           return super.getForward(id);
         }
         override async listForwardIds(afterId: number, limit: number) {
@@ -538,9 +538,34 @@ describe('forwarder', () => {
         ['error', 'the forward queue cannot be read from the store; delivery waits until it can'],
         ['info', 'the forward queue can be read again; delivery goes on'],
         ['error', 'the forward queue cannot be read from the store; delivery waits until it can'],
-        ['error', 'a queued request cannot be read from the store, though the queue can; gave up forwarding it (its spans stay in the log)'],
+        ['error', 'a queued request cannot be read from the store, though the queue can; gave up forwarding it (its signed spans stay in the log; unsigned spans kept only for forwarding are lost with it)'],
       ]);
       expect(logEntries.find((entry) => entry.message.startsWith('a queued request'))!.fields).toMatchObject({ request: broken, reads: UNREADABLE_ROW_READS, error: 'page damaged' });
+    });
+
+    it('waits on a row whose reads fail while the store is busy or down, however long, and never gives it up', async () => {
+      const { url, received } = await downstream();
+      const fake = fakeClock();
+      const clock: ForwardClock = { now: fake.clock.now, sleep: async (millis, signal) => (await new Promise((resolve) => setImmediate(resolve)), fake.clock.sleep(millis, signal)) };
+      let busy: number | undefined;
+      class BusyRow extends MemoryStore {
+        override async getForward(id: number) {
+          // Not damage: SQLITE_BUSY or a lost connection, which pass. The queue still lists.
+          if (id === busy) throw new StoreUnavailableError('database is locked (SQLITE_BUSY)');
+          return super.getForward(id);
+        }
+      }
+      const store = new BusyRow();
+      await store.init();
+      const { forwarder, metrics } = await forwarderTo(url, { store, deliver: false, clock });
+      for (let index = 0; index < 2; index++) await enqueue(forwarder, request.json, 'json', keepAll);
+      busy = (await store.listForwards(0, 1))[0]!.id;
+      forwarder.startDelivering();
+      await vi.waitFor(() => expect(fake.waits.length).toBeGreaterThanOrEqual(3 * UNREADABLE_ROW_READS));
+      expect([received.length, await counterValue(metrics.forwardDropped)]).toEqual([0, 0]);
+      busy = undefined;
+      await vi.waitFor(() => expect(received).toHaveLength(2));
+      expect(await counterValue(metrics.forwardDropped)).toBe(0);
     });
 
     it('says the store reads again in a loop started after one that stopped while reads failed (a re-election)', async () => {

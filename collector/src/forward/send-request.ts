@@ -8,6 +8,7 @@
  * across all the requests in flight.
  */
 import type { OtlpContentType, SpanSelection } from '../otlp/decoded-trace-request.js';
+import { StoreUnavailableError } from '../store/errors.js';
 import type { QueuedForward } from '../store/types.js';
 import { withoutUserinfo } from './failure-reason.js';
 import { filterRequest } from './filter-request.js';
@@ -19,10 +20,11 @@ import type { StoreHealth } from './store-health.js';
 /** How long delivery waits before reading the store again after it failed. */
 export const STORE_RETRY_MILLIS = 1_000;
 /**
- * Failed reads of one request, a second apart, after which delivery asks whether the queue itself
- * still reads: if it lists the request but cannot give its body (a damaged row), the request is given
- * up rather than holding a delivery slot for ever; with one slot, the default, that was every request
- * behind it. A store that is down fails the listing too, and delivery goes on waiting for it.
+ * Failed reads of one request, a second apart, after which a read that failed for damage (not a
+ * store that is down or busy: those pass) makes delivery ask whether the queue itself still reads:
+ * if it lists the request but cannot give its body (a damaged row), the request is given up rather
+ * than holding a delivery slot for ever; with one slot, the default, that was every request behind
+ * it. A store that is down fails the listing too, and delivery goes on waiting for it.
  */
 export const UNREADABLE_ROW_READS = 30;
 
@@ -38,6 +40,11 @@ export interface RetryBudget {
   attempts: number;
   /** When the first of them started, in the clock's time; undefined until one does. */
   startedAt: number | undefined;
+}
+
+/** A read failure that will not pass by itself: damage, or anything but the store being down or busy. */
+function isDamage(error: unknown): boolean {
+  return !StoreUnavailableError.isInstance(error) || error.damaged;
 }
 
 export const freshBudget = (): RetryBudget => ({ attempts: 0, startedAt: undefined });
@@ -93,13 +100,13 @@ export class RequestSender {
         // not charged to the request: it is not given up for it. Delivery waits, as it does when
         // the queue cannot be listed.
         this.#health.failed('read', result.error, id);
-        if (++failedReads >= UNREADABLE_ROW_READS) {
+        if (++failedReads >= UNREADABLE_ROW_READS && isDamage(result.error)) {
           const row = await this.#rowAlone(id);
           if (row === 'gone') return 'finished';
           if (row === 'damaged') {
             this.#health.abandoned('read', id);
             metrics.forwardDropped.inc();
-            logger.error('a queued request cannot be read from the store, though the queue can; gave up forwarding it (its spans stay in the log)', {
+            logger.error('a queued request cannot be read from the store, though the queue can; gave up forwarding it (its signed spans stay in the log; unsigned spans kept only for forwarding are lost with it)', {
               url: this.#url,
               request: id,
               reads: failedReads,

@@ -95,7 +95,9 @@ export function createApp(options: { readonly routes: readonly Route[]; readonly
   const fail = (error: unknown, match?: Pick<RouteMatch, 'head' | 'route'>) => {
     const failure = describeFailure(error, context.logger);
     if (StoreUnavailableError.isInstance(error)) {
-      context.storeUnavailableAt = Date.now();
+      // One damaged row (its read fails, the rest work) does not take the collector out of service;
+      // a damaged file fails /readyz's own read.
+      if (!error.damaged) context.storeUnavailableAt = Date.now();
       outage.failed(error.message);
     }
     const write = match?.route.failureBody;

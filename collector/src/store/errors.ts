@@ -31,10 +31,18 @@ export class StoreConflictError extends FactoError {
 
 export class StoreUnavailableError extends FactoError {
   readonly [unavailableMarker] = true;
+  /**
+   * Damage to what is stored (SQLITE_CORRUPT, a record that does not decode), not a store that is
+   * down: it will not pass by itself. Still a 503 (an exporter keeps its spans and retries while an
+   * operator restores the database), but one damaged row does not mark the whole store unready, and
+   * the forwarder gives up a queued request whose row is damaged instead of waiting on it for ever.
+   */
+  readonly damaged: boolean;
 
-  constructor(message: string, options?: { cause?: unknown }) {
+  constructor(message: string, options?: { cause?: unknown; damaged?: boolean }) {
     super('unavailable', message, options);
     this.name = 'StoreUnavailableError';
+    this.damaged = options?.damaged ?? false;
   }
 
   static override isInstance(error: unknown): error is StoreUnavailableError {

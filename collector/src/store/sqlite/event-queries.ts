@@ -79,7 +79,7 @@ export function createEventReader(database: Database.Database): EventReader {
     let json = contexts.get(id);
     if (json === undefined) {
       json = readContext.get(id)?.context_json;
-      if (json === undefined) throw new StoreUnavailableError(`SQLite store is damaged: a stored event names span context ${id}, which is not stored; restore the database from a backup`);
+      if (json === undefined) throw new StoreUnavailableError(`SQLite store is damaged: a stored event names span context ${id}, which is not stored; restore the database from a backup`, { damaged: true });
       if (contexts.size >= 10_000) contexts.clear();
       contexts.set(id, json);
     }

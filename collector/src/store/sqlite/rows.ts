@@ -42,7 +42,7 @@ export function storedBody(body: Uint8Array, factoId: string): EventBody {
   try {
     return decodeEventBody(body);
   } catch (error) {
-    throw new StoreUnavailableError(`SQLite store is damaged: the body of event ${factoId} does not decode (${(error as Error).message}); restore the database from a backup`, { cause: error });
+    throw new StoreUnavailableError(`SQLite store is damaged: the body of event ${factoId} does not decode (${(error as Error).message}); restore the database from a backup`, { cause: error, damaged: true });
   }
 }
 

@@ -46,7 +46,7 @@ export function toStoreError(error: unknown, operation: string, path: string): u
   if (hasPrimaryCode(code, CORRUPT_CODES)) {
     return new StoreUnavailableError(
       `SQLite store at ${path}: ${operation} failed because the file is not a valid SQLite database or is damaged (${code}: ${reason}); restore it from a backup or point the collector at another path`,
-      { cause: error },
+      { cause: error, damaged: true },
     );
   }
   if (hasPrimaryCode(code, UNAVAILABLE_CODES)) {
