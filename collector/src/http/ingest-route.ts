@@ -81,7 +81,8 @@ function exportResponse(contentType: OtlpContentType, rejectedSpans: number, err
 /** Refuses the request when spans kept nowhere else could not be queued for downstream. */
 function checkForwarded(context: CollectorContext, outcome: IngestOutcome): void {
   if (!selectsAny(outcome.forward)) return;
-  // Signed spans are in the log whatever happens here; their downstream copy is best effort.
+  // Signed spans alone: committed to the log, their downstream copy best effort. A request answered
+  // 503 below committed nothing (ingest-service.ts), its signed spans neither.
   if (context.config.unsigned !== 'forward' || outcome.unverified === 0) return;
   if (context.forwarder === undefined) {
     context.logger.error('unsigned spans are to be forwarded only, and no forward URL is set; refused them');

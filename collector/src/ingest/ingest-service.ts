@@ -59,9 +59,10 @@ export interface ForwardAdmission {
   /** The batch holding these failed: their room is free again. */
   released(forwards: readonly NewForward[]): void;
   /**
-   * A committed batch holds requests admit() refused (the queue was full): `dropped` lose their
-   * downstream copy (counted and logged as dropped); `deferred` hold unsigned spans kept nowhere else,
-   * so the sender is answered 503 and sends them again (logged, not counted as dropped).
+   * After a commit, the requests admit() refused (the queue was full): `dropped` were committed and
+   * lose their downstream copy (counted and logged as dropped); `deferred` hold unsigned spans kept
+   * nowhere else, so nothing of them was committed and the sender, answered 503, sends them again
+   * (logged, not counted as dropped).
    */
   refused(dropped: number, deferred: number): void;
   /**
@@ -204,7 +205,9 @@ export class IngestService {
           ({ outcomes, forwards } = await this.#outcomes(deciding, plan.verdicts, lane));
           const refusedNow = deciding.filter((_, index) => unsigned === 'forward' && outcomes[index]!.forwarding === 'refused' && outcomes[index]!.unverified > 0);
           if (refusedNow.length === 0) break;
+          // Released here, so an error in the next round does not release them again.
           forwarder?.released(forwards);
+          forwards = [];
           // Nothing of it is committed: the sender sends it all again.
           for (const waiting of refusedNow) deferred.set(waiting, { ...outcomes[deciding.indexOf(waiting)]!, accepted: 0 });
         }
