@@ -13,7 +13,8 @@ let directory: string | undefined;
 afterEach(() => directory && rmSync(directory, { recursive: true, force: true }));
 
 it('tells how to build it, with exit 70, when dist/ is missing', () => {
-  directory = mkdtempSync(join(tmpdir(), 'facto-unbuilt-'));
+  // A space and a non-ASCII letter in the path: URL-escaped, they must still be recognised.
+  directory = mkdtempSync(join(tmpdir(), 'facto unbuilt ü-'));
   mkdirSync(join(directory, 'bin'));
   copyFileSync(FACTO_BIN, join(directory, 'bin', 'facto.mjs'));
   const result = spawnSync(process.execPath, [join(directory, 'bin', 'facto.mjs'), '--help'], { encoding: 'utf8' });

@@ -93,21 +93,27 @@ describe('ops routes', () => {
     expect(await (await fetch(`${url}/metrics`)).text()).toMatch(/^facto_checkpoint_age_seconds nan$/im);
   });
 
-  it('keeps the checkpoint age growing while the store cannot be read, instead of freezing it', async () => {
+  it('keeps the checkpoint age and the pending time growing while the store cannot be read, instead of freezing them', async () => {
     let readable = true;
     const createdAt = Date.parse('2026-01-01T00:00:00Z');
     const latestCheckpoint = async () => {
       if (!readable) throw new StoreUnavailableError('PostgreSQL at facto@db:5432/facto: connection refused');
-      return { treeSize: 3, rootHash: 'ab', note: 'note', createdAt };
+      return { treeSize: 2, rootHash: 'ab', note: 'note', createdAt };
     };
-    const { url } = await start({ treeSize: 3, latestCheckpoint });
+    // Leaf 2, which the checkpoint does not cover, arrived 4 s after it was signed.
+    const getLogEntry = async () => ({ leafIndex: 2, kind: 'event', createdAt: createdAt + 4_000 });
+    const { url } = await start({ treeSize: 3, latestCheckpoint, getLogEntry });
+    const scrape = async () => {
+      const text = await (await fetch(`${url}/metrics`)).text();
+      return [metricValue(text, 'facto_checkpoint_age_seconds'), metricValue(text, 'facto_checkpoint_pending_seconds')];
+    };
     vi.useFakeTimers({ toFake: ['Date'] });
     try {
       vi.setSystemTime(createdAt + 10_000);
-      expect(metricValue(await (await fetch(`${url}/metrics`)).text(), 'facto_checkpoint_age_seconds')).toBe(10);
+      expect(await scrape()).toEqual([10, 6]);
       readable = false;
       vi.setSystemTime(createdAt + 70_000);
-      expect(metricValue(await (await fetch(`${url}/metrics`)).text(), 'facto_checkpoint_age_seconds')).toBe(70);
+      expect(await scrape()).toEqual([70, 66]);
     } finally {
       vi.useRealTimers();
     }

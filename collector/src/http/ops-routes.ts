@@ -53,8 +53,12 @@ async function readiness(context: CollectorContext): Promise<HttpResponse> {
   return json(200, { status: 'ready' });
 }
 
-/** When the latest checkpoint a scrape read was signed, by context: its age still grows while the store cannot be read. */
-const lastCheckpointAt = new WeakMap<CollectorContext, number>();
+/**
+ * What the last scrape that could read the store found, by context: when the latest checkpoint was
+ * signed, and since when leaves have waited for one (undefined: none waits). While the store cannot
+ * be read nothing new is signed or appended, so both ages go on growing from these.
+ */
+const lastRead = new WeakMap<CollectorContext, { checkpointAt: number | undefined; pendingSince: number | undefined }>();
 
 /**
  * Gauges that are cheaper to read when scraped than to keep current on every change, or that other
@@ -64,19 +68,21 @@ const lastCheckpointAt = new WeakMap<CollectorContext, number>();
 async function refreshGauges(context: CollectorContext): Promise<void> {
   const { metrics, store, forwarder, logger } = context;
   metrics.forwardQueueDepth.set(forwarder?.depth ?? 0);
-  const now = Date.now();
+  const seen = lastRead.get(context) ?? { checkpointAt: undefined, pendingSince: undefined };
+  lastRead.set(context, seen);
   try {
     metrics.treeSize.set(await store.treeSize());
     const checkpoint = await store.latestCheckpoint();
-    if (checkpoint !== null) lastCheckpointAt.set(context, checkpoint.createdAt);
-    metrics.checkpointPendingSeconds.set(await checkpointPendingSeconds(store, now));
+    const now = Date.now();
+    const pending = await checkpointPendingSeconds(store, now);
+    seen.checkpointAt = checkpoint?.createdAt;
+    seen.pendingSince = pending > 0 ? now - pending * 1000 : undefined;
   } catch (error) {
     // Metrics matter most while the store is failing, so a store error must not take them down.
     logger.warn('could not read the log from the store for /metrics', { error: error instanceof Error ? error.message : String(error) });
-  } finally {
-    // NaN before the first checkpoint (none is fresh); while the store cannot be read, the age of the
-    // last one seen keeps growing, as nothing new can be signed, rather than stand still.
-    const signedAt = lastCheckpointAt.get(context);
-    metrics.checkpointAgeSeconds.set(signedAt === undefined ? Number.NaN : (now - signedAt) / 1000);
   }
+  // NaN before the first checkpoint (none is fresh, and 0 would read as one).
+  const now = Date.now();
+  metrics.checkpointAgeSeconds.set(seen.checkpointAt === undefined ? Number.NaN : Math.max(0, (now - seen.checkpointAt) / 1000));
+  metrics.checkpointPendingSeconds.set(seen.pendingSince === undefined ? 0 : Math.max(0, (now - seen.pendingSince) / 1000));
 }

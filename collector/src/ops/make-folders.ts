@@ -11,9 +11,9 @@ import { dirname, resolve } from 'node:path';
 
 /** Makes `folder` and any missing parents (with `mode`); returns the first one it created, if any. */
 export function makeFolders(folder: string, mode?: number): string | undefined {
+  const target = resolve(folder);
   const missing: string[] = [];
-  for (let at = resolve(folder); ; ) {
-    if (exists(at)) break;
+  for (let at = target; !exists(at); ) {
     missing.push(at);
     const parent = dirname(at);
     if (parent === at) break;
@@ -29,19 +29,24 @@ export function makeFolders(folder: string, mode?: number): string | undefined {
       if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error;
     }
   }
+  // What stands there must be a folder: a file of that name, or one this user cannot reach, says so.
+  if (!statSync(target).isDirectory()) throw Object.assign(new Error(`ENOTDIR: not a directory, mkdir '${target}'`), { code: 'ENOTDIR', syscall: 'mkdir', path: target });
   return first;
 }
 
-/** Anything at `path` (a file there makes the next mkdir say ENOTDIR, which is the right answer). */
+/**
+ * Whether something is at `path`. ENOTDIR (a file on the way) counts as missing, so the mkdir below
+ * that file reports it with its path; EACCES (a folder this user cannot search) as present, so the
+ * mkdir or the final check under it reports that, with its path.
+ */
 function exists(path: string): boolean {
   try {
     statSync(path);
     return true;
   } catch (error) {
     const code = (error as NodeJS.ErrnoException).code;
-    if (code === 'ENOENT') return false;
-    // ENOTDIR (a file on the way) or EACCES: mkdir below it gives the same answer, with its path.
-    if (code === 'ENOTDIR' || code === 'EACCES') return true;
+    if (code === 'ENOENT' || code === 'ENOTDIR') return false;
+    if (code === 'EACCES') return true;
     throw error;
   }
 }

@@ -31,6 +31,8 @@ export interface FakeContextOptions {
   readonly config?: Partial<CollectorConfig>;
   readonly ingest?: (request: DecodedTraceRequest) => Promise<IngestOutcome>;
   readonly latestCheckpoint?: () => Promise<Checkpoint | null>;
+  /** The store's log entry at a leaf index (for the checkpoint-pending gauge); default none. */
+  readonly getLogEntry?: (leafIndex: number) => Promise<unknown>;
   /** The store's tree size; default 0. */
   readonly treeSize?: number;
   readonly forwarder?: Forwarder;
@@ -48,7 +50,12 @@ export function fakeContext(options: FakeContextOptions = {}): CollectorContext 
       return options.ingest(decoded);
     },
   } as unknown as IngestService;
-  const store = { latestCheckpoint: options.latestCheckpoint ?? (() => Promise.resolve(null)), treeSize: () => Promise.resolve(options.treeSize ?? 0) } as unknown as Store;
+  const store = {
+    latestCheckpoint: options.latestCheckpoint ?? (() => Promise.resolve(null)),
+    treeSize: () => Promise.resolve(options.treeSize ?? 0),
+    getLogEntry: options.getLogEntry ?? (() => Promise.resolve(null)),
+    queryEvents: () => Promise.resolve([]),
+  } as unknown as Store;
   return {
     config: { ...DEFAULT_CONFIG, ...options.config },
     store,

@@ -1,6 +1,7 @@
 #!/usr/bin/env node
 // The `facto` command. Everything lives in main() (tested in-process); this file only binds it to
 // the real process. exitCode rather than process.exit(), so pending output is flushed first.
+import { fileURLToPath } from 'node:url';
 
 /** The compiled command; in a checkout of the repository it exists once something has built it. */
 async function loadMain() {
@@ -8,7 +9,8 @@ async function loadMain() {
   try {
     return (await import(compiled.href)).main;
   } catch (error) {
-    if (error?.code !== 'ERR_MODULE_NOT_FOUND' || !String(error.message).includes(compiled.pathname)) throw error;
+    // Node names the missing file by its path (spaces and all, not URL-escaped).
+    if (error?.code !== 'ERR_MODULE_NOT_FOUND' || !String(error.message).includes(fileURLToPath(compiled))) throw error;
     process.stderr.write('facto: this copy is not built yet; run "npm run build" at the repository root (npm start and npm test build it too)\n');
     process.exit(70);
   }

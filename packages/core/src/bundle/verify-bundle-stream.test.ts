@@ -171,6 +171,9 @@ describe('verifyBundleStream gives verifyBundle reports', async () => {
       },
     });
     await expect(refusing).rejects.toThrow(RangeError);
+    // A key it gives that cannot be read is the caller's mistake too: thrown, not "malformed bundle".
+    const unreadable = verifyBundleStream(source(text), { trustedKeys: { log: fixture.logKey }, agentKeysFor: (query) => ({ [(query as { agent_id: string }).agent_id]: ['agent.pem.pub'] }) });
+    await expect(unreadable).rejects.toThrow(/^verifyBundleStream: agentKeysFor: trustedKeys\.agents\["[^"]+"\]\[0\]: public key must be/);
   });
 
   it('gives that callback the query the manifest signs, not an edited query member', async () => {

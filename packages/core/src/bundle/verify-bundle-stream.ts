@@ -159,6 +159,8 @@ async function verifyStream(source: BundleSource, options: VerifyBundleStreamOpt
     try {
       // The signed query first: an edited `query` member must not point the caller's keys elsewhere.
       more = options.agentKeysFor(signedManifestQuery(bundle.manifest, options.trustedKeys.log) ?? bundle.query);
+      // The caller's keys too, however they came: one it cannot read is its mistake, not the bundle's.
+      checkTrustedAgentKeys({ log: options.trustedKeys.log, agents: more }, 'verifyBundleStream: agentKeysFor');
     } catch (error) {
       throw new PassedOn(error);
     }
