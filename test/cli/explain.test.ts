@@ -136,6 +136,17 @@ describe('facto explain', () => {
     expect(result.stdout).toContain('x inclusion: the proof does not lead from this record to the signed root');
   });
 
+  it("prints an agent's names and ids made printable: escape codes in them do not reach the terminal", async () => {
+    const keys = generateKeyPair();
+    const hostile = createFacto({ agentId: 'mallory\u001b]0;PWNED\u0007\u001b[2J', endpoint: collector.url, privateKey: keys.privateKey, scheduledDelayMillis: 10 });
+    const factoId = hostile.record('evil\u001b[31mRED\u001b[8m', { 'x\u001b[8m': 'y' });
+    expect((await hostile.shutdown()).undelivered).toBe(0);
+    const result = await facto(['explain', factoId, '--endpoint', collector.url]);
+    expect(result.stdout).not.toMatch(/[\u0000-\u0009\u000b-\u001f\u007f-\u009f]/);
+    expect(result.stdout).toContain('mallory\\u001b]0;PWNED\\u0007\\u001b[2J');
+    expect(result.stdout).toContain('evil\\u001b[31mRED\\u001b[8m');
+  });
+
   it('exits 5 for an event the collector does not hold, 2 for what is not a facto_id', async () => {
     const unknown = await facto(['explain', 'ft-00000000-0000-4000-8000-000000000000', '--endpoint', collector.url]);
     expect(unknown.code).toBe(5);

@@ -131,6 +131,18 @@ describe('facto verify BUNDLE', () => {
     expect(extended.stdout).toContain('x bundle: manifest: its origin and tree size could not be compared with the checkpoint: the checkpoint did not open with the log key');
   });
 
+  it("prints a tampered bundle's ids made printable: escape codes in them cannot hide the verdict or draw another", async () => {
+    // What an outside probe drew with: erase the lines above, a fake green VERIFIED, then conceal the rest.
+    const attack = 'x\r\u001b[2K\u001b[1A\n\u001b[32m\u001b[1mVERIFIED: every event, signature, proof, chain and the manifest hold.\u001b[8m\u009b2J\u202e';
+    const result = await verifyChanged('escape-codes', (bundle) => {
+      bundle.events[bySeq(bundle, 'session-1', 2)].record.chain_id = attack;
+    });
+    expect(result.code).toBe(1);
+    for (const output of [result.stdout, result.stderr]) expect(output).not.toMatch(/[\u0000-\u0009\u000b-\u001f\u007f-\u009f\u202a-\u202e]/);
+    expect(result.stdout).toContain('x\\u000d\\u001b[2K\\u001b[1A\\u000a\\u001b[32m');
+    expect(result.stdout.trimEnd().split('\n').at(-1)).toMatch(/^NOT VERIFIED: \d+ problems, listed above\.$/);
+  });
+
   it('exits 1 when the key given is not the agent’s: no event is taken on the bundle’s word', async () => {
     const stranger = join(directory, 'stranger.pub');
     writeFileSync(stranger, toHex(generateKeyPair().publicKey));

@@ -4,7 +4,7 @@
  */
 import type { TypedValue } from '@facto/core';
 import type { EventCheck, EventJson } from './event-check.js';
-import type { Style } from './terminal.js';
+import { printableDeep, type Style } from './terminal.js';
 
 export interface Neighbour {
   readonly relation: string;
@@ -110,8 +110,10 @@ function asJson(explanation: Explanation): string {
   )}\n`;
 }
 
-export function renderExplanation(explanation: Explanation, json: boolean, style: Style): string {
-  if (json) return asJson(explanation);
+export function renderExplanation(said: Explanation, json: boolean, style: Style): string {
+  if (json) return asJson(said);
+  // Everything in it came from the collector and the agent: printed, it must not act on the terminal.
+  const explanation = printableDeep(said);
   const { event, check } = explanation;
   const record = event.record;
   const mark = (ok: boolean | undefined) => (ok === undefined ? style.dim('?') : ok ? style.green('ok') : style.red('FAILED'));

@@ -5,7 +5,7 @@
  * the check.
  */
 import type { CliIo } from './cli-io.js';
-import type { Style } from './terminal.js';
+import { printable, type Style } from './terminal.js';
 
 /** Problems kept for the JSON report; beyond it they are counted, and printed as they come. */
 const KEPT = 10_000;
@@ -23,7 +23,9 @@ export class Findings {
     readonly beforeWrite: () => void = () => {},
   ) {}
 
-  problem(text: string): void {
+  /** `text` may carry what a bundle or the collector said: it is kept and printed made printable (terminal.ts). */
+  problem(said: string): void {
+    const text = printable(said);
     this.problemCount++;
     if (this.problems.length < KEPT) this.problems.push(text);
     if (this.quiet) return;
@@ -35,7 +37,8 @@ export class Findings {
     this.io.stdout.write(`  ${this.style.red('x')} ${text}\n`);
   }
 
-  warning(text: string): void {
+  warning(said: string): void {
+    const text = printable(said);
     this.warnings.push(text);
     if (this.quiet) return;
     this.beforeWrite();

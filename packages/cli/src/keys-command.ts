@@ -9,7 +9,7 @@ import { EXIT_OK, EXIT_USAGE, type CliIo, type Command } from './cli-io.js';
 import { CollectorClient, CONNECTION_FLAGS, CONNECTION_USAGE, resolveConnection } from './collector-client.js';
 import { readAgentKey } from './key-input.js';
 import { parseCommandLine } from './parse-flags.js';
-import { styleFor } from './terminal.js';
+import { printable, printableDeep, styleFor } from './terminal.js';
 import { readTime } from './time-input.js';
 
 const USAGE = `Usage: facto keys add --agent ID KEY [--not-before TIME] [--not-after TIME]
@@ -75,7 +75,10 @@ export const keysCommand: Command = {
     const style = styleFor(io.stdout, io.env);
     const print = (key: KeyJson, headline: string) => {
       if (flags.json) io.stdout.write(`${JSON.stringify(key, null, 2)}\n`);
-      else io.stdout.write(`${headline}\n  agent ${key.agent_id}, key id ${key.key_id}\n  valid for spans signed ${windowText(key)}${key.revoked_at ? `\n  revoked at ${key.revoked_at}` : ''}\n`);
+      else {
+        const shown = printableDeep(key);
+        io.stdout.write(`${headline}\n  agent ${shown.agent_id}, key id ${shown.key_id}\n  valid for spans signed ${windowText(shown)}${shown.revoked_at ? `\n  revoked at ${shown.revoked_at}` : ''}\n`);
+      }
     };
 
     if (action === 'add') {
@@ -110,7 +113,7 @@ export const keysCommand: Command = {
       io.stdout.write(`No keys registered${flags.agent === undefined ? '' : ` for agent ${flags.agent}`}.\n`);
       return EXIT_OK;
     }
-    const rows = [['AGENT', 'KEY ID', 'VALID FROM', 'VALID UNTIL', 'REVOKED', 'SOURCE'], ...keys.map((key) => [key.agent_id, key.key_id, key.not_before ?? '-', key.not_after ?? '-', key.revoked_at ?? '-', key.source])];
+    const rows = [['AGENT', 'KEY ID', 'VALID FROM', 'VALID UNTIL', 'REVOKED', 'SOURCE'], ...keys.map((key) => [key.agent_id, key.key_id, key.not_before ?? '-', key.not_after ?? '-', key.revoked_at ?? '-', key.source].map(printable))];
     const widths = rows[0]!.map((_, column) => Math.max(...rows.map((row) => row[column]!.length)));
     rows.forEach((row, index) => {
       const line = row.map((cell, column) => cell.padEnd(widths[column]!)).join('  ').trimEnd();

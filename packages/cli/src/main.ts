@@ -8,6 +8,7 @@ import { readFileSync } from 'node:fs';
 import { FactoError } from '@facto/core';
 import { CliError } from './cli-error.js';
 import { EXIT_CONFLICT, EXIT_FILE, EXIT_INTERNAL, EXIT_OK, EXIT_USAGE, type CliIo, type Command } from './cli-io.js';
+import { printable } from './terminal.js';
 
 interface CommandEntry {
   readonly summary: string;
@@ -50,7 +51,8 @@ function version(): string {
 
 /** Reports a failure in one line; stack traces are for bugs, and a user error is not one. */
 function report(name: string, error: unknown, io: CliIo): number {
-  const message = error instanceof Error ? error.message : String(error);
+  // A message may repeat what the collector or a file said.
+  const message = printable(error instanceof Error ? error.message : String(error));
   if (CliError.isInstance(error)) {
     io.stderr.write(`facto ${name}: ${message}\n${error.exitCode === EXIT_USAGE ? `Run "facto ${name} --help" for usage.\n` : ''}`);
     return error.exitCode;

@@ -34,6 +34,13 @@ describe('tail lines', () => {
     );
   });
 
+  it("prints an agent's ids and names made printable: an agent cannot clear the screen or pose as another", async () => {
+    const hostile = { ...event({ 'gen_ai.tool.name': { s: 'evil\u001b[31mRED\u001b[8m' } }), agent_id: 'alice\u001b[8m(mallory)' };
+    const line = eventLine(hostile, coloured);
+    expect(line).not.toMatch(/\u001b\[(8|31)m/);
+    expect(line).toContain('alice\\u001b[8m(ma…');
+  });
+
   it('colours the verdict on a terminal: green verified, red rejected, yellow incident', () => {
     expect(eventLine(event({}), coloured)).toContain('\u001b[32mverified');
     expect(eventLine(event({}, 'incident'), coloured)).toContain('\u001b[33mincident');

@@ -2,7 +2,7 @@
  * One line of `facto tail` per committed event or incident: time, agent, action, model or tool,
  * verdict (verified, rejected, incident) and facto_id, in columns, the verdict coloured on a terminal.
  */
-import type { Style } from './terminal.js';
+import { printable, type Style } from './terminal.js';
 
 export interface StreamedEvent {
   readonly facto_id: string;
@@ -37,7 +37,9 @@ export function subjectOf(event: StreamedEvent): string {
   return text(attributes['gen_ai.request.model']) ?? text(attributes['gen_ai.response.model']) ?? text(attributes['gen_ai.tool.name']) ?? text(attributes['gen_ai.agent.name']) ?? event.name;
 }
 
-function fit(value: string, width: number): string {
+/** A column of what an agent or the collector said, made printable first (terminal.ts). */
+function fit(said: string, width: number): string {
+  const value = printable(said);
   return value.length > width ? `${value.slice(0, width - 1)}…` : value.padEnd(width);
 }
 
@@ -49,9 +51,9 @@ function verdict(value: string, style: Style): string {
 }
 
 export function eventLine(event: StreamedEvent, style: Style): string {
-  return [style.dim(event.received_at), fit(event.agent_id, 18), fit(event.action_type || '-', 14), fit(subjectOf(event), 26), verdict(event.verdict, style), event.facto_id].join('  ');
+  return [style.dim(event.received_at), fit(event.agent_id, 18), fit(event.action_type || '-', 14), fit(subjectOf(event), 26), verdict(printable(event.verdict), style), printable(event.facto_id)].join('  ');
 }
 
 export function incidentLine(incident: StreamedIncident, style: Style): string {
-  return [style.dim(incident.detected_at), fit(incident.agent_id ?? '-', 18), fit(incident.kind, 14), fit(incident.detail, 26), verdict(incident.verdict, style), incident.facto_id ?? '-'].join('  ');
+  return [style.dim(incident.detected_at), fit(incident.agent_id ?? '-', 18), fit(incident.kind, 14), fit(incident.detail, 26), verdict(printable(incident.verdict), style), printable(incident.facto_id ?? '-')].join('  ');
 }

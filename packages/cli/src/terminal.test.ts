@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { progressBar } from './progress-bar.js';
-import { colourWanted, styleFor } from './terminal.js';
+import { colourWanted, printable, printableDeep, styleFor } from './terminal.js';
 
 describe('colour', () => {
   const terminal = { write: () => true, isTTY: true };
@@ -31,5 +31,17 @@ describe('progress bar', () => {
     silent.update(1, 2);
     silent.finish();
     expect(piped).toBe('');
+  });
+});
+
+describe('printable', () => {
+  it('shows control characters, separators and bidirectional overrides as \\uXXXX, and leaves other text alone', () => {
+    expect(printable('a\u001b[8mb\u0007c\r\n\u009b2J\u2028\u202eevil')).toBe('a\\u001b[8mb\\u0007c\\u000d\\u000a\\u009b2J\\u2028\\u202eevil');
+    expect(printable('support-bot ü 日本 🙂 "quoted" \\ tab-free')).toBe('support-bot ü 日本 🙂 "quoted" \\ tab-free');
+  });
+
+  it('reaches every string of plain objects and arrays, keys included, and leaves other values as they are', () => {
+    const bytes = new Uint8Array([27]);
+    expect(printableDeep({ agent: 'a\u001b', list: ['\u0007', 3, null], nested: { ['k\u001b']: true }, bytes })).toEqual({ agent: 'a\\u001b', list: ['\\u0007', 3, null], nested: { 'k\\u001b': true }, bytes });
   });
 });

@@ -12,7 +12,7 @@ import { EXIT_FILE, EXIT_NOT_VERIFIED, EXIT_OK, EXIT_USAGE, type CliIo } from '.
 import { counted, eventPlace, Findings } from './findings.js';
 import { agentKeysByAgent, type AgentKeyArgument } from './key-input.js';
 import { bytes, count, progressBar } from './progress-bar.js';
-import { styleFor } from './terminal.js';
+import { printable, styleFor } from './terminal.js';
 
 export interface BundleCheckOptions {
   readonly keys: readonly AgentKeyArgument[];
@@ -112,7 +112,7 @@ export async function verifyBundleFile(path: string, options: BundleCheckOptions
     );
     return report.ok ? EXIT_OK : EXIT_NOT_VERIFIED;
   }
-  const checkpointLine = checkpoint.ok ? `${checkpoint.origin}, tree size ${checkpoint.treeSize}, root ${checkpoint.rootHash}` : !checkpointRead ? 'not read: the file is not a well-formed bundle' : 'could not be opened with the log key';
+  const checkpointLine = checkpoint.ok ? `${printable(checkpoint.origin ?? '')}, tree size ${checkpoint.treeSize}, root ${checkpoint.rootHash}` : !checkpointRead ? 'not read: the file is not a well-formed bundle' : 'could not be opened with the log key';
   const intact = report.chains.filter((chain) => chain.ok).length;
   io.stdout.write(
     [

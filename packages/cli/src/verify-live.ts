@@ -17,7 +17,7 @@ import { checkEvent, KeyRing, type EventJson } from './event-check.js';
 import { counted, eventPlace, Findings } from './findings.js';
 import type { AgentKeyArgument } from './key-input.js';
 import { count, progressBar } from './progress-bar.js';
-import { styleFor } from './terminal.js';
+import { printable, styleFor } from './terminal.js';
 
 export interface LiveAuditOptions {
   readonly agent: string | undefined;
@@ -45,7 +45,7 @@ export async function auditCollector(client: CollectorClient, options: LiveAudit
   const state = options.statePath === undefined ? undefined : await readAuditState(options.statePath);
   // The kept checkpoint is checked before anything is compared with it (exit 7 when the file is not what it signed).
   if (state !== undefined) openAuditState(options.statePath!, state, options.logKey);
-  if (!options.json) io.stdout.write(`Auditing the collector at ${client.endpoint} (log ${log.origin})${options.agent === undefined ? '' : `, agent ${options.agent}`}\n`);
+  if (!options.json) io.stdout.write(`Auditing the collector at ${client.endpoint} (log ${printable(log.origin)})${options.agent === undefined ? '' : `, agent ${options.agent}`}\n`);
   if (state !== undefined && state.endpoint !== client.endpoint) {
     findings.warning(`the state file was kept by an audit of the collector at ${state.endpoint}, not ${client.endpoint}; if that is another log, keep another --state file for it`);
   }
