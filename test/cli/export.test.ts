@@ -3,7 +3,7 @@
  * only once complete; stdout with -o -; an existing file kept unless --force; and an export that
  * breaks off midway leaving nothing behind that could pass for a bundle.
  */
-import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, lstatSync, mkdtempSync, readdirSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
@@ -39,6 +39,19 @@ describe('facto export', () => {
     expect(bundle.events.map((event: any) => event.record.agent_id)).toEqual(Array(5).fill('support-bot'));
     expect(readdirSync(directory).filter((name) => name.endsWith('.partial'))).toEqual([]);
     expectNoColour(result);
+  });
+
+  it('writes through no link planted beside FILE in a shared folder: the partial file has a name nobody can guess', async () => {
+    const victim = join(directory, 'victim.txt');
+    writeFileSync(victim, 'precious');
+    const out = join(directory, 'shared-bundle.json');
+    // What the earlier FILE.partial made possible: a link there turned the export into a write to the victim.
+    symlinkSync(victim, `${out}.partial`);
+    const result = await facto(['export', '--endpoint', collector.url, '--agent', 'support-bot', '-o', out]);
+    expect(result.code).toBe(0);
+    expect(readFileSync(victim, 'utf8')).toBe('precious');
+    expect(lstatSync(out).isFile()).toBe(true);
+    expect(JSON.parse(readFileSync(out, 'utf8')).format).toBe('facto.bundle.v1');
   });
 
   it('warns when the bundle holds no event of the agent (a mistyped id), and still writes it', async () => {
@@ -89,7 +102,7 @@ describe('facto export', () => {
       expect(result.code).toBe(3);
       expect(result.stderr).toMatch(/facto export: the export broke off after \d+ B/);
       expect(existsSync(out)).toBe(false);
-      expect(existsSync(`${out}.partial`)).toBe(false);
+      expect(readdirSync(directory).filter((name) => name.startsWith('broken.json.') && name.endsWith('.partial'))).toEqual([]);
     } finally {
       server.closeAllConnections();
       await new Promise<void>((resolve) => server.close(() => resolve()));

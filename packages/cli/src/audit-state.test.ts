@@ -1,4 +1,4 @@
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { lstatSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { encodeVerifierKey, generateKeyPair, signCheckpoint, toHex } from '@facto/core';
@@ -19,6 +19,18 @@ describe('audit state', () => {
     await writeAuditState(path, state);
     expect(await readAuditState(path)).toEqual(state);
     expect(JSON.parse(readFileSync(path, 'utf8'))).toEqual(state);
+  });
+
+  it('writes through no link planted beside it: its temporary file has a name nobody can guess', async () => {
+    const path = join(directory, 'shared-state.json');
+    const victim = join(directory, 'victim.txt');
+    writeFileSync(victim, 'precious');
+    // The name it used before: the pid is easy to guess, so a folder's other users could plant it.
+    symlinkSync(victim, `${path}.${process.pid}.tmp`);
+    await writeAuditState(path, state);
+    expect(readFileSync(victim, 'utf8')).toBe('precious');
+    expect(lstatSync(path).isFile()).toBe(true);
+    expect(await readAuditState(path)).toEqual(state);
   });
 
   it('refuses, before any audit, a state file in a folder that does not exist (exit 7)', async () => {

@@ -5,6 +5,7 @@
  * if everything it serves now is self-consistent. Written atomically; a run that finds a rewrite
  * leaves it as it was, so every later run fails too until someone looks.
  */
+import { randomBytes } from 'node:crypto';
 import { constants } from 'node:fs';
 import { access, readFile, rename, writeFile } from 'node:fs/promises';
 import { dirname } from 'node:path';
@@ -89,9 +90,11 @@ export function openAuditState(path: string, state: AuditState, pinned: string |
 }
 
 export async function writeAuditState(path: string, state: AuditState): Promise<void> {
-  const temporary = `${path}.${process.pid}.tmp`;
+  // Unguessable and created only if absent (wx): a link planted beside it in a shared folder cannot
+  // redirect the write, nor leave the state file pointing where someone else chose.
+  const temporary = `${path}.${randomBytes(6).toString('hex')}.tmp`;
   try {
-    await writeFile(temporary, `${JSON.stringify(state, null, 2)}\n`, { mode: 0o644 });
+    await writeFile(temporary, `${JSON.stringify(state, null, 2)}\n`, { mode: 0o644, flag: 'wx' });
     await rename(temporary, path);
   } catch (error) {
     throw new CliError(`--state ${path}: cannot write it (${(error as NodeJS.ErrnoException).code ?? (error as Error).message})`, EXIT_FILE);

@@ -1,10 +1,11 @@
 /**
  * `facto export --agent ID -o FILE`: an evidence bundle from the collector, streamed to a file. The
  * collector writes it while it is read and this command writes it while it arrives, so a chain of a
- * million events needs a million events in memory on neither side. It goes to FILE.partial first and
+ * million events needs a million events in memory on neither side. It goes to FILE.<random>.partial first and
  * is renamed only once complete and on disk, so an interrupted export never leaves a file that looks
  * like a bundle.
  */
+import { randomBytes } from 'node:crypto';
 import { open, rename, rm, stat } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import { CliError } from './cli-error.js';
@@ -26,8 +27,8 @@ Check it anywhere, offline, with facto verify.
   --since TIME    Events the collector received from this time: RFC 3339, ms since the epoch, or a
   --until TIME    duration back from now (90s, 15m, 2h, 7d). A chain cut by the window is completed
                   so the bundle has no hole the log does not have.
-  -o, --out FILE  Where to write the bundle; "-" for stdout. It is written to FILE.partial and
-                  renamed when complete. An existing FILE is kept unless --force.
+  -o, --out FILE  Where to write the bundle; "-" for stdout. It is written to FILE.<random>.partial
+                  and renamed when complete. An existing FILE is kept unless --force.
   --force         Replace an existing FILE.
   --json          Print a summary as JSON (file, bytes, events, tree size).
 ${CONNECTION_USAGE}
@@ -140,8 +141,10 @@ export const exportCommand: Command = {
       return EXIT_OK;
     }
 
-    const partial = `${out}.partial`;
-    const handle = await open(partial, 'w', 0o644).catch((error: unknown) => {
+    // A name nobody can guess, created only if nothing is there (wx): a symbolic link planted beside
+    // FILE in a shared folder cannot turn the export into a write to another file.
+    const partial = `${out}.${randomBytes(6).toString('hex')}.partial`;
+    const handle = await open(partial, 'wx', 0o644).catch((error: unknown) => {
       throw fileError(partial, error);
     });
     try {
