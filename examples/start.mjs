@@ -16,7 +16,7 @@ import { runAiSdkAgent } from './ai-sdk-agent.mjs';
 import { runLangChainAgent } from './langchain-agent.mjs';
 
 const directory = './.facto';
-mkdirSync(directory, { recursive: true });
+mkdirSync(directory, { recursive: true, mode: 0o700 });
 // The demo's own output is for a person: the collector's JSON log lines (TOFU notices among them)
 // stay quiet unless something fails or FACTO_LOG_LEVEL asks for them.
 const config = resolveConfig({ argv: process.argv.slice(2), env: { FACTO_LOG_LEVEL: 'error', ...process.env } });

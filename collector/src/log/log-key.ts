@@ -64,7 +64,7 @@ export function loadOrCreateLogKey(path: string, origin?: string, signedBefore?:
     }
     privateKey = generateKeyPair().privateKey;
     try {
-      makeFolders(dirname(path));
+      makeFolders(dirname(path), 0o700);
       writeFileSync(path, privateKeyToPem(privateKey), { mode: 0o600, flag: 'wx' });
       chmodSync(path, 0o600);
     } catch (writeError) {

@@ -6,7 +6,7 @@
  * start hangs (SIGTERM included: the event loop never runs again). One level at a time, the error is
  * the one the system gave for the folder that could not be made, and it always returns.
  */
-import { mkdirSync, statSync } from 'node:fs';
+import { closeSync, mkdirSync, openSync, statSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 
 /** Makes `folder` and any missing parents (with `mode`); returns the first one it created, if any. */
@@ -32,6 +32,20 @@ export function makeFolders(folder: string, mode?: number): string | undefined {
   // What stands there must be a folder: a file of that name, or one this user cannot reach, says so.
   if (!statSync(target).isDirectory()) throw Object.assign(new Error(`ENOTDIR: not a directory, mkdir '${target}'`), { code: 'ENOTDIR', syscall: 'mkdir', path: target });
   return first;
+}
+
+/**
+ * Creates `path` empty, readable and writable by this user only (0600), unless something is there
+ * already, which is left as it is. SQLite then opens the file instead of creating it with the umask's
+ * mode (0644 as a rule), and gives the -wal and -shm files it makes the database file's mode: the
+ * store's records, content included, are not for other local users, who could also take its lock.
+ */
+export function createPrivateFile(path: string): void {
+  try {
+    closeSync(openSync(path, 'wx', 0o600));
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error;
+  }
 }
 
 /**

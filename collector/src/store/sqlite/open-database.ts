@@ -7,7 +7,7 @@
 import { dirname, resolve } from 'node:path';
 import Database from 'better-sqlite3';
 import { StoreUnavailableError } from '../errors.js';
-import { makeFolders } from '../../ops/make-folders.js';
+import { createPrivateFile, makeFolders } from '../../ops/make-folders.js';
 
 export type SynchronousMode = 'FULL' | 'NORMAL';
 
@@ -22,7 +22,11 @@ const BUSY_TIMEOUT_MS = 5_000;
 const IN_MEMORY = ':memory:';
 
 export function openDatabase(options: OpenDatabaseOptions): Database.Database {
-  if (options.path !== IN_MEMORY) makeFolders(dirname(resolve(options.path)));
+  if (options.path !== IN_MEMORY) {
+    // The folder and the file for this user only (make-folders.ts), when they are made here.
+    makeFolders(dirname(resolve(options.path)), 0o700);
+    createPrivateFile(options.path);
+  }
   const database = new Database(options.path, { timeout: BUSY_TIMEOUT_MS });
   try {
     // The first statement reads the file header, so a file that is not a database fails here.

@@ -22,7 +22,7 @@ import { closeSync, openSync, readlinkSync, readSync, realpathSync } from 'node:
 import { basename, dirname, join, resolve } from 'node:path';
 import Database from 'better-sqlite3';
 import { StoreUnavailableError } from '../errors.js';
-import { makeFolders } from '../../ops/make-folders.js';
+import { createPrivateFile, makeFolders } from '../../ops/make-folders.js';
 
 export interface OwnerLock {
   /** The companion file that carries the lock. */
@@ -43,7 +43,7 @@ const held: Set<string> = ((globalThis as Record<symbol, unknown>)[Symbol.for('f
 /** The lock file for a database path: beside the real file, so every name for one database gives one lock. The folder is created if missing. */
 export function ownerLockPath(databasePath: string): string {
   const absolute = resolve(databasePath);
-  makeFolders(dirname(absolute));
+  makeFolders(dirname(absolute), 0o700);
   return `${realFilePath(absolute)}-lock`;
 }
 
@@ -68,6 +68,8 @@ function realFilePath(absolute: string, depth = 0): string {
 export function acquireOwnerLock(databasePath: string): OwnerLock {
   const path = ownerLockPath(databasePath);
   if (held.has(path)) throw inUse(databasePath, path, process.pid);
+  // 0600: another local user who can open the lock file can hold it, and keep the collector from starting.
+  createPrivateFile(path);
   const connection = new Database(path, { timeout: WAIT_MILLIS });
   try {
     connection.pragma('locking_mode = EXCLUSIVE');

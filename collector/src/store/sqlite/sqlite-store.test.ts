@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
-import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { constants, deflateRawSync } from 'node:zlib';
 import { FactoError } from '@facto/core';
 import Database from 'better-sqlite3';
@@ -79,6 +79,21 @@ describe('SQLite store', () => {
     expect(connection.pragma('synchronous', { simple: true })).toBe(2);
     expect(connection.pragma('foreign_keys', { simple: true })).toBe(1);
     expect(connection.pragma('busy_timeout', { simple: true })).toBe(5000);
+  });
+
+  it('keeps the folder it makes and every file of the store to its user (0700, 0600), whatever the umask', async () => {
+    const path = temporaryPath();
+    const umask = process.umask(0o022);
+    try {
+      const store = await openStore(path);
+      const log = new LogBuilder();
+      await log.commit(store, { events: [log.event()] });
+    } finally {
+      process.umask(umask);
+    }
+    const modeOf = (file: string) => statSync(file).mode & 0o777;
+    expect(modeOf(dirname(path))).toBe(0o700);
+    for (const file of [path, `${path}-wal`, `${path}-shm`, `${path}-lock`]) expect([file, modeOf(file)]).toEqual([file, 0o600]);
   });
 
   it("accepts synchronous 'NORMAL' and refuses anything else", async () => {
