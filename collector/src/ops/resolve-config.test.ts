@@ -5,6 +5,7 @@ import { FactoError } from '@facto/core';
 import { afterAll, describe, expect, it } from 'vitest';
 import { DEFAULT_CONFIG } from '../config.js';
 import { configHelp, isLoopbackHost, resolveConfig } from './resolve-config.js';
+import { isPostgresUrl } from '../store/postgres/postgres-store.js';
 
 const directory = mkdtempSync(join(tmpdir(), 'facto-config-'));
 afterAll(() => rmSync(directory, { recursive: true, force: true }));
@@ -173,6 +174,15 @@ describe('resolveConfig validation', () => {
       expect(message).not.toContain('12345');
     }
     expect(failure({ argv: ['--db', 'mysql://admin:hunter2@db/facto'], env: {} })).toContain('mysql://***@db/facto');
+    // A mistyped PostgreSQL URL is refused, not taken for a SQLite file of that name, and its password is not repeated.
+    for (const typo of ['postgres:user:hunter2@127.0.0.1:1/facto', 'postgres:/user:hunter2@127.0.0.1:1/facto', 'postgresql:hunter2@db']) {
+      const message = failure({ argv: ['--db', typo], env: {} });
+      expect(message).toContain('--db: expected a SQLite file path or a postgres:// URL');
+      expect(message).not.toContain('hunter2');
+    }
+    // The scheme is case-insensitive (RFC 3986): POSTGRES:// is PostgreSQL.
+    expect(resolveConfig({ argv: ['--db', 'POSTGRES://user:pw@db:5432/facto'], env: {} }).db).toBe('POSTGRES://user:pw@db:5432/facto');
+    expect(isPostgresUrl('POSTGRES://user:pw@db:5432/facto')).toBe(true);
   });
 
   it('hides the query values of a refused forward URL, and refuses --forward-headers without --forward', () => {

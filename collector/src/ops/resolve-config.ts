@@ -69,7 +69,13 @@ const HOST_NAME = /^[A-Za-z0-9]([A-Za-z0-9-]*[A-Za-z0-9])?(\.[A-Za-z0-9]([A-Za-z
 const hostParser = textParser('an IP address or host name, e.g. 127.0.0.1, ::1, 0.0.0.0 or localhost', (text) => isIP(unbracket(text)) !== 0 || HOST_NAME.test(text), unbracket);
 const pathParser = textParser('a file path', (text) => text.length > 0 && !text.includes('\0'));
 const URL_SCHEME = /^[A-Za-z][A-Za-z0-9+.-]*:\/\//;
-const dbParser = textParser('a SQLite file path or a postgres:// URL', (text) => (URL_SCHEME.test(text) ? isUrl(text, ['postgres:', 'postgresql:']) : pathParser.fromText(text) !== undefined));
+// A mistyped PostgreSQL URL (postgres:/host, postgres:user:password@host) is refused, not taken for
+// a SQLite file of that name: the collector would run on the wrong store, and the password would
+// be in the folder's name and the start-up log line.
+const MEANS_POSTGRES = /^postgres(?:ql)?:/i;
+const dbParser = textParser('a SQLite file path or a postgres:// URL', (text) =>
+  URL_SCHEME.test(text) || MEANS_POSTGRES.test(text) ? /^postgres(?:ql)?:\/\//i.test(text) && isUrl(text, ['postgres:', 'postgresql:']) : pathParser.fromText(text) !== undefined,
+);
 // fetch() refuses a URL with user:password@, so such a URL could never deliver a span; and it would
 // put the password in every log line that names the URL.
 // Nor does it connect to the Fetch standard's bad ports (6000, 6667, ...): every attempt would fail.
@@ -150,7 +156,8 @@ function quote(option: OptionSpec, value: unknown): string {
 function withoutUserinfo(text: string): string {
   const url = URL.canParse(text) ? new URL(text) : undefined;
   if (url === undefined) return text.replace(/\/\/[^/?#]*@/, '//***@');
-  if (url.username === '' && url.password === '') return text;
+  // Without "//" ("postgres:user:pw@host") the parser sees a path, not a password: hide it all the same.
+  if (url.username === '' && url.password === '') return text.replace(/^([A-Za-z][A-Za-z0-9+.-]*:\/?)[^/?#]*@/, '$1***@');
   url.username = '***';
   url.password = '';
   return url.href;

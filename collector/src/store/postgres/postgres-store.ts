@@ -207,7 +207,8 @@ class PostgresStore implements Store, SharedSequencing {
   }
 }
 
-const POSTGRES_URL = /^postgres(?:ql)?:\/\//;
+// A URL's scheme is case-insensitive (RFC 3986 section 3.1): POSTGRES:// is one too.
+const POSTGRES_URL = /^postgres(?:ql)?:\/\//i;
 
 export function isPostgresUrl(value: string): boolean {
   return POSTGRES_URL.test(value);
