@@ -54,7 +54,7 @@ async function chainStatus(context: CollectorContext, request: HttpRequest): Pro
   readQuery(request.url, []);
   const agentId = parseIdentifier('agent_id', request.params.agent_id ?? '');
   const chainId = parseIdentifier('chain_id', request.params.chain_id ?? '');
-  const events = await context.store.listChain(agentId, chainId);
+  const events = await context.store.listChainLinks(agentId, chainId);
   if (events.length === 0) throw notFound(`no events stored for agent ${JSON.stringify(agentId)}, chain ${JSON.stringify(chainId)}`);
   const [report] = verifyChains(events.map((event) => ({ agentId, chainId, seq: event.seq, hash: event.hash, prevHash: event.prevHash, dropped: event.dropped })));
   const replays = await chainIncidents(context, 'replay', agentId, chainId);
@@ -74,7 +74,7 @@ async function chainStatus(context: CollectorContext, request: HttpRequest): Pro
     rejected_forks: rejectedForks.list,
     replays: replays.list,
     incidents_complete: replays.complete && rejectedForks.complete,
-    erased: events.filter((event) => event.erasedBy !== null).length,
+    erased: events.filter((event) => event.erased).length,
     intact: report!.intact,
   });
 }

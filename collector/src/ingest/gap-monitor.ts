@@ -43,7 +43,9 @@ export async function sweepGaps(options: GapMonitorOptions, now = Date.now()): P
     const incidents: NewIncident[] = [];
     for (const waiting of byChain.values()) {
       const { agentId, chainId } = waiting[0]!;
-      const [report] = verifyChains(await store.listChain(agentId, chainId));
+      // Links only, read in pages (a chain one agent made a million long once held every request for seconds here).
+      const links = await store.listChainLinks(agentId, chainId);
+      const [report] = verifyChains(links.map(({ seq, hash, prevHash, dropped }) => ({ agentId, chainId, seq, hash, prevHash, dropped })));
       for (const event of waiting) {
         const gap = report!.gaps.find((candidate) => candidate.toSeq === event.seq - 1);
         if (!gap) continue; // its predecessor is present after all (a fork sibling): ingest settles it

@@ -215,6 +215,9 @@ export function runStoreConformance(name: string, options: StoreConformanceOptio
       const batch = await log.commit(store, { events: [second, fork] });
       const chain = await store.listChain('agent-a', 'chain-1');
       expect(chain.map((event) => event.seq)).toEqual([0, 1, 1, 2]);
+      // The same chain as links only, in the same order.
+      expect(await store.listChainLinks('agent-a', 'chain-1')).toEqual(chain.map(({ seq, hash, prevHash, dropped, erasedBy }) => ({ seq, hash, prevHash, dropped, erased: erasedBy !== null })));
+      expect(await store.listChainLinks('agent-a', 'no-such-chain')).toEqual([]);
       expect(chain.map((event) => event.factoId).sort()).toEqual([genesis, second, fork, third].map((event) => event.factoId).sort());
       expect((await store.getChainEvents('agent-a', 'chain-1', [1, 7])).map((event) => event.factoId).sort()).toEqual([second.factoId, fork.factoId].sort());
       expect(await store.getChainEvents('agent-a', 'chain-1', [])).toEqual([]);

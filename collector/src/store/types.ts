@@ -240,6 +240,16 @@ export interface ChainRangeQuery {
   readonly after?: { readonly seq: number; readonly leafIndex: number };
 }
 
+export interface ChainLink {
+  readonly seq: number;
+  /** Lowercase hex. */
+  readonly hash: string;
+  readonly prevHash: string;
+  readonly dropped: number;
+  /** An erasure entry blanked its content. */
+  readonly erased: boolean;
+}
+
 export interface ChainSummary {
   readonly agentId: string;
   readonly chainId: string;
@@ -277,6 +287,12 @@ export interface Store {
   listChainRange(query: ChainRangeQuery): Promise<StoredEvent[]>;
   /** Every event of a chain, ascending seq. */
   listChain(agentId: string, chainId: string): Promise<StoredEvent[]>;
+  /**
+   * What a chain verdict needs of every event of a chain (ascending seq, then leaf index): its links,
+   * without building whole events. A chain can hold millions of events, and one agent can make it so:
+   * stores read it in pages and let other work run between them.
+   */
+  listChainLinks(agentId: string, chainId: string): Promise<ChainLink[]>;
   listChains(agentId?: string): Promise<ChainSummary[]>;
   queryEvents(query: EventQuery): Promise<StoredEvent[]>;
   /** Events still waiting for their predecessor, received before the given time, oldest first. */

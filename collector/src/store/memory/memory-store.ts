@@ -188,6 +188,10 @@ export class MemoryStore implements Store {
     return this.#use('read', (data) => bySeq(data.events.filter((event) => event.agentId === agentId && event.chainId === chainId)));
   }
 
+  async listChainLinks(agentId: string, chainId: string) {
+    return (await this.listChain(agentId, chainId)).map(({ seq, hash, prevHash, dropped, erasedBy }) => ({ seq, hash, prevHash, dropped, erased: erasedBy !== null }));
+  }
+
   listChains(agentId?: string) {
     return this.#use('read', (data) => {
       const chains = new Map<string, { -readonly [K in keyof ChainSummary]: ChainSummary[K] } & { headLeaf: number }>();

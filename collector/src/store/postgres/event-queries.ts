@@ -7,7 +7,7 @@
 import { FactoError } from '@facto/core';
 import type pg from 'pg';
 import { chainRangeBounds } from '../chain-range.js';
-import type { ChainRangeQuery, ChainSummary, EventQuery, StoredEvent } from '../types.js';
+import type { ChainLink, ChainRangeQuery, ChainSummary, EventQuery, StoredEvent } from '../types.js';
 import { EVENT_COLUMNS, eventFromRow, type EventRow, lookupBytes } from './rows.js';
 
 type Queryable = Pick<pg.Pool, 'query'>;
@@ -63,6 +63,12 @@ export function createEventReader(database: Queryable) {
     getChainEvents: async (agentId: string, chainId: string, seqs: readonly number[]) =>
       seqs.length === 0 ? [] : events(database, `SELECT ${EVENT_COLUMNS} FROM events WHERE agent_id = $1 AND chain_id = $2 AND seq = ANY($3::bigint[]) ORDER BY seq, leaf_index`, [agentId, chainId, [...seqs]]),
     listChain: (agentId: string, chainId: string) => events(database, `SELECT ${EVENT_COLUMNS} FROM events WHERE agent_id = $1 AND chain_id = $2 ORDER BY seq, leaf_index`, [agentId, chainId]),
+    listChainLinks: async (agentId: string, chainId: string): Promise<ChainLink[]> => {
+      const result = await database.query<{ seq: number; hash: Buffer; prev_hash: Buffer; dropped: number; erased: boolean }>(
+        named('SELECT seq, hash, prev_hash, dropped, erased_by IS NOT NULL AS erased FROM events WHERE agent_id = $1 AND chain_id = $2 ORDER BY seq, leaf_index', [agentId, chainId]),
+      );
+      return result.rows.map((row) => ({ seq: Number(row.seq), hash: row.hash.toString('hex'), prevHash: row.prev_hash.toString('hex'), dropped: Number(row.dropped), erased: row.erased }));
+    },
     listChainRange: async (query: ChainRangeQuery) => {
       checkLimit(query.limit, 'Chain range');
       const { lowSeq, toSeq, afterLeafIndex, before, after } = chainRangeBounds(query);

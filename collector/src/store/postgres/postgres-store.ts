@@ -148,6 +148,9 @@ class PostgresStore implements Store, SharedSequencing {
   async listChain(agentId: string, chainId: string) {
     return this.#use('reading a chain', (open) => open.events.listChain(agentId, chainId));
   }
+  async listChainLinks(agentId: string, chainId: string) {
+    return this.#use('reading a chain', (open) => open.events.listChainLinks(agentId, chainId));
+  }
   async listChains(agentId?: string) {
     return this.#use('listing chains', (open) => open.events.listChains(agentId));
   }

@@ -6,7 +6,7 @@
  */
 import { FactoError } from '@facto/core';
 import type Database from 'better-sqlite3';
-import type { ChainRangeQuery, ChainSummary, EventQuery, StoredEvent } from '../types.js';
+import type { ChainLink, ChainRangeQuery, ChainSummary, EventQuery, StoredEvent } from '../types.js';
 import { chainRangeBounds } from '../chain-range.js';
 import { StoreUnavailableError } from '../errors.js';
 import { isLowerHex } from './event-body.js';
@@ -18,6 +18,8 @@ export interface EventReader {
   getEventsByFactoId(factoIds: readonly string[]): StoredEvent[];
   getChainEvents(agentId: string, chainId: string, seqs: readonly number[]): StoredEvent[];
   listChain(agentId: string, chainId: string): StoredEvent[];
+  /** A page of a chain's links after (seq, leafIndex), at most `limit`, and where the next page starts. */
+  listChainLinks(agentId: string, chainId: string, after: { seq: number; leafIndex: number }, limit: number): { links: ChainLink[]; last?: { seq: number; leafIndex: number } };
   listChainRange(query: ChainRangeQuery): StoredEvent[];
   listChains(agentId?: string): ChainSummary[];
   queryEvents(query: EventQuery): StoredEvent[];
@@ -62,6 +64,12 @@ export function createEventReader(database: Database.Database): EventReader {
   const byChain = database.prepare<[string, string], EventRow>(
     `SELECT ${EVENT_COLUMNS} FROM events WHERE agent_id = ? AND chain_id = ? ORDER BY seq, leaf_index`,
   );
+  // The row value lets SQLite seek to the page in events_by_chain (agent_id, chain_id, seq, then the
+  // rowid, leaf_index), where an OR of the two conditions scanned the chain from its start every page.
+  const linksAfter = database.prepare<[string, string, number, number, number], [number, number, Buffer, Buffer, number, number]>(
+    `SELECT seq, leaf_index, hash, prev_hash, dropped, erased_by IS NOT NULL FROM events
+      WHERE agent_id = ? AND chain_id = ? AND (seq, leaf_index) > (?, ?) ORDER BY seq, leaf_index LIMIT ?`,
+  ).raw();
   const byChainRange = database.prepare<[string, string, number, number, number, number, number, number, number], EventRow>(
     `SELECT ${EVENT_COLUMNS} FROM events WHERE agent_id = ? AND chain_id = ? AND seq BETWEEN ? AND ? AND (seq > ? OR leaf_index > ?)
       AND (received_at < ? OR received_at > ?) ORDER BY seq, leaf_index LIMIT ?`,
@@ -125,6 +133,12 @@ export function createEventReader(database: Database.Database): EventReader {
     getEventsByFactoId: (factoIds) => (factoIds.length === 0 ? [] : byFactoIds.all(JSON.stringify(factoIds)).map(toEvent)),
     getChainEvents: (agentId, chainId, seqs) => (seqs.length === 0 ? [] : byChainSeqs.all(agentId, chainId, JSON.stringify(seqs)).map(toEvent)),
     listChain: (agentId, chainId) => byChain.all(agentId, chainId).map(toEvent),
+    listChainLinks: (agentId, chainId, after, limit) => {
+      const rows = linksAfter.all(agentId, chainId, after.seq, after.leafIndex, limit);
+      const links = rows.map(([seq, , hash, prevHash, dropped, erased]) => ({ seq, hash: hash.toString('hex'), prevHash: prevHash.toString('hex'), dropped, erased: erased === 1 }));
+      const last = rows.at(-1);
+      return { links, ...(last === undefined ? {} : { last: { seq: last[0], leafIndex: last[1] } }) };
+    },
     listChainRange: (query) => {
       checkLimit(query.limit);
       const { lowSeq, toSeq, afterLeafIndex, before, after } = chainRangeBounds(query);

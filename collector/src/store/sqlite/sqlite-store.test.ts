@@ -10,6 +10,7 @@ import { LogBuilder, runStoreConformance } from '../conformance.js';
 import { StoreConflictError, StoreUnavailableError } from '../errors.js';
 import type { Store } from '../types.js';
 import { BODY_DICTIONARY_V1, BODY_FORMAT_V1, encodeEventBody } from './event-body.js';
+import { createEventReader } from './event-queries.js';
 import { openDatabase } from './open-database.js';
 import { createSqliteStore, createSqliteStoreWith } from './sqlite-store.js';
 
@@ -94,6 +95,24 @@ describe('SQLite store', () => {
     const modeOf = (file: string) => statSync(file).mode & 0o777;
     expect(modeOf(dirname(path))).toBe(0o700);
     for (const file of [path, `${path}-wal`, `${path}-shm`, `${path}-lock`]) expect([file, modeOf(file)]).toEqual([file, 0o600]);
+  });
+
+  it('reads a chain\'s links page by page in (seq, leaf index) order, a fork\'s two records included', async () => {
+    const path = temporaryPath();
+    const store = await openStore(path);
+    const log = new LogBuilder();
+    await log.commit(store, { events: [0, 1, 2, 3].map((seq) => log.event({ seq })) });
+    await log.commit(store, { events: [log.event({ seq: 1, linkStatus: 'bad_link' }), log.event({ seq: 4 })] });
+    const whole = await store.listChainLinks('agent-a', 'chain-1');
+    expect(whole.map((link) => link.seq)).toEqual([0, 1, 1, 2, 3, 4]);
+    const reader = createEventReader(new Database(path, { readonly: true }));
+    const paged: unknown[] = [];
+    let after = { seq: -1, leafIndex: -1 };
+    for (let page = reader.listChainLinks('agent-a', 'chain-1', after, 2); page.links.length > 0; page = reader.listChainLinks('agent-a', 'chain-1', after, 2)) {
+      paged.push(...page.links);
+      after = page.last!;
+    }
+    expect(paged).toEqual(whole);
   });
 
   it("accepts synchronous 'NORMAL' and refuses anything else", async () => {
