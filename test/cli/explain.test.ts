@@ -139,7 +139,7 @@ describe('facto explain', () => {
   it("prints an agent's names and ids made printable: escape codes in them do not reach the terminal", async () => {
     const keys = generateKeyPair();
     const hostile = createFacto({ agentId: 'mallory\u001b]0;PWNED\u0007\u001b[2J', endpoint: collector.url, privateKey: keys.privateKey, scheduledDelayMillis: 10 });
-    const factoId = hostile.record('evil\u001b[31mRED\u001b[8m', { 'x\u001b[8m': 'y' });
+    const factoId = hostile.record('evil\u001b[31mRED\u001b[8m', { 'x\u001b[8m': 'y' }, { done: true });
     expect((await hostile.shutdown()).undelivered).toBe(0);
     const result = await facto(['explain', factoId, '--endpoint', collector.url]);
     expect(result.stdout).not.toMatch(/[\u0000-\u0009\u000b-\u001f\u007f-\u009f]/);
