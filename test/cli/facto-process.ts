@@ -140,3 +140,15 @@ export function publicKeyFile(directory: string, agent: TestAgent): string {
 export async function logKeyOf(collector: TestCollector): Promise<string> {
   return ((await collector.json('/v1/log')) as { verifier_key: string }).verifier_key;
 }
+
+/** How a start that should be refused ends: its exit, or a failure as soon as it listens instead. */
+export async function refusedStart(running: RunningFacto): Promise<{ code: number | null; stderr: string }> {
+  const started = running.waitFor('listening on').then(
+    () => {
+      running.child.kill('SIGKILL');
+      throw new Error(`the collector started: ${running.output().stderr}`);
+    },
+    () => new Promise<never>(() => undefined), // it exited first: the exit decides
+  );
+  return Promise.race([running.exited, started]);
+}

@@ -10,7 +10,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { keyId, publicKeyToPem } from '@facto/core';
-import { startFacto, type RunningFacto } from '../cli/facto-process.js';
+import { refusedStart, startFacto, type RunningFacto } from '../cli/facto-process.js';
 import { otlpJson, TestAgent } from '../support/signed-spans.js';
 
 const directories: string[] = [];
@@ -30,18 +30,6 @@ function collector(directory: string, keys: unknown): RunningFacto {
 async function listening(running: RunningFacto): Promise<string> {
   await running.waitFor(/listening on http:\/\/\S+\n/);
   return /listening on (http:\/\/\S+)/.exec(running.output().stdout)![1]!;
-}
-
-/** How a start that should be refused ends: its exit, or a failure as soon as it listens instead. */
-async function refusedStart(running: RunningFacto): Promise<{ code: number | null; stderr: string }> {
-  const started = running.waitFor('listening on').then(
-    () => {
-      running.child.kill('SIGKILL');
-      throw new Error(`the collector started: ${running.output().stderr}`);
-    },
-    () => new Promise<never>(() => undefined), // it exited first: the exit decides
-  );
-  return Promise.race([running.exited, started]);
 }
 
 async function send(url: string, spans: ReturnType<TestAgent['next']>[]): Promise<string | undefined> {

@@ -8,7 +8,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { startFacto, type FactoResult } from '../cli/facto-process.js';
+import { refusedStart, startFacto } from '../cli/facto-process.js';
 
 const cleanups: (() => void)[] = [];
 afterEach(() => cleanups.splice(0).reverse().forEach((cleanup) => cleanup()));
@@ -20,30 +20,20 @@ function folder(): string {
 }
 
 /** Starts the collector and waits for its exit; one that starts listening instead is a failure. */
-async function refusedStart(args: string[]): Promise<FactoResult> {
-  const running = startFacto(['collector', '--port', '0', ...args]);
-  const started = running.waitFor('listening on').then(
-    () => {
-      running.child.kill('SIGKILL');
-      throw new Error(`the collector started: ${running.output().stderr}`);
-    },
-    () => new Promise<never>(() => undefined), // it exited first: the exit decides
-  );
-  return Promise.race([running.exited, started]);
-}
+const refusedCollector = (args: string[]) => refusedStart(startFacto(['collector', '--port', '0', ...args]));
 
 // /proc and mount(8) as Linux has them; elsewhere the same paths mean other things.
 describe.skipIf(process.platform !== 'linux')('facto collector: folders it cannot create', () => {
   it('exits with ENOENT naming the folder under /proc, where mkdir fails though the parent exists', async () => {
     const directory = folder();
-    const result = await refusedStart(['--db', '/proc/facto-no-such-folder/facto.db', '--log-key', join(directory, 'log-key.pem')]);
+    const result = await refusedCollector(['--db', '/proc/facto-no-such-folder/facto.db', '--log-key', join(directory, 'log-key.pem')]);
     expect(result.code).toBe(3);
     expect(result.stderr).toContain("ENOENT: no such file or directory, mkdir '/proc/facto-no-such-folder'");
   });
 
   it('exits naming the log key it cannot create under /proc', async () => {
     const directory = folder();
-    const result = await refusedStart(['--db', join(directory, 'facto.db'), '--log-key', '/proc/facto-no-such-folder/log-key.pem']);
+    const result = await refusedCollector(['--db', join(directory, 'facto.db'), '--log-key', '/proc/facto-no-such-folder/log-key.pem']);
     expect(result.code).not.toBe(0);
     expect(result.stderr).toContain('cannot create the log key /proc/facto-no-such-folder/log-key.pem: ENOENT');
   });
@@ -58,7 +48,7 @@ describe.skipIf(process.platform !== 'linux')('facto collector: folders it canno
     }
     cleanups.push(() => execFileSync('umount', [mountPoint]));
     const directory = folder();
-    const result = await refusedStart(['--db', join(mountPoint, 'data', 'facto.db'), '--log-key', join(directory, 'log-key.pem')]);
+    const result = await refusedCollector(['--db', join(mountPoint, 'data', 'facto.db'), '--log-key', join(directory, 'log-key.pem')]);
     expect(result.code).toBe(3);
     expect(result.stderr).toContain(`EROFS: read-only file system, mkdir '${join(mountPoint, 'data')}'`);
     expect(result.stderr).not.toContain('ENOENT');
