@@ -145,6 +145,9 @@ describe('facto explain', () => {
     expect(result.stdout).not.toMatch(/[\u0000-\u0009\u000b-\u001f\u007f-\u009f]/);
     expect(result.stdout).toContain('mallory\\u001b]0;PWNED\\u0007\\u001b[2J');
     expect(result.stdout).toContain('evil\\u001b[31mRED\\u001b[8m');
+    // Values are the JSON they stand for, escaped once: JSON's own \\u001b, not a second escape of it.
+    // A value is the JSON it stands for, escaped once (JSON's own \\u001b), not escaped again.
+    expect(result.stdout).toContain('facto.action_type = "evil\\u001b[31mRED\\u001b[8m"');
   });
 
   it('exits 5 for an event the collector does not hold, 2 for what is not a facto_id', async () => {

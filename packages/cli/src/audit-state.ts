@@ -7,7 +7,7 @@
  */
 import { randomBytes } from 'node:crypto';
 import { constants } from 'node:fs';
-import { access, readFile, rename, writeFile } from 'node:fs/promises';
+import { access, readFile, rename, rm, writeFile } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import { openCheckpoint, parseVerifierKey, toHex, type Checkpoint } from '@facto/core';
 import { CliError } from './cli-error.js';
@@ -97,6 +97,8 @@ export async function writeAuditState(path: string, state: AuditState): Promise<
     await writeFile(temporary, `${JSON.stringify(state, null, 2)}\n`, { mode: 0o644, flag: 'wx' });
     await rename(temporary, path);
   } catch (error) {
+    // A write that failed (a full disk) leaves no temporary file behind under its random name.
+    await rm(temporary, { force: true }).catch(() => undefined);
     throw new CliError(`--state ${path}: cannot write it (${(error as NodeJS.ErrnoException).code ?? (error as Error).message})`, EXIT_FILE);
   }
 }

@@ -4,7 +4,7 @@
  */
 import type { TypedValue } from '@facto/core';
 import type { EventCheck, EventJson } from './event-check.js';
-import { printableDeep, type Style } from './terminal.js';
+import { printable, printableJson, type Style } from './terminal.js';
 
 export interface Neighbour {
   readonly relation: string;
@@ -110,42 +110,46 @@ function asJson(explanation: Explanation): string {
   )}\n`;
 }
 
-export function renderExplanation(said: Explanation, json: boolean, style: Style): string {
-  if (json) return asJson(said);
-  // Everything in it came from the collector and the agent: printed, it must not act on the terminal.
-  const explanation = printableDeep(said);
-  const { event, check } = explanation;
-  const record = event.record;
+export function renderExplanation(explanation: Explanation, json: boolean, style: Style): string {
+  if (json) return printableJson(asJson(explanation));
+  const { check } = explanation;
+  // What the collector and the agent said is printed made printable (terminal.ts), field by field:
+  // ids and names as text, values as the JSON they stand for (printable() leaves JSON's own escapes
+  // alone, so a value is escaped once). The record's own fields stay as they are for the checks.
+  const event = printableFields(explanation.event);
+  const record = printableFields(explanation.event.record);
+  const p = printable;
   const mark = (ok: boolean | undefined) => (ok === undefined ? style.dim('?') : ok ? style.green('ok') : style.red('FAILED'));
   const lines: string[] = [];
   const row = (label: string, text: string) => lines.push(`  ${label.padEnd(12)} ${text}`);
-  const who = (item: Neighbour) => `${item.name}${item.actionType && item.actionType !== item.name ? ` [${item.actionType}]` : ''}  ${style.dim(item.factoId)}`;
+  const who = (item: Neighbour) => `${p(item.name)}${item.actionType && item.actionType !== item.name ? ` [${p(item.actionType)}]` : ''}  ${style.dim(p(item.factoId))}`;
 
   lines.push(style.bold(`Event ${event.facto_id}`));
   row('name', `${event.name}${event.action_type && event.action_type !== event.name ? `  (action ${event.action_type})` : ''}`);
   row('agent', `${event.agent_id}, chain ${event.chain_id}, seq ${event.seq}`);
   row('merkle leaf', String(event.leaf_index));
   row('span', `trace ${record.trace_id}, span ${record.span_id}${record.parent_span_id ? `, parent ${record.parent_span_id}` : ' (a root span)'}, kind ${KINDS[record.kind] ?? record.kind}`);
-  const startMillis = Number(BigInt(record.start_time_unix_nano) / 1_000_000n);
-  const durationMillis = Number((BigInt(record.end_time_unix_nano) - BigInt(record.start_time_unix_nano)) / 1_000_000n);
+  const times = explanation.event.record;
+  const startMillis = Number(BigInt(times.start_time_unix_nano) / 1_000_000n);
+  const durationMillis = Number((BigInt(times.end_time_unix_nano) - BigInt(times.start_time_unix_nano)) / 1_000_000n);
   row('time', `${new Date(startMillis).toISOString()}, ${durationMillis} ms; received ${event.received_at}`);
   row('status', `${STATUS[record.status.code] ?? record.status.code}${record.status.message ? `: ${record.status.message}` : ''}`);
   row('signed by', `key ${record.key_id}${record.dropped > 0 ? `; the signer had dropped ${record.dropped} earlier records of this chain` : ''}`);
 
   lines.push(style.bold('Attributes'));
-  const plain = Object.entries(record.attributes).filter(([, value]) => !(typeof value === 'object' && value !== null && 'c' in value));
+  const plain = Object.entries(explanation.event.record.attributes).filter(([, value]) => !(typeof value === 'object' && value !== null && 'c' in value));
   if (plain.length === 0) lines.push('  (none)');
-  for (const [key, value] of plain) lines.push(`  ${key} = ${shorten(JSON.stringify(plainValue(value as TypedValue)))}`);
+  for (const [key, value] of plain) lines.push(`  ${p(key)} = ${p(shorten(JSON.stringify(plainValue(value as TypedValue))))}`);
 
   lines.push(style.bold('Content'));
   const content = contentOf(explanation);
   if (content.length === 0) lines.push('  (no content was committed)');
   for (const item of content) {
-    if (item.status === 'disclosed') lines.push(`  ${item.key}: ${item.matches ? 'matches its commitment' : item.matches === false ? style.red('DOES NOT match its commitment') : 'shown (not checked: no key)'}\n    ${shorten(JSON.stringify(item.value))}`);
+    if (item.status === 'disclosed') lines.push(`  ${p(item.key)}: ${item.matches ? 'matches its commitment' : item.matches === false ? style.red('DOES NOT match its commitment') : 'shown (not checked: no key)'}\n    ${p(shorten(JSON.stringify(item.value)))}`);
     else if (item.status === 'erased') {
       const erasure = explanation.erasure;
-      lines.push(`  ${item.key}: ${style.yellow('erased')} by the signed erasure entry at leaf ${erasure?.leafIndex}${erasure?.entryHash ? ` (entry hash ${erasure.entryHash})` : ''}; the commitment stays`);
-    } else lines.push(`  ${item.key}: withheld (only the commitment was sent: capture mode "hashes")`);
+      lines.push(`  ${p(item.key)}: ${style.yellow('erased')} by the signed erasure entry at leaf ${erasure?.leafIndex}${erasure?.entryHash ? ` (entry hash ${p(erasure.entryHash)})` : ''}; the commitment stays`);
+    } else lines.push(`  ${p(item.key)}: withheld (only the commitment was sent: capture mode "hashes")`);
   }
 
   lines.push(style.bold('Checks made here'));
@@ -154,8 +158,8 @@ export function renderExplanation(said: Explanation, json: boolean, style: Style
   else if (explanation.signatureSource !== 'pinned') row('signature', `${mark(check.signature)}  under key ${record.key_id} (from the collector's registry)`);
   else if (check.signature || explanation.givenKeyIds.includes(record.key_id)) row('signature', `${mark(check.signature)}  under key ${record.key_id} (given with --key)`);
   else row('signature', `${mark(false)}  the record is signed with key ${record.key_id}, not with the key${explanation.givenKeyIds.length === 1 ? '' : 's'} given with --key (${explanation.givenKeyIds.join(', ')})`);
-  row('inclusion', `${mark(explanation.inclusion.ok)}  leaf ${event.leaf_index} in the tree of size ${explanation.inclusion.treeSize}${explanation.inclusion.rootHash ? `, root ${explanation.inclusion.rootHash}` : ''}${explanation.inclusion.error ? ` (${explanation.inclusion.error})` : ''}`);
-  row('log key', `${explanation.logKey.key}${explanation.logKey.pinned ? ' (pinned with --log-key)' : style.yellow(" (from the collector: pin it out of band with --log-key; a log cannot vouch for its own key)")}`);
+  row('inclusion', `${mark(explanation.inclusion.ok)}  leaf ${event.leaf_index} in the tree of size ${explanation.inclusion.treeSize}${explanation.inclusion.rootHash ? `, root ${explanation.inclusion.rootHash}` : ''}${explanation.inclusion.error ? ` (${p(explanation.inclusion.error)})` : ''}`);
+  row('log key', `${p(explanation.logKey.key)}${explanation.logKey.pinned ? ' (pinned with --log-key)' : style.yellow(" (from the collector: pin it out of band with --log-key; a log cannot vouch for its own key)")}`);
 
   const { status, previous, next } = explanation.chain;
   lines.push(style.bold(`Chain ${event.chain_id}`) + ` (${status.intact ? 'intact' : style.red('NOT intact')}, ${status.length} events, head seq ${status.head?.seq ?? '-'}; link status ${event.link_status})`);
@@ -163,7 +167,7 @@ export function renderExplanation(said: Explanation, json: boolean, style: Style
   row('next', next ? `seq ${next.seq}  ${who(next)}  ${next.links ? 'links to this record' : style.red('does NOT link to this record')}` : `seq ${event.seq + 1} not found near this event (the chain may end here)`);
 
   const tree = explanation.spanTree;
-  lines.push(style.bold('Span tree') + ` (trace ${tree.traceId}; spans the agent sent within ${tree.windowMinutes} minutes${tree.complete ? '' : ', search cut short'})`);
+  lines.push(style.bold('Span tree') + ` (trace ${p(tree.traceId)}; spans the agent sent within ${tree.windowMinutes} minutes${tree.complete ? '' : ', search cut short'})`);
   row('parent', tree.parent ? who(tree.parent) : record.parent_span_id === '' ? 'none: a root span' : `span ${record.parent_span_id}, not among them`);
   row('children', tree.children.length === 0 ? 'none' : tree.children.map(who).join('\n' + ' '.repeat(15)));
   row('siblings', tree.siblings.length === 0 ? 'none' : tree.siblings.map(who).join('\n' + ' '.repeat(15)));
@@ -172,7 +176,12 @@ export function renderExplanation(said: Explanation, json: boolean, style: Style
   if (explanation.problems.length === 0) lines.push(style.green(style.bold('VERIFIED: the record, its signature and its place in the log hold.')));
   else {
     lines.push(style.red(style.bold('NOT VERIFIED:')));
-    for (const problem of explanation.problems) lines.push(`  ${style.red('x')} ${problem}`);
+    for (const problem of explanation.problems) lines.push(`  ${style.red('x')} ${p(problem)}`);
   }
   return `${lines.join('\n')}\n`;
+}
+
+/** The string fields of one level of an object made printable (terminal.ts); nested objects as they are. */
+function printableFields<T extends object>(fields: T): T {
+  return Object.fromEntries(Object.entries(fields).map(([key, value]) => [key, typeof value === 'string' ? printable(value) : value])) as T;
 }

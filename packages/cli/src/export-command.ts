@@ -13,7 +13,7 @@ import { EXIT_CONFLICT, EXIT_FILE, EXIT_OK, EXIT_UNAVAILABLE, EXIT_USAGE, type C
 import { CollectorClient, CONNECTION_FLAGS, CONNECTION_USAGE, resolveConnection } from './collector-client.js';
 import { parseFlags } from './parse-flags.js';
 import { bytes, count, progressBar } from './progress-bar.js';
-import { styleFor } from './terminal.js';
+import { printable, printableJson, styleFor } from './terminal.js';
 import { readTime } from './time-input.js';
 
 const USAGE = `Usage: facto export --agent ID [--chain ID] [--since TIME] [--until TIME] -o FILE
@@ -169,7 +169,7 @@ export const exportCommand: Command = {
     // A valid bundle, but most likely a mistyped id or window: say so, as verify does for an agent it finds nothing of.
     if (counter.count === 0) io.stderr.write(`${styleFor(io.stderr, io.env).yellow('warning:')} the collector has no events of agent ${JSON.stringify(flags.agent)} for this query: the bundle holds none (is the agent id right?)\n`);
     if (flags.json) {
-      io.stdout.write(`${JSON.stringify({ file: out, bytes: written, events: counter.count, tree_size: treeSize === undefined ? null : Number(treeSize), log_key: logKey })}\n`);
+      io.stdout.write(`${printableJson(JSON.stringify({ file: out, bytes: written, events: counter.count, tree_size: treeSize === undefined ? null : Number(treeSize), log_key: logKey }))}\n`);
       return EXIT_OK;
     }
     const style = styleFor(io.stdout, io.env);
@@ -177,7 +177,7 @@ export const exportCommand: Command = {
       [
         style.green(`Exported ${count(counter.count)} events of agent ${flags.agent} to ${out} (${bytes(written)}).`),
         `Proofs are against the checkpoint at tree size ${treeSize ?? '?'}, signed by the log key`,
-        `  ${logKey}`,
+        `  ${printable(logKey)}`,
         'Verify it offline, trusting only keys you hold:',
         `  facto verify ${out} --key <the agent's public key> --log-key <the log key, pinned out of band>`,
         '',

@@ -9,7 +9,7 @@ import { EXIT_OK, EXIT_USAGE, type CliIo, type Command } from './cli-io.js';
 import { CollectorClient, CONNECTION_FLAGS, CONNECTION_USAGE, resolveConnection } from './collector-client.js';
 import { readAgentKey } from './key-input.js';
 import { parseCommandLine } from './parse-flags.js';
-import { printable, printableDeep, styleFor } from './terminal.js';
+import { printable, printableDeep, printableJson, styleFor } from './terminal.js';
 import { readTime } from './time-input.js';
 
 const USAGE = `Usage: facto keys add --agent ID KEY [--not-before TIME] [--not-after TIME]
@@ -74,7 +74,7 @@ export const keysCommand: Command = {
     const client = new CollectorClient(resolveConnection(flags, io.env));
     const style = styleFor(io.stdout, io.env);
     const print = (key: KeyJson, headline: string) => {
-      if (flags.json) io.stdout.write(`${JSON.stringify(key, null, 2)}\n`);
+      if (flags.json) io.stdout.write(`${printableJson(JSON.stringify(key, null, 2))}\n`);
       else {
         const shown = printableDeep(key);
         io.stdout.write(`${headline}\n  agent ${shown.agent_id}, key id ${shown.key_id}\n  valid for spans signed ${windowText(shown)}${shown.revoked_at ? `\n  revoked at ${shown.revoked_at}` : ''}\n`);
@@ -90,7 +90,7 @@ export const keysCommand: Command = {
         headers: { 'content-type': 'application/json' },
         body: JSON.stringify({ agent_id: agentId, public_key: toHex(key.publicKey), not_before: optionalTime(flags['not-before']), not_after: optionalTime(flags['not-after']) }),
       });
-      const added = (await response.json()) as KeyJson;
+      const added = printableDeep((await response.json()) as KeyJson);
       print(added, response.status === 201 ? style.green(`Registered key ${added.key_id} for agent ${added.agent_id}.`) : `Updated the validity window of key ${added.key_id}.`);
       return EXIT_OK;
     }
@@ -99,14 +99,14 @@ export const keysCommand: Command = {
       const agentId = requireAgent(flags.agent, 'revoke');
       const given = positionals[0]!;
       const keyId = /^[0-9a-f]{32}$/.test(given) ? given : computeKeyId(readAgentKey(given, 'KEY_ID').publicKey);
-      const revoked = await client.postJson<KeyJson>(`/v1/admin/keys/${encodeURIComponent(agentId)}/${keyId}/revoke`, flags.at === undefined ? {} : { revoked_at: readTime(flags.at) });
+      const revoked = printableDeep(await client.postJson<KeyJson>(`/v1/admin/keys/${encodeURIComponent(agentId)}/${keyId}/revoke`, flags.at === undefined ? {} : { revoked_at: readTime(flags.at) }));
       print(revoked, style.yellow(`Revoked key ${revoked.key_id} of agent ${revoked.agent_id}: ingest refuses it, and verifications no longer trust it.`));
       return EXIT_OK;
     }
 
     const { keys } = await client.json<{ keys: KeyJson[] }>(`/v1/admin/keys${flags.agent === undefined ? '' : `?agent_id=${encodeURIComponent(flags.agent)}`}`);
     if (flags.json) {
-      io.stdout.write(`${JSON.stringify(keys, null, 2)}\n`);
+      io.stdout.write(`${printableJson(JSON.stringify(keys, null, 2))}\n`);
       return EXIT_OK;
     }
     if (keys.length === 0) {

@@ -70,7 +70,9 @@ function report(name: string, error: unknown, io: CliIo): number {
     io.stderr.write(`facto ${name}: ${message}\n`);
     return EXIT_FILE;
   }
-  io.stderr.write(`facto ${name}: ${error instanceof Error && error.stack ? error.stack : message}\nThis is a bug in facto; please report it with the command you ran.\n`);
+  // A stack's first line is the error's message, which may quote input: made printable line by line.
+  const stack = error instanceof Error && error.stack ? error.stack.split('\n').map(printable).join('\n') : message;
+  io.stderr.write(`facto ${name}: ${stack}\nThis is a bug in facto; please report it with the command you ran.\n`);
   return EXIT_INTERNAL;
 }
 

@@ -12,7 +12,7 @@ import { readEventStream } from './event-stream.js';
 import { parseFlags } from './parse-flags.js';
 import { watchForStop } from './stop-signal.js';
 import { eventLine, incidentLine, type StreamedEvent, type StreamedIncident } from './tail-line.js';
-import { styleFor } from './terminal.js';
+import { printable, printableJson, styleFor } from './terminal.js';
 import { readTime } from './time-input.js';
 
 const USAGE = `Usage: facto tail [--agent ID] [--chain ID] [--action TYPE] [--since TIME | --after LEAF] [-n N]
@@ -99,7 +99,7 @@ export const tailCommand: Command = {
           const response = await client.request(`/v1/stream?${query}`, { headers: lastId === undefined ? {} : { 'last-event-id': lastId }, signal: connection.signal });
           // Said once the collector has answered: from here on, nothing it commits is missed.
           if (!connected) io.stderr.write(`facto tail: following ${client.endpoint} ${flags.since !== undefined ? `from ${query.get('since')}` : flags.after !== undefined ? `after leaf ${flags.after}` : 'from now'}; Ctrl-C to stop\n`);
-          else if (failures > 0) io.stderr.write(`facto tail: reconnected${lastId === undefined ? '' : `, continuing after ${lastId}`}\n`);
+          else if (failures > 0) io.stderr.write(`facto tail: reconnected${lastId === undefined ? '' : `, continuing after ${printable(lastId)}`}\n`);
           connected = true;
           failures = 0;
           for await (const message of readEventStream(response.body as unknown as AsyncIterable<Uint8Array>)) {
@@ -112,7 +112,7 @@ export const tailCommand: Command = {
               continue;
             }
             const data = JSON.parse(message.data) as StreamedEvent | StreamedIncident;
-            if (flags.json) io.stdout.write(`${JSON.stringify({ type: message.event, ...data })}\n`);
+            if (flags.json) io.stdout.write(`${printableJson(JSON.stringify({ type: message.event, ...data }))}\n`);
             else io.stdout.write(`${message.event === 'incident' ? incidentLine(data as StreamedIncident, style) : eventLine(data as StreamedEvent, style)}\n`);
             lastId = message.id ?? lastId;
             // Waiting on our own reader (`facto tail | less`) is not the collector's silence.
@@ -129,8 +129,8 @@ export const tailCommand: Command = {
           if (CliError.isInstance(error) && (error.exitCode === EXIT_DENIED || error.exitCode === EXIT_USAGE || error.exitCode === EXIT_NOT_FOUND)) throw error;
           const reason = connection.signal.aborted ? `no word from the collector for ${SILENCE_MILLIS / 1000} s` : (error as Error).message;
           const wait = RETRY_MILLIS[Math.min(failures, RETRY_MILLIS.length - 1)]!;
-          if (failures === 0 && !connected) io.stderr.write(`facto tail: cannot follow ${client.endpoint} yet (${reason}); retrying\n`);
-          else if (failures === 0) io.stderr.write(`facto tail: connection lost (${reason}); reconnecting${lastId === undefined ? '' : ` after ${lastId}`}\n`);
+          if (failures === 0 && !connected) io.stderr.write(`facto tail: cannot follow ${client.endpoint} yet (${printable(reason)}); retrying\n`);
+          else if (failures === 0) io.stderr.write(`facto tail: connection lost (${printable(reason)}); reconnecting${lastId === undefined ? '' : ` after ${printable(lastId)}`}\n`);
           failures++;
           await pause(wait, stop.signal);
         } finally {

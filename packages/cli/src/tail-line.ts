@@ -51,9 +51,9 @@ function verdict(value: string, style: Style): string {
 }
 
 export function eventLine(event: StreamedEvent, style: Style): string {
-  return [style.dim(event.received_at), fit(event.agent_id, 18), fit(event.action_type || '-', 14), fit(subjectOf(event), 26), verdict(printable(event.verdict), style), printable(event.facto_id)].join('  ');
+  return [style.dim(printable(event.received_at)), fit(event.agent_id, 18), fit(event.action_type || '-', 14), fit(subjectOf(event), 26), verdict(printable(event.verdict), style), printable(event.facto_id)].join('  ');
 }
 
 export function incidentLine(incident: StreamedIncident, style: Style): string {
-  return [style.dim(incident.detected_at), fit(incident.agent_id ?? '-', 18), fit(incident.kind, 14), fit(incident.detail, 26), verdict(printable(incident.verdict), style), printable(incident.facto_id ?? '-')].join('  ');
+  return [style.dim(printable(incident.detected_at)), fit(incident.agent_id ?? '-', 18), fit(incident.kind, 14), fit(incident.detail, 26), verdict(printable(incident.verdict), style), printable(incident.facto_id ?? '-')].join('  ');
 }

@@ -30,7 +30,7 @@ export function styleFor(output: TextOutput, env: Record<string, string | undefi
 /**
  * Text from outside (a bundle, the collector, an agent's span: ids, names, messages) as it may be
  * printed: control characters (C0, DEL, C1), line and paragraph separators and bidirectional
- * overrides are shown as \\uXXXX instead of acting. Printed raw, an agent id or a chain id in a
+ * overrides are shown as \uXXXX instead of acting. Printed raw, an agent id or a chain id in a
  * tampered bundle could clear the screen, hide the lines after it, draw a green "VERIFIED" over a
  * failed verdict, or set the window title. Colour is added by the command around such text, never
  * taken from it.
@@ -39,6 +39,17 @@ const UNPRINTABLE = /[\u0000-\u001f\u007f-\u009f\u2028\u2029\u202a-\u202e\u2066-
 
 export function printable(text: string): string {
   return text.replace(UNPRINTABLE, (character) => `\\u${character.charCodeAt(0).toString(16).padStart(4, '0')}`);
+}
+
+/**
+ * JSON text (JSON.stringify's, pretty or not) safe for a terminal: JSON already writes C0 controls
+ * in strings as \uXXXX, but not DEL, C1 (U+009B acts as an escape on some terminals), the line
+ * separators or the bidirectional overrides; those become \uXXXX too, which is the same JSON.
+ */
+const UNPRINTABLE_IN_JSON = /[\u007f-\u009f\u2028\u2029\u202a-\u202e\u2066-\u2069]/g;
+
+export function printableJson(json: string): string {
+  return json.replace(UNPRINTABLE_IN_JSON, (character) => `\\u${character.charCodeAt(0).toString(16).padStart(4, '0')}`);
 }
 
 /** Every string inside plain objects and arrays, made printable; anything else as it is. */

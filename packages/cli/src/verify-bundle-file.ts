@@ -12,7 +12,7 @@ import { EXIT_FILE, EXIT_NOT_VERIFIED, EXIT_OK, EXIT_USAGE, type CliIo } from '.
 import { counted, eventPlace, Findings } from './findings.js';
 import { agentKeysByAgent, type AgentKeyArgument } from './key-input.js';
 import { bytes, count, progressBar } from './progress-bar.js';
-import { printable, styleFor } from './terminal.js';
+import { printable, printableJson, styleFor } from './terminal.js';
 
 export interface BundleCheckOptions {
   readonly keys: readonly AgentKeyArgument[];
@@ -91,7 +91,8 @@ export async function verifyBundleFile(path: string, options: BundleCheckOptions
 
   if (options.json) {
     io.stdout.write(
-      `${JSON.stringify(
+      `${printableJson(
+        JSON.stringify(
         {
           ok: report.ok,
           file: path,
@@ -108,7 +109,7 @@ export async function verifyBundleFile(path: string, options: BundleCheckOptions
         },
         null,
         2,
-      )}\n`,
+      ))}\n`,
     );
     return report.ok ? EXIT_OK : EXIT_NOT_VERIFIED;
   }

@@ -17,7 +17,7 @@ import { checkEvent, KeyRing, type EventJson } from './event-check.js';
 import { counted, eventPlace, Findings } from './findings.js';
 import type { AgentKeyArgument } from './key-input.js';
 import { count, progressBar } from './progress-bar.js';
-import { printable, styleFor } from './terminal.js';
+import { printable, printableJson, styleFor } from './terminal.js';
 
 export interface LiveAuditOptions {
   readonly agent: string | undefined;
@@ -172,7 +172,7 @@ export async function auditCollector(client: CollectorClient, options: LiveAudit
     warnings: findings.warnings,
   };
   if (options.json) {
-    io.stdout.write(`${JSON.stringify(summary, null, 2)}\n`);
+    io.stdout.write(`${printableJson(JSON.stringify(summary, null, 2))}\n`);
     return ok ? EXIT_OK : EXIT_NOT_VERIFIED;
   }
   // Without a checkpoint nothing was checked against it: said so, rather than counts of nothing.
@@ -180,7 +180,7 @@ export async function auditCollector(client: CollectorClient, options: LiveAudit
   const lines = [
     '',
     `  checkpoint   ${checkpoint === undefined ? 'not opened' : `tree size ${treeSize}, root ${toHex(checkpoint.rootHash)}`}, log key ${summary.log_key.pinned ? 'pinned' : 'from the collector'}`,
-    `  consistency  ${state === undefined ? `no earlier checkpoint to compare with${options.statePath === undefined ? ' (keep one with --state FILE)' : ''}` : `tree size ${state.tree_size} (audit of ${state.audited_at}) to ${treeSize}: ${consistent ? 'proven' : 'NOT proven'}`}`,
+    `  consistency  ${state === undefined ? `no earlier checkpoint to compare with${options.statePath === undefined ? ' (keep one with --state FILE)' : ''}` : `tree size ${state.tree_size} (audit of ${printable(state.audited_at)}) to ${treeSize}: ${consistent ? 'proven' : 'NOT proven'}`}`,
     `  events       ${checkpoint === undefined ? unchecked : `${counted(checked, 'event')} checked: ${count(checked - failed)} verified, ${count(failed)} failed (agent keys ${keys.source === 'pinned' ? 'given' : 'from the registry'})`}`,
     options.agent === undefined
       ? `  leaves       ${checkpoint === undefined ? unchecked : `${count(leaves.events + leaves.erasures)} of ${count(treeSize)} accounted for (${counted(leaves.events, 'event')}, ${counted(leaves.erasures, 'erasure entry', 'erasure entries')}${leaves.missing > 0 ? `, ${count(leaves.missing)} missing` : ''})`}`
