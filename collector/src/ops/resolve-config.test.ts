@@ -175,7 +175,7 @@ describe('resolveConfig validation', () => {
     }
     expect(failure({ argv: ['--db', 'mysql://admin:hunter2@db/facto'], env: {} })).toContain('mysql://***@db/facto');
     // A mistyped PostgreSQL URL is refused, not taken for a SQLite file of that name, and its password is not repeated.
-    for (const typo of ['postgres:user:hunter2@127.0.0.1:1/facto', 'postgres:/user:hunter2@127.0.0.1:1/facto', 'postgresql:hunter2@db']) {
+    for (const typo of ['postgres:user:hunter2@127.0.0.1:1/facto', 'postgres:/user:hunter2@127.0.0.1:1/facto', 'postgresql:hunter2@db', 'postgres:///user:hunter2@db/facto', 'postgres:user:hun/ter2@db/facto', 'postgres:user:hunter2#x@db/f', 'postgres: //u:hunter2@db']) {
       const message = failure({ argv: ['--db', typo], env: {} });
       expect(message).toContain('--db: expected a SQLite file path or a postgres:// URL');
       expect(message).not.toContain('hunter2');

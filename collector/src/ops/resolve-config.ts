@@ -154,6 +154,8 @@ function quote(option: OptionSpec, value: unknown): string {
 
 /** The URL parser's own reading first (a password may hold "@", and "http:user:pw@host" has no "//"). */
 function withoutUserinfo(text: string): string {
+  // Whatever its shape, a PostgreSQL setting may hold a password anywhere before its last "@".
+  if (MEANS_POSTGRES.test(text) && text.includes('@')) return text.replace(/^(postgres(?:ql)?:)[^]*@/i, '$1***@');
   const url = URL.canParse(text) ? new URL(text) : undefined;
   if (url === undefined) return text.replace(/\/\/[^/?#]*@/, '//***@');
   // Without "//" ("postgres:user:pw@host") the parser sees a path, not a password: hide it all the same.

@@ -18,8 +18,8 @@ export interface EventReader {
   getEventsByFactoId(factoIds: readonly string[]): StoredEvent[];
   getChainEvents(agentId: string, chainId: string, seqs: readonly number[]): StoredEvent[];
   listChain(agentId: string, chainId: string): StoredEvent[];
-  /** A page of a chain's links after (seq, leafIndex), at most `limit`, and where the next page starts. */
-  listChainLinks(agentId: string, chainId: string, after: { seq: number; leafIndex: number }, limit: number): { links: ChainLink[]; last?: { seq: number; leafIndex: number } };
+  /** A page of a chain's links after (seq, leafIndex), of leaves below `belowLeaf`, at most `limit`, and where the next page starts. */
+  listChainLinks(agentId: string, chainId: string, after: { seq: number; leafIndex: number }, belowLeaf: number, limit: number): { links: ChainLink[]; last?: { seq: number; leafIndex: number } };
   listChainRange(query: ChainRangeQuery): StoredEvent[];
   listChains(agentId?: string): ChainSummary[];
   queryEvents(query: EventQuery): StoredEvent[];
@@ -66,9 +66,9 @@ export function createEventReader(database: Database.Database): EventReader {
   );
   // The row value lets SQLite seek to the page in events_by_chain (agent_id, chain_id, seq, then the
   // rowid, leaf_index), where an OR of the two conditions scanned the chain from its start every page.
-  const linksAfter = database.prepare<[string, string, number, number, number], [number, number, Buffer, Buffer, number, number]>(
+  const linksAfter = database.prepare<[string, string, number, number, number, number], [number, number, Buffer, Buffer, number, number]>(
     `SELECT seq, leaf_index, hash, prev_hash, dropped, erased_by IS NOT NULL FROM events
-      WHERE agent_id = ? AND chain_id = ? AND (seq, leaf_index) > (?, ?) ORDER BY seq, leaf_index LIMIT ?`,
+      WHERE agent_id = ? AND chain_id = ? AND (seq, leaf_index) > (?, ?) AND leaf_index < ? ORDER BY seq, leaf_index LIMIT ?`,
   ).raw();
   const byChainRange = database.prepare<[string, string, number, number, number, number, number, number, number], EventRow>(
     `SELECT ${EVENT_COLUMNS} FROM events WHERE agent_id = ? AND chain_id = ? AND seq BETWEEN ? AND ? AND (seq > ? OR leaf_index > ?)
@@ -133,8 +133,8 @@ export function createEventReader(database: Database.Database): EventReader {
     getEventsByFactoId: (factoIds) => (factoIds.length === 0 ? [] : byFactoIds.all(JSON.stringify(factoIds)).map(toEvent)),
     getChainEvents: (agentId, chainId, seqs) => (seqs.length === 0 ? [] : byChainSeqs.all(agentId, chainId, JSON.stringify(seqs)).map(toEvent)),
     listChain: (agentId, chainId) => byChain.all(agentId, chainId).map(toEvent),
-    listChainLinks: (agentId, chainId, after, limit) => {
-      const rows = linksAfter.all(agentId, chainId, after.seq, after.leafIndex, limit);
+    listChainLinks: (agentId, chainId, after, belowLeaf, limit) => {
+      const rows = linksAfter.all(agentId, chainId, after.seq, after.leafIndex, belowLeaf, limit);
       const links = rows.map(([seq, , hash, prevHash, dropped, erased]) => ({ seq, hash: hash.toString('hex'), prevHash: prevHash.toString('hex'), dropped, erased: erased === 1 }));
       const last = rows.at(-1);
       return { links, ...(last === undefined ? {} : { last: { seq: last[0], leafIndex: last[1] } }) };

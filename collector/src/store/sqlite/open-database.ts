@@ -8,6 +8,7 @@ import { dirname, resolve } from 'node:path';
 import Database from 'better-sqlite3';
 import { StoreUnavailableError } from '../errors.js';
 import { createPrivateFile, makeFolders } from '../../ops/make-folders.js';
+import { realFilePath } from './owner-lock.js';
 
 export type SynchronousMode = 'FULL' | 'NORMAL';
 
@@ -25,7 +26,8 @@ export function openDatabase(options: OpenDatabaseOptions): Database.Database {
   if (options.path !== IN_MEMORY) {
     // The folder and the file for this user only (make-folders.ts), when they are made here.
     makeFolders(dirname(resolve(options.path)), 0o700);
-    createPrivateFile(options.path);
+    // Through a symbolic link, the file SQLite will create is the link's target.
+    createPrivateFile(realFilePath(resolve(options.path)));
   }
   const database = new Database(options.path, { timeout: BUSY_TIMEOUT_MS });
   try {

@@ -48,7 +48,7 @@ export function ownerLockPath(databasePath: string): string {
 }
 
 /** realpath, also for a file not created yet, and through a symlink to one (as SQLite will follow it to create the file). */
-function realFilePath(absolute: string, depth = 0): string {
+export function realFilePath(absolute: string, depth = 0): string {
   try {
     return realpathSync(absolute);
   } catch {

@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import { existsSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { constants, deflateRawSync } from 'node:zlib';
@@ -95,6 +95,17 @@ describe('SQLite store', () => {
     const modeOf = (file: string) => statSync(file).mode & 0o777;
     expect(modeOf(dirname(path))).toBe(0o700);
     for (const file of [path, `${path}-wal`, `${path}-shm`, `${path}-lock`]) expect([file, modeOf(file)]).toEqual([file, 0o600]);
+    // Through a symbolic link to a file not made yet, the file made is the link's target: 0600 too.
+    const target = join(dirname(path), 'real.db');
+    const link = join(dirname(path), 'link.db');
+    symlinkSync(target, link);
+    const restore = process.umask(0o022);
+    try {
+      await openStore(link);
+    } finally {
+      process.umask(restore);
+    }
+    expect(modeOf(target)).toBe(0o600);
   });
 
   it('reads a chain\'s links page by page in (seq, leaf index) order, a fork\'s two records included', async () => {
@@ -108,11 +119,13 @@ describe('SQLite store', () => {
     const reader = createEventReader(new Database(path, { readonly: true }));
     const paged: unknown[] = [];
     let after = { seq: -1, leafIndex: -1 };
-    for (let page = reader.listChainLinks('agent-a', 'chain-1', after, 2); page.links.length > 0; page = reader.listChainLinks('agent-a', 'chain-1', after, 2)) {
+    for (let page = reader.listChainLinks('agent-a', 'chain-1', after, 1e9, 2); page.links.length > 0; page = reader.listChainLinks('agent-a', 'chain-1', after, 1e9, 2)) {
       paged.push(...page.links);
       after = page.last!;
     }
     expect(paged).toEqual(whole);
+    // Below a cut of the log: only the leaves appended before it (the first batch's four).
+    expect(reader.listChainLinks('agent-a', 'chain-1', { seq: -1, leafIndex: -1 }, 4, 100).links.map((link) => link.seq)).toEqual([0, 1, 2, 3]);
   });
 
   it("accepts synchronous 'NORMAL' and refuses anything else", async () => {

@@ -126,10 +126,13 @@ class SqliteStore implements Store {
   async listChainLinks(agentId: string, chainId: string) {
     // In pages, with the event loop free between them: a statement reads synchronously, and a chain
     // of a million links read at once held every request (health checks and ingest included) for seconds.
+    // One cut of the log for every page: events appended meanwhile (leaf indexes only grow) are left
+    // out, so the chain read is one the log held, not pages of different moments.
     const links: ChainLink[] = [];
+    const belowLeaf = this.#use('reading a chain', (open) => open.log.treeSize());
     let after = { seq: -1, leafIndex: -1 };
     for (;;) {
-      const page = this.#use('reading a chain', (open) => open.events.listChainLinks(agentId, chainId, after, CHAIN_LINKS_PAGE));
+      const page = this.#use('reading a chain', (open) => open.events.listChainLinks(agentId, chainId, after, belowLeaf, CHAIN_LINKS_PAGE));
       for (const link of page.links) links.push(link);
       if (page.last === undefined || page.links.length < CHAIN_LINKS_PAGE) return links;
       after = page.last;
