@@ -13,6 +13,7 @@ import { DEFAULT_CONFIG, type CollectorConfig } from '../config.js';
 import { onBlockedPort } from '../forward/blocked-ports.js';
 import { parseForwardHeaders } from '../forward/forward-headers.js';
 import { shownUrl } from '../forward/failure-reason.js';
+import { isPostgresUrl } from '../store/postgres/postgres-store.js';
 
 type Value = string | number | boolean | undefined;
 type Field = keyof CollectorConfig | 'allowOpen';
@@ -74,7 +75,7 @@ const URL_SCHEME = /^[A-Za-z][A-Za-z0-9+.-]*:\/\//;
 // be in the folder's name and the start-up log line.
 const MEANS_POSTGRES = /^postgres(?:ql)?:/i;
 const dbParser = textParser('a SQLite file path or a postgres:// URL', (text) =>
-  URL_SCHEME.test(text) || MEANS_POSTGRES.test(text) ? /^postgres(?:ql)?:\/\//i.test(text) && isUrl(text, ['postgres:', 'postgresql:']) : pathParser.fromText(text) !== undefined,
+  URL_SCHEME.test(text) || MEANS_POSTGRES.test(text) ? isPostgresUrl(text) && isUrl(text, ['postgres:', 'postgresql:']) : pathParser.fromText(text) !== undefined,
 );
 // fetch() refuses a URL with user:password@, so such a URL could never deliver a span; and it would
 // put the password in every log line that names the URL.

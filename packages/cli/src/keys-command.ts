@@ -73,11 +73,12 @@ export const keysCommand: Command = {
     const { values: flags, positionals } = parseCommandLine(rest, FLAGS, action === 'list' ? { min: 0, max: 0, names: 'no argument' } : { min: 1, max: 1, names: action === 'add' ? 'the KEY to add' : 'the KEY_ID (or KEY) to revoke' });
     const client = new CollectorClient(resolveConnection(flags, io.env));
     const style = styleFor(io.stdout, io.env);
-    const print = (key: KeyJson, headline: string) => {
+    // --json gives the collector's answer as it is (JSON-escaped); text shows it made printable.
+    const print = (key: KeyJson, headline: (shown: KeyJson) => string) => {
       if (flags.json) io.stdout.write(`${printableJson(JSON.stringify(key, null, 2))}\n`);
       else {
         const shown = printableDeep(key);
-        io.stdout.write(`${headline}\n  agent ${shown.agent_id}, key id ${shown.key_id}\n  valid for spans signed ${windowText(shown)}${shown.revoked_at ? `\n  revoked at ${shown.revoked_at}` : ''}\n`);
+        io.stdout.write(`${headline(shown)}\n  agent ${shown.agent_id}, key id ${shown.key_id}\n  valid for spans signed ${windowText(shown)}${shown.revoked_at ? `\n  revoked at ${shown.revoked_at}` : ''}\n`);
       }
     };
 
@@ -90,8 +91,8 @@ export const keysCommand: Command = {
         headers: { 'content-type': 'application/json' },
         body: JSON.stringify({ agent_id: agentId, public_key: toHex(key.publicKey), not_before: optionalTime(flags['not-before']), not_after: optionalTime(flags['not-after']) }),
       });
-      const added = printableDeep((await response.json()) as KeyJson);
-      print(added, response.status === 201 ? style.green(`Registered key ${added.key_id} for agent ${added.agent_id}.`) : `Updated the validity window of key ${added.key_id}.`);
+      const added = (await response.json()) as KeyJson;
+      print(added, (shown) => (response.status === 201 ? style.green(`Registered key ${shown.key_id} for agent ${shown.agent_id}.`) : `Updated the validity window of key ${shown.key_id}.`));
       return EXIT_OK;
     }
 
@@ -99,8 +100,8 @@ export const keysCommand: Command = {
       const agentId = requireAgent(flags.agent, 'revoke');
       const given = positionals[0]!;
       const keyId = /^[0-9a-f]{32}$/.test(given) ? given : computeKeyId(readAgentKey(given, 'KEY_ID').publicKey);
-      const revoked = printableDeep(await client.postJson<KeyJson>(`/v1/admin/keys/${encodeURIComponent(agentId)}/${keyId}/revoke`, flags.at === undefined ? {} : { revoked_at: readTime(flags.at) }));
-      print(revoked, style.yellow(`Revoked key ${revoked.key_id} of agent ${revoked.agent_id}: ingest refuses it, and verifications no longer trust it.`));
+      const revoked = await client.postJson<KeyJson>(`/v1/admin/keys/${encodeURIComponent(agentId)}/${keyId}/revoke`, flags.at === undefined ? {} : { revoked_at: readTime(flags.at) });
+      print(revoked, (shown) => style.yellow(`Revoked key ${shown.key_id} of agent ${shown.agent_id}: ingest refuses it, and verifications no longer trust it.`));
       return EXIT_OK;
     }
 
